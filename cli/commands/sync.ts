@@ -1,0 +1,37 @@
+import { writeFileSync } from "node:fs";
+import { ImageResult, runSync } from "../../provider";
+import { CommandArguments } from "../arguments";
+import { loadSyncJob } from "../config-files";
+import { formatBytes, formatDuration, formatRate } from "../format";
+import { ProgressReporter } from "../progress";
+
+export async function syncCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
+  const job = loadSyncJob(args);
+  const reporter = new ProgressReporter({ stream: process.stderr, logFile: args.log });
+  let report;
+  try {
+    report = await runSync(job, { proc: args.proc, retries: args.retries, force: args.force, platforms: args.platforms, signal, onEvent: reporter.onEvent });
+  } finally {
+    reporter.stop();
+  }
+  const { synced, skipped, failed } = report.counts;
+  const uploaded = report.stats.bytesUploaded;
+  reporter.say(
+    `done in ${formatDuration(report.durationMs)}: ${synced} synced, ${skipped} up to date, ${failed} failed; ` +
+      `${formatBytes(uploaded)} uploaded (${formatRate(uploaded, report.durationMs)}), ${report.stats.requests} requests`,
+  );
+  const failures = report.results.filter((result) => result.status === "failed");
+  if (failures.length > 0) {
+    writeFileSync(args.failedImages, `${JSON.stringify(failedImagesMap(failures), null, 2)}\n`);
+    for (const failure of failures) reporter.say(`failed  ${failure.source} -> ${failure.destination}: ${failure.error}`);
+    reporter.say(`failed images written to ${args.failedImages}; retry them with --images ${args.failedImages} and the same --auth`);
+  }
+  return failures.length > 0 ? 1 : 0;
+}
+
+/** Failed images in the `images` format, so the file can be fed straight back in. */
+function failedImagesMap(failures: ImageResult[]): Record<string, string[]> {
+  const map: Record<string, string[]> = {};
+  for (const failure of failures) (map[failure.source] ??= []).push(failure.destination);
+  return map;
+}

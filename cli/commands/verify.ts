@@ -1,0 +1,31 @@
+import { ReadinessRow, runVerify } from "../../provider";
+import { CommandArguments } from "../arguments";
+import { loadSyncJob } from "../config-files";
+import { shortDigest } from "../format";
+
+export async function verifyCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
+  const job = loadSyncJob(args);
+  const report = await runVerify(job, { proc: args.proc, platforms: args.platforms, signal });
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ complete: report.complete, counts: countRows(report.rows), rows: report.rows }, null, 2)}\n`);
+  } else {
+    process.stdout.write(renderTable(report.rows));
+    const counts = countRows(report.rows);
+    process.stdout.write(`\n${report.complete ? "complete" : "INCOMPLETE"}: ${counts.present} present, ${counts.missing} missing, ${counts.differs} differ, ${counts.error} could not be checked\n`);
+  }
+  return report.complete ? 0 : 1;
+}
+
+function countRows(rows: ReadinessRow[]): Record<ReadinessRow["status"], number> {
+  const counts = { present: 0, missing: 0, differs: 0, error: 0 };
+  for (const row of rows) counts[row.status]++;
+  return counts;
+}
+
+function renderTable(rows: ReadinessRow[]): string {
+  const lines = rows.map((row) => [row.status, row.source, row.destination, row.status === "differs" ? `${shortDigest(row.destinationDigest)} != ${shortDigest(row.sourceDigest)}` : row.error ?? shortDigest(row.sourceDigest)]);
+  const header = ["STATUS", "SOURCE", "DESTINATION", "DIGEST"];
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.slice(0, 500).map((line) => Math.min(line[column].length, 80))));
+  const render = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join("  ");
+  return [render(header), ...lines.map(render)].join("\n") + "\n";
+}

@@ -1,0 +1,60 @@
+import { readFileSync } from "node:fs";
+import { extname } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { ConfigError, SyncJob, authMapSchema, compileJob, imagesMapSchema, parseWithSchema, syncConfigSchema } from "../provider";
+import { CommandArguments, UsageError } from "./arguments";
+
+/**
+ * Reads image-syncer's configuration: one `--config` file with `auth` and `images`, or
+ * separate `--auth` and `--images` files. JSON or YAML (by extension; YAML otherwise,
+ * which also reads JSON). Values are taken literally: a `$` in a password stays a `$`.
+ */
+export function loadSyncJob(args: CommandArguments): SyncJob {
+  const defaults = { registry: args.registry, namespace: args.namespace };
+  if (args.config) {
+    if (args.images || args.auth) throw new UsageError("give either --config, or --auth and --images; not both");
+    const config = readConfig(args.config, syncConfigSchema);
+    return checkedJob(args.config, { images: config.images, auth: config.auth, defaults });
+  }
+  if (!args.images) throw new UsageError("no images to sync: give --config FILE (with auth and images), or --images FILE (and --auth FILE)");
+  const images = readConfig(args.images, imagesMapSchema);
+  const auth = args.auth ? readConfig(args.auth, authMapSchema) : undefined;
+  return checkedJob(args.images, { images, auth, defaults });
+}
+
+function readConfig<T>(file: string, schema: z.ZodType<T>): T {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return parseWithSchema(schema, parseText(file, text), file);
+}
+
+function parseText(file: string, text: string): unknown {
+  if (extname(file).toLowerCase() === ".json") {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError([{ path: [], message: `not valid JSON: ${(error as Error).message}` }], file);
+    }
+  }
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    throw new ConfigError([{ path: [], message: `not valid YAML: ${(error as Error).message.split("\n")[0]}` }], file);
+  }
+}
+
+/** Checks the rules now, so their errors name the file they are in and nothing is pushed. */
+function checkedJob(file: string, job: SyncJob): SyncJob {
+  try {
+    compileJob(job);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(error.issues, file);
+    throw error;
+  }
+  return job;
+}

@@ -1,0 +1,54 @@
+export const MAIN_HELP = `registry-dr: copy container images between registries, and check the copy.
+
+Usage:
+  registry-dr sync   [flags]   copy images (a drop-in for image-syncer)
+  registry-dr verify [flags]   report per tag whether the destination holds the source's digest
+  registry-dr help [command]   show help
+  registry-dr --version
+
+Run "registry-dr <command> --help" for the flags.
+`;
+
+const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
+  --config FILE          one file with "auth" and "images"
+  --auth FILE            registry (or registry/namespace) -> {username, password, insecure}
+  --images FILE          source -> destination, or a list of destinations
+  --registry HOST        default destination registry, for destinations given as ""
+  --namespace NS         default destination namespace, for destinations given as ""
+  --os LIST              copy only these OSes of multi-arch images (comma-separated)
+  --arch LIST            copy only these architectures (amd64, arm64, arm/v7, ...)
+  -p, --proc N           images copied at once (default 5)
+  -r, --retries N        extra rounds for images that failed transiently (default 2)
+  -h, --help             show this help`;
+
+export const SYNC_HELP = `Usage: registry-dr sync [flags]
+
+Copies every image the rules select. An image whose destination already holds the
+source digest is skipped; digests are preserved byte for byte.
+
+Sources: "registry/repo" (all tags), "registry/repo:tag", "registry/repo:t1,t2",
+"registry/repo@sha256:...", "registry/repo:/regex/".
+
+${INPUT_FLAGS}
+  --force                push manifests even when the destination has them
+  --log FILE             write per-image lines to FILE (appended) instead of the terminal
+  --failed-images FILE   where to write failed images, as an --images file to retry
+                         (default failed-images.json, written only when some failed)
+
+Exit status: 0 all images synced or up to date, 1 some failed, 2 bad input.
+
+Example (image-syncer's command line, program name changed):
+  registry-dr sync --proc=10 --config=./harbor-to-acr.json \\
+    --registry=registry.cn-beijing.aliyuncs.com --namespace=image-syncer --retries=10 --log=./log
+`;
+
+export const VERIFY_HELP = `Usage: registry-dr verify [flags]
+
+Checks, per tag, that each destination holds the source's digest: present, missing,
+or differs. Reads the same files and flags as sync and changes nothing.
+
+${INPUT_FLAGS}
+  --json                 print the report as JSON
+
+Exit status: 0 every destination image is present, 1 something is missing or differs, 2 bad input.
+`;

@@ -1,0 +1,41 @@
+import { ConfigError } from "../provider";
+import { UsageError, parseCommandArguments } from "./arguments";
+import { syncCommand } from "./commands/sync";
+import { verifyCommand } from "./commands/verify";
+import { MAIN_HELP, SYNC_HELP, VERIFY_HELP } from "./help";
+
+const COMMANDS = {
+  sync: { run: syncCommand, help: SYNC_HELP },
+  verify: { run: verifyCommand, help: VERIFY_HELP },
+};
+
+/** Exit status: 0 success, 1 the work failed (images failed, destination incomplete), 2 bad input. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h") return print(process.stdout, MAIN_HELP, 0);
+  if (name === "help") return print(process.stdout, COMMANDS[rest[0] as keyof typeof COMMANDS]?.help ?? MAIN_HELP, 0);
+  if (name === "--version" || name === "version") return print(process.stdout, `${require("../../package.json").version}\n`, 0);
+  const command = COMMANDS[name as keyof typeof COMMANDS];
+  if (!command) return print(process.stderr, `registry-dr: unknown command "${name}": expected sync or verify (see registry-dr --help)\n`, 2);
+
+  const controller = new AbortController();
+  const interrupt = () => controller.abort(new Error("interrupted"));
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+  try {
+    const args = parseCommandArguments(name, rest);
+    if (args.help) return print(process.stdout, command.help, 0);
+    return await command.run(args, controller.signal);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) return print(process.stderr, `registry-dr ${name}: ${error.message.replace(/\n/g, `\nregistry-dr ${name}: `)}\n`, 2);
+    throw error;
+  } finally {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
+  }
+}
+
+function print(stream: NodeJS.WriteStream, text: string, code: number): number {
+  stream.write(text);
+  return code;
+}

@@ -1,0 +1,112 @@
+import { appendFileSync } from "node:fs";
+import { ImageResult, SyncEvent } from "../provider";
+import { formatBytes, formatDuration, formatRate, shortDigest } from "./format";
+
+/**
+ * Shows a run: on a terminal a one-line bar (images, bytes, rate) with result lines
+ * scrolling above it; elsewhere (CI logs, cron mail, Pulumi) plain lines only.
+ * With `--log FILE` the per-image lines go to the file, as image-syncer does.
+ */
+
+export interface ReporterOptions {
+  stream: NodeJS.WriteStream;
+  logFile?: string;
+}
+
+const BAR_WIDTH = 24;
+const REDRAW_MS = 120;
+
+export class ProgressReporter {
+  private readonly started = Date.now();
+  private readonly tty: boolean;
+  private planned = 0;
+  private finished = 0;
+  private failed = 0;
+  private bytes = 0;
+  private timer?: NodeJS.Timeout;
+  private barShown = false;
+
+  constructor(private readonly options: ReporterOptions) {
+    this.tty = options.stream.isTTY === true;
+  }
+
+  readonly onEvent = (event: SyncEvent): void => {
+    switch (event.type) {
+      case "planned":
+        this.planned = event.images;
+        this.line(`planned ${event.images} image(s)`);
+        if (this.tty) this.timer = setInterval(() => this.drawBar(), REDRAW_MS).unref();
+        break;
+      case "warning":
+        this.line(`warning ${event.message}`);
+        break;
+      case "round":
+        this.line(`retrying ${event.images} image(s) that failed with a transient error (round ${event.round})`);
+        break;
+      case "bytes":
+        this.bytes += event.bytes;
+        break;
+      case "image-finished":
+        this.finished++;
+        if (event.result.status === "failed") this.failed++;
+        this.line(describeResult(event.result));
+        break;
+    }
+  };
+
+  /** Writes a line to the log (file or stream), keeping the bar below it. */
+  line(text: string): void {
+    if (this.options.logFile) {
+      appendFileSync(this.options.logFile, `${new Date().toISOString()} ${text}\n`);
+      return;
+    }
+    this.clearBar();
+    this.options.stream.write(`${text}\n`);
+    this.drawBar();
+  }
+
+  /** Always on the terminal, also when a log file takes the detail. */
+  say(text: string): void {
+    this.clearBar();
+    this.options.stream.write(`${text}\n`);
+    if (this.options.logFile) appendFileSync(this.options.logFile, `${new Date().toISOString()} ${text}\n`);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.clearBar();
+  }
+
+  elapsedMs(): number {
+    return Date.now() - this.started;
+  }
+
+  private drawBar(): void {
+    if (!this.timer) return;
+    const elapsed = this.elapsedMs();
+    const done = this.planned ? Math.min(1, this.finished / this.planned) : 0;
+    const filled = Math.round(done * BAR_WIDTH);
+    const bar = `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}]`;
+    const failed = this.failed ? ` | ${this.failed} failed` : "";
+    this.options.stream.write(`\r\x1b[2K${bar} ${this.finished}/${this.planned} images | ${formatBytes(this.bytes)} | ${formatRate(this.bytes, elapsed)}${failed}`);
+    this.barShown = true;
+  }
+
+  private clearBar(): void {
+    if (this.barShown) this.options.stream.write("\r\x1b[2K");
+    this.barShown = false;
+  }
+}
+
+export function describeResult(result: ImageResult): string {
+  const route = `${result.source} -> ${result.destination}`;
+  switch (result.status) {
+    case "synced":
+      return `synced  ${route} (${shortDigest(result.digest)}, ${formatBytes(result.bytesUploaded)} uploaded, ${formatDuration(result.durationMs)})`;
+    case "skipped":
+      return `skipped ${route} (up to date, ${shortDigest(result.digest)})`;
+    case "failed":
+      return `failed  ${route}: ${result.error}`;
+  }
+}

@@ -1,0 +1,1 @@
+export * as oci from "./oci";

@@ -1,0 +1,120 @@
+import { Challenge, parseChallenges, preferredChallenge } from "./auth-challenge";
+import { RegistryCredential, describeCredential } from "./credentials";
+import { AuthError, RegistryError } from "./errors";
+import { RepositoryScope, formatScope, scopeKey } from "./scope";
+import { HttpTransport } from "./transport";
+
+/**
+ * Turns a credential into `Authorization` headers for one registry host.
+ *
+ * The host's challenge is learnt once (from `GET /v2/` or the first 401). Bearer tokens
+ * are cached per scope set until shortly before they expire, and concurrent requests for
+ * the same scope share one token request, so a sync of a hundred tags asks the token
+ * server once per repository, not once per request.
+ */
+
+interface CachedToken {
+  value: string;
+  expiresAt: number;
+}
+
+/** Renew this long before expiry, so a token never lapses between check and use. */
+const EXPIRY_MARGIN_MS = 10_000;
+const DEFAULT_TOKEN_LIFETIME_S = 60;
+
+export class Authenticator {
+  private challenge?: Challenge;
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly pending = new Map<string, Promise<CachedToken>>();
+
+  constructor(
+    private readonly host: string,
+    private readonly credential: RegistryCredential,
+    private readonly transport: HttpTransport,
+    private readonly insecure: boolean,
+  ) {}
+
+  /** Records the challenge a registry sent with a 401. */
+  learnChallenge(header: string | string[] | undefined): void {
+    const challenge = preferredChallenge(parseChallenges(header));
+    if (challenge) this.challenge = challenge;
+  }
+
+  get knowsChallenge(): boolean {
+    return this.challenge !== undefined;
+  }
+
+  /** The header for a request needing these scopes; undefined when the registry is open. */
+  async authorization(scopes: RepositoryScope[]): Promise<string | undefined> {
+    if (this.credential.kind === "token") return `Bearer ${this.credential.token}`;
+    const challenge = this.challenge;
+    if (!challenge) return undefined;
+    if (challenge.scheme === "basic") {
+      return this.credential.kind === "basic" ? basicHeader(this.credential.username, this.credential.password) : undefined;
+    }
+    return `Bearer ${(await this.token(challenge, scopes)).value}`;
+  }
+
+  /** Forgets the token for these scopes, so the next request fetches a fresh one. */
+  invalidate(scopes: RepositoryScope[]): void {
+    this.tokens.delete(scopeKey(scopes));
+  }
+
+  private token(challenge: Challenge, scopes: RepositoryScope[]): Promise<CachedToken> {
+    const key = scopeKey(scopes);
+    const cached = this.tokens.get(key);
+    if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return Promise.resolve(cached);
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.fetchToken(challenge, scopes)
+        .then((token) => {
+          this.tokens.set(key, token);
+          return token;
+        })
+        .finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async fetchToken(challenge: Challenge, scopes: RepositoryScope[]): Promise<CachedToken> {
+    const realm = new URL(challenge.params.realm);
+    if (challenge.params.service) realm.searchParams.set("service", challenge.params.service);
+    for (const scope of scopes) realm.searchParams.append("scope", formatScope(scope));
+    const headers: Record<string, string> = {};
+    if (this.credential.kind === "basic") {
+      realm.searchParams.set("account", this.credential.username);
+      headers.authorization = basicHeader(this.credential.username, this.credential.password);
+    }
+    const started = Date.now();
+    const response = await this.transport.send({ method: "GET", url: realm, headers, kind: "token", insecure: this.insecure });
+    const text = await response.body.text();
+    if (response.status === 401 || response.status === 403) {
+      throw new AuthError(`${this.host}: token server ${realm.host} rejected ${describeCredential(this.credential)} (HTTP ${response.status}): check the username and password for this registry`, {
+        host: this.host,
+        status: response.status,
+      });
+    }
+    if (response.status !== 200) {
+      throw new RegistryError(`${this.host}: token server ${realm.host} answered HTTP ${response.status}`, {
+        host: this.host,
+        status: response.status,
+        retryable: response.status >= 500 || response.status === 429,
+      });
+    }
+    let body: { token?: string; access_token?: string; expires_in?: number };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new RegistryError(`${this.host}: token server ${realm.host} sent a body that is not JSON`, { host: this.host });
+    }
+    const value = body.token ?? body.access_token;
+    if (!value) throw new RegistryError(`${this.host}: token server ${realm.host} sent no token`, { host: this.host });
+    const lifetimeS = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_LIFETIME_S;
+    return { value, expiresAt: started + lifetimeS * 1000 };
+  }
+}
+
+function basicHeader(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+}

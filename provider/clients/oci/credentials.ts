@@ -1,0 +1,24 @@
+/**
+ * Registry credentials are data, resolved when a request needs them: nothing here holds a
+ * connection or a cached secret, so a credential can travel through config files and
+ * Pulumi inputs and be turned into headers only inside a run.
+ */
+export type RegistryCredential =
+  | { kind: "anonymous" }
+  | { kind: "basic"; username: string; password: string }
+  /** A registry token used as-is (`Authorization: Bearer`), e.g. an identity token. */
+  | { kind: "token"; token: string };
+
+export const ANONYMOUS: RegistryCredential = { kind: "anonymous" };
+
+/** Safe to print: says who, never the secret. */
+export function describeCredential(credential: RegistryCredential): string {
+  switch (credential.kind) {
+    case "anonymous":
+      return "anonymous";
+    case "basic":
+      return `user "${credential.username}"`;
+    case "token":
+      return "a bearer token";
+  }
+}

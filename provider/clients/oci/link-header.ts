@@ -1,0 +1,11 @@
+/** `Link: <url>; rel="next"` as the distribution API paginates; the URL may be relative. */
+export function nextLink(header: string | string[] | undefined, base: URL): URL | undefined {
+  const values = header === undefined ? [] : Array.isArray(header) ? header : [header];
+  for (const value of values) {
+    for (const part of value.split(/,(?=\s*<)/)) {
+      const match = /<([^>]*)>\s*;(.*)$/.exec(part.trim());
+      if (match && /\brel\s*=\s*"?next"?/i.test(match[2])) return new URL(match[1], base);
+    }
+  }
+  return undefined;
+}

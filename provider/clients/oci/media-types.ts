@@ -1,0 +1,103 @@
+import { UnsupportedManifestError } from "./errors";
+
+export const MediaType = {
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",
+  dockerSchema1: "application/vnd.docker.distribution.manifest.v1+json",
+  dockerSchema1Signed: "application/vnd.docker.distribution.manifest.v1+prettyjws",
+  ociManifest: "application/vnd.oci.image.manifest.v1+json",
+  ociIndex: "application/vnd.oci.image.index.v1+json",
+  dockerForeignLayer: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+  ociNondistributableLayer: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+} as const;
+
+/** Sent as `Accept` on every manifest request, so the registry never down-converts to schema 1. */
+export const MANIFEST_ACCEPT = [
+  MediaType.ociIndex,
+  MediaType.dockerManifestList,
+  MediaType.ociManifest,
+  MediaType.dockerManifest,
+].join(", ");
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  platform?: Platform;
+  urls?: string[];
+}
+
+/** A manifest that lists other manifests (Docker manifest list or OCI index). */
+export interface IndexManifest {
+  kind: "index";
+  mediaType: string;
+  manifests: Descriptor[];
+  json: Record<string, unknown>;
+}
+
+/** A single image (or OCI artifact): a config blob and layer blobs. */
+export interface ImageManifest {
+  kind: "image";
+  mediaType: string;
+  config: Descriptor;
+  layers: Descriptor[];
+}
+
+export type ParsedManifest = IndexManifest | ImageManifest;
+
+function isDescriptor(value: unknown): value is Descriptor {
+  const d = value as Descriptor;
+  return typeof d === "object" && d !== null && typeof d.digest === "string" && typeof d.size === "number";
+}
+
+/**
+ * Reads what a copier needs from manifest bytes. The media type comes from the
+ * registry's Content-Type, falling back to the manifest's own `mediaType` field
+ * (OCI manifests may omit it); shape decides when both are silent.
+ */
+export function parseManifest(bytes: Uint8Array, contentType: string | undefined, host: string): ParsedManifest {
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch {
+    throw new UnsupportedManifestError(`${host}: manifest is not valid JSON`, { host });
+  }
+  const declared = typeof json.mediaType === "string" ? json.mediaType : undefined;
+  const mediaType = pickMediaType(contentType, declared, json);
+  if (mediaType === MediaType.dockerSchema1 || mediaType === MediaType.dockerSchema1Signed || json.schemaVersion === 1) {
+    throw new UnsupportedManifestError(`${host}: Docker schema 1 manifests are not supported (deprecated; re-push the image with a current client)`, { host });
+  }
+  if (Array.isArray(json.manifests)) {
+    if (!json.manifests.every(isDescriptor)) throw malformed(host, "manifests[]");
+    return { kind: "index", mediaType, manifests: json.manifests as Descriptor[], json };
+  }
+  if (!isDescriptor(json.config)) throw malformed(host, "config");
+  const layers = json.layers ?? [];
+  if (!Array.isArray(layers) || !layers.every(isDescriptor)) throw malformed(host, "layers[]");
+  return { kind: "image", mediaType, config: json.config, layers };
+}
+
+function pickMediaType(contentType: string | undefined, declared: string | undefined, json: Record<string, unknown>): string {
+  const header = contentType?.split(";")[0].trim();
+  if (header && header !== "application/json" && header !== "application/octet-stream") return header;
+  if (declared) return declared;
+  return Array.isArray(json.manifests) ? MediaType.ociIndex : MediaType.ociManifest;
+}
+
+function malformed(host: string, field: string): UnsupportedManifestError {
+  return new UnsupportedManifestError(`${host}: manifest field ${field} is missing or not a list of descriptors`, { host });
+}
+
+/** Blobs a manifest references that a registry stores; foreign layers live elsewhere by design. */
+export function referencedBlobs(manifest: ImageManifest): Descriptor[] {
+  const layers = manifest.layers.filter(
+    (layer) => layer.mediaType !== MediaType.dockerForeignLayer && layer.mediaType !== MediaType.ociNondistributableLayer && !layer.urls?.length,
+  );
+  return [manifest.config, ...layers];
+}

@@ -1,0 +1,296 @@
+import { Readable } from "node:stream";
+import { Authenticator } from "./authenticator";
+import { ANONYMOUS, RegistryCredential } from "./credentials";
+import { algorithmOf, digestOf, isDigest } from "./digest";
+import { DigestMismatchError, NetworkError, RegistryError } from "./errors";
+import { nextLink } from "./link-header";
+import { MANIFEST_ACCEPT } from "./media-types";
+import { errorFromResponse } from "./registry-errors";
+import { RepositoryScope } from "./scope";
+import { HttpRequest, HttpResponse, HttpTransport } from "./transport";
+
+/**
+ * One registry host speaking the OCI distribution API. Every method is one protocol
+ * operation; copying policy (what to skip, when to mount) lives in the sync layer.
+ */
+
+export interface RegistryClientOptions {
+  /** API host with port, e.g. `harbor.example.com:32080`. */
+  host: string;
+  credential?: RegistryCredential;
+  /** Allow plain HTTP and skip TLS verification. Loopback hosts are insecure by default, as in Docker. */
+  insecure?: boolean;
+  transport: HttpTransport;
+  /** `n` for tag listing; the registry may return fewer and paginate with `Link`. */
+  tagPageSize?: number;
+}
+
+export interface ManifestHead {
+  digest: string;
+  mediaType?: string;
+  size?: number;
+}
+
+export interface FetchedManifest {
+  bytes: Buffer;
+  mediaType: string;
+  digest: string;
+}
+
+export type MountResult = { mounted: true } | { mounted: false; uploadUrl: URL };
+
+export interface BlobStream {
+  body: Readable;
+  size?: number;
+}
+
+interface ClientRequest {
+  method: HttpRequest["method"];
+  /** Path below `/v2/`, or an absolute upload URL handed out by the registry. */
+  target: string | URL;
+  scopes: RepositoryScope[];
+  kind: string;
+  headers?: Record<string, string>;
+  body?: HttpRequest["body"];
+}
+
+const pull = (repository: string): RepositoryScope => ({ repository, actions: ["pull"] });
+const push = (repository: string): RepositoryScope => ({ repository, actions: ["pull", "push"] });
+
+export class RegistryClient {
+  readonly host: string;
+  private readonly insecure: boolean;
+  private readonly transport: HttpTransport;
+  private readonly auth: Authenticator;
+  private readonly tagPageSize: number;
+  private base?: Promise<URL>;
+
+  constructor(options: RegistryClientOptions) {
+    this.host = options.host;
+    this.insecure = options.insecure ?? isLoopback(options.host);
+    this.transport = options.transport;
+    this.tagPageSize = options.tagPageSize ?? 1000;
+    this.auth = new Authenticator(options.host, options.credential ?? ANONYMOUS, options.transport, this.insecure);
+  }
+
+  /**
+   * `GET /v2/`: finds the scheme (HTTPS first; plain HTTP only for insecure registries),
+   * learns the auth challenge, and checks Basic credentials, so a wrong password fails
+   * here, before any copying starts.
+   */
+  async ping(): Promise<void> {
+    const response = await this.send({ method: "GET", target: "", scopes: [], kind: "ping" });
+    if (response.status !== 200) throw await errorFromResponse(response, this.host, "checking the registry API (GET /v2/)");
+    await response.body.dump();
+  }
+
+  async headManifest(repository: string, reference: string): Promise<ManifestHead | undefined> {
+    const response = await this.send({ method: "HEAD", target: `${repository}/manifests/${reference}`, scopes: [pull(repository)], kind: "manifest.head", headers: { accept: MANIFEST_ACCEPT } });
+    await response.body.dump();
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw await errorFromResponse(response, this.host, `checking manifest ${repository}:${reference}`);
+    const digest = header(response, "docker-content-digest");
+    if (!digest || !isDigest(digest)) {
+      // Some registries omit the digest on HEAD: the bytes are the only truth then.
+      const fetched = await this.getManifest(repository, reference);
+      return { digest: fetched.digest, mediaType: fetched.mediaType, size: fetched.bytes.length };
+    }
+    return { digest, mediaType: header(response, "content-type"), size: Number(header(response, "content-length")) || undefined };
+  }
+
+  /** The manifest's exact bytes, verified against the digest it is addressed by. */
+  async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
+    const response = await this.send({ method: "GET", target: `${repository}/manifests/${reference}`, scopes: [pull(repository)], kind: "manifest.get", headers: { accept: MANIFEST_ACCEPT } });
+    if (response.status !== 200) throw await errorFromResponse(response, this.host, `reading manifest ${repository}:${reference}`);
+    const bytes = Buffer.from(await response.body.arrayBuffer());
+    const claimed = isDigest(reference) ? reference : header(response, "docker-content-digest");
+    const digest = digestOf(bytes, claimed && isDigest(claimed) ? algorithmOf(claimed) : "sha256");
+    if (claimed && isDigest(claimed) && claimed !== digest) {
+      throw new DigestMismatchError(`${this.host}: manifest ${repository}:${reference} hashes to ${digest}, not ${claimed}`, { host: this.host });
+    }
+    return { bytes, mediaType: header(response, "content-type") ?? "", digest };
+  }
+
+  /** Stores the exact bytes, so the digest at the destination equals the source's. */
+  async putManifest(repository: string, reference: string, manifest: FetchedManifest): Promise<void> {
+    const response = await this.send({
+      method: "PUT",
+      target: `${repository}/manifests/${reference}`,
+      scopes: [push(repository)],
+      kind: "manifest.put",
+      headers: { "content-type": manifest.mediaType },
+      body: manifest.bytes,
+    });
+    if (response.status !== 201 && response.status !== 200) throw await errorFromResponse(response, this.host, `pushing manifest ${repository}:${reference}`);
+    await response.body.dump();
+    const stored = header(response, "docker-content-digest");
+    if (stored && stored !== manifest.digest) {
+      throw new DigestMismatchError(`${this.host}: pushed ${repository}:${reference} as ${manifest.digest} but the registry stored ${stored}`, { host: this.host });
+    }
+  }
+
+  async hasBlob(repository: string, digest: string): Promise<boolean> {
+    const response = await this.send({ method: "HEAD", target: `${repository}/blobs/${digest}`, scopes: [pull(repository)], kind: "blob.head" });
+    await response.body.dump();
+    if (response.status === 200) return true;
+    if (response.status === 404) return false;
+    throw await errorFromResponse(response, this.host, `checking blob ${digest} in ${repository}`);
+  }
+
+  /** Opens a blob for streaming; the caller must consume or destroy the body. */
+  async getBlob(repository: string, digest: string): Promise<BlobStream> {
+    const response = await this.send({ method: "GET", target: `${repository}/blobs/${digest}`, scopes: [pull(repository)], kind: "blob.get" });
+    if (response.status !== 200) throw await errorFromResponse(response, this.host, `reading blob ${digest} from ${repository}`);
+    const length = Number(header(response, "content-length"));
+    return { body: response.body, size: Number.isFinite(length) ? length : undefined };
+  }
+
+  /**
+   * Starts an upload, first trying to mount the blob from another repository of this
+   * registry. A registry that cannot mount answers 202 with an upload session instead.
+   */
+  async startUpload(repository: string, mount?: { digest: string; from: string }): Promise<MountResult> {
+    const query = mount ? `?mount=${encodeURIComponent(mount.digest)}&from=${encodeURIComponent(mount.from)}` : "";
+    const scopes = mount ? [push(repository), pull(mount.from)] : [push(repository)];
+    const response = await this.send({ method: "POST", target: `${repository}/blobs/uploads/${query}`, scopes, kind: mount ? "blob.mount" : "blob.upload-start", headers: { "content-length": "0" } });
+    await response.body.dump();
+    if (mount && response.status === 201) return { mounted: true };
+    if (response.status !== 202) throw await errorFromResponse(response, this.host, `starting an upload to ${repository}`);
+    const location = header(response, "location");
+    if (!location) throw new RegistryError(`${this.host}: upload to ${repository} started without a Location header`, { host: this.host });
+    return { mounted: false, uploadUrl: new URL(location, response.url) };
+  }
+
+  /** Monolithic upload: the whole blob in one streamed PUT, never buffered. */
+  async putBlob(repository: string, uploadUrl: URL, digest: string, size: number, body: Readable | Buffer): Promise<void> {
+    const response = await this.send({
+      method: "PUT",
+      target: withDigest(uploadUrl, digest),
+      scopes: [push(repository)],
+      kind: "blob.put",
+      headers: { "content-type": "application/octet-stream", "content-length": String(size) },
+      body,
+    });
+    if (response.status !== 201) throw await errorFromResponse(response, this.host, `uploading blob ${digest} to ${repository}`);
+    await response.body.dump();
+    this.transport.stats.bytesUploaded += size;
+  }
+
+  /**
+   * Chunked upload (`PATCH` with `Content-Range`, then `PUT`), for registries that cap
+   * request sizes. Memory is bounded by one chunk.
+   */
+  async putBlobChunked(repository: string, uploadUrl: URL, digest: string, body: AsyncIterable<Buffer>, chunkSize: number): Promise<void> {
+    let location = uploadUrl;
+    let offset = 0;
+    for await (const chunk of rechunk(body, chunkSize)) {
+      const response = await this.send({
+        method: "PATCH",
+        target: location,
+        scopes: [push(repository)],
+        kind: "blob.patch",
+        headers: { "content-type": "application/octet-stream", "content-length": String(chunk.length), "content-range": `${offset}-${offset + chunk.length - 1}` },
+        body: chunk,
+      });
+      if (response.status !== 202) throw await errorFromResponse(response, this.host, `uploading a chunk of ${digest} to ${repository} at offset ${offset}`);
+      await response.body.dump();
+      location = new URL(header(response, "location") ?? location.href, response.url);
+      offset += chunk.length;
+      this.transport.stats.bytesUploaded += chunk.length;
+    }
+    const response = await this.send({ method: "PUT", target: withDigest(location, digest), scopes: [push(repository)], kind: "blob.put", headers: { "content-length": "0" } });
+    if (response.status !== 201) throw await errorFromResponse(response, this.host, `completing the upload of ${digest} to ${repository}`);
+    await response.body.dump();
+  }
+
+  /** Abandons an upload session (a mount answered with 202 we do not want to use). */
+  async cancelUpload(repository: string, uploadUrl: URL): Promise<void> {
+    const response = await this.send({ method: "DELETE", target: uploadUrl, scopes: [push(repository)], kind: "blob.upload-cancel" });
+    await response.body.dump();
+  }
+
+  /** Every tag, following `Link` pagination. */
+  async listTags(repository: string): Promise<string[]> {
+    const tags: string[] = [];
+    let target: string | URL = `${repository}/tags/list?n=${this.tagPageSize}`;
+    for (;;) {
+      const response = await this.send({ method: "GET", target, scopes: [pull(repository)], kind: "tags.list" });
+      if (response.status !== 200) throw await errorFromResponse(response, this.host, `listing tags of ${repository}`);
+      const body = (await response.body.json()) as { tags?: string[] | null };
+      tags.push(...(body.tags ?? []));
+      const next = nextLink(response.headers.link, response.url);
+      if (!next) return tags;
+      target = next;
+    }
+  }
+
+  private async send(request: ClientRequest): Promise<HttpResponse> {
+    const url = typeof request.target === "string" ? new URL(request.target, await this.baseUrl()) : request.target;
+    for (let attempt = 0; ; attempt++) {
+      const authorization = await this.auth.authorization(request.scopes);
+      const headers = { ...request.headers, ...(authorization ? { authorization } : {}) };
+      const response = await this.transport.send({ method: request.method, url, headers, body: request.body, kind: request.kind, insecure: this.insecure });
+      // A 401 teaches the challenge (first contact) or means the token lacks a scope: retry once.
+      if (response.status !== 401 || attempt > 0 || request.body instanceof Readable) return response;
+      const hadChallenge = this.auth.knowsChallenge;
+      this.auth.learnChallenge(response.headers["www-authenticate"]);
+      this.auth.invalidate(request.scopes);
+      if (!this.auth.knowsChallenge || (hadChallenge && !authorization)) return response;
+      await response.body.dump();
+    }
+  }
+
+  private baseUrl(): Promise<URL> {
+    this.base ??= this.detectScheme().catch((error) => {
+      this.base = undefined;
+      throw error;
+    });
+    return this.base;
+  }
+
+  /** HTTPS always comes first; plain HTTP is tried only for registries marked insecure. */
+  private async detectScheme(): Promise<URL> {
+    const https = new URL(`https://${this.host}/v2/`);
+    if (!this.insecure) return https;
+    try {
+      const response = await this.transport.send({ method: "GET", url: https, kind: "ping.scheme", insecure: true, maxRetries: 0 });
+      await response.body.dump();
+      return https;
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+      return new URL(`http://${this.host}/v2/`);
+    }
+  }
+}
+
+function header(response: HttpResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function withDigest(uploadUrl: URL, digest: string): URL {
+  const url = new URL(uploadUrl);
+  url.searchParams.set("digest", digest);
+  return url;
+}
+
+export function isLoopback(host: string): boolean {
+  const name = host.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+  return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+/** Regroups a byte stream into chunks of at least `size` bytes (the last may be shorter). */
+async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  for await (const piece of source) {
+    parts.push(piece);
+    length += piece.length;
+    if (length >= size) {
+      yield Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+    }
+  }
+  if (length > 0) yield Buffer.concat(parts, length);
+}

@@ -1,0 +1,3 @@
+export * as oci from "./clients/oci";
+export * from "./sync";
+export * from "./validation";

@@ -1,0 +1,29 @@
+/** What a sync reports while it runs; the CLI draws a progress bar from it, Pulumi prints lines. */
+
+export type ImageStatus = "synced" | "skipped" | "failed";
+
+export interface ImageResult {
+  source: string;
+  destination: string;
+  status: ImageStatus;
+  /** The digest the destination holds (or should hold) for this image. */
+  digest?: string;
+  error?: string;
+  /** Whether another round may succeed (network trouble, 5xx), as opposed to bad credentials or content. */
+  retryable?: boolean;
+  bytesUploaded: number;
+  durationMs: number;
+}
+
+export type BlobOutcome = "uploaded" | "mounted" | "present";
+
+export type SyncEvent =
+  | { type: "planned"; images: number }
+  | { type: "warning"; message: string }
+  | { type: "image-started"; source: string; destination: string }
+  | { type: "bytes"; bytes: number }
+  | { type: "blob"; digest: string; size: number; outcome: BlobOutcome; destination: string }
+  | { type: "image-finished"; result: ImageResult }
+  | { type: "round"; round: number; images: number };
+
+export type SyncEventListener = (event: SyncEvent) => void;

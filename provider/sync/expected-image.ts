@@ -1,0 +1,33 @@
+import { FetchedManifest, RegistryClient, RegistryError, parseManifest } from "../clients/oci";
+import { PlatformFilter, filterIndex, isFilterActive } from "./platform-filter";
+import { SyncTask } from "./sync-task";
+
+/**
+ * What the destination should hold for a task. Without a platform filter one HEAD of the
+ * source (none for a digest reference) gives the digest, which keeps a no-op resync at
+ * two requests per tag; with a filter the manifest must be read to derive the digest.
+ */
+export interface ExpectedImage {
+  digest: string;
+  /** Present when it had to be read anyway; the copy then reuses it. */
+  manifest?: FetchedManifest;
+}
+
+export async function expectedImage(task: SyncTask, source: RegistryClient, platforms?: PlatformFilter): Promise<ExpectedImage> {
+  const { repository, tag, digest } = task.source;
+  const reference = digest ?? tag!;
+  if (isFilterActive(platforms)) {
+    const manifest = await source.getManifest(repository, reference);
+    const parsed = parseManifest(manifest.bytes, manifest.mediaType, source.host);
+    const filtered = parsed.kind === "index" ? filterIndex(manifest, parsed, platforms, source.host) : manifest;
+    return { digest: filtered.digest, manifest: filtered };
+  }
+  if (digest) return { digest };
+  const head = assertFound(await source.headManifest(repository, reference), source.host, `source image ${repository}:${reference}`);
+  return { digest: head.digest };
+}
+
+function assertFound<T>(value: T | undefined, host: string, what: string): T {
+  if (value === undefined) throw new RegistryError(`${host}: ${what} not found`, { host, status: 404, code: "MANIFEST_UNKNOWN" });
+  return value;
+}

@@ -1,0 +1,116 @@
+import { RegistryClient, TransportStats } from "../clients/oci";
+import { BlobLedger } from "./blob-ledger";
+import { Semaphore, mapConcurrent } from "./concurrency";
+import { ImageResult, SyncEventListener } from "./events";
+import { SyncRule } from "./image-rules";
+import { SyncPlan, Unreachable, planSync } from "./plan";
+import { RegistryPool } from "./registry-pool";
+import { syncImage } from "./sync-image";
+import { SyncJob, SyncOptions, compileJob } from "./sync-job";
+import { SyncTask, describeTask } from "./sync-task";
+import { ReadinessRow, checkReadiness } from "./verify";
+
+/**
+ * The engine's entry points: validate -> ping every registry -> plan -> copy (or check).
+ * A registry that cannot be reached or refuses the credentials fails its images at once
+ * with that one error, instead of every image retrying into it.
+ */
+
+export interface SyncReport {
+  results: ImageResult[];
+  counts: { synced: number; skipped: number; failed: number };
+  stats: ReturnType<TransportStats["snapshot"]>;
+  durationMs: number;
+}
+
+export interface ReadinessReport {
+  rows: ReadinessRow[];
+  complete: boolean;
+  stats: ReturnType<TransportStats["snapshot"]>;
+}
+
+const DEFAULT_PROC = 5;
+const DEFAULT_RETRIES = 2;
+
+export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<SyncReport> {
+  const started = Date.now();
+  const emit = options.onEvent ?? (() => {});
+  return withPlan(job, options, async (plan, pool, unreachable) => {
+    const context = {
+      pool,
+      ledger: new BlobLedger(),
+      transfers: new Semaphore(options.transfers ?? Math.max(8, (options.proc ?? DEFAULT_PROC) * 2)),
+      force: options.force ?? false,
+      platforms: options.platforms,
+      chunkSize: options.chunkSize,
+      emit,
+    };
+    const results = new Map<SyncTask, ImageResult>();
+    let pending = plan.tasks;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > 0) emit({ type: "round", round, images: pending.length });
+      const outcomes = await mapConcurrent(pending, options.proc ?? DEFAULT_PROC, (task) => {
+        const down = unreachable.get(pool.client(task.source)) ?? unreachable.get(pool.client(task.destination));
+        if (down || options.signal?.aborted) return Promise.resolve(failedWithout(task, down ?? new Error(`cancelled: ${String(options.signal?.reason ?? "aborted")}`)));
+        return syncImage(task, context);
+      });
+      outcomes.forEach((result, index) => {
+        results.set(pending[index], result);
+        emit({ type: "image-finished", result });
+      });
+      pending = round < (options.retries ?? DEFAULT_RETRIES) ? pending.filter((task) => results.get(task)?.status === "failed" && results.get(task)?.retryable) : [];
+    }
+    for (const failure of plan.failures) emit({ type: "image-finished", result: failure });
+    const all = [...plan.failures, ...results.values()];
+    return { results: all, counts: countStatuses(all), stats: pool.transport.stats.snapshot(), durationMs: Date.now() - started };
+  });
+}
+
+export async function runVerify(job: SyncJob, options: SyncOptions = {}): Promise<ReadinessReport> {
+  return withPlan(job, options, async (plan, pool) => {
+    const checked = await checkReadiness(plan.tasks, pool, Math.max(options.proc ?? DEFAULT_PROC, 8), options.platforms);
+    const failedPlans: ReadinessRow[] = plan.failures.map((failure) => ({ source: failure.source, destination: failure.destination, status: "error", error: failure.error }));
+    const rows = [...failedPlans, ...checked];
+    return { rows, complete: rows.every((row) => row.status === "present"), stats: pool.transport.stats.snapshot() };
+  });
+}
+
+async function withPlan<T>(job: SyncJob, options: SyncOptions, work: (plan: SyncPlan, pool: RegistryPool, unreachable: Unreachable) => Promise<T>): Promise<T> {
+  const { rules, access } = compileJob(job);
+  const pool = new RegistryPool(access, { ...options.transport, signal: options.signal }, options.tagPageSize);
+  try {
+    const unreachable = await pingAll(rules, pool);
+    const plan = await planSync(rules, pool, options.onEvent ?? (() => {}), unreachable);
+    options.onEvent?.({ type: "planned", images: plan.tasks.length });
+    return await work(plan, pool, unreachable);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function pingAll(rules: SyncRule[], pool: RegistryPool): Promise<Unreachable> {
+  const clients = new Set<RegistryClient>();
+  for (const rule of rules) {
+    clients.add(pool.client(rule.source));
+    for (const destination of rule.destinations) clients.add(pool.client(destination));
+  }
+  const unreachable: Unreachable = new Map();
+  await mapConcurrent([...clients], 8, async (client) => {
+    try {
+      await client.ping();
+    } catch (error) {
+      unreachable.set(client, error as Error);
+    }
+  });
+  return unreachable;
+}
+
+function failedWithout(task: SyncTask, error: Error): ImageResult {
+  return { ...describeTask(task), status: "failed", error: error.message, retryable: false, bytesUploaded: 0, durationMs: 0 };
+}
+
+function countStatuses(results: ImageResult[]): SyncReport["counts"] {
+  const counts = { synced: 0, skipped: 0, failed: 0 };
+  for (const result of results) counts[result.status]++;
+  return counts;
+}

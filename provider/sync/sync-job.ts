@@ -1,0 +1,40 @@
+import { TransportOptions } from "../clients/oci";
+import { AuthMap, ImagesMap } from "./config-schema";
+import { DestinationDefaults, SyncRule, compileRules } from "./image-rules";
+import { PlatformFilter } from "./platform-filter";
+import { AccessMap, accessFromAuthMap } from "./registry-credentials";
+import { SyncEventListener } from "./events";
+
+/** A validated sync configuration: image-syncer's `auth` and `images`, plus destination defaults. */
+export interface SyncJob {
+  images: ImagesMap;
+  auth?: AuthMap;
+  defaults?: DestinationDefaults;
+}
+
+export interface SyncOptions {
+  /** Images copied at once (image-syncer's --proc). */
+  proc?: number;
+  /** Extra rounds for images that failed with a transient error (image-syncer's --retries). */
+  retries?: number;
+  force?: boolean;
+  platforms?: PlatformFilter;
+  /** Upload blobs larger than this in chunks of this size. */
+  chunkSize?: number;
+  /** Blob transfers in flight across the run. */
+  transfers?: number;
+  signal?: AbortSignal;
+  onEvent?: SyncEventListener;
+  transport?: Omit<TransportOptions, "signal">;
+  tagPageSize?: number;
+}
+
+export interface CompiledJob {
+  rules: SyncRule[];
+  access: AccessMap;
+}
+
+/** Everything that can be checked without the network, so an invalid job pushes nothing. */
+export function compileJob(job: SyncJob): CompiledJob {
+  return { rules: compileRules(job.images, job.defaults), access: accessFromAuthMap(job.auth) };
+}
