@@ -22,34 +22,31 @@ export type Unreachable = Map<RegistryClient, Error>;
 const LISTING_CONCURRENCY = 8;
 
 export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: SyncEventListener, unreachable: Unreachable = new Map()): Promise<SyncPlan> {
-  const tasks: SyncTask[] = [];
-  const failures: ImageResult[] = [];
   const listings = new Map<string, Promise<string[]>>();
   const listTags = (source: SourceSpec) => {
     const key = `${source.registry}/${source.repository}`;
     let listing = listings.get(key);
-    if (!listing) listings.set(key, (listing = pool.client(source).listTags(source.repository)));
+    // Sorted, so runs and reports come out in the same order whatever the registry returns.
+    if (!listing) listings.set(key, (listing = pool.client(source).listTags(source.repository).then((tags) => tags.sort())));
     return listing;
   };
 
-  await mapConcurrent(rules, LISTING_CONCURRENCY, async (rule) => {
+  // Listing runs concurrently; tasks keep the rules' order, so runs and reports are stable.
+  const planned = await mapConcurrent(rules, LISTING_CONCURRENCY, async (rule): Promise<SyncPlan> => {
     let sources: ImageReference[];
     try {
       const down = unreachable.get(pool.client(rule.source));
       if (down) throw down;
       sources = await selectSources(rule.source, listTags);
     } catch (error) {
-      for (const destination of rule.destinations) {
-        failures.push({ source: rule.key, destination: formatReference(destination), status: "failed", error: (error as Error).message, retryable: false, bytesUploaded: 0, durationMs: 0 });
-      }
-      return;
+      const failures = rule.destinations.map((destination): ImageResult => ({ source: rule.key, destination: formatReference(destination), status: "failed", error: (error as Error).message, retryable: false, bytesUploaded: 0, durationMs: 0 }));
+      return { tasks: [], failures };
     }
     if (sources.length === 0) emit({ type: "warning", message: `${rule.key}: no tags selected; nothing to copy` });
-    for (const destination of rule.destinations) {
-      for (const source of sources) tasks.push({ rule: rule.key, source, destination: { ...destination, tag: destination.tag ?? source.tag } });
-    }
+    const tasks = rule.destinations.flatMap((destination) => sources.map((source) => ({ rule: rule.key, source, destination: { ...destination, tag: destination.tag ?? source.tag } })));
+    return { tasks, failures: [] };
   });
-  return { tasks, failures };
+  return { tasks: planned.flatMap((plan) => plan.tasks), failures: planned.flatMap((plan) => plan.failures) };
 }
 
 async function selectSources(source: SourceSpec, listTags: (source: SourceSpec) => Promise<string[]>): Promise<ImageReference[]> {

@@ -40,8 +40,10 @@ export class Authenticator {
     if (challenge) this.challenge = challenge;
   }
 
-  get knowsChallenge(): boolean {
-    return this.challenge !== undefined;
+  /** Whether a retry could carry credentials the registry asked for. */
+  get canAnswerChallenge(): boolean {
+    if (!this.challenge) return false;
+    return this.challenge.scheme === "bearer" || this.credential.kind === "basic";
   }
 
   /** The header for a request needing these scopes; undefined when the registry is open. */

@@ -232,10 +232,9 @@ export class RegistryClient {
       const response = await this.transport.send({ method: request.method, url, headers, body: request.body, kind: request.kind, insecure: this.insecure });
       // A 401 teaches the challenge (first contact) or means the token lacks a scope: retry once.
       if (response.status !== 401 || attempt > 0 || request.body instanceof Readable) return response;
-      const hadChallenge = this.auth.knowsChallenge;
       this.auth.learnChallenge(response.headers["www-authenticate"]);
       this.auth.invalidate(request.scopes);
-      if (!this.auth.knowsChallenge || (hadChallenge && !authorization)) return response;
+      if (!this.auth.canAnswerChallenge) return response;
       await response.body.dump();
     }
   }
@@ -279,18 +278,15 @@ export function isLoopback(host: string): boolean {
   return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
 }
 
-/** Regroups a byte stream into chunks of at least `size` bytes (the last may be shorter). */
+/** Regroups a byte stream into chunks of exactly `size` bytes (the last may be shorter). */
 async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
-  let parts: Buffer[] = [];
-  let length = 0;
+  let pending: Buffer = Buffer.alloc(0);
   for await (const piece of source) {
-    parts.push(piece);
-    length += piece.length;
-    if (length >= size) {
-      yield Buffer.concat(parts, length);
-      parts = [];
-      length = 0;
+    pending = pending.length ? Buffer.concat([pending, piece]) : piece;
+    while (pending.length >= size) {
+      yield pending.subarray(0, size);
+      pending = pending.subarray(size);
     }
   }
-  if (length > 0) yield Buffer.concat(parts, length);
+  if (pending.length > 0) yield pending;
 }

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { runSync, runVerify, SyncEvent } from "../../provider";
+import { seedStandardFixture, Fixture } from "../support/fixtures";
+import { startRegistry, RegistryServer } from "../support/registry-server";
+import { manifestDigest } from "../support/skopeo";
+
+/**
+ * The engine against real registries: a cold copy of the whole fixture, checked with
+ * skopeo as an independent oracle, then a no-op resync, then --force.
+ */
+
+let source: RegistryServer;
+let destination: RegistryServer;
+let fixture: Fixture;
+
+before(async () => {
+  [source, destination] = await Promise.all([startRegistry(), startRegistry()]);
+  fixture = await seedStandardFixture(source);
+});
+after(async () => Promise.all([source?.stop(), destination?.stop()]));
+
+const job = () => ({ images: Object.fromEntries(fixture.repos.map((repo) => [`${source.host}/${repo.name}`, `${destination.host}/mirror/${repo.name}`])) });
+const allTags = () => fixture.repos.flatMap((repo) => repo.tags.map((tag) => ({ repo: repo.name, ...tag })));
+
+test("a cold sync copies every tag with its digest preserved, uploading each unique blob once", async () => {
+  const events: SyncEvent[] = [];
+  const report = await runSync(job(), { proc: 5, onEvent: (event) => events.push(event) });
+  const failed = report.results.filter((r) => r.status === "failed");
+  assert.deepEqual(failed, []);
+  assert.equal(report.counts.synced, allTags().length);
+  for (const tag of allTags()) {
+    assert.equal(await manifestDigest(`docker://${destination.host}/mirror/${tag.repo}:${tag.tag}`), tag.digest, `${tag.repo}:${tag.tag}`);
+  }
+  assert.equal(report.stats.bytesUploaded, fixture.uniqueBlobBytes, "bytes uploaded equal the unique missing blob bytes");
+  assert.ok(events.some((e) => e.type === "blob" && e.outcome === "mounted"), "shared layers are mounted across repositories");
+  const uploads = destination.requests().filter((r) => r.method === "PUT" && r.path.includes("/blobs/uploads/"));
+  const uploadedDigests = uploads.map((r) => new URL(r.path, "http://x").searchParams.get("digest"));
+  assert.equal(new Set(uploadedDigests).size, uploadedDigests.length, "no blob uploaded twice");
+});
+
+test("a no-op resync skips every tag with two manifest HEADs per tag", async () => {
+  source.clearRequests();
+  destination.clearRequests();
+  const report = await runSync(job());
+  assert.equal(report.counts.skipped, allTags().length);
+  assert.equal(report.counts.synced + report.counts.failed, 0);
+  const perTag = [...source.requests(), ...destination.requests()].filter((r) => !r.path.includes("/tags/list") && r.path !== "/v2/");
+  assert.ok(perTag.every((r) => r.method === "HEAD" && r.path.includes("/manifests/")), "only manifest HEADs besides pings and tag lists");
+  assert.equal(perTag.length, 2 * allTags().length);
+});
+
+test("verify reports every destination tag present", async () => {
+  const report = await runVerify(job());
+  assert.equal(report.complete, true);
+  assert.equal(report.rows.length, allTags().length);
+  assert.ok(report.rows.every((row) => row.status === "present" && row.sourceDigest === row.destinationDigest));
+});
+
+test("--force re-pushes manifests but sends no blob bytes again", async () => {
+  destination.clearRequests();
+  const some = fixture.repos[0];
+  const report = await runSync({ images: { [`${source.host}/${some.name}`]: `${destination.host}/mirror/${some.name}` } }, { force: true });
+  assert.equal(report.counts.synced, some.tags.length);
+  assert.equal(report.stats.bytesUploaded, 0);
+  assert.ok(destination.requests().some((r) => r.method === "PUT" && r.path.includes("/manifests/")));
+});
+
+test("a deleted destination tag is found missing, then restored by the next sync", async () => {
+  const [tag] = allTags();
+  const ref = `${destination.url}/v2/mirror/${tag.repo}/manifests/${tag.digest}`;
+  const response = await fetch(ref, { method: "DELETE" });
+  assert.equal(response.status, 202);
+  const report = await runVerify(job());
+  assert.equal(report.complete, false);
+  const missing = report.rows.filter((row) => row.status !== "present");
+  assert.ok(missing.length >= 1 && missing.every((row) => row.status === "missing"));
+  const resync = await runSync(job());
+  assert.equal(resync.counts.failed, 0);
+  assert.ok(resync.counts.synced >= 1);
+  assert.equal((await runVerify(job())).complete, true);
+});
+

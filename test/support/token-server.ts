@@ -1,0 +1,170 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
+import { AddressInfo } from "node:net";
+import { makeSelfSignedCert } from "./certs";
+import { AccessEntry, TokenSigner } from "./jwt";
+import { makeTempDir, removeTempDir } from "./processes";
+
+export { TokenSigner } from "./jwt";
+export type { AccessEntry, TokenClaims } from "./jwt";
+
+/**
+ * A Docker registry bearer-token server, the counterpart of distribution's `auth.token`:
+ * what Harbor, GitLab, Quay or Docker Hub run in front of their registries. Clients get a
+ * 401 with `WWW-Authenticate: Bearer realm=…,service=…,scope=…` from the registry, ask
+ * here (Basic credentials optional), and retry with the signed JWT.
+ */
+
+export interface TokenServerOptions {
+  /** user -> password; these users get every action they ask for on any repository. */
+  users: Record<string, string>;
+  /** Anonymous requests get `pull` (else an empty access list, still 200, as real servers do). */
+  anonymousPull?: boolean;
+  /** Default 300. */
+  expiresInSeconds?: number;
+  /**
+   * How the JWT names its signing key. Distribution 2.8 accepts both: "x5c" carries the
+   * certificate chain (checked against rootcertbundle), "kid" is libtrust's fingerprint of
+   * the public key of a certificate in rootcertbundle. Default "x5c".
+   */
+  keyHeader?: "x5c" | "kid";
+}
+
+export interface TokenRequestLog {
+  /** The Basic-auth user name, when the client sent one (also on a 401). */
+  account?: string;
+  /** Every scope asked for, as sent, e.g. "repository:team/app:pull,push". */
+  scopes: string[];
+  status: number;
+}
+
+export interface TokenServer {
+  /** "http://127.0.0.1:PORT/token" */
+  realm: string;
+  service: string;
+  issuer: string;
+  /** The signing certificate: the registry's auth.token.rootcertbundle. */
+  certPath: string;
+  requests(): TokenRequestLog[];
+  clearRequests(): void;
+  stop(): Promise<void>;
+}
+
+const SERVICE = "registry-dr-test-registry";
+const ISSUER = "registry-dr-test-token-issuer";
+/** What an authenticated user may be granted; anything else asked for is dropped. */
+const USER_ACTIONS = new Set(["pull", "push", "delete", "*"]);
+
+export async function startTokenServer(opts: TokenServerOptions): Promise<TokenServer> {
+  const dir = makeTempDir("registry-dr-tokens-");
+  try {
+    const { certPath, keyPath } = await makeSelfSignedCert(dir, { commonName: ISSUER });
+    const signer = new TokenSigner(readFileSync(keyPath), readFileSync(certPath), opts.keyHeader ?? "x5c");
+    const log: TokenRequestLog[] = [];
+    const server: Server = createServer((req, res) => {
+      try {
+        handleRequest(req, res, opts, signer, log);
+      } catch (error) {
+        reply(res, 500, { errors: [{ code: "UNKNOWN", message: String(error) }] });
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve());
+    });
+    server.unref();
+    const { port } = server.address() as AddressInfo;
+    return {
+      realm: `http://127.0.0.1:${port}/token`,
+      service: SERVICE,
+      issuer: ISSUER,
+      certPath,
+      requests: () => log.map((entry) => ({ ...entry, scopes: [...entry.scopes] })),
+      clearRequests: () => {
+        log.length = 0;
+      },
+      stop: async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await removeTempDir(dir);
+      },
+    };
+  } catch (error) {
+    await removeTempDir(dir);
+    throw error;
+  }
+}
+
+function handleRequest(req: IncomingMessage, res: ServerResponse, opts: TokenServerOptions, signer: TokenSigner, log: TokenRequestLog[]): void {
+  const url = new URL(req.url ?? "/", "http://token-server");
+  if (url.pathname !== "/token") {
+    reply(res, 404, { errors: [{ code: "NOT_FOUND", message: `no ${url.pathname} here; the realm is /token` }] });
+    return;
+  }
+  // Some clients send one scope parameter with space-separated scopes; the spec allows both.
+  const scopes = url.searchParams.getAll("scope").flatMap((scope) => scope.split(" ")).filter((scope) => scope !== "");
+  const credentials = parseBasic(req.headers.authorization);
+  const entry: TokenRequestLog = { ...(credentials ? { account: credentials.user } : {}), scopes, status: 0 };
+  log.push(entry);
+  const answer = (status: number, body: object) => {
+    entry.status = status;
+    reply(res, status, body);
+  };
+
+  if (req.method !== "GET") {
+    answer(405, { errors: [{ code: "UNSUPPORTED", message: "only GET /token is implemented" }] });
+    return;
+  }
+  const service = url.searchParams.get("service");
+  if (service !== null && service !== SERVICE) {
+    answer(400, { errors: [{ code: "INVALID_REQUEST", message: `unknown service "${service}"` }] });
+    return;
+  }
+  if (credentials && opts.users[credentials.user] !== credentials.password) {
+    answer(401, { errors: [{ code: "UNAUTHORIZED", message: "incorrect username or password" }], details: "incorrect username or password" });
+    return;
+  }
+  const access = scopes.flatMap((scope) => grant(scope, credentials !== undefined, opts.anonymousPull ?? false));
+  const expiresIn = opts.expiresInSeconds ?? 300;
+  const now = Math.floor(Date.now() / 1000);
+  const token = signer.sign({
+    iss: ISSUER,
+    sub: credentials?.user ?? "",
+    aud: SERVICE,
+    exp: now + expiresIn,
+    // A little slack for clock skew, though everything here runs on one clock.
+    nbf: now - 5,
+    iat: now,
+    jti: randomUUID(),
+    access,
+  });
+  answer(200, { token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() });
+}
+
+/** `type:name:actions`; names may contain ':' (a host with a port), so split at the ends. */
+function grant(scope: string, authenticated: boolean, anonymousPull: boolean): AccessEntry[] {
+  const first = scope.indexOf(":");
+  const last = scope.lastIndexOf(":");
+  if (first < 0 || last === first) return [];
+  const type = scope.slice(0, first);
+  const name = scope.slice(first + 1, last);
+  const asked = scope.slice(last + 1).split(",").filter((action) => action !== "");
+  const actions = authenticated ? asked.filter((action) => USER_ACTIONS.has(action)) : anonymousPull && type === "repository" ? asked.filter((action) => action === "pull") : [];
+  return actions.length > 0 ? [{ type, name, actions }] : [];
+}
+
+function parseBasic(header: string | undefined): { user: string; password: string } | undefined {
+  const match = header?.match(/^Basic\s+(\S+)$/i);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? { user: decoded, password: "" } : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function reply(res: ServerResponse, status: number, body: object): void {
+  const json = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { "content-type": "application/json", "content-length": json.length }).end(json);
+}
