@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
-import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { ConfigError, SyncJob, authMapSchema, compileJob, imagesMapSchema, parseWithSchema, syncConfigSchema } from "../provider";
 import { CommandArguments, UsageError } from "./arguments";
@@ -42,7 +41,9 @@ function parseText(file: string, text: string): unknown {
     }
   }
   try {
-    return parseYaml(text);
+    // Loaded only for YAML files: most configs are JSON, and every millisecond of start-up shows in cron runs.
+    const { parse } = require("yaml") as typeof import("yaml");
+    return parse(text);
   } catch (error) {
     throw new ConfigError([{ path: [], message: `not valid YAML: ${(error as Error).message.split("\n")[0]}` }], file);
   }

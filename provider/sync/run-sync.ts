@@ -5,7 +5,7 @@ import { ImageResult, SyncEventListener } from "./events";
 import { SyncRule } from "./image-rules";
 import { SyncPlan, Unreachable, planSync } from "./plan";
 import { RegistryPool } from "./registry-pool";
-import { syncImage } from "./sync-image";
+import { checkImage, copyImage } from "./sync-image";
 import { SyncJob, SyncOptions, compileJob } from "./sync-job";
 import { SyncTask, describeTask } from "./sync-task";
 import { ReadinessRow, checkReadiness } from "./verify";
@@ -31,6 +31,8 @@ export interface ReadinessReport {
 
 const DEFAULT_PROC = 5;
 const DEFAULT_RETRIES = 2;
+/** Skip checks are two HEADs each: cheap for registries, so many run at once; copies stay bounded by --proc. */
+const CHECK_CONCURRENCY = 32;
 
 export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<SyncReport> {
   const started = Date.now();
@@ -46,18 +48,26 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       emit,
     };
     const results = new Map<SyncTask, ImageResult>();
+    const finish = (task: SyncTask, result: ImageResult) => {
+      results.set(task, result);
+      emit({ type: "image-finished", result });
+    };
+    const proc = options.proc ?? DEFAULT_PROC;
     let pending = plan.tasks;
     for (let round = 0; pending.length > 0; round++) {
       if (round > 0) emit({ type: "round", round, images: pending.length });
-      const outcomes = await mapConcurrent(pending, options.proc ?? DEFAULT_PROC, (task) => {
+      const checked = await mapConcurrent(pending, Math.max(proc, CHECK_CONCURRENCY), async (task) => {
         const down = unreachable.get(pool.client(task.source)) ?? unreachable.get(pool.client(task.destination));
-        if (down || options.signal?.aborted) return Promise.resolve(failedWithout(task, down ?? new Error(`cancelled: ${String(options.signal?.reason ?? "aborted")}`)));
-        return syncImage(task, context);
+        if (down || options.signal?.aborted) {
+          finish(task, failedWithout(task, down ?? new Error(`cancelled: ${String(options.signal?.reason ?? "aborted")}`)));
+          return undefined;
+        }
+        const check = await checkImage(task, context);
+        if ("result" in check) finish(task, check.result);
+        return "expected" in check ? check : undefined;
       });
-      outcomes.forEach((result, index) => {
-        results.set(pending[index], result);
-        emit({ type: "image-finished", result });
-      });
+      const stale = checked.filter((check) => check !== undefined);
+      await mapConcurrent(stale, proc, async (check) => finish(check.task, await copyImage(check.task, check.expected, check.startedAt, context)));
       pending = round < (options.retries ?? DEFAULT_RETRIES) ? pending.filter((task) => results.get(task)?.status === "failed" && results.get(task)?.retryable) : [];
     }
     for (const failure of plan.failures) emit({ type: "image-finished", result: failure });

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+// As the registry-dr command does, so start-up costs the same as a user's run.
+require("node:module").enableCompileCache?.();
 import { runSync } from "../../provider";
 
 /**

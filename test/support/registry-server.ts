@@ -122,9 +122,12 @@ function registryConfig({ host, rootDir, tls, auth, blobBaseUrl }: ConfigInputs)
   return {
     version: "0.1",
     // Access log lines (combined log format) go to stdout, everything else to stderr.
-    log: { level: "info", formatter: "text", accesslog: { disabled: false } },
+    // Level "warn": the access log still records every request, without a second line each.
+    log: { level: "warn", formatter: "text", accesslog: { disabled: false } },
     storage: {
       filesystem: { rootdirectory: rootDir },
+      // As in Debian's packaged config: descriptor lookups from memory, not the disk, each time.
+      cache: { blobdescriptor: "inmemory" },
       delete: { enabled: true },
       // No background purge of upload dirs while a test inspects them.
       maintenance: { uploadpurging: { enabled: false } },
