@@ -84,6 +84,14 @@ test("wrong credentials: exit 1 and a message naming the registry, never the pas
   assert.ok(!result.stderr.includes("not-the-password"));
 });
 
+test("an unreachable registry: exit 1 and one line naming the host", async () => {
+  const config = join(dir, "unreachable.json");
+  writeFileSync(config, JSON.stringify({ images: { "127.0.0.1:1/library/nginx:1.25": `${acr.host}/x/nginx` } }));
+  const result = await run(["sync", "--config", config, "--failed-images", "unreachable-failed.json"]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /failed  127\.0\.0\.1:1\/library\/nginx:1\.25 -> .*: 127\.0\.0\.1:1: connection refused/);
+});
+
 test("bad input exits 2 with the file and field named, and pushes nothing", async () => {
   acr.clearRequests();
   const config = join(dir, "invalid.json");
