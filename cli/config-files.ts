@@ -13,12 +13,12 @@ export function loadSyncJob(args: CommandArguments): SyncJob {
   const defaults = { registry: args.registry, namespace: args.namespace };
   if (args.config) {
     if (args.images || args.auth) throw new UsageError("give either --config, or --auth and --images; not both");
-    const config = readConfig(args.config, syncConfigSchema);
+    const config = readConfig(args.config, syncConfigSchema());
     return checkedJob(args.config, { images: config.images, auth: config.auth, defaults });
   }
   if (!args.images) throw new UsageError("no images to sync: give --config FILE (with auth and images), or --images FILE (and --auth FILE)");
-  const images = readConfig(args.images, imagesMapSchema);
-  const auth = args.auth ? readConfig(args.auth, authMapSchema) : undefined;
+  const images = readConfig(args.images, imagesMapSchema());
+  const auth = args.auth ? readConfig(args.auth, authMapSchema()) : undefined;
   return checkedJob(args.images, { images, auth, defaults });
 }
 

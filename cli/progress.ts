@@ -1,6 +1,5 @@
 import { appendFileSync } from "node:fs";
-import { ImageResult, SyncEvent } from "../provider";
-import { formatBytes, formatDuration, formatRate, shortDigest } from "./format";
+import { SyncEvent, describeResult, formatBytes, formatRate } from "../provider";
 
 /**
  * Shows a run: on a terminal a one-line bar (images, bytes, rate) with result lines
@@ -96,17 +95,5 @@ export class ProgressReporter {
   private clearBar(): void {
     if (this.barShown) this.options.stream.write("\r\x1b[2K");
     this.barShown = false;
-  }
-}
-
-export function describeResult(result: ImageResult): string {
-  const route = `${result.source} -> ${result.destination}`;
-  switch (result.status) {
-    case "synced":
-      return `synced  ${route} (${shortDigest(result.digest)}, ${formatBytes(result.bytesUploaded)} uploaded, ${formatDuration(result.durationMs)})`;
-    case "skipped":
-      return `skipped ${route} (up to date, ${shortDigest(result.digest)})`;
-    case "failed":
-      return `failed  ${route}: ${result.error}`;
   }
 }

@@ -1,3 +1,4 @@
 export * as oci from "./clients/oci";
 export * from "./sync";
 export * from "./validation";
+// Resources (which load @pulumi/pulumi, about a second of start-up) are exported from ../lib.ts, not here.

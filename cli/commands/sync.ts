@@ -1,8 +1,7 @@
 import { writeFileSync } from "node:fs";
-import { ImageResult, runSync } from "../../provider";
+import { ImageResult, formatBytes, formatDuration, formatRate, runSync } from "../../provider";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
-import { formatBytes, formatDuration, formatRate } from "../format";
 import { ProgressReporter } from "../progress";
 
 export async function syncCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {

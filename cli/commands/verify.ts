@@ -1,7 +1,6 @@
-import { ReadinessRow, runVerify } from "../../provider";
+import { ReadinessRow, runVerify, shortDigest } from "../../provider";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
-import { shortDigest } from "../format";
 
 export async function verifyCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const job = loadSyncJob(args);

@@ -74,7 +74,7 @@ function selectsOneImage(selector: TagSelector): boolean {
 export function parseDestination(input: string, source: SourceSpec, defaults: DestinationDefaults): ImageReference {
   if (input.trim() === "") {
     if (!defaults.registry || !defaults.namespace) {
-      throw new ReferenceError('the destination is "", so --registry and --namespace must name the default destination registry and namespace');
+      throw new ReferenceError('the destination is "", so a default destination registry and namespace must be given (--registry and --namespace; the registry and namespace inputs in Pulumi)');
     }
     const name = source.repository.split("/").pop()!;
     return parseReference(`${defaults.registry}/${defaults.namespace}/${name}`);

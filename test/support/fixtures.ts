@@ -143,14 +143,16 @@ export async function seedStandardFixture(registry: RegistryServer, opts: Fixtur
   };
 }
 
-/** An OCI image with a 6 KB and a 100 KB layer: big enough to span several 16 KB upload chunks. */
-export function smallImage(): ImageArtifact {
-  return buildImage({ format: "oci", layers: [{ seed: "small/base", size: 6 * KB }, { seed: "small/app", size: 100 * KB }] });
+/**
+ * An OCI image with a 6 KB and a 100 KB layer: big enough to span several 16 KB upload chunks.
+ * The same variant gives the same bytes and digest; variants share the base layer.
+ */
+export function smallImage(variant = ""): ImageArtifact {
+  return buildImage({ format: "oci", layers: [{ seed: "small/base", size: 6 * KB }, { seed: `small/app${variant}`, size: 100 * KB }] });
 }
 
-/** Pushes smallImage(); the same bytes, and so the same digest, on every call. */
-export function pushSmallImage(registry: RegistryServer, repoTag: string, creds?: string): Promise<SmallImage> {
-  return pushImage(registry, repoTag, smallImage(), creds);
+export function pushSmallImage(registry: RegistryServer, repoTag: string, creds?: string, variant?: string): Promise<SmallImage> {
+  return pushImage(registry, repoTag, smallImage(variant), creds);
 }
 
 /**

@@ -56,7 +56,7 @@ test("every bad rule is reported at once, with its path, before anything runs", 
   );
   assert.match(caught.message, /images\["h\.io\/a\/B"\]: repository "a\/B" is not valid/);
   assert.match(caught.message, /not a valid regular expression/);
-  assert.match(caught.message, /--registry and --namespace must name/);
+  assert.match(caught.message, /a default destination registry and namespace must be given/);
   assert.match(caught.message, /must select exactly one tag or digest/);
   assert.match(caught.message, /cannot name a digest/);
 });

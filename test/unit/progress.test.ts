@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { describeResult, ProgressReporter } from "../../cli/progress";
+import { ProgressReporter } from "../../cli/progress";
+import { describeResult } from "../../provider";
 
 /** A stand-in terminal: records what is written; `isTTY` decides bar or plain lines. */
 function fakeStream(isTTY: boolean) {

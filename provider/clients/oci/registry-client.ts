@@ -129,6 +129,13 @@ export class RegistryClient {
     }
   }
 
+  /** Deletes a manifest by digest (the registry must allow deletes); one already gone counts as deleted. */
+  async deleteManifest(repository: string, digest: string): Promise<void> {
+    const response = await this.send({ method: "DELETE", target: `${repository}/manifests/${digest}`, scopes: [push(repository)], kind: "manifest.delete" });
+    await response.body.dump();
+    if (response.status !== 202 && response.status !== 200 && response.status !== 404) throw await errorFromResponse(response, this.host, `deleting manifest ${repository}@${digest}`);
+  }
+
   async hasBlob(repository: string, digest: string): Promise<boolean> {
     const response = await this.send({ method: "HEAD", target: `${repository}/blobs/${digest}`, scopes: [pull(repository)], kind: "blob.head" });
     await response.body.dump();

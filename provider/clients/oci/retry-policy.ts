@@ -11,10 +11,11 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 20_000 };
 
-const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+// Lists, not Sets: a Pulumi dynamic provider captures module constants by value, and a Set does not survive that.
+const RETRYABLE_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504];
 
 /** Connection-level failures worth repeating; refused or unresolvable hosts are not transient enough to wait long for. */
-const RETRYABLE_ERROR_CODES = new Set([
+const RETRYABLE_ERROR_CODES: readonly string[] = [
   "ECONNRESET",
   "EPIPE",
   "ETIMEDOUT",
@@ -24,14 +25,14 @@ const RETRYABLE_ERROR_CODES = new Set([
   "UND_ERR_HEADERS_TIMEOUT",
   "UND_ERR_BODY_TIMEOUT",
   "UND_ERR_CLOSED",
-]);
+];
 
 export function isRetryableStatus(status: number): boolean {
-  return RETRYABLE_STATUSES.has(status);
+  return RETRYABLE_STATUSES.includes(status);
 }
 
 export function isRetryableErrorCode(code: string | undefined): boolean {
-  return code !== undefined && RETRYABLE_ERROR_CODES.has(code);
+  return code !== undefined && RETRYABLE_ERROR_CODES.includes(code);
 }
 
 /** `Retry-After` is either delta-seconds or an HTTP date. */

@@ -49,7 +49,8 @@ export interface HttpResponse {
   url: URL;
 }
 
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+// Lists, not Sets: see retry-policy.ts.
+const REDIRECT_STATUSES: readonly number[] = [301, 302, 303, 307, 308];
 const MAX_REDIRECTS = 5;
 
 export class HttpTransport {
@@ -107,7 +108,7 @@ export class HttpTransport {
         signal: this.options.signal,
       });
       const location = raw.headers.location;
-      if (!REDIRECT_STATUSES.has(raw.statusCode) || typeof location !== "string") {
+      if (!REDIRECT_STATUSES.includes(raw.statusCode) || typeof location !== "string") {
         return { status: raw.statusCode, headers: raw.headers, body: raw.body, url };
       }
       await raw.body.dump();
@@ -179,10 +180,10 @@ export function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-const TLS_TRUST_CODES = new Set(["DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"]);
+const TLS_TRUST_CODES: readonly string[] = ["DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"];
 
 function describeNetworkError(code: string | undefined, error: unknown): string {
-  if (code && TLS_TRUST_CODES.has(code)) {
+  if (code && TLS_TRUST_CODES.includes(code)) {
     return `TLS certificate not trusted (${code}); set "insecure": true for this registry to skip verification`;
   }
   switch (code) {

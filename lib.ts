@@ -1,0 +1,7 @@
+/**
+ * The registry-dr package: `import { ImageSync, runSync } from "registry-dr"`.
+ * (The root index.ts is the Pulumi program of this repository's own stack.)
+ * The engine alone is `registry-dr/dist/provider`, which does not load Pulumi.
+ */
+export * from "./provider";
+export * from "./provider/resources";

@@ -1,0 +1,186 @@
+import * as pulumi from "@pulumi/pulumi";
+import { randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
+import { z } from "zod";
+import { AuthMap, ImagesMap, ReadinessRow, SyncEvent, SyncJob, SyncOptions, SyncReport, authMapSchema, compileJob, describeResult, imagesMapSchema, removeImages, runSync, runVerify } from "../sync";
+import { checkInputs, containsUnknown, withoutProvider } from "./check-inputs";
+import { packagedProvider } from "./packaged-provider";
+import { toStateValue } from "./state-value";
+
+/**
+ * ImageSync: image-syncer's job as a Pulumi resource. `pulumi up` copies the images,
+ * `pulumi preview` shows a pending copy when a destination is stale, `pulumi refresh`
+ * reads the destinations back. Registry passwords are secrets end to end: the inputs are
+ * wrapped as secrets and the `auth` output is a secret output.
+ */
+
+/** A function, not a constant: see config-schema.ts on zod instances and serialization. */
+export const imageSyncInputsSchema = () => z.strictObject({
+  auth: authMapSchema().optional(),
+  images: imagesMapSchema(),
+  registry: z.string({ error: "expected the default destination registry host" }).min(1).optional(),
+  namespace: z.string({ error: "expected the default destination namespace" }).min(1).optional(),
+  proc: z.number({ error: "expected a whole number of at least 1" }).int().min(1, { error: "expected at least 1" }).optional(),
+  retries: z.number({ error: "expected a whole number of at least 0" }).int().min(0, { error: "expected at least 0" }).optional(),
+  os: z.array(z.string(), { error: "expected a list of OS names" }).optional(),
+  arch: z.array(z.string(), { error: "expected a list of architectures (amd64, arm64, arm/v7)" }).optional(),
+  force: z.boolean({ error: "expected true or false" }).optional(),
+  retainOnDelete: z.boolean({ error: "expected true or false" }).optional(),
+  timeoutSeconds: z.number({ error: "expected a number of seconds" }).int().min(1, { error: "expected at least 1 second" }).optional(),
+});
+
+export type ImageSyncInputs = z.infer<ReturnType<typeof imageSyncInputsSchema>>;
+
+/** Where each destination image stands, as of the last sync or refresh. */
+export interface ImageSyncSummary {
+  /** Bumped when this shape changes; state written by older releases stays readable. */
+  schemaVersion: 1;
+  syncedAt: string;
+  counts: { synced: number; skipped: number; failed: number };
+  images: { source: string; destination: string; digest?: string; status: ReadinessRow["status"] | "synced" | "skipped" | "failed" }[];
+}
+
+export interface ImageSyncOutputs extends ImageSyncInputs {
+  summary: ImageSyncSummary;
+}
+
+/** Inputs whose change means the images must be looked at again. */
+const SYNC_INPUTS = ["auth", "images", "registry", "namespace", "proc", "retries", "os", "arch", "force", "timeoutSeconds", "retainOnDelete"] as const;
+/** How long `diff` may spend checking destinations during a preview. */
+const DIFF_DEADLINE_MS = 30_000;
+const DEFAULT_TIMEOUT_S = 3600;
+
+/** The provider itself; the engine reaches it through `packagedProvider` (see there why). */
+export const imageSyncProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return checkInputs(imageSyncInputsSchema(), news, (inputs) => compileJob(toJob(inputs)));
+  },
+
+  async diff(_id: string, olds: ImageSyncOutputs, news: ImageSyncInputs) {
+    if (containsUnknown(news) || SYNC_INPUTS.some((key) => !isDeepStrictEqual(olds[key], news[key]))) return { changes: true };
+    const stale = await staleImages(news);
+    if (stale.length === 0) return { changes: false };
+    for (const line of stale) console.log(`stale   ${line}`);
+    return { changes: true };
+  },
+
+  async create(news: ImageSyncInputs) {
+    const id = `imagesync-${randomUUID()}`;
+    return { id, outs: await sync(id, news) };
+  },
+
+  async update(id: string, _olds: ImageSyncOutputs, news: ImageSyncInputs) {
+    return { outs: await sync(id, news) };
+  },
+
+  async read(id: string, props: ImageSyncOutputs) {
+    if (!props.images) return { id, props };
+    const report = await runVerify(toJob(props), { signal: AbortSignal.timeout(DIFF_DEADLINE_MS) });
+    const images = report.rows.map((row) => ({ source: row.source, destination: row.destination, digest: row.destinationDigest, status: row.status }));
+    const summary: ImageSyncSummary = { ...upgradeSummary(props.summary), images };
+    return { id, props: toStateValue({ ...withoutProvider(props), summary }) };
+  },
+
+  async delete(_id: string, props: ImageSyncOutputs) {
+    if (props.retainOnDelete !== false) return;
+    const copies = (props.summary?.images ?? []).filter((image): image is { source: string; destination: string; digest: string; status: ImageSyncSummary["images"][number]["status"] } => Boolean(image.digest));
+    const failures = await removeImages(props, copies);
+    if (failures.length) throw new Error(`could not delete ${failures.length} destination image(s):\n${failures.join("\n")}`);
+  },
+};
+
+function toJob(inputs: ImageSyncInputs): SyncJob {
+  return { images: inputs.images as ImagesMap, auth: inputs.auth as AuthMap | undefined, defaults: { registry: inputs.registry, namespace: inputs.namespace } };
+}
+
+function toOptions(inputs: ImageSyncInputs, onEvent?: (event: SyncEvent) => void): SyncOptions {
+  return {
+    proc: inputs.proc,
+    retries: inputs.retries,
+    force: inputs.force,
+    platforms: { os: inputs.os ?? [], arch: inputs.arch ?? [] },
+    signal: AbortSignal.timeout((inputs.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000),
+    onEvent,
+  };
+}
+
+/** Runs the sync, printing a line per image (the host's output shows in `pulumi up`). */
+async function sync(id: string, inputs: ImageSyncInputs): Promise<ImageSyncOutputs> {
+  const report = await runSync(toJob(inputs), toOptions(inputs, printProgress));
+  const outs = toStateValue<ImageSyncOutputs>({ ...withoutProvider(inputs), summary: summarize(report) });
+  const failed = report.results.filter((result) => result.status === "failed");
+  if (failed.length > 0) {
+    // Carrying id and properties keeps the resource in state with what did get copied.
+    throw Object.assign(new Error(`${failed.length} of ${report.results.length} image(s) failed to sync:\n${failed.map((result) => `  ${result.source} -> ${result.destination}: ${result.error}`).join("\n")}`), {
+      id,
+      properties: outs,
+      reasons: failed.map((result) => `${result.source} -> ${result.destination}: ${result.error}`),
+    });
+  }
+  return outs;
+}
+
+function printProgress(event: SyncEvent): void {
+  if (event.type === "image-finished") console.log(describeResult(event.result));
+  else if (event.type === "planned") console.log(`planned ${event.images} image(s)`);
+  else if (event.type === "round") console.log(`retrying ${event.images} image(s) (round ${event.round})`);
+  else if (event.type === "warning") console.log(`warning ${event.message}`);
+}
+
+function summarize(report: SyncReport): ImageSyncSummary {
+  return {
+    schemaVersion: 1,
+    syncedAt: new Date().toISOString(),
+    counts: report.counts,
+    images: report.results.map((result) => ({ source: result.source, destination: result.destination, digest: result.digest, status: result.status })),
+  };
+}
+
+/** Summaries from older releases (none yet) are upgraded here, so refresh never fails on old state. */
+function upgradeSummary(summary: Partial<ImageSyncSummary> | undefined): ImageSyncSummary {
+  return { schemaVersion: 1, syncedAt: summary?.syncedAt ?? "", counts: summary?.counts ?? { synced: 0, skipped: 0, failed: 0 }, images: summary?.images ?? [] };
+}
+
+async function staleImages(inputs: ImageSyncInputs): Promise<string[]> {
+  const options = { ...toOptions(inputs), signal: AbortSignal.timeout(DIFF_DEADLINE_MS) };
+  try {
+    const report = await runVerify(toJob(inputs), options);
+    return report.rows.filter((row) => row.status !== "present").map((row) => `${row.source} -> ${row.destination}: ${row.status}${row.error ? ` (${row.error})` : ""}`);
+  } catch (error) {
+    return [`the destinations could not be checked: ${(error as Error).message}`];
+  }
+}
+
+export interface ImageSyncArgs {
+  /** Registry (or registry/namespace) -> credentials; passwords should be secrets. */
+  auth?: pulumi.Input<Record<string, pulumi.Input<{ username?: pulumi.Input<string>; password?: pulumi.Input<string>; token?: pulumi.Input<string>; insecure?: pulumi.Input<boolean> }>>>;
+  /** Source -> destination or list of destinations, as image-syncer's `images`. */
+  images: pulumi.Input<Record<string, pulumi.Input<string | pulumi.Input<string>[]>>>;
+  registry?: pulumi.Input<string>;
+  namespace?: pulumi.Input<string>;
+  proc?: pulumi.Input<number>;
+  retries?: pulumi.Input<number>;
+  os?: pulumi.Input<pulumi.Input<string>[]>;
+  arch?: pulumi.Input<pulumi.Input<string>[]>;
+  force?: pulumi.Input<boolean>;
+  /** Keep destination images when the resource is deleted (default true). */
+  retainOnDelete?: pulumi.Input<boolean>;
+  /** Deadline for one sync (default 3600). Pulumi's customTimeouts do not reach dynamic providers. */
+  timeoutSeconds?: pulumi.Input<number>;
+}
+
+export class ImageSync extends pulumi.dynamic.Resource {
+  declare readonly images: pulumi.Output<ImagesMap>;
+  declare readonly summary: pulumi.Output<ImageSyncSummary>;
+
+  constructor(name: string, args: ImageSyncArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      packagedProvider("dist/provider/resources/image-sync.js", "imageSyncProvider"),
+      name,
+      { ...args, auth: args.auth === undefined ? undefined : pulumi.secret(args.auth), summary: undefined },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "auth"] },
+      "registry-dr",
+      "ImageSync",
+    );
+  }
+}

@@ -1,0 +1,15 @@
+import { ImageResult } from "./events";
+import { formatBytes, formatDuration, shortDigest } from "./format";
+
+/** One line per finished image, the same in a terminal, a log file and `pulumi up` output. */
+export function describeResult(result: ImageResult): string {
+  const route = `${result.source} -> ${result.destination}`;
+  switch (result.status) {
+    case "synced":
+      return `synced  ${route} (${shortDigest(result.digest)}, ${formatBytes(result.bytesUploaded)} uploaded, ${formatDuration(result.durationMs)})`;
+    case "skipped":
+      return `skipped ${route} (up to date, ${shortDigest(result.digest)})`;
+    case "failed":
+      return `failed  ${route}: ${result.error}`;
+  }
+}
