@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { runSync, runVerify, SyncEvent } from "../../provider";
-import { seedStandardFixture, Fixture } from "../support/fixtures";
-import { startRegistry, RegistryServer } from "../support/registry-server";
+import { useSeededRegistries } from "../support/seeded-registries";
 import { manifestDigest } from "../support/skopeo";
 
 /**
@@ -10,18 +9,10 @@ import { manifestDigest } from "../support/skopeo";
  * skopeo as an independent oracle, then a no-op resync, then --force.
  */
 
-let source: RegistryServer;
-let destination: RegistryServer;
-let fixture: Fixture;
+const bed = useSeededRegistries();
 
-before(async () => {
-  [source, destination] = await Promise.all([startRegistry(), startRegistry()]);
-  fixture = await seedStandardFixture(source);
-});
-after(async () => Promise.all([source?.stop(), destination?.stop()]));
-
-const job = () => ({ images: Object.fromEntries(fixture.repos.map((repo) => [`${source.host}/${repo.name}`, `${destination.host}/mirror/${repo.name}`])) });
-const allTags = () => fixture.repos.flatMap((repo) => repo.tags.map((tag) => ({ repo: repo.name, ...tag })));
+const job = () => ({ images: Object.fromEntries(bed.fixture.repos.map((repo) => [`${bed.source.host}/${repo.name}`, `${bed.destination.host}/mirror/${repo.name}`])) });
+const allTags = () => bed.fixture.repos.flatMap((repo) => repo.tags.map((tag) => ({ repo: repo.name, ...tag })));
 
 test("a cold sync copies every tag with its digest preserved, uploading each unique blob once", async () => {
   const events: SyncEvent[] = [];
@@ -30,22 +21,22 @@ test("a cold sync copies every tag with its digest preserved, uploading each uni
   assert.deepEqual(failed, []);
   assert.equal(report.counts.synced, allTags().length);
   for (const tag of allTags()) {
-    assert.equal(await manifestDigest(`docker://${destination.host}/mirror/${tag.repo}:${tag.tag}`), tag.digest, `${tag.repo}:${tag.tag}`);
+    assert.equal(await manifestDigest(`docker://${bed.destination.host}/mirror/${tag.repo}:${tag.tag}`), tag.digest, `${tag.repo}:${tag.tag}`);
   }
-  assert.equal(report.stats.bytesUploaded, fixture.uniqueBlobBytes, "bytes uploaded equal the unique missing blob bytes");
+  assert.equal(report.stats.bytesUploaded, bed.fixture.uniqueBlobBytes, "bytes uploaded equal the unique missing blob bytes");
   assert.ok(events.some((e) => e.type === "blob" && e.outcome === "mounted"), "shared layers are mounted across repositories");
-  const uploads = destination.requests().filter((r) => r.method === "PUT" && r.path.includes("/blobs/uploads/"));
+  const uploads = bed.destination.requests().filter((r) => r.method === "PUT" && r.path.includes("/blobs/uploads/"));
   const uploadedDigests = uploads.map((r) => new URL(r.path, "http://x").searchParams.get("digest"));
   assert.equal(new Set(uploadedDigests).size, uploadedDigests.length, "no blob uploaded twice");
 });
 
 test("a no-op resync skips every tag with two manifest HEADs per tag", async () => {
-  source.clearRequests();
-  destination.clearRequests();
+  bed.source.clearRequests();
+  bed.destination.clearRequests();
   const report = await runSync(job());
   assert.equal(report.counts.skipped, allTags().length);
   assert.equal(report.counts.synced + report.counts.failed, 0);
-  const perTag = [...source.requests(), ...destination.requests()].filter((r) => !r.path.includes("/tags/list") && r.path !== "/v2/");
+  const perTag = [...bed.source.requests(), ...bed.destination.requests()].filter((r) => !r.path.includes("/tags/list") && r.path !== "/v2/");
   assert.ok(perTag.every((r) => r.method === "HEAD" && r.path.includes("/manifests/")), "only manifest HEADs besides pings and tag lists");
   assert.equal(perTag.length, 2 * allTags().length);
 });
@@ -58,17 +49,17 @@ test("verify reports every destination tag present", async () => {
 });
 
 test("--force re-pushes manifests but sends no blob bytes again", async () => {
-  destination.clearRequests();
-  const some = fixture.repos[0];
-  const report = await runSync({ images: { [`${source.host}/${some.name}`]: `${destination.host}/mirror/${some.name}` } }, { force: true });
+  bed.destination.clearRequests();
+  const some = bed.fixture.repos[0];
+  const report = await runSync({ images: { [`${bed.source.host}/${some.name}`]: `${bed.destination.host}/mirror/${some.name}` } }, { force: true });
   assert.equal(report.counts.synced, some.tags.length);
   assert.equal(report.stats.bytesUploaded, 0);
-  assert.ok(destination.requests().some((r) => r.method === "PUT" && r.path.includes("/manifests/")));
+  assert.ok(bed.destination.requests().some((r) => r.method === "PUT" && r.path.includes("/manifests/")));
 });
 
 test("a deleted destination tag is found missing, then restored by the next sync", async () => {
   const [tag] = allTags();
-  const ref = `${destination.url}/v2/mirror/${tag.repo}/manifests/${tag.digest}`;
+  const ref = `${bed.destination.url}/v2/mirror/${tag.repo}/manifests/${tag.digest}`;
   const response = await fetch(ref, { method: "DELETE" });
   assert.equal(response.status, 202);
   const report = await runVerify(job());

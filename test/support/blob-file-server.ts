@@ -1,8 +1,8 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
-import { AddressInfo } from "node:net";
 import { resolve, sep } from "node:path";
+import { listenOnLoopback } from "./loopback-server";
 
 /**
  * Stands in for the object store (S3, GCS, a CDN) that a registry redirects blob reads to.
@@ -31,21 +31,11 @@ export async function startBlobFileServer(rootDir: string, host = "127.0.0.2"): 
       res.end(String(error));
     });
   });
-  // Port 0 here rather than freePort(): this server binds itself, so there is no race.
-  await new Promise<void>((done, fail) => {
-    server.once("error", fail);
-    server.listen(0, host, () => done());
-  });
-  server.unref();
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server, host);
   return {
     baseUrl: `http://${host}:${port}`,
     violations: () => [...violations],
-    stop: () =>
-      new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      }),
+    stop: close,
   };
 }
 

@@ -1,5 +1,5 @@
 import { Agent, createServer, IncomingMessage, request, Server, ServerResponse } from "node:http";
-import { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./loopback-server";
 
 /**
  * Distribution 2.8 ignores `n` and `last` on GET /v2/<name>/tags/list and always returns
@@ -26,20 +26,13 @@ export async function startTagPaginationProxy(upstream: URL): Promise<TagPaginat
     if (req.method === "GET" && match && url.searchParams.has("n")) paginate(req, res, upstream, agent, match[1], url);
     else forward(req, res, upstream, agent);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  server.unref();
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
   return {
     host: `127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        agent.destroy();
-      }),
+    stop: async () => {
+      await close();
+      agent.destroy();
+    },
   };
 }
 

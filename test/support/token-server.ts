@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
-import { AddressInfo } from "node:net";
 import { makeSelfSignedCert } from "./certs";
 import { AccessEntry, TokenSigner } from "./jwt";
 import { makeTempDir, removeTempDir } from "./processes";
+import { listenOnLoopback } from "./loopback-server";
 
 export { TokenSigner } from "./jwt";
 export type { AccessEntry, TokenClaims } from "./jwt";
@@ -69,12 +69,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
         reply(res, 500, { errors: [{ code: "UNKNOWN", message: String(error) }] });
       }
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
-    server.unref();
-    const { port } = server.address() as AddressInfo;
+    const { port, close } = await listenOnLoopback(server);
     return {
       realm: `http://127.0.0.1:${port}/token`,
       service: SERVICE,
@@ -85,10 +80,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
         log.length = 0;
       },
       stop: async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await close();
         await removeTempDir(dir);
       },
     };
