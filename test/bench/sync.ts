@@ -44,16 +44,15 @@ async function main(): Promise<void> {
     const ourJob = { images: Object.fromEntries(fixture.repos.map((repo) => [`${source.host}/${repo.name}`, `${oursDest.host}/mirror/${repo.name}`])) };
     const skopeoYaml = join(scratch, "skopeo-sync.yaml");
     writeFileSync(skopeoYaml, `${source.host}:\n  tls-verify: false\n  images:\n${fixture.repos.map((repo) => `    ${repo.name}: []\n`).join("")}`);
-    const runOurs = (dest: RegistryServer, job: object) => runEngine(job, scratch);
     const runSkopeo = () => measure("skopeo", ["sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", "--all", "--preserve-digests", skopeoYaml, `${skopeoDest.host}/mirror`], scratch);
 
-    const coldOurs = await runOurs(oursDest, ourJob);
+    const coldOurs = await runEngine(ourJob, scratch);
     const coldSkopeo = await runSkopeo();
     await checkDigests(tags, oursDest, "mirror");
     log(`every destination digest equals its source digest: ${tags.length}/${tags.length} (checked with skopeo)`);
 
     for (const registry of [source, oursDest, skopeoDest]) registry.clearRequests();
-    const noopOurs = await runOurs(oursDest, ourJob);
+    const noopOurs = await runEngine(ourJob, scratch);
     const oursRequests = perTagRequests([...source.requests(), ...oursDest.requests()]);
     source.clearRequests();
     const noopSkopeo = await runSkopeo();
