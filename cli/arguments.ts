@@ -23,6 +23,7 @@ const OPTIONS = {
   force: { type: "boolean" },
   log: { type: "string" },
   "failed-images": { type: "string" },
+  timeout: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -39,6 +40,8 @@ export interface CommandArguments {
   force: boolean;
   log?: string;
   failedImages: string;
+  /** Whole-run deadline in milliseconds; none by default. */
+  timeoutMs?: number;
   json: boolean;
   help: boolean;
 }
@@ -62,6 +65,7 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     force: values.force ?? false,
     log: values.log,
     failedImages: values["failed-images"] ?? "failed-images.json",
+    timeoutMs: duration("--timeout", values.timeout),
     json: values.json ?? false,
     help: values.help ?? false,
   };
@@ -81,6 +85,17 @@ function wholeNumber(flag: string, raw: string | undefined, fallback: number, mi
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < minimum) throw new UsageError(`${flag}: expected a whole number of at least ${minimum}, got "${raw}"`);
   return Number(raw);
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "90s", "30m", "2h", "500ms"; a bare number is seconds. */
+function duration(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2] ?? "s"] : NaN;
+  if (!(ms > 0)) throw new UsageError(`${flag}: expected a duration above zero such as 90s, 30m or 2h, got "${raw}"`);
+  return ms;
 }
 
 /** `--arch amd64,arm64` and `--arch amd64 --arch arm64` mean the same. */

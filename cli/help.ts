@@ -19,6 +19,7 @@ const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
   --arch LIST            copy only these architectures (amd64, arm64, arm/v7, ...)
   -p, --proc N           images copied at once (default 5)
   -r, --retries N        extra rounds for images that failed transiently (default 2)
+  --timeout DURATION     stop after this long (90s, 30m, 2h); unfinished images fail
   -h, --help             show this help`;
 
 export const SYNC_HELP = `Usage: registry-dr sync [flags]

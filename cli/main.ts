@@ -1,4 +1,4 @@
-import { ConfigError } from "../provider";
+import { ConfigError, formatDuration } from "../provider";
 import { UsageError, parseCommandArguments } from "./arguments";
 import { syncCommand } from "./commands/sync";
 import { verifyCommand } from "./commands/verify";
@@ -25,7 +25,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseCommandArguments(name, rest);
     if (args.help) return print(process.stdout, command.help, 0);
-    return await command.run(args, controller.signal);
+    const signal = args.timeoutMs === undefined ? controller.signal : AbortSignal.any([controller.signal, deadline(args.timeoutMs)]);
+    return await command.run(args, signal);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) return print(process.stderr, `registry-dr ${name}: ${error.message.replace(/\n/g, `\nregistry-dr ${name}: `)}\n`, 2);
     throw error;
@@ -33,6 +34,13 @@ export async function main(argv: string[]): Promise<number> {
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
   }
+}
+
+/** Like AbortSignal.timeout, but its reason says which flag ran out. */
+function deadline(ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error(`--timeout of ${formatDuration(ms)} reached`)), ms).unref();
+  return controller.signal;
 }
 
 function print(stream: NodeJS.WriteStream, text: string, code: number): number {

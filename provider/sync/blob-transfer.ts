@@ -1,6 +1,6 @@
 import { Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AbortedError, Descriptor, DigestMismatchError, RegistryClient, RegistryError } from "../clients/oci";
+import { AbortedError, Descriptor, DigestMismatchError, NetworkError, RegistryClient, RegistryError, errorCode } from "../clients/oci";
 import { SyncEventListener } from "./events";
 
 /**
@@ -40,18 +40,37 @@ export async function transferBlob(ends: TransferEnds, blob: Descriptor, options
 async function transferOnce(ends: TransferEnds, blob: Descriptor, options: TransferOptions, openSession?: URL): Promise<void> {
   const { source, sourceRepository, destination, destinationRepository } = ends;
   const download = await source.getBlob(sourceRepository, blob.digest);
+  // Wired at once: a download that breaks while the session is being opened must fail the
+  // upload, not leave it waiting for bytes that never come.
+  let readError: Error | undefined;
+  const metered = download.body.pipe(meter(options.emit));
+  download.body.once("error", (error) => {
+    readError = error;
+    metered.destroy(error);
+  });
+  // Until the upload reads `metered`, its error is kept in `readError` rather than thrown unhandled.
+  metered.on("error", () => {});
+  let session = openSession;
   try {
     if (download.size !== undefined && download.size !== blob.size) {
       throw new DigestMismatchError(`${source.host}: blob ${blob.digest} in ${sourceRepository} is ${download.size} bytes, but its manifest says ${blob.size}`, { host: source.host });
     }
-    const session = openSession ?? (await startSession(destination, destinationRepository));
-    const metered = download.body.pipe(meter(options.emit));
-    download.body.once("error", (error) => metered.destroy(error));
+    session ??= await startSession(destination, destinationRepository);
+    if (readError) throw readError;
     if (options.chunkSize && blob.size > options.chunkSize) {
       await destination.putBlobChunked(destinationRepository, session, blob.digest, metered, options.chunkSize);
     } else {
       await destination.putBlob(destinationRepository, session, blob.digest, blob.size, metered);
     }
+  } catch (error) {
+    // A registry keeps a failed upload's session and partial data until it purges stale
+    // uploads, days later; a retry opens a new one, so close this one now (best effort).
+    if (session) await destination.cancelUpload(destinationRepository, session).catch(() => {});
+    // The upload fails too when the download breaks; name the side that broke.
+    if (readError && readError.name !== "AbortError" && !(error instanceof AbortedError)) {
+      throw new NetworkError(`${source.host}: reading blob ${blob.digest} from ${sourceRepository} broke off: ${readError.message}`, { host: source.host, code: errorCode(readError), retryable: true }, { cause: readError });
+    }
+    throw error;
   } finally {
     if (!download.body.destroyed) download.body.destroy();
   }

@@ -25,9 +25,9 @@ export interface CopyContext {
 export async function copyManifestTree(ends: TransferEnds, manifest: FetchedManifest, reference: string, context: CopyContext): Promise<void> {
   const parsed = parseManifest(manifest.bytes, manifest.mediaType, ends.source.host);
   if (parsed.kind === "index") {
-    await Promise.all(parsed.manifests.map((child) => copyChildManifest(ends, child, context)));
+    await allSettledOrThrow(parsed.manifests.map((child) => copyChildManifest(ends, child, context)));
   } else {
-    await Promise.all(referencedBlobs(parsed).map((blob) => ensureBlob(ends, blob, context)));
+    await allSettledOrThrow(referencedBlobs(parsed).map((blob) => ensureBlob(ends, blob, context)));
   }
   await ends.destination.putManifest(ends.destinationRepository, reference, { ...manifest, mediaType: parsed.mediaType });
 }
@@ -79,6 +79,16 @@ async function placeBlob(ends: TransferEnds, blob: Descriptor, context: CopyCont
   }
   report("uploaded");
   return destinationRepository;
+}
+
+/**
+ * Like Promise.all, but fails only once every operation has finished: when one blob fails,
+ * its siblings' transfers must not outlive the image's copy (and the run, which closes the
+ * transport under them, leaving their upload sessions open at the destination).
+ */
+async function allSettledOrThrow(work: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((outcome) => outcome.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 function sameRegistry(a: RegistryClient, b: RegistryClient): boolean {

@@ -1,4 +1,4 @@
-import { RegistryClient, TransportStats } from "../clients/oci";
+import { RegistryClient, TransportStats, abortReason } from "../clients/oci";
 import { BlobLedger } from "./blob-ledger";
 import { Semaphore, mapConcurrent } from "./concurrency";
 import { ImageResult, SyncEventListener } from "./events";
@@ -59,7 +59,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       const checked = await mapConcurrent(pending, Math.max(proc, CHECK_CONCURRENCY), async (task) => {
         const down = unreachable.get(pool.client(task.source)) ?? unreachable.get(pool.client(task.destination));
         if (down || options.signal?.aborted) {
-          finish(task, failedWithout(task, down ?? new Error(`cancelled: ${String(options.signal?.reason ?? "aborted")}`)));
+          finish(task, failedWithout(task, down ?? new Error(`cancelled: ${abortReason(options.signal)}`)));
           return undefined;
         }
         const check = await checkImage(task, context);

@@ -4,7 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
+import { createServer } from "node:http";
 import { pushSmallImage, SmallImage } from "../support/fixtures";
+import { listenOnLoopback } from "../support/loopback-server";
 import { startRegistry, RegistryServer } from "../support/registry-server";
 import { manifestDigest } from "../support/skopeo";
 
@@ -90,6 +92,26 @@ test("an unreachable registry: exit 1 and one line naming the host", async () =>
   const result = await run(["sync", "--config", config, "--failed-images", "unreachable-failed.json"]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /failed  127\.0\.0\.1:1\/library\/nginx:1\.25 -> .*: 127\.0\.0\.1:1: connection refused/);
+});
+
+test("--timeout stops a run against a registry that never answers, with exit 1 and the deadline named", async () => {
+  // Accepts connections and requests, and never answers: only the deadline can end the run.
+  const silent = await listenOnLoopback(createServer(() => {}));
+  try {
+    const config = join(dir, "silent.json");
+    writeFileSync(config, JSON.stringify({ images: { [`127.0.0.1:${silent.port}/library/nginx:1.25`]: `${acr.host}/x/nginx` } }));
+    const started = performance.now();
+    const result = await run(["sync", "--config", config, "--timeout", "1500ms", "--failed-images", "silent-failed.json"]);
+    const elapsed = performance.now() - started;
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /cancelled: --timeout of 1\.5 s reached/);
+    assert.ok(elapsed < 6000, `the run ended ${Math.round(elapsed)} ms after it started, deadline 1500 ms`);
+    const badTimeout = await run(["sync", "--config", config, "--timeout", "soon"]);
+    assert.equal(badTimeout.code, 2);
+    assert.match(badTimeout.stderr, /--timeout: expected a duration above zero such as 90s, 30m or 2h, got "soon"/);
+  } finally {
+    await silent.close();
+  }
 });
 
 test("bad input exits 2 with the file and field named, and pushes nothing", async () => {

@@ -56,3 +56,10 @@ export class UnsupportedManifestError extends RegistryError {
 export class AbortedError extends Error {
   override name = "AbortedError";
 }
+
+/** Why a signal was aborted, as a phrase: the reason's message, without "Error:" in front. */
+export function abortReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason.message;
+  return reason === undefined ? "aborted" : String(reason);
+}

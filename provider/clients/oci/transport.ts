@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, Dispatcher } from "undici";
-import { AbortedError, NetworkError, RegistryError } from "./errors";
+import { AbortedError, NetworkError, RegistryError, abortReason } from "./errors";
 import { DEFAULT_RETRY_POLICY, RetryPolicy, isRetryableErrorCode, isRetryableStatus, parseRetryAfter, retryDelayMs } from "./retry-policy";
 import { TransportStats } from "./transport-stats";
 
@@ -154,7 +154,7 @@ export class HttpTransport {
   private translate(error: unknown, url: URL): Error {
     if (error instanceof RegistryError || error instanceof AbortedError) return error;
     if (this.options.signal?.aborted || (error as Error)?.name === "AbortError") {
-      return new AbortedError(`${url.host}: cancelled: ${String(this.options.signal?.reason ?? "aborted")}`);
+      return new AbortedError(`${url.host}: cancelled: ${abortReason(this.options.signal)}`);
     }
     const code = errorCode(error);
     return new NetworkError(`${url.host}: ${describeNetworkError(code, error)}`, { host: url.host, code, retryable: isRetryableErrorCode(code) }, { cause: error });
