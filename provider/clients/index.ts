@@ -1,1 +1,2 @@
 export * as oci from "./oci";
+export * as harbor from "./harbor";

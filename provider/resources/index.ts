@@ -1,1 +1,2 @@
 export * from "./image-sync";
+export * from "./harbor";

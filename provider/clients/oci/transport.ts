@@ -182,7 +182,7 @@ export function errorCode(error: unknown): string | undefined {
 
 const TLS_TRUST_CODES: readonly string[] = ["DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"];
 
-function describeNetworkError(code: string | undefined, error: unknown): string {
+export function describeNetworkError(code: string | undefined, error: unknown): string {
   if (code && TLS_TRUST_CODES.includes(code)) {
     return `TLS certificate not trusted (${code}); set "insecure": true for this registry to skip verification`;
   }

@@ -1,0 +1,48 @@
+import { isHarborStatus } from "./harbor-errors";
+import { HarborHttp } from "./harbor-http";
+import { Project, ProjectCreate, Quota } from "./wire-types";
+
+/** Projects are addressed by name: `X-Is-Resource-Name` tells Harbor the path holds one. */
+const BY_NAME = { "x-is-resource-name": "true" };
+
+export class ProjectsApi {
+  constructor(private readonly http: HarborHttp) {}
+
+  create(project: ProjectCreate): Promise<number> {
+    return this.http.create("projects", project);
+  }
+
+  get(name: string): Promise<Project> {
+    return this.http.get<Project>(`projects/${encodeURIComponent(name)}`, undefined, BY_NAME);
+  }
+
+  async exists(name: string): Promise<boolean> {
+    try {
+      await this.http.request("HEAD", "projects", { query: { project_name: name } });
+      return true;
+    } catch (error) {
+      if (isHarborStatus(error, 404)) return false;
+      throw error;
+    }
+  }
+
+  async setPublic(name: string, isPublic: boolean): Promise<void> {
+    await this.http.request("PUT", `projects/${encodeURIComponent(name)}`, { body: { metadata: { public: String(isPublic) } }, headers: BY_NAME });
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.http.request("DELETE", `projects/${encodeURIComponent(name)}`, { headers: BY_NAME });
+  }
+
+  /** A project's storage limit lives in its quota, not in the project. */
+  async quota(projectId: number): Promise<Quota | undefined> {
+    const quotas = await this.http.get<Quota[]>("quotas", { reference: "project", reference_id: String(projectId) });
+    return quotas[0];
+  }
+
+  async setStorageLimit(projectId: number, bytes: number): Promise<void> {
+    const quota = await this.quota(projectId);
+    if (!quota) throw new Error(`${this.http.host}: project ${projectId} has no quota to set its storage limit on`);
+    await this.http.request("PUT", `quotas/${quota.id}`, { body: { hard: { storage: bytes } } });
+  }
+}

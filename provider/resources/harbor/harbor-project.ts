@@ -1,0 +1,160 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { HarborClient, isHarborStatus } from "../../clients/harbor";
+import { withoutProvider } from "../check-inputs";
+import { packagedProvider } from "../packaged-provider";
+import { toStateValue } from "../state-value";
+import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig, secretConnection } from "./harbor-connection-input";
+import { checkHarborInputs, diffKeys, withResourceHarbor } from "./harbor-resource-kit";
+
+/**
+ * HarborProject: a Harbor project (the namespace images are pushed to and replicated from).
+ * The resource id is the project name, so `pulumi import` takes the name. Taking over a
+ * project that already exists is explicit (`adopt: true`); an adopted project is left in
+ * place when the resource is deleted.
+ */
+
+export const harborProjectInputsSchema = () =>
+  z.strictObject({
+    name: z
+      .string({ error: "expected a project name" })
+      .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, { error: "expected a project name of lower-case letters, digits and . _ - (not at the start or end)" })
+      .max(255, { error: "expected at most 255 characters" }),
+    public: z.boolean({ error: "expected true or false" }).optional(),
+    storageLimit: z.number({ error: "expected bytes, or -1 for no limit" }).int().min(-1, { error: "expected bytes, or -1 for no limit" }).optional(),
+    adopt: z.boolean({ error: "expected true or false" }).optional(),
+    harbor: harborConnectionSchema().optional(),
+  });
+
+export type HarborProjectInputs = z.infer<ReturnType<typeof harborProjectInputsSchema>>;
+
+export interface HarborProjectOutputs extends HarborProjectInputs {
+  /** Bumped when this shape changes; state written by older releases stays readable. */
+  schemaVersion: 1;
+  projectId: number;
+  /** Whether the project existed before and was adopted (then delete leaves it). */
+  adopted: boolean;
+  repoCount: number;
+}
+
+/** Harbor cannot rename a project. */
+const REPLACE_ON = ["name"] as const;
+const UPDATE_ON = ["public", "storageLimit", "harbor"] as const;
+
+export const harborProjectProvider: pulumi.dynamic.ResourceProvider = {
+  async configure(request) {
+    rememberHarborConfig(request.config);
+  },
+
+  async check(_olds, news) {
+    return checkHarborInputs(harborProjectInputsSchema(), news);
+  },
+
+  async diff(_id, olds: HarborProjectOutputs, news: HarborProjectInputs) {
+    return diffKeys(olds, news, REPLACE_ON, UPDATE_ON);
+  },
+
+  async create(news: HarborProjectInputs) {
+    return withResourceHarbor(news, async (harbor) => {
+      const adopted = await harbor.projects.exists(news.name);
+      if (adopted && !news.adopt) {
+        throw new Error(`Harbor project "${news.name}" already exists on ${harbor.host}: set adopt: true to manage it, or choose another name`);
+      }
+      if (!adopted) {
+        await harbor.projects.create({ project_name: news.name, metadata: { public: String(news.public ?? false) as "true" | "false" }, storage_limit: news.storageLimit ?? -1 });
+      } else {
+        await applySettings(harbor, news);
+      }
+      return { id: news.name, outs: await describe(harbor, news, adopted) };
+    });
+  },
+
+  async update(_id, olds: HarborProjectOutputs, news: HarborProjectInputs) {
+    return withResourceHarbor(news, async (harbor) => {
+      await applySettings(harbor, news);
+      return { outs: await describe(harbor, news, olds.adopted ?? false) };
+    });
+  },
+
+  async read(id, props: Partial<HarborProjectOutputs>) {
+    return withResourceHarbor(props, async (harbor) => {
+      const name = props.name ?? id;
+      if (!(await harbor.projects.exists(name))) return { id: "", props: {} };
+      const current = await harbor.projects.get(name);
+      const quota = await harbor.projects.quota(current.project_id);
+      const inputs: HarborProjectInputs = {
+        ...withoutProvider(props),
+        name: current.name,
+        public: current.metadata?.public === "true",
+        storageLimit: quota?.hard.storage ?? -1,
+      };
+      const outs = await describe(harbor, inputs, props.adopted ?? false);
+      return { id: current.name, props: outs, inputs: toStateValue(withoutOutputs(outs)) };
+    });
+  },
+
+  async delete(_id, props: HarborProjectOutputs) {
+    if (props.adopted) return;
+    await withResourceHarbor(props, async (harbor) => {
+      try {
+        await harbor.projects.delete(props.name);
+      } catch (error) {
+        if (isHarborStatus(error, 404)) return;
+        if (isHarborStatus(error, 412)) {
+          const repos = (await harbor.projects.get(props.name).catch(() => undefined))?.repo_count;
+          throw new Error(`Harbor project "${props.name}" cannot be deleted: it still holds ${repos ?? "some"} repositories (Harbor: ${error.message}); delete them first, or remove the resource from state with \`pulumi state delete\` to keep the project`);
+        }
+        throw error;
+      }
+    });
+  },
+};
+
+async function applySettings(harbor: HarborClient, inputs: HarborProjectInputs): Promise<void> {
+  const current = await harbor.projects.get(inputs.name);
+  if (inputs.public !== undefined && (current.metadata?.public === "true") !== inputs.public) await harbor.projects.setPublic(inputs.name, inputs.public);
+  if (inputs.storageLimit !== undefined) {
+    const quota = await harbor.projects.quota(current.project_id);
+    if (quota?.hard.storage !== inputs.storageLimit) await harbor.projects.setStorageLimit(current.project_id, inputs.storageLimit);
+  }
+}
+
+async function describe(harbor: HarborClient, inputs: HarborProjectInputs, adopted: boolean): Promise<HarborProjectOutputs> {
+  const project = await harbor.projects.get(inputs.name);
+  return toStateValue({ ...withoutProvider(inputs), schemaVersion: 1, projectId: project.project_id, adopted, repoCount: project.repo_count ?? 0 });
+}
+
+function withoutOutputs(outs: HarborProjectOutputs): HarborProjectInputs {
+  const { schemaVersion: _v, projectId: _p, adopted: _a, repoCount: _r, ...inputs } = outs;
+  return inputs;
+}
+
+export interface HarborProjectArgs {
+  name: pulumi.Input<string>;
+  /** Anyone may pull without logging in (default false). */
+  public?: pulumi.Input<boolean>;
+  /** Storage quota in bytes; -1 for none (Harbor's default). */
+  storageLimit?: pulumi.Input<number>;
+  /** Manage a project that already exists instead of failing; it is then kept on delete. */
+  adopt?: pulumi.Input<boolean>;
+  /** Harbor to use; by default the stack config's `registry-dr:harbor*` keys. */
+  harbor?: pulumi.Input<HarborConnectionArgs>;
+}
+
+export class HarborProject extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly projectId: pulumi.Output<number>;
+  declare readonly adopted: pulumi.Output<boolean>;
+  declare readonly repoCount: pulumi.Output<number>;
+
+  constructor(name: string, args: HarborProjectArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      packagedProvider("dist/provider/resources/harbor/harbor-project.js", "harborProjectProvider"),
+      name,
+      { ...args, harbor: secretConnection(args.harbor), schemaVersion: undefined, projectId: undefined, adopted: undefined, repoCount: undefined },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "harbor"] },
+      "harbor",
+      "HarborProject",
+    );
+  }
+}

@@ -1,0 +1,241 @@
+import * as pulumi from "@pulumi/pulumi";
+import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import { HarborClient, isHarborStatus, RegistryPing } from "../../clients/harbor";
+import { withoutProvider } from "../check-inputs";
+import { packagedProvider } from "../packaged-provider";
+import { toStateValue } from "../state-value";
+import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig, secretConnection } from "./harbor-connection-input";
+import { checkHarborInputs, diffKeys, withResourceHarbor } from "./harbor-resource-kit";
+
+/**
+ * HarborRegistry: a replication endpoint ("Registries" in Harbor's UI). Harbor's "Test
+ * Connection" runs before every create and update, so a wrong URL or credential fails the
+ * preview-approved `pulumi up` with a clear error instead of leaving a broken endpoint.
+ *
+ * Harbor never shows a stored secret again, so the secret cannot be compared by reading:
+ * the state keeps a salted scrypt fingerprint of the secret last applied, and a changed
+ * secret is an update that sends it. The secret itself is kept only in the (secret) inputs.
+ */
+
+export const HARBOR_ADAPTER_TYPES = ["harbor", "docker-hub", "docker-registry", "huawei-SWR", "google-gcr", "aws-ecr", "azure-acr", "ali-acr", "jfrog-artifactory", "quay", "gitlab", "dtr", "tencent-tcr", "github-ghcr", "volcengine-cr"] as const;
+export type HarborAdapterType = (typeof HARBOR_ADAPTER_TYPES)[number];
+
+export const harborRegistryInputsSchema = () =>
+  z
+    .strictObject({
+      name: z.string({ error: "expected the endpoint's name" }).min(1, { error: "expected the endpoint's name" }).max(64, { error: "expected at most 64 characters (Harbor's limit)" }),
+      description: z.string({ error: "expected text" }).optional(),
+      type: z.enum(HARBOR_ADAPTER_TYPES, { error: `expected one of Harbor's adapter types: ${HARBOR_ADAPTER_TYPES.join(", ")}` }),
+      url: z.string({ error: "expected the registry's URL" }).regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, { error: "expected the registry's URL, such as https://registry.example.com" }),
+      accessKey: z.string({ error: "expected the access ID (user name, key id)" }).optional(),
+      accessSecret: z.string({ error: "expected the access secret" }).optional(),
+      insecure: z.boolean({ error: "expected true or false" }).optional(),
+      harbor: harborConnectionSchema().optional(),
+    })
+    .superRefine((inputs, context) => {
+      const problem = credentialProblem(inputs.type, inputs.accessKey, inputs.accessSecret);
+      if (problem) context.addIssue({ code: "custom", path: [problem.property], message: problem.message });
+    });
+
+export type HarborRegistryInputs = z.infer<ReturnType<typeof harborRegistryInputsSchema>>;
+
+export interface HarborRegistryOutputs extends Omit<HarborRegistryInputs, "accessSecret"> {
+  schemaVersion: 1;
+  registryId: number;
+  /** "scrypt:<salt>:<hash>" of the secret last applied; empty without a secret. */
+  secretFingerprint: string;
+  status: string;
+}
+
+/** What each adapter expects as credentials (Harbor's docs, seed 002 and the notes). */
+function credentialProblem(type: HarborAdapterType, accessKey: string | undefined, accessSecret: string | undefined): { property: string; message: string } | undefined {
+  if (accessKey && !accessSecret) return { property: "accessSecret", message: `expected an access secret to go with access ID "${accessKey}"` };
+  if (accessSecret && !accessKey && type !== "quay") return { property: "accessKey", message: "expected an access ID to go with the secret" };
+  switch (type) {
+    case "google-gcr":
+      if (accessKey !== "_json_key") return { property: "accessKey", message: `expected "_json_key": google-gcr authenticates with a service-account JSON key` };
+      if (!jsonWith(accessSecret, ["type", "client_email", "private_key"])) return { property: "accessSecret", message: "expected the whole service-account JSON key (with type, client_email and private_key)" };
+      return undefined;
+    case "aws-ecr":
+      if (accessKey && !/^(AKIA|ASIA)[A-Z0-9]{12,124}$/.test(accessKey)) return { property: "accessKey", message: "expected an AWS access key id (AKIA... or ASIA...), not a user name: aws-ecr uses access keys" };
+      return undefined;
+    case "ali-acr":
+      if (accessKey && !/^[A-Za-z0-9]{12,64}$/.test(accessKey)) return { property: "accessKey", message: "expected a RAM AccessKey ID (such as LTAI...): ali-acr uses the AccessKey, not the docker login; for ACR Enterprise Edition use type docker-registry with the instance's registry user" };
+      return undefined;
+    case "quay":
+      if (accessSecret && !jsonWith(accessSecret, ["docker_cli_password"])) return { property: "accessSecret", message: `expected Quay's JSON secret, such as {"account_name": "...", "docker_cli_password": "...", "oauth2_token": "..."}` };
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function jsonWith(text: string | undefined, keys: string[]): boolean {
+  try {
+    const parsed = JSON.parse(text ?? "");
+    return typeof parsed === "object" && parsed !== null && keys.every((key) => typeof parsed[key] === "string" && parsed[key].length > 0);
+  } catch {
+    return false;
+  }
+}
+
+export function secretFingerprint(secret: string | undefined, salt = randomBytes(16).toString("hex")): string {
+  if (!secret) return "";
+  return `scrypt:${salt}:${scryptSync(secret, salt, 32).toString("hex")}`;
+}
+
+/** Whether `secret` is the one `fingerprint` was made from. */
+export function matchesFingerprint(secret: string | undefined, fingerprint: string | undefined): boolean {
+  if (!secret || !fingerprint) return !secret && !fingerprint;
+  const [, salt, hash] = fingerprint.split(":");
+  if (!salt || !hash) return false;
+  return timingSafeEqual(Buffer.from(hash, "hex"), scryptSync(secret, salt, 32));
+}
+
+const REPLACE_ON = ["type"] as const;
+const UPDATE_ON = ["name", "description", "url", "accessKey", "insecure", "harbor"] as const;
+
+export const harborRegistryProvider: pulumi.dynamic.ResourceProvider = {
+  async configure(request) {
+    rememberHarborConfig(request.config);
+  },
+
+  async check(_olds, news) {
+    return checkHarborInputs(harborRegistryInputsSchema(), news);
+  },
+
+  async diff(_id, olds: HarborRegistryOutputs, news: HarborRegistryInputs) {
+    const result = diffKeys(olds, news, REPLACE_ON, UPDATE_ON);
+    const secretChanged = !matchesFingerprint(news.accessSecret, olds.secretFingerprint);
+    return { ...result, changes: result.changes || secretChanged };
+  },
+
+  async create(news: HarborRegistryInputs) {
+    return withResourceHarbor(news, async (harbor) => {
+      const existing = await harbor.registries.findByName(news.name);
+      if (existing) throw new Error(`a registry endpoint named "${news.name}" already exists on ${harbor.host} (id ${existing.id}): import it with \`pulumi import pulumi-nodejs:dynamic/harbor:HarborRegistry <name> ${existing.id}\`, or choose another name`);
+      await testConnection(harbor, news);
+      const id = await harbor.registries.create({
+        name: news.name,
+        description: news.description ?? "",
+        type: news.type,
+        url: news.url,
+        insecure: news.insecure ?? false,
+        credential: { type: "basic", access_key: news.accessKey ?? "", access_secret: news.accessSecret ?? "" },
+      });
+      return { id: String(id), outs: await describe(harbor, id, news, secretFingerprint(news.accessSecret)) };
+    });
+  },
+
+  async update(id, olds: HarborRegistryOutputs, news: HarborRegistryInputs) {
+    return withResourceHarbor(news, async (harbor) => {
+      await testConnection(harbor, news, Number(id));
+      const secretChanged = !matchesFingerprint(news.accessSecret, olds.secretFingerprint);
+      await harbor.registries.update(Number(id), {
+        name: news.name,
+        description: news.description ?? "",
+        url: news.url,
+        insecure: news.insecure ?? false,
+        credential_type: "basic",
+        access_key: news.accessKey ?? "",
+        // Left out when unchanged: Harbor keeps what it has.
+        ...(secretChanged ? { access_secret: news.accessSecret ?? "" } : {}),
+      });
+      return { outs: await describe(harbor, Number(id), news, secretChanged ? secretFingerprint(news.accessSecret) : olds.secretFingerprint) };
+    });
+  },
+
+  async read(id, props: Partial<HarborRegistryOutputs>) {
+    return withResourceHarbor(props, async (harbor) => {
+      let current;
+      try {
+        current = await harbor.registries.get(Number(id));
+      } catch (error) {
+        if (isHarborStatus(error, 404)) return { id: "", props: {} };
+        throw error;
+      }
+      const inputs = toStateValue({
+        ...withoutProvider(props),
+        name: current.name,
+        description: current.description || undefined,
+        type: current.type as HarborAdapterType,
+        url: current.url,
+        accessKey: current.credential?.access_key || undefined,
+        insecure: current.insecure ?? false,
+      });
+      const { schemaVersion: _v, registryId: _r, secretFingerprint: _f, status: _s, ...plainInputs } = inputs as HarborRegistryOutputs;
+      return { id, props: toStateValue({ ...inputs, schemaVersion: 1, registryId: current.id, secretFingerprint: props.secretFingerprint ?? "", status: current.status ?? "" }), inputs: plainInputs };
+    });
+  },
+
+  async delete(id, props: HarborRegistryOutputs) {
+    await withResourceHarbor(props, async (harbor) => {
+      try {
+        await harbor.registries.delete(Number(id));
+      } catch (error) {
+        if (isHarborStatus(error, 404)) return;
+        if (isHarborStatus(error, 412)) throw new Error(`registry endpoint "${props.name}" (id ${id}) is still used by a replication policy or a proxy-cache project: delete those first (Harbor: ${error.message})`);
+        throw error;
+      }
+    });
+  },
+};
+
+/** Harbor's "Test Connection", with an error that says what to check. */
+async function testConnection(harbor: HarborClient, inputs: HarborRegistryInputs, id?: number): Promise<void> {
+  const ping: RegistryPing = { type: inputs.type, url: inputs.url, credential_type: "basic", access_key: inputs.accessKey ?? "", access_secret: inputs.accessSecret ?? "", insecure: inputs.insecure ?? false };
+  try {
+    await harbor.registries.ping(id === undefined ? ping : { ...ping, id });
+  } catch (error) {
+    if (!isHarborStatus(error, 400) && !isHarborStatus(error, 404)) throw error;
+    const who = inputs.accessKey ? `access ID "${inputs.accessKey}"` : "no credentials";
+    throw new Error(`Harbor's connection test to ${inputs.url} (${inputs.type}, ${who}${inputs.insecure ? ", insecure" : ""}) failed: check the URL, that Harbor can reach it, and the credentials. Harbor said: ${error.message}`);
+  }
+}
+
+async function describe(harbor: HarborClient, id: number, inputs: HarborRegistryInputs, fingerprint: string): Promise<HarborRegistryOutputs> {
+  const registry = await harbor.registries.get(id);
+  const { accessSecret: _secret, ...rest } = withoutProvider(inputs);
+  return toStateValue({ ...rest, schemaVersion: 1, registryId: id, secretFingerprint: fingerprint, status: registry.status ?? "" });
+}
+
+export interface HarborRegistryArgs {
+  name: pulumi.Input<string>;
+  description?: pulumi.Input<string>;
+  /** Harbor's adapter type; changing it replaces the endpoint. */
+  type: pulumi.Input<HarborAdapterType>;
+  url: pulumi.Input<string>;
+  /** User name, `_json_key` (google-gcr), AWS or RAM access key id. */
+  accessKey?: pulumi.Input<string>;
+  /** Password, JSON key or secret key; wrapped as a secret. */
+  accessSecret?: pulumi.Input<string>;
+  /** Skip TLS verification of the target. */
+  insecure?: pulumi.Input<boolean>;
+  harbor?: pulumi.Input<HarborConnectionArgs>;
+}
+
+export class HarborRegistry extends pulumi.dynamic.Resource {
+  declare readonly registryId: pulumi.Output<number>;
+  declare readonly secretFingerprint: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+
+  constructor(name: string, args: HarborRegistryArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      packagedProvider("dist/provider/resources/harbor/harbor-registry.js", "harborRegistryProvider"),
+      name,
+      {
+        ...args,
+        accessSecret: args.accessSecret === undefined ? undefined : pulumi.secret(args.accessSecret),
+        harbor: secretConnection(args.harbor),
+        schemaVersion: undefined,
+        registryId: undefined,
+        secretFingerprint: undefined,
+        status: undefined,
+      },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "harbor"] },
+      "harbor",
+      "HarborRegistry",
+    );
+  }
+}

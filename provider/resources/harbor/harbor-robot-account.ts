@@ -1,0 +1,201 @@
+import * as pulumi from "@pulumi/pulumi";
+import { isDeepStrictEqual } from "node:util";
+import { z } from "zod";
+import { isHarborStatus, Robot } from "../../clients/harbor";
+import { containsUnknown, withoutProvider } from "../check-inputs";
+import { packagedProvider } from "../packaged-provider";
+import { toStateValue } from "../state-value";
+import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig, secretConnection } from "./harbor-connection-input";
+import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
+
+/**
+ * HarborRobotAccount: a robot for the copier or CI. Harbor returns a robot's secret once,
+ * from the create call; it is kept as a secret output. A change of `rotateTriggers` asks
+ * Harbor for a new secret; a `secret` input sets a known one instead (Harbor's PATCH).
+ */
+
+const accessSchema = () =>
+  z.strictObject({
+    resource: z.string({ error: "expected a resource such as repository or artifact" }).min(1),
+    action: z.string({ error: "expected an action such as pull, push, list or read" }).min(1),
+    effect: z.enum(["allow", "deny"], { error: 'expected "allow" or "deny"' }).optional(),
+  });
+
+export const harborRobotAccountInputsSchema = () =>
+  z
+    .strictObject({
+      name: z.string({ error: "expected the robot's name" }).regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, { error: "expected a name of lower-case letters, digits and . _ - (Harbor adds the robot$ prefix)" }),
+      description: z.string({ error: "expected text" }).optional(),
+      level: z.enum(["system", "project"], { error: 'expected "system" or "project"' }),
+      permissions: z
+        .array(
+          z.strictObject({
+            kind: z.enum(["system", "project"], { error: 'expected "system" or "project"' }),
+            namespace: z.string({ error: 'expected a project name, "*" for every project, or "/" for system permissions' }).min(1),
+            access: z.array(accessSchema(), { error: "expected a list of {resource, action}" }).min(1, { error: "expected at least one {resource, action}" }),
+          }),
+          { error: "expected a list of {kind, namespace, access}" },
+        )
+        .min(1, { error: "expected at least one permission" }),
+      duration: z.number({ error: "expected days, or -1 for never" }).int().refine((days) => days === -1 || days > 0, { error: "expected days (1 or more), or -1 for never" }).optional(),
+      disable: z.boolean({ error: "expected true or false" }).optional(),
+      secret: z
+        .string({ error: "expected a secret" })
+        .regex(/^(?=.*[a-z])(?=.*[A-Z])(?=.*\d).{8,128}$/, { error: "expected 8-128 characters with at least one upper-case letter, one lower-case letter and one digit (Harbor's rule)" })
+        .optional(),
+      rotateTriggers: z.record(z.string(), z.unknown(), { error: "expected a map of values whose change rotates the secret" }).optional(),
+      harbor: harborConnectionSchema().optional(),
+    })
+    .superRefine((inputs, context) => {
+      if (inputs.level === "project" && (inputs.permissions.length !== 1 || inputs.permissions[0].kind !== "project")) {
+        context.addIssue({ code: "custom", path: ["permissions"], message: "expected exactly one permission of kind project: a project robot belongs to one project" });
+      }
+    });
+
+export type HarborRobotAccountInputs = z.infer<ReturnType<typeof harborRobotAccountInputsSchema>>;
+
+export interface HarborRobotAccountOutputs extends HarborRobotAccountInputs {
+  schemaVersion: 1;
+  robotId: number;
+  /** robot$name or robot$project+name: the user name to log in with. */
+  fullName: string;
+  /** The secret to log in with (a secret output). */
+  robotSecret: string;
+  expiresAt: number;
+}
+
+const REPLACE_ON = ["name", "level"] as const;
+const SETTINGS = ["description", "permissions", "duration", "disable"] as const;
+const SECRET_INPUTS = ["secret", "rotateTriggers"] as const;
+
+export const harborRobotAccountProvider: pulumi.dynamic.ResourceProvider = {
+  async configure(request) {
+    rememberHarborConfig(request.config);
+  },
+
+  async check(_olds, news) {
+    return checkHarborInputs(harborRobotAccountInputsSchema(), news);
+  },
+
+  async diff(_id, olds: HarborRobotAccountOutputs, news: HarborRobotAccountInputs) {
+    const differs = (key: string) => !isDeepStrictEqual(normalize(olds)[key] ?? null, normalize(news)[key] ?? null);
+    const replaces = REPLACE_ON.filter(differs);
+    return { changes: containsUnknown(news) || replaces.length > 0 || [...SETTINGS, ...SECRET_INPUTS, "harbor"].some(differs), replaces, deleteBeforeReplace: replaces.length > 0 };
+  },
+
+  async create(news: HarborRobotAccountInputs) {
+    return withResourceHarbor(news, async (harbor) => {
+      const created = await harbor.robots.create({ name: news.name, description: news.description ?? "", level: news.level, duration: news.duration ?? -1, disable: news.disable ?? false, permissions: news.permissions });
+      const secret = news.secret === undefined ? created.secret : await harbor.robots.refreshSecret(created.id, news.secret);
+      const robot = await harbor.robots.get(created.id);
+      return { id: String(created.id), outs: describe(news, robot, secret) };
+    });
+  },
+
+  async update(id, olds: HarborRobotAccountOutputs, news: HarborRobotAccountInputs) {
+    return withResourceHarbor(news, async (harbor) => {
+      const current = await harbor.robots.get(Number(id));
+      if (SETTINGS.some((key) => !isDeepStrictEqual(normalize(olds)[key] ?? null, normalize(news)[key] ?? null))) {
+        await harbor.robots.update(Number(id), { ...current, description: news.description ?? "", duration: news.duration ?? -1, disable: news.disable ?? false, permissions: news.permissions });
+      }
+      let secret = olds.robotSecret;
+      if (news.secret !== undefined && news.secret !== olds.secret) secret = await harbor.robots.refreshSecret(Number(id), news.secret);
+      else if (!isDeepStrictEqual(olds.rotateTriggers ?? null, news.rotateTriggers ?? null)) secret = await harbor.robots.refreshSecret(Number(id));
+      return { outs: describe(news, await harbor.robots.get(Number(id)), secret) };
+    });
+  },
+
+  async read(id, props: Partial<HarborRobotAccountOutputs>) {
+    return withResourceHarbor(props, async (harbor) => {
+      let robot: Robot;
+      try {
+        robot = await harbor.robots.get(Number(id));
+      } catch (error) {
+        if (isHarborStatus(error, 404)) return { id: "", props: {} };
+        throw error;
+      }
+      const inputs = toStateValue({
+        ...withoutProvider(props),
+        name: shortName(robot.name),
+        description: robot.description || undefined,
+        level: robot.level,
+        permissions: robot.permissions,
+        duration: robot.duration,
+        disable: robot.disable ?? false,
+      }) as HarborRobotAccountInputs;
+      const { schemaVersion: _v, robotId: _i, fullName: _n, robotSecret: _s, expiresAt: _e, ...plainInputs } = inputs as HarborRobotAccountOutputs;
+      return { id, props: describe(plainInputs, robot, props.robotSecret ?? ""), inputs: plainInputs };
+    });
+  },
+
+  async delete(id, props: HarborRobotAccountOutputs) {
+    await withResourceHarbor(props, async (harbor) => {
+      await harbor.robots.delete(Number(id)).catch((error) => (isHarborStatus(error, 404) ? undefined : Promise.reject(error)));
+    });
+  },
+};
+
+/** Defaults filled in, and access lists with Harbor's default effect spelled out. */
+function normalize(inputs: Partial<HarborRobotAccountInputs>): Record<string, unknown> {
+  return {
+    ...inputs,
+    description: inputs.description ?? "",
+    duration: inputs.duration ?? -1,
+    disable: inputs.disable ?? false,
+    permissions: inputs.permissions?.map((permission) => ({ ...permission, access: permission.access.map((access) => ({ ...access, effect: access.effect ?? "allow" })) })),
+  };
+}
+
+/** robot$project+name and robot$name are both "name" in the inputs. */
+function shortName(fullName: string): string {
+  return fullName.replace(/^robot\$/, "").replace(/^[^+]*\+/, "");
+}
+
+function describe(inputs: HarborRobotAccountInputs, robot: Robot, secret: string): HarborRobotAccountOutputs {
+  return toStateValue({ ...withoutProvider(inputs), schemaVersion: 1, robotId: robot.id, fullName: robot.name, robotSecret: secret, expiresAt: robot.expires_at ?? -1 });
+}
+
+export interface HarborRobotAccountArgs {
+  /** The short name; Harbor makes it robot$name (system) or robot$project+name (project). */
+  name: pulumi.Input<string>;
+  description?: pulumi.Input<string>;
+  level: pulumi.Input<"system" | "project">;
+  permissions: pulumi.Input<
+    pulumi.Input<{ kind: pulumi.Input<"system" | "project">; namespace: pulumi.Input<string>; access: pulumi.Input<pulumi.Input<{ resource: pulumi.Input<string>; action: pulumi.Input<string>; effect?: pulumi.Input<"allow" | "deny"> }>[]> }>[]
+  >;
+  /** Days until it expires; -1 (default) never. */
+  duration?: pulumi.Input<number>;
+  disable?: pulumi.Input<boolean>;
+  /** A known secret to set instead of Harbor's generated one; wrapped as a secret. */
+  secret?: pulumi.Input<string>;
+  /** Any values; when one changes, Harbor issues a new secret. */
+  rotateTriggers?: pulumi.Input<Record<string, pulumi.Input<unknown>>>;
+  harbor?: pulumi.Input<HarborConnectionArgs>;
+}
+
+export class HarborRobotAccount extends pulumi.dynamic.Resource {
+  declare readonly robotId: pulumi.Output<number>;
+  declare readonly fullName: pulumi.Output<string>;
+  declare readonly robotSecret: pulumi.Output<string>;
+  declare readonly expiresAt: pulumi.Output<number>;
+
+  constructor(name: string, args: HarborRobotAccountArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      packagedProvider("dist/provider/resources/harbor/harbor-robot-account.js", "harborRobotAccountProvider"),
+      name,
+      {
+        ...args,
+        secret: args.secret === undefined ? undefined : pulumi.secret(args.secret),
+        harbor: secretConnection(args.harbor),
+        schemaVersion: undefined,
+        robotId: undefined,
+        fullName: undefined,
+        robotSecret: undefined,
+        expiresAt: undefined,
+      },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "harbor", "robotSecret", "secret"] },
+      "harbor",
+      "HarborRobotAccount",
+    );
+  }
+}

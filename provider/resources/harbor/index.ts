@@ -1,0 +1,6 @@
+export * from "./harbor-connection-input";
+export * from "./harbor-project";
+export * from "./harbor-registry";
+export * from "./harbor-replication-policy";
+export * from "./harbor-replication-run";
+export * from "./harbor-robot-account";

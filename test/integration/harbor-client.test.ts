@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { HarborApiError, HarborClient } from "../../provider/clients/harbor";
+import { FaultProxy, startFaultProxy } from "../support/fault-proxy";
+import { HarborStandIn, startHarborStandIn } from "../support/harbor";
+
+/**
+ * The Harbor REST client against the Harbor stand-in (which checks every request against
+ * Harbor's swagger): ids from Location, paging, Harbor's errors with code and request id,
+ * and bounded retries of idempotent calls only.
+ */
+
+const PASSWORD = "Harbor12345-client-test";
+const FAST_RETRY = { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 50 };
+
+let harbor: HarborStandIn;
+let proxy: FaultProxy;
+let client: HarborClient;
+
+before(async () => {
+  harbor = await startHarborStandIn({ adminPassword: PASSWORD });
+  proxy = await startFaultProxy(harbor.url);
+  client = new HarborClient({ url: proxy.url, username: "admin", password: PASSWORD }, { retry: FAST_RETRY });
+});
+after(async () => {
+  await client?.close();
+  await Promise.all([proxy?.stop(), harbor?.stop()]);
+});
+
+test("create returns the id from Location; every page of a long list is read", async () => {
+  const names = Array.from({ length: 123 }, (_, i) => `paged-${String(i).padStart(3, "0")}`);
+  const ids: number[] = [];
+  for (const name of names) ids.push(await client.projects.create({ project_name: name, metadata: { public: "false" } }));
+  assert.equal(new Set(ids).size, names.length, "each create answered a distinct id");
+  const project = await client.projects.get("paged-007");
+  assert.equal(project.project_id, ids[7]);
+  proxy.clearRequests();
+  const { HarborHttp } = await import("../../provider/clients/harbor");
+  const http = new HarborHttp({ url: proxy.url, username: "admin", password: PASSWORD });
+  try {
+    const listed = await http.list<{ name: string }>("projects");
+    const listedNames = listed.map((p) => p.name).filter((name) => name.startsWith("paged-")).sort();
+    assert.deepEqual(listedNames, names);
+    assert.equal(proxy.requests().length, 2, "124 projects in two pages of 100");
+  } finally {
+    await http.close();
+  }
+  assert.deepEqual(harbor.violations(), []);
+});
+
+test("Harbor's errors carry status, code, message and request id, never the password", async () => {
+  await assert.rejects(client.projects.create({ project_name: "paged-001" }), (error: HarborApiError) => {
+    assert.ok(error instanceof HarborApiError);
+    assert.equal(error.status, 409);
+    assert.equal(error.code, "CONFLICT");
+    assert.ok(error.requestId, "the request id is kept");
+    assert.match(error.message, new RegExp(`POST /api/v2.0/projects: 409 CONFLICT: .*\\(request id ${error.requestId}\\)`));
+    return true;
+  });
+  const wrong = new HarborClient({ url: harbor.url, username: "admin", password: "not-the-password" });
+  try {
+    await assert.rejects(wrong.registries.adapters(), (error: HarborApiError) => {
+      assert.equal(error.status, 401);
+      assert.ok(!error.message.includes("not-the-password"));
+      return true;
+    });
+  } finally {
+    await wrong.close();
+  }
+});
+
+test("idempotent calls are retried through 5xx and 429; a create is not repeated", async () => {
+  proxy.setFaults({ error: 0.5, throttle: 0.2, retryAfterSeconds: 0, maxPerRequest: 2, methods: ["GET"] });
+  proxy.clearRequests();
+  const adapters = await client.registries.adapters();
+  assert.ok(adapters.includes("docker-registry"));
+  assert.ok(proxy.requests().length > 1, "the proxy faulted the first attempt");
+  proxy.setFaults({ error: 1, methods: ["POST"] });
+  proxy.clearRequests();
+  await assert.rejects(client.projects.create({ project_name: "once" }), (error: HarborApiError) => error.status !== undefined && error.status >= 500);
+  assert.equal(proxy.requests().length, 1, "a POST that failed is not sent again: it may have been applied");
+  proxy.setFaults(undefined);
+});

@@ -1,0 +1,3 @@
+export * from "./harbor-stand-in";
+export type { StoredRegistry } from "./stand-in-state";
+export { destinationRepository, globToRegExp } from "./replicator";
