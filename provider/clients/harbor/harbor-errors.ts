@@ -49,3 +49,13 @@ export function describeHarborError(status: number, body: string): { code?: stri
   const text = body.trim().replace(/\s+/g, " ").slice(0, 200);
   return { message: text || `HTTP ${status}` };
 }
+
+/** The call's answer, or undefined when Harbor says the thing is not there (404). */
+export async function unlessGone<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (isHarborStatus(error, 404)) return undefined;
+    throw error;
+  }
+}

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { HarborClient, isHarborStatus } from "../../clients/harbor";
+import { HarborClient, isHarborStatus, unlessGone } from "../../clients/harbor";
 import { withoutProvider } from "../check-inputs";
 import { packagedProvider } from "../packaged-provider";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig, secretConnection } from "./harbor-connection-input";
-import { checkHarborInputs, diffKeys, withResourceHarbor } from "./harbor-resource-kit";
+import { checkHarborInputs, diffKeys, withResourceHarbor, withSecretOutputs } from "./harbor-resource-kit";
 
 /**
  * HarborProject: a Harbor project (the namespace images are pushed to and replicated from).
@@ -78,9 +78,8 @@ export const harborProjectProvider: pulumi.dynamic.ResourceProvider = {
 
   async read(id, props: Partial<HarborProjectOutputs>) {
     return withResourceHarbor(props, async (harbor) => {
-      const name = props.name ?? id;
-      if (!(await harbor.projects.exists(name))) return { id: "", props: {} };
-      const current = await harbor.projects.get(name);
+      const current = await unlessGone(harbor.projects.get(props.name ?? id));
+      if (!current) return { id: "", props: {} };
       const quota = await harbor.projects.quota(current.project_id);
       const inputs: HarborProjectInputs = {
         ...withoutProvider(props),
@@ -152,7 +151,7 @@ export class HarborProject extends pulumi.dynamic.Resource {
       packagedProvider("dist/provider/resources/harbor/harbor-project.js", "harborProjectProvider"),
       name,
       { ...args, harbor: secretConnection(args.harbor), schemaVersion: undefined, projectId: undefined, adopted: undefined, repoCount: undefined },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "harbor"] },
+      withSecretOutputs(opts),
       "harbor",
       "HarborProject",
     );

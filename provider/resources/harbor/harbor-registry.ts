@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { HarborClient, isHarborStatus, RegistryPing } from "../../clients/harbor";
+import { HarborClient, isHarborStatus, RegistryPing, unlessGone } from "../../clients/harbor";
 import { withoutProvider } from "../check-inputs";
 import { packagedProvider } from "../packaged-provider";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig, secretConnection } from "./harbor-connection-input";
-import { checkHarborInputs, diffKeys, withResourceHarbor } from "./harbor-resource-kit";
+import { checkHarborInputs, diffKeys, withResourceHarbor, withSecretOutputs } from "./harbor-resource-kit";
 
 /**
  * HarborRegistry: a replication endpoint ("Registries" in Harbor's UI). Harbor's "Test
@@ -148,13 +148,8 @@ export const harborRegistryProvider: pulumi.dynamic.ResourceProvider = {
 
   async read(id, props: Partial<HarborRegistryOutputs>) {
     return withResourceHarbor(props, async (harbor) => {
-      let current;
-      try {
-        current = await harbor.registries.get(Number(id));
-      } catch (error) {
-        if (isHarborStatus(error, 404)) return { id: "", props: {} };
-        throw error;
-      }
+      const current = await unlessGone(harbor.registries.get(Number(id)));
+      if (!current) return { id: "", props: {} };
       const inputs = toStateValue({
         ...withoutProvider(props),
         name: current.name,
@@ -233,7 +228,7 @@ export class HarborRegistry extends pulumi.dynamic.Resource {
         secretFingerprint: undefined,
         status: undefined,
       },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "harbor"] },
+      withSecretOutputs(opts),
       "harbor",
       "HarborRegistry",
     );

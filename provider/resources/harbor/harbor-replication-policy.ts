@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import { cronProblem, flattenedDestination, HarborClient, isHarborStatus, ReplicationFilter, ReplicationPolicy, sampleRepository } from "../../clients/harbor";
+import { cronProblem, flattenedDestination, HarborClient, isHarborStatus, ReplicationFilter, ReplicationPolicy, sampleRepository, unlessGone } from "../../clients/harbor";
 import { containsUnknown, withoutProvider } from "../check-inputs";
 import { packagedProvider } from "../packaged-provider";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig, secretConnection } from "./harbor-connection-input";
-import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
+import { checkHarborInputs, withResourceHarbor, withSecretOutputs } from "./harbor-resource-kit";
 
 /**
  * HarborReplicationPolicy: a replication rule. Every field is sent on every update (Harbor's
@@ -202,13 +202,8 @@ export const harborReplicationPolicyProvider: pulumi.dynamic.ResourceProvider = 
 
   async read(id, props: Partial<HarborReplicationPolicyOutputs>) {
     return withResourceHarbor(props, async (harbor) => {
-      let policy: ReplicationPolicy;
-      try {
-        policy = await harbor.policies.get(Number(id));
-      } catch (error) {
-        if (isHarborStatus(error, 404)) return { id: "", props: {} };
-        throw error;
-      }
+      const policy = await unlessGone(harbor.policies.get(Number(id)));
+      if (!policy) return { id: "", props: {} };
       const inputs = toStateValue({ ...fromWirePolicy(policy, props), ...(props.harbor ? { harbor: props.harbor } : {}) }) as HarborReplicationPolicyInputs;
       return { id, props: describe(inputs, Number(id)), inputs };
     });
@@ -285,7 +280,7 @@ export class HarborReplicationPolicy extends pulumi.dynamic.Resource {
       packagedProvider("dist/provider/resources/harbor/harbor-replication-policy.js", "harborReplicationPolicyProvider"),
       name,
       { ...args, harbor: secretConnection(args.harbor), schemaVersion: undefined, policyId: undefined, flattenExample: undefined },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "harbor"] },
+      withSecretOutputs(opts),
       "harbor",
       "HarborReplicationPolicy",
     );

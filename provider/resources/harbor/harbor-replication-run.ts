@@ -2,12 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import { HarborClient, isHarborStatus, ReplicationExecution } from "../../clients/harbor";
+import { HarborClient, isHarborStatus, ReplicationExecution, unlessGone } from "../../clients/harbor";
 import { containsUnknown, withoutProvider } from "../check-inputs";
 import { packagedProvider } from "../packaged-provider";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig, secretConnection } from "./harbor-connection-input";
-import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
+import { checkHarborInputs, withResourceHarbor, withSecretOutputs } from "./harbor-resource-kit";
 
 /**
  * HarborReplicationRun: the "Replicate" button. Creating it starts an execution of the
@@ -67,13 +67,8 @@ export const harborReplicationRunProvider: pulumi.dynamic.ResourceProvider = {
 
   async read(id, props: Partial<HarborReplicationRunOutputs>) {
     return withResourceHarbor(props, async (harbor) => {
-      let execution: ReplicationExecution;
-      try {
-        execution = await harbor.executions.get(Number(id));
-      } catch (error) {
-        if (isHarborStatus(error, 404)) return { id: "", props: {} };
-        throw error;
-      }
+      const execution = await unlessGone(harbor.executions.get(Number(id)));
+      if (!execution) return { id: "", props: {} };
       const inputs = toStateValue({ ...withoutProvider(props), policyId: execution.policy_id }) as HarborReplicationRunInputs;
       return { id, props: describe(inputs, execution), inputs };
     });
@@ -81,7 +76,7 @@ export const harborReplicationRunProvider: pulumi.dynamic.ResourceProvider = {
 
   async delete(id, props: HarborReplicationRunOutputs) {
     await withResourceHarbor(props, async (harbor) => {
-      const execution = await harbor.executions.get(Number(id)).catch((error) => (isHarborStatus(error, 404) ? undefined : Promise.reject(error)));
+      const execution = await unlessGone(harbor.executions.get(Number(id)));
       if (execution?.status === "InProgress") await harbor.executions.stop(execution.id);
     });
   },
@@ -162,7 +157,7 @@ export class HarborReplicationRun extends pulumi.dynamic.Resource {
       packagedProvider("dist/provider/resources/harbor/harbor-replication-run.js", "harborReplicationRunProvider"),
       name,
       { ...args, harbor: secretConnection(args.harbor), schemaVersion: undefined, executionId: undefined, status: undefined, total: undefined, succeed: undefined, failed: undefined, startedAt: undefined, finishedAt: undefined },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "harbor"] },
+      withSecretOutputs(opts),
       "harbor",
       "HarborReplicationRun",
     );

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import type { CheckResult } from "@pulumi/pulumi/dynamic";
 import { isDeepStrictEqual } from "node:util";
 import type { z } from "zod";
@@ -25,4 +26,9 @@ export function diffKeys<O extends object, N extends object>(olds: O, news: N, r
   const replaces = replaceOn.filter(differs);
   const changes = replaces.length > 0 || containsUnknown(news) || updateOn.some(differs);
   return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
+}
+
+/** Resource options with the connection (and `more` outputs) stored as secrets. */
+export function withSecretOutputs(opts: pulumi.CustomResourceOptions | undefined, ...more: string[]): pulumi.CustomResourceOptions {
+  return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "harbor", ...more] };
 }

@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import { isHarborStatus, Robot } from "../../clients/harbor";
+import { Robot, unlessGone } from "../../clients/harbor";
 import { containsUnknown, withoutProvider } from "../check-inputs";
 import { packagedProvider } from "../packaged-provider";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig, secretConnection } from "./harbor-connection-input";
-import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
+import { checkHarborInputs, withResourceHarbor, withSecretOutputs } from "./harbor-resource-kit";
 
 /**
  * HarborRobotAccount: a robot for the copier or CI. Harbor returns a robot's secret once,
@@ -107,13 +107,8 @@ export const harborRobotAccountProvider: pulumi.dynamic.ResourceProvider = {
 
   async read(id, props: Partial<HarborRobotAccountOutputs>) {
     return withResourceHarbor(props, async (harbor) => {
-      let robot: Robot;
-      try {
-        robot = await harbor.robots.get(Number(id));
-      } catch (error) {
-        if (isHarborStatus(error, 404)) return { id: "", props: {} };
-        throw error;
-      }
+      const robot = await unlessGone(harbor.robots.get(Number(id)));
+      if (!robot) return { id: "", props: {} };
       const inputs = toStateValue({
         ...withoutProvider(props),
         name: shortName(robot.name),
@@ -130,7 +125,7 @@ export const harborRobotAccountProvider: pulumi.dynamic.ResourceProvider = {
 
   async delete(id, props: HarborRobotAccountOutputs) {
     await withResourceHarbor(props, async (harbor) => {
-      await harbor.robots.delete(Number(id)).catch((error) => (isHarborStatus(error, 404) ? undefined : Promise.reject(error)));
+      await unlessGone(harbor.robots.delete(Number(id)));
     });
   },
 };
@@ -193,7 +188,7 @@ export class HarborRobotAccount extends pulumi.dynamic.Resource {
         robotSecret: undefined,
         expiresAt: undefined,
       },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "harbor", "robotSecret", "secret"] },
+      withSecretOutputs(opts, "robotSecret", "secret"),
       "harbor",
       "HarborRobotAccount",
     );

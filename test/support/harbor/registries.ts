@@ -13,7 +13,7 @@ const MASK = "*****";
 
 export function endpointOf(registry: Pick<StoredRegistry, "url" | "credential">): Endpoint {
   const { access_key, access_secret } = registry.credential;
-  return { url: registry.url.replace(/\/+$/, ""), ...(access_key ? { username: access_key, password: access_secret } : {}) };
+  return { url: registry.url.replace(/\/+$/, ""), ...(access_key ? { creds: `${access_key}:${access_secret}` } : {}) };
 }
 
 export function registryHandlers(state: StandInState, basePath: string): Record<string, Handler> {

@@ -90,7 +90,7 @@ export async function runExecution(execution: StoredExecution, policy: StoredPol
 async function copyTag(sourceRepository: string, destinationRepository: string, tag: string, override: boolean, context: RunContext): Promise<void> {
   if (!override && (await tagExists(context.destination, destinationRepository, tag))) return;
   const ref = (endpoint: Endpoint, repository: string) => `docker://${new URL(endpoint.url).host}/${repository}:${tag}`;
-  const creds = (flag: string, endpoint: Endpoint) => (endpoint.username === undefined ? [] : [flag, `${endpoint.username}:${endpoint.password}`]);
+  const creds = (flag: string, endpoint: Endpoint) => (endpoint.creds === undefined ? [] : [flag, endpoint.creds]);
   await skopeo([
     "--insecure-policy", "copy", "--quiet", "--all", "--preserve-digests",
     "--src-tls-verify=false", "--dest-tls-verify=false",
