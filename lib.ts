@@ -5,3 +5,4 @@
  */
 export * from "./provider";
 export * from "./provider/resources";
+export * from "./components";

@@ -11,7 +11,9 @@ Run "registry-dr <command> --help" for the flags.
 
 const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
   --config FILE          one file with "auth" and "images"
-  --auth FILE            registry (or registry/namespace) -> {username, password, insecure}
+  --auth FILE            registry (or registry/namespace) -> {username, password, insecure},
+                         {token}, or {alicloud: {instanceId, region}} (ACR temporary logins
+                         from ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY)
   --images FILE          source -> destination, or a list of destinations
   --registry HOST        default destination registry, for destinations given as ""
   --namespace NS         default destination namespace, for destinations given as ""

@@ -1,5 +1,6 @@
 export * as oci from "./clients/oci";
 export * as harbor from "./clients/harbor";
+export * as alicloud from "./clients/alicloud";
 export * from "./sync";
 export * from "./validation";
 // Resources (which load @pulumi/pulumi, about a second of start-up) are exported from ../lib.ts, not here.

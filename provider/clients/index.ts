@@ -1,2 +1,3 @@
 export * as oci from "./oci";
 export * as harbor from "./harbor";
+export * as alicloud from "./alicloud";

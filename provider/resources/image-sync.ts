@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
+import { rememberAlicloudConfig } from "../clients/alicloud";
 import { AuthMap, ImagesMap, ReadinessRow, SyncEvent, SyncJob, SyncOptions, SyncReport, authMapSchema, compileJob, describeResult, imagesMapSchema, removeImages, runSync, runVerify } from "../sync";
 import { checkInputs, containsUnknown, withoutProvider } from "./check-inputs";
 import { packagedProvider } from "./packaged-provider";
@@ -52,6 +53,11 @@ const DEFAULT_TIMEOUT_S = 3600;
 
 /** The provider itself; the engine reaches it through `packagedProvider` (see there why). */
 export const imageSyncProvider: pulumi.dynamic.ResourceProvider = {
+  /** `alicloud:*` config: the RAM key behind `alicloud` auth entries that name none. */
+  async configure(request: pulumi.dynamic.ConfigureRequest) {
+    rememberAlicloudConfig(request.config);
+  },
+
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
     return checkInputs(imageSyncInputsSchema(), news, (inputs) => compileJob(toJob(inputs)));
   },
@@ -151,9 +157,26 @@ async function staleImages(inputs: ImageSyncInputs): Promise<string[]> {
   }
 }
 
+/** Credentials for one registry (or registry/namespace): one of username/password, token, alicloud. */
+export interface AuthEntryArgs {
+  username?: pulumi.Input<string>;
+  password?: pulumi.Input<string>;
+  token?: pulumi.Input<string>;
+  /** An ACR Enterprise instance: temporary logins from a RAM key (default: `alicloud:*` config, then ALICLOUD_* variables). */
+  alicloud?: pulumi.Input<{
+    instanceId: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    accessKeyId?: pulumi.Input<string>;
+    accessKeySecret?: pulumi.Input<string>;
+    securityToken?: pulumi.Input<string>;
+    endpoint?: pulumi.Input<string>;
+  }>;
+  insecure?: pulumi.Input<boolean>;
+}
+
 export interface ImageSyncArgs {
-  /** Registry (or registry/namespace) -> credentials; passwords should be secrets. */
-  auth?: pulumi.Input<Record<string, pulumi.Input<{ username?: pulumi.Input<string>; password?: pulumi.Input<string>; token?: pulumi.Input<string>; insecure?: pulumi.Input<boolean> }>>>;
+  /** Registry (or registry/namespace) -> credentials; the whole map is stored as a secret. */
+  auth?: pulumi.Input<Record<string, pulumi.Input<AuthEntryArgs>>>;
   /** Source -> destination or list of destinations, as image-syncer's `images`. */
   images: pulumi.Input<Record<string, pulumi.Input<string | pulumi.Input<string>[]>>>;
   registry?: pulumi.Input<string>;

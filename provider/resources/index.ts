@@ -1,2 +1,4 @@
 export * from "./image-sync";
 export * from "./harbor";
+export * from "./dns";
+export * from "./alicloud";

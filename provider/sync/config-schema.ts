@@ -10,6 +10,30 @@ import { z } from "zod";
  * zod's internal modules, which cannot be required by path when the provider is loaded.
  */
 
+/**
+ * An ACR Enterprise Edition instance reached with temporary logins from a RAM key (this
+ * project's addition to image-syncer's format). Without a key, the `alicloud:*` stack config
+ * or the ALICLOUD_* environment supplies it.
+ */
+export function alicloudAuthSchema() {
+  const text = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+  return z
+    .strictObject(
+      {
+        instanceId: text("the instance id, such as cri-xxxxxxxx").regex(/^cri-[a-z0-9]+$/, { error: "expected an ACR Enterprise instance id, such as cri-kmsiwlxxdcvaduwb" }),
+        region: text("the instance's region, such as cn-hangzhou").regex(/^[a-z]{2}-[a-z0-9-]+$/, { error: "expected a region id, such as cn-hangzhou" }),
+        accessKeyId: text("a RAM AccessKey id").optional(),
+        accessKeySecret: text("the AccessKey secret").optional(),
+        securityToken: text("an STS security token").optional(),
+        /** The Container Registry API endpoint, e.g. a VPC one. */
+        endpoint: text("an API endpoint host or URL").optional(),
+      },
+      { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}: expected instanceId, region, accessKeyId, accessKeySecret, securityToken, endpoint` : "expected an object with instanceId and region") },
+    )
+    .refine((entry) => (entry.accessKeyId === undefined) === (entry.accessKeySecret === undefined), { error: "accessKeyId and accessKeySecret go together: give both, or neither to use the alicloud:* config or ALICLOUD_* variables" })
+    .refine((entry) => entry.securityToken === undefined || entry.accessKeyId !== undefined, { error: "securityToken needs the STS accessKeyId and accessKeySecret it was issued with" });
+}
+
 export function authEntrySchema() {
   return z
     .strictObject(
@@ -18,12 +42,13 @@ export function authEntrySchema() {
         password: z.string({ error: "expected a string" }).optional(),
         /** A registry token sent as `Authorization: Bearer`, instead of username/password. */
         token: z.string({ error: "expected a string" }).min(1, { error: "expected a non-empty token" }).optional(),
+        alicloud: alicloudAuthSchema().optional(),
         insecure: z.boolean({ error: "expected true or false" }).optional(),
       },
-      { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}: expected username, password, token, insecure` : "expected an object with username, password and insecure") },
+      { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}: expected username, password, token, alicloud, insecure` : "expected an object with username, password and insecure") },
     )
     .refine((entry) => (entry.username === undefined) === (entry.password === undefined), { error: "username and password go together: give both or neither" })
-    .refine((entry) => !(entry.token && entry.username), { error: "give either token or username/password, not both" });
+    .refine((entry) => [entry.token, entry.username, entry.alicloud].filter((given) => given !== undefined).length <= 1, { error: "give one of token, username/password or alicloud, not several" });
 }
 
 export function authMapSchema() {

@@ -10,3 +10,4 @@ export * from "./run-sync";
 export * from "./sync-job";
 export * from "./sync-task";
 export * from "./verify";
+export * from "./site-readiness";

@@ -1,5 +1,5 @@
 import { RegistryCredential, RepositoryName } from "../clients/oci";
-import { AuthMap } from "./config-schema";
+import { AuthEntry, AuthMap } from "./config-schema";
 
 /** Credentials for one auth key (`registry` or `registry/namespace`). */
 export interface RegistryAccess {
@@ -12,15 +12,19 @@ export type AccessMap = Record<string, RegistryAccess>;
 /** image-syncer's auth entries as typed credentials. */
 export function accessFromAuthMap(auth: AuthMap = {}): AccessMap {
   return Object.fromEntries(
-    Object.entries(auth).map(([key, entry]) => {
-      const credential: RegistryCredential = entry.token
-        ? { kind: "token", token: entry.token }
-        : entry.username !== undefined
-          ? { kind: "basic", username: entry.username, password: entry.password ?? "" }
-          : { kind: "anonymous" };
-      return [key.replace(/\/+$/, ""), { credential, insecure: entry.insecure }];
-    }),
+    Object.entries(auth).map(([key, entry]) => [key.replace(/\/+$/, ""), { credential: credentialOf(entry), insecure: entry.insecure }]),
   );
+}
+
+function credentialOf(entry: AuthEntry): RegistryCredential {
+  if (entry.token) return { kind: "token", token: entry.token };
+  if (entry.username !== undefined) return { kind: "basic", username: entry.username, password: entry.password ?? "" };
+  if (entry.alicloud) {
+    const { instanceId, region, accessKeyId, accessKeySecret, securityToken, endpoint } = entry.alicloud;
+    const accessKey = accessKeyId && accessKeySecret ? { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) } : undefined;
+    return { kind: "alicloud", instanceId, region, ...(accessKey ? { accessKey } : {}), ...(endpoint ? { endpoint } : {}) };
+  }
+  return { kind: "anonymous" };
 }
 
 /** The auth key that applies to a repository: the longest `registry[/namespace]` prefix, as in image-syncer. */

@@ -33,6 +33,8 @@ before(async () => {
   const [resource] = await captureImageSync();
   captured = resource;
   host = await ProviderHost.start();
+  // The engine always configures a provider first; this stack has no alicloud config.
+  await host.configure({});
   driver = host.resource(captured);
 });
 after(async () => Promise.all([host?.stop(), harbor?.stop(), acr?.stop()]));

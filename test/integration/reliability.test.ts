@@ -136,7 +136,10 @@ async function scanDestination(registryUrl: string, repositories: string[], comp
       continue;
     }
     for (const tag of (JSON.parse(list.body.toString("utf8")) as { tags?: string[] | null }).tags ?? []) {
-      const response = await get(`${repository}/manifests/${tag}`);
+      let response = await get(`${repository}/manifests/${tag}`);
+      // distribution's filesystem driver rewrites a tag's link file in place, so a read racing
+      // that write can get a 500; a puller retrying gets the manifest, which is what is checked.
+      if (response.status >= 500) response = await sleep(20).then(() => get(`${repository}/manifests/${tag}`));
       // distribution lists a tag a moment before it serves the tag's manifest: a puller gets
       // "manifest unknown" then, never a manifest with content missing.
       if (response.status === 404) continue;
@@ -153,9 +156,11 @@ function watchDestination(registryUrl: string, repositories: string[]) {
   const problems: string[] = [];
   let scans = 0;
   let mostTagsSeen = 0;
-  let stopped = false;
+  let stopping = false;
   const loop = (async () => {
-    while (!stopped) {
+    // The last scan starts after stop() is called, so it sees everything written before then.
+    for (let last = false; !last; ) {
+      last = stopping;
       try {
         const scan = await scanDestination(registryUrl, repositories, complete);
         problems.push(...scan.problems);
@@ -170,7 +175,7 @@ function watchDestination(registryUrl: string, repositories: string[]) {
   return {
     scans: () => scans,
     stop: async () => {
-      stopped = true;
+      stopping = true;
       await loop;
       return { scans, problems, mostTagsSeen };
     },

@@ -17,8 +17,11 @@ export type { AccessEntry, TokenClaims } from "./jwt";
  */
 
 export interface TokenServerOptions {
-  /** user -> password; these users get every action they ask for on any repository. */
-  users: Record<string, string>;
+  /**
+   * user -> password, or a check of a login (for temporary logins such as ACR's); these
+   * users get every action they ask for on any repository.
+   */
+  users: Record<string, string> | ((user: string, password: string) => boolean);
   /** Anonymous requests get `pull` (else an empty access list, still 200, as real servers do). */
   anonymousPull?: boolean;
   /** Default 300. */
@@ -115,7 +118,7 @@ function handleRequest(req: IncomingMessage, res: ServerResponse, opts: TokenSer
     answer(400, { errors: [{ code: "INVALID_REQUEST", message: `unknown service "${service}"` }] });
     return;
   }
-  if (credentials && opts.users[credentials.user] !== credentials.password) {
+  if (credentials && !loginAccepted(opts.users, credentials)) {
     answer(401, { errors: [{ code: "UNAUTHORIZED", message: "incorrect username or password" }], details: "incorrect username or password" });
     return;
   }
@@ -134,6 +137,10 @@ function handleRequest(req: IncomingMessage, res: ServerResponse, opts: TokenSer
     access,
   });
   answer(200, { token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() });
+}
+
+function loginAccepted(users: TokenServerOptions["users"], login: { user: string; password: string }): boolean {
+  return typeof users === "function" ? users(login.user, login.password) : Object.hasOwn(users, login.user) && users[login.user] === login.password;
 }
 
 /** `type:name:actions`; names may contain ':' (a host with a port), so split at the ends. */

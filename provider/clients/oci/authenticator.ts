@@ -1,3 +1,4 @@
+import { AcrLoginSource } from "../alicloud/acr-temporary-login";
 import { Challenge, parseChallenges, preferredChallenge } from "./auth-challenge";
 import { RegistryCredential, describeCredential } from "./credentials";
 import { AuthError, RegistryError } from "./errors";
@@ -26,13 +27,21 @@ export class Authenticator {
   private challenge?: Challenge;
   private readonly tokens = new Map<string, CachedToken>();
   private readonly pending = new Map<string, Promise<CachedToken>>();
+  private readonly acrLogins?: AcrLoginSource;
 
   constructor(
     private readonly host: string,
     private readonly credential: RegistryCredential,
     private readonly transport: HttpTransport,
     private readonly insecure: boolean,
-  ) {}
+  ) {
+    if (credential.kind === "alicloud") this.acrLogins = new AcrLoginSource(credential);
+  }
+
+  /** Temporary ACR logins fetched after the first one during this run. */
+  get loginRenewals(): number {
+    return this.acrLogins?.renewalCount ?? 0;
+  }
 
   /** Records the challenge a registry sent with a 401. */
   learnChallenge(header: string | string[] | undefined): void {
@@ -43,7 +52,7 @@ export class Authenticator {
   /** Whether a retry could carry credentials the registry asked for. */
   get canAnswerChallenge(): boolean {
     if (!this.challenge) return false;
-    return this.challenge.scheme === "bearer" || this.credential.kind === "basic";
+    return this.challenge.scheme === "bearer" || this.credential.kind === "basic" || this.credential.kind === "alicloud";
   }
 
   /** The header for a request needing these scopes; undefined when the registry is open. */
@@ -52,9 +61,17 @@ export class Authenticator {
     const challenge = this.challenge;
     if (!challenge) return undefined;
     if (challenge.scheme === "basic") {
-      return this.credential.kind === "basic" ? basicHeader(this.credential.username, this.credential.password) : undefined;
+      const login = await this.login();
+      return login ? basicHeader(login.username, login.password) : undefined;
     }
     return `Bearer ${(await this.token(challenge, scopes)).value}`;
+  }
+
+  /** The user and password to present, if the credential has them; ACR's are fetched and renewed. */
+  private async login(): Promise<{ username: string; password: string } | undefined> {
+    if (this.credential.kind === "basic") return this.credential;
+    if (this.acrLogins) return this.acrLogins.login();
+    return undefined;
   }
 
   /** Forgets the token for these scopes, so the next request fetches a fresh one. */
@@ -84,14 +101,16 @@ export class Authenticator {
     if (challenge.params.service) realm.searchParams.set("service", challenge.params.service);
     for (const scope of scopes) realm.searchParams.append("scope", formatScope(scope));
     const headers: Record<string, string> = {};
-    if (this.credential.kind === "basic") {
-      realm.searchParams.set("account", this.credential.username);
-      headers.authorization = basicHeader(this.credential.username, this.credential.password);
+    const login = await this.login();
+    if (login) {
+      realm.searchParams.set("account", login.username);
+      headers.authorization = basicHeader(login.username, login.password);
     }
     const started = Date.now();
     const response = await this.transport.send({ method: "GET", url: realm, headers, kind: "token", insecure: this.insecure });
     const text = await response.body.text();
     if (response.status === 401 || response.status === 403) {
+      this.acrLogins?.forget();
       throw new AuthError(`${this.host}: token server ${realm.host} rejected ${describeCredential(this.credential)} (HTTP ${response.status}): check the username and password for this registry`, {
         host: this.host,
         status: response.status,

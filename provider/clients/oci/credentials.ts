@@ -1,3 +1,5 @@
+import type { AcrInstanceAccess } from "../alicloud/acr-temporary-login";
+
 /**
  * Registry credentials are data, resolved when a request needs them: nothing here holds a
  * connection or a cached secret, so a credential can travel through config files and
@@ -7,7 +9,9 @@ export type RegistryCredential =
   | { kind: "anonymous" }
   | { kind: "basic"; username: string; password: string }
   /** A registry token used as-is (`Authorization: Bearer`), e.g. an identity token. */
-  | { kind: "token"; token: string };
+  | { kind: "token"; token: string }
+  /** An ACR Enterprise instance: a RAM key exchanged for temporary logins (GetAuthorizationToken), renewed as they lapse. */
+  | ({ kind: "alicloud" } & AcrInstanceAccess);
 
 export const ANONYMOUS: RegistryCredential = { kind: "anonymous" };
 
@@ -20,5 +24,7 @@ export function describeCredential(credential: RegistryCredential): string {
       return `user "${credential.username}"`;
     case "token":
       return "a bearer token";
+    case "alicloud":
+      return `an ACR temporary login for instance ${credential.instanceId}`;
   }
 }

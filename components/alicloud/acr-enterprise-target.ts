@@ -1,0 +1,257 @@
+import * as alicloud from "@pulumi/alicloud";
+import * as pulumi from "@pulumi/pulumi";
+import { isEventual } from "../eventual";
+
+/**
+ * AcrEnterpriseTarget: an ACR Enterprise Edition instance made ready to receive DR copies
+ * (seed 000 step 1, seed 003 steps 1-4), as one reviewed unit instead of console clicks:
+ * - a namespace with "Automatically Create Repository" on and private repositories by default,
+ * - a RAM user holding only the permissions a copier needs in that namespace, and its AccessKey,
+ * - optionally, Internet access limited to a whitelist of CIDR blocks,
+ * - outputs a copier uses directly: the endpoints and `syncAuth`, one entry of ImageSync's `auth`.
+ *
+ * The instance itself is referenced, not created: Enterprise instances are subscriptions.
+ */
+
+export interface AcrEnterpriseTargetArgs {
+  /** The existing ACR Enterprise Edition instance, such as cri-kmsiwlxxdcvaduwb. */
+  instanceId: pulumi.Input<string>;
+  /** The instance's region, such as cn-hangzhou (the endpoints and the copier's token requests use it). */
+  region: pulumi.Input<string>;
+  /**
+   * The instance's name, which the registry endpoints are built from
+   * (`<instanceName>-registry.<region>.cr.aliyuncs.com`). Default: looked up by `instanceId`
+   * with the alicloud provider (the instance must be in the provider's region).
+   */
+  instanceName?: pulumi.Input<string>;
+  /** The namespace to create, usually named like the Harbor project it mirrors. */
+  namespace: pulumi.Input<string>;
+  /** The RAM user the copier acts as. Default `<namespace>-dr-sync`. */
+  ramUserName?: pulumi.Input<string>;
+  /**
+   * CIDR blocks allowed to reach the instance's Internet endpoint (seed 003 step 3). When
+   * given, the Internet endpoint is enabled and one ACL entry is added per block; when not,
+   * Internet access is left as it is (off by default: copy over the VPC endpoint then).
+   */
+  internetWhitelist?: pulumi.Input<string>[];
+  /** Create an AccessKey for the RAM user (default true). Without one, `syncAuth` names no key and the copier falls back to the `alicloud:*` config. */
+  createAccessKey?: boolean;
+  /**
+   * Keep the namespace when this component is deleted (default true): deleting a namespace
+   * takes its repositories and images with it, and DR copies are never deleted implicitly.
+   */
+  retainNamespaceOnDelete?: boolean;
+}
+
+/** ImageSync `auth` entries for an ACR Enterprise instance: the `alicloud` credential kind. */
+export type AcrSyncAuth = Record<string, { alicloud: { instanceId: string; region: string; accessKeyId?: string; accessKeySecret?: string } }>;
+
+/** What a copier may do in the namespace: create (auto-create on push), update, push and pull repositories. */
+export const ACR_SYNC_ACTIONS = ["cr:CreateRepository", "cr:UpdateRepository", "cr:PushRepository", "cr:PullRepository"] as const;
+
+/** The custom RAM policy document for a copier pushing into one namespace of one instance. */
+export function acrSyncPolicyDocument(instanceId: string, namespace: string): string {
+  return JSON.stringify({
+    Version: "1",
+    Statement: [
+      {
+        // Seed 003's minimal statement, scoped to the namespace's repositories on this
+        // instance (ARN acs:cr:$region:$account:repository/$instanceid/$namespace/$repo).
+        Effect: "Allow",
+        Action: [...ACR_SYNC_ACTIONS],
+        Resource: [`acs:cr:*:*:repository/${instanceId}/${namespace}/*`],
+      },
+      {
+        // The copier logs in to the registry with temporary passwords that it exchanges
+        // the RAM key for (GetAuthorizationToken), instead of a long-lived instance password.
+        // The action has no resource-level authorization, so it takes "*" in its own statement.
+        Effect: "Allow",
+        Action: ["cr:GetAuthorizationToken"],
+        Resource: ["*"],
+      },
+    ],
+  });
+}
+
+export class AcrEnterpriseTarget extends pulumi.ComponentResource {
+  /** `<instanceName>-registry.<region>.cr.aliyuncs.com`: the Internet endpoint. */
+  readonly registryEndpoint: pulumi.Output<string>;
+  /** `<instanceName>-registry-vpc.<region>.cr.aliyuncs.com`: reachable from VPCs linked to the instance. */
+  readonly registryVpcEndpoint: pulumi.Output<string>;
+  readonly namespaceName: pulumi.Output<string>;
+  readonly ramUserName: pulumi.Output<string>;
+  /** The RAM user's AccessKey id (secret); undefined when `createAccessKey` is false. */
+  readonly accessKeyId: pulumi.Output<string | undefined>;
+  /** The AccessKey secret (secret); undefined when `createAccessKey` is false. */
+  readonly accessKeySecret: pulumi.Output<string | undefined>;
+  /** `{ [registryEndpoint]: { alicloud: { instanceId, region, accessKeyId, accessKeySecret } } }` (secret): merge it into ImageSync's `auth`. */
+  readonly syncAuth: pulumi.Output<AcrSyncAuth>;
+
+  readonly namespace: alicloud.cs.RegistryEnterpriseNamespace;
+  readonly user: alicloud.ram.User;
+  readonly policy: alicloud.ram.Policy;
+  readonly policyAttachment: alicloud.ram.UserPolicyAttachment;
+  readonly accessKey?: alicloud.ram.AccessKey;
+  readonly internetAcl: alicloud.cr.EndpointAclPolicy[];
+
+  constructor(name: string, args: AcrEnterpriseTargetArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Before super: bad arguments fail the program without registering a half-built component.
+    const whitelist = validateArgs(name, args);
+    super("registry-dr:alicloud:AcrEnterpriseTarget", name, {}, opts);
+
+    const ramUserName = args.ramUserName ?? pulumi.output(args.namespace).apply((namespace) => `${namespace}-dr-sync`);
+
+    this.namespace = new alicloud.cs.RegistryEnterpriseNamespace(
+      `${name}-namespace`,
+      { instanceId: args.instanceId, name: args.namespace, autoCreate: true, defaultVisibility: "PRIVATE" },
+      { parent: this, retainOnDelete: args.retainNamespaceOnDelete ?? true },
+    );
+
+    this.user = new alicloud.ram.User(
+      `${name}-user`,
+      {
+        name: ramUserName,
+        // RAM takes comments of at most 128 characters.
+        comments: pulumi.interpolate`registry-dr: DR copies into ACR ${args.instanceId} namespace ${args.namespace}`.apply((text) => text.slice(0, 128)),
+      },
+      { parent: this },
+    );
+
+    this.policy = new alicloud.ram.Policy(
+      `${name}-policy`,
+      {
+        policyName: this.user.name.apply(policyNameFor),
+        policyDocument: pulumi.all([args.instanceId, this.namespace.name]).apply(([instanceId, namespace]) => acrSyncPolicyDocument(instanceId, namespace)),
+        description: pulumi.interpolate`registry-dr: push DR copies into ACR ${args.instanceId} namespace ${args.namespace}`,
+      },
+      { parent: this },
+    );
+
+    this.policyAttachment = new alicloud.ram.UserPolicyAttachment(
+      `${name}-policy-attachment`,
+      { userName: this.user.name, policyName: this.policy.policyName, policyType: "Custom" },
+      { parent: this },
+    );
+
+    // After the attachment: whoever receives the key gets one that already has its permissions.
+    this.accessKey =
+      args.createAccessKey === false ? undefined : new alicloud.ram.AccessKey(`${name}-access-key`, { userName: this.user.name }, { parent: this, dependsOn: [this.policyAttachment] });
+
+    this.internetAcl = [];
+    if (whitelist.length > 0) {
+      // Seed 003 step 3: Internet access is off by default; enable it, then whitelist each block.
+      // @pulumi/alicloud enables it through a data source (cr.getEndpointAclService with
+      // enable: true), which acts when it is read. It is read only during `pulumi up`, so a
+      // preview changes nothing; `pulumi destroy` removes the whitelist entries and leaves the
+      // endpoint enabled (other clients of the instance may rely on it). cr.InternetEndpoint is
+      // not used: it owns the endpoint's whole ACL and would fight these per-block entries.
+      const aclInstanceId = pulumi.runtime.isDryRun()
+        ? pulumi.output(args.instanceId)
+        : alicloud.cr.getEndpointAclServiceOutput({ enable: true, endpointType: "internet", instanceId: args.instanceId, moduleName: "Registry" }, { parent: this }).instanceId;
+      whitelist.forEach((cidr, index) => {
+        const suffix = typeof cidr === "string" ? cidr.replace(/[./]/g, "-") : String(index);
+        this.internetAcl.push(
+          new alicloud.cr.EndpointAclPolicy(
+            `${name}-internet-acl-${suffix}`,
+            { instanceId: aclInstanceId, entry: cidr, endpointType: "internet", moduleName: "Registry", description: `registry-dr ${name}` },
+            { parent: this },
+          ),
+        );
+      });
+    }
+
+    const instanceName = args.instanceName !== undefined ? pulumi.output(args.instanceName) : this.lookUpInstanceName(name, args);
+    this.registryEndpoint = pulumi.interpolate`${instanceName}-registry.${args.region}.cr.aliyuncs.com`;
+    this.registryVpcEndpoint = pulumi.interpolate`${instanceName}-registry-vpc.${args.region}.cr.aliyuncs.com`;
+    this.namespaceName = this.namespace.name;
+    this.ramUserName = this.user.name;
+    this.accessKeyId = pulumi.secret(this.accessKey ? this.accessKey.id : pulumi.output<string | undefined>(undefined));
+    this.accessKeySecret = pulumi.secret(this.accessKey ? this.accessKey.secret : pulumi.output<string | undefined>(undefined));
+    this.syncAuth = pulumi.secret(
+      pulumi.all([this.registryEndpoint, args.instanceId, args.region, this.accessKeyId, this.accessKeySecret]).apply(([endpoint, instanceId, region, accessKeyId, accessKeySecret]) => ({
+        [endpoint]: { alicloud: { instanceId, region, ...(accessKeyId && accessKeySecret ? { accessKeyId, accessKeySecret } : {}) } },
+      })),
+    );
+
+    this.registerOutputs({
+      registryEndpoint: this.registryEndpoint,
+      registryVpcEndpoint: this.registryVpcEndpoint,
+      namespaceName: this.namespaceName,
+      ramUserName: this.ramUserName,
+      accessKeyId: this.accessKeyId,
+      accessKeySecret: this.accessKeySecret,
+      syncAuth: this.syncAuth,
+    });
+  }
+
+  /** The instance's name from the Enterprise instances data source (no token: enableDetails false). */
+  private lookUpInstanceName(name: string, args: AcrEnterpriseTargetArgs): pulumi.Output<string> {
+    const found = alicloud.cs.getRegistryEnterpriseInstancesOutput({ ids: [args.instanceId], enableDetails: false }, { parent: this });
+    return pulumi.all([found, args.instanceId, args.region]).apply(([result, instanceId, region]) => {
+      const instance = (result.instances ?? []).find((candidate) => candidate.id === instanceId);
+      if (!instance) {
+        throw new Error(`AcrEnterpriseTarget ${name}: instanceId: no ACR Enterprise Edition instance ${instanceId} in the alicloud provider's region; give instanceName, or set alicloud:region to the instance's region`);
+      }
+      if (instance.region && instance.region !== region) {
+        throw new Error(`AcrEnterpriseTarget ${name}: region: instance ${instanceId} is in ${instance.region}, not ${region}`);
+      }
+      return instance.name;
+    });
+  }
+}
+
+/** RAM policy names take letters, digits and hyphens (1-128). */
+function policyNameFor(userName: string): string {
+  return `${userName.replace(/[^A-Za-z0-9-]/g, "-")}-acr-push`.slice(-128).replace(/^-+/, "");
+}
+
+const INSTANCE_ID = /^cri-[a-z0-9]+$/;
+const REGION = /^[a-z]{2}-[a-z0-9-]+$/;
+/** ACR EE namespaces: 2-120 of a-z 0-9 _ - ., not starting or ending with a delimiter. */
+const NAMESPACE = /^[a-z0-9][a-z0-9._-]{0,118}[a-z0-9]$/;
+/** RAM user names: 1-64 of letters, digits, . _ -, not starting with a hyphen. */
+const RAM_USER = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/;
+const INSTANCE_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i;
+
+/** Checks the arguments known at construction time; returns the whitelist. */
+function validateArgs(name: string, args: AcrEnterpriseTargetArgs): pulumi.Input<string>[] {
+  const fail = (argument: string, expected: string, got: unknown): never => {
+    throw new Error(`AcrEnterpriseTarget ${name}: ${argument}: expected ${expected}; got ${JSON.stringify(got)}`);
+  };
+  const check = (argument: string, value: unknown, pattern: RegExp, expected: string, required: boolean) => {
+    if (value === undefined || value === null) {
+      if (required) fail(argument, expected, value);
+      return;
+    }
+    if (isEventual(value)) return;
+    if (typeof value !== "string" || !pattern.test(value)) fail(argument, expected, value);
+  };
+  if (args === undefined || args === null || typeof args !== "object") throw new Error(`AcrEnterpriseTarget ${name}: expected args {instanceId, region, namespace, ...}`);
+  check("instanceId", args.instanceId, INSTANCE_ID, "an ACR Enterprise Edition instance id, such as cri-kmsiwlxxdcvaduwb", true);
+  check("region", args.region, REGION, "a region id, such as cn-hangzhou", true);
+  check("instanceName", args.instanceName, INSTANCE_NAME, "the instance's name, as in <instanceName>-registry.<region>.cr.aliyuncs.com", false);
+  check("namespace", args.namespace, NAMESPACE, "a namespace name of 2-120 lowercase letters, digits, '.', '_' or '-', starting and ending with a letter or digit", true);
+  check("ramUserName", args.ramUserName, RAM_USER, "a RAM user name of 1-64 letters, digits, '.', '_' or '-', not starting with '-'", false);
+  if (args.ramUserName === undefined && typeof args.namespace === "string" && !RAM_USER.test(`${args.namespace}-dr-sync`)) {
+    fail("ramUserName", `a RAM user name of at most 64 characters: the default "${args.namespace}-dr-sync" is too long for this namespace, give ramUserName`, args.ramUserName);
+  }
+  if (args.createAccessKey !== undefined && typeof args.createAccessKey !== "boolean") fail("createAccessKey", "true or false", args.createAccessKey);
+  if (args.retainNamespaceOnDelete !== undefined && typeof args.retainNamespaceOnDelete !== "boolean") fail("retainNamespaceOnDelete", "true or false", args.retainNamespaceOnDelete);
+
+  const whitelist = args.internetWhitelist ?? [];
+  if (!Array.isArray(whitelist)) fail("internetWhitelist", 'a list of CIDR blocks, such as ["203.0.113.0/24"]', whitelist);
+  const seen = new Set<string>();
+  whitelist.forEach((cidr, index) => {
+    if (isEventual(cidr)) return;
+    if (typeof cidr !== "string" || !isIpv4Cidr(cidr)) fail(`internetWhitelist[${index}]`, "an IPv4 CIDR block such as 203.0.113.0/24 (a single address is 203.0.113.7/32)", cidr);
+    if (seen.has(cidr as string)) fail(`internetWhitelist[${index}]`, "each CIDR block once", cidr);
+    seen.add(cidr as string);
+  });
+  return whitelist;
+}
+
+
+function isIpv4Cidr(value: string): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  return match !== null && match.slice(1, 5).every((part) => Number(part) <= 255) && Number(match[5]) <= 32;
+}

@@ -1,0 +1,2 @@
+export * from "./acr-enterprise-target";
+export * from "./private-zone-failover";

@@ -1,0 +1,2 @@
+export * from "./failover-record";
+export * from "./record-rules";

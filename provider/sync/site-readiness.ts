@@ -1,0 +1,42 @@
+import { HttpTransport, RegistryClient, apiHost } from "../clients/oci";
+import { SyncJob, SyncOptions, compileJob } from "./sync-job";
+import { runVerify } from "./run-sync";
+import { ReadinessRow } from "./verify";
+
+/**
+ * Whether a registry can take traffic: it answers `/v2/` (with the credentials the job has
+ * for it), and it holds, with the source's digest, every image the readiness job copies
+ * to it. What a failover preflight asks of a site before DNS points at it.
+ */
+
+export interface SiteReadiness {
+  /** The registry host checked. */
+  registry: string;
+  answered: boolean;
+  /** Why `/v2/` did not answer. */
+  error?: string;
+  /** The job's images whose destination is on this registry. */
+  rows: ReadinessRow[];
+}
+
+/** "https://harbor.example.com/" or "harbor.example.com:443" -> "harbor.example.com[:443]". */
+export function registryHostOf(registry: string): string {
+  return registry.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
+}
+
+export async function checkSiteReadiness(registry: string, insecure: boolean | undefined, job: SyncJob | undefined, options: SyncOptions = {}): Promise<SiteReadiness> {
+  const host = registryHostOf(registry);
+  const access = job ? compileJob(job).access[host] : undefined;
+  const transport = new HttpTransport({ ...options.transport, signal: options.signal });
+  let error: string | undefined;
+  try {
+    await new RegistryClient({ host: apiHost(host), credential: access?.credential, insecure: insecure ?? access?.insecure, transport }).ping();
+  } catch (failure) {
+    error = (failure as Error).message;
+  } finally {
+    await transport.close();
+  }
+  if (error !== undefined || !job) return { registry: host, answered: error === undefined, error, rows: [] };
+  const report = await runVerify(job, options);
+  return { registry: host, answered: true, rows: report.rows.filter((row) => row.destination.startsWith(`${host}/`)) };
+}
