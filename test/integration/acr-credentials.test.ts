@@ -4,10 +4,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
+import { ImageSync } from "../../provider/resources/image-sync";
 import { runSync, runVerify } from "../../provider/sync";
 import { AlicloudStandIn, startAlicloudStandIn } from "../support/alicloud";
 import { FaultProxy, startFaultProxy } from "../support/fault-proxy";
 import { pushSmallImage } from "../support/fixtures";
+import { captureResources, findSecretLeaks, ProviderHost } from "../support/provider-host";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 import { manifestDigest } from "../support/skopeo";
 import { startTokenServer, TokenServer } from "../support/token-server";
@@ -86,4 +88,20 @@ test("the CLI reads an alicloud auth entry and takes the key from ALICLOUD_* var
   assert.equal(verified.code, 0, verified.output);
   assert.match(verified.output, /present/);
   assert.doesNotMatch(synced.output + verified.output, new RegExp(KEY.accessKeySecret), "the secret is never printed");
+});
+
+test("ImageSync through the provider host logs in to ACR with the key from the alicloud:* stack config", { timeout: 60_000 }, async () => {
+  const images = { [`${source.host}/team/app:1.1`]: `${acr.host}/pulumi/app` };
+  const [captured] = await captureResources(() => new ImageSync("to-acr", { auth: { [acr.host]: { alicloud: { instanceId: INSTANCE, region: "cn-hangzhou" } } }, images }));
+  const host = await ProviderHost.start();
+  try {
+    await host.configure({ "alicloud:accessKey": KEY.accessKeyId, "alicloud:secretKey": KEY.accessKeySecret, "alicloud:endpoints": JSON.stringify([{ cr: alibaba.endpoints.cr }]) });
+    const imageSync = host.resource(captured);
+    const created = await imageSync.create(imageSync.inputs());
+    assert.deepEqual((created.outputs.summary as { counts: unknown }).counts, { synced: 1, skipped: 0, failed: 0 });
+    assert.ok(alibaba.requests().some((request) => request.action === "GetAuthorizationToken" && request.accessKeyId === KEY.accessKeyId), "the stack config's key signed the login");
+    assert.deepEqual(findSecretLeaks([KEY.accessKeySecret], { providerText: captured.providerText, outputs: created.outputs, secretOutputs: ["auth"], hostOutput: host.output() }), []);
+  } finally {
+    await host.stop();
+  }
 });
