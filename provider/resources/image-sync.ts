@@ -5,6 +5,7 @@ import { z } from "zod";
 import { rememberAlicloudConfig } from "../clients/alicloud";
 import { AuthMap, ImagesMap, ReadinessRow, SyncEvent, SyncJob, SyncOptions, SyncReport, authMapSchema, compileJob, describeResult, imagesMapSchema, removeImages, runSync, runVerify } from "../sync";
 import { checkInputs, containsUnknown, withoutProvider } from "./check-inputs";
+import { secretIfGiven, withSecretOutputs } from "./secret-inputs";
 import { packagedProvider } from "./packaged-provider";
 import { toStateValue } from "./state-value";
 
@@ -200,8 +201,8 @@ export class ImageSync extends pulumi.dynamic.Resource {
     super(
       packagedProvider("dist/provider/resources/image-sync.js", "imageSyncProvider"),
       name,
-      { ...args, auth: args.auth === undefined ? undefined : pulumi.secret(args.auth), summary: undefined },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "auth"] },
+      { ...args, auth: secretIfGiven(args.auth), summary: undefined },
+      withSecretOutputs(opts, "auth"),
       "registry-dr",
       "ImageSync",
     );

@@ -74,6 +74,9 @@ test("an existing project is a conflict unless adopted; an adopted one survives 
   await assert.rejects(driver.create(driver.inputs({ name: "library" })), /Harbor project "library" already exists .*set adopt: true/);
   const adopted = await viaConfig.create(viaConfig.inputs());
   assert.equal(adopted.outputs.adopted, true);
+  // public and storageLimit are left out: a refresh must not fill in Harbor's defaults.
+  const refreshed = await viaConfig.read(adopted.id, adopted.outputs);
+  assert.deepEqual(await viaConfig.diff(adopted.id, refreshed.outputs, viaConfig.inputs()), { changes: "none", replaces: [] }, "no perpetual diff after a refresh");
   await viaConfig.delete(adopted.id, adopted.outputs);
   assert.ok(await harborProject("library"), "an adopted project is left in Harbor");
 });

@@ -122,6 +122,10 @@ test("a rotated credential is applied on update; a bad one is refused and change
   assert.equal(harbor.storedRegistry(Number(registryId))?.credential.access_secret, ROTATED.password, "an unchanged secret is kept");
   endpointOuts = described.outputs;
   // An import with the resource's declared connection (the stack config is empty here).
+  // insecure is left out: a refresh must not fill in Harbor's default.
+  const refreshed = await endpoint.read(registryId, endpointOuts);
+  const declared = endpoint.inputs({ accessKey: ROTATED.username, accessSecret: ROTATED.password, description: "ACR EE, rotated" });
+  assert.deepEqual(await endpoint.diff(registryId, refreshed.outputs, declared), { changes: "none", replaces: [] }, "no perpetual diff after a refresh");
   const imported = await endpoint.read(registryId, { harbor: endpoint.inputs().harbor });
   assert.equal(imported.outputs.url, target.url);
   assert.equal(imported.outputs.accessKey, ROTATED.username);
@@ -184,6 +188,10 @@ test("a run replicates exactly the filtered, flattened images, digests intact", 
   assert.equal((await run.diff(result.id, result.outputs, run.inputs({ policyId: Number(policyId), triggers: { release: "2" } }))).changes, "some");
   const read = await run.read(result.id, result.outputs);
   assert.equal(read.outputs.status, "Succeed");
+  const rerun = await run.update(result.id, result.outputs, run.inputs({ policyId: Number(policyId), triggers: { release: "2" } }));
+  assert.notEqual(rerun.outputs.executionId, result.outputs.executionId, "a changed trigger runs the policy again");
+  const refreshed = await run.read(result.id, rerun.outputs);
+  assert.equal(refreshed.outputs.executionId, rerun.outputs.executionId, "refresh follows the latest execution, not the resource's first");
 });
 
 test("a failing run names each failed task's source, destination and reason", async () => {

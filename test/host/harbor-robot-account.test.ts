@@ -53,6 +53,13 @@ test("check names the property", async () => {
   assert.match((await robot.check(robot.inputs({ duration: 0 }))).failures[0].reason, /-1 for never/);
 });
 
+test("a create that fails after Harbor made the robot takes the robot back", async () => {
+  // Harbor refuses the secret (check would have too): the robot it had just created must not linger.
+  await assert.rejects(robot.create(robot.inputs({ secret: "weak" })), /secret must be 8 to 128 characters/);
+  const response = await fetch(`${harbor.url}/api/v2.0/robots?page_size=100`, { headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN}`).toString("base64")}` } });
+  assert.deepEqual(((await response.json()) as { name: string }[]).map((r) => r.name), [], "no robot left behind to conflict with the next create");
+});
+
 test("create returns the secret once, as a secret output that logs in", async () => {
   const created = await robot.create(robot.inputs());
   id = created.id;

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 import { HarborApiError, HarborClient } from "../../provider/clients/harbor";
 import { FaultProxy, startFaultProxy } from "../support/fault-proxy";
+import { listenOnLoopback } from "../support/loopback-server";
 import { HarborStandIn, startHarborStandIn } from "../support/harbor";
 
 /**
@@ -80,4 +82,26 @@ test("idempotent calls are retried through 5xx and 429; a create is not repeated
   await assert.rejects(client.projects.create({ project_name: "once" }), (error: HarborApiError) => error.status !== undefined && error.status >= 500);
   assert.equal(proxy.requests().length, 1, "a POST that failed is not sent again: it may have been applied");
   proxy.setFaults(undefined);
+});
+
+test("a redirect (Harbor's front end sending http to https) is an error naming where, not a silent success", async () => {
+  let requests = 0;
+  const front = await listenOnLoopback(
+    createServer((req, res) => {
+      requests++;
+      res.writeHead(308, { location: `https://harbor.example.com${req.url}` }).end();
+    }),
+  );
+  const redirected = new HarborClient({ url: `http://127.0.0.1:${front.port}`, username: "admin", password: PASSWORD });
+  try {
+    await assert.rejects(redirected.projects.delete("dr-source"), (error: HarborApiError) => {
+      assert.equal(error.status, 308);
+      assert.match(error.message, /DELETE \/api\/v2\.0\/projects\/dr-source: 308 redirect to https:\/\/harbor\.example\.com\/api\/v2\.0\/projects\/dr-source: set the Harbor URL/);
+      return true;
+    });
+    assert.equal(requests, 1, "nothing is resent");
+  } finally {
+    await redirected.close();
+    await front.close();
+  }
 });

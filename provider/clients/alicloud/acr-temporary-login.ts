@@ -48,17 +48,11 @@ export async function getAuthorizationToken(access: AcrInstanceAccess): Promise<
 export class AcrLoginSource {
   private current?: { login: TemporaryLogin; renewAt: number };
   private pending?: Promise<TemporaryLogin>;
-  private renewals = 0;
 
   constructor(
     private readonly access: AcrInstanceAccess,
     private readonly fetchLogin: (access: AcrInstanceAccess) => Promise<TemporaryLogin> = getAuthorizationToken,
   ) {}
-
-  /** How many logins were fetched after the first: a long run renews. */
-  get renewalCount(): number {
-    return this.renewals;
-  }
 
   async login(): Promise<TemporaryLogin> {
     if (this.current && Date.now() < this.current.renewAt) return this.current.login;
@@ -75,7 +69,6 @@ export class AcrLoginSource {
     const obtainedAt = Date.now();
     const login = await this.fetchLogin(this.access);
     const lead = Math.min(MAX_RENEWAL_LEAD_MS, Math.max(0, (login.expiresAt - obtainedAt) / 4));
-    if (this.current) this.renewals++;
     this.current = { login, renewAt: login.expiresAt - lead };
     return login;
   }

@@ -37,8 +37,6 @@ export interface AlicloudSettings {
   region?: string;
   /** Per-product endpoint overrides ("host" or "http(s)://host:port"). */
   endpoints: Partial<Record<AlicloudProduct, string>>;
-  /** Where the key came from, for error messages. */
-  source?: "input" | "stack config" | "environment";
 }
 
 interface RememberedConfig extends AlicloudCredentialsInput {
@@ -69,17 +67,12 @@ export function alicloudSettings(input: AlicloudCredentialsInput = {}, env: Node
     securityToken: env[ALICLOUD_ENV_KEYS.securityToken],
     region: env[ALICLOUD_ENV_KEYS.region],
   };
-  const sources = [
-    ["input", input],
-    ["stack config", stackConfig],
-    ["environment", fromEnv],
-  ] as const;
-  const withKey = sources.find(([, source]) => source.accessKey && source.secretKey);
+  const sources = [input, stackConfig, fromEnv];
+  const withKey = sources.find((source) => source.accessKey && source.secretKey);
   return {
-    accessKey: withKey && { accessKeyId: withKey[1].accessKey!, accessKeySecret: withKey[1].secretKey!, ...(withKey[1].securityToken ? { securityToken: withKey[1].securityToken } : {}) },
-    region: sources.map(([, source]) => source.region).find(Boolean),
+    accessKey: withKey && { accessKeyId: withKey.accessKey!, accessKeySecret: withKey.secretKey!, ...(withKey.securityToken ? { securityToken: withKey.securityToken } : {}) },
+    region: sources.map((source) => source.region).find(Boolean),
     endpoints: stackConfig.endpoints ?? {},
-    source: withKey?.[0],
   };
 }
 

@@ -83,6 +83,11 @@ export class HarborHttp {
       }
       const text = await response.body.text();
       const requestId = header(response.headers, "x-request-id");
+      if (response.statusCode >= 300 && response.statusCode < 400) {
+        // Not followed: a PUT or DELETE would be lost (or resent elsewhere with the password).
+        const location = header(response.headers, "location");
+        throw new HarborApiError(`${url.host}: ${call}: ${response.statusCode} redirect${location ? ` to ${location}` : ""}: set the Harbor URL to where it redirects (often https://)`, { host: url.host, call, status: response.statusCode });
+      }
       if (response.statusCode < 400) {
         const isJson = String(response.headers["content-type"] ?? "application/json").includes("json");
         return { status: response.statusCode, body: (text && isJson ? JSON.parse(text) : text || undefined) as T, headers: response.headers };

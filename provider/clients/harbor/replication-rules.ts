@@ -13,9 +13,6 @@ export function cronProblem(cron: string): string | undefined {
   return undefined;
 }
 
-/** Flattening levels Harbor accepts: -1 flattens everything, 0 nothing, 1-3 that many leading components. */
-export const FLATTEN_LEVELS = [-1, 0, 1, 2, 3] as const;
-
 /**
  * Where Harbor puts `repository` under `namespace` when flattening `level` leading path
  * components (its replaceNamespace). The last component is always kept; an empty namespace

@@ -38,11 +38,6 @@ export class Authenticator {
     if (credential.kind === "alicloud") this.acrLogins = new AcrLoginSource(credential);
   }
 
-  /** Temporary ACR logins fetched after the first one during this run. */
-  get loginRenewals(): number {
-    return this.acrLogins?.renewalCount ?? 0;
-  }
-
   /** Records the challenge a registry sent with a 401. */
   learnChallenge(header: string | string[] | undefined): void {
     const challenge = preferredChallenge(parseChallenges(header));

@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { AlidnsRecords, AlicloudClient, DnsRecord, DnsRecordsApi, MISSING_ALICLOUD_KEY, PrivateZoneRecords, alicloudSettings, rememberAlicloudConfig } from "../../clients/alicloud";
 import { AuthMap, ImagesMap, SiteReadiness, authMapSchema, checkSiteReadiness, compileJob, imagesMapSchema } from "../../sync";
 import { ConfigError, ConfigIssue } from "../../validation";
 import type { AlicloudCredentialsArgs } from "../alicloud";
 import { PRIVATEZONE_TTLS, isHostName, isIpv4 } from "./record-rules";
+import { secretIfGiven, withSecretOutputs } from "../secret-inputs";
 import { checkInputs, containsUnknown, withoutProvider } from "../check-inputs";
+import { diffKeys } from "../diff-inputs";
 import type { ImageSyncArgs } from "../image-sync";
 import { packagedProvider } from "../packaged-provider";
 import { toStateValue } from "../state-value";
@@ -79,11 +80,10 @@ export const failoverRecordProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: FailoverRecordOutputs, news: FailoverRecordInputs) {
-    const replaces = REPLACE_ON.filter((key) => !isDeepStrictEqual(olds[key], news[key]));
-    const inputsChanged = (Object.keys(failoverRecordInputsSchema().shape) as (keyof FailoverRecordInputs)[]).some((key) => !isDeepStrictEqual(olds[key], news[key]));
+    const diff = diffKeys(olds, news, REPLACE_ON, Object.keys(failoverRecordInputsSchema().shape));
     // A record changed outside Pulumi (seen by refresh) differs from what `active` asks for.
     const drifted = !containsUnknown(news) && olds.activeTarget !== undefined && olds.activeTarget !== desiredValue(news);
-    return { changes: replaces.length > 0 || inputsChanged || drifted || containsUnknown(news), replaces, deleteBeforeReplace: replaces.length > 0 };
+    return { ...diff, changes: diff.changes || drifted };
   },
 
   async create(news: FailoverRecordInputs) {
@@ -332,8 +332,8 @@ export class FailoverRecord extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
-        readiness: args.readiness === undefined ? undefined : pulumi.secret(args.readiness),
-        alicloud: args.alicloud === undefined ? undefined : pulumi.secret(args.alicloud),
+        readiness: secretIfGiven(args.readiness),
+        alicloud: secretIfGiven(args.alicloud),
         recordId: undefined,
         activeTarget: undefined,
         previousTarget: undefined,
@@ -341,7 +341,7 @@ export class FailoverRecord extends pulumi.dynamic.Resource {
         preflight: undefined,
         createdByResource: undefined,
       },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "readiness", "alicloud"] },
+      withSecretOutputs(opts, "readiness", "alicloud"),
       "dns",
       "FailoverRecord",
     );

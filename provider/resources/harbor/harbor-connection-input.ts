@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { HarborConnection } from "../../clients/harbor";
 
@@ -72,9 +72,4 @@ export function resolveHarborConnection(input: HarborConnection | undefined): Ha
   const problem = missingHarborConnection(undefined);
   if (problem) throw new Error(problem);
   return configured as HarborConnection;
-}
-
-/** The whole connection is a secret input: its password must never be stored in plain text. */
-export function secretConnection(connection: pulumi.Input<HarborConnectionArgs> | undefined): pulumi.Input<HarborConnectionArgs> | undefined {
-  return connection === undefined ? undefined : (pulumi.secret(connection) as pulumi.Input<HarborConnectionArgs>);
 }

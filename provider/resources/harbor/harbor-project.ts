@@ -4,8 +4,10 @@ import { HarborClient, isHarborStatus, unlessGone } from "../../clients/harbor";
 import { withoutProvider } from "../check-inputs";
 import { packagedProvider } from "../packaged-provider";
 import { toStateValue } from "../state-value";
-import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig, secretConnection } from "./harbor-connection-input";
-import { checkHarborInputs, diffKeys, withResourceHarbor, withSecretOutputs } from "./harbor-resource-kit";
+import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig } from "./harbor-connection-input";
+import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
+import { diffKeys } from "../diff-inputs";
+import { secretIfGiven, withSecretOutputs } from "../secret-inputs";
 
 /**
  * HarborProject: a Harbor project (the namespace images are pushed to and replicated from).
@@ -81,11 +83,13 @@ export const harborProjectProvider: pulumi.dynamic.ResourceProvider = {
       const current = await unlessGone(harbor.projects.get(props.name ?? id));
       if (!current) return { id: "", props: {} };
       const quota = await harbor.projects.quota(current.project_id);
+      // A setting left out is not managed: a refresh leaves it out; an import (no state yet) shows Harbor's value.
+      const managed = (key: "public" | "storageLimit") => props.schemaVersion === undefined || props[key] !== undefined;
       const inputs: HarborProjectInputs = {
         ...withoutProvider(props),
         name: current.name,
-        public: current.metadata?.public === "true",
-        storageLimit: quota?.hard.storage ?? -1,
+        public: managed("public") ? current.metadata?.public === "true" : undefined,
+        storageLimit: managed("storageLimit") ? (quota?.hard.storage ?? -1) : undefined,
       };
       const outs = await describe(harbor, inputs, props.adopted ?? false);
       return { id: current.name, props: outs, inputs: toStateValue(withoutOutputs(outs)) };
@@ -150,8 +154,8 @@ export class HarborProject extends pulumi.dynamic.Resource {
     super(
       packagedProvider("dist/provider/resources/harbor/harbor-project.js", "harborProjectProvider"),
       name,
-      { ...args, harbor: secretConnection(args.harbor), schemaVersion: undefined, projectId: undefined, adopted: undefined, repoCount: undefined },
-      withSecretOutputs(opts),
+      { ...args, harbor: secretIfGiven(args.harbor), schemaVersion: undefined, projectId: undefined, adopted: undefined, repoCount: undefined },
+      withSecretOutputs(opts, "harbor"),
       "harbor",
       "HarborProject",
     );

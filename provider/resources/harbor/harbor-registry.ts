@@ -5,8 +5,10 @@ import { HarborClient, isHarborStatus, RegistryPing, unlessGone } from "../../cl
 import { withoutProvider } from "../check-inputs";
 import { packagedProvider } from "../packaged-provider";
 import { toStateValue } from "../state-value";
-import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig, secretConnection } from "./harbor-connection-input";
-import { checkHarborInputs, diffKeys, withResourceHarbor, withSecretOutputs } from "./harbor-resource-kit";
+import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig } from "./harbor-connection-input";
+import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
+import { diffKeys } from "../diff-inputs";
+import { secretIfGiven, withSecretOutputs } from "../secret-inputs";
 
 /**
  * HarborRegistry: a replication endpoint ("Registries" in Harbor's UI). Harbor's "Test
@@ -157,7 +159,8 @@ export const harborRegistryProvider: pulumi.dynamic.ResourceProvider = {
         type: current.type as HarborAdapterType,
         url: current.url,
         accessKey: current.credential?.access_key || undefined,
-        insecure: current.insecure ?? false,
+        // Left out means false (what create sent): reading false back must not turn it into a change.
+        insecure: props.insecure === undefined && !current.insecure ? undefined : (current.insecure ?? false),
       });
       const { schemaVersion: _v, registryId: _r, secretFingerprint: _f, status: _s, ...plainInputs } = inputs as HarborRegistryOutputs;
       return { id, props: toStateValue({ ...inputs, schemaVersion: 1, registryId: current.id, secretFingerprint: props.secretFingerprint ?? "", status: current.status ?? "" }), inputs: plainInputs };
@@ -221,14 +224,15 @@ export class HarborRegistry extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
-        accessSecret: args.accessSecret === undefined ? undefined : pulumi.secret(args.accessSecret),
-        harbor: secretConnection(args.harbor),
+        accessSecret: secretIfGiven(args.accessSecret),
+        harbor: secretIfGiven(args.harbor),
         schemaVersion: undefined,
         registryId: undefined,
         secretFingerprint: undefined,
         status: undefined,
       },
-      withSecretOutputs(opts),
+      // The fingerprint is salted, yet a weak password could be guessed from it offline.
+      withSecretOutputs(opts, "harbor", "secretFingerprint"),
       "harbor",
       "HarborRegistry",
     );

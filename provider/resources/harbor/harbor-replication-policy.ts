@@ -5,8 +5,9 @@ import { cronProblem, flattenedDestination, HarborClient, isHarborStatus, Replic
 import { containsUnknown, withoutProvider } from "../check-inputs";
 import { packagedProvider } from "../packaged-provider";
 import { toStateValue } from "../state-value";
-import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig, secretConnection } from "./harbor-connection-input";
-import { checkHarborInputs, withResourceHarbor, withSecretOutputs } from "./harbor-resource-kit";
+import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig } from "./harbor-connection-input";
+import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
+import { secretIfGiven, withSecretOutputs } from "../secret-inputs";
 
 /**
  * HarborReplicationPolicy: a replication rule. Every field is sent on every update (Harbor's
@@ -279,8 +280,8 @@ export class HarborReplicationPolicy extends pulumi.dynamic.Resource {
     super(
       packagedProvider("dist/provider/resources/harbor/harbor-replication-policy.js", "harborReplicationPolicyProvider"),
       name,
-      { ...args, harbor: secretConnection(args.harbor), schemaVersion: undefined, policyId: undefined, flattenExample: undefined },
-      withSecretOutputs(opts),
+      { ...args, harbor: secretIfGiven(args.harbor), schemaVersion: undefined, policyId: undefined, flattenExample: undefined },
+      withSecretOutputs(opts, "harbor"),
       "harbor",
       "HarborReplicationPolicy",
     );

@@ -6,8 +6,9 @@ import { HarborClient, isHarborStatus, ReplicationExecution, unlessGone } from "
 import { containsUnknown, withoutProvider } from "../check-inputs";
 import { packagedProvider } from "../packaged-provider";
 import { toStateValue } from "../state-value";
-import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig, secretConnection } from "./harbor-connection-input";
-import { checkHarborInputs, withResourceHarbor, withSecretOutputs } from "./harbor-resource-kit";
+import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig } from "./harbor-connection-input";
+import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
+import { secretIfGiven, withSecretOutputs } from "../secret-inputs";
 
 /**
  * HarborReplicationRun: the "Replicate" button. Creating it starts an execution of the
@@ -67,7 +68,7 @@ export const harborReplicationRunProvider: pulumi.dynamic.ResourceProvider = {
 
   async read(id, props: Partial<HarborReplicationRunOutputs>) {
     return withResourceHarbor(props, async (harbor) => {
-      const execution = await unlessGone(harbor.executions.get(Number(id)));
+      const execution = await unlessGone(harbor.executions.get(latestExecution(id, props)));
       if (!execution) return { id: "", props: {} };
       const inputs = toStateValue({ ...withoutProvider(props), policyId: execution.policy_id }) as HarborReplicationRunInputs;
       return { id, props: describe(inputs, execution), inputs };
@@ -76,11 +77,16 @@ export const harborReplicationRunProvider: pulumi.dynamic.ResourceProvider = {
 
   async delete(id, props: HarborReplicationRunOutputs) {
     await withResourceHarbor(props, async (harbor) => {
-      const execution = await unlessGone(harbor.executions.get(Number(id)));
+      const execution = await unlessGone(harbor.executions.get(latestExecution(id, props)));
       if (execution?.status === "InProgress") await harbor.executions.stop(execution.id);
     });
   },
 };
+
+/** The resource's id is its first execution; a re-run (an update) records the newer one in `executionId`. */
+function latestExecution(id: string, props: Partial<HarborReplicationRunOutputs>): number {
+  return props.executionId ?? Number(id);
+}
 
 async function runToCompletion(harbor: HarborClient, inputs: HarborReplicationRunInputs): Promise<HarborReplicationRunOutputs> {
   let executionId: number;
@@ -156,8 +162,8 @@ export class HarborReplicationRun extends pulumi.dynamic.Resource {
     super(
       packagedProvider("dist/provider/resources/harbor/harbor-replication-run.js", "harborReplicationRunProvider"),
       name,
-      { ...args, harbor: secretConnection(args.harbor), schemaVersion: undefined, executionId: undefined, status: undefined, total: undefined, succeed: undefined, failed: undefined, startedAt: undefined, finishedAt: undefined },
-      withSecretOutputs(opts),
+      { ...args, harbor: secretIfGiven(args.harbor), schemaVersion: undefined, executionId: undefined, status: undefined, total: undefined, succeed: undefined, failed: undefined, startedAt: undefined, finishedAt: undefined },
+      withSecretOutputs(opts, "harbor"),
       "harbor",
       "HarborReplicationRun",
     );

@@ -5,8 +5,9 @@ import { Robot, unlessGone } from "../../clients/harbor";
 import { containsUnknown, withoutProvider } from "../check-inputs";
 import { packagedProvider } from "../packaged-provider";
 import { toStateValue } from "../state-value";
-import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig, secretConnection } from "./harbor-connection-input";
-import { checkHarborInputs, withResourceHarbor, withSecretOutputs } from "./harbor-resource-kit";
+import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig } from "./harbor-connection-input";
+import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
+import { secretIfGiven, withSecretOutputs } from "../secret-inputs";
 
 /**
  * HarborRobotAccount: a robot for the copier or CI. Harbor returns a robot's secret once,
@@ -86,9 +87,14 @@ export const harborRobotAccountProvider: pulumi.dynamic.ResourceProvider = {
   async create(news: HarborRobotAccountInputs) {
     return withResourceHarbor(news, async (harbor) => {
       const created = await harbor.robots.create({ name: news.name, description: news.description ?? "", level: news.level, duration: news.duration ?? -1, disable: news.disable ?? false, permissions: news.permissions });
-      const secret = news.secret === undefined ? created.secret : await harbor.robots.refreshSecret(created.id, news.secret);
-      const robot = await harbor.robots.get(created.id);
-      return { id: String(created.id), outs: describe(news, robot, secret) };
+      try {
+        const secret = news.secret === undefined ? created.secret : await harbor.robots.refreshSecret(created.id, news.secret);
+        return { id: String(created.id), outs: describe(news, await harbor.robots.get(created.id), secret) };
+      } catch (error) {
+        // Not in state, the robot would block the next create with a conflict: take it back.
+        await harbor.robots.delete(created.id).catch(() => undefined);
+        throw error;
+      }
     });
   },
 
@@ -180,15 +186,15 @@ export class HarborRobotAccount extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
-        secret: args.secret === undefined ? undefined : pulumi.secret(args.secret),
-        harbor: secretConnection(args.harbor),
+        secret: secretIfGiven(args.secret),
+        harbor: secretIfGiven(args.harbor),
         schemaVersion: undefined,
         robotId: undefined,
         fullName: undefined,
         robotSecret: undefined,
         expiresAt: undefined,
       },
-      withSecretOutputs(opts, "robotSecret", "secret"),
+      withSecretOutputs(opts, "harbor", "robotSecret", "secret"),
       "harbor",
       "HarborRobotAccount",
     );

@@ -1,4 +1,4 @@
-import { skopeo } from "../skopeo";
+import { skopeoCopy } from "../skopeo";
 import { Endpoint, listRepositories, listTags, tagExists } from "./registry-reads";
 import { StoredExecution, StoredFilter, StoredPolicy, StoredTask } from "./stand-in-state";
 import { now } from "./stand-in-http";
@@ -90,13 +90,7 @@ export async function runExecution(execution: StoredExecution, policy: StoredPol
 async function copyTag(sourceRepository: string, destinationRepository: string, tag: string, override: boolean, context: RunContext): Promise<void> {
   if (!override && (await tagExists(context.destination, destinationRepository, tag))) return;
   const ref = (endpoint: Endpoint, repository: string) => `docker://${new URL(endpoint.url).host}/${repository}:${tag}`;
-  const creds = (flag: string, endpoint: Endpoint) => (endpoint.creds === undefined ? [] : [flag, endpoint.creds]);
-  await skopeo([
-    "--insecure-policy", "copy", "--quiet", "--all", "--preserve-digests",
-    "--src-tls-verify=false", "--dest-tls-verify=false",
-    ...creds("--src-creds", context.source), ...creds("--dest-creds", context.destination),
-    ref(context.source, sourceRepository), ref(context.destination, destinationRepository),
-  ]);
+  await skopeoCopy(ref(context.source, sourceRepository), ref(context.destination, destinationRepository), { all: true, preserveDigests: true, srcCreds: context.source.creds, destCreds: context.destination.creds });
 }
 
 function finish(execution: StoredExecution, status: StoredExecution["status"], text: string): void {
