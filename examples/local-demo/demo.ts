@@ -7,7 +7,7 @@ import { startRegistry, RegistryServer } from "../../test/support/registry-serve
 
 /**
  * The main job on a local default: a "Harbor" registry with basic auth and a DR registry,
- * both real registries on loopback; a few images seeded; `registry-dr sync` as seed 001
+ * both real registries on loopback; a few images seeded; `registry-dr sync` as in Alibaba Cloud's image-syncer guide
  * runs image-syncer; then `registry-dr verify`. Everything is removed at the end.
  */
 

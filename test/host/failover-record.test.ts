@@ -12,7 +12,7 @@ import { RegistryServer, startRegistry } from "../support/registry-server";
 /**
  * FailoverRecord through the real provider host, against the Alibaba stand-in (PrivateZone)
  * and two real registries: the primary site holding the images, the standby (the ACR side)
- * filled by ImageSync. The drill of seed 000 solution 1: a blocked flip, the copy, the flip,
+ * filled by ImageSync. The drill of solution 1 of Alibaba Cloud's Harbor-to-ACR guide: a blocked flip, the copy, the flip,
  * failback, and a record changed behind Pulumi's back.
  */
 

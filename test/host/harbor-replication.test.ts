@@ -9,7 +9,7 @@ import { RegistryServer, startRegistry } from "../support/registry-server";
 import { listTags, manifestDigest } from "../support/skopeo";
 
 /**
- * Seed 000 as resources, through the real provider host against the Harbor stand-in: an
+ * Alibaba Cloud's Harbor-to-ACR guide as resources, through the real provider host against the Harbor stand-in: an
  * endpoint to a second real registry (Test Connection really logs in there), a push rule
  * with name/tag filters and flattening, and a run that really copies. The destination is
  * then checked with skopeo.
@@ -38,7 +38,7 @@ before(async () => {
     new HarborRegistry("acr-ee", { name: "acr-ee", description: "ACR EE", type: "docker-registry", url: target.url, accessKey: PUSHER.username, accessSecret: PUSHER.password, harbor: connection }),
     new HarborReplicationPolicy("to-acr", {
       name: "to-acr",
-      description: "seed 000 step 2",
+      description: "Harbor-to-ACR guide, step 2",
       direction: "push",
       remoteRegistryId: 1,
       destNamespace: "dr",
@@ -164,7 +164,7 @@ test("a change made in Harbor is drift; update sends the whole policy back", asy
   assert.equal((await policy.diff(policyId, refreshed.outputs, news)).changes, "some");
   policyOuts = (await policy.update(policyId, refreshed.outputs, news)).outputs;
   const restored = (await (await api(`replication/policies/${policyId}`)).json()) as Record<string, any>;
-  assert.equal(restored.description, "seed 000 step 2");
+  assert.equal(restored.description, "Harbor-to-ACR guide, step 2");
   assert.equal(restored.filters.length, 2, "the tag filter is back");
   assert.equal(restored.replicate_deletion, true, "fields not changed are sent too (PUT replaces the policy)");
   assert.equal(restored.enabled, true);

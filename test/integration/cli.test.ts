@@ -10,7 +10,7 @@ import { listenOnLoopback } from "../support/loopback-server";
 import { startRegistry, RegistryServer } from "../support/registry-server";
 import { manifestDigest } from "../support/skopeo";
 
-/** The registry-dr command as a user runs it: seed 001's command line, exit codes, files, secrets. */
+/** The registry-dr command as a user runs it: the command line of Alibaba Cloud's image-syncer guide, exit codes, files, secrets. */
 
 const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const USER = { name: "admin", password: "Harbor12345-$ecret" };
@@ -41,7 +41,7 @@ function writeConfig(name: string, images: Record<string, string | string[]>, pa
   return path;
 }
 
-test("seed 001's command line works with only the program name changed", async () => {
+test("the image-syncer guide's command line works with only the program name changed", async () => {
   const config = writeConfig("harbor-to-acr.json", { [`${harbor.host}/library/nginx`]: "" });
   const result = await run(["sync", "--proc=10", `--config=${config}`, `--registry=${acr.host}`, "--namespace=image-syncer", "--retries=10", "--log=./log"]);
   assert.equal(result.code, 0, result.stderr);

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
 import { runSync, SyncJob } from "../../provider";
+import { mapConcurrent } from "../../provider/sync/concurrency";
 import { FaultProxy, Faults, startFaultProxy } from "../support/fault-proxy";
 import { Fixture, FixtureOptions, pushSmallImage, seedStandardFixture } from "../support/fixtures";
 import { MEDIA_TYPES } from "../support/oci-layout";
@@ -72,18 +73,11 @@ const allTags = (fixture: Fixture) => fixture.repos.flatMap((repo) => repo.tags.
 async function assertDigestsMatch(destination: RegistryServer, fixture: Fixture): Promise<void> {
   const tags = allTags(fixture);
   const mismatches: string[] = [];
-  await forEachLimit(tags, 8, async (tag) => {
+  await mapConcurrent(tags, 8, async (tag) => {
     const digest = await manifestDigest(`docker://${destination.host}/mirror/${tag.repo}:${tag.tag}`);
     if (digest !== tag.digest) mismatches.push(`${tag.repo}:${tag.tag} is ${digest}, expected ${tag.digest}`);
   });
   assert.deepEqual(mismatches, []);
-}
-
-async function forEachLimit<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
 }
 
 // ---------------------------------------------------------------------------------------------

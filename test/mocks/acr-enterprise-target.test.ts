@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { AcrEnterpriseTarget, AcrEnterpriseTargetArgs } from "../../components";
 import { valueOf } from "../support/pulumi-mocks";
 
-/** AcrEnterpriseTarget's resource graph under mocks: seed 000 step 1 and seed 003 steps 1-4. */
+/** AcrEnterpriseTarget's resource graph under mocks: step 1 of Alibaba Cloud's Harbor-to-ACR guide and steps 1-4 of its image-syncer-to-ACR-EE guide. */
 
 const COMPONENT = "registry-dr:alicloud:AcrEnterpriseTarget";
 const BASE: AcrEnterpriseTargetArgs = { instanceId: "cri-kmsiwlxxdcvaduwb", region: "cn-hangzhou", instanceName: "myacr", namespace: "test-project" };

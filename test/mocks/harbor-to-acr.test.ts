@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isRegisteredSecret, recordRegistrations, valueOf } from "../support/pulumi-mocks";
 
-/** The harbor-to-acr example's resource graph under mocks: seed 000's endpoint, rule and first run. */
+/** The harbor-to-acr example's resource graph under mocks: the endpoint, rule and first run of Alibaba Cloud's Harbor-to-ACR guide. */
 
 test("the example wires endpoint -> push rule (event trigger, flatten 1) -> initial run, the password secret", async () => {
   const project = "harbor-to-acr";

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { PrivateZoneFailover, PrivateZoneFailoverArgs } from "../../components";
 import { isRegisteredSecret, valueOf } from "../support/pulumi-mocks";
 
-/** PrivateZoneFailover's resource graph under mocks: seed 000 solution 1. */
+/** PrivateZoneFailover's resource graph under mocks: solution 1 of Alibaba Cloud's Harbor-to-ACR guide. */
 
 const COMPONENT = "registry-dr:alicloud:PrivateZoneFailover";
 const ZONE = "alicloud:pvtz/zone:Zone";

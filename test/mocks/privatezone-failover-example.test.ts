@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isRegisteredSecret, recordRegistrations, valueOf } from "../support/pulumi-mocks";
 
-/** The privatezone-failover example's resource graph under mocks: seed 000 solution 1's drill. */
+/** The privatezone-failover example's resource graph under mocks: the PrivateZone drill of Alibaba Cloud's Harbor-to-ACR guide (solution 1). */
 
 const ACR = "myacr-registry.cn-hangzhou.cr.aliyuncs.com";
 

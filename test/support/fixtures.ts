@@ -1,3 +1,4 @@
+import { mapConcurrent } from "../../provider/sync/concurrency";
 import { writeLayerFile } from "./layers";
 import { Artifact, buildImage, buildIndex, blobsOf, ImageArtifact, ImageFormat, Platform } from "./oci-layout";
 import { makeTempDir } from "./processes";
@@ -124,7 +125,7 @@ export async function seedStandardFixture(registry: RegistryServer, opts: Fixtur
     }
     return [...byDigest.values()].map((entry) => ({ repository: repo.name, ...entry }));
   });
-  const images = await mapLimit(jobs, opts.concurrency ?? 4, async (job) => {
+  const images = await mapConcurrent(jobs, opts.concurrency ?? 4, async (job) => {
     const [first, ...rest] = job.tags;
     const pushed = await pushImage(registry, `${job.repository}:${first}`, job.artifact, opts.creds);
     if (rest.length > 0) await addTags(registry, job.repository, rest, job.artifact, opts.creds);
@@ -168,17 +169,4 @@ export async function buildLargeLayerImage(sizeBytes: number, dir: string = make
 
 function platformName(platform: Platform): string {
   return [platform.os, platform.architecture, platform.variant].filter(Boolean).join("-");
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

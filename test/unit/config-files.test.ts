@@ -14,7 +14,7 @@ const file = (name: string, text: string) => {
   return path;
 };
 
-test("seed 001's command line parses with image-syncer's flags", () => {
+test("the image-syncer guide's command line parses with image-syncer's flags", () => {
   const config = file("harbor-to-acr.json", JSON.stringify({
     auth: { "harbor.myk8s.paas.com:32080": { username: "admin", password: "xxxxxxxxx", insecure: true }, "registry.cn-beijing.aliyuncs.com": { username: "acr_pusher@1938562138124787", password: "xxxxxxxx" } },
     images: { "harbor.myk8s.paas.com:32080/library/nginx": "" },

@@ -23,7 +23,7 @@ test("a pattern may contain slashes and colons; a Docker Hub source may carry on
   assert.ok(spec.selector.kind === "pattern" && spec.selector.pattern.source === "a:b\\/c");
 });
 
-test('an empty destination keeps the last path component under --registry/--namespace (seed 001)', () => {
+test('an empty destination keeps the last path component under --registry/--namespace (as in the image-syncer guide)', () => {
   const [rule] = compileRules({ "harbor.myk8s.paas.com:32080/library/nginx": "" }, { registry: "registry.cn-beijing.aliyuncs.com", namespace: "image-syncer" });
   assert.deepEqual(rule.destinations, [{ registry: "registry.cn-beijing.aliyuncs.com", repository: "image-syncer/nginx", tag: undefined, digest: undefined }]);
 });

@@ -4,8 +4,8 @@ import { dirname, join, resolve } from "node:path";
 import { load } from "js-yaml";
 
 /**
- * Harbor's API contract, from the swagger file in ../shared/reference (never copied into the
- * project): which operation a request is, and what is wrong with it. Checks the path, the
+ * Harbor's API contract, from Harbor's published swagger file vendored beside this module
+ * (Apache-2.0, see its LICENSE note): which operation a request is, and what is wrong with it. Checks the path, the
  * method, every query, header and path parameter (type, required, maximum, minLength),
  * unknown query parameters, and the body against its schema with ajv.
  *
@@ -181,11 +181,11 @@ function patchDefinitions(definitions: Record<string, any>): Record<string, any>
   return patched;
 }
 
-/** ../shared/reference beside the repository, found by walking up from here (src or dist). */
+/** The vendored file beside this module's source (this module runs from src or from dist). */
 function findSwaggerFile(): string {
   for (let dir = resolve(__dirname); dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = join(dir, "..", "shared", "reference", SWAGGER_FILE);
+    const candidate = join(dir, "test", "support", "harbor", SWAGGER_FILE);
     if (existsSync(join(dir, "package.json")) && existsSync(candidate)) return candidate;
   }
-  throw new Error(`cannot find ../shared/reference/${SWAGGER_FILE} beside the repository: the Harbor stand-in validates every request against it`);
+  throw new Error(`cannot find test/support/harbor/${SWAGGER_FILE} in the repository: the Harbor stand-in validates every request against it`);
 }
