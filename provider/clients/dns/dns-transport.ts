@@ -1,0 +1,109 @@
+import { createSocket } from "node:dgram";
+import { isIPv6 } from "node:net";
+import { connect } from "node:net";
+import { DnsError } from "./dns-errors";
+
+/**
+ * One DNS exchange with one server: a datagram over UDP, or a length-prefixed message over TCP
+ * (RFC 1035 section 4.2). Over UDP a datagram from another address or with another id is not
+ * our reply and is ignored (an off-path sender cannot end the wait with a forged answer); the
+ * caller checks that the reply it gets is well formed and signed.
+ */
+
+export type DnsTransportKind = "udp" | "tcp";
+
+export interface DnsServerAddress {
+  host: string;
+  port: number;
+}
+
+/** The largest reply a TCP exchange accepts: a DNS message is at most 65535 octets. */
+const MAX_TCP_MESSAGE = 65535;
+
+/** "10.0.0.53", "10.0.0.53:5353", "[fd00::53]:53", "ns1.example.com". */
+export function parseServerAddress(text: string): DnsServerAddress {
+  const bracketed = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(text);
+  const plain = /^([A-Za-z0-9.-]+)(?::(\d+))?$/.exec(text);
+  const match = bracketed ?? (isIPv6(text) ? [text, text, undefined] : plain);
+  const port = Number(match?.[2] ?? 53);
+  if (!match || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new RangeError(`expected a DNS server as host, host:port or [IPv6]:port, such as 10.0.0.53:53; got "${text}"`);
+  }
+  return { host: match[1], port };
+}
+
+export function formatServerAddress(server: DnsServerAddress): string {
+  return isIPv6(server.host) ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
+}
+
+export async function exchange(server: DnsServerAddress, message: Buffer, kind: DnsTransportKind, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+  return kind === "udp" ? exchangeUdp(server, message, timeoutMs, signal) : exchangeTcp(server, message, timeoutMs, signal);
+}
+
+function exchangeUdp(server: DnsServerAddress, message: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+  const where = formatServerAddress(server);
+  const id = message.readUInt16BE(0);
+  return new Promise((resolve, reject) => {
+    const socket = createSocket(isIPv6(server.host) ? "udp6" : "udp4");
+    const finish = (error: Error | undefined, reply?: Buffer) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      socket.close();
+      if (error) reject(error);
+      else resolve(reply!);
+    };
+    const onAbort = () => finish(new DnsError(`${where}: cancelled`, { host: where, code: "ABORTED" }));
+    const timer = setTimeout(() => finish(new DnsError(`${where}: no answer over UDP within ${timeoutMs} ms`, { host: where, code: "TIMEOUT", retryable: true })), timeoutMs);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    socket.on("error", (error) => finish(new DnsError(`${where}: ${error.message}`, { host: where, code: (error as NodeJS.ErrnoException).code, retryable: true }, { cause: error })));
+    socket.on("message", (reply, from) => {
+      if (from.port !== server.port || reply.length < 2 || reply.readUInt16BE(0) !== id) return;
+      finish(undefined, reply);
+    });
+    socket.connect(server.port, server.host, () => socket.send(message));
+  });
+}
+
+function exchangeTcp(server: DnsServerAddress, message: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+  const where = formatServerAddress(server);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: server.host, port: server.port });
+    let received = Buffer.alloc(0);
+    const finish = (error: Error | undefined, reply?: Buffer) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      socket.destroy();
+      if (error) reject(error);
+      else resolve(reply!);
+    };
+    const onAbort = () => finish(new DnsError(`${where}: cancelled`, { host: where, code: "ABORTED" }));
+    const timer = setTimeout(() => finish(new DnsError(`${where}: no answer over TCP within ${timeoutMs} ms`, { host: where, code: "TIMEOUT", retryable: true })), timeoutMs);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    socket.on("error", (error) => finish(new DnsError(`${where}: ${describeSocketError(error)}`, { host: where, code: (error as NodeJS.ErrnoException).code, retryable: true }, { cause: error })));
+    socket.on("data", (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.length < 2) return;
+      const length = received.readUInt16BE(0);
+      if (received.length > 2 + MAX_TCP_MESSAGE) return finish(new DnsError(`${where}: sent more than one DNS message`, { host: where }));
+      if (received.length >= 2 + length) finish(undefined, received.subarray(2, 2 + length));
+    });
+    socket.on("end", () => finish(new DnsError(`${where}: closed the TCP connection before a whole reply`, { host: where, retryable: true })));
+    socket.on("connect", () => {
+      const prefix = Buffer.alloc(2);
+      prefix.writeUInt16BE(message.length);
+      socket.write(Buffer.concat([prefix, message]));
+    });
+  });
+}
+
+function describeSocketError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case "ECONNREFUSED":
+      return "connection refused: is the DNS server listening on TCP at this address and port?";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name does not resolve";
+    default:
+      return error.message;
+  }
+}
