@@ -1,1 +1,2 @@
 export * from "./alicloud-credentials-input";
+export * from "./alicloud-ids";
