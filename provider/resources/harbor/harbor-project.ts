@@ -1,10 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { HarborClient, unlessGone } from "../../clients/harbor";
+import { HarborClient } from "../../clients/harbor";
 import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
 import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
-import { harborResourceBase, withResourceHarbor } from "./harbor-resource-kit";
+import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
 
 /**
  * HarborProject: a Harbor project (the namespace images are pushed to and replicated from).
@@ -71,9 +71,7 @@ export const harborProjectDefinition = defineDynamicResource<HarborProjectArgs, 
   },
 
   async read(id, props) {
-    return withResourceHarbor(props, async (harbor) => {
-      const current = await unlessGone(harbor.projects.get(props.name ?? id));
-      if (!current) return { id: "", props: {} };
+    return readHarborObject(props, (harbor) => harbor.projects.get(props.name ?? id), async (current, harbor) => {
       const quota = await harbor.projects.quota(current.project_id);
       // A setting left out is not managed: a refresh leaves it out; an import (no state yet) shows Harbor's value.
       const managed = (key: "public" | "storageLimit") => props.schemaVersion === undefined || props[key] !== undefined;

@@ -1,12 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { HarborClient, isHarborStatus, RegistryPing, unlessGone } from "../../clients/harbor";
+import { HarborClient, isHarborStatus, RegistryPing } from "../../clients/harbor";
 import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
-import { harborResourceBase, withResourceHarbor } from "./harbor-resource-kit";
+import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
 
 /**
  * HarborRegistry: a replication endpoint ("Registries" in Harbor's UI). Harbor's "Test
@@ -143,9 +143,7 @@ export const harborRegistryDefinition = defineDynamicResource<HarborRegistryArgs
   },
 
   async read(id, props) {
-    return withResourceHarbor(props, async (harbor) => {
-      const current = await unlessGone(harbor.registries.get(Number(id)));
-      if (!current) return { id: "", props: {} };
+    return readHarborObject(props, (harbor) => harbor.registries.get(Number(id)), async (current, harbor) => {
       const inputs = toStateValue({
         ...props,
         name: current.name,

@@ -1,11 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { cronProblem, flattenedDestination, HarborClient, sampleRepository, unlessGone } from "../../clients/harbor";
+import { cronProblem, flattenedDestination, HarborClient, sampleRepository } from "../../clients/harbor";
 import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
-import { harborResourceBase, withResourceHarbor } from "./harbor-resource-kit";
+import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
 import { fromWirePolicy, normalizedPolicy, toWirePolicy } from "./harbor-replication-policy-wire";
 
 
@@ -105,9 +105,7 @@ export const harborReplicationPolicyDefinition = defineDynamicResource<HarborRep
   },
 
   async read(id, props) {
-    return withResourceHarbor(props, async (harbor) => {
-      const policy = await unlessGone(harbor.policies.get(Number(id)));
-      if (!policy) return { id: "", props: {} };
+    return readHarborObject(props, (harbor) => harbor.policies.get(Number(id)), async (policy, harbor) => {
       const inputs = toStateValue({ ...fromWirePolicy(policy, props), ...(props.harbor ? { harbor: props.harbor } : {}) }) as HarborReplicationPolicyInputs;
       return { id, props: describe(inputs, Number(id)), inputs };
     });

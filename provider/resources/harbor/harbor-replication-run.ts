@@ -6,7 +6,7 @@ import { HarborClient, isHarborStatus, ReplicationExecution, unlessGone } from "
 import { defineDynamicResource } from "../define-dynamic-resource";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
-import { harborResourceBase, withResourceHarbor } from "./harbor-resource-kit";
+import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
 
 /**
  * HarborReplicationRun: the "Replicate" button. Creating it starts an execution of the
@@ -61,9 +61,7 @@ export const harborReplicationRunDefinition = defineDynamicResource<HarborReplic
   },
 
   async read(id, props) {
-    return withResourceHarbor(props, async (harbor) => {
-      const execution = await unlessGone(harbor.executions.get(latestExecution(id, props)));
-      if (!execution) return { id: "", props: {} };
+    return readHarborObject(props, (harbor) => harbor.executions.get(latestExecution(id, props)), async (execution, harbor) => {
       const inputs = toStateValue({ ...props, policyId: execution.policy_id }) as HarborReplicationRunInputs;
       return { id, props: describe(inputs, execution), inputs };
     });

@@ -1,5 +1,5 @@
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
-import { HarborClient, HarborConnection, withHarbor } from "../../clients/harbor";
+import { HarborClient, HarborConnection, unlessGone, withHarbor } from "../../clients/harbor";
 import { missingHarborConnection, rememberHarborConfig, resolveHarborConnection } from "./harbor-connection-input";
 
 /** What every Harbor resource's provider does the same way. */
@@ -20,4 +20,12 @@ export const harborResourceBase = {
 /** Runs `work` against the Harbor the resource names, or the stack config's. */
 export function withResourceHarbor<T>(props: { harbor?: unknown }, work: (harbor: HarborClient) => Promise<T>): Promise<T> {
   return withHarbor(resolveHarborConnection(props.harbor as HarborConnection | undefined), work);
+}
+
+/** `read` of one Harbor object: one Harbor no longer has reads as deleted (an empty id); else `describe` says what it is. */
+export function readHarborObject<T, R>(props: { harbor?: unknown }, get: (harbor: HarborClient) => Promise<T>, describe: (current: T, harbor: HarborClient) => Promise<R>): Promise<R | { id: string; props: Record<string, never> }> {
+  return withResourceHarbor(props, async (harbor) => {
+    const current = await unlessGone(get(harbor));
+    return current === undefined ? { id: "", props: {} } : describe(current, harbor);
+  });
 }

@@ -1,12 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import { Robot, unlessGone } from "../../clients/harbor";
+import { Robot } from "../../clients/harbor";
 import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
-import { harborResourceBase, withResourceHarbor } from "./harbor-resource-kit";
+import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
 
 /**
  * HarborRobotAccount: a robot for the copier or CI. Harbor returns a robot's secret once,
@@ -106,9 +106,7 @@ export const harborRobotAccountDefinition = defineDynamicResource<HarborRobotAcc
   },
 
   async read(id, props) {
-    return withResourceHarbor(props, async (harbor) => {
-      const robot = await unlessGone(harbor.robots.get(Number(id)));
-      if (!robot) return { id: "", props: {} };
+    return readHarborObject(props, (harbor) => harbor.robots.get(Number(id)), async (robot, harbor) => {
       const inputs = toStateValue({
         ...props,
         name: shortName(robot.name),
