@@ -11,14 +11,13 @@ import {
   isHostName,
   isPrivateZoneTtl,
   recordNameSchema,
-  regionIdSchema,
   sameSitesProblem,
-  vpcIdSchema,
   type AlicloudCredentialsArgs,
   type FailoverPreflight,
   type FailoverRecordArgs,
   type FailoverSiteArgs,
 } from "../../provider/resources";
+import { regionIdSchema, vpcIdSchema } from "../../provider/validation";
 
 /**
  * PrivateZoneFailover: solution 1 (PrivateZone) of Alibaba Cloud's Harbor-to-ACR guide as one component. The registry's host name

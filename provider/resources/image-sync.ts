@@ -13,7 +13,7 @@ import { toStateValue } from "./state-value";
  * wrapped as secrets and the `auth` output is a secret output.
  */
 
-/** A function, not a constant: see config-schema.ts on zod instances and serialization. */
+/** A function, not a constant: each call gets a fresh schema. */
 export const imageSyncInputsSchema = () => z.strictObject({
   auth: authMapSchema().optional(),
   images: imagesMapSchema(),

@@ -1,2 +1,1 @@
 export * from "./alicloud-credentials-input";
-export * from "./alicloud-ids";

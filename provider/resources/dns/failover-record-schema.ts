@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AuthMap, FailoverPreflight, ImagesMap, SyncJob, authMapSchema, compileJob, imagesMapSchema } from "../../sync";
 import { ConfigError, ConfigIssue } from "../../validation";
-import { regionIdSchema } from "../alicloud/alicloud-ids";
+import { regionIdSchema } from "../../validation";
 import { recordNameSchema, recordValueProblem, sameSitesProblem, ttlProblem } from "./record-rules";
 
 /** FailoverRecord's inputs and outputs, and the rules across its inputs. */

@@ -2,7 +2,8 @@ import { z } from "zod";
 
 /**
  * Alibaba Cloud identifiers as the APIs take them, one schema each, shared by the resources'
- * `check` and the components' argument checks. Functions: each caller gets a fresh schema.
+ * `check`, the components' argument checks and (being below both) the sync layer's config.
+ * Functions: each caller gets a fresh schema.
  */
 
 export const regionIdSchema = () => z.string({ error: "expected a region id, such as cn-hangzhou" }).regex(/^[a-z]{2}-[a-z0-9-]+$/, { error: "expected a region id, such as cn-hangzhou" });
