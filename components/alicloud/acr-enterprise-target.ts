@@ -1,10 +1,14 @@
 import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { acrInstanceIdSchema, acrInstanceNameSchema, acrNamespaceSchema, ipv4CidrSchema, ramUserNameSchema, regionIdSchema } from "../../provider/validation";
+import { ArgumentChecks } from "../argument-checks";
 import { isEventual } from "../eventual";
 
 /**
  * AcrEnterpriseTarget: an ACR Enterprise Edition instance made ready to receive DR copies
- * (seed 000 step 1, seed 003 steps 1-4), as one reviewed unit instead of console clicks:
+ * (step 1 of Alibaba Cloud's Harbor-to-ACR guide; steps 1-4 of its guide to migrating images
+ * into ACR Enterprise Edition with image-syncer), as one reviewed unit instead of console clicks:
  * - a namespace with "Automatically Create Repository" on and private repositories by default,
  * - a RAM user holding only the permissions a copier needs in that namespace, and its AccessKey,
  * - optionally, Internet access limited to a whitelist of CIDR blocks,
@@ -29,7 +33,7 @@ export interface AcrEnterpriseTargetArgs {
   /** The RAM user the copier acts as. Default `<namespace>-dr-sync`. */
   ramUserName?: pulumi.Input<string>;
   /**
-   * CIDR blocks allowed to reach the instance's Internet endpoint (seed 003 step 3). When
+   * CIDR blocks allowed to reach the instance's Internet endpoint (step 3 of Alibaba Cloud's image-syncer migration guide). When
    * given, the Internet endpoint is enabled and one ACL entry is added per block; when not,
    * Internet access is left as it is (off by default: copy over the VPC endpoint then).
    */
@@ -55,7 +59,7 @@ export function acrSyncPolicyDocument(instanceId: string, namespace: string): st
     Version: "1",
     Statement: [
       {
-        // Seed 003's minimal statement, scoped to the namespace's repositories on this
+        // The migration guide's minimal statement, scoped to the namespace's repositories on this
         // instance (ARN acs:cr:$region:$account:repository/$instanceid/$namespace/$repo).
         Effect: "Allow",
         Action: [...ACR_SYNC_ACTIONS],
@@ -139,7 +143,7 @@ export class AcrEnterpriseTarget extends pulumi.ComponentResource {
 
     this.internetAcl = [];
     if (whitelist.length > 0) {
-      // Seed 003 step 3: Internet access is off by default; enable it, then whitelist each block.
+      // The migration guide's step 3: Internet access is off by default; enable it, then whitelist each block.
       // @pulumi/alicloud enables it through a data source (cr.getEndpointAclService with
       // enable: true), which acts when it is read. It is read only during `pulumi up`, so a
       // preview changes nothing; `pulumi destroy` removes the whitelist entries and leaves the
@@ -205,53 +209,31 @@ function policyNameFor(userName: string): string {
   return `${userName.replace(/[^A-Za-z0-9-]/g, "-")}-acr-push`.slice(-128).replace(/^-+/, "");
 }
 
-const INSTANCE_ID = /^cri-[a-z0-9]+$/;
-const REGION = /^[a-z]{2}-[a-z0-9-]+$/;
-/** ACR EE namespaces: 2-120 of a-z 0-9 _ - ., not starting or ending with a delimiter. */
-const NAMESPACE = /^[a-z0-9][a-z0-9._-]{0,118}[a-z0-9]$/;
-/** RAM user names: 1-64 of letters, digits, . _ -, not starting with a hyphen. */
-const RAM_USER = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/;
-const INSTANCE_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i;
-
-/** Checks the arguments known at construction time; returns the whitelist. */
+/** Checks the arguments known at construction time with the providers' schemas; returns the whitelist. */
 function validateArgs(name: string, args: AcrEnterpriseTargetArgs): pulumi.Input<string>[] {
-  const fail = (argument: string, expected: string, got: unknown): never => {
-    throw new Error(`AcrEnterpriseTarget ${name}: ${argument}: expected ${expected}; got ${JSON.stringify(got)}`);
-  };
-  const check = (argument: string, value: unknown, pattern: RegExp, expected: string, required: boolean) => {
-    if (value === undefined || value === null) {
-      if (required) fail(argument, expected, value);
-      return;
-    }
-    if (isEventual(value)) return;
-    if (typeof value !== "string" || !pattern.test(value)) fail(argument, expected, value);
-  };
   if (args === undefined || args === null || typeof args !== "object") throw new Error(`AcrEnterpriseTarget ${name}: expected args {instanceId, region, namespace, ...}`);
-  check("instanceId", args.instanceId, INSTANCE_ID, "an ACR Enterprise Edition instance id, such as cri-kmsiwlxxdcvaduwb", true);
-  check("region", args.region, REGION, "a region id, such as cn-hangzhou", true);
-  check("instanceName", args.instanceName, INSTANCE_NAME, "the instance's name, as in <instanceName>-registry.<region>.cr.aliyuncs.com", false);
-  check("namespace", args.namespace, NAMESPACE, "a namespace name of 2-120 lowercase letters, digits, '.', '_' or '-', starting and ending with a letter or digit", true);
-  check("ramUserName", args.ramUserName, RAM_USER, "a RAM user name of 1-64 letters, digits, '.', '_' or '-', not starting with '-'", false);
-  if (args.ramUserName === undefined && typeof args.namespace === "string" && !RAM_USER.test(`${args.namespace}-dr-sync`)) {
-    fail("ramUserName", `a RAM user name of at most 64 characters: the default "${args.namespace}-dr-sync" is too long for this namespace, give ramUserName`, args.ramUserName);
+  const check = new ArgumentChecks("AcrEnterpriseTarget", name);
+  check.schema("instanceId", args.instanceId, acrInstanceIdSchema(), true);
+  check.schema("region", args.region, regionIdSchema(), true);
+  check.schema("instanceName", args.instanceName, acrInstanceNameSchema());
+  check.schema("namespace", args.namespace, acrNamespaceSchema(), true);
+  check.schema("ramUserName", args.ramUserName, ramUserNameSchema());
+  if (args.ramUserName === undefined && typeof args.namespace === "string" && !ramUserNameSchema().safeParse(`${args.namespace}-dr-sync`).success) {
+    check.fail("ramUserName", `expected a RAM user name of at most 64 characters: the default "${args.namespace}-dr-sync" is too long for this namespace, give ramUserName`, args.ramUserName);
   }
-  if (args.createAccessKey !== undefined && typeof args.createAccessKey !== "boolean") fail("createAccessKey", "true or false", args.createAccessKey);
-  if (args.retainNamespaceOnDelete !== undefined && typeof args.retainNamespaceOnDelete !== "boolean") fail("retainNamespaceOnDelete", "true or false", args.retainNamespaceOnDelete);
+  check.schema("createAccessKey", args.createAccessKey, trueOrFalse());
+  check.schema("retainNamespaceOnDelete", args.retainNamespaceOnDelete, trueOrFalse());
 
   const whitelist = args.internetWhitelist ?? [];
-  if (!Array.isArray(whitelist)) fail("internetWhitelist", 'a list of CIDR blocks, such as ["203.0.113.0/24"]', whitelist);
-  const seen = new Set<string>();
+  if (!Array.isArray(whitelist)) check.fail("internetWhitelist", 'expected a list of CIDR blocks, such as ["203.0.113.0/24"]', whitelist);
+  const seen = new Set<unknown>();
   whitelist.forEach((cidr, index) => {
+    check.schema(`internetWhitelist[${index}]`, cidr, ipv4CidrSchema(), true);
     if (isEventual(cidr)) return;
-    if (typeof cidr !== "string" || !isIpv4Cidr(cidr)) fail(`internetWhitelist[${index}]`, "an IPv4 CIDR block such as 203.0.113.0/24 (a single address is 203.0.113.7/32)", cidr);
-    if (seen.has(cidr as string)) fail(`internetWhitelist[${index}]`, "each CIDR block once", cidr);
-    seen.add(cidr as string);
+    if (seen.has(cidr)) check.fail(`internetWhitelist[${index}]`, "expected each CIDR block once", cidr);
+    seen.add(cidr);
   });
   return whitelist;
 }
 
-
-function isIpv4Cidr(value: string): boolean {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
-  return match !== null && match.slice(1, 5).every((part) => Number(part) <= 255) && Number(match[5]) <= 32;
-}
+const trueOrFalse = () => z.boolean({ error: "expected true or false" });

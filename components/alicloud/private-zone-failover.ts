@@ -1,10 +1,26 @@
 import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ArgumentChecks, isKnown } from "../argument-checks";
 import { isEventual } from "../eventual";
-import { FailoverRecord, PRIVATEZONE_TTLS, isHostName, type AlicloudCredentialsArgs, type FailoverPreflight, type FailoverRecordArgs, type FailoverSiteArgs } from "../../provider/resources";
+import {
+  FailoverRecord,
+  PRIVATEZONE_TTLS,
+  cnameLoopProblem,
+  failoverRecordInputsSchema,
+  isHostName,
+  isPrivateZoneTtl,
+  recordNameSchema,
+  sameSitesProblem,
+  type AlicloudCredentialsArgs,
+  type FailoverPreflight,
+  type FailoverRecordArgs,
+  type FailoverSiteArgs,
+} from "../../provider/resources";
+import { regionIdSchema, vpcIdSchema } from "../../provider/validation";
 
 /**
- * PrivateZoneFailover: seed 000's solution 1 as one component. The registry's host name
+ * PrivateZoneFailover: solution 1 (PrivateZone) of Alibaba Cloud's Harbor-to-ACR guide as one component. The registry's host name
  * (Harbor's, such as harbor.example.com) becomes a PrivateZone zone bound to the VPCs whose
  * workloads pull images; its record is a CNAME to Harbor while `activeSite` is "primary", and
  * to the ACR Enterprise endpoint when it is "secondary". Changing `activeSite` flips the
@@ -108,65 +124,53 @@ export class PrivateZoneFailover extends pulumi.ComponentResource {
   }
 }
 
-const RECORD_NAME = /^(@|\*|(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*)$/i;
-const VPC_ID = /^vpc-[a-z0-9]+$/;
-const REGION = /^[a-z]{2}-[a-z0-9-]+$/;
-
-/** Checks the arguments known at construction time; the FailoverRecord provider checks the rest at `check`. */
+/** Checks the arguments known at construction time with the FailoverRecord's rules; its provider checks the rest at `check`. */
 function validateArgs(name: string, args: PrivateZoneFailoverArgs): void {
-  const fail = (argument: string, expected: string, got: unknown): never => {
-    throw new Error(`PrivateZoneFailover ${name}: ${argument}: expected ${expected}; got ${JSON.stringify(got)}`);
-  };
-  const known = (value: unknown) => value !== undefined && !isEventual(value);
   if (args === undefined || args === null || typeof args !== "object") throw new Error(`PrivateZoneFailover ${name}: expected args {zoneName, vpcs, sites, activeSite, ...}`);
+  const check = new ArgumentChecks("PrivateZoneFailover", name);
+  const record = failoverRecordInputsSchema().shape;
+  check.rule("zoneName", args.zoneName, isHostName, "the registry host name the zone answers for, such as harbor.example.com", true);
+  checkVpcs(check, args.vpcs);
+  check.schema("recordName", args.recordName, recordNameSchema());
+  check.rule("ttl", args.ttl, isPrivateZoneTtl, `one of ${PRIVATEZONE_TTLS.join(", ")} seconds (PrivateZone's choices)`);
+  check.schema("activeSite", args.activeSite, record.active, true);
+  check.schema("dnsGroup", args.dnsGroup, z.enum(["NORMAL_ZONE", "FAST_ZONE"], { error: 'expected "NORMAL_ZONE" or "FAST_ZONE"' }));
+  check.schema("force", args.force, record.force.unwrap());
+  checkSites(check, args, record.sites.shape.primary.shape.registry);
+}
 
-  if (args.zoneName === undefined || (known(args.zoneName) && (typeof args.zoneName !== "string" || !isHostName(args.zoneName)))) {
-    fail("zoneName", "the registry host name the zone answers for, such as harbor.example.com", args.zoneName);
-  }
-
-  if (!Array.isArray(args.vpcs) || args.vpcs.length === 0) fail("vpcs", "a non-empty list of {vpcId, regionId?}: the VPCs whose clients pull through this name", args.vpcs);
-  const seen = new Set<string>();
-  args.vpcs.forEach((vpc, index) => {
+function checkVpcs(check: ArgumentChecks, vpcs: PrivateZoneVpcArgs[]): void {
+  if (!Array.isArray(vpcs) || vpcs.length === 0) check.fail("vpcs", "expected a non-empty list of {vpcId, regionId?}: the VPCs whose clients pull through this name", vpcs);
+  const seen = new Set<unknown>();
+  vpcs.forEach((vpc, index) => {
     if (isEventual(vpc)) return;
-    if (vpc === null || typeof vpc !== "object") fail(`vpcs[${index}]`, "{vpcId, regionId?}", vpc);
-    if (vpc.vpcId === undefined || (known(vpc.vpcId) && (typeof vpc.vpcId !== "string" || !VPC_ID.test(vpc.vpcId)))) fail(`vpcs[${index}].vpcId`, "a VPC id, such as vpc-bp1abcdefg", vpc.vpcId);
-    if (known(vpc.regionId) && (typeof vpc.regionId !== "string" || !REGION.test(vpc.regionId))) fail(`vpcs[${index}].regionId`, "a region id, such as cn-zhangjiakou", vpc.regionId);
-    if (typeof vpc.vpcId === "string") {
-      if (seen.has(vpc.vpcId)) fail(`vpcs[${index}].vpcId`, "each VPC once", vpc.vpcId);
-      seen.add(vpc.vpcId);
-    }
+    if (vpc === null || typeof vpc !== "object") check.fail(`vpcs[${index}]`, "expected {vpcId, regionId?}", vpc);
+    check.schema(`vpcs[${index}].vpcId`, vpc.vpcId, vpcIdSchema(), true);
+    check.schema(`vpcs[${index}].regionId`, vpc.regionId, regionIdSchema());
+    if (typeof vpc.vpcId !== "string") return;
+    if (seen.has(vpc.vpcId)) check.fail(`vpcs[${index}].vpcId`, "expected each VPC once", vpc.vpcId);
+    seen.add(vpc.vpcId);
   });
+}
 
-  if (known(args.recordName) && (typeof args.recordName !== "string" || !RECORD_NAME.test(args.recordName))) {
-    fail("recordName", 'the record\'s RR within the zone: "@" for the zone\'s own name, or a label such as "registry"', args.recordName);
-  }
-  if (known(args.ttl) && !PRIVATEZONE_TTLS.includes(args.ttl as number)) fail("ttl", `one of ${PRIVATEZONE_TTLS.join(", ")} seconds (PrivateZone's choices)`, args.ttl);
-  if (args.activeSite === undefined || (known(args.activeSite) && args.activeSite !== "primary" && args.activeSite !== "secondary")) {
-    fail("activeSite", '"primary" or "secondary": the site in `sites` the record points at', args.activeSite);
-  }
-  if (known(args.dnsGroup) && args.dnsGroup !== "NORMAL_ZONE" && args.dnsGroup !== "FAST_ZONE") fail("dnsGroup", '"NORMAL_ZONE" or "FAST_ZONE"', args.dnsGroup);
-  if (known(args.force) && typeof args.force !== "boolean") fail("force", "true or false", args.force);
-
-  if (args.sites === null || typeof args.sites !== "object") fail("sites", "{primary: {value, registry, insecure?}, secondary: {...}}", args.sites);
+function checkSites(check: ArgumentChecks, args: PrivateZoneFailoverArgs, registrySchema: z.ZodType): void {
+  const sites = args.sites;
+  if (sites === null || typeof sites !== "object") check.fail("sites", "expected {primary: {value, registry, insecure?}, secondary: {...}}", sites);
+  const values: Partial<Record<"primary" | "secondary", unknown>> = {};
   for (const site of ["primary", "secondary"] as const) {
-    const given = args.sites[site];
-    if (given === undefined || given === null) fail(`sites.${site}`, "{value, registry, insecure?}", given);
+    const given = sites[site];
+    if (given === undefined || given === null) check.fail(`sites.${site}`, "expected {value, registry, insecure?}", given);
     if (isEventual(given)) continue;
     const { value, registry } = given as FailoverSiteArgs;
-    if (value === undefined || (known(value) && (typeof value !== "string" || !isHostName(value)))) {
-      fail(`sites.${site}.value`, "the host name the CNAME points at while this site is active, such as xxx-registry.cn-hangzhou.cr.aliyuncs.com", value);
-    }
-    if (registry === undefined || (known(registry) && (typeof registry !== "string" || registry.length === 0))) {
-      fail(`sites.${site}.registry`, "the site's registry to probe, such as harbor.example.com or https://xxx-registry.cn-hangzhou.cr.aliyuncs.com", registry);
-    }
+    check.rule(`sites.${site}.value`, value, isHostName, "the host name the CNAME points at while this site is active, such as xxx-registry.cn-hangzhou.cr.aliyuncs.com", true);
+    check.schema(`sites.${site}.registry`, registry, registrySchema, true);
+    values[site] = value;
   }
-  const primaryValue = isEventual(args.sites.primary) ? undefined : (args.sites.primary as FailoverSiteArgs).value;
-  const secondaryValue = isEventual(args.sites.secondary) ? undefined : (args.sites.secondary as FailoverSiteArgs).value;
-  if (typeof primaryValue === "string" && primaryValue === secondaryValue) fail("sites.secondary.value", "a value other than the primary's: a flip would change nothing", secondaryValue);
-  for (const [site, value] of [["primary", primaryValue], ["secondary", secondaryValue]] as const) {
-    // The record is the zone's name (with "@"): pointing it at itself would be a CNAME loop.
-    if (typeof value === "string" && typeof args.zoneName === "string" && (args.recordName ?? "@") === "@" && value.toLowerCase().replace(/\.$/, "") === args.zoneName.toLowerCase()) {
-      fail(`sites.${site}.value`, `the site's own host name, not the zone's name ${args.zoneName} (a CNAME to itself): for Harbor, its origin host or load balancer name`, value);
+  if (typeof values.primary === "string" && typeof values.secondary === "string") check.problem("sites.secondary.value", values.secondary, sameSitesProblem(values.primary, values.secondary));
+  for (const site of ["primary", "secondary"] as const) {
+    const value = values[site];
+    if (typeof value === "string" && typeof args.zoneName === "string" && isKnown(args.recordName ?? "@")) {
+      check.problem(`sites.${site}.value`, value, cnameLoopProblem(args.zoneName, (args.recordName as string | undefined) ?? "@", value));
     }
   }
 }

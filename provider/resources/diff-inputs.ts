@@ -2,12 +2,31 @@ import { isDeepStrictEqual } from "node:util";
 import { containsUnknown } from "./check-inputs";
 
 /**
- * `diff()` from two lists of input keys: those whose change replaces the resource (it names
- * a different thing) and those updated in place. A value not known yet (a preview) is a change.
+ * `diff()` for every dynamic resource: the old outputs against the new inputs, both normalised
+ * the way the remote stores them, so a value the server rewrites (a default filled in, -1
+ * stored as 0) is no change. A key whose change names a different thing replaces; the others
+ * update in place. A value not known yet (a preview) is a change. Absent and undefined are equal.
  */
-export function diffKeys<O extends object, N extends object>(olds: O, news: N, replaceOn: readonly string[], updateOn: readonly string[]) {
-  const differs = (key: string) => !isDeepStrictEqual((olds as Record<string, unknown>)[key], (news as Record<string, unknown>)[key]);
-  const replaces = replaceOn.filter(differs);
-  const changes = replaces.length > 0 || containsUnknown(news) || updateOn.some(differs);
-  return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
+export interface DiffRules {
+  replaceOn: readonly string[];
+  updateOn: readonly string[];
+  normalize?: (values: Record<string, unknown>) => Record<string, unknown>;
+}
+
+export interface InputsDiff {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+  /** Whether the new inputs hold values not known yet. */
+  unknown: boolean;
+}
+
+export function diffInputs(olds: object, news: object, rules: DiffRules): InputsDiff {
+  const normalize = rules.normalize ?? ((values) => values);
+  const before = normalize(olds as Record<string, unknown>);
+  const after = normalize(news as Record<string, unknown>);
+  const differs = (key: string) => !isDeepStrictEqual(before[key] ?? null, after[key] ?? null);
+  const replaces = rules.replaceOn.filter(differs);
+  const unknown = containsUnknown(news);
+  return { changes: unknown || replaces.length > 0 || rules.updateOn.some(differs), replaces, deleteBeforeReplace: replaces.length > 0, unknown };
 }

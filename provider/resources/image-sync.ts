@@ -1,12 +1,9 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { randomUUID } from "node:crypto";
-import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { rememberAlicloudConfig } from "../clients/alicloud";
 import { AuthMap, ImagesMap, ReadinessRow, SyncEvent, SyncJob, SyncOptions, SyncReport, authMapSchema, compileJob, describeResult, imagesMapSchema, removeImages, runSync, runVerify } from "../sync";
-import { checkInputs, containsUnknown, withoutProvider } from "./check-inputs";
-import { secretIfGiven, withSecretOutputs } from "./secret-inputs";
-import { packagedProvider } from "./packaged-provider";
+import { defineDynamicResource } from "./define-dynamic-resource";
 import { toStateValue } from "./state-value";
 
 /**
@@ -16,7 +13,7 @@ import { toStateValue } from "./state-value";
  * wrapped as secrets and the `auth` output is a secret output.
  */
 
-/** A function, not a constant: see config-schema.ts on zod instances and serialization. */
+/** A function, not a constant: each call gets a fresh schema. */
 export const imageSyncInputsSchema = () => z.strictObject({
   auth: authMapSchema().optional(),
   images: imagesMapSchema(),
@@ -46,55 +43,54 @@ export interface ImageSyncOutputs extends ImageSyncInputs {
   summary: ImageSyncSummary;
 }
 
-/** Inputs whose change means the images must be looked at again. */
-const SYNC_INPUTS = ["auth", "images", "registry", "namespace", "proc", "retries", "os", "arch", "force", "timeoutSeconds", "retainOnDelete"] as const;
 /** How long `diff` may spend checking destinations during a preview. */
 const DIFF_DEADLINE_MS = 30_000;
 const DEFAULT_TIMEOUT_S = 3600;
 
-/** The provider itself; the engine reaches it through `packagedProvider` (see there why). */
-export const imageSyncProvider: pulumi.dynamic.ResourceProvider = {
+export const imageSyncDefinition = defineDynamicResource<ImageSyncArgs, ImageSyncOutputs>()({
+  module: "registry-dr",
+  type: "ImageSync",
+  modulePath: "dist/provider/resources/image-sync.js",
+  schema: imageSyncInputsSchema,
+  outputs: ["summary"],
+  secretInputs: ["auth"],
+  secretOutputs: ["auth"],
   /** `alicloud:*` config: the RAM key behind `alicloud` auth entries that name none. */
-  async configure(request: pulumi.dynamic.ConfigureRequest) {
-    rememberAlicloudConfig(request.config);
-  },
-
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkInputs(imageSyncInputsSchema(), news, (inputs) => compileJob(toJob(inputs)));
-  },
-
-  async diff(_id: string, olds: ImageSyncOutputs, news: ImageSyncInputs) {
-    if (containsUnknown(news) || SYNC_INPUTS.some((key) => !isDeepStrictEqual(olds[key], news[key]))) return { changes: true };
+  configure: rememberAlicloudConfig,
+  check: (inputs) => void compileJob(toJob(inputs)),
+  /** Inputs unchanged: a destination that lost or changed an image is still a pending copy. */
+  async alsoChanged(_olds, news) {
     const stale = await staleImages(news);
-    if (stale.length === 0) return { changes: false };
     for (const line of stale) console.log(`stale   ${line}`);
-    return { changes: true };
+    return stale.length > 0;
   },
 
-  async create(news: ImageSyncInputs) {
+  async create(news) {
     const id = `imagesync-${randomUUID()}`;
     return { id, outs: await sync(id, news) };
   },
 
-  async update(id: string, _olds: ImageSyncOutputs, news: ImageSyncInputs) {
-    return { outs: await sync(id, news) };
+  async update(id, _olds, news) {
+    return sync(id, news);
   },
 
-  async read(id: string, props: ImageSyncOutputs) {
+  async read(id, props) {
     if (!props.images) return { id, props };
-    const report = await runVerify(toJob(props), { signal: AbortSignal.timeout(DIFF_DEADLINE_MS) });
+    const report = await runVerify(toJob(props as ImageSyncInputs), { signal: AbortSignal.timeout(DIFF_DEADLINE_MS) });
     const images = report.rows.map((row) => ({ source: row.source, destination: row.destination, digest: row.destinationDigest, status: row.status }));
-    const summary: ImageSyncSummary = { ...upgradeSummary(props.summary), images };
-    return { id, props: toStateValue({ ...withoutProvider(props), summary }) };
+    return { id, props: { ...props, summary: { ...upgradeSummary(props.summary), images } } };
   },
 
-  async delete(_id: string, props: ImageSyncOutputs) {
+  async delete(_id, props) {
     if (props.retainOnDelete !== false) return;
     const copies = (props.summary?.images ?? []).filter((image): image is { source: string; destination: string; digest: string; status: ImageSyncSummary["images"][number]["status"] } => Boolean(image.digest));
     const failures = await removeImages(props, copies);
     if (failures.length) throw new Error(`could not delete ${failures.length} destination image(s):\n${failures.join("\n")}`);
   },
-};
+});
+
+/** The provider the engine loads by this name (see packaged-provider.ts); state names it. */
+export const imageSyncProvider = imageSyncDefinition.provider;
 
 function toJob(inputs: ImageSyncInputs): SyncJob {
   return { images: inputs.images as ImagesMap, auth: inputs.auth as AuthMap | undefined, defaults: { registry: inputs.registry, namespace: inputs.namespace } };
@@ -114,7 +110,7 @@ function toOptions(inputs: ImageSyncInputs, onEvent?: (event: SyncEvent) => void
 /** Runs the sync, printing a line per image (the host's output shows in `pulumi up`). */
 async function sync(id: string, inputs: ImageSyncInputs): Promise<ImageSyncOutputs> {
   const report = await runSync(toJob(inputs), toOptions(inputs, printProgress));
-  const outs = toStateValue<ImageSyncOutputs>({ ...withoutProvider(inputs), summary: summarize(report) });
+  const outs = toStateValue<ImageSyncOutputs>({ ...inputs, summary: summarize(report) });
   const failed = report.results.filter((result) => result.status === "failed");
   if (failed.length > 0) {
     // Carrying id and properties keeps the resource in state with what did get copied.
@@ -144,7 +140,7 @@ function summarize(report: SyncReport): ImageSyncSummary {
 }
 
 /** Summaries from older releases (none yet) are upgraded here, so refresh never fails on old state. */
-function upgradeSummary(summary: Partial<ImageSyncSummary> | undefined): ImageSyncSummary {
+export function upgradeSummary(summary: Partial<ImageSyncSummary> | undefined): ImageSyncSummary {
   return { schemaVersion: 1, syncedAt: summary?.syncedAt ?? "", counts: summary?.counts ?? { synced: 0, skipped: 0, failed: 0 }, images: summary?.images ?? [] };
 }
 
@@ -193,18 +189,5 @@ export interface ImageSyncArgs {
   timeoutSeconds?: pulumi.Input<number>;
 }
 
-export class ImageSync extends pulumi.dynamic.Resource {
-  declare readonly images: pulumi.Output<ImagesMap>;
-  declare readonly summary: pulumi.Output<ImageSyncSummary>;
-
-  constructor(name: string, args: ImageSyncArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      packagedProvider("dist/provider/resources/image-sync.js", "imageSyncProvider"),
-      name,
-      { ...args, auth: secretIfGiven(args.auth), summary: undefined },
-      withSecretOutputs(opts, "auth"),
-      "registry-dr",
-      "ImageSync",
-    );
-  }
-}
+/** image-syncer's job as a resource; see the top of this file. */
+export class ImageSync extends imageSyncDefinition.Resource {}

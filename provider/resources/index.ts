@@ -2,3 +2,4 @@ export * from "./image-sync";
 export * from "./harbor";
 export * from "./dns";
 export * from "./alicloud";
+export * from "./dynamic-resource-modules";

@@ -1,2 +1,3 @@
 export * from "./config-error";
 export * from "./zod-issues";
+export * from "./alicloud-ids";

@@ -1,2 +1,3 @@
 export * from "./failover-record";
+export * from "./failover-record-schema";
 export * from "./record-rules";

@@ -1,7 +1,31 @@
-/** What Alibaba's DNS products accept in a record, checked before any call is made. */
+import { z } from "zod";
+
+/**
+ * What Alibaba's DNS products accept in a record, checked before any call is made. The
+ * FailoverRecord resource and the components that build one share these rules.
+ */
 
 /** PrivateZone takes these TTLs and no others. */
 export const PRIVATEZONE_TTLS: readonly number[] = [5, 30, 60, 3600, 43200, 86400];
+
+export function isPrivateZoneTtl(ttl: number): boolean {
+  return PRIVATEZONE_TTLS.includes(ttl);
+}
+
+/** Why `ttl` is not one the backend takes, or undefined when it is. */
+export function ttlProblem(backend: "privatezone" | "alidns", ttl: number): string | undefined {
+  if (backend === "privatezone" && !isPrivateZoneTtl(ttl)) return `PrivateZone takes a TTL of ${PRIVATEZONE_TTLS.join(", ")} seconds; got ${ttl}`;
+  if (backend === "alidns" && (ttl < 1 || ttl > 86400)) return `Alibaba Cloud DNS takes a TTL of 1-86400 seconds (the free edition: at least 600); got ${ttl}`;
+  return undefined;
+}
+
+/** A record's RR within its zone: "@" for the apex, "*", or dot-separated labels. A function: each caller gets a fresh schema. */
+export const recordNameSchema = () =>
+  z
+    .string({ error: 'expected the record\'s RR within the zone: "@" for the apex, or labels such as "harbor" or "registry.dr"' })
+    .regex(/^(@|\*|(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*)$/i, {
+      error: 'expected the record\'s RR within the zone: "@" for the apex, or labels such as "harbor" or "registry.dr"',
+    });
 
 /** A DNS host name (a CNAME target): labels of letters, digits and hyphens, not an IP address. */
 export function isHostName(value: string): boolean {
@@ -11,4 +35,22 @@ export function isHostName(value: string): boolean {
 export function isIpv4(value: string): boolean {
   const parts = value.split(".");
   return parts.length === 4 && parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255);
+}
+
+/** Why a record of `type` cannot hold `value`, or undefined when it can. */
+export function recordValueProblem(type: "CNAME" | "A", value: string): string | undefined {
+  if (type === "CNAME" && !isHostName(value)) return `a CNAME record points at a host name, such as xxx-registry.cn-hangzhou.cr.aliyuncs.com; got "${value}"`;
+  if (type === "A" && !isIpv4(value)) return `an A record holds an IPv4 address, such as 192.168.0.10; got "${value}"`;
+  return undefined;
+}
+
+/** A failover pair whose sites hold the same value would flip to nothing. Reported on the secondary's value. */
+export function sameSitesProblem(primaryValue: string, secondaryValue: string): string | undefined {
+  return primaryValue === secondaryValue ? "expected a value other than the primary's: a flip would change nothing" : undefined;
+}
+
+/** The record is the zone's own name: a CNAME to that same name would be a loop. */
+export function cnameLoopProblem(zoneName: string, recordName: string, value: string): string | undefined {
+  if (recordName !== "@" || value.toLowerCase().replace(/\.$/, "") !== zoneName.toLowerCase().replace(/\.$/, "")) return undefined;
+  return `expected the site's own host name, not the zone's name ${zoneName} (a CNAME to itself): for Harbor, its origin host or load balancer name`;
 }

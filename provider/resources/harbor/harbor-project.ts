@@ -1,13 +1,10 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { HarborClient, isHarborStatus, unlessGone } from "../../clients/harbor";
-import { withoutProvider } from "../check-inputs";
-import { packagedProvider } from "../packaged-provider";
-import { toStateValue } from "../state-value";
-import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig } from "./harbor-connection-input";
-import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
-import { diffKeys } from "../diff-inputs";
-import { secretIfGiven, withSecretOutputs } from "../secret-inputs";
+import { HarborClient } from "../../clients/harbor";
+import { defineDynamicResource } from "../define-dynamic-resource";
+import { deleteUnlessGone } from "../delete-remote";
+import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
+import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
 
 /**
  * HarborProject: a Harbor project (the namespace images are pushed to and replicated from).
@@ -39,24 +36,19 @@ export interface HarborProjectOutputs extends HarborProjectInputs {
   repoCount: number;
 }
 
-/** Harbor cannot rename a project. */
-const REPLACE_ON = ["name"] as const;
-const UPDATE_ON = ["public", "storageLimit", "harbor"] as const;
+export const harborProjectDefinition = defineDynamicResource<HarborProjectArgs, HarborProjectOutputs>()({
+  ...harborResourceBase,
+  type: "HarborProject",
+  modulePath: "dist/provider/resources/harbor/harbor-project.js",
+  schema: harborProjectInputsSchema,
+  outputs: ["schemaVersion", "projectId", "adopted", "repoCount"],
+  secretInputs: ["harbor"],
+  secretOutputs: ["harbor"],
+  // Harbor cannot rename a project; `adopt` only matters when the project is created.
+  replaceOn: ["name"],
+  updateOn: ["public", "storageLimit", "harbor"],
 
-export const harborProjectProvider: pulumi.dynamic.ResourceProvider = {
-  async configure(request) {
-    rememberHarborConfig(request.config);
-  },
-
-  async check(_olds, news) {
-    return checkHarborInputs(harborProjectInputsSchema(), news);
-  },
-
-  async diff(_id, olds: HarborProjectOutputs, news: HarborProjectInputs) {
-    return diffKeys(olds, news, REPLACE_ON, UPDATE_ON);
-  },
-
-  async create(news: HarborProjectInputs) {
+  async create(news) {
     return withResourceHarbor(news, async (harbor) => {
       const adopted = await harbor.projects.exists(news.name);
       if (adopted && !news.adopt) {
@@ -71,47 +63,45 @@ export const harborProjectProvider: pulumi.dynamic.ResourceProvider = {
     });
   },
 
-  async update(_id, olds: HarborProjectOutputs, news: HarborProjectInputs) {
+  async update(_id, olds, news) {
     return withResourceHarbor(news, async (harbor) => {
       await applySettings(harbor, news);
-      return { outs: await describe(harbor, news, olds.adopted ?? false) };
+      return describe(harbor, news, olds.adopted ?? false);
     });
   },
 
-  async read(id, props: Partial<HarborProjectOutputs>) {
-    return withResourceHarbor(props, async (harbor) => {
-      const current = await unlessGone(harbor.projects.get(props.name ?? id));
-      if (!current) return { id: "", props: {} };
+  async read(id, props) {
+    return readHarborObject(props, (harbor) => harbor.projects.get(props.name ?? id), async (current, harbor) => {
       const quota = await harbor.projects.quota(current.project_id);
       // A setting left out is not managed: a refresh leaves it out; an import (no state yet) shows Harbor's value.
       const managed = (key: "public" | "storageLimit") => props.schemaVersion === undefined || props[key] !== undefined;
       const inputs: HarborProjectInputs = {
-        ...withoutProvider(props),
+        ...props,
         name: current.name,
         public: managed("public") ? current.metadata?.public === "true" : undefined,
         storageLimit: managed("storageLimit") ? (quota?.hard.storage ?? -1) : undefined,
       };
       const outs = await describe(harbor, inputs, props.adopted ?? false);
-      return { id: current.name, props: outs, inputs: toStateValue(withoutOutputs(outs)) };
+      return { id: current.name, props: outs, inputs: withoutOutputs(outs) };
     });
   },
 
-  async delete(_id, props: HarborProjectOutputs) {
+  async delete(_id, props) {
     if (props.adopted) return;
-    await withResourceHarbor(props, async (harbor) => {
-      try {
-        await harbor.projects.delete(props.name);
-      } catch (error) {
-        if (isHarborStatus(error, 404)) return;
-        if (isHarborStatus(error, 412)) {
+    await withResourceHarbor(props, (harbor) =>
+      deleteUnlessGone(
+        () => harbor.projects.delete(props.name),
+        async (said) => {
           const repos = (await harbor.projects.get(props.name).catch(() => undefined))?.repo_count;
-          throw new Error(`Harbor project "${props.name}" cannot be deleted: it still holds ${repos ?? "some"} repositories (Harbor: ${error.message}); delete them first, or remove the resource from state with \`pulumi state delete\` to keep the project`);
-        }
-        throw error;
-      }
-    });
+          return `Harbor project "${props.name}" cannot be deleted: it still holds ${repos ?? "some"} repositories (Harbor: ${said}); delete them first, or remove the resource from state with \`pulumi state delete\` to keep the project`;
+        },
+      ),
+    );
   },
-};
+});
+
+/** The provider the engine loads by this name (see packaged-provider.ts); state names it. */
+export const harborProjectProvider = harborProjectDefinition.provider;
 
 async function applySettings(harbor: HarborClient, inputs: HarborProjectInputs): Promise<void> {
   const current = await harbor.projects.get(inputs.name);
@@ -124,7 +114,7 @@ async function applySettings(harbor: HarborClient, inputs: HarborProjectInputs):
 
 async function describe(harbor: HarborClient, inputs: HarborProjectInputs, adopted: boolean): Promise<HarborProjectOutputs> {
   const project = await harbor.projects.get(inputs.name);
-  return toStateValue({ ...withoutProvider(inputs), schemaVersion: 1, projectId: project.project_id, adopted, repoCount: project.repo_count ?? 0 });
+  return { ...inputs, schemaVersion: 1, projectId: project.project_id, adopted, repoCount: project.repo_count ?? 0 };
 }
 
 function withoutOutputs(outs: HarborProjectOutputs): HarborProjectInputs {
@@ -144,20 +134,5 @@ export interface HarborProjectArgs {
   harbor?: pulumi.Input<HarborConnectionArgs>;
 }
 
-export class HarborProject extends pulumi.dynamic.Resource {
-  declare readonly name: pulumi.Output<string>;
-  declare readonly projectId: pulumi.Output<number>;
-  declare readonly adopted: pulumi.Output<boolean>;
-  declare readonly repoCount: pulumi.Output<number>;
-
-  constructor(name: string, args: HarborProjectArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      packagedProvider("dist/provider/resources/harbor/harbor-project.js", "harborProjectProvider"),
-      name,
-      { ...args, harbor: secretIfGiven(args.harbor), schemaVersion: undefined, projectId: undefined, adopted: undefined, repoCount: undefined },
-      withSecretOutputs(opts, "harbor"),
-      "harbor",
-      "HarborProject",
-    );
-  }
-}
+/** A Harbor project; see the top of this file. */
+export class HarborProject extends harborProjectDefinition.Resource {}

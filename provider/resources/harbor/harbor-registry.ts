@@ -1,14 +1,12 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { HarborClient, isHarborStatus, RegistryPing, unlessGone } from "../../clients/harbor";
-import { withoutProvider } from "../check-inputs";
-import { packagedProvider } from "../packaged-provider";
+import { HarborClient, isHarborStatus, RegistryPing } from "../../clients/harbor";
+import { defineDynamicResource } from "../define-dynamic-resource";
+import { deleteUnlessGone } from "../delete-remote";
 import { toStateValue } from "../state-value";
-import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig } from "./harbor-connection-input";
-import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
-import { diffKeys } from "../diff-inputs";
-import { secretIfGiven, withSecretOutputs } from "../secret-inputs";
+import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
+import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
 
 /**
  * HarborRegistry: a replication endpoint ("Registries" in Harbor's UI). Harbor's "Test
@@ -50,7 +48,7 @@ export interface HarborRegistryOutputs extends Omit<HarborRegistryInputs, "acces
   status: string;
 }
 
-/** What each adapter expects as credentials (Harbor's docs, seed 002 and the notes). */
+/** What each adapter expects as credentials (Harbor's documentation and its adapters' sources). */
 function credentialProblem(type: HarborAdapterType, accessKey: string | undefined, accessSecret: string | undefined): { property: string; message: string } | undefined {
   if (accessKey && !accessSecret) return { property: "accessSecret", message: `expected an access secret to go with access ID "${accessKey}"` };
   if (accessSecret && !accessKey && type !== "quay") return { property: "accessKey", message: "expected an access ID to go with the secret" };
@@ -95,25 +93,21 @@ export function matchesFingerprint(secret: string | undefined, fingerprint: stri
   return timingSafeEqual(Buffer.from(hash, "hex"), scryptSync(secret, salt, 32));
 }
 
-const REPLACE_ON = ["type"] as const;
-const UPDATE_ON = ["name", "description", "url", "accessKey", "insecure", "harbor"] as const;
+export const harborRegistryDefinition = defineDynamicResource<HarborRegistryArgs, HarborRegistryOutputs>()({
+  ...harborResourceBase,
+  type: "HarborRegistry",
+  modulePath: "dist/provider/resources/harbor/harbor-registry.js",
+  schema: harborRegistryInputsSchema,
+  outputs: ["schemaVersion", "registryId", "secretFingerprint", "status"],
+  secretInputs: ["accessSecret", "harbor"],
+  // The fingerprint is salted, yet a weak password could be guessed from it offline.
+  secretOutputs: ["harbor", "secretFingerprint"],
+  replaceOn: ["type"],
+  // The secret is not in the outputs: its fingerprint says whether it changed.
+  updateOn: ["name", "description", "url", "accessKey", "insecure", "harbor"],
+  alsoChanged: (olds, news) => !matchesFingerprint(news.accessSecret, olds.secretFingerprint),
 
-export const harborRegistryProvider: pulumi.dynamic.ResourceProvider = {
-  async configure(request) {
-    rememberHarborConfig(request.config);
-  },
-
-  async check(_olds, news) {
-    return checkHarborInputs(harborRegistryInputsSchema(), news);
-  },
-
-  async diff(_id, olds: HarborRegistryOutputs, news: HarborRegistryInputs) {
-    const result = diffKeys(olds, news, REPLACE_ON, UPDATE_ON);
-    const secretChanged = !matchesFingerprint(news.accessSecret, olds.secretFingerprint);
-    return { ...result, changes: result.changes || secretChanged };
-  },
-
-  async create(news: HarborRegistryInputs) {
+  async create(news) {
     return withResourceHarbor(news, async (harbor) => {
       const existing = await harbor.registries.findByName(news.name);
       if (existing) throw new Error(`a registry endpoint named "${news.name}" already exists on ${harbor.host} (id ${existing.id}): import it with \`pulumi import pulumi-nodejs:dynamic/harbor:HarborRegistry <name> ${existing.id}\`, or choose another name`);
@@ -130,7 +124,7 @@ export const harborRegistryProvider: pulumi.dynamic.ResourceProvider = {
     });
   },
 
-  async update(id, olds: HarborRegistryOutputs, news: HarborRegistryInputs) {
+  async update(id, olds, news) {
     return withResourceHarbor(news, async (harbor) => {
       await testConnection(harbor, news, Number(id));
       const secretChanged = !matchesFingerprint(news.accessSecret, olds.secretFingerprint);
@@ -144,16 +138,14 @@ export const harborRegistryProvider: pulumi.dynamic.ResourceProvider = {
         // Left out when unchanged: Harbor keeps what it has.
         ...(secretChanged ? { access_secret: news.accessSecret ?? "" } : {}),
       });
-      return { outs: await describe(harbor, Number(id), news, secretChanged ? secretFingerprint(news.accessSecret) : olds.secretFingerprint) };
+      return describe(harbor, Number(id), news, secretChanged ? secretFingerprint(news.accessSecret) : olds.secretFingerprint);
     });
   },
 
-  async read(id, props: Partial<HarborRegistryOutputs>) {
-    return withResourceHarbor(props, async (harbor) => {
-      const current = await unlessGone(harbor.registries.get(Number(id)));
-      if (!current) return { id: "", props: {} };
+  async read(id, props) {
+    return readHarborObject(props, (harbor) => harbor.registries.get(Number(id)), async (current, harbor) => {
       const inputs = toStateValue({
-        ...withoutProvider(props),
+        ...props,
         name: current.name,
         description: current.description || undefined,
         type: current.type as HarborAdapterType,
@@ -163,22 +155,23 @@ export const harborRegistryProvider: pulumi.dynamic.ResourceProvider = {
         insecure: props.insecure === undefined && !current.insecure ? undefined : (current.insecure ?? false),
       });
       const { schemaVersion: _v, registryId: _r, secretFingerprint: _f, status: _s, ...plainInputs } = inputs as HarborRegistryOutputs;
-      return { id, props: toStateValue({ ...inputs, schemaVersion: 1, registryId: current.id, secretFingerprint: props.secretFingerprint ?? "", status: current.status ?? "" }), inputs: plainInputs };
+      return { id, props: { ...inputs, schemaVersion: 1, registryId: current.id, secretFingerprint: props.secretFingerprint ?? "", status: current.status ?? "" }, inputs: plainInputs };
     });
   },
 
-  async delete(id, props: HarborRegistryOutputs) {
-    await withResourceHarbor(props, async (harbor) => {
-      try {
-        await harbor.registries.delete(Number(id));
-      } catch (error) {
-        if (isHarborStatus(error, 404)) return;
-        if (isHarborStatus(error, 412)) throw new Error(`registry endpoint "${props.name}" (id ${id}) is still used by a replication policy or a proxy-cache project: delete those first (Harbor: ${error.message})`);
-        throw error;
-      }
-    });
+  async delete(id, props) {
+    await withResourceHarbor(props, (harbor) =>
+      deleteUnlessGone(
+        () => harbor.registries.delete(Number(id)),
+        (said) => `registry endpoint "${props.name}" (id ${id}) is still used by a replication policy or a proxy-cache project: delete those first (Harbor: ${said})`,
+      ),
+    );
   },
-};
+});
+
+/** The provider the engine loads by this name (see packaged-provider.ts); state names it. */
+export const harborRegistryProvider = harborRegistryDefinition.provider;
+
 
 /** Harbor's "Test Connection", with an error that says what to check. */
 async function testConnection(harbor: HarborClient, inputs: HarborRegistryInputs, id?: number): Promise<void> {
@@ -194,8 +187,8 @@ async function testConnection(harbor: HarborClient, inputs: HarborRegistryInputs
 
 async function describe(harbor: HarborClient, id: number, inputs: HarborRegistryInputs, fingerprint: string): Promise<HarborRegistryOutputs> {
   const registry = await harbor.registries.get(id);
-  const { accessSecret: _secret, ...rest } = withoutProvider(inputs);
-  return toStateValue({ ...rest, schemaVersion: 1, registryId: id, secretFingerprint: fingerprint, status: registry.status ?? "" });
+  const { accessSecret: _secret, ...rest } = inputs;
+  return { ...rest, schemaVersion: 1, registryId: id, secretFingerprint: fingerprint, status: registry.status ?? "" };
 }
 
 export interface HarborRegistryArgs {
@@ -213,28 +206,5 @@ export interface HarborRegistryArgs {
   harbor?: pulumi.Input<HarborConnectionArgs>;
 }
 
-export class HarborRegistry extends pulumi.dynamic.Resource {
-  declare readonly registryId: pulumi.Output<number>;
-  declare readonly secretFingerprint: pulumi.Output<string>;
-  declare readonly status: pulumi.Output<string>;
-
-  constructor(name: string, args: HarborRegistryArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      packagedProvider("dist/provider/resources/harbor/harbor-registry.js", "harborRegistryProvider"),
-      name,
-      {
-        ...args,
-        accessSecret: secretIfGiven(args.accessSecret),
-        harbor: secretIfGiven(args.harbor),
-        schemaVersion: undefined,
-        registryId: undefined,
-        secretFingerprint: undefined,
-        status: undefined,
-      },
-      // The fingerprint is salted, yet a weak password could be guessed from it offline.
-      withSecretOutputs(opts, "harbor", "secretFingerprint"),
-      "harbor",
-      "HarborRegistry",
-    );
-  }
-}
+/** A replication endpoint; see the top of this file. */
+export class HarborRegistry extends harborRegistryDefinition.Resource {}

@@ -1,13 +1,13 @@
-import * as pulumi from "@pulumi/pulumi";
-import { isDeepStrictEqual } from "node:util";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { cronProblem, flattenedDestination, HarborClient, isHarborStatus, ReplicationFilter, ReplicationPolicy, sampleRepository, unlessGone } from "../../clients/harbor";
-import { containsUnknown, withoutProvider } from "../check-inputs";
-import { packagedProvider } from "../packaged-provider";
+import { cronProblem, flattenedDestination, HarborClient, sampleRepository } from "../../clients/harbor";
+import { defineDynamicResource } from "../define-dynamic-resource";
+import { deleteUnlessGone } from "../delete-remote";
 import { toStateValue } from "../state-value";
-import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig } from "./harbor-connection-input";
-import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
-import { secretIfGiven, withSecretOutputs } from "../secret-inputs";
+import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
+import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
+import { fromWirePolicy, normalizedPolicy, toWirePolicy } from "./harbor-replication-policy-wire";
+
 
 /**
  * HarborReplicationPolicy: a replication rule. Every field is sent on every update (Harbor's
@@ -77,115 +77,18 @@ export interface HarborReplicationPolicyOutputs extends HarborReplicationPolicyI
   flattenExample: { source: string; destination: string };
 }
 
-/** Where fields are compared as Harbor stores them. */
-const COMPARED = ["name", "description", "direction", "remoteRegistryId", "destNamespace", "flatten", "trigger", "filters", "replicateDeletion", "override", "enabled", "speedKbps", "copyByChunk", "harbor"] as const;
+export const harborReplicationPolicyDefinition = defineDynamicResource<HarborReplicationPolicyArgs, HarborReplicationPolicyOutputs>()({
+  ...harborResourceBase,
+  type: "HarborReplicationPolicy",
+  modulePath: "dist/provider/resources/harbor/harbor-replication-policy.js",
+  schema: harborReplicationPolicyInputsSchema,
+  outputs: ["schemaVersion", "policyId", "flattenExample"],
+  secretInputs: ["harbor"],
+  secretOutputs: ["harbor"],
+  replaceOn: ["direction"],
+  normalize: normalizedPolicy,
 
-/** The inputs with every default filled in and every value as Harbor stores it. */
-function normalized(inputs: Partial<HarborReplicationPolicyInputs>) {
-  const trigger = inputs.trigger ?? { type: "manual" as const };
-  const filters = inputs.filters ?? {};
-  return {
-    name: inputs.name,
-    description: inputs.description ?? "",
-    direction: inputs.direction,
-    remoteRegistryId: inputs.remoteRegistryId,
-    destNamespace: inputs.destNamespace ?? "",
-    flatten: inputs.flatten ?? 1,
-    trigger: trigger.type === "scheduled" ? { type: trigger.type, cron: trigger.cron?.trim() } : { type: trigger.type },
-    filters: {
-      name: filters.name || undefined,
-      tag: filters.tag || undefined,
-      tagDecoration: filters.tag ? (filters.tagDecoration ?? "matches") : undefined,
-      labels: filters.labels?.length ? [...filters.labels].sort() : undefined,
-      labelDecoration: filters.labels?.length ? (filters.labelDecoration ?? "matches") : undefined,
-      resource: filters.resource,
-    },
-    replicateDeletion: inputs.replicateDeletion ?? false,
-    override: inputs.override ?? true,
-    enabled: inputs.enabled ?? true,
-    speedKbps: Math.max(inputs.speedKbps ?? -1, 0),
-    copyByChunk: inputs.copyByChunk ?? false,
-    harbor: inputs.harbor,
-  };
-}
-
-export function toWirePolicy(inputs: HarborReplicationPolicyInputs): ReplicationPolicy {
-  const n = normalized(inputs);
-  const filters: ReplicationFilter[] = [];
-  if (n.filters.name) filters.push({ type: "name", value: n.filters.name });
-  if (n.filters.tag) filters.push({ type: "tag", value: n.filters.tag, decoration: n.filters.tagDecoration });
-  if (n.filters.labels) filters.push({ type: "label", value: n.filters.labels, decoration: n.filters.labelDecoration });
-  if (n.filters.resource) filters.push({ type: "resource", value: n.filters.resource });
-  const remote = { id: inputs.remoteRegistryId };
-  return {
-    name: inputs.name,
-    description: n.description,
-    ...(inputs.direction === "push" ? { dest_registry: remote } : { src_registry: remote }),
-    dest_namespace: n.destNamespace,
-    dest_namespace_replace_count: n.flatten,
-    trigger: { type: n.trigger.type, trigger_settings: { cron: n.trigger.cron ?? "" } },
-    filters,
-    // Harbor reads only the deprecated `deletion` on create and update; send both.
-    deletion: n.replicateDeletion,
-    replicate_deletion: n.replicateDeletion,
-    override: n.override,
-    enabled: n.enabled,
-    speed: inputs.speedKbps ?? -1,
-    copy_by_chunk: n.copyByChunk,
-  };
-}
-
-/** A policy read from Harbor as inputs; `previous` keeps spellings Harbor cannot tell apart (-1 vs 0 speed). */
-export function fromWirePolicy(policy: ReplicationPolicy, previous: Partial<HarborReplicationPolicyInputs>): Omit<HarborReplicationPolicyInputs, "harbor"> {
-  const push = (policy.dest_registry?.id ?? 0) !== 0;
-  const filter = (type: string) => policy.filters?.find((candidate) => candidate.type === type);
-  const tag = filter("tag");
-  const label = filter("label");
-  const speed = policy.speed ?? 0;
-  const filters = {
-    name: filter("name")?.value as string | undefined,
-    tag: tag?.value as string | undefined,
-    tagDecoration: tag ? (tag.decoration ?? "matches") : undefined,
-    labels: label ? (label.value as string[]) : undefined,
-    labelDecoration: label ? (label.decoration ?? "matches") : undefined,
-    resource: filter("resource")?.value as "image" | "artifact" | undefined,
-  };
-  const triggerType = (policy.trigger?.type ?? "manual") as "manual" | "scheduled" | "event_based";
-  return toStateValue({
-    name: policy.name,
-    description: policy.description || undefined,
-    direction: push ? "push" : "pull",
-    remoteRegistryId: (push ? policy.dest_registry?.id : policy.src_registry?.id) ?? 0,
-    destNamespace: policy.dest_namespace || undefined,
-    flatten: policy.dest_namespace_replace_count ?? -1,
-    trigger: triggerType === "scheduled" ? { type: triggerType, cron: policy.trigger?.trigger_settings?.cron ?? "" } : { type: triggerType },
-    filters: Object.values(filters).some((value) => value !== undefined) ? filters : undefined,
-    replicateDeletion: policy.replicate_deletion ?? policy.deletion ?? false,
-    override: policy.override ?? false,
-    enabled: policy.enabled ?? false,
-    speedKbps: speed <= 0 && (previous.speedKbps ?? -1) <= 0 ? (previous.speedKbps ?? -1) : speed,
-    copyByChunk: policy.copy_by_chunk ?? false,
-  });
-}
-
-export const harborReplicationPolicyProvider: pulumi.dynamic.ResourceProvider = {
-  async configure(request) {
-    rememberHarborConfig(request.config);
-  },
-
-  async check(_olds, news) {
-    return checkHarborInputs(harborReplicationPolicyInputsSchema(), news);
-  },
-
-  async diff(_id, olds: HarborReplicationPolicyOutputs, news: HarborReplicationPolicyInputs) {
-    const before = normalized(olds);
-    const after = normalized(news);
-    const changed = COMPARED.filter((key) => !isDeepStrictEqual(before[key], after[key]));
-    const replaces = changed.includes("direction") ? ["direction"] : [];
-    return { changes: changed.length > 0 || containsUnknown(news), replaces, deleteBeforeReplace: replaces.length > 0 };
-  },
-
-  async create(news: HarborReplicationPolicyInputs) {
+  async create(news) {
     return withResourceHarbor(news, async (harbor) => {
       const existing = await harbor.policies.findByName(news.name);
       if (existing) throw new Error(`a replication policy named "${news.name}" already exists on ${harbor.host} (id ${existing.id}): import it with \`pulumi import pulumi-nodejs:dynamic/harbor:HarborReplicationPolicy <name> ${existing.id}\`, or choose another name`);
@@ -194,34 +97,32 @@ export const harborReplicationPolicyProvider: pulumi.dynamic.ResourceProvider = 
     });
   },
 
-  async update(id, _olds, news: HarborReplicationPolicyInputs) {
+  async update(id, _olds, news) {
     return withResourceHarbor(news, async (harbor) => {
       await harbor.policies.replace(Number(id), { ...toWirePolicy(news), id: Number(id) });
-      return { outs: describe(news, Number(id)) };
+      return describe(news, Number(id));
     });
   },
 
-  async read(id, props: Partial<HarborReplicationPolicyOutputs>) {
-    return withResourceHarbor(props, async (harbor) => {
-      const policy = await unlessGone(harbor.policies.get(Number(id)));
-      if (!policy) return { id: "", props: {} };
+  async read(id, props) {
+    return readHarborObject(props, (harbor) => harbor.policies.get(Number(id)), async (policy, harbor) => {
       const inputs = toStateValue({ ...fromWirePolicy(policy, props), ...(props.harbor ? { harbor: props.harbor } : {}) }) as HarborReplicationPolicyInputs;
       return { id, props: describe(inputs, Number(id)), inputs };
     });
   },
 
-  async delete(id, props: HarborReplicationPolicyOutputs) {
-    await withResourceHarbor(props, async (harbor) => {
-      try {
-        await harbor.policies.delete(Number(id));
-      } catch (error) {
-        if (isHarborStatus(error, 404)) return;
-        if (isHarborStatus(error, 412)) throw new Error(`${await whatHolds(harbor, Number(id), props.name)} (Harbor: ${error.message})`);
-        throw error;
-      }
-    });
+  async delete(id, props) {
+    await withResourceHarbor(props, (harbor) =>
+      deleteUnlessGone(
+        () => harbor.policies.delete(Number(id)),
+        async (said) => `${await whatHolds(harbor, Number(id), props.name)} (Harbor: ${said})`,
+      ),
+    );
   },
-};
+});
+
+/** The provider the engine loads by this name (see packaged-provider.ts); state names it. */
+export const harborReplicationPolicyProvider = harborReplicationPolicyDefinition.provider;
 
 async function whatHolds(harbor: HarborClient, policyId: number, name: string): Promise<string> {
   const running = await harbor.executions.list(policyId, "InProgress").catch(() => []);
@@ -237,7 +138,7 @@ function describe(inputs: HarborReplicationPolicyInputs, policyId: number): Harb
   } catch (error) {
     destination = `(fails: ${(error as Error).message})`;
   }
-  return toStateValue({ ...withoutProvider(inputs), schemaVersion: 1, policyId, flattenExample: { source, destination } });
+  return { ...inputs, schemaVersion: 1, policyId, flattenExample: { source, destination } };
 }
 
 export interface HarborReplicationPolicyArgs {
@@ -272,18 +173,5 @@ export interface HarborReplicationPolicyArgs {
   harbor?: pulumi.Input<HarborConnectionArgs>;
 }
 
-export class HarborReplicationPolicy extends pulumi.dynamic.Resource {
-  declare readonly policyId: pulumi.Output<number>;
-  declare readonly flattenExample: pulumi.Output<{ source: string; destination: string }>;
-
-  constructor(name: string, args: HarborReplicationPolicyArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      packagedProvider("dist/provider/resources/harbor/harbor-replication-policy.js", "harborReplicationPolicyProvider"),
-      name,
-      { ...args, harbor: secretIfGiven(args.harbor), schemaVersion: undefined, policyId: undefined, flattenExample: undefined },
-      withSecretOutputs(opts, "harbor"),
-      "harbor",
-      "HarborReplicationPolicy",
-    );
-  }
-}
+/** A replication rule; see the top of this file. */
+export class HarborReplicationPolicy extends harborReplicationPolicyDefinition.Resource {}

@@ -1,14 +1,12 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { HarborClient, isHarborStatus, ReplicationExecution, unlessGone } from "../../clients/harbor";
-import { containsUnknown, withoutProvider } from "../check-inputs";
-import { packagedProvider } from "../packaged-provider";
+import { defineDynamicResource } from "../define-dynamic-resource";
 import { toStateValue } from "../state-value";
-import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig } from "./harbor-connection-input";
-import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
-import { secretIfGiven, withSecretOutputs } from "../secret-inputs";
+import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
+import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
 
 /**
  * HarborReplicationRun: the "Replicate" button. Creating it starts an execution of the
@@ -41,47 +39,45 @@ export interface HarborReplicationRunOutputs extends HarborReplicationRunInputs 
 const DEFAULT_TIMEOUT_S = 1800;
 const RERUN_ON = ["policyId", "triggers"] as const;
 
-export const harborReplicationRunProvider: pulumi.dynamic.ResourceProvider = {
-  async configure(request) {
-    rememberHarborConfig(request.config);
-  },
+export const harborReplicationRunDefinition = defineDynamicResource<HarborReplicationRunArgs, HarborReplicationRunOutputs>()({
+  ...harborResourceBase,
+  type: "HarborReplicationRun",
+  modulePath: "dist/provider/resources/harbor/harbor-replication-run.js",
+  schema: harborReplicationRunInputsSchema,
+  outputs: ["schemaVersion", "executionId", "status", "total", "succeed", "failed", "startedAt", "finishedAt"],
+  secretInputs: ["harbor"],
+  secretOutputs: ["harbor"],
 
-  async check(_olds, news) {
-    return checkHarborInputs(harborReplicationRunInputsSchema(), news);
-  },
-
-  async diff(_id, olds: HarborReplicationRunOutputs, news: HarborReplicationRunInputs) {
-    const changed = (key: string) => !isDeepStrictEqual((olds as unknown as Record<string, unknown>)[key] ?? null, (news as Record<string, unknown>)[key] ?? null);
-    return { changes: containsUnknown(news) || [...RERUN_ON, "timeoutSeconds", "harbor"].some(changed) };
-  },
-
-  async create(news: HarborReplicationRunInputs) {
+  async create(news) {
     const outs = await withResourceHarbor(news, (harbor) => runToCompletion(harbor, news));
     return { id: String(outs.executionId), outs };
   },
 
-  async update(_id, olds: HarborReplicationRunOutputs, news: HarborReplicationRunInputs) {
+  /** Only a change of policy or triggers runs again; a new timeout or connection is just recorded. */
+  async update(_id, olds, news) {
     const rerun = RERUN_ON.some((key) => !isDeepStrictEqual(olds[key] ?? null, news[key] ?? null));
-    if (!rerun) return { outs: toStateValue({ ...olds, ...withoutProvider(news) }) };
-    return { outs: await withResourceHarbor(news, (harbor) => runToCompletion(harbor, news)) };
+    if (!rerun) return { ...olds, ...news };
+    return withResourceHarbor(news, (harbor) => runToCompletion(harbor, news));
   },
 
-  async read(id, props: Partial<HarborReplicationRunOutputs>) {
-    return withResourceHarbor(props, async (harbor) => {
-      const execution = await unlessGone(harbor.executions.get(latestExecution(id, props)));
-      if (!execution) return { id: "", props: {} };
-      const inputs = toStateValue({ ...withoutProvider(props), policyId: execution.policy_id }) as HarborReplicationRunInputs;
+  async read(id, props) {
+    return readHarborObject(props, (harbor) => harbor.executions.get(latestExecution(id, props)), async (execution, harbor) => {
+      const inputs = toStateValue({ ...props, policyId: execution.policy_id }) as HarborReplicationRunInputs;
       return { id, props: describe(inputs, execution), inputs };
     });
   },
 
-  async delete(id, props: HarborReplicationRunOutputs) {
+  /** Harbor's execution history stays; a run still going is stopped. */
+  async delete(id, props) {
     await withResourceHarbor(props, async (harbor) => {
       const execution = await unlessGone(harbor.executions.get(latestExecution(id, props)));
       if (execution?.status === "InProgress") await harbor.executions.stop(execution.id);
     });
   },
-};
+});
+
+/** The provider the engine loads by this name (see packaged-provider.ts); state names it. */
+export const harborReplicationRunProvider = harborReplicationRunDefinition.provider;
 
 /** The resource's id is its first execution; a re-run (an update) records the newer one in `executionId`. */
 function latestExecution(id: string, props: Partial<HarborReplicationRunOutputs>): number {
@@ -129,8 +125,8 @@ async function describeFailure(harbor: HarborClient, execution: ReplicationExecu
 }
 
 function describe(inputs: HarborReplicationRunInputs, execution: ReplicationExecution): HarborReplicationRunOutputs {
-  return toStateValue({
-    ...withoutProvider(inputs),
+  return {
+    ...inputs,
     schemaVersion: 1,
     executionId: execution.id,
     status: execution.status,
@@ -139,7 +135,7 @@ function describe(inputs: HarborReplicationRunInputs, execution: ReplicationExec
     failed: execution.failed,
     startedAt: execution.start_time ?? "",
     finishedAt: execution.end_time ?? "",
-  });
+  };
 }
 
 export interface HarborReplicationRunArgs {
@@ -151,21 +147,5 @@ export interface HarborReplicationRunArgs {
   harbor?: pulumi.Input<HarborConnectionArgs>;
 }
 
-export class HarborReplicationRun extends pulumi.dynamic.Resource {
-  declare readonly executionId: pulumi.Output<number>;
-  declare readonly status: pulumi.Output<string>;
-  declare readonly total: pulumi.Output<number>;
-  declare readonly succeed: pulumi.Output<number>;
-  declare readonly failed: pulumi.Output<number>;
-
-  constructor(name: string, args: HarborReplicationRunArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      packagedProvider("dist/provider/resources/harbor/harbor-replication-run.js", "harborReplicationRunProvider"),
-      name,
-      { ...args, harbor: secretIfGiven(args.harbor), schemaVersion: undefined, executionId: undefined, status: undefined, total: undefined, succeed: undefined, failed: undefined, startedAt: undefined, finishedAt: undefined },
-      withSecretOutputs(opts, "harbor"),
-      "harbor",
-      "HarborReplicationRun",
-    );
-  }
-}
+/** A run of a replication policy; see the top of this file. */
+export class HarborReplicationRun extends harborReplicationRunDefinition.Resource {}

@@ -1,19 +1,31 @@
-import type { CheckResult } from "@pulumi/pulumi/dynamic";
-import type { z } from "zod";
-import { HarborClient, HarborConnection, withHarbor } from "../../clients/harbor";
-import { checkInputs } from "../check-inputs";
-import { missingHarborConnection, resolveHarborConnection } from "./harbor-connection-input";
+import type { CheckFailure } from "@pulumi/pulumi/dynamic";
+import { HarborClient, HarborConnection, unlessGone, withHarbor } from "../../clients/harbor";
+import { missingHarborConnection, rememberHarborConfig, resolveHarborConnection } from "./harbor-connection-input";
 
 /** What every Harbor resource's provider does the same way. */
 
-/** `check`: the inputs against the schema, plus a way to reach Harbor. */
-export function checkHarborInputs<T>(schema: z.ZodType<T>, news: Record<string, unknown>, deeper?: (inputs: T) => void): CheckResult {
-  const result = checkInputs(schema, news, deeper);
-  const missing = missingHarborConnection(news.harbor);
-  return missing ? { ...result, failures: [...(result.failures ?? []), { property: "harbor", reason: missing }] } : result;
-}
+/**
+ * Spread into a Harbor resource's definition: its token module, the stack config's Harbor
+ * connection (`configure`), and a `check` failure when there is no way to reach Harbor.
+ */
+export const harborResourceBase = {
+  module: "harbor",
+  configure: rememberHarborConfig,
+  preconditions: (news: Record<string, unknown>): CheckFailure[] => {
+    const missing = missingHarborConnection(news.harbor);
+    return missing ? [{ property: "harbor", reason: missing }] : [];
+  },
+};
 
 /** Runs `work` against the Harbor the resource names, or the stack config's. */
 export function withResourceHarbor<T>(props: { harbor?: unknown }, work: (harbor: HarborClient) => Promise<T>): Promise<T> {
   return withHarbor(resolveHarborConnection(props.harbor as HarborConnection | undefined), work);
+}
+
+/** `read` of one Harbor object: one Harbor no longer has reads as deleted (an empty id); else `describe` says what it is. */
+export function readHarborObject<T, R>(props: { harbor?: unknown }, get: (harbor: HarborClient) => Promise<T>, describe: (current: T, harbor: HarborClient) => Promise<R>): Promise<R | { id: string; props: Record<string, never> }> {
+  return withResourceHarbor(props, async (harbor) => {
+    const current = await unlessGone(get(harbor));
+    return current === undefined ? { id: "", props: {} } : describe(current, harbor);
+  });
 }

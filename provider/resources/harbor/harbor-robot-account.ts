@@ -1,13 +1,12 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import { Robot, unlessGone } from "../../clients/harbor";
-import { containsUnknown, withoutProvider } from "../check-inputs";
-import { packagedProvider } from "../packaged-provider";
+import { Robot } from "../../clients/harbor";
+import { defineDynamicResource } from "../define-dynamic-resource";
+import { deleteUnlessGone } from "../delete-remote";
 import { toStateValue } from "../state-value";
-import { HarborConnectionArgs, harborConnectionSchema, rememberHarborConfig } from "./harbor-connection-input";
-import { checkHarborInputs, withResourceHarbor } from "./harbor-resource-kit";
-import { secretIfGiven, withSecretOutputs } from "../secret-inputs";
+import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
+import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
 
 /**
  * HarborRobotAccount: a robot for the copier or CI. Harbor returns a robot's secret once,
@@ -65,26 +64,21 @@ export interface HarborRobotAccountOutputs extends HarborRobotAccountInputs {
   expiresAt: number;
 }
 
-const REPLACE_ON = ["name", "level"] as const;
+/** Settings Harbor changes in place with one PUT. */
 const SETTINGS = ["description", "permissions", "duration", "disable"] as const;
-const SECRET_INPUTS = ["secret", "rotateTriggers"] as const;
 
-export const harborRobotAccountProvider: pulumi.dynamic.ResourceProvider = {
-  async configure(request) {
-    rememberHarborConfig(request.config);
-  },
+export const harborRobotAccountDefinition = defineDynamicResource<HarborRobotAccountArgs, HarborRobotAccountOutputs>()({
+  ...harborResourceBase,
+  type: "HarborRobotAccount",
+  modulePath: "dist/provider/resources/harbor/harbor-robot-account.js",
+  schema: harborRobotAccountInputsSchema,
+  outputs: ["schemaVersion", "robotId", "fullName", "robotSecret", "expiresAt"],
+  secretInputs: ["secret", "harbor"],
+  secretOutputs: ["harbor", "robotSecret", "secret"],
+  replaceOn: ["name", "level"],
+  normalize,
 
-  async check(_olds, news) {
-    return checkHarborInputs(harborRobotAccountInputsSchema(), news);
-  },
-
-  async diff(_id, olds: HarborRobotAccountOutputs, news: HarborRobotAccountInputs) {
-    const differs = (key: string) => !isDeepStrictEqual(normalize(olds)[key] ?? null, normalize(news)[key] ?? null);
-    const replaces = REPLACE_ON.filter(differs);
-    return { changes: containsUnknown(news) || replaces.length > 0 || [...SETTINGS, ...SECRET_INPUTS, "harbor"].some(differs), replaces, deleteBeforeReplace: replaces.length > 0 };
-  },
-
-  async create(news: HarborRobotAccountInputs) {
+  async create(news) {
     return withResourceHarbor(news, async (harbor) => {
       const created = await harbor.robots.create({ name: news.name, description: news.description ?? "", level: news.level, duration: news.duration ?? -1, disable: news.disable ?? false, permissions: news.permissions });
       try {
@@ -98,7 +92,7 @@ export const harborRobotAccountProvider: pulumi.dynamic.ResourceProvider = {
     });
   },
 
-  async update(id, olds: HarborRobotAccountOutputs, news: HarborRobotAccountInputs) {
+  async update(id, olds, news) {
     return withResourceHarbor(news, async (harbor) => {
       const current = await harbor.robots.get(Number(id));
       if (SETTINGS.some((key) => !isDeepStrictEqual(normalize(olds)[key] ?? null, normalize(news)[key] ?? null))) {
@@ -107,16 +101,14 @@ export const harborRobotAccountProvider: pulumi.dynamic.ResourceProvider = {
       let secret = olds.robotSecret;
       if (news.secret !== undefined && news.secret !== olds.secret) secret = await harbor.robots.refreshSecret(Number(id), news.secret);
       else if (!isDeepStrictEqual(olds.rotateTriggers ?? null, news.rotateTriggers ?? null)) secret = await harbor.robots.refreshSecret(Number(id));
-      return { outs: describe(news, await harbor.robots.get(Number(id)), secret) };
+      return describe(news, await harbor.robots.get(Number(id)), secret);
     });
   },
 
-  async read(id, props: Partial<HarborRobotAccountOutputs>) {
-    return withResourceHarbor(props, async (harbor) => {
-      const robot = await unlessGone(harbor.robots.get(Number(id)));
-      if (!robot) return { id: "", props: {} };
+  async read(id, props) {
+    return readHarborObject(props, (harbor) => harbor.robots.get(Number(id)), async (robot, harbor) => {
       const inputs = toStateValue({
-        ...withoutProvider(props),
+        ...props,
         name: shortName(robot.name),
         description: robot.description || undefined,
         level: robot.level,
@@ -129,12 +121,13 @@ export const harborRobotAccountProvider: pulumi.dynamic.ResourceProvider = {
     });
   },
 
-  async delete(id, props: HarborRobotAccountOutputs) {
-    await withResourceHarbor(props, async (harbor) => {
-      await unlessGone(harbor.robots.delete(Number(id)));
-    });
+  async delete(id, props) {
+    await withResourceHarbor(props, (harbor) => deleteUnlessGone(() => harbor.robots.delete(Number(id)), (said) => `Harbor robot "${props.name}" (id ${id}) cannot be deleted now (Harbor: ${said})`));
   },
-};
+});
+
+/** The provider the engine loads by this name (see packaged-provider.ts); state names it. */
+export const harborRobotAccountProvider = harborRobotAccountDefinition.provider;
 
 /** Defaults filled in, and access lists with Harbor's default effect spelled out. */
 function normalize(inputs: Partial<HarborRobotAccountInputs>): Record<string, unknown> {
@@ -153,7 +146,7 @@ function shortName(fullName: string): string {
 }
 
 function describe(inputs: HarborRobotAccountInputs, robot: Robot, secret: string): HarborRobotAccountOutputs {
-  return toStateValue({ ...withoutProvider(inputs), schemaVersion: 1, robotId: robot.id, fullName: robot.name, robotSecret: secret, expiresAt: robot.expires_at ?? -1 });
+  return { ...inputs, schemaVersion: 1, robotId: robot.id, fullName: robot.name, robotSecret: secret, expiresAt: robot.expires_at ?? -1 };
 }
 
 export interface HarborRobotAccountArgs {
@@ -174,29 +167,5 @@ export interface HarborRobotAccountArgs {
   harbor?: pulumi.Input<HarborConnectionArgs>;
 }
 
-export class HarborRobotAccount extends pulumi.dynamic.Resource {
-  declare readonly robotId: pulumi.Output<number>;
-  declare readonly fullName: pulumi.Output<string>;
-  declare readonly robotSecret: pulumi.Output<string>;
-  declare readonly expiresAt: pulumi.Output<number>;
-
-  constructor(name: string, args: HarborRobotAccountArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      packagedProvider("dist/provider/resources/harbor/harbor-robot-account.js", "harborRobotAccountProvider"),
-      name,
-      {
-        ...args,
-        secret: secretIfGiven(args.secret),
-        harbor: secretIfGiven(args.harbor),
-        schemaVersion: undefined,
-        robotId: undefined,
-        fullName: undefined,
-        robotSecret: undefined,
-        expiresAt: undefined,
-      },
-      withSecretOutputs(opts, "harbor", "robotSecret", "secret"),
-      "harbor",
-      "HarborRobotAccount",
-    );
-  }
-}
+/** A Harbor robot account; see the top of this file. */
+export class HarborRobotAccount extends harborRobotAccountDefinition.Resource {}

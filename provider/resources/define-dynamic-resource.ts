@@ -1,0 +1,156 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { CheckFailure, CheckResult, ConfigureRequest, ResourceProvider } from "@pulumi/pulumi/dynamic";
+import type { z } from "zod";
+import { checkInputs, withoutProvider } from "./check-inputs";
+import { DiffRules, diffInputs } from "./diff-inputs";
+import { packagedProvider } from "./packaged-provider";
+import { secretIfGiven, withSecretOutputs } from "./secret-inputs";
+import { toStateValue } from "./state-value";
+
+/**
+ * A dynamic resource declared once: its schema, its outputs, which of them are secret, what
+ * replaces, and its create/read/update/delete. From that come the provider (`check` by the
+ * schema, one `diff`, every output made storable), the packaged-provider shim the engine
+ * stores in state, and the resource class, so no resource writes that scaffolding again.
+ */
+
+type Props = Record<string, unknown>;
+
+/** `true` when A and B accept the same values; otherwise the half that does not. */
+export type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : { schemaAcceptsWhatArgsCannotSay: B }) : { argsAllowWhatSchemaRejects: A };
+
+/**
+ * `pulumi.Unwrap`, except that `unknown` stays `unknown` (pulumi.Unwrap turns it into
+ * `never`, so a map of any values, such as `triggers`, could never match its schema).
+ */
+export type Unwrapped<T> = unknown extends T
+  ? T
+  : T extends Promise<infer U>
+    ? Unwrapped<U>
+    : T extends pulumi.OutputInstance<infer U>
+      ? Unwrapped<U>
+      : T extends string | number | boolean | null | undefined
+        ? T
+        : T extends (infer E)[]
+          ? Unwrapped<E>[]
+          : T extends object
+            ? { [K in keyof T]: Unwrapped<T[K]> }
+            : T;
+
+/** Compiles only when the public Args, unwrapped, are exactly what the schema accepts: drift breaks the build. */
+type ArgsMatchSchema<Args, S extends z.ZodType> = SameShape<Unwrapped<Args>, z.input<S>> extends true ? unknown : { argsDoNotMatchSchema: SameShape<Unwrapped<Args>, z.input<S>> };
+
+export interface DynamicResourceSpec<S extends z.ZodObject, O extends object> {
+  /** The type token is `pulumi-nodejs:dynamic/<module>:<type>`; state names it, so it never changes. */
+  module: string;
+  type: string;
+  /** The installed package's module that exports the provider, such as `dist/provider/resources/image-sync.js`; state names it too. */
+  modulePath: string;
+  /** The provider's export in that module; default `<type, first letter lower-case>Provider`. */
+  exportName?: string;
+  /** A function, not a constant: each call gets a fresh schema. */
+  schema: () => S;
+  /** The keys only the provider fills in (not inputs): seeded undefined so Pulumi exposes them. */
+  outputs: readonly (keyof O & string)[];
+  /** Inputs wrapped with `pulumi.secret` when given. */
+  secretInputs?: readonly (keyof z.input<S> & string)[];
+  /** Outputs stored as secrets (new output keys are not secret unless listed). */
+  secretOutputs?: readonly (keyof O & string)[];
+  /** Inputs whose change replaces the resource: the remote cannot change them in place. */
+  replaceOn?: readonly (keyof z.output<S> & string)[];
+  /** Inputs whose change is an update; default every key of the schema. */
+  updateOn?: readonly (keyof z.output<S> & string)[];
+  /** Old outputs and new inputs as the remote stores them (defaults filled in, server rewrites applied), so there is no perpetual diff. */
+  normalize?: (values: Partial<z.output<S>>) => Props;
+  /** A change the inputs cannot show (live state, a secret's fingerprint); asked only when the inputs are known and unchanged. */
+  alsoChanged?: (olds: O, news: z.output<S>) => boolean | Promise<boolean>;
+  configure?: (config: ConfigureRequest["config"]) => void;
+  /** Rules across fields, beyond the schema's shape; throws a ConfigError. Not run while inputs are unknown. */
+  check?: (inputs: z.output<S>) => void;
+  /** Failures that are not about one input's shape, such as no way to reach the remote. */
+  preconditions?: (news: Props) => CheckFailure[];
+  create(inputs: z.output<S>): Promise<{ id: string; outs: O }>;
+  /** `props` are the outputs in state (partial for an import); an empty id means the remote thing is gone. */
+  read(id: string, props: Partial<O>): Promise<{ id: string; props: Partial<O>; inputs?: Props }>;
+  /** `olds` are the OLD OUTPUTS. */
+  update(id: string, olds: O, news: z.output<S>): Promise<O>;
+  delete(id: string, props: O): Promise<void>;
+}
+
+/** What the resource class is built from. */
+type ResourceParts = Pick<DynamicResourceSpec<z.ZodObject, object>, "module" | "type" | "modulePath"> & { outputs: readonly string[]; secretInputs?: readonly string[]; secretOutputs?: readonly string[] };
+
+/** The resource class: outputs typed from O, constructed with the public Args. */
+export type DynamicResourceClass<Args, O> = new (name: string, args: Args, opts?: pulumi.CustomResourceOptions) => pulumi.dynamic.Resource & { readonly [K in keyof O]-?: pulumi.Output<Exclude<O[K], undefined>> };
+
+export interface DynamicResourceDefinition<Args, O> {
+  /** `pulumi-nodejs:dynamic/<module>:<type>`. */
+  token: string;
+  modulePath: string;
+  exportName: string;
+  provider: ResourceProvider;
+  Resource: DynamicResourceClass<Args, O>;
+}
+
+/** `defineDynamicResource<Args, Outputs>()({...})`: Args and Outputs named, the schema inferred. */
+export function defineDynamicResource<Args, O extends object>() {
+  return <S extends z.ZodObject>(spec: DynamicResourceSpec<S, O> & ArgsMatchSchema<Args, S>): DynamicResourceDefinition<Args, O> => {
+    const exportName = spec.exportName ?? `${spec.type[0].toLowerCase()}${spec.type.slice(1)}Provider`;
+    return {
+      token: `pulumi-nodejs:dynamic/${spec.module}:${spec.type}`,
+      modulePath: spec.modulePath,
+      exportName,
+      provider: providerOf(spec),
+      Resource: resourceClassOf<Args, O>(spec, exportName),
+    };
+  };
+}
+
+function providerOf<S extends z.ZodObject, O extends object>(spec: DynamicResourceSpec<S, O>): ResourceProvider {
+  type I = z.output<S>;
+  return {
+    async configure(request) {
+      spec.configure?.(request.config);
+    },
+    async check(_olds, news): Promise<CheckResult> {
+      const result = checkInputs(spec.schema() as unknown as z.ZodType<I>, news, spec.check);
+      const more = spec.preconditions?.(news) ?? [];
+      return more.length > 0 ? { ...result, failures: [...(result.failures ?? []), ...more] } : result;
+    },
+    async diff(_id, olds: O, news: I) {
+      const inputs = withoutProvider(news);
+      const updateOn = spec.updateOn ?? Object.keys(spec.schema().shape);
+      const { unknown, ...result } = diffInputs(olds, inputs, { replaceOn: spec.replaceOn ?? [], updateOn, normalize: spec.normalize as DiffRules["normalize"] });
+      if (result.changes || unknown || !spec.alsoChanged) return result;
+      return { ...result, changes: await spec.alsoChanged(olds, inputs) };
+    },
+    async create(inputs: I) {
+      const { id, outs } = await spec.create(withoutProvider(inputs));
+      return { id, outs: toStateValue(outs) };
+    },
+    async read(id, props: Partial<O>) {
+      const result = await spec.read(id, withoutProvider(props));
+      return toStateValue(result);
+    },
+    async update(id, olds: O, news: I) {
+      return { outs: toStateValue(await spec.update(id, withoutProvider(olds), withoutProvider(news))) };
+    },
+    async delete(id, props: O) {
+      await spec.delete(id, withoutProvider(props));
+    },
+  };
+}
+
+function resourceClassOf<Args, O extends object>(spec: ResourceParts, exportName: string): DynamicResourceClass<Args, O> {
+  const { module, type, modulePath, outputs, secretInputs = [], secretOutputs = [] } = spec;
+  class DynamicResource extends pulumi.dynamic.Resource {
+    constructor(name: string, args: Args, opts?: pulumi.CustomResourceOptions) {
+      const props: Props = { ...(args as Props) };
+      for (const key of secretInputs) props[key] = secretIfGiven(props[key]);
+      for (const key of outputs) props[key] = undefined;
+      // Only the shim is serialized into state: two strings, no code of ours, no credential.
+      super(packagedProvider(modulePath, exportName), name, props, withSecretOutputs(opts, ...secretOutputs), module, type);
+    }
+  }
+  return DynamicResource as unknown as DynamicResourceClass<Args, O>;
+}

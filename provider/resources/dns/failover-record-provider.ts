@@ -1,0 +1,178 @@
+import { AlidnsRecords, AlicloudClient, DnsRecord, DnsRecordsApi, MISSING_ALICLOUD_KEY, PrivateZoneRecords, alicloudSettings, rememberAlicloudConfig } from "../../clients/alicloud";
+import { FailoverPreflight, FailoverSiteName, runFailoverPreflight } from "../../sync";
+import { containsUnknown } from "../check-inputs";
+import { defineDynamicResource } from "../define-dynamic-resource";
+import { deleteUnlessGone } from "../delete-remote";
+import type { FailoverRecordArgs } from "./failover-record";
+import { FailoverRecordInputs, FailoverRecordOutputs, checkRecordRules, failoverRecordInputsSchema, readinessJob } from "./failover-record-schema";
+
+/**
+ * FailoverRecord's provider: writes the record, flips it only after the preflight of the
+ * site it switches to, reads it back after every write, and reports changes made outside.
+ */
+
+const DEFAULT_TTL = { privatezone: 60, alidns: 600 } as const;
+/** How long a preflight may take: a /v2/ probe and HEADs of the readiness images. */
+const PREFLIGHT_DEADLINE_MS = 10 * 60_000;
+
+export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs, FailoverRecordOutputs>()({
+  module: "dns",
+  type: "FailoverRecord",
+  modulePath: "dist/provider/resources/dns/failover-record.js",
+  schema: failoverRecordInputsSchema,
+  outputs: ["recordId", "activeTarget", "previousTarget", "switchedAt", "preflight", "createdByResource"],
+  secretInputs: ["readiness", "alicloud"],
+  secretOutputs: ["readiness", "alicloud"],
+  /** Inputs that name a different record. */
+  replaceOn: ["backend", "zone", "name", "type"],
+  configure: rememberAlicloudConfig,
+  check: checkRecordRules,
+  preconditions(news) {
+    const settings = alicloudSettings(news.alicloud as FailoverRecordInputs["alicloud"]);
+    return settings.accessKey || containsUnknown(news.alicloud) ? [] : [{ property: "alicloud", reason: MISSING_ALICLOUD_KEY }];
+  },
+  /** A record changed outside Pulumi (seen by refresh) differs from what `active` asks for. */
+  alsoChanged: (olds, news) => olds.activeTarget !== undefined && olds.activeTarget !== desiredValue(news),
+
+  async create(news) {
+    return withRecords(news, async (records) => {
+      const adopted = pickAdopted(records, news, await records.find(news.zone, news.name));
+      const outs = outputsOf(news, await applyRecord(records, news, adopted), {}, !adopted);
+      return { id: outs.recordId, outs };
+    });
+  },
+
+  async update(id, olds, news) {
+    return withRecords(news, async (records) => {
+      // A record deleted outside Pulumi is written again, with a new id.
+      const current = await records.get(news.zone, id);
+      return outputsOf(news, await applyRecord(records, news, current), olds, current ? (olds.createdByResource ?? true) : true);
+    });
+  },
+
+  async read(id, props) {
+    if (!props.zone) return { id, props };
+    const state = props as FailoverRecordOutputs;
+    return withRecords(state, async (records) => {
+      const current = await records.get(state.zone, id);
+      if (!current) return { id: "", props: {} };
+      if (current.value !== state.activeTarget) console.log(`warning ${describeRecord(state)} was changed outside Pulumi: it holds ${current.value}, state says ${state.activeTarget}`);
+      return { id, props: { ...state, ttl: current.ttl, activeTarget: current.value } };
+    });
+  },
+
+  async delete(id, props) {
+    if (props.createdByResource === false) {
+      console.log(`leaving ${describeRecord(props)} in place: it was adopted, not created, by this resource`);
+      return;
+    }
+    await withRecords(props, async (records) => {
+      if (await records.get(props.zone, id)) await deleteUnlessGone(() => records.remove(id), (said) => `${describeRecord(props)} (RecordId ${id}) cannot be deleted now: ${said}`);
+    });
+  },
+});
+
+/** The provider the engine loads by this name from failover-record.js (see packaged-provider.ts); state names it. */
+export const failoverRecordProvider = failoverRecordDefinition.provider;
+
+function desiredValue(inputs: FailoverRecordInputs): string {
+  return inputs.sites[inputs.active].value;
+}
+
+function recordFields(inputs: FailoverRecordInputs) {
+  return { rr: inputs.name, type: inputs.type, value: desiredValue(inputs), ttl: inputs.ttl ?? DEFAULT_TTL[inputs.backend] };
+}
+
+function sameRecord(record: DnsRecord, fields: ReturnType<typeof recordFields>): boolean {
+  return record.value === fields.value && record.ttl === fields.ttl && record.type === fields.type && record.rr === fields.rr;
+}
+
+function describeRecord(inputs: Pick<FailoverRecordInputs, "backend" | "zone" | "name" | "type">): string {
+  return `${inputs.type} record "${inputs.name}" in ${inputs.backend === "privatezone" ? "PrivateZone zone" : "domain"} ${inputs.zone}`;
+}
+
+/** The record to take over, or undefined to create one; throws when the RR is taken and adopting was not asked for. */
+function pickAdopted(records: DnsRecordsApi, inputs: FailoverRecordInputs, existing: DnsRecord[]): DnsRecord | undefined {
+  if (existing.length === 0) return undefined;
+  const listed = existing.map((record) => `${record.type} ${record.value} (RecordId ${record.recordId})`).join(", ");
+  const sameType = existing.filter((record) => record.type === inputs.type);
+  if (!inputs.adopt) {
+    throw new Error(`${records.product}: ${describeRecord(inputs)} already exists: ${listed}. Set adopt: true to manage it with this resource, or remove it first`);
+  }
+  if (sameType.length !== 1 || existing.length !== 1) {
+    throw new Error(`${records.product}: cannot adopt ${describeRecord(inputs)}: the name holds ${existing.length} record(s) (${listed}); adopt needs exactly one ${inputs.type} record there`);
+  }
+  return sameType[0];
+}
+
+interface AppliedRecord {
+  recordId: string;
+  activeTarget: string;
+  /** Whether the record's value changed (or it was written anew). */
+  flipped: boolean;
+  /** The value it held before, when there was a record. */
+  previousValue?: string;
+  preflight?: FailoverPreflight;
+}
+
+/**
+ * Makes `existing` (or a new record) hold the active site's value. A change of value waits for
+ * the site's preflight; a TTL-only change does not. The DNS API must then show the new value.
+ */
+async function applyRecord(records: DnsRecordsApi, inputs: FailoverRecordInputs, existing: DnsRecord | undefined): Promise<AppliedRecord> {
+  const fields = recordFields(inputs);
+  const flipped = !existing || existing.value !== fields.value;
+  const preflight = flipped ? await preflightOrStop(inputs, inputs.active) : undefined;
+  const recordId = existing ? existing.recordId : await records.add(inputs.zone, fields);
+  if (existing && !sameRecord(existing, fields)) await records.update(recordId, fields);
+  const written = await readBack(records, inputs, recordId);
+  if (flipped && existing) console.log(`switched ${describeRecord(inputs)}: ${existing.value} -> ${written.value} (${inputs.active})`);
+  return { recordId, activeTarget: written.value, flipped, previousValue: existing?.value, preflight };
+}
+
+function outputsOf(inputs: FailoverRecordInputs, applied: AppliedRecord, before: Partial<FailoverRecordOutputs>, createdByResource: boolean): FailoverRecordOutputs {
+  return {
+    ...inputs,
+    schemaVersion: 1,
+    recordId: applied.recordId,
+    activeTarget: applied.activeTarget,
+    previousTarget: applied.flipped ? (applied.previousValue ?? before.activeTarget ?? "") : (before.previousTarget ?? ""),
+    switchedAt: applied.flipped ? new Date().toISOString() : (before.switchedAt ?? ""),
+    preflight: applied.preflight ?? before.preflight,
+    createdByResource,
+  };
+}
+
+/** The written record, read again: a flip counts only once the DNS API shows the new value. */
+async function readBack(records: DnsRecordsApi, inputs: FailoverRecordInputs, recordId: string): Promise<DnsRecord> {
+  const fields = recordFields(inputs);
+  const written = await records.get(inputs.zone, recordId);
+  if (!written || written.value !== fields.value) {
+    throw new Error(`${records.product}: ${describeRecord(inputs)} (RecordId ${recordId}) reads back ${written ? `as ${written.value}` : "as missing"} after writing ${fields.value}`);
+  }
+  return written;
+}
+
+/** The site's preflight, printed; throws with the report when the site is not ready and `force` is not set. */
+async function preflightOrStop(inputs: FailoverRecordInputs, siteName: FailoverSiteName): Promise<FailoverPreflight> {
+  const site = { name: siteName, ...inputs.sites[siteName] };
+  const preflight = await runFailoverPreflight(site, readinessJob(inputs), inputs.force ?? false, { signal: AbortSignal.timeout(PREFLIGHT_DEADLINE_MS) });
+  for (const problem of preflight.problems) console.log(`preflight ${problem}`);
+  if (preflight.problems.length > 0 && !inputs.force) {
+    throw new Error(
+      `preflight of the ${siteName} site (${preflight.registry}) failed, so ${describeRecord(inputs)} was not changed:\n${preflight.problems.map((line) => `  ${line}`).join("\n")}\n` +
+        "Copy the missing images (ImageSync, or `registry-dr sync`) and run again, or set force: true to switch anyway.",
+    );
+  }
+  console.log(`preflight ${siteName} site ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready, forced"} (${preflight.counts.present} image(s) present)`);
+  return preflight;
+}
+
+async function withRecords<T>(inputs: Pick<FailoverRecordInputs, "backend" | "alicloud">, work: (records: DnsRecordsApi) => Promise<T>): Promise<T> {
+  const client = AlicloudClient.fromSettings(alicloudSettings(inputs.alicloud));
+  try {
+    return await work(inputs.backend === "privatezone" ? new PrivateZoneRecords(client) : new AlidnsRecords(client));
+  } finally {
+    await client.close();
+  }
+}

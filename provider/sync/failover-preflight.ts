@@ -1,0 +1,45 @@
+import { SiteReadiness, checkSiteReadiness } from "./site-readiness";
+import { SyncJob, SyncOptions } from "./sync-job";
+
+/**
+ * The preflight of a DNS failover: before a record points at a site, the site's registry
+ * must answer and hold every readiness image with the source's digest. The FailoverRecord
+ * resource runs it before a flip; the command line can run the same check on its own.
+ */
+
+export type FailoverSiteName = "primary" | "secondary";
+
+/** What the last preflight found at the site the record was switched to. */
+export interface FailoverPreflight {
+  site: FailoverSiteName;
+  registry: string;
+  checkedAt: string;
+  /** Whether the registry answered `/v2/` with the given credentials. */
+  registryAnswered: boolean;
+  counts: { present: number; missing: number; differs: number; error: number };
+  /** One line per problem: an unreachable registry, or an image missing or different there. */
+  problems: string[];
+  forced: boolean;
+}
+
+export interface FailoverSite {
+  name: FailoverSiteName;
+  /** "host[:port]" or a URL. */
+  registry: string;
+  insecure?: boolean;
+}
+
+/** Checks the site and summarizes what it found; `forced` records that a failing preflight was overridden. */
+export async function runFailoverPreflight(site: FailoverSite, readiness: SyncJob | undefined, forced: boolean, options: SyncOptions = {}): Promise<FailoverPreflight> {
+  return summarizePreflight(site.name, await checkSiteReadiness(site.registry, site.insecure, readiness, options), forced);
+}
+
+export function summarizePreflight(site: FailoverSiteName, readiness: SiteReadiness, forced: boolean): FailoverPreflight {
+  const counts = { present: 0, missing: 0, differs: 0, error: 0 };
+  for (const row of readiness.rows) counts[row.status]++;
+  const problems = [
+    ...(readiness.answered ? [] : [`${readiness.registry} does not answer /v2/: ${readiness.error}`]),
+    ...readiness.rows.filter((row) => row.status !== "present").map((row) => `${row.destination}: ${row.status}${row.status === "differs" ? ` (${row.destinationDigest} here, ${row.sourceDigest} at ${row.source})` : row.error ? ` (${row.error})` : ` (source ${row.source})`}`),
+  ];
+  return { site, registry: readiness.registry, checkedAt: new Date().toISOString(), registryAnswered: readiness.answered, counts, problems, forced: forced && problems.length > 0 };
+}

@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { UNKNOWN } from "../../../provider/resources/check-inputs";
+import { imageSyncProvider, upgradeSummary } from "../../../provider/resources/image-sync";
+
+/** ImageSync's check, diff and read where no registry is needed. */
+
+const inputs = { images: { "harbor.example.com/library/app:1": "dr.example.com/library/app" }, proc: 2 };
+const olds = { ...inputs, summary: { schemaVersion: 1, syncedAt: "t", counts: { synced: 1, skipped: 0, failed: 0 }, images: [] } };
+
+test("check: failures by property path, including the job's own rules", async () => {
+  const result = await imageSyncProvider.check!({}, { images: { "harbor.example.com/library/app:1": 7 }, proc: 0 });
+  const properties = (result.failures ?? []).map((failure) => failure.property).sort();
+  assert.ok(properties.includes("proc"), properties.join(", "));
+  assert.ok(properties.some((property) => property.startsWith('images["harbor.example.com/library/app:1"]')), properties.join(", "));
+  assert.deepEqual((await imageSyncProvider.check!({}, { images: UNKNOWN })).failures, []);
+});
+
+test("diff: a changed or unknown input is a change without looking at the destinations", async () => {
+  assert.equal((await imageSyncProvider.diff!("i", olds, { ...inputs, proc: 4 })).changes, true);
+  assert.equal((await imageSyncProvider.diff!("i", olds, { ...inputs, images: { "harbor.example.com/library/app:1": UNKNOWN } })).changes, true);
+});
+
+test("diff: with the inputs unchanged, destinations that cannot be checked are a pending copy", async () => {
+  const unreachable = { images: { "127.0.0.1:1/library/app:1": "127.0.0.1:1/dr/app" }, retries: 0 };
+  const result = await imageSyncProvider.diff!("i", { ...unreachable, summary: olds.summary }, unreachable);
+  assert.equal(result.changes, true);
+});
+
+test("read: a resource without images keeps its state; an older summary is upgraded", async () => {
+  assert.deepEqual(await imageSyncProvider.read!("i", {}), { id: "i", props: {} });
+  assert.deepEqual(upgradeSummary(undefined), { schemaVersion: 1, syncedAt: "", counts: { synced: 0, skipped: 0, failed: 0 }, images: [] });
+  assert.deepEqual(upgradeSummary({ syncedAt: "2026-01-01T00:00:00Z" } as never).counts, { synced: 0, skipped: 0, failed: 0 });
+});
