@@ -105,7 +105,11 @@ export class HttpClient {
     for (let hop = 0; ; hop++) {
       this.stats.countRequest(hop === 0 ? request.kind : `${request.kind}.redirect`);
       if (hop === 0 && attempt > 0) this.stats.countRetry();
-      const raw = await this.agents.agent(request.insecure === true).request({ origin: url.origin, path: url.pathname + url.search, method, headers, body, signal });
+      // undici closes the connection after every HEAD unless told not to (`reset: false`), in case
+      // a server sends a body anyway; registries answer manifest checks with HEAD, hundreds per
+      // sync, and each would cost a new TCP (and TLS) handshake.
+      const reset = method === "HEAD" ? false : undefined;
+      const raw = await this.agents.agent(request.insecure === true).request({ origin: url.origin, path: url.pathname + url.search, method, headers, body, signal, reset });
       const location = raw.headers.location;
       if (!request.followRedirects || !REDIRECT_STATUSES.includes(raw.statusCode) || typeof location !== "string") {
         return { status: raw.statusCode, headers: raw.headers, body: raw.body, url };
