@@ -12,7 +12,7 @@ export class ProjectsApi {
     return this.http.create("projects", project);
   }
 
-  get(name: string): Promise<Project> {
+  async get(name: string): Promise<Project> {
     return this.http.get<Project>(`projects/${pathSegment(name)}`, undefined, BY_NAME);
   }
 

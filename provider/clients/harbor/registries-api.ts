@@ -12,7 +12,7 @@ export class RegistriesApi {
     return this.http.create("registries", registry);
   }
 
-  get(id: number): Promise<Registry> {
+  async get(id: number): Promise<Registry> {
     return this.http.get<Registry>(`registries/${pathSegment(id)}`);
   }
 

@@ -8,7 +8,7 @@ export class ReplicationPoliciesApi {
     return this.http.create("replication/policies", policy);
   }
 
-  get(id: number): Promise<ReplicationPolicy> {
+  async get(id: number): Promise<ReplicationPolicy> {
     return this.http.get<ReplicationPolicy>(`replication/policies/${pathSegment(id)}`);
   }
 
@@ -35,7 +35,7 @@ export class ReplicationExecutionsApi {
     return this.http.create("replication/executions", { policy_id: policyId });
   }
 
-  get(id: number): Promise<ReplicationExecution> {
+  async get(id: number): Promise<ReplicationExecution> {
     return this.http.get<ReplicationExecution>(`replication/executions/${pathSegment(id)}`);
   }
 
@@ -43,7 +43,7 @@ export class ReplicationExecutionsApi {
     return this.http.list<ReplicationExecution>("replication/executions", { policy_id: policyId, status });
   }
 
-  tasks(executionId: number, status?: string): Promise<ReplicationTask[]> {
+  async tasks(executionId: number, status?: string): Promise<ReplicationTask[]> {
     return this.http.list<ReplicationTask>(`replication/executions/${pathSegment(executionId)}/tasks`, { status });
   }
 

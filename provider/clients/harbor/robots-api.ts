@@ -9,7 +9,7 @@ export class RobotsApi {
     return (await this.http.request<RobotCreated>("POST", "robots", { body: robot })).body;
   }
 
-  get(id: number): Promise<Robot> {
+  async get(id: number): Promise<Robot> {
     return this.http.get<Robot>(`robots/${pathSegment(id)}`);
   }
 
