@@ -117,7 +117,8 @@ export class HttpClient {
       await raw.body.dump();
       if (hop >= MAX_REDIRECTS) throw this.failure(this.redirectFailure(request, `more than ${MAX_REDIRECTS} redirects`));
       if (!isReplayable(body)) throw this.failure(this.redirectFailure(request, `${method} ${url.pathname} was redirected; a streamed body cannot be re-sent`));
-      const next = new URL(location, url);
+      const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
+      if (next?.protocol !== "http:" && next?.protocol !== "https:") throw this.failure(this.redirectFailure(request, `redirected to ${JSON.stringify(location.slice(0, 120))}, which is not an http(s) URL`));
       // A credential is meant for the host it was issued for, never for where that host points.
       if (next.origin !== url.origin) headers = withoutAuthorization(headers);
       if (raw.statusCode === 303) {
