@@ -1,3 +1,4 @@
+export * as http from "./http";
 export * as oci from "./oci";
 export * as harbor from "./harbor";
 export * as alicloud from "./alicloud";

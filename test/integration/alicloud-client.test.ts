@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { AlidnsRecords, AlicloudApiError, AlicloudClient, PrivateZoneRecords } from "../../provider/clients/alicloud";
+import { AlidnsRecords, AlicloudApiError, AlicloudClient, PrivateZoneRecords, temporaryLoginFrom } from "../../provider/clients/alicloud";
+import { makeSelfSignedCert } from "../support/certs";
+import { listenOnLoopback } from "../support/loopback-server";
 import { AlicloudStandIn, startAlicloudStandIn } from "../support/alicloud";
 
 /** The Alibaba OpenAPI client against the stand-in: signatures, STS, errors, retries, paging. */
@@ -106,4 +113,74 @@ test("Alibaba DNS: an update to the record's current values succeeds despite Dom
   assert.deepEqual((await records.find("dr-example.com", "harbor")).map((r) => r.recordId), [id]);
   assert.equal(await records.get("dr-example.com", "999999999"), undefined);
   assert.deepEqual(alibaba.violations(), []);
+});
+
+test("a network failure is worded for a cloud API: never advice about insecure registries", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "alicloud-tls-"));
+  const pair = await makeSelfSignedCert(dir, { commonName: "127.0.0.1", ipAddress: "127.0.0.1" });
+  const tls = await listenOnLoopback(createHttpsServer({ cert: readFileSync(pair.certPath), key: readFileSync(pair.keyPath) }, (_req, res) => res.end("{}")) as unknown as Server);
+  const closed = await listenOnLoopback(createServer());
+  await closed.close();
+  const untrusted = new AlicloudClient({ accessKey: KEY, endpoints: { pvtz: `https://127.0.0.1:${tls.port}` }, retry: FAST_RETRY });
+  const refused = new AlicloudClient({ accessKey: KEY, endpoints: { pvtz: `http://127.0.0.1:${closed.port}` }, retry: FAST_RETRY });
+  try {
+    const tlsError = await failure(untrusted.call("pvtz", "DescribeZones", {}));
+    assert.match(tlsError.message, /^pvtz DescribeZones at 127\.0\.0\.1:\d+: TLS certificate not trusted \(/);
+    const refusedError = await failure(refused.call("pvtz", "DescribeZones", {}));
+    assert.equal(refusedError.code, "ECONNREFUSED");
+    assert.match(refusedError.message, /^pvtz DescribeZones at 127\.0\.0\.1:\d+: connection refused$/);
+    for (const error of [tlsError, refusedError]) {
+      assert.equal(error.product, "pvtz");
+      assert.equal(error.action, "DescribeZones");
+      assert.doesNotMatch(error.message, /insecure|registry/i);
+    }
+  } finally {
+    await Promise.all([untrusted.close(), refused.close(), tls.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("record ids in Alibaba's answers must be digits before they are kept or sent again", async () => {
+  let recordId: unknown = "";
+  const fake = await listenOnLoopback(createServer((req, res) => req.resume().on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ RequestId: "R-1", RecordId: recordId, Records: { Record: [{ RecordId: recordId, Rr: "www", Type: "A", Value: "10.0.0.1", Ttl: 60 }] } })))));
+  const faked = new AlicloudClient({ accessKey: KEY, endpoints: { pvtz: `http://127.0.0.1:${fake.port}`, alidns: `http://127.0.0.1:${fake.port}` } });
+  try {
+    recordId = 1234567;
+    assert.equal(await new PrivateZoneRecords(faked).add("zone-1", { rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }), "1234567");
+    for (const hostile of ["12/../34", "1234 OR 1=1", "", "-5", 1.5, null]) {
+      recordId = hostile;
+      await assert.rejects(new PrivateZoneRecords(faked).add("zone-1", { rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }), (error: Error) => error instanceof AlicloudApiError && /AddZoneRecord: expected a RecordId of digits in the answer, got /.test(error.message));
+      await assert.rejects(new PrivateZoneRecords(faked).find("zone-1", "www"), /DescribeZoneRecords: expected a RecordId of digits/);
+      await assert.rejects(new AlidnsRecords(faked).add("example.com", { rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }), /AddDomainRecord: expected a RecordId of digits/);
+    }
+  } finally {
+    await faked.close();
+    await fake.close();
+  }
+});
+
+test("an ACR temporary login is checked before it goes into an Authorization header", () => {
+  const now = Date.parse("2026-06-01T00:00:00Z");
+  const good = { TempUsername: "cr_temp_user", AuthorizationToken: "eyJhbGciOi.token", ExpireTime: now + 3_600_000, RequestId: "R-9" };
+  assert.deepEqual(temporaryLoginFrom(good, "cr GetAuthorizationToken", now), { username: "cr_temp_user", password: "eyJhbGciOi.token", expiresAt: now + 3_600_000 });
+  assert.equal(temporaryLoginFrom({ ...good, ExpireTime: String(now + 60_000) }, "cr", now).expiresAt, now + 60_000);
+  const refused: [Record<string, unknown>, RegExp][] = [
+    [{ TempUsername: undefined }, /TempUsername is missing/],
+    [{ TempUsername: "user:with-colon" }, /TempUsername is not a user name/],
+    [{ TempUsername: "user\r\nX-Injected: 1" }, /TempUsername is not a user name/],
+    [{ AuthorizationToken: "token\r\nX-Injected: 1" }, /AuthorizationToken is not a token/],
+    [{ AuthorizationToken: 42 }, /AuthorizationToken is not a token/],
+    [{ ExpireTime: now - 1 }, /ExpireTime is .*expected a time in milliseconds/],
+    [{ ExpireTime: Math.floor(now / 1000) + 3600 }, /ExpireTime is/],
+    [{ ExpireTime: now + 365 * 86_400_000 }, /ExpireTime is/],
+    [{ ExpireTime: "soon" }, /ExpireTime is "soon"/],
+  ];
+  for (const [change, expected] of refused) {
+    assert.throws(() => temporaryLoginFrom({ ...good, ...change }, "cr GetAuthorizationToken for cri-1", now), (error: Error) => {
+      assert.match(error.message, expected);
+      assert.match(error.message, /^cr GetAuthorizationToken for cri-1: .*\(RequestId R-9\)$/);
+      assert.doesNotMatch(error.message, /eyJhbGciOi|token\r|[\r\n]/, "never the token, never a raw line break");
+      return true;
+    });
+  }
 });

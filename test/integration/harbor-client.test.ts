@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
+import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { after, before, test } from "node:test";
 import { HarborApiError, HarborClient } from "../../provider/clients/harbor";
 import { FaultProxy, startFaultProxy } from "../support/fault-proxy";
@@ -104,4 +104,93 @@ test("a redirect (Harbor's front end sending http to https) is an error naming w
     await redirected.close();
     await front.close();
   }
+});
+
+/** A fake Harbor answering every request with `reply`, recording the request URLs: for answers the stand-in would never give. */
+async function fakeHarbor(reply: (req: IncomingMessage, res: ServerResponse) => void) {
+  const urls: string[] = [];
+  const listening = await listenOnLoopback(
+    createServer((req, res) => {
+      urls.push(req.url!);
+      req.resume().on("end", () => reply(req, res));
+    }),
+  );
+  const origin = `http://127.0.0.1:${listening.port}`;
+  const client = new HarborClient({ url: origin, username: "admin", password: PASSWORD }, { retry: FAST_RETRY });
+  return { origin, urls, client, close: async () => (await client.close(), await listening.close()) };
+}
+
+test("create takes the id only from a Location under the collection just posted to", async () => {
+  let location = "";
+  const fake = await fakeHarbor((_req, res) => res.writeHead(201, { location }).end());
+  try {
+    for (const good of ["/api/v2.0/projects/7", `${fake.origin}/api/v2.0/projects/7`]) {
+      location = good;
+      assert.equal(await fake.client.projects.create({ project_name: "p" }), 7, good);
+    }
+    const hostile = [
+      "/api/v2.0/registries/7",
+      "/api/v2.0/projects/../registries/7",
+      "/api/v2.0/projects/%2e%2e/7",
+      "/api/v2.0/projects/7abc",
+      "/api/v2.0/projects/7/8",
+      "/api/v2.0/projects/-7",
+      "/api/v2.0/projects/7?next=1",
+      "http://harbor.evil.example/api/v2.0/projects/7",
+      `/api/v2.0/projects/${"9".repeat(300)}`,
+    ];
+    for (const bad of hostile) {
+      location = bad;
+      await assert.rejects(fake.client.projects.create({ project_name: "p" }), (error: HarborApiError) => {
+        assert.ok(error instanceof HarborApiError, bad);
+        assert.equal(error.call, "POST /api/v2.0/projects");
+        assert.ok(error.message.includes(`expected Location /api/v2.0/projects/<id>, got ${JSON.stringify(bad.slice(0, 120)).slice(0, -1)}`), error.message);
+        assert.ok(error.message.length < 400, "a long value is truncated");
+        return true;
+      });
+    }
+  } finally {
+    await fake.close();
+  }
+});
+
+test("names and ids in paths are encoded segments; a dot segment is refused before anything is sent", async () => {
+  const fake = await fakeHarbor((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end('{"project_id":1}'));
+  try {
+    await fake.client.projects.get("team/../admin?x=1#y");
+    assert.deepEqual(fake.urls, ["/api/v2.0/projects/team%2F..%2Fadmin%3Fx%3D1%23y"]);
+    await assert.rejects(fake.client.projects.get(".."), /"\.\." cannot be a Harbor name or id in a URL path/);
+    assert.equal(fake.urls.length, 1, "nothing sent for a dot segment");
+  } finally {
+    await fake.close();
+  }
+});
+
+test("a registry name Harbor's q syntax cannot carry (a comma) is still matched exactly", async () => {
+  const registries = [
+    { id: 1, name: "dr" },
+    { id: 2, name: "dr,acr" },
+    { id: 3, name: "acr" },
+  ];
+  const fake = await fakeHarbor((_req, res) => res.writeHead(200, { "content-type": "application/json", "x-total-count": "3" }).end(JSON.stringify(registries)));
+  try {
+    assert.equal((await fake.client.registries.findByName("dr,acr"))?.id, 2);
+    assert.ok(!new URL(fake.urls[0], fake.origin).searchParams.has("q"), `no q for a name with a comma: ${fake.urls[0]}`);
+    assert.equal((await fake.client.registries.findByName("acr"))?.id, 3);
+    assert.equal(new URL(fake.urls[1], fake.origin).searchParams.get("q"), "name=acr");
+  } finally {
+    await fake.close();
+  }
+});
+
+test("an unreachable Harbor is a HarborApiError naming the call, pointing at the Harbor URL", async () => {
+  const fake = await fakeHarbor((_req, res) => res.end());
+  await fake.close();
+  await assert.rejects(fake.client.registries.adapters(), (error: HarborApiError) => {
+    assert.ok(error instanceof HarborApiError);
+    assert.equal(error.code, "ECONNREFUSED");
+    assert.match(error.message, /GET \/api\/v2\.0\/replication\/adapters: connection refused: check the Harbor URL$/);
+    assert.doesNotMatch(error.message, /insecure|registry/);
+    return true;
+  });
 });

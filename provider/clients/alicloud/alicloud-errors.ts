@@ -1,35 +1,25 @@
+import { HttpError, HttpErrorDetails } from "../http";
+
 /**
  * Errors of the Alibaba Cloud API client. Each names the product, the action, Alibaba's
  * `Code`, `Message` and `RequestId` (what Alibaba support searches by). None carries a
  * secret: messages are built from Alibaba's answer and the AccessKey id's ends only.
  */
 
-export interface AlicloudErrorDetails {
+export interface AlicloudErrorDetails extends HttpErrorDetails {
   product: string;
   action: string;
-  host: string;
-  status?: number;
-  code?: string;
-  requestId?: string;
 }
 
-export class AlicloudApiError extends Error {
+export class AlicloudApiError extends HttpError {
   override name = "AlicloudApiError";
   readonly product: string;
   readonly action: string;
-  readonly host: string;
-  readonly status?: number;
-  readonly code?: string;
-  readonly requestId?: string;
 
   constructor(message: string, details: AlicloudErrorDetails, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { call: `${details.product} ${details.action}`, ...details }, options);
     this.product = details.product;
     this.action = details.action;
-    this.host = details.host;
-    this.status = details.status;
-    this.code = details.code;
-    this.requestId = details.requestId;
   }
 }
 

@@ -1,6 +1,7 @@
 import { isAlicloudCode } from "./alicloud-errors";
 import { DnsRecord, DnsRecordFields, DnsRecordsApi, MAX_PAGES } from "./dns-records";
 import { AlicloudClient } from "./openapi-client";
+import { recordIdFrom } from "./record-id";
 
 /** Public Alibaba Cloud DNS (2015-01-09) records of a domain. */
 
@@ -30,7 +31,7 @@ export class AlidnsRecords implements DnsRecordsApi {
     for (let page = 1; page <= MAX_PAGES; page++) {
       const answer = await this.client.call<DescribeDomainRecordsAnswer>("alidns", "DescribeDomainRecords", { DomainName: domain, RRKeyWord: rr, PageNumber: page, PageSize: PAGE_SIZE });
       const batch = answer.DomainRecords?.Record ?? [];
-      records.push(...batch.map(fromWire));
+      records.push(...batch.map((wire) => fromWire(wire, this.client, "DescribeDomainRecords")));
       if (batch.length < PAGE_SIZE || records.length >= (answer.TotalCount ?? Infinity)) break;
     }
     // RRKeyWord is a fuzzy match: "www" also finds "www2".
@@ -39,7 +40,7 @@ export class AlidnsRecords implements DnsRecordsApi {
 
   async get(_domain: string, recordId: string): Promise<DnsRecord | undefined> {
     try {
-      return fromWire(await this.client.call<DomainRecordWire>("alidns", "DescribeDomainRecordInfo", { RecordId: recordId }));
+      return fromWire(await this.client.call<DomainRecordWire>("alidns", "DescribeDomainRecordInfo", { RecordId: recordId }), this.client, "DescribeDomainRecordInfo");
     } catch (error) {
       if (isAlicloudCode(error, "DomainRecordNotBelongToUser") || isAlicloudCode(error, "InvalidRecordId")) return undefined;
       throw error;
@@ -48,7 +49,7 @@ export class AlidnsRecords implements DnsRecordsApi {
 
   async add(domain: string, record: DnsRecordFields): Promise<string> {
     const answer = await this.client.call<{ RecordId: string }>("alidns", "AddDomainRecord", { DomainName: domain, ...wireFields(record) });
-    return String(answer.RecordId);
+    return recordIdFrom(answer.RecordId, this.client, "alidns", "AddDomainRecord");
   }
 
   /** Alibaba DNS refuses an update to a record's current values (DomainRecordDuplicate): that is success here. */
@@ -71,6 +72,6 @@ function wireFields(record: DnsRecordFields) {
   return { RR: record.rr, Type: record.type, Value: record.value, TTL: record.ttl };
 }
 
-function fromWire(wire: DomainRecordWire): DnsRecord {
-  return { recordId: String(wire.RecordId), rr: wire.RR, type: wire.Type, value: wire.Value, ttl: wire.TTL, status: wire.Status };
+function fromWire(wire: DomainRecordWire, client: AlicloudClient, action: string): DnsRecord {
+  return { recordId: recordIdFrom(wire.RecordId, client, "alidns", action), rr: wire.RR, type: wire.Type, value: wire.Value, ttl: wire.TTL, status: wire.Status };
 }

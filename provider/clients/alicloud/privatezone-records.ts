@@ -1,6 +1,7 @@
 import { isAlicloudCode } from "./alicloud-errors";
 import { DnsRecord, DnsRecordFields, DnsRecordsApi, MAX_PAGES } from "./dns-records";
 import { AlicloudClient } from "./openapi-client";
+import { recordIdFrom } from "./record-id";
 
 /** PrivateZone (2018-01-01) records. It has no "get one record" call: reads list the zone's records. */
 
@@ -41,7 +42,7 @@ export class PrivateZoneRecords implements DnsRecordsApi {
 
   async add(zoneId: string, record: DnsRecordFields): Promise<string> {
     const answer = await this.client.call<{ RecordId: number | string }>("pvtz", "AddZoneRecord", { ZoneId: zoneId, ...wireFields(record) });
-    return String(answer.RecordId);
+    return recordIdFrom(answer.RecordId, this.client, "pvtz", "AddZoneRecord");
   }
 
   async update(recordId: string, record: DnsRecordFields): Promise<void> {
@@ -58,7 +59,7 @@ export class PrivateZoneRecords implements DnsRecordsApi {
     for (let page = 1; page <= MAX_PAGES; page++) {
       const answer = await this.client.call<DescribeZoneRecordsAnswer>("pvtz", "DescribeZoneRecords", { ZoneId: zoneId, Keyword: keyword, SearchMode: keyword === undefined ? undefined : "EXACT", PageNumber: page, PageSize: PAGE_SIZE });
       const batch = answer.Records?.Record ?? [];
-      records.push(...batch.map(fromWire));
+      records.push(...batch.map((wire) => fromWire(wire, this.client)));
       if (batch.length < PAGE_SIZE || page >= (answer.TotalPages ?? page) || records.length >= (answer.TotalItems ?? Infinity)) return records;
     }
     throw new Error(`PrivateZone DescribeZoneRecords ${zoneId}: more than ${MAX_PAGES} pages`);
@@ -69,6 +70,6 @@ function wireFields(record: DnsRecordFields) {
   return { Rr: record.rr, Type: record.type, Value: record.value, Ttl: record.ttl };
 }
 
-function fromWire(wire: ZoneRecordWire): DnsRecord {
-  return { recordId: String(wire.RecordId), rr: wire.Rr, type: wire.Type, value: wire.Value, ttl: wire.Ttl, status: wire.Status };
+function fromWire(wire: ZoneRecordWire, client: AlicloudClient): DnsRecord {
+  return { recordId: recordIdFrom(wire.RecordId, client, "pvtz", "DescribeZoneRecords"), rr: wire.Rr, type: wire.Type, value: wire.Value, ttl: wire.Ttl, status: wire.Status };
 }

@@ -1,34 +1,24 @@
+import { HttpError, HttpErrorDetails } from "../http";
+
 /**
  * Errors of the Harbor API client. Each names the Harbor host, the call, Harbor's own error
  * code and message and its request id (`X-Request-Id`, what Harbor's logs are searched by).
  * None of them ever carries the password: messages are built from Harbor's answer only.
  */
 
-export interface HarborErrorDetails {
-  host: string;
+export interface HarborErrorDetails extends HttpErrorDetails {
   /** "POST /api/v2.0/registries" */
   call: string;
-  status?: number;
   /** Harbor's code: BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, PRECONDITION, UNPROCESSABLE_ENTITY, UNKNOWN. */
   code?: string;
-  requestId?: string;
 }
 
-export class HarborApiError extends Error {
+export class HarborApiError extends HttpError {
   override name = "HarborApiError";
-  readonly host: string;
-  readonly call: string;
-  readonly status?: number;
-  readonly code?: string;
-  readonly requestId?: string;
+  declare readonly call: string;
 
   constructor(message: string, details: HarborErrorDetails, options?: { cause?: unknown }) {
-    super(message, options);
-    this.host = details.host;
-    this.call = details.call;
-    this.status = details.status;
-    this.code = details.code;
-    this.requestId = details.requestId;
+    super(message, details, options);
   }
 }
 

@@ -1,15 +1,14 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { Agent, Dispatcher } from "undici";
-import { describeNetworkError, errorCode } from "../oci/transport";
-import { DEFAULT_RETRY_POLICY, RetryPolicy, isRetryableErrorCode, isRetryableStatus, parseRetryAfter, retryDelayMs } from "../oci/retry-policy";
+import { AttemptOutcome, HttpClient, HttpRequest, RequestStats, RetryPolicy, TransportFailure, describeNetworkError, headerValue, isRetryableStatus, isTransientOutcome } from "../http";
 import { HarborApiError, describeHarborError } from "./harbor-errors";
 import { HarborConnection, apiBase } from "./harbor-connection";
+import { idFromLocation } from "./location-id";
 
 /**
- * JSON over Harbor's REST API: Basic auth on every request and no cookies (Harbor enforces
- * CSRF only for requests carrying a session cookie, so a client without a cookie jar never
- * meets it), timeouts, bounded retries of idempotent calls on 429/5xx/resets, Harbor's
- * error body turned into a HarborApiError, `Location` ids and `X-Total-Count` paging.
+ * JSON over Harbor's REST API, on the shared HTTP layer: Basic auth on every request and
+ * no cookies (Harbor enforces CSRF only for requests carrying a session cookie, so a client
+ * without a cookie jar never meets it), retries of idempotent calls only (a repeated POST
+ * could create a second project; a PATCH may rotate a secret twice), Harbor's error body
+ * turned into a HarborApiError, `Location` ids and `X-Total-Count` paging.
  */
 
 export interface HarborHttpOptions {
@@ -26,24 +25,31 @@ export interface HarborResponse<T> {
 }
 
 type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
-const IDEMPOTENT: readonly Method[] = ["GET", "HEAD", "PUT", "DELETE"];
+type Query = Record<string, string | number | undefined>;
+// Lists, not Sets: a Pulumi dynamic provider captures module constants by value.
+const IDEMPOTENT: readonly string[] = ["GET", "HEAD", "PUT", "DELETE"];
 const PAGE_SIZE = 100;
 /** A list longer than this is a paging bug (ours or the server's), not data. */
 const MAX_PAGES = 1000;
 
 export class HarborHttp {
   private readonly base: URL;
-  private readonly dispatcher: Dispatcher;
+  private readonly insecure: boolean;
   private readonly authorization: string;
+  private readonly http: HttpClient;
 
-  constructor(connection: HarborConnection, private readonly options: HarborHttpOptions = {}) {
+  constructor(connection: HarborConnection, options: HarborHttpOptions = {}) {
     this.base = apiBase(connection);
+    this.insecure = connection.insecure === true;
     this.authorization = `Basic ${Buffer.from(`${connection.username}:${connection.password}`).toString("base64")}`;
-    this.dispatcher = new Agent({
-      connections: 8,
-      headersTimeout: options.timeoutMs ?? 60_000,
-      bodyTimeout: options.timeoutMs ?? 60_000,
-      connect: { timeout: 10_000, rejectUnauthorized: !connection.insecure },
+    this.http = new HttpClient({
+      retry: options.retry,
+      signal: options.signal,
+      headersTimeoutMs: options.timeoutMs ?? 60_000,
+      bodyTimeoutMs: options.timeoutMs ?? 60_000,
+      connectionsPerOrigin: 8,
+      retryable: idempotentAndTransient,
+      failure: harborNetworkFailure,
     });
   }
 
@@ -51,98 +57,104 @@ export class HarborHttp {
     return this.base.host;
   }
 
-  /** `path` is relative to /api/v2.0/ ("registries/7"); `query` values are encoded here. */
-  async request<T>(method: Method, path: string, options: { query?: Record<string, string | number | undefined>; body?: unknown; headers?: Record<string, string> } = {}): Promise<HarborResponse<T>> {
-    const url = new URL(path.replace(/^\/+/, ""), this.base);
-    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
-    const call = `${method} ${url.pathname}`;
-    const policy = this.options.retry ?? DEFAULT_RETRY_POLICY;
-    for (let attempt = 0; ; attempt++) {
-      let response: Dispatcher.ResponseData;
-      try {
-        response = await this.dispatcher.request({
-          origin: url.origin,
-          path: url.pathname + url.search,
-          method,
-          headers: {
-            authorization: this.authorization,
-            accept: "application/json",
-            ...(options.body === undefined ? {} : { "content-type": "application/json" }),
-            ...options.headers,
-          },
-          body: options.body === undefined ? undefined : JSON.stringify(options.body),
-          signal: this.options.signal,
-        });
-      } catch (error) {
-        const code = errorCode(error);
-        if (IDEMPOTENT.includes(method) && isRetryableErrorCode(code) && attempt < policy.maxRetries) {
-          await this.wait(retryDelayMs(policy, attempt));
-          continue;
-        }
-        throw new HarborApiError(`${url.host}: ${call}: ${describeNetworkError(code, error)}`, { host: url.host, call, code }, { cause: error });
-      }
-      const text = await response.body.text();
-      const requestId = header(response.headers, "x-request-id");
-      if (response.statusCode >= 300 && response.statusCode < 400) {
-        // Not followed: a PUT or DELETE would be lost (or resent elsewhere with the password).
-        const location = header(response.headers, "location");
-        throw new HarborApiError(`${url.host}: ${call}: ${response.statusCode} redirect${location ? ` to ${location}` : ""}: set the Harbor URL to where it redirects (often https://)`, { host: url.host, call, status: response.statusCode });
-      }
-      if (response.statusCode < 400) {
-        const isJson = String(response.headers["content-type"] ?? "application/json").includes("json");
-        return { status: response.statusCode, body: (text && isJson ? JSON.parse(text) : text || undefined) as T, headers: response.headers };
-      }
-      if (IDEMPOTENT.includes(method) && isRetryableStatus(response.statusCode) && attempt < policy.maxRetries) {
-        await this.wait(retryDelayMs(policy, attempt, parseRetryAfter(response.headers["retry-after"])));
-        continue;
-      }
-      const { code, message } = describeHarborError(response.statusCode, text);
-      throw new HarborApiError(`${url.host}: ${call}: ${response.statusCode}${code ? ` ${code}` : ""}: ${message}${requestId ? ` (request id ${requestId})` : ""}`, {
-        host: url.host,
-        call,
-        status: response.statusCode,
-        code,
-        requestId,
-      });
-    }
+  get stats(): RequestStats {
+    return this.http.stats;
   }
 
-  async get<T>(path: string, query?: Record<string, string | number | undefined>, headers?: Record<string, string>): Promise<T> {
+  /** `path` is relative to /api/v2.0/ ("registries/7"); build its segments with `pathSegment`. `query` values are encoded here. */
+  async request<T>(method: Method, path: string, options: { query?: Query; body?: unknown; headers?: Record<string, string> } = {}): Promise<HarborResponse<T>> {
+    const url = this.url(path, options.query);
+    const call = `${method} ${url.pathname}`;
+    const response = await this.http.sendText({
+      method,
+      url,
+      kind: `${method} ${path.split("/")[0]}`,
+      insecure: this.insecure,
+      headers: {
+        authorization: this.authorization,
+        accept: "application/json",
+        ...(options.body === undefined ? {} : { "content-type": "application/json" }),
+        ...options.headers,
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const { status, headers, text } = response;
+    if (status >= 300 && status < 400) {
+      // Not followed: a PUT or DELETE would be lost (or resent elsewhere with the password).
+      const location = headerValue(headers, "location");
+      throw new HarborApiError(`${url.host}: ${call}: ${status} redirect${location ? ` to ${location}` : ""}: set the Harbor URL to where it redirects (often https://)`, { host: url.host, call, status });
+    }
+    if (status < 400) return { status, body: parseAnswer<T>(text, headers, url.host, call, status), headers };
+    const requestId = headerValue(headers, "x-request-id");
+    const { code, message } = describeHarborError(status, text);
+    throw new HarborApiError(`${url.host}: ${call}: ${status}${code ? ` ${code}` : ""}: ${message}${requestId ? ` (request id ${requestId})` : ""}`, {
+      host: url.host,
+      call,
+      status,
+      code,
+      requestId,
+      retryable: isRetryableStatus(status),
+    });
+  }
+
+  async get<T>(path: string, query?: Query, headers?: Record<string, string>): Promise<T> {
     return (await this.request<T>("GET", path, { query, headers })).body;
   }
 
   /** Creates a resource: Harbor answers 201 with no body and the new id at the end of `Location`. */
   async create(path: string, body: unknown): Promise<number> {
     const response = await this.request<unknown>("POST", path, { body });
-    const location = header(response.headers, "location");
-    const id = Number(location?.split("/").pop());
-    if (!Number.isInteger(id)) throw new HarborApiError(`${this.host}: POST ${path}: expected the new id in Location, got ${JSON.stringify(location)}`, { host: this.host, call: `POST ${path}`, status: response.status });
-    return id;
+    const collection = this.url(path);
+    return idFromLocation(collection, headerValue(response.headers, "location"), { host: this.host, call: `POST ${collection.pathname}`, status: response.status });
   }
 
   /** Every item of a paged list: page_size 100, until `X-Total-Count` items or a short page. */
-  async list<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T[]> {
+  async list<T>(path: string, query: Query = {}): Promise<T[]> {
     const items: T[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
       const response = await this.request<T[]>("GET", path, { query: { ...query, page, page_size: PAGE_SIZE } });
       const batch = response.body ?? [];
+      if (!Array.isArray(batch)) throw new HarborApiError(`${this.host}: GET ${path}: expected a JSON array, got ${typeof batch}`, { host: this.host, call: `GET ${path}`, status: response.status });
       items.push(...batch);
-      const total = Number(header(response.headers, "x-total-count"));
+      const total = Number(headerValue(response.headers, "x-total-count"));
       if (batch.length < PAGE_SIZE || (Number.isFinite(total) && items.length >= total)) return items;
     }
     throw new HarborApiError(`${this.host}: GET ${path}: more than ${MAX_PAGES} pages`, { host: this.host, call: `GET ${path}` });
   }
 
-  async close(): Promise<void> {
-    await this.dispatcher.close();
+  close(): Promise<void> {
+    return this.http.close();
   }
 
-  private async wait(ms: number): Promise<void> {
-    await sleep(ms, undefined, { signal: this.options.signal });
+  private url(path: string, query: Query = {}): URL {
+    const url = new URL(path.replace(/^\/+/, ""), this.base);
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
+    return url;
   }
 }
 
-function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
+/** One path segment from a name or id: encoded, and never a dot segment that would climb the path. */
+export function pathSegment(value: string | number): string {
+  const text = String(value);
+  if (text === "" || text === "." || text === "..") throw new Error(`${JSON.stringify(text)} cannot be a Harbor name or id in a URL path`);
+  return encodeURIComponent(text);
+}
+
+function idempotentAndTransient(request: HttpRequest, outcome: AttemptOutcome): boolean {
+  return IDEMPOTENT.includes(request.method) && isTransientOutcome(outcome);
+}
+
+function harborNetworkFailure(failure: TransportFailure): Error {
+  const advice = failure.code === "ECONNREFUSED" || failure.code === "ENOTFOUND" || failure.code === "EAI_AGAIN" ? ": check the Harbor URL" : "";
+  return new HarborApiError(`${failure.host}: ${failure.call}: ${describeNetworkError(failure.code, failure.cause)}${advice}`, { host: failure.host, call: failure.call, code: failure.code, retryable: failure.retryable }, { cause: failure.cause });
+}
+
+function parseAnswer<T>(text: string, headers: HarborResponse<T>["headers"], host: string, call: string, status: number): T {
+  const isJson = String(headers["content-type"] ?? "application/json").includes("json");
+  if (!text || !isJson) return (text || undefined) as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new HarborApiError(`${host}: ${call}: ${status} with a body that is not JSON: ${JSON.stringify(text.slice(0, 100))}`, { host, call, status });
+  }
 }

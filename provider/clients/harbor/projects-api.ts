@@ -1,5 +1,5 @@
 import { isHarborStatus } from "./harbor-errors";
-import { HarborHttp } from "./harbor-http";
+import { HarborHttp, pathSegment } from "./harbor-http";
 import { Project, ProjectCreate, Quota } from "./wire-types";
 
 /** Projects are addressed by name: `X-Is-Resource-Name` tells Harbor the path holds one. */
@@ -12,8 +12,8 @@ export class ProjectsApi {
     return this.http.create("projects", project);
   }
 
-  get(name: string): Promise<Project> {
-    return this.http.get<Project>(`projects/${encodeURIComponent(name)}`, undefined, BY_NAME);
+  async get(name: string): Promise<Project> {
+    return this.http.get<Project>(`projects/${pathSegment(name)}`, undefined, BY_NAME);
   }
 
   async exists(name: string): Promise<boolean> {
@@ -27,11 +27,11 @@ export class ProjectsApi {
   }
 
   async setPublic(name: string, isPublic: boolean): Promise<void> {
-    await this.http.request("PUT", `projects/${encodeURIComponent(name)}`, { body: { metadata: { public: String(isPublic) } }, headers: BY_NAME });
+    await this.http.request("PUT", `projects/${pathSegment(name)}`, { body: { metadata: { public: String(isPublic) } }, headers: BY_NAME });
   }
 
   async delete(name: string): Promise<void> {
-    await this.http.request("DELETE", `projects/${encodeURIComponent(name)}`, { headers: BY_NAME });
+    await this.http.request("DELETE", `projects/${pathSegment(name)}`, { headers: BY_NAME });
   }
 
   /** A project's storage limit lives in its quota, not in the project. */
@@ -43,6 +43,6 @@ export class ProjectsApi {
   async setStorageLimit(projectId: number, bytes: number): Promise<void> {
     const quota = await this.quota(projectId);
     if (!quota) throw new Error(`${this.http.host}: project ${projectId} has no quota to set its storage limit on`);
-    await this.http.request("PUT", `quotas/${quota.id}`, { body: { hard: { storage: bytes } } });
+    await this.http.request("PUT", `quotas/${pathSegment(quota.id)}`, { body: { hard: { storage: bytes } } });
   }
 }

@@ -1,4 +1,4 @@
-import { HarborHttp } from "./harbor-http";
+import { HarborHttp, pathSegment } from "./harbor-http";
 import { ReplicationExecution, ReplicationPolicy, ReplicationTask } from "./wire-types";
 
 export class ReplicationPoliciesApi {
@@ -8,8 +8,8 @@ export class ReplicationPoliciesApi {
     return this.http.create("replication/policies", policy);
   }
 
-  get(id: number): Promise<ReplicationPolicy> {
-    return this.http.get<ReplicationPolicy>(`replication/policies/${id}`);
+  async get(id: number): Promise<ReplicationPolicy> {
+    return this.http.get<ReplicationPolicy>(`replication/policies/${pathSegment(id)}`);
   }
 
   async findByName(name: string): Promise<ReplicationPolicy | undefined> {
@@ -19,11 +19,11 @@ export class ReplicationPoliciesApi {
 
   /** PUT replaces the whole policy: a field left out is reset, so always send all of it. */
   async replace(id: number, policy: ReplicationPolicy): Promise<void> {
-    await this.http.request("PUT", `replication/policies/${id}`, { body: policy });
+    await this.http.request("PUT", `replication/policies/${pathSegment(id)}`, { body: policy });
   }
 
   async delete(id: number): Promise<void> {
-    await this.http.request("DELETE", `replication/policies/${id}`);
+    await this.http.request("DELETE", `replication/policies/${pathSegment(id)}`);
   }
 }
 
@@ -35,24 +35,24 @@ export class ReplicationExecutionsApi {
     return this.http.create("replication/executions", { policy_id: policyId });
   }
 
-  get(id: number): Promise<ReplicationExecution> {
-    return this.http.get<ReplicationExecution>(`replication/executions/${id}`);
+  async get(id: number): Promise<ReplicationExecution> {
+    return this.http.get<ReplicationExecution>(`replication/executions/${pathSegment(id)}`);
   }
 
   list(policyId: number, status?: string): Promise<ReplicationExecution[]> {
     return this.http.list<ReplicationExecution>("replication/executions", { policy_id: policyId, status });
   }
 
-  tasks(executionId: number, status?: string): Promise<ReplicationTask[]> {
-    return this.http.list<ReplicationTask>(`replication/executions/${executionId}/tasks`, { status });
+  async tasks(executionId: number, status?: string): Promise<ReplicationTask[]> {
+    return this.http.list<ReplicationTask>(`replication/executions/${pathSegment(executionId)}/tasks`, { status });
   }
 
   /** A task's log, plain text: why it failed. */
   async taskLog(executionId: number, taskId: number): Promise<string> {
-    return (await this.http.request<string>("GET", `replication/executions/${executionId}/tasks/${taskId}/log`)).body ?? "";
+    return (await this.http.request<string>("GET", `replication/executions/${pathSegment(executionId)}/tasks/${pathSegment(taskId)}/log`)).body ?? "";
   }
 
   async stop(id: number): Promise<void> {
-    await this.http.request("PUT", `replication/executions/${id}`);
+    await this.http.request("PUT", `replication/executions/${pathSegment(id)}`);
   }
 }

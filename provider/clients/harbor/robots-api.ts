@@ -1,4 +1,4 @@
-import { HarborHttp } from "./harbor-http";
+import { HarborHttp, pathSegment } from "./harbor-http";
 import { Robot, RobotCreate, RobotCreated } from "./wire-types";
 
 export class RobotsApi {
@@ -9,24 +9,24 @@ export class RobotsApi {
     return (await this.http.request<RobotCreated>("POST", "robots", { body: robot })).body;
   }
 
-  get(id: number): Promise<Robot> {
-    return this.http.get<Robot>(`robots/${id}`);
+  async get(id: number): Promise<Robot> {
+    return this.http.get<Robot>(`robots/${pathSegment(id)}`);
   }
 
   /** The whole robot; name and level cannot change. */
   async update(id: number, robot: Robot): Promise<void> {
-    await this.http.request("PUT", `robots/${id}`, { body: robot });
+    await this.http.request("PUT", `robots/${pathSegment(id)}`, { body: robot });
   }
 
   /** With a secret, sets that one (8-128 chars, upper, lower and digit); without, Harbor makes one. */
   async refreshSecret(id: number, secret?: string): Promise<string> {
-    const response = await this.http.request<{ secret?: string }>("PATCH", `robots/${id}`, { body: secret === undefined ? {} : { secret } });
+    const response = await this.http.request<{ secret?: string }>("PATCH", `robots/${pathSegment(id)}`, { body: secret === undefined ? {} : { secret } });
     const issued = secret ?? response.body?.secret;
     if (!issued) throw new Error(`${this.http.host}: PATCH robots/${id} returned no secret`);
     return issued;
   }
 
   async delete(id: number): Promise<void> {
-    await this.http.request("DELETE", `robots/${id}`);
+    await this.http.request("DELETE", `robots/${pathSegment(id)}`);
   }
 }

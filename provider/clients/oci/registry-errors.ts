@@ -1,6 +1,6 @@
 import { AuthError, RegistryError } from "./errors";
 import { HttpResponse } from "./transport";
-import { isRetryableStatus } from "./retry-policy";
+import { isRetryableStatus } from "../http";
 
 /** The registry's error body: `{"errors":[{"code","message","detail"}]}` (distribution spec). */
 interface ErrorBody {

@@ -1,5 +1,5 @@
 /**
- * When and how long to wait before repeating a request. Bounded: a registry that keeps
+ * When and how long to wait before repeating a request. Bounded: a server that keeps
  * failing fails the operation after `maxRetries` more attempts, it never spins forever.
  */
 
@@ -44,7 +44,11 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** Exponential backoff with full jitter, unless the server said how long to wait. */
+/**
+ * Exponential backoff with jitter, unless the server said how long to wait; either way at
+ * most `maxDelayMs`. The jitter spreads the upper half of the window (never a zero wait, which
+ * would hit a struggling server again at once), so clients that failed together do not retry together.
+ */
 export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfterMs?: number): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, policy.maxDelayMs);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
