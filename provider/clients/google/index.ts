@@ -1,0 +1,6 @@
+export * from "./access-tokens";
+export * from "./cloud-dns";
+export * from "./google-api";
+export * from "./google-errors";
+export * from "./jwt-assertion";
+export * from "./service-account-key";
