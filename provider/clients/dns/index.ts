@@ -5,3 +5,4 @@ export * from "./record-data";
 export * from "./rfc2136-client";
 export { TSIG_ALGORITHMS, FUDGE_SECONDS, secretBytes } from "./tsig";
 export type { TsigAlgorithm, TsigKey } from "./tsig";
+export * from "./rfc2136-records";

@@ -1,17 +1,18 @@
 import { AlidnsRecords, AlicloudClient, DnsRecord, DnsRecordsApi, MISSING_ALICLOUD_KEY, PrivateZoneRecords, alicloudSettings, rememberAlicloudConfig } from "../../clients/alicloud";
+import { Rfc2136Records } from "../../clients/dns";
 import { FailoverPreflight, FailoverSiteName, runFailoverPreflight } from "../../sync";
 import { containsUnknown } from "../check-inputs";
 import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
 import type { FailoverRecordArgs } from "./failover-record";
-import { FailoverRecordInputs, FailoverRecordOutputs, checkRecordRules, failoverRecordInputsSchema, readinessJob } from "./failover-record-schema";
+import { FailoverRecordInputs, FailoverRecordOutputs, checkRecordRules, failoverRecordInputsSchema, readinessJob, rfc2136Servers } from "./failover-record-schema";
 
 /**
  * FailoverRecord's provider: writes the record, flips it only after the preflight of the
  * site it switches to, reads it back after every write, and reports changes made outside.
  */
 
-const DEFAULT_TTL = { privatezone: 60, alidns: 600 } as const;
+const DEFAULT_TTL = { privatezone: 60, alidns: 600, rfc2136: 60 } as const;
 /** How long a preflight may take: a /v2/ probe and HEADs of the readiness images. */
 const PREFLIGHT_DEADLINE_MS = 10 * 60_000;
 
@@ -21,13 +22,14 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
   modulePath: "dist/provider/resources/dns/failover-record.js",
   schema: failoverRecordInputsSchema,
   outputs: ["recordId", "activeTarget", "previousTarget", "switchedAt", "preflight", "createdByResource"],
-  secretInputs: ["readiness", "alicloud"],
-  secretOutputs: ["readiness", "alicloud"],
+  secretInputs: ["readiness", "alicloud", "rfc2136"],
+  secretOutputs: ["readiness", "alicloud", "rfc2136"],
   /** Inputs that name a different record. */
   replaceOn: ["backend", "zone", "name", "type"],
   configure: rememberAlicloudConfig,
   check: checkRecordRules,
   preconditions(news) {
+    if (news.backend === "rfc2136") return [];
     const settings = alicloudSettings(news.alicloud as FailoverRecordInputs["alicloud"]);
     return settings.accessKey || containsUnknown(news.alicloud) ? [] : [{ property: "alicloud", reason: MISSING_ALICLOUD_KEY }];
   },
@@ -37,7 +39,7 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
   async create(news) {
     return withRecords(news, async (records) => {
       const adopted = pickAdopted(records, news, await records.find(news.zone, news.name));
-      const outs = outputsOf(news, await applyRecord(records, news, adopted), {}, !adopted);
+      const outs = outputsOf(news, await applyRecord(records, news, adopted, adopted?.value), {}, !adopted);
       return { id: outs.recordId, outs };
     });
   },
@@ -46,7 +48,7 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
     return withRecords(news, async (records) => {
       // A record deleted outside Pulumi is written again, with a new id.
       const current = await records.get(news.zone, id);
-      return outputsOf(news, await applyRecord(records, news, current), olds, current ? (olds.createdByResource ?? true) : true);
+      return outputsOf(news, await applyRecord(records, news, current, olds.activeTarget), olds, current ? (olds.createdByResource ?? true) : true);
     });
   },
 
@@ -67,7 +69,8 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
       return;
     }
     await withRecords(props, async (records) => {
-      if (await records.get(props.zone, id)) await deleteUnlessGone(() => records.remove(id), (said) => `${describeRecord(props)} (RecordId ${id}) cannot be deleted now: ${said}`);
+      const current = await records.get(props.zone, id);
+      if (current) await deleteUnlessGone(() => records.remove(id, current), (said) => `${describeRecord(props)} (RecordId ${id}) cannot be deleted now: ${said}`);
     });
   },
 });
@@ -88,11 +91,12 @@ function sameRecord(record: DnsRecord, fields: ReturnType<typeof recordFields>):
 }
 
 function describeRecord(inputs: Pick<FailoverRecordInputs, "backend" | "zone" | "name" | "type">): string {
-  return `${inputs.type} record "${inputs.name}" in ${inputs.backend === "privatezone" ? "PrivateZone zone" : "domain"} ${inputs.zone}`;
+  const where = { privatezone: "PrivateZone zone", alidns: "domain", rfc2136: "zone" }[inputs.backend];
+  return `${inputs.type} record "${inputs.name}" in ${where} ${inputs.zone}`;
 }
 
 /** The record to take over, or undefined to create one; throws when the RR is taken and adopting was not asked for. */
-function pickAdopted(records: DnsRecordsApi, inputs: FailoverRecordInputs, existing: DnsRecord[]): DnsRecord | undefined {
+function pickAdopted(records: RecordStore, inputs: FailoverRecordInputs, existing: DnsRecord[]): DnsRecord | undefined {
   if (existing.length === 0) return undefined;
   const listed = existing.map((record) => `${record.type} ${record.value} (RecordId ${record.recordId})`).join(", ");
   const sameType = existing.filter((record) => record.type === inputs.type);
@@ -119,15 +123,26 @@ interface AppliedRecord {
  * Makes `existing` (or a new record) hold the active site's value. A change of value waits for
  * the site's preflight; a TTL-only change does not. The DNS API must then show the new value.
  */
-async function applyRecord(records: DnsRecordsApi, inputs: FailoverRecordInputs, existing: DnsRecord | undefined): Promise<AppliedRecord> {
+async function applyRecord(records: RecordStore, inputs: FailoverRecordInputs, existing: DnsRecord | undefined, lastSeen: string | undefined): Promise<AppliedRecord> {
   const fields = recordFields(inputs);
+  refuseUnseenChange(inputs, existing, lastSeen);
   const flipped = !existing || existing.value !== fields.value;
   const preflight = flipped ? await preflightOrStop(inputs, inputs.active) : undefined;
   const recordId = existing ? existing.recordId : await records.add(inputs.zone, fields);
-  if (existing && !sameRecord(existing, fields)) await records.update(recordId, fields);
+  if (existing && !sameRecord(existing, fields)) await records.update(recordId, fields, existing);
   const written = await readBack(records, inputs, recordId);
   if (flipped && existing) console.log(`switched ${describeRecord(inputs)}: ${existing.value} -> ${written.value} (${inputs.active})`);
   return { recordId, activeTarget: written.value, flipped, previousValue: existing?.value, preflight };
+}
+
+/**
+ * Compare-and-swap against state: a record that holds neither the value state last saw nor the
+ * one wanted was changed by someone else since; overwriting it could undo a failover done by
+ * hand. `pulumi refresh` records the change, and the next `up` then sets the wanted value.
+ */
+function refuseUnseenChange(inputs: FailoverRecordInputs, existing: DnsRecord | undefined, lastSeen: string | undefined): void {
+  if (!existing || lastSeen === undefined || existing.value === lastSeen || existing.value === desiredValue(inputs)) return;
+  throw new Error(`${describeRecord(inputs)} holds ${existing.value}, but state says ${lastSeen}: it was changed outside Pulumi, so it was not overwritten. Run \`pulumi refresh\` to record the change, then \`pulumi up\` to set ${desiredValue(inputs)}`);
 }
 
 function outputsOf(inputs: FailoverRecordInputs, applied: AppliedRecord, before: Partial<FailoverRecordOutputs>, createdByResource: boolean): FailoverRecordOutputs {
@@ -144,7 +159,7 @@ function outputsOf(inputs: FailoverRecordInputs, applied: AppliedRecord, before:
 }
 
 /** The written record, read again: a flip counts only once the DNS API shows the new value. */
-async function readBack(records: DnsRecordsApi, inputs: FailoverRecordInputs, recordId: string): Promise<DnsRecord> {
+async function readBack(records: RecordStore, inputs: FailoverRecordInputs, recordId: string): Promise<DnsRecord> {
   const fields = recordFields(inputs);
   const written = await records.get(inputs.zone, recordId);
   if (!written || written.value !== fields.value) {
@@ -168,7 +183,17 @@ async function preflightOrStop(inputs: FailoverRecordInputs, siteName: FailoverS
   return preflight;
 }
 
-async function withRecords<T>(inputs: Pick<FailoverRecordInputs, "backend" | "alicloud">, work: (records: DnsRecordsApi) => Promise<T>): Promise<T> {
+/** A backend's records; writes carry the record as it was read, which backends that can use as a precondition. */
+interface RecordStore extends DnsRecordsApi {
+  update(recordId: string, record: Parameters<DnsRecordsApi["update"]>[1], current?: DnsRecord): Promise<void>;
+  remove(recordId: string, current?: DnsRecord): Promise<void>;
+}
+
+async function withRecords<T>(inputs: Pick<FailoverRecordInputs, "backend" | "alicloud" | "rfc2136" | "zone">, work: (records: RecordStore) => Promise<T>): Promise<T> {
+  if (inputs.backend === "rfc2136") {
+    const settings = inputs.rfc2136!;
+    return work(new Rfc2136Records(inputs.zone, { servers: rfc2136Servers(settings), key: settings.tsig, transport: settings.transport }));
+  }
   const client = AlicloudClient.fromSettings(alicloudSettings(inputs.alicloud));
   try {
     return await work(inputs.backend === "privatezone" ? new PrivateZoneRecords(client) : new AlidnsRecords(client));

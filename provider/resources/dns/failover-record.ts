@@ -27,14 +27,19 @@ export interface FailoverSiteArgs {
 }
 
 export interface FailoverRecordArgs {
-  /** `privatezone` (Alibaba PrivateZone: solution 1 of Alibaba Cloud's Harbor-to-ACR guide) or `alidns` (public Alibaba Cloud DNS: its solution 2). */
-  backend: pulumi.Input<"privatezone" | "alidns">;
-  /** The PrivateZone zone id, or the public domain name for alidns. */
+  /**
+   * `privatezone` (Alibaba PrivateZone: solution 1 of Alibaba Cloud's Harbor-to-ACR guide), `alidns` (public Alibaba Cloud
+   * DNS: its solution 2), or `rfc2136`: the data center's own DNS servers (BIND, Knot, PowerDNS, Windows DNS, Infoblox)
+   * updated with TSIG-signed dynamic updates (its solution 3, where the data center reaches ACR over a VPC link).
+   */
+  backend: pulumi.Input<"privatezone" | "alidns" | "rfc2136">;
+  /** The PrivateZone zone id, the public domain name for alidns, or the zone's name for rfc2136 ("dr.example.com"). */
   zone: pulumi.Input<string>;
   /** The record's RR within the zone: "@" for the apex, or a label such as "harbor". */
   name: pulumi.Input<string>;
-  type: pulumi.Input<"CNAME" | "A">;
-  /** Seconds; PrivateZone takes 5, 30, 60, 3600, 43200 or 86400 (default 60), alidns 600-86400 (default 600). */
+  /** AAAA only with rfc2136. */
+  type: pulumi.Input<"CNAME" | "A" | "AAAA">;
+  /** Seconds; PrivateZone takes 5, 30, 60, 3600, 43200 or 86400 (default 60), alidns 600-86400 (default 600), rfc2136 any (default 60). */
   ttl?: pulumi.Input<number>;
   sites: pulumi.Input<{ primary: pulumi.Input<FailoverSiteArgs>; secondary: pulumi.Input<FailoverSiteArgs> }>;
   /** The site the record points at. Changing it flips the record after a preflight of that site. */
@@ -47,6 +52,25 @@ export interface FailoverRecordArgs {
   adopt?: pulumi.Input<boolean>;
   /** Alibaba Cloud credentials for the DNS API; default: the `alicloud:*` stack config, then ALICLOUD_* variables. Stored as a secret. */
   alicloud?: pulumi.Input<AlicloudCredentialsArgs>;
+  /** For backend rfc2136: the primary server(s) and the TSIG key. Stored as a secret. */
+  rfc2136?: pulumi.Input<Rfc2136Args>;
+}
+
+/** Where dynamic updates go, and the key that signs them. */
+export interface Rfc2136Args {
+  /** The primary DNS server, "host", "host:port" or "[IPv6]:port" (port 53 by default). */
+  server?: pulumi.Input<string>;
+  /** Several primaries (each serving the zone on its own, not replicas of one another): every one is updated. Use this or `server`. */
+  servers?: pulumi.Input<pulumi.Input<string>[]>;
+  tsig: pulumi.Input<{
+    /** The key's name as the server knows it. */
+    name: pulumi.Input<string>;
+    algorithm: pulumi.Input<"hmac-sha1" | "hmac-sha224" | "hmac-sha256" | "hmac-sha384" | "hmac-sha512">;
+    /** The shared secret, base64 as tsig-keygen prints it. */
+    secret: pulumi.Input<string>;
+  }>;
+  /** "udp" (default; TCP when a reply is truncated) or "tcp". */
+  transport?: pulumi.Input<"udp" | "tcp">;
 }
 
 /** The failover record; see the top of this file. */

@@ -1,9 +1,14 @@
+import { isIPv6 } from "node:net";
 import { z } from "zod";
 
 /**
- * What Alibaba's DNS products accept in a record, checked before any call is made. The
- * FailoverRecord resource and the components that build one share these rules.
+ * What the DNS backends accept in a record (Alibaba PrivateZone and DNS, a data-center DNS
+ * server), checked before any call is made. The FailoverRecord resource and the components
+ * that build one share these rules.
  */
+
+export type FailoverBackend = "privatezone" | "alidns" | "rfc2136";
+export type FailoverRecordType = "CNAME" | "A" | "AAAA";
 
 /** PrivateZone takes these TTLs and no others. */
 export const PRIVATEZONE_TTLS: readonly number[] = [5, 30, 60, 3600, 43200, 86400];
@@ -13,9 +18,10 @@ export function isPrivateZoneTtl(ttl: number): boolean {
 }
 
 /** Why `ttl` is not one the backend takes, or undefined when it is. */
-export function ttlProblem(backend: "privatezone" | "alidns", ttl: number): string | undefined {
+export function ttlProblem(backend: FailoverBackend, ttl: number): string | undefined {
   if (backend === "privatezone" && !isPrivateZoneTtl(ttl)) return `PrivateZone takes a TTL of ${PRIVATEZONE_TTLS.join(", ")} seconds; got ${ttl}`;
   if (backend === "alidns" && (ttl < 1 || ttl > 86400)) return `Alibaba Cloud DNS takes a TTL of 1-86400 seconds (the free edition: at least 600); got ${ttl}`;
+  if (backend === "rfc2136" && (ttl < 0 || ttl > 2147483647)) return `a DNS TTL is 0-2147483647 seconds; got ${ttl}`;
   return undefined;
 }
 
@@ -38,9 +44,10 @@ export function isIpv4(value: string): boolean {
 }
 
 /** Why a record of `type` cannot hold `value`, or undefined when it can. */
-export function recordValueProblem(type: "CNAME" | "A", value: string): string | undefined {
+export function recordValueProblem(type: FailoverRecordType, value: string): string | undefined {
   if (type === "CNAME" && !isHostName(value)) return `a CNAME record points at a host name, such as xxx-registry.cn-hangzhou.cr.aliyuncs.com; got "${value}"`;
   if (type === "A" && !isIpv4(value)) return `an A record holds an IPv4 address, such as 192.168.0.10; got "${value}"`;
+  if (type === "AAAA" && !isIPv6(value)) return `an AAAA record holds an IPv6 address, such as fd00::10; got "${value}"`;
   return undefined;
 }
 
@@ -53,4 +60,9 @@ export function sameSitesProblem(primaryValue: string, secondaryValue: string): 
 export function cnameLoopProblem(zoneName: string, recordName: string, value: string): string | undefined {
   if (recordName !== "@" || value.toLowerCase().replace(/\.$/, "") !== zoneName.toLowerCase().replace(/\.$/, "")) return undefined;
   return `expected the site's own host name, not the zone's name ${zoneName} (a CNAME to itself): for Harbor, its origin host or load balancer name`;
+}
+
+/** A zone's name for a DNS server: labels of letters, digits, hyphens and underscores. */
+export function isZoneName(value: string): boolean {
+  return value.length <= 253 && /^([a-z0-9_]([a-z0-9_-]*[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?\.?$/i.test(value);
 }

@@ -1,0 +1,119 @@
+import { DnsError } from "./dns-errors";
+import { canonicalValue, FailoverRecordType } from "./record-data";
+import { Rfc2136Client, Rfc2136Options } from "./rfc2136-client";
+
+/**
+ * One failover record on one or more primary DNS servers, in the shape the failover resource
+ * works with (find, get, add, update, remove). Every write is a compare-and-swap on each
+ * server: it applies only where the record still holds what the caller read, so a change made
+ * meanwhile is refused, never merged or overwritten. A record has no server-side id: its id is
+ * its absolute name and type ("registry.dr.example.com/A").
+ */
+
+export interface RecordOnServers {
+  recordId: string;
+  /** The name within the zone: "@" for the apex. */
+  rr: string;
+  type: string;
+  value: string;
+  ttl: number;
+}
+
+export interface Rfc2136RecordsOptions extends Omit<Rfc2136Options, "server"> {
+  /** Every primary that serves the zone: each is updated. */
+  servers: string[];
+}
+
+const TYPES: readonly FailoverRecordType[] = ["A", "AAAA", "CNAME"];
+
+export class Rfc2136Records {
+  readonly product: string;
+  private readonly clients: Rfc2136Client[];
+  private readonly zone: string;
+
+  constructor(zone: string, options: Rfc2136RecordsOptions) {
+    this.zone = zone.replace(/\.$/, "").toLowerCase();
+    this.clients = options.servers.map((server) => new Rfc2136Client({ ...options, server }));
+    this.product = `DNS server${this.clients.length > 1 ? "s" : ""} ${this.clients.map((client) => client.where).join(", ")}`;
+  }
+
+  /** Records at this name of the types a failover record may have, as the first server holds them. */
+  async find(_zone: string, rr: string): Promise<RecordOnServers[]> {
+    const found = await Promise.all(TYPES.map((type) => this.get(this.zone, recordId(this.absolute(rr), type))));
+    return found.filter((record): record is RecordOnServers => record !== undefined);
+  }
+
+  /** The record as the first server holds it; the others are compared on every write. */
+  async get(_zone: string, id: string): Promise<RecordOnServers | undefined> {
+    const { name, type } = parseRecordId(id);
+    const set = await this.clients[0].query(name, type);
+    if (set.values.length === 0) return undefined;
+    return { recordId: id, rr: this.relative(name), type, value: set.values.join(","), ttl: set.ttl ?? 0 };
+  }
+
+  /** Creates the record on every server where it does not exist yet; refuses where it does. */
+  async add(_zone: string, record: Omit<RecordOnServers, "recordId">): Promise<string> {
+    const id = recordId(this.absolute(record.rr), record.type as FailoverRecordType);
+    await this.onEachServer(id, record.value, record.ttl, undefined);
+    return id;
+  }
+
+  /** Sets the value on every server that holds `current.value` (or already the new value); refuses a server holding anything else. */
+  async update(id: string, record: Omit<RecordOnServers, "recordId">, current?: { value: string }): Promise<void> {
+    await this.onEachServer(id, record.value, record.ttl, current?.value);
+  }
+
+  async remove(id: string, current?: { value: string }): Promise<void> {
+    await this.onEachServer(id, undefined, 0, current?.value);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * Brings each server to `value` (undefined: no record) from `expected` (undefined: no record).
+   * A server already there is left alone, so a run that stopped half way is finished by the next.
+   */
+  private async onEachServer(id: string, value: string | undefined, ttl: number, expected: string | undefined): Promise<void> {
+    const { name, type } = parseRecordId(id);
+    for (const client of this.clients) {
+      const live = await client.query(name, type);
+      const held = live.values;
+      const target = value === undefined ? [] : [canonicalValue(type, value)];
+      if (sameSet(held, target) && (value === undefined || live.ttl === ttl)) continue;
+      const from = held.length === 0 ? "absent" : held;
+      const allowed = sameSet(held, target) || (expected === undefined ? held.length === 0 : sameSet(held, [canonicalValue(type, expected)]));
+      if (!allowed) {
+        throw new DnsError(
+          `${client.where}: ${type} record ${name} holds ${held.join(", ") || "nothing"}, not ${expected ?? "nothing"} as last read: it was changed meanwhile, so nothing was written there. Refresh (pulumi refresh), then run again`,
+          { host: client.where, call: `UPDATE ${name} ${type}`, code: "CHANGED" },
+        );
+      }
+      await client.update({ zone: this.zone, name, type, ttl, expect: from, values: value === undefined ? [] : [value] });
+    }
+  }
+
+  private absolute(rr: string): string {
+    return rr === "@" ? this.zone : `${rr}.${this.zone}`;
+  }
+
+  private relative(name: string): string {
+    return name === this.zone ? "@" : name.slice(0, -(this.zone.length + 1));
+  }
+}
+
+function recordId(name: string, type: FailoverRecordType): string {
+  return `${name}/${type}`;
+}
+
+function parseRecordId(id: string): { name: string; type: FailoverRecordType } {
+  const slash = id.lastIndexOf("/");
+  const type = id.slice(slash + 1) as FailoverRecordType;
+  if (slash < 1 || !TYPES.includes(type)) throw new RangeError(`not a record id of this backend: ${JSON.stringify(id)} (expected name/TYPE)`);
+  return { name: id.slice(0, slash), type };
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && [...a].sort().every((value, index) => value === [...b].sort()[index]);
+}
