@@ -1,18 +1,19 @@
 import { AlidnsRecords, AlicloudClient, DnsRecord, DnsRecordsApi, MISSING_ALICLOUD_KEY, PrivateZoneRecords, alicloudSettings, rememberAlicloudConfig } from "../../clients/alicloud";
 import { Rfc2136Records } from "../../clients/dns";
+import { CloudDns, CloudDnsRecords, DEFAULT_CLOUD_DNS_ENDPOINT, GoogleAccessTokens, GoogleApi, MISSING_GOOGLE_KEY, SCOPES, googleSettings, parseServiceAccountKey, rememberGoogleConfig } from "../../clients/google";
 import { FailoverPreflight, FailoverSiteName, runFailoverPreflight } from "../../sync";
 import { containsUnknown } from "../check-inputs";
 import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
 import type { FailoverRecordArgs } from "./failover-record";
-import { FailoverRecordInputs, FailoverRecordOutputs, checkRecordRules, failoverRecordInputsSchema, readinessJob, rfc2136Servers } from "./failover-record-schema";
+import { FailoverRecordInputs, FailoverRecordOutputs, MISSING_GOOGLE_PROJECT, checkRecordRules, cloudDnsProject, failoverRecordInputsSchema, readinessJob, rfc2136Servers } from "./failover-record-schema";
 
 /**
  * FailoverRecord's provider: writes the record, flips it only after the preflight of the
  * site it switches to, reads it back after every write, and reports changes made outside.
  */
 
-const DEFAULT_TTL = { privatezone: 60, alidns: 600, rfc2136: 60 } as const;
+const DEFAULT_TTL = { privatezone: 60, alidns: 600, rfc2136: 60, clouddns: 60 } as const;
 /** How long a preflight may take: a /v2/ probe and HEADs of the readiness images. */
 const PREFLIGHT_DEADLINE_MS = 10 * 60_000;
 
@@ -22,14 +23,18 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
   modulePath: "dist/provider/resources/dns/failover-record.js",
   schema: failoverRecordInputsSchema,
   outputs: ["recordId", "activeTarget", "previousTarget", "switchedAt", "preflight", "createdByResource"],
-  secretInputs: ["readiness", "alicloud", "rfc2136"],
-  secretOutputs: ["readiness", "alicloud", "rfc2136"],
+  secretInputs: ["readiness", "alicloud", "rfc2136", "google"],
+  secretOutputs: ["readiness", "alicloud", "rfc2136", "google"],
   /** Inputs that name a different record. */
   replaceOn: ["backend", "zone", "name", "type"],
-  configure: rememberAlicloudConfig,
+  configure(config) {
+    rememberAlicloudConfig(config);
+    rememberGoogleConfig(config);
+  },
   check: checkRecordRules,
   preconditions(news) {
     if (news.backend === "rfc2136") return [];
+    if (news.backend === "clouddns") return googlePreconditions(news.google as FailoverRecordInputs["google"]);
     const settings = alicloudSettings(news.alicloud as FailoverRecordInputs["alicloud"]);
     return settings.accessKey || containsUnknown(news.alicloud) ? [] : [{ property: "alicloud", reason: MISSING_ALICLOUD_KEY }];
   },
@@ -78,8 +83,10 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
 /** The provider the engine loads by this name from failover-record.js (see packaged-provider.ts); state names it. */
 export const failoverRecordProvider = failoverRecordDefinition.provider;
 
-function desiredValue(inputs: FailoverRecordInputs): string {
-  return inputs.sites[inputs.active].value;
+/** A CNAME's value for Cloud DNS without the final dot: the store adds it on the wire and drops it when reading. */
+function desiredValue(inputs: Pick<FailoverRecordInputs, "sites" | "active" | "backend" | "type">): string {
+  const value = inputs.sites[inputs.active].value;
+  return inputs.backend === "clouddns" && inputs.type === "CNAME" ? value.replace(/\.$/, "") : value;
 }
 
 function recordFields(inputs: FailoverRecordInputs) {
@@ -91,7 +98,7 @@ function sameRecord(record: DnsRecord, fields: ReturnType<typeof recordFields>):
 }
 
 function describeRecord(inputs: Pick<FailoverRecordInputs, "backend" | "zone" | "name" | "type">): string {
-  const where = { privatezone: "PrivateZone zone", alidns: "domain", rfc2136: "zone" }[inputs.backend];
+  const where = { privatezone: "PrivateZone zone", alidns: "domain", rfc2136: "zone", clouddns: "managed zone" }[inputs.backend];
   return `${inputs.type} record "${inputs.name}" in ${where} ${inputs.zone}`;
 }
 
@@ -189,7 +196,8 @@ interface RecordStore extends DnsRecordsApi {
   remove(recordId: string, current?: DnsRecord): Promise<void>;
 }
 
-async function withRecords<T>(inputs: Pick<FailoverRecordInputs, "backend" | "alicloud" | "rfc2136" | "zone">, work: (records: RecordStore) => Promise<T>): Promise<T> {
+async function withRecords<T>(inputs: Pick<FailoverRecordInputs, "backend" | "alicloud" | "rfc2136" | "google" | "zone">, work: (records: RecordStore) => Promise<T>): Promise<T> {
+  if (inputs.backend === "clouddns") return withCloudDnsRecords(inputs, work);
   if (inputs.backend === "rfc2136") {
     const settings = inputs.rfc2136!;
     return work(new Rfc2136Records(inputs.zone, { servers: rfc2136Servers(settings), key: settings.tsig, transport: settings.transport }));
@@ -199,5 +207,30 @@ async function withRecords<T>(inputs: Pick<FailoverRecordInputs, "backend" | "al
     return await work(inputs.backend === "privatezone" ? new PrivateZoneRecords(client) : new AlidnsRecords(client));
   } finally {
     await client.close();
+  }
+}
+
+async function withCloudDnsRecords<T>(inputs: Pick<FailoverRecordInputs, "google" | "zone">, work: (records: RecordStore) => Promise<T>): Promise<T> {
+  const settings = googleSettings(inputs.google);
+  const project = cloudDnsProject(inputs);
+  if (!settings.serviceAccountKey) throw new Error(MISSING_GOOGLE_KEY);
+  if (!project) throw new Error(MISSING_GOOGLE_PROJECT);
+  const tokens = new GoogleAccessTokens(parseServiceAccountKey(settings.serviceAccountKey, "google.serviceAccountKey"), [SCOPES.cloudDns]);
+  const api = new GoogleApi(new URL(settings.endpoint ?? DEFAULT_CLOUD_DNS_ENDPOINT), tokens);
+  try {
+    return await work(new CloudDnsRecords(new CloudDns(api, project), inputs.zone, project));
+  } finally {
+    await Promise.all([api.close(), tokens.close()]);
+  }
+}
+
+/** A key and a project must come from somewhere: the input or the stack config. */
+function googlePreconditions(google: FailoverRecordInputs["google"]) {
+  if (containsUnknown(google)) return [];
+  try {
+    if (!googleSettings(google).serviceAccountKey) return [{ property: "google", reason: MISSING_GOOGLE_KEY }];
+    return cloudDnsProject({ google }) ? [] : [{ property: "google", reason: MISSING_GOOGLE_PROJECT }];
+  } catch (error) {
+    return [{ property: "google", reason: (error as Error).message }];
   }
 }

@@ -3,7 +3,8 @@ import { AuthMap, FailoverPreflight, ImagesMap, SyncJob, authMapSchema, compileJ
 import { ConfigError, ConfigIssue } from "../../validation";
 import { regionIdSchema } from "../../validation";
 import { parseServerAddress, secretBytes, TSIG_ALGORITHMS } from "../../clients/dns";
-import { isZoneName, recordNameSchema, recordValueProblem, sameSitesProblem, ttlProblem } from "./record-rules";
+import { GCP_CONFIG_KEYS, googleSettings, parseServiceAccountKey } from "../../clients/google";
+import { isManagedZoneName, isZoneName, recordNameSchema, recordValueProblem, sameSitesProblem, ttlProblem } from "./record-rules";
 
 /** FailoverRecord's inputs and outputs, and the rules across its inputs. */
 
@@ -19,8 +20,10 @@ export const failoverRecordInputsSchema = () => {
     { error: "expected {value, registry, insecure?}" },
   );
   return z.strictObject({
-    backend: z.enum(["privatezone", "alidns", "rfc2136"], { error: 'expected "privatezone" (Alibaba PrivateZone), "alidns" (public Alibaba Cloud DNS) or "rfc2136" (a DNS server taking dynamic updates)' }),
-    zone: text("the PrivateZone zone id, the public domain name for alidns, or the zone's name for rfc2136"),
+    backend: z.enum(["privatezone", "alidns", "rfc2136", "clouddns"], {
+      error: 'expected "privatezone" (Alibaba PrivateZone), "alidns" (public Alibaba Cloud DNS), "rfc2136" (a DNS server taking dynamic updates) or "clouddns" (Google Cloud DNS)',
+    }),
+    zone: text("the PrivateZone zone id, the public domain name for alidns, the zone's name for rfc2136, or the managed zone's name for clouddns"),
     name: recordNameSchema(),
     type: z.enum(["CNAME", "A", "AAAA"], { error: 'expected "CNAME", "A" or "AAAA"' }),
     ttl: z.number({ error: "expected a whole number of seconds" }).int({ error: "expected a whole number of seconds" }).optional(),
@@ -48,6 +51,16 @@ export const failoverRecordInputsSchema = () => {
           transport: z.enum(["udp", "tcp"], { error: 'expected "udp" (with TCP when a reply is truncated) or "tcp"' }).optional(),
         },
         { error: "expected {server or servers, tsig: {name, algorithm, secret}, transport?}" },
+      )
+      .optional(),
+    google: z
+      .strictObject(
+        {
+          project: text("the Google Cloud project id, such as my-dr-project").optional(),
+          serviceAccountKey: text("the service-account key's JSON text").optional(),
+          endpoint: text("the Cloud DNS API base URL, such as https://dns.googleapis.com/dns/v1/").optional(),
+        },
+        { error: "expected {project?, serviceAccountKey?, endpoint?}" },
       )
       .optional(),
   });
@@ -95,13 +108,16 @@ export function checkRecordRules(inputs: FailoverRecordInputs): void {
 
 /** What each backend needs, and what belongs to another backend. */
 function backendProblems(inputs: FailoverRecordInputs): ConfigIssue[] {
+  const foreign = (["alicloud", "rfc2136", "google"] as const)
+    .filter((settings) => inputs[settings] !== undefined && settings !== { privatezone: "alicloud", alidns: "alicloud", rfc2136: "rfc2136", clouddns: "google" }[inputs.backend])
+    .map((settings) => ({ path: [settings], message: `expected no ${settings} settings with backend "${inputs.backend}"` }));
+  if (inputs.backend === "clouddns") return [...foreign, ...cloudDnsProblems(inputs)];
   if (inputs.backend !== "rfc2136") {
-    if (inputs.type === "AAAA") return [{ path: ["type"], message: 'expected "CNAME" or "A": the Alibaba backends here manage those' }];
-    return inputs.rfc2136 ? [{ path: ["rfc2136"], message: `expected no rfc2136 settings with backend "${inputs.backend}"` }] : [];
+    if (inputs.type === "AAAA") return [...foreign, { path: ["type"], message: 'expected "CNAME" or "A": the Alibaba backends here manage those' }];
+    return foreign;
   }
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssue[] = [...foreign];
   if (!isZoneName(inputs.zone)) issues.push({ path: ["zone"], message: `expected the zone's name, such as dr.example.com; got "${inputs.zone}"` });
-  if (inputs.alicloud) issues.push({ path: ["alicloud"], message: 'expected no alicloud settings with backend "rfc2136"' });
   const settings = inputs.rfc2136;
   if (!settings) return [...issues, { path: ["rfc2136"], message: "expected {server or servers, tsig: {name, algorithm, secret}}: the DNS server(s) to update and the TSIG key" }];
   if ((settings.server === undefined) === (settings.servers === undefined)) issues.push({ path: ["rfc2136", "server"], message: "expected either server or servers (a list of primaries, all updated), not both and not neither" });
@@ -119,6 +135,47 @@ function backendProblems(inputs: FailoverRecordInputs): ConfigIssue[] {
   }
   return issues;
 }
+
+/** A managed zone's name, a key that parses (errors name the key's field, never quote it), an https endpoint. */
+function cloudDnsProblems(inputs: FailoverRecordInputs): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (!isManagedZoneName(inputs.zone)) issues.push({ path: ["zone"], message: `expected the managed zone's name (as \`gcloud dns managed-zones list\` shows it: lower-case letters, digits and hyphens, such as dr-zone), not its DNS name; got "${inputs.zone}"` });
+  const key = inputs.google?.serviceAccountKey;
+  if (key !== undefined) {
+    try {
+      parseServiceAccountKey(key);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      issues.push(...error.issues.map((issue) => ({ ...issue, path: ["google", "serviceAccountKey", ...issue.path] })));
+    }
+  }
+  const endpoint = inputs.google?.endpoint;
+  if (endpoint !== undefined && !isApiEndpoint(endpoint)) issues.push({ path: ["google", "endpoint"], message: `expected an https URL such as https://dns.googleapis.com/dns/v1/; got "${endpoint.slice(0, 100)}"` });
+  return issues;
+}
+
+/** https, or http on loopback only (a test stand-in): requests carry an access token. */
+export function isApiEndpoint(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || (url.protocol === "http:" && /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
+/** The project a clouddns record lives in: the input, `gcp:project`, or the key's own project_id. */
+export function cloudDnsProject(inputs: Pick<FailoverRecordInputs, "google">): string | undefined {
+  const settings = googleSettings(inputs.google);
+  if (settings.project) return settings.project;
+  try {
+    return settings.serviceAccountKey ? parseServiceAccountKey(settings.serviceAccountKey).projectId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const MISSING_GOOGLE_PROJECT = `no Google Cloud project: give \`google.project\`, or set ${GCP_CONFIG_KEYS.project} in stack config`;
 
 /** The primaries an rfc2136 record lives on. */
 export function rfc2136Servers(settings: NonNullable<FailoverRecordInputs["rfc2136"]>): string[] {

@@ -30,16 +30,20 @@ export interface FailoverRecordArgs {
   /**
    * `privatezone` (Alibaba PrivateZone: solution 1 of Alibaba Cloud's Harbor-to-ACR guide), `alidns` (public Alibaba Cloud
    * DNS: its solution 2), or `rfc2136`: the data center's own DNS servers (BIND, Knot, PowerDNS, Windows DNS, Infoblox)
-   * updated with TSIG-signed dynamic updates (its solution 3, where the data center reaches ACR over a VPC link).
+   * updated with TSIG-signed dynamic updates (its solution 3, where the data center reaches ACR over a VPC link), or
+   * `clouddns`: Google Cloud DNS (a public zone, or a private one on the VPC networks that pull from Artifact Registry).
    */
-  backend: pulumi.Input<"privatezone" | "alidns" | "rfc2136">;
-  /** The PrivateZone zone id, the public domain name for alidns, or the zone's name for rfc2136 ("dr.example.com"). */
+  backend: pulumi.Input<"privatezone" | "alidns" | "rfc2136" | "clouddns">;
+  /**
+   * The PrivateZone zone id, the public domain name for alidns, the zone's name for rfc2136 ("dr.example.com"), or the
+   * managed zone's NAME for clouddns ("dr-zone", not its DNS name; `name` is then relative to the zone's DNS name).
+   */
   zone: pulumi.Input<string>;
   /** The record's RR within the zone: "@" for the apex, or a label such as "harbor". */
   name: pulumi.Input<string>;
-  /** AAAA only with rfc2136. */
+  /** AAAA only with rfc2136 and clouddns. */
   type: pulumi.Input<"CNAME" | "A" | "AAAA">;
-  /** Seconds; PrivateZone takes 5, 30, 60, 3600, 43200 or 86400 (default 60), alidns 600-86400 (default 600), rfc2136 any (default 60). */
+  /** Seconds; PrivateZone takes 5, 30, 60, 3600, 43200 or 86400 (default 60), alidns 600-86400 (default 600), rfc2136 and clouddns any (default 60). */
   ttl?: pulumi.Input<number>;
   sites: pulumi.Input<{ primary: pulumi.Input<FailoverSiteArgs>; secondary: pulumi.Input<FailoverSiteArgs> }>;
   /** The site the record points at. Changing it flips the record after a preflight of that site. */
@@ -54,6 +58,18 @@ export interface FailoverRecordArgs {
   alicloud?: pulumi.Input<AlicloudCredentialsArgs>;
   /** For backend rfc2136: the primary server(s) and the TSIG key. Stored as a secret. */
   rfc2136?: pulumi.Input<Rfc2136Args>;
+  /** For backend clouddns; default: the `gcp:project` and `gcp:credentials` stack config @pulumi/gcp reads. Stored as a secret. */
+  google?: pulumi.Input<CloudDnsArgs>;
+}
+
+/** The Google Cloud project and service account a clouddns record is written with. */
+export interface CloudDnsArgs {
+  /** The project holding the managed zone; default `gcp:project`, then the key's project_id. */
+  project?: pulumi.Input<string>;
+  /** The service-account key's JSON text (roles/dns.admin on the zone, or a custom role with dns.changes.create and dns.resourceRecordSets.list). */
+  serviceAccountKey?: pulumi.Input<string>;
+  /** The Cloud DNS API base; default https://dns.googleapis.com/dns/v1/. */
+  endpoint?: pulumi.Input<string>;
 }
 
 /** Where dynamic updates go, and the key that signs them. */

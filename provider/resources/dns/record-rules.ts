@@ -3,11 +3,11 @@ import { z } from "zod";
 
 /**
  * What the DNS backends accept in a record (Alibaba PrivateZone and DNS, a data-center DNS
- * server), checked before any call is made. The FailoverRecord resource and the components
+ * server, Google Cloud DNS), checked before any call is made. The FailoverRecord resource and the components
  * that build one share these rules.
  */
 
-export type FailoverBackend = "privatezone" | "alidns" | "rfc2136";
+export type FailoverBackend = "privatezone" | "alidns" | "rfc2136" | "clouddns";
 export type FailoverRecordType = "CNAME" | "A" | "AAAA";
 
 /** PrivateZone takes these TTLs and no others. */
@@ -21,7 +21,7 @@ export function isPrivateZoneTtl(ttl: number): boolean {
 export function ttlProblem(backend: FailoverBackend, ttl: number): string | undefined {
   if (backend === "privatezone" && !isPrivateZoneTtl(ttl)) return `PrivateZone takes a TTL of ${PRIVATEZONE_TTLS.join(", ")} seconds; got ${ttl}`;
   if (backend === "alidns" && (ttl < 1 || ttl > 86400)) return `Alibaba Cloud DNS takes a TTL of 1-86400 seconds (the free edition: at least 600); got ${ttl}`;
-  if (backend === "rfc2136" && (ttl < 0 || ttl > 2147483647)) return `a DNS TTL is 0-2147483647 seconds; got ${ttl}`;
+  if ((backend === "rfc2136" || backend === "clouddns") && (ttl < 0 || ttl > 2147483647)) return `a DNS TTL is 0-2147483647 seconds; got ${ttl}`;
   return undefined;
 }
 
@@ -65,4 +65,9 @@ export function cnameLoopProblem(zoneName: string, recordName: string, value: st
 /** A zone's name for a DNS server: labels of letters, digits, hyphens and underscores. */
 export function isZoneName(value: string): boolean {
   return value.length <= 253 && /^([a-z0-9_]([a-z0-9_-]*[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?\.?$/i.test(value);
+}
+
+/** A Cloud DNS managed zone's name (not its DNS name): 1-63 lower-case letters, digits and hyphens, starting with a letter. */
+export function isManagedZoneName(value: string): boolean {
+  return /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(value);
 }
