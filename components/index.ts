@@ -1,1 +1,2 @@
 export * from "./alicloud";
+export * from "./gcp";

@@ -6,3 +6,4 @@ export * from "./jwt-assertion";
 export * from "./service-account-key";
 export * from "./cloud-dns-records";
 export * from "./google-settings";
+export * from "./google-ids";

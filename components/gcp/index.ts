@@ -1,0 +1,2 @@
+export * from "./artifact-registry-target";
+export * from "./cloud-dns-failover";

@@ -1,0 +1,41 @@
+import { z } from "zod";
+
+/**
+ * Google Cloud names as Google accepts them, checked before any call: project ids, Artifact
+ * Registry repository ids and locations, service-account ids, and the hosts Artifact Registry
+ * serves Docker images on. Functions, not constants: each caller gets a fresh schema.
+ */
+
+/** 6-30 lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen. */
+export const projectIdSchema = () =>
+  z.string({ error: "expected a Google Cloud project id, such as my-dr-project" }).regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
+    error: "expected a Google Cloud project id: 6-30 lower-case letters, digits and hyphens, starting with a letter (the id, not the project's display name or number)",
+  });
+
+/** An Artifact Registry repository id: lower-case letters, digits and hyphens, starting with a letter, at most 63. */
+export const repositoryIdSchema = () =>
+  z.string({ error: "expected an Artifact Registry repository id, such as dr-images" }).regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+    error: "expected an Artifact Registry repository id: lower-case letters, digits and hyphens, starting with a letter, at most 63 characters",
+  });
+
+/** A region (us-central1, europe-west4) or a multi-region (us, europe, asia). */
+export const artifactRegistryLocationSchema = () =>
+  z.string({ error: "expected an Artifact Registry location, such as europe-west4 or the multi-region us" }).regex(/^(us|europe|asia|[a-z]+-[a-z]+\d+)$/, {
+    error: "expected an Artifact Registry location: a region such as europe-west4, or a multi-region us, europe or asia",
+  });
+
+/** A service account's id (the part before @): 6-30 lower-case letters, digits and hyphens, starting with a letter. */
+export const serviceAccountIdSchema = () =>
+  z.string({ error: "expected a service account id, such as dr-images-dr-sync" }).regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
+    error: "expected a service account id: 6-30 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+  });
+
+/** The gcr.io hosts Artifact Registry serves as "gcr.io repositories", and each one's multi-region. */
+export const GCR_HOST_LOCATIONS = { "gcr.io": "us", "us.gcr.io": "us", "eu.gcr.io": "europe", "asia.gcr.io": "asia" } as const;
+export type GcrHost = keyof typeof GCR_HOST_LOCATIONS;
+
+/** Hosts served by Artifact Registry: `<location>-docker.pkg.dev`, gcr.io and its regional hosts. */
+export function isArtifactRegistryHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/:443$/, "");
+  return /^[a-z0-9-]+-docker\.pkg\.dev$/.test(name) || name === "gcr.io" || name.endsWith(".gcr.io");
+}
