@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { cronProblem, flattenedDestination, HarborClient, sampleRepository } from "../../clients/harbor";
+import { projectIdSchema } from "../../clients/google";
 import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
 import { toStateValue } from "../state-value";
@@ -54,6 +55,7 @@ export const harborReplicationPolicyInputsSchema = () =>
       enabled: z.boolean({ error: "expected true or false" }).optional(),
       speedKbps: z.number({ error: "expected KB/s, or -1 for unlimited" }).int().min(-1, { error: "expected KB/s, or -1 for unlimited" }).optional(),
       copyByChunk: z.boolean({ error: "expected true or false" }).optional(),
+      googleProject: projectIdSchema().optional(),
       harbor: harborConnectionSchema().optional(),
     })
     .superRefine((inputs, context) => {
@@ -66,7 +68,31 @@ export const harborReplicationPolicyInputsSchema = () =>
       if (trigger?.type === "event_based" && inputs.direction === "pull") issue(["trigger", "type"], "expected manual or scheduled: Harbor fires event-based replication only for pushes to itself, so a pull policy can never be event-based");
       if (inputs.filters?.tagDecoration && inputs.filters.tag === undefined) issue(["filters", "tagDecoration"], "expected a tag filter for the decoration to apply to");
       if (inputs.filters?.labelDecoration && !inputs.filters.labels?.length) issue(["filters", "labelDecoration"], "expected labels for the decoration to apply to (Harbor decorates only tag and label filters)");
+      const google = inputs.googleProject === undefined ? undefined : googleNamespaceProblem(inputs.googleProject, inputs);
+      if (google) issue(["destNamespace"], google);
     });
+
+/**
+ * Harbor's google-gcr adapter pushes `<namespace>/<repository>` to the remote host, and
+ * Artifact Registry takes only `<project>/<repository id>/...` (a gcr.io repository:
+ * `<project>/...`): a namespace that does not start with the project is refused by Google, or
+ * lands in another project the key may also reach. Says where a sample repository would land.
+ */
+function googleNamespaceProblem(project: string, inputs: { destNamespace?: string; flatten?: number; filters?: { name?: string } }): string | undefined {
+  const namespace = inputs.destNamespace ?? "";
+  if (namespace === project || namespace.startsWith(`${project}/`)) return undefined;
+  const sample = sampleRepository(inputs.filters?.name);
+  let lands: string;
+  try {
+    lands = flattenedDestination(sample, namespace, inputs.flatten ?? 1);
+  } catch (error) {
+    lands = `nowhere (${(error as Error).message})`;
+  }
+  return (
+    `expected a namespace starting with the Google Cloud project ${project}, such as ${project}/<repository id> for Artifact Registry (${project} alone for a gcr.io repository): ` +
+    `Harbor's google-gcr adapter pushes <namespace>/<repository>, and with "${namespace}" ${sample} would go to ${lands}, outside the project`
+  );
+}
 
 export type HarborReplicationPolicyInputs = z.infer<ReturnType<typeof harborReplicationPolicyInputsSchema>>;
 
@@ -106,7 +132,8 @@ export const harborReplicationPolicyDefinition = defineDynamicResource<HarborRep
 
   async read(id, props) {
     return readHarborObject(props, (harbor) => harbor.policies.get(Number(id)), async (policy, harbor) => {
-      const inputs = toStateValue({ ...fromWirePolicy(policy, props), ...(props.harbor ? { harbor: props.harbor } : {}) }) as HarborReplicationPolicyInputs;
+      // googleProject is a check-time input only: Harbor does not store it.
+      const inputs = toStateValue({ ...fromWirePolicy(policy, props), ...(props.googleProject ? { googleProject: props.googleProject } : {}), ...(props.harbor ? { harbor: props.harbor } : {}) }) as HarborReplicationPolicyInputs;
       return { id, props: describe(inputs, Number(id)), inputs };
     });
   },
@@ -170,6 +197,14 @@ export interface HarborReplicationPolicyArgs {
   /** Bandwidth per task in KB/s; -1 (default) or 0 for unlimited. */
   speedKbps?: pulumi.Input<number>;
   copyByChunk?: pulumi.Input<boolean>;
+  /**
+   * For a google-gcr remote (Artifact Registry, gcr.io): the Google Cloud project the images go
+   * to. `check` then requires `destNamespace` to start with it, and its error shows where a
+   * sample repository would land. An input, because check sees only the policy's own inputs:
+   * the endpoint's type is known only once it exists, and Harbor never returns the key that
+   * names the project. ArtifactRegistryTarget's `harborDestNamespace` already starts with it.
+   */
+  googleProject?: pulumi.Input<string>;
   harbor?: pulumi.Input<HarborConnectionArgs>;
 }
 
