@@ -1,2 +1,3 @@
 export * from "./acr-enterprise-target";
 export * from "./private-zone-failover";
+export * from "./data-center-failover";

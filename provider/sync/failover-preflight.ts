@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { SiteReadiness, checkSiteReadiness } from "./site-readiness";
 import { SyncJob, SyncOptions } from "./sync-job";
 
@@ -27,17 +28,39 @@ export interface FailoverSite {
   /** "host[:port]" or a URL. */
   registry: string;
   insecure?: boolean;
+  /** "host:port" that must accept a TCP connection from here (the IP an A record will hand out, port 443). */
+  tcpCheck?: string;
 }
+
+const TCP_CHECK_TIMEOUT_MS = 5000;
 
 /** Checks the site and summarizes what it found; `forced` records that a failing preflight was overridden. */
 export async function runFailoverPreflight(site: FailoverSite, readiness: SyncJob | undefined, forced: boolean, options: SyncOptions = {}): Promise<FailoverPreflight> {
-  return summarizePreflight(site.name, await checkSiteReadiness(site.registry, site.insecure, readiness, options), forced);
+  const [found, unreachable] = await Promise.all([checkSiteReadiness(site.registry, site.insecure, readiness, options), site.tcpCheck ? tcpProblem(site.tcpCheck) : undefined]);
+  return summarizePreflight(site.name, found, forced, unreachable ? [unreachable] : []);
 }
 
-export function summarizePreflight(site: FailoverSiteName, readiness: SiteReadiness, forced: boolean): FailoverPreflight {
+/** Why `address` ("host:port") does not accept a TCP connection, or undefined when it does. */
+export function tcpProblem(address: string): Promise<string | undefined> {
+  const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(address);
+  if (!match) return Promise.resolve(`${address} is not host:port`);
+  return new Promise((resolve) => {
+    const socket = connect({ host: match[1], port: Number(match[2]), timeout: TCP_CHECK_TIMEOUT_MS });
+    const done = (problem: string | undefined) => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.once("connect", () => done(undefined));
+    socket.once("timeout", () => done(`${address} does not accept TCP connections from here (no answer within ${TCP_CHECK_TIMEOUT_MS / 1000} s): check the route to it`));
+    socket.once("error", (error: NodeJS.ErrnoException) => done(`${address} does not accept TCP connections from here (${error.code ?? error.message})`));
+  });
+}
+
+export function summarizePreflight(site: FailoverSiteName, readiness: SiteReadiness, forced: boolean, otherProblems: string[] = []): FailoverPreflight {
   const counts = { present: 0, missing: 0, differs: 0, error: 0 };
   for (const row of readiness.rows) counts[row.status]++;
   const problems = [
+    ...otherProblems,
     ...(readiness.answered ? [] : [`${readiness.registry} does not answer /v2/: ${readiness.error}`]),
     ...readiness.rows.filter((row) => row.status !== "present").map((row) => `${row.destination}: ${row.status}${row.status === "differs" ? ` (${row.destinationDigest} here, ${row.sourceDigest} at ${row.source})` : row.error ? ` (${row.error})` : ` (source ${row.source})`}`),
   ];

@@ -10,6 +10,8 @@ export const regionIdSchema = () => z.string({ error: "expected a region id, suc
 
 export const vpcIdSchema = () => z.string({ error: "expected a VPC id, such as vpc-bp1abcdefg" }).regex(/^vpc-[a-z0-9]+$/, { error: "expected a VPC id, such as vpc-bp1abcdefg" });
 
+export const vswitchIdSchema = () => z.string({ error: "expected a vSwitch id, such as vsw-bp1s5fnvk4gn2tws03624" }).regex(/^vsw-[a-z0-9]+$/, { error: "expected a vSwitch id, such as vsw-bp1s5fnvk4gn2tws03624" });
+
 export const acrInstanceIdSchema = () =>
   z.string({ error: "expected an ACR Enterprise Edition instance id, such as cri-kmsiwlxxdcvaduwb" }).regex(/^cri-[a-z0-9]+$/, { error: "expected an ACR Enterprise Edition instance id, such as cri-kmsiwlxxdcvaduwb" });
 

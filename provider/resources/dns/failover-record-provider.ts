@@ -1,21 +1,16 @@
-import { AlidnsRecords, AlicloudClient, DnsRecord, DnsRecordsApi, MISSING_ALICLOUD_KEY, PrivateZoneRecords, alicloudSettings, rememberAlicloudConfig } from "../../clients/alicloud";
-import { Rfc2136Records } from "../../clients/dns";
-import { CloudDns, CloudDnsRecords, DEFAULT_CLOUD_DNS_ENDPOINT, GoogleAccessTokens, GoogleApi, MISSING_GOOGLE_KEY, SCOPES, googleSettings, parseServiceAccountKey, rememberGoogleConfig } from "../../clients/google";
-import { FailoverPreflight, FailoverSiteName, runFailoverPreflight } from "../../sync";
+import { MISSING_ALICLOUD_KEY, alicloudSettings, rememberAlicloudConfig } from "../../clients/alicloud";
+import { MISSING_GOOGLE_KEY, googleSettings, rememberGoogleConfig } from "../../clients/google";
 import { containsUnknown } from "../check-inputs";
 import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
 import type { FailoverRecordArgs } from "./failover-record";
-import { FailoverRecordInputs, FailoverRecordOutputs, MISSING_GOOGLE_PROJECT, checkRecordRules, cloudDnsProject, failoverRecordInputsSchema, readinessJob, rfc2136Servers } from "./failover-record-schema";
+import { FailoverRecordInputs, FailoverRecordOutputs, MISSING_GOOGLE_PROJECT, checkRecordRules, cloudDnsProject, failoverRecordInputsSchema } from "./failover-record-schema";
+import { AppliedRecord, applyRecord, describeRecord, desiredValue, pickAdopted, withRecords } from "./failover-switch";
 
 /**
  * FailoverRecord's provider: writes the record, flips it only after the preflight of the
  * site it switches to, reads it back after every write, and reports changes made outside.
  */
-
-const DEFAULT_TTL = { privatezone: 60, alidns: 600, rfc2136: 60, clouddns: 60 } as const;
-/** How long a preflight may take: a /v2/ probe and HEADs of the readiness images. */
-const PREFLIGHT_DEADLINE_MS = 10 * 60_000;
 
 export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs, FailoverRecordOutputs>()({
   module: "dns",
@@ -83,75 +78,6 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
 /** The provider the engine loads by this name from failover-record.js (see packaged-provider.ts); state names it. */
 export const failoverRecordProvider = failoverRecordDefinition.provider;
 
-/** A CNAME's value for Cloud DNS without the final dot: the store adds it on the wire and drops it when reading. */
-function desiredValue(inputs: Pick<FailoverRecordInputs, "sites" | "active" | "backend" | "type">): string {
-  const value = inputs.sites[inputs.active].value;
-  return inputs.backend === "clouddns" && inputs.type === "CNAME" ? value.replace(/\.$/, "") : value;
-}
-
-function recordFields(inputs: FailoverRecordInputs) {
-  return { rr: inputs.name, type: inputs.type, value: desiredValue(inputs), ttl: inputs.ttl ?? DEFAULT_TTL[inputs.backend] };
-}
-
-function sameRecord(record: DnsRecord, fields: ReturnType<typeof recordFields>): boolean {
-  return record.value === fields.value && record.ttl === fields.ttl && record.type === fields.type && record.rr === fields.rr;
-}
-
-function describeRecord(inputs: Pick<FailoverRecordInputs, "backend" | "zone" | "name" | "type">): string {
-  const where = { privatezone: "PrivateZone zone", alidns: "domain", rfc2136: "zone", clouddns: "managed zone" }[inputs.backend];
-  return `${inputs.type} record "${inputs.name}" in ${where} ${inputs.zone}`;
-}
-
-/** The record to take over, or undefined to create one; throws when the RR is taken and adopting was not asked for. */
-function pickAdopted(records: RecordStore, inputs: FailoverRecordInputs, existing: DnsRecord[]): DnsRecord | undefined {
-  if (existing.length === 0) return undefined;
-  const listed = existing.map((record) => `${record.type} ${record.value} (RecordId ${record.recordId})`).join(", ");
-  const sameType = existing.filter((record) => record.type === inputs.type);
-  if (!inputs.adopt) {
-    throw new Error(`${records.product}: ${describeRecord(inputs)} already exists: ${listed}. Set adopt: true to manage it with this resource, or remove it first`);
-  }
-  if (sameType.length !== 1 || existing.length !== 1) {
-    throw new Error(`${records.product}: cannot adopt ${describeRecord(inputs)}: the name holds ${existing.length} record(s) (${listed}); adopt needs exactly one ${inputs.type} record there`);
-  }
-  return sameType[0];
-}
-
-interface AppliedRecord {
-  recordId: string;
-  activeTarget: string;
-  /** Whether the record's value changed (or it was written anew). */
-  flipped: boolean;
-  /** The value it held before, when there was a record. */
-  previousValue?: string;
-  preflight?: FailoverPreflight;
-}
-
-/**
- * Makes `existing` (or a new record) hold the active site's value. A change of value waits for
- * the site's preflight; a TTL-only change does not. The DNS API must then show the new value.
- */
-async function applyRecord(records: RecordStore, inputs: FailoverRecordInputs, existing: DnsRecord | undefined, lastSeen: string | undefined): Promise<AppliedRecord> {
-  const fields = recordFields(inputs);
-  refuseUnseenChange(inputs, existing, lastSeen);
-  const flipped = !existing || existing.value !== fields.value;
-  const preflight = flipped ? await preflightOrStop(inputs, inputs.active) : undefined;
-  const recordId = existing ? existing.recordId : await records.add(inputs.zone, fields);
-  if (existing && !sameRecord(existing, fields)) await records.update(recordId, fields, existing);
-  const written = await readBack(records, inputs, recordId);
-  if (flipped && existing) console.log(`switched ${describeRecord(inputs)}: ${existing.value} -> ${written.value} (${inputs.active})`);
-  return { recordId, activeTarget: written.value, flipped, previousValue: existing?.value, preflight };
-}
-
-/**
- * Compare-and-swap against state: a record that holds neither the value state last saw nor the
- * one wanted was changed by someone else since; overwriting it could undo a failover done by
- * hand. `pulumi refresh` records the change, and the next `up` then sets the wanted value.
- */
-function refuseUnseenChange(inputs: FailoverRecordInputs, existing: DnsRecord | undefined, lastSeen: string | undefined): void {
-  if (!existing || lastSeen === undefined || existing.value === lastSeen || existing.value === desiredValue(inputs)) return;
-  throw new Error(`${describeRecord(inputs)} holds ${existing.value}, but state says ${lastSeen}: it was changed outside Pulumi, so it was not overwritten. Run \`pulumi refresh\` to record the change, then \`pulumi up\` to set ${desiredValue(inputs)}`);
-}
-
 function outputsOf(inputs: FailoverRecordInputs, applied: AppliedRecord, before: Partial<FailoverRecordOutputs>, createdByResource: boolean): FailoverRecordOutputs {
   return {
     ...inputs,
@@ -163,65 +89,6 @@ function outputsOf(inputs: FailoverRecordInputs, applied: AppliedRecord, before:
     preflight: applied.preflight ?? before.preflight,
     createdByResource,
   };
-}
-
-/** The written record, read again: a flip counts only once the DNS API shows the new value. */
-async function readBack(records: RecordStore, inputs: FailoverRecordInputs, recordId: string): Promise<DnsRecord> {
-  const fields = recordFields(inputs);
-  const written = await records.get(inputs.zone, recordId);
-  if (!written || written.value !== fields.value) {
-    throw new Error(`${records.product}: ${describeRecord(inputs)} (RecordId ${recordId}) reads back ${written ? `as ${written.value}` : "as missing"} after writing ${fields.value}`);
-  }
-  return written;
-}
-
-/** The site's preflight, printed; throws with the report when the site is not ready and `force` is not set. */
-async function preflightOrStop(inputs: FailoverRecordInputs, siteName: FailoverSiteName): Promise<FailoverPreflight> {
-  const site = { name: siteName, ...inputs.sites[siteName] };
-  const preflight = await runFailoverPreflight(site, readinessJob(inputs), inputs.force ?? false, { signal: AbortSignal.timeout(PREFLIGHT_DEADLINE_MS) });
-  for (const problem of preflight.problems) console.log(`preflight ${problem}`);
-  if (preflight.problems.length > 0 && !inputs.force) {
-    throw new Error(
-      `preflight of the ${siteName} site (${preflight.registry}) failed, so ${describeRecord(inputs)} was not changed:\n${preflight.problems.map((line) => `  ${line}`).join("\n")}\n` +
-        "Copy the missing images (ImageSync, or `registry-dr sync`) and run again, or set force: true to switch anyway.",
-    );
-  }
-  console.log(`preflight ${siteName} site ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready, forced"} (${preflight.counts.present} image(s) present)`);
-  return preflight;
-}
-
-/** A backend's records; writes carry the record as it was read, which backends that can use as a precondition. */
-interface RecordStore extends DnsRecordsApi {
-  update(recordId: string, record: Parameters<DnsRecordsApi["update"]>[1], current?: DnsRecord): Promise<void>;
-  remove(recordId: string, current?: DnsRecord): Promise<void>;
-}
-
-async function withRecords<T>(inputs: Pick<FailoverRecordInputs, "backend" | "alicloud" | "rfc2136" | "google" | "zone">, work: (records: RecordStore) => Promise<T>): Promise<T> {
-  if (inputs.backend === "clouddns") return withCloudDnsRecords(inputs, work);
-  if (inputs.backend === "rfc2136") {
-    const settings = inputs.rfc2136!;
-    return work(new Rfc2136Records(inputs.zone, { servers: rfc2136Servers(settings), key: settings.tsig, transport: settings.transport }));
-  }
-  const client = AlicloudClient.fromSettings(alicloudSettings(inputs.alicloud));
-  try {
-    return await work(inputs.backend === "privatezone" ? new PrivateZoneRecords(client) : new AlidnsRecords(client));
-  } finally {
-    await client.close();
-  }
-}
-
-async function withCloudDnsRecords<T>(inputs: Pick<FailoverRecordInputs, "google" | "zone">, work: (records: RecordStore) => Promise<T>): Promise<T> {
-  const settings = googleSettings(inputs.google);
-  const project = cloudDnsProject(inputs);
-  if (!settings.serviceAccountKey) throw new Error(MISSING_GOOGLE_KEY);
-  if (!project) throw new Error(MISSING_GOOGLE_PROJECT);
-  const tokens = new GoogleAccessTokens(parseServiceAccountKey(settings.serviceAccountKey, "google.serviceAccountKey"), [SCOPES.cloudDns]);
-  const api = new GoogleApi(new URL(settings.endpoint ?? DEFAULT_CLOUD_DNS_ENDPOINT), tokens);
-  try {
-    return await work(new CloudDnsRecords(new CloudDns(api, project), inputs.zone, project));
-  } finally {
-    await Promise.all([api.close(), tokens.close()]);
-  }
 }
 
 /** A key and a project must come from somewhere: the input or the stack config. */

@@ -16,8 +16,9 @@ export const failoverRecordInputsSchema = () => {
       value: text("the record value for this site: a host name (CNAME) or an IPv4 address (A)"),
       registry: text("the site's registry, such as harbor.example.com or https://xxx-registry.cn-hangzhou.cr.aliyuncs.com"),
       insecure: z.boolean({ error: "expected true or false" }).optional(),
+      tcpCheck: text('"host:port" that must accept TCP before the record points here, such as 10.2.0.20:443').regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { error: 'expected "host:port", such as 10.2.0.20:443' }).optional(),
     },
-    { error: "expected {value, registry, insecure?}" },
+    { error: "expected {value, registry, insecure?, tcpCheck?}" },
   );
   return z.strictObject({
     backend: z.enum(["privatezone", "alidns", "rfc2136", "clouddns"], {

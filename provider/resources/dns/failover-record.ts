@@ -24,6 +24,12 @@ export interface FailoverSiteArgs {
   registry: pulumi.Input<string>;
   /** Probe the registry over plain HTTP or without verifying its certificate. */
   insecure?: pulumi.Input<boolean>;
+  /**
+   * "host:port" that must accept a TCP connection from where `pulumi up` runs before the record
+   * points here: for an A record, the address it hands out and port 443 (a VPC endpoint reached
+   * over VPN or Express Connect answers only once the route is in place).
+   */
+  tcpCheck?: pulumi.Input<string>;
 }
 
 export interface FailoverRecordArgs {
