@@ -330,9 +330,14 @@ function header(response: HttpResponse, name: string): string | undefined {
 /** Built from encoded segments, never by resolving a string against the base. */
 function apiUrl(base: URL, path: ApiPath): URL {
   const url = new URL(base.origin);
-  url.pathname = `/v2/${path.segments.map(encodeURIComponent).join("/")}`;
+  url.pathname = `/v2/${path.segments.map(encodePathSegment).join("/")}`;
   for (const [name, value] of Object.entries(path.query ?? {})) url.searchParams.set(name, value);
   return url;
+}
+
+/** Percent-encodes all but RFC 3986's pchar: `sha256:...` keeps its colon, as registries expect it. */
+function encodePathSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/%3A/gi, ":").replace(/%40/gi, "@");
 }
 
 function resolveLink(raw: string, base: URL, host: string): URL {
