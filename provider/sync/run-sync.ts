@@ -81,8 +81,8 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
 }
 
 export async function runVerify(job: SyncJob, options: SyncOptions = {}): Promise<ReadinessReport> {
-  return withPlan(job, options, async (plan, pool) => {
-    const checked = await checkReadiness(plan.tasks, pool, { concurrency: Math.max(options.proc ?? DEFAULT_PROC, 8), platforms: options.platforms, shallow: options.shallow });
+  return withPlan(job, options, async (plan, pool, unreachable) => {
+    const checked = await checkReadiness(plan.tasks, pool, { concurrency: Math.max(options.proc ?? DEFAULT_PROC, 8), platforms: options.platforms, shallow: options.shallow, unreachable });
     const failedPlans: ReadinessRow[] = plan.failures.map((failure) => ({ source: failure.source, destination: failure.destination, status: "error", error: failure.error }));
     const rows = [...failedPlans, ...checked];
     return { rows, complete: rows.every((row) => row.status === "present"), stats: pool.transport.stats.snapshot() };
