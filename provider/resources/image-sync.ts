@@ -103,6 +103,8 @@ function toOptions(inputs: ImageSyncInputs, onEvent?: (event: SyncEvent) => void
     retries: inputs.retries,
     force: inputs.force,
     repair: inputs.repair,
+    // A preview looks for missing content only when an update would repair it.
+    shallow: !inputs.repair,
     platforms: { os: inputs.os ?? [], arch: inputs.arch ?? [] },
     signal: AbortSignal.timeout((inputs.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000),
     onEvent,

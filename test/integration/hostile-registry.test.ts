@@ -23,6 +23,8 @@ import { manifestDigest } from "../support/skopeo";
 
 const TRAVERSAL = "../../../../../../../../v2/victim/app/manifests/prod";
 const LONG_TAG = "x".repeat(200);
+/** Clears the screen when printed raw. */
+const ESCAPE = "a\u001b[2J";
 const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 
 interface Answer {
@@ -122,7 +124,7 @@ test("a source listing path-like, over-long and non-grammar tags, an index child
   const indexDigest = `sha256:${createHash("sha256").update(index).digest("hex")}`;
   const proxy = await startHostileProxy(source, (req) => {
     const path = new URL(req.url ?? "/", "http://proxy").pathname;
-    if (path === "/v2/evil/img/tags/list") return json({ name: "evil/img", tags: ["1.0", TRAVERSAL, LONG_TAG, "bad tag!", "..%2F..%2Fv2%2Fvictim%2Fapp"] });
+    if (path === "/v2/evil/img/tags/list") return json({ name: "evil/img", tags: ["1.0", TRAVERSAL, LONG_TAG, "bad tag!", "..%2F..%2Fv2%2Fvictim%2Fapp", ESCAPE] });
     if (path === "/v2/evil/index/manifests/1.0" || path === `/v2/evil/index/manifests/${indexDigest}`) return manifestAnswer(index, MediaType.ociIndex);
     if (path === "/v2/evil/paged/tags/list") return json({ name: "evil/paged", tags: ["1.0"] }, { link: `<${trap.origin}/v2/evil/paged/tags/list?n=1&last=1.0>; rel="next"` });
     return undefined;
@@ -139,7 +141,10 @@ test("a source listing path-like, over-long and non-grammar tags, an index child
     const failed = report.results.filter((result) => result.status === "failed");
     assert.equal(byDestination(report.results, "/mirror/evil:1.0")?.status, "synced", "the repository's good tag is copied");
     assert.equal(await manifestDigest(`docker://${destination.host}/mirror/evil:1.0`), evil.digest);
-    assert.equal(failed.length, 6, JSON.stringify(report.results, null, 2));
+    assert.equal(failed.length, 7, JSON.stringify(report.results, null, 2));
+    const shown = report.results.flatMap((result) => [result.source, result.destination, result.error ?? ""]);
+    assert.ok(shown.some((text) => text.includes(JSON.stringify(ESCAPE))), "the tag is shown escaped");
+    assert.ok(!shown.some((text) => text.includes("\u001b")), "no terminal escape sequence from the registry reaches a report");
     for (const bad of [TRAVERSAL, "bad tag!", "..%2F..%2Fv2%2Fvictim%2Fapp"]) {
       assert.ok(failed.some((result) => result.error === `invalid tag ${JSON.stringify(bad)} listed by ${proxy.host}/evil/img`), `failed naming ${bad}`);
     }
