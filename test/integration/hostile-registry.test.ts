@@ -202,3 +202,21 @@ test("an upload Location pointing at another host, or at another repository of t
     await proxy.stop();
   }
 });
+
+test("a token realm that is not an http(s) URL is refused before any credential is sent to it", async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url} ${req.headers.authorization ? "with credentials" : ""}`.trim());
+    res.writeHead(401, { "www-authenticate": 'Bearer realm="file:///etc/passwd",service="x"', "content-type": "application/json" }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+  });
+  const { port, close } = await listenOnLoopback(server);
+  try {
+    const host = `127.0.0.1:${port}`;
+    const report = await runSync({ auth: { [host]: { username: "u", password: "p-secret" } }, images: { [`${host}/team/app:1.0`]: `${destination.host}/mirror/realm` } });
+    assert.equal(report.counts.failed, 1);
+    assert.equal(report.results[0].error, `invalid token realm "file:///etc/passwd" from ${host}: expected an https URL (or http for this insecure registry)`);
+    assert.ok(seen.every((line) => !line.endsWith("with credentials")), seen.join("\n"));
+  } finally {
+    await close();
+  }
+});
