@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
-import { runSync, runVerify } from "../../provider";
+import { checkSiteReadiness, runSync, runVerify } from "../../provider";
 import { useSeededRegistries } from "../support/seeded-registries";
 import { skopeoCopy } from "../support/skopeo";
 
@@ -103,6 +103,12 @@ test("a deleted layer blob and a deleted child manifest make those images incomp
     ],
   );
   assert.equal((await runVerify(job(), { shallow: true })).complete, true, "a shallow verify cannot see it");
+  const site = await checkSiteReadiness(bed.destination.host, true, job());
+  assert.deepEqual(
+    site.rows.filter((row) => row.status !== "present").map((row) => row.status),
+    ["incomplete", "incomplete"],
+    "the failover preflight checks deeply by default",
+  );
 
   const cli = await runCli(["verify"]);
   assert.equal(cli.code, 1, cli.stderr);
