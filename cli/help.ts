@@ -2,7 +2,7 @@ export const MAIN_HELP = `registry-dr: copy container images between registries,
 
 Usage:
   registry-dr sync   [flags]   copy images (a drop-in for image-syncer)
-  registry-dr verify [flags]   report per tag whether the destination holds the source's digest
+  registry-dr verify [flags]   report per tag whether the destination image can be pulled
   registry-dr help [command]   show help
   registry-dr --version
 
