@@ -5,7 +5,7 @@ import { algorithmOf, digestOf, isDigest } from "./digest";
 import { DigestMismatchError, NetworkError, RegistryError } from "./errors";
 import { nextLinkTarget } from "./link-header";
 import { MANIFEST_ACCEPT } from "./media-types";
-import { InvalidAnswerError, checkAnsweredDigest, checkListedTag, checkMediaType, checkReference, checkRepository, checkTagPageLink, checkUploadLocation, quoteAnswer } from "./registry-answers";
+import { InvalidAnswerError, checkAnsweredDigest, checkMediaType, checkReference, checkRepository, checkTagPageLink, checkUploadLocation, quoteAnswer } from "./registry-answers";
 import { errorFromResponse } from "./registry-errors";
 import { RepositoryScope } from "./scope";
 import { HttpRequest, HttpResponse, HttpTransport } from "./transport";
