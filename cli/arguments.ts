@@ -21,6 +21,8 @@ const OPTIONS = {
   os: { type: "string", multiple: true },
   arch: { type: "string", multiple: true },
   force: { type: "boolean" },
+  repair: { type: "boolean" },
+  shallow: { type: "boolean" },
   log: { type: "string" },
   "failed-images": { type: "string" },
   timeout: { type: "string" },
@@ -38,6 +40,10 @@ export interface CommandArguments {
   namespace?: string;
   platforms: PlatformFilter;
   force: boolean;
+  /** sync: check every child manifest and blob under existing tags and re-copy what is missing. */
+  repair: boolean;
+  /** verify: compare tag digests only. */
+  shallow: boolean;
   log?: string;
   failedImages: string;
   /** Whole-run deadline in milliseconds; none by default. */
@@ -63,6 +69,8 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     namespace: values.namespace,
     platforms: { os: splitList(values.os), arch: splitList(values.arch) },
     force: values.force ?? false,
+    repair: values.repair ?? false,
+    shallow: values.shallow ?? false,
     log: values.log,
     failedImages: values["failed-images"] ?? "failed-images.json",
     timeoutMs: duration("--timeout", values.timeout),

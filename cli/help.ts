@@ -2,7 +2,7 @@ export const MAIN_HELP = `registry-dr: copy container images between registries,
 
 Usage:
   registry-dr sync   [flags]   copy images (a drop-in for image-syncer)
-  registry-dr verify [flags]   report per tag whether the destination holds the source's digest
+  registry-dr verify [flags]   report per tag whether the destination image can be pulled
   registry-dr help [command]   show help
   registry-dr --version
 
@@ -34,6 +34,8 @@ Sources: "registry/repo" (all tags), "registry/repo:tag", "registry/repo:t1,t2",
 
 ${INPUT_FLAGS}
   --force                push manifests even when the destination has them
+  --repair               also check every child manifest and blob under tags that are
+                         up to date, and re-copy what is missing (a request per blob)
   --log FILE             write per-image lines to FILE (appended) instead of the terminal
   --failed-images FILE   where to write failed images, as an --images file to retry
                          (default failed-images.json, written only when some failed)
@@ -47,11 +49,14 @@ Example (image-syncer's command line, program name changed):
 
 export const VERIFY_HELP = `Usage: registry-dr verify [flags]
 
-Checks, per tag, that each destination holds the source's digest: present, missing,
-or differs. Reads the same files and flags as sync and changes nothing.
+Checks, per tag, that each destination can be pulled: it holds the source's digest and
+every child manifest and blob under it. Per tag: present, incomplete (with what is
+missing), missing, or differs. Reads the same files and flags as sync and changes nothing.
 
 ${INPUT_FLAGS}
+  --shallow              compare tag digests only (two requests a tag), for frequent runs
   --json                 print the report as JSON
 
-Exit status: 0 every destination image is present, 1 something is missing or differs, 2 bad input.
+Exit status: 0 every destination image is present, 1 something is incomplete, missing or
+differs, or could not be checked, 2 bad input.
 `;

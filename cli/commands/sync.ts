@@ -9,7 +9,7 @@ export async function syncCommand(args: CommandArguments, signal: AbortSignal): 
   const reporter = new ProgressReporter({ stream: process.stderr, logFile: args.log });
   let report;
   try {
-    report = await runSync(job, { proc: args.proc, retries: args.retries, force: args.force, platforms: args.platforms, signal, onEvent: reporter.onEvent });
+    report = await runSync(job, { proc: args.proc, retries: args.retries, force: args.force, repair: args.repair, platforms: args.platforms, signal, onEvent: reporter.onEvent });
   } finally {
     reporter.stop();
   }

@@ -4,27 +4,36 @@ import { loadSyncJob } from "../config-files";
 
 export async function verifyCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const job = loadSyncJob(args);
-  const report = await runVerify(job, { proc: args.proc, platforms: args.platforms, signal });
+  const report = await runVerify(job, { proc: args.proc, platforms: args.platforms, shallow: args.shallow, signal });
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ complete: report.complete, counts: countRows(report.rows), rows: report.rows }, null, 2)}\n`);
   } else {
     process.stdout.write(renderTable(report.rows));
     const counts = countRows(report.rows);
-    process.stdout.write(`\n${report.complete ? "complete" : "INCOMPLETE"}: ${counts.present} present, ${counts.missing} missing, ${counts.differs} differ, ${counts.error} could not be checked\n`);
+    process.stdout.write(
+      `\n${report.complete ? "complete" : "INCOMPLETE"}${args.shallow ? " (tag digests only)" : ""}: ${counts.present} present, ${counts.incomplete} incomplete, ` +
+        `${counts.missing} missing, ${counts.differs} differ, ${counts.error} could not be checked\n`,
+    );
   }
   return report.complete ? 0 : 1;
 }
 
 function countRows(rows: ReadinessRow[]): Record<ReadinessRow["status"], number> {
-  const counts = { present: 0, missing: 0, differs: 0, error: 0 };
+  const counts = { present: 0, incomplete: 0, missing: 0, differs: 0, error: 0 };
   for (const row of rows) counts[row.status]++;
   return counts;
 }
 
 function renderTable(rows: ReadinessRow[]): string {
-  const lines = rows.map((row) => [row.status, row.source, row.destination, row.status === "differs" ? `${shortDigest(row.destinationDigest)} != ${shortDigest(row.sourceDigest)}` : row.error ?? shortDigest(row.sourceDigest)]);
+  const lines = rows.map((row) => [row.status, row.source, row.destination, detail(row)]);
   const header = ["STATUS", "SOURCE", "DESTINATION", "DIGEST"];
   const widths = header.map((title, column) => Math.max(title.length, ...lines.slice(0, 500).map((line) => Math.min(line[column].length, 80))));
   const render = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join("  ");
   return [render(header), ...lines.map(render)].join("\n") + "\n";
+}
+
+function detail(row: ReadinessRow): string {
+  if (row.status === "differs") return `${shortDigest(row.destinationDigest)} != ${shortDigest(row.sourceDigest)}`;
+  if (row.missing) return `missing ${row.missing.join(", ")}`;
+  return row.error ?? shortDigest(row.sourceDigest);
 }

@@ -24,6 +24,7 @@ export const imageSyncInputsSchema = () => z.strictObject({
   os: z.array(z.string(), { error: "expected a list of OS names" }).optional(),
   arch: z.array(z.string(), { error: "expected a list of architectures (amd64, arm64, arm/v7)" }).optional(),
   force: z.boolean({ error: "expected true or false" }).optional(),
+  repair: z.boolean({ error: "expected true or false" }).optional(),
   retainOnDelete: z.boolean({ error: "expected true or false" }).optional(),
   timeoutSeconds: z.number({ error: "expected a number of seconds" }).int().min(1, { error: "expected at least 1 second" }).optional(),
 });
@@ -101,6 +102,9 @@ function toOptions(inputs: ImageSyncInputs, onEvent?: (event: SyncEvent) => void
     proc: inputs.proc,
     retries: inputs.retries,
     force: inputs.force,
+    repair: inputs.repair,
+    // A preview looks for missing content only when an update would repair it.
+    shallow: !inputs.repair,
     platforms: { os: inputs.os ?? [], arch: inputs.arch ?? [] },
     signal: AbortSignal.timeout((inputs.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000),
     onEvent,
@@ -183,6 +187,8 @@ export interface ImageSyncArgs {
   os?: pulumi.Input<pulumi.Input<string>[]>;
   arch?: pulumi.Input<pulumi.Input<string>[]>;
   force?: pulumi.Input<boolean>;
+  /** Check every child manifest and blob under up-to-date tags and re-copy what is missing. */
+  repair?: pulumi.Input<boolean>;
   /** Keep destination images when the resource is deleted (default true). */
   retainOnDelete?: pulumi.Input<boolean>;
   /** Deadline for one sync (default 3600). Pulumi's customTimeouts do not reach dynamic providers. */

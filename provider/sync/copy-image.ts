@@ -16,14 +16,18 @@ export interface CopyContext {
   ledger: BlobLedger;
   /** Bounds blob transfers across all images of the run. */
   transfers: Semaphore;
-  /** Re-push manifests the destination already has. Blobs are content-addressed and never re-sent. */
+  /**
+   * Re-push manifests the destination already has, and walk into index children it has
+   * (what `--repair` needs). Blobs are content-addressed: present ones are never re-sent.
+   */
   force: boolean;
   chunkSize?: number;
   emit: SyncEventListener;
 }
 
-export async function copyManifestTree(ends: TransferEnds, manifest: FetchedManifest, reference: string, context: CopyContext): Promise<void> {
-  const parsed = parseManifest(manifest.bytes, manifest.mediaType, ends.source.host);
+/** `origin` names the source manifest in errors: `host/repo:tag` or `host/repo@digest`. */
+export async function copyManifestTree(ends: TransferEnds, manifest: FetchedManifest, reference: string, context: CopyContext, origin = `${ends.source.host}/${ends.sourceRepository}@${manifest.digest}`): Promise<void> {
+  const parsed = parseManifest(manifest.bytes, manifest.mediaType, ends.source.host, origin);
   if (parsed.kind === "index") {
     await allSettledOrThrow(parsed.manifests.map((child) => copyChildManifest(ends, child, context)));
   } else {

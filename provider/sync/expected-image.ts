@@ -1,4 +1,4 @@
-import { FetchedManifest, RegistryClient, RegistryError, parseManifest } from "../clients/oci";
+import { FetchedManifest, RegistryClient, RegistryError, checkListedTag, parseManifest } from "../clients/oci";
 import { PlatformFilter, filterIndex, isFilterActive } from "./platform-filter";
 import { SyncTask } from "./sync-task";
 
@@ -15,10 +15,14 @@ export interface ExpectedImage {
 
 export async function expectedImage(task: SyncTask, source: RegistryClient, platforms?: PlatformFilter): Promise<ExpectedImage> {
   const { repository, tag, digest } = task.source;
+  // Tags written in the config were checked when it was read; one that is not in the
+  // grammar came from the registry's tag list, and must fail its image before it goes
+  // into a URL here or, as the destination tag, at the destination.
+  if (tag !== undefined) checkListedTag(tag, source.host, repository);
   const reference = digest ?? tag!;
   if (isFilterActive(platforms)) {
     const manifest = await source.getManifest(repository, reference);
-    const parsed = parseManifest(manifest.bytes, manifest.mediaType, source.host);
+    const parsed = parseManifest(manifest.bytes, manifest.mediaType, source.host, `${source.host}/${repository}${digest ? "@" : ":"}${reference}`);
     const filtered = parsed.kind === "index" ? filterIndex(manifest, parsed, platforms, source.host) : manifest;
     return { digest: filtered.digest, manifest: filtered };
   }

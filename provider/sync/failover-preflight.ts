@@ -17,8 +17,8 @@ export interface FailoverPreflight {
   checkedAt: string;
   /** Whether the registry answered `/v2/` with the given credentials. */
   registryAnswered: boolean;
-  counts: { present: number; missing: number; differs: number; error: number };
-  /** One line per problem: an unreachable registry, or an image missing or different there. */
+  counts: { present: number; incomplete: number; missing: number; differs: number; error: number };
+  /** One line per problem: an unreachable registry, or an image missing, incomplete or different there. */
   problems: string[];
   forced: boolean;
 }
@@ -57,12 +57,12 @@ export function tcpProblem(address: string): Promise<string | undefined> {
 }
 
 export function summarizePreflight(site: FailoverSiteName, readiness: SiteReadiness, forced: boolean, otherProblems: string[] = []): FailoverPreflight {
-  const counts = { present: 0, missing: 0, differs: 0, error: 0 };
+  const counts = { present: 0, incomplete: 0, missing: 0, differs: 0, error: 0 };
   for (const row of readiness.rows) counts[row.status]++;
   const problems = [
     ...otherProblems,
     ...(readiness.answered ? [] : [`${readiness.registry} does not answer /v2/: ${readiness.error}`]),
-    ...readiness.rows.filter((row) => row.status !== "present").map((row) => `${row.destination}: ${row.status}${row.status === "differs" ? ` (${row.destinationDigest} here, ${row.sourceDigest} at ${row.source})` : row.error ? ` (${row.error})` : ` (source ${row.source})`}`),
+    ...readiness.rows.filter((row) => row.status !== "present").map((row) => `${row.destination}: ${row.status}${row.status === "differs" ? ` (${row.destinationDigest} here, ${row.sourceDigest} at ${row.source})` : row.missing ? ` (missing ${row.missing.join(", ")})` : row.error ? ` (${row.error})` : ` (source ${row.source})`}`),
   ];
   return { site, registry: readiness.registry, checkedAt: new Date().toISOString(), registryAnswered: readiness.answered, counts, problems, forced: forced && problems.length > 0 };
 }

@@ -8,6 +8,7 @@ import { RegistryPool } from "./registry-pool";
 import { checkImage, copyImage } from "./sync-image";
 import { SyncJob, SyncOptions, compileJob } from "./sync-job";
 import { SyncTask, describeTask } from "./sync-task";
+import { ContentCheck } from "./pullable";
 import { ReadinessRow, checkReadiness } from "./verify";
 
 /**
@@ -33,6 +34,8 @@ const DEFAULT_PROC = 5;
 const DEFAULT_RETRIES = 2;
 /** Skip checks are two HEADs each: cheap for registries, so many run at once; copies stay bounded by --proc. */
 const CHECK_CONCURRENCY = 32;
+/** Requests in flight for `--repair`'s deep checks across the run. */
+const REPAIR_CHECK_CONCURRENCY = 16;
 
 export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<SyncReport> {
   const started = Date.now();
@@ -43,6 +46,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       ledger: new BlobLedger(),
       transfers: new Semaphore(options.transfers ?? Math.max(8, (options.proc ?? DEFAULT_PROC) * 2)),
       force: options.force ?? false,
+      repair: options.repair ? new ContentCheck(REPAIR_CHECK_CONCURRENCY) : undefined,
       platforms: options.platforms,
       chunkSize: options.chunkSize,
       emit,
@@ -67,7 +71,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
         return "expected" in check ? check : undefined;
       });
       const stale = checked.filter((check) => check !== undefined);
-      await mapConcurrent(stale, proc, async (check) => finish(check.task, await copyImage(check.task, check.expected, check.startedAt, context)));
+      await mapConcurrent(stale, proc, async (check) => finish(check.task, await copyImage(check.task, check.expected, check.startedAt, context, check.incomplete)));
       pending = round < (options.retries ?? DEFAULT_RETRIES) ? pending.filter((task) => results.get(task)?.status === "failed" && results.get(task)?.retryable) : [];
     }
     for (const failure of plan.failures) emit({ type: "image-finished", result: failure });
@@ -77,8 +81,8 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
 }
 
 export async function runVerify(job: SyncJob, options: SyncOptions = {}): Promise<ReadinessReport> {
-  return withPlan(job, options, async (plan, pool) => {
-    const checked = await checkReadiness(plan.tasks, pool, Math.max(options.proc ?? DEFAULT_PROC, 8), options.platforms);
+  return withPlan(job, options, async (plan, pool, unreachable) => {
+    const checked = await checkReadiness(plan.tasks, pool, { concurrency: Math.max(options.proc ?? DEFAULT_PROC, 8), platforms: options.platforms, shallow: options.shallow, unreachable });
     const failedPlans: ReadinessRow[] = plan.failures.map((failure) => ({ source: failure.source, destination: failure.destination, status: "error", error: failure.error }));
     const rows = [...failedPlans, ...checked];
     return { rows, complete: rows.every((row) => row.status === "present"), stats: pool.transport.stats.snapshot() };

@@ -6,7 +6,8 @@ import { ReadinessRow } from "./verify";
 /**
  * Whether a registry can take traffic: it answers `/v2/` (with the credentials the job has
  * for it), and it holds, with the source's digest, every image the readiness job copies
- * to it. What a failover preflight asks of a site before DNS points at it.
+ * to it, each pullable (every child manifest and blob there: a deep verify unless
+ * `options.shallow`). What a failover preflight asks of a site before DNS points at it.
  */
 
 export interface SiteReadiness {

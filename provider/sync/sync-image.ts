@@ -1,8 +1,9 @@
-import { AbortedError, RegistryError } from "../clients/oci";
+import { AbortedError, RegistryError, formatReference } from "../clients/oci";
 import { CopyContext, copyManifestTree } from "./copy-image";
 import { ImageResult, SyncEvent } from "./events";
 import { ExpectedImage, expectedImage } from "./expected-image";
 import { PlatformFilter } from "./platform-filter";
+import { ContentCheck } from "./pullable";
 import { RegistryPool } from "./registry-pool";
 import { SyncTask, describeTask } from "./sync-task";
 
@@ -10,14 +11,21 @@ import { SyncTask, describeTask } from "./sync-task";
  * One image in two steps. `checkImage` is two HEADs (source, destination) and decides
  * whether there is anything to do; it is cheap, so a run checks many images at once.
  * `copyImage` moves the content and is bounded by --proc. Neither throws: they report.
+ *
+ * With `repair` the check is deep instead (every child manifest and blob, see pullable.ts),
+ * and an image whose tag is right but whose content is not gets what is missing re-copied.
+ * Off by default: it costs a request per blob, and a no-op resync should stay two HEADs a tag.
  */
 
 export interface ImageSyncContext extends CopyContext {
   pool: RegistryPool;
   platforms?: PlatformFilter;
+  /** Set for `--repair`: deep checks, shared by the run. */
+  repair?: ContentCheck;
 }
 
-export type CheckedImage = { task: SyncTask; startedAt: number } & ({ result: ImageResult } | { expected: ExpectedImage });
+/** `incomplete`: the destination has the digest under the tag but not all of its content. */
+export type CheckedImage = { task: SyncTask; startedAt: number } & ({ result: ImageResult } | { expected: ExpectedImage; incomplete?: string[] });
 
 export async function checkImage(task: SyncTask, context: ImageSyncContext): Promise<CheckedImage> {
   const startedAt = Date.now();
@@ -25,29 +33,40 @@ export async function checkImage(task: SyncTask, context: ImageSyncContext): Pro
   try {
     const expected = await expectedImage(task, context.pool.client(task.source), context.platforms);
     digest = expected.digest;
-    if (!context.force) {
-      const present = await context.pool.client(task.destination).headManifest(task.destination.repository, task.destination.tag ?? expected.digest);
-      if (present?.digest === expected.digest) return { task, startedAt, result: resultOf(task, startedAt, 0, { status: "skipped", digest }) };
+    if (context.force) return { task, startedAt, expected };
+    const destination = context.pool.client(task.destination);
+    const reference = task.destination.tag ?? expected.digest;
+    if (context.repair) {
+      const found = await context.repair.inspect(destination, task.destination.repository, reference);
+      if (found?.digest !== expected.digest) return { task, startedAt, expected };
+      if (found.missing.length === 0) return { task, startedAt, result: resultOf(task, startedAt, 0, { status: "skipped", digest }) };
+      return { task, startedAt, expected, incomplete: found.missing };
     }
+    const present = await destination.headManifest(task.destination.repository, reference);
+    if (present?.digest === expected.digest) return { task, startedAt, result: resultOf(task, startedAt, 0, { status: "skipped", digest }) };
     return { task, startedAt, expected };
   } catch (error) {
     return { task, startedAt, result: failure(task, startedAt, 0, digest, error) };
   }
 }
 
-export async function copyImage(task: SyncTask, expected: ExpectedImage, startedAt: number, context: ImageSyncContext): Promise<ImageResult> {
+/** `incomplete` (from a repair check): what is missing under a tag that is otherwise right. */
+export async function copyImage(task: SyncTask, expected: ExpectedImage, startedAt: number, context: ImageSyncContext, incomplete?: string[]): Promise<ImageResult> {
   let bytesUploaded = 0;
   const emit = (event: SyncEvent) => {
     if (event.type === "bytes") bytesUploaded += event.bytes;
     context.emit(event);
   };
   context.emit({ type: "image-started", ...describeTask(task) });
+  if (incomplete) context.emit({ type: "warning", message: `${formatReference(task.destination)}: repairing ${incomplete.length} missing: ${incomplete.join(", ")}` });
   const source = context.pool.client(task.source);
   const destination = context.pool.client(task.destination);
   try {
     const manifest = expected.manifest ?? (await source.getManifest(task.source.repository, expected.digest));
     const ends = { source, sourceRepository: task.source.repository, destination, destinationRepository: task.destination.repository };
-    await copyManifestTree(ends, manifest, task.destination.tag ?? expected.digest, { ...context, emit });
+    // Forced for a repair, so index children the destination has are walked into too.
+    const copyContext = { ...context, emit, force: context.force || incomplete !== undefined };
+    await copyManifestTree(ends, manifest, task.destination.tag ?? expected.digest, copyContext, formatReference(task.source));
     return resultOf(task, startedAt, bytesUploaded, { status: "synced", digest: expected.digest });
   } catch (error) {
     return failure(task, startedAt, bytesUploaded, expected.digest, error);

@@ -18,6 +18,10 @@ export interface SyncOptions {
   /** Extra rounds for images that failed with a transient error (image-syncer's --retries). */
   retries?: number;
   force?: boolean;
+  /** sync: check every child manifest and blob under existing tags and re-copy what is missing. */
+  repair?: boolean;
+  /** verify: compare tag digests only (two HEADs a tag), without checking content. */
+  shallow?: boolean;
   platforms?: PlatformFilter;
   /** Upload blobs larger than this in chunks of this size. */
   chunkSize?: number;

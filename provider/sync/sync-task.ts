@@ -1,4 +1,4 @@
-import { ImageReference, formatReference } from "../clients/oci";
+import { ImageReference, formatReference, isValidTag, quoteAnswer } from "../clients/oci";
 
 /** One image to copy: a source tag or digest and where it goes. */
 export interface SyncTask {
@@ -10,5 +10,11 @@ export interface SyncTask {
 }
 
 export function describeTask(task: SyncTask): { source: string; destination: string } {
-  return { source: formatReference(task.source), destination: formatReference(task.destination) };
+  return { source: describeReference(task.source), destination: describeReference(task.destination) };
+}
+
+/** A tag a registry listed outside the grammar is shown quoted, escaped and cut short: it may hold anything. */
+function describeReference(ref: ImageReference): string {
+  if (ref.tag === undefined || isValidTag(ref.tag)) return formatReference(ref);
+  return `${formatReference({ ...ref, tag: undefined })}:${quoteAnswer(ref.tag)}`;
 }

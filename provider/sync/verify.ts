@@ -1,12 +1,19 @@
 import { mapConcurrent } from "./concurrency";
 import { expectedImage } from "./expected-image";
 import { PlatformFilter } from "./platform-filter";
+import { Unreachable } from "./plan";
+import { ContentCheck } from "./pullable";
 import { RegistryPool } from "./registry-pool";
 import { SyncTask, describeTask } from "./sync-task";
 
-/** Readiness of a destination, per tag: what a failover preflight and `registry-dr verify` report. */
+/**
+ * Readiness of a destination, per tag: what a failover preflight and `registry-dr verify`
+ * report. Deep (the default) means pullable: the tag has the source's digest and every
+ * child manifest and blob under it is there. Shallow compares the tag's digest only: two
+ * HEADs per tag, for frequent cron checks.
+ */
 
-export type Readiness = "present" | "missing" | "differs" | "error";
+export type Readiness = "present" | "incomplete" | "missing" | "differs" | "error";
 
 export interface ReadinessRow {
   source: string;
@@ -14,18 +21,46 @@ export interface ReadinessRow {
   status: Readiness;
   sourceDigest?: string;
   destinationDigest?: string;
+  /** For `incomplete`: what a pull would not find, e.g. "sha256:... (layer)", "linux/arm64 manifest sha256:...". */
+  missing?: string[];
   error?: string;
 }
 
-export async function checkReadiness(tasks: SyncTask[], pool: RegistryPool, concurrency: number, platforms?: PlatformFilter): Promise<ReadinessRow[]> {
-  return mapConcurrent(tasks, concurrency, async (task): Promise<ReadinessRow> => {
+export interface ReadinessOptions {
+  /** Tags checked at once. */
+  concurrency: number;
+  platforms?: PlatformFilter;
+  /** Compare tag digests only, without checking child manifests and blobs. */
+  shallow?: boolean;
+  /** Registries whose check failed: their tags are reported with that error, without a request. */
+  unreachable?: Unreachable;
+}
+
+/** Requests in flight for the deep checks of a whole run. */
+const CONTENT_CHECK_CONCURRENCY = 16;
+
+export async function checkReadiness(tasks: SyncTask[], pool: RegistryPool, options: ReadinessOptions): Promise<ReadinessRow[]> {
+  const contents = new ContentCheck(CONTENT_CHECK_CONCURRENCY);
+  return mapConcurrent(tasks, options.concurrency, async (task): Promise<ReadinessRow> => {
     const names = describeTask(task);
+    const source = pool.client(task.source);
+    const destination = pool.client(task.destination);
+    const down = options.unreachable?.get(source) ?? options.unreachable?.get(destination);
+    if (down) return { ...names, status: "error", error: down.message };
     let sourceDigest: string | undefined;
     try {
-      sourceDigest = (await expectedImage(task, pool.client(task.source), platforms)).digest;
-      const head = await pool.client(task.destination).headManifest(task.destination.repository, task.destination.tag ?? sourceDigest);
-      if (!head) return { ...names, status: "missing", sourceDigest };
-      return { ...names, status: head.digest === sourceDigest ? "present" : "differs", sourceDigest, destinationDigest: head.digest };
+      sourceDigest = (await expectedImage(task, source, options.platforms)).digest;
+      const reference = task.destination.tag ?? sourceDigest;
+      if (options.shallow) {
+        const head = await destination.headManifest(task.destination.repository, reference);
+        if (!head) return { ...names, status: "missing", sourceDigest };
+        return { ...names, status: head.digest === sourceDigest ? "present" : "differs", sourceDigest, destinationDigest: head.digest };
+      }
+      const found = await contents.inspect(destination, task.destination.repository, reference);
+      if (!found) return { ...names, status: "missing", sourceDigest };
+      if (found.digest !== sourceDigest) return { ...names, status: "differs", sourceDigest, destinationDigest: found.digest };
+      if (found.missing.length > 0) return { ...names, status: "incomplete", sourceDigest, destinationDigest: found.digest, missing: found.missing };
+      return { ...names, status: "present", sourceDigest, destinationDigest: found.digest };
     } catch (error) {
       return { ...names, status: "error", sourceDigest, error: (error as Error).message };
     }

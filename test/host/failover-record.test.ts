@@ -142,7 +142,7 @@ test("after ImageSync fills the standby the flip goes through, reads back, and r
   assert.equal(outputs.previousTarget, PRIMARY_VALUE);
   assert.ok(Date.now() - Date.parse(String(outputs.switchedAt)) < 60_000);
   const preflight = outputs.preflight as { site: string; counts: Record<string, number>; problems: string[] };
-  assert.deepEqual([preflight.site, preflight.counts, preflight.problems], ["secondary", { present: 3, missing: 0, differs: 0, error: 0 }, []]);
+  assert.deepEqual([preflight.site, preflight.counts, preflight.problems], ["secondary", { present: 3, incomplete: 0, missing: 0, differs: 0, error: 0 }, []]);
   assert.match(host.output(), /switched CNAME record "@" .*: harbor-origin\.example\.com -> dr-instance-registry/);
 });
 

@@ -2,6 +2,7 @@ import { AcrLoginSource } from "../alicloud/acr-temporary-login";
 import { Challenge, parseChallenges, preferredChallenge } from "./auth-challenge";
 import { RegistryCredential, describeCredential } from "./credentials";
 import { AuthError, RegistryError } from "./errors";
+import { InvalidAnswerError, quoteAnswer } from "./registry-answers";
 import { RepositoryScope, formatScope, scopeKey } from "./scope";
 import { HttpTransport } from "./transport";
 
@@ -92,7 +93,7 @@ export class Authenticator {
   }
 
   private async fetchToken(challenge: Challenge, scopes: RepositoryScope[]): Promise<CachedToken> {
-    const realm = new URL(challenge.params.realm);
+    const realm = checkRealm(challenge.params.realm, this.host, this.insecure);
     if (challenge.params.service) realm.searchParams.set("service", challenge.params.service);
     for (const scope of scopes) realm.searchParams.append("scope", formatScope(scope));
     const headers: Record<string, string> = {};
@@ -129,6 +130,20 @@ export class Authenticator {
     const lifetimeS = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_LIFETIME_S;
     return { value, expiresAt: started + lifetimeS * 1000 };
   }
+}
+
+/** Where to send credentials is the registry's answer too: an http(s) URL, and plain http only for an insecure registry. */
+function checkRealm(raw: string | undefined, host: string, insecure: boolean): URL {
+  let realm: URL | undefined;
+  try {
+    realm = raw === undefined ? undefined : new URL(raw);
+  } catch {
+    realm = undefined;
+  }
+  if (!realm || !(realm.protocol === "https:" || (insecure && realm.protocol === "http:")) || realm.username || realm.password) {
+    throw new InvalidAnswerError(`invalid token realm ${quoteAnswer(raw)} from ${host}: expected an https URL${insecure ? " (or http for this insecure registry)" : ""}`, { host });
+  }
+  return realm;
 }
 
 function basicHeader(username: string, password: string): string {

@@ -1,4 +1,5 @@
 import { UnsupportedManifestError } from "./errors";
+import { checkAnsweredDigest, checkMediaType } from "./registry-answers";
 
 export const MediaType = {
   dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
@@ -60,8 +61,11 @@ function isDescriptor(value: unknown): value is Descriptor {
  * Reads what a copier needs from manifest bytes. The media type comes from the
  * registry's Content-Type, falling back to the manifest's own `mediaType` field
  * (OCI manifests may omit it); shape decides when both are silent.
+ *
+ * Every digest and media type in it is checked against the grammar: they go into URLs
+ * and headers of later requests. `origin` names the manifest in errors (`host/repo:tag`).
  */
-export function parseManifest(bytes: Uint8Array, contentType: string | undefined, host: string): ParsedManifest {
+export function parseManifest(bytes: Uint8Array, contentType: string | undefined, host: string, origin: string = host): ParsedManifest {
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(Buffer.from(bytes).toString("utf8"));
@@ -75,12 +79,23 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
   }
   if (Array.isArray(json.manifests)) {
     if (!json.manifests.every(isDescriptor)) throw malformed(host, "manifests[]");
-    return { kind: "index", mediaType, manifests: json.manifests as Descriptor[], json };
+    const manifests = json.manifests as Descriptor[];
+    for (const child of manifests) checkDescriptor(child, host, `the index of ${origin}`);
+    return { kind: "index", mediaType: checkMediaType(mediaType, host, `the index of ${origin}`), manifests, json };
   }
   if (!isDescriptor(json.config)) throw malformed(host, "config");
   const layers = json.layers ?? [];
   if (!Array.isArray(layers) || !layers.every(isDescriptor)) throw malformed(host, "layers[]");
-  return { kind: "image", mediaType, config: json.config, layers };
+  for (const descriptor of [json.config, ...layers]) checkDescriptor(descriptor, host, `the manifest of ${origin}`);
+  return { kind: "image", mediaType: checkMediaType(mediaType, host, `the manifest of ${origin}`), config: json.config, layers };
+}
+
+function checkDescriptor(descriptor: Descriptor, host: string, context: string): void {
+  // A descriptor's media type goes into no URL; the one used as a Content-Type is checked where it is sent.
+  checkAnsweredDigest(descriptor.digest, host, context);
+  if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) {
+    throw new UnsupportedManifestError(`${host}: invalid size ${JSON.stringify(descriptor.size)} of ${descriptor.digest} in ${context}`, { host });
+  }
 }
 
 function pickMediaType(contentType: string | undefined, declared: string | undefined, json: Record<string, unknown>): string {

@@ -3,8 +3,9 @@ import { Authenticator } from "./authenticator";
 import { ANONYMOUS, RegistryCredential } from "./credentials";
 import { algorithmOf, digestOf, isDigest } from "./digest";
 import { DigestMismatchError, NetworkError, RegistryError } from "./errors";
-import { nextLink } from "./link-header";
+import { nextLinkTarget } from "./link-header";
 import { MANIFEST_ACCEPT } from "./media-types";
+import { InvalidAnswerError, checkAnsweredDigest, checkMediaType, checkReference, checkRepository, checkTagPageLink, checkUploadLocation, quoteAnswer } from "./registry-answers";
 import { errorFromResponse } from "./registry-errors";
 import { RepositoryScope } from "./scope";
 import { HttpRequest, HttpResponse, HttpTransport } from "./transport";
@@ -44,10 +45,16 @@ export interface BlobStream {
   size?: number;
 }
 
+/** A URL below `/v2/`, as path segments (each percent-encoded on its own) and a query. */
+interface ApiPath {
+  segments: string[];
+  query?: Record<string, string>;
+}
+
 interface ClientRequest {
   method: HttpRequest["method"];
-  /** Path below `/v2/`, or an absolute upload URL handed out by the registry. */
-  target: string | URL;
+  /** A path below `/v2/`, or an upload or page URL handed out by the registry (checked before it gets here). */
+  target: ApiPath | URL;
   scopes: RepositoryScope[];
   kind: string;
   headers?: Record<string, string>;
@@ -79,46 +86,50 @@ export class RegistryClient {
    * here, before any copying starts.
    */
   async ping(): Promise<void> {
-    const response = await this.send({ method: "GET", target: "", scopes: [], kind: "ping" });
+    const response = await this.send({ method: "GET", target: { segments: [""] }, scopes: [], kind: "ping" });
     if (response.status !== 200) throw await errorFromResponse(response, this.host, "checking the registry API (GET /v2/)");
     await response.body.dump();
   }
 
   async headManifest(repository: string, reference: string): Promise<ManifestHead | undefined> {
-    const response = await this.send({ method: "HEAD", target: `${repository}/manifests/${reference}`, scopes: [pull(repository)], kind: "manifest.head", headers: { accept: MANIFEST_ACCEPT } });
+    const response = await this.send({ method: "HEAD", target: this.manifestPath(repository, reference), scopes: [pull(repository)], kind: "manifest.head", headers: { accept: MANIFEST_ACCEPT } });
     await response.body.dump();
     if (response.status === 404) return undefined;
     if (response.status !== 200) throw await errorFromResponse(response, this.host, `checking manifest ${repository}:${reference}`);
     const digest = header(response, "docker-content-digest");
-    if (!digest || !isDigest(digest)) {
+    if (!digest) {
       // Some registries omit the digest on HEAD: the bytes are the only truth then.
       const fetched = await this.getManifest(repository, reference);
       return { digest: fetched.digest, mediaType: fetched.mediaType, size: fetched.bytes.length };
     }
-    return { digest, mediaType: header(response, "content-type"), size: Number(header(response, "content-length")) || undefined };
+    const where = `the Docker-Content-Digest of ${this.host}/${repository}:${reference}`;
+    const mediaType = header(response, "content-type");
+    return { digest: checkAnsweredDigest(digest, this.host, where), mediaType: mediaType && checkMediaType(mediaType, this.host, `the Content-Type of ${this.host}/${repository}:${reference}`), size: Number(header(response, "content-length")) || undefined };
   }
 
   /** The manifest's exact bytes, verified against the digest it is addressed by. */
   async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
-    const response = await this.send({ method: "GET", target: `${repository}/manifests/${reference}`, scopes: [pull(repository)], kind: "manifest.get", headers: { accept: MANIFEST_ACCEPT } });
+    const response = await this.send({ method: "GET", target: this.manifestPath(repository, reference), scopes: [pull(repository)], kind: "manifest.get", headers: { accept: MANIFEST_ACCEPT } });
     if (response.status !== 200) throw await errorFromResponse(response, this.host, `reading manifest ${repository}:${reference}`);
     const bytes = Buffer.from(await response.body.arrayBuffer());
-    const claimed = isDigest(reference) ? reference : header(response, "docker-content-digest");
-    const digest = digestOf(bytes, claimed && isDigest(claimed) ? algorithmOf(claimed) : "sha256");
-    if (claimed && isDigest(claimed) && claimed !== digest) {
+    const answered = header(response, "docker-content-digest");
+    const claimed = isDigest(reference) ? reference : answered && checkAnsweredDigest(answered, this.host, `the Docker-Content-Digest of ${this.host}/${repository}:${reference}`);
+    const digest = digestOf(bytes, claimed ? algorithmOf(claimed) : "sha256");
+    if (claimed && claimed !== digest) {
       throw new DigestMismatchError(`${this.host}: manifest ${repository}:${reference} hashes to ${digest}, not ${claimed}`, { host: this.host });
     }
-    return { bytes, mediaType: header(response, "content-type") ?? "", digest };
+    const contentType = header(response, "content-type");
+    return { bytes, mediaType: contentType ? checkMediaType(contentType, this.host, `the Content-Type of ${this.host}/${repository}:${reference}`) : "", digest };
   }
 
   /** Stores the exact bytes, so the digest at the destination equals the source's. */
   async putManifest(repository: string, reference: string, manifest: FetchedManifest): Promise<void> {
     const response = await this.send({
       method: "PUT",
-      target: `${repository}/manifests/${reference}`,
+      target: this.manifestPath(repository, reference),
       scopes: [push(repository)],
       kind: "manifest.put",
-      headers: { "content-type": manifest.mediaType },
+      headers: { "content-type": checkMediaType(manifest.mediaType, this.host, `the manifest pushed to ${this.host}/${repository}:${reference}`) },
       body: manifest.bytes,
     });
     if (response.status !== 201 && response.status !== 200) throw await errorFromResponse(response, this.host, `pushing manifest ${repository}:${reference}`);
@@ -131,13 +142,13 @@ export class RegistryClient {
 
   /** Deletes a manifest by digest (the registry must allow deletes); one already gone counts as deleted. */
   async deleteManifest(repository: string, digest: string): Promise<void> {
-    const response = await this.send({ method: "DELETE", target: `${repository}/manifests/${digest}`, scopes: [push(repository)], kind: "manifest.delete" });
+    const response = await this.send({ method: "DELETE", target: this.manifestPath(repository, digest), scopes: [push(repository)], kind: "manifest.delete" });
     await response.body.dump();
     if (response.status !== 202 && response.status !== 200 && response.status !== 404) throw await errorFromResponse(response, this.host, `deleting manifest ${repository}@${digest}`);
   }
 
   async hasBlob(repository: string, digest: string): Promise<boolean> {
-    const response = await this.send({ method: "HEAD", target: `${repository}/blobs/${digest}`, scopes: [pull(repository)], kind: "blob.head" });
+    const response = await this.send({ method: "HEAD", target: this.blobPath(repository, digest), scopes: [pull(repository)], kind: "blob.head" });
     await response.body.dump();
     if (response.status === 200) return true;
     if (response.status === 404) return false;
@@ -146,7 +157,7 @@ export class RegistryClient {
 
   /** Opens a blob for streaming; the caller must consume or destroy the body. */
   async getBlob(repository: string, digest: string): Promise<BlobStream> {
-    const response = await this.send({ method: "GET", target: `${repository}/blobs/${digest}`, scopes: [pull(repository)], kind: "blob.get" });
+    const response = await this.send({ method: "GET", target: this.blobPath(repository, digest), scopes: [pull(repository)], kind: "blob.get" });
     if (response.status !== 200) throw await errorFromResponse(response, this.host, `reading blob ${digest} from ${repository}`);
     const length = Number(header(response, "content-length"));
     return { body: response.body, size: Number.isFinite(length) ? length : undefined };
@@ -157,22 +168,23 @@ export class RegistryClient {
    * registry. A registry that cannot mount answers 202 with an upload session instead.
    */
   async startUpload(repository: string, mount?: { digest: string; from: string }): Promise<MountResult> {
-    const query = mount ? `?mount=${encodeURIComponent(mount.digest)}&from=${encodeURIComponent(mount.from)}` : "";
+    const query = mount ? { mount: this.checkedDigest(repository, mount.digest), from: checkRepository(mount.from, this.host) } : undefined;
     const scopes = mount ? [push(repository), pull(mount.from)] : [push(repository)];
-    const response = await this.send({ method: "POST", target: `${repository}/blobs/uploads/${query}`, scopes, kind: mount ? "blob.mount" : "blob.upload-start", headers: { "content-length": "0" } });
+    const target = { segments: [...this.repositorySegments(repository), "blobs", "uploads", ""], query };
+    const response = await this.send({ method: "POST", target, scopes, kind: mount ? "blob.mount" : "blob.upload-start", headers: { "content-length": "0" } });
     await response.body.dump();
     if (mount && response.status === 201) return { mounted: true };
     if (response.status !== 202) throw await errorFromResponse(response, this.host, `starting an upload to ${repository}`);
     const location = header(response, "location");
     if (!location) throw new RegistryError(`${this.host}: upload to ${repository} started without a Location header`, { host: this.host });
-    return { mounted: false, uploadUrl: new URL(location, response.url) };
+    return { mounted: false, uploadUrl: checkUploadLocation(location, await this.baseUrl(), repository, this.host) };
   }
 
   /** Monolithic upload: the whole blob in one streamed PUT, never buffered. */
   async putBlob(repository: string, uploadUrl: URL, digest: string, size: number, body: Readable | Buffer): Promise<void> {
     const response = await this.send({
       method: "PUT",
-      target: withDigest(uploadUrl, digest),
+      target: withDigest(uploadUrl, this.checkedDigest(repository, digest)),
       scopes: [push(repository)],
       kind: "blob.put",
       headers: { "content-type": "application/octet-stream", "content-length": String(size) },
@@ -201,11 +213,12 @@ export class RegistryClient {
       });
       if (response.status !== 202) throw await errorFromResponse(response, this.host, `uploading a chunk of ${digest} to ${repository} at offset ${offset}`);
       await response.body.dump();
-      location = new URL(header(response, "location") ?? location.href, response.url);
+      const next = header(response, "location");
+      if (next) location = checkUploadLocation(next, await this.baseUrl(), repository, this.host);
       offset += chunk.length;
       this.transport.stats.bytesUploaded += chunk.length;
     }
-    const response = await this.send({ method: "PUT", target: withDigest(location, digest), scopes: [push(repository)], kind: "blob.put", headers: { "content-length": "0" } });
+    const response = await this.send({ method: "PUT", target: withDigest(location, this.checkedDigest(repository, digest)), scopes: [push(repository)], kind: "blob.put", headers: { "content-length": "0" } });
     if (response.status !== 201) throw await errorFromResponse(response, this.host, `completing the upload of ${digest} to ${repository}`);
     await response.body.dump();
   }
@@ -216,23 +229,63 @@ export class RegistryClient {
     await response.body.dump();
   }
 
-  /** Every tag, following `Link` pagination. */
+  /**
+   * Every tag, following `Link` pagination, as the registry listed them: a tag outside the
+   * grammar is kept, so that the image it names fails on its own (`checkListedTag`) while
+   * the rest of the repository is copied. Nothing listed reaches a URL unchecked.
+   */
   async listTags(repository: string): Promise<string[]> {
     const tags: string[] = [];
-    let target: string | URL = `${repository}/tags/list?n=${this.tagPageSize}`;
+    const seen = new Set<string>();
+    let target: ApiPath | URL = { segments: [...this.repositorySegments(repository), "tags", "list"], query: { n: String(this.tagPageSize) } };
     for (;;) {
       const response = await this.send({ method: "GET", target, scopes: [pull(repository)], kind: "tags.list" });
       if (response.status !== 200) throw await errorFromResponse(response, this.host, `listing tags of ${repository}`);
-      const body = (await response.body.json()) as { tags?: string[] | null };
-      tags.push(...(body.tags ?? []));
-      const next = nextLink(response.headers.link, response.url);
-      if (!next) return tags;
+      tags.push(...(await this.tagPage(response, repository)));
+      const raw = nextLinkTarget(response.headers.link);
+      if (raw === undefined) return tags;
+      const base = await this.baseUrl();
+      const next = checkTagPageLink(resolveLink(raw, base, this.host), raw, base, repository, this.host);
+      // A registry that links a page to itself (or back) would keep us listing forever.
+      if (seen.has(next.href)) throw new InvalidAnswerError(`${this.host}: the tag list of ${repository} links back to a page already read (${quoteAnswer(next.href)})`, { host: this.host });
+      seen.add(next.href);
       target = next;
     }
   }
 
+  private async tagPage(response: HttpResponse, repository: string): Promise<string[]> {
+    let body: { tags?: unknown };
+    try {
+      body = (await response.body.json()) as { tags?: unknown };
+    } catch {
+      throw new InvalidAnswerError(`${this.host}: the tag list of ${repository} is not JSON`, { host: this.host });
+    }
+    const tags = body?.tags ?? [];
+    if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === "string")) {
+      throw new InvalidAnswerError(`${this.host}: the tag list of ${repository} is not a list of strings`, { host: this.host });
+    }
+    return tags;
+  }
+
+  /** `<repository>/manifests/<tag or digest>`, each part checked against the grammar. */
+  private manifestPath(repository: string, reference: string): ApiPath {
+    return { segments: [...this.repositorySegments(repository), "manifests", checkReference(reference, this.host, repository)] };
+  }
+
+  private blobPath(repository: string, digest: string): ApiPath {
+    return { segments: [...this.repositorySegments(repository), "blobs", this.checkedDigest(repository, digest)] };
+  }
+
+  private checkedDigest(repository: string, digest: string): string {
+    return checkAnsweredDigest(digest, this.host, `a blob reference for ${this.host}/${repository}`);
+  }
+
+  private repositorySegments(repository: string): string[] {
+    return checkRepository(repository, this.host).split("/");
+  }
+
   private async send(request: ClientRequest): Promise<HttpResponse> {
-    const url = typeof request.target === "string" ? new URL(request.target, await this.baseUrl()) : request.target;
+    const url = request.target instanceof URL ? request.target : apiUrl(await this.baseUrl(), request.target);
     for (let attempt = 0; ; attempt++) {
       const authorization = await this.auth.authorization(request.scopes);
       const headers = { ...request.headers, ...(authorization ? { authorization } : {}) };
@@ -272,6 +325,27 @@ export class RegistryClient {
 function header(response: HttpResponse, name: string): string | undefined {
   const value = response.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Built from encoded segments, never by resolving a string against the base. */
+function apiUrl(base: URL, path: ApiPath): URL {
+  const url = new URL(base.origin);
+  url.pathname = `/v2/${path.segments.map(encodePathSegment).join("/")}`;
+  for (const [name, value] of Object.entries(path.query ?? {})) url.searchParams.set(name, value);
+  return url;
+}
+
+/** Percent-encodes all but RFC 3986's pchar: `sha256:...` keeps its colon, as registries expect it. */
+function encodePathSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/%3A/gi, ":").replace(/%40/gi, "@");
+}
+
+function resolveLink(raw: string, base: URL, host: string): URL {
+  try {
+    return new URL(raw, base);
+  } catch {
+    throw new InvalidAnswerError(`${host}: invalid Link ${quoteAnswer(raw)}: not a URL`, { host });
+  }
 }
 
 function withDigest(uploadUrl: URL, digest: string): URL {

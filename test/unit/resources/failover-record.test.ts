@@ -56,11 +56,16 @@ test("the preflight summary counts rows and lists each problem", () => {
       { source: "h/a:1", destination: "dr.example.com/a:1", status: "present" as const, sourceDigest: "sha256:1", destinationDigest: "sha256:1" },
       { source: "h/b:1", destination: "dr.example.com/b:1", status: "missing" as const, sourceDigest: "sha256:2" },
       { source: "h/c:1", destination: "dr.example.com/c:1", status: "differs" as const, sourceDigest: "sha256:3", destinationDigest: "sha256:4" },
+      { source: "h/d:1", destination: "dr.example.com/d:1", status: "incomplete" as const, sourceDigest: "sha256:5", destinationDigest: "sha256:5", missing: ["sha256:6 (layer)"] },
     ],
   };
   const preflight = summarizePreflight("secondary", readiness, true);
-  assert.deepEqual(preflight.counts, { present: 1, missing: 1, differs: 1, error: 0 });
-  assert.deepEqual(preflight.problems, ["dr.example.com/b:1: missing (source h/b:1)", "dr.example.com/c:1: differs (sha256:4 here, sha256:3 at h/c:1)"]);
+  assert.deepEqual(preflight.counts, { present: 1, incomplete: 1, missing: 1, differs: 1, error: 0 });
+  assert.deepEqual(preflight.problems, [
+    "dr.example.com/b:1: missing (source h/b:1)",
+    "dr.example.com/c:1: differs (sha256:4 here, sha256:3 at h/c:1)",
+    "dr.example.com/d:1: incomplete (missing sha256:6 (layer))",
+  ]);
   assert.equal(preflight.forced, true);
   assert.equal(summarizePreflight("secondary", { ...readiness, rows: readiness.rows.slice(0, 1) }, true).forced, false, "nothing was overridden when the site was ready");
   assert.deepEqual(summarizePreflight("primary", { registry: "h", answered: false, error: "refused", rows: [] }, false).problems, ["h does not answer /v2/: refused"]);
