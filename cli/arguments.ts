@@ -26,6 +26,7 @@ const OPTIONS = {
   log: { type: "string" },
   "failed-images": { type: "string" },
   timeout: { type: "string" },
+  "max-rps": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -48,6 +49,8 @@ export interface CommandArguments {
   failedImages: string;
   /** Whole-run deadline in milliseconds; none by default. */
   timeoutMs?: number;
+  /** Requests a second to each registry host at most (--max-rps); none by default. */
+  maxRequestsPerSecond?: number;
   json: boolean;
   help: boolean;
 }
@@ -74,6 +77,7 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     log: values.log,
     failedImages: values["failed-images"] ?? "failed-images.json",
     timeoutMs: duration("--timeout", values.timeout),
+    maxRequestsPerSecond: rate("--max-rps", values["max-rps"]),
     json: values.json ?? false,
     help: values.help ?? false,
   };
@@ -104,6 +108,14 @@ function duration(flag: string, raw: string | undefined): number | undefined {
   const ms = match ? Number(match[1]) * UNIT_MS[match[2] ?? "s"] : NaN;
   if (!(ms > 0)) throw new UsageError(`${flag}: expected a duration above zero such as 90s, 30m or 2h, got "${raw}"`);
   return ms;
+}
+
+/** Requests per second: a number above zero ("20", "0.5"). */
+function rate(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!(value > 0)) throw new UsageError(`${flag}: expected requests per second above zero, such as 20, got "${raw}"`);
+  return value;
 }
 
 /** `--arch amd64,arm64` and `--arch amd64 --arch arm64` mean the same. */

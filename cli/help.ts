@@ -13,7 +13,8 @@ const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
   --config FILE          one file with "auth" and "images"
   --auth FILE            registry (or registry/namespace) -> {username, password, insecure},
                          {token}, or {alicloud: {instanceId, region}} (ACR temporary logins
-                         from ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY)
+                         from ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY), or {google:
+                         {serviceAccountKeyFile}} (Artifact Registry access tokens)
   --images FILE          source -> destination, or a list of destinations
   --registry HOST        default destination registry, for destinations given as ""
   --namespace NS         default destination namespace, for destinations given as ""
@@ -22,6 +23,8 @@ const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
   -p, --proc N           images copied at once (default 5)
   -r, --retries N        extra rounds for images that failed transiently (default 2)
   --timeout DURATION     stop after this long (90s, 30m, 2h); unfinished images fail
+  --max-rps N            at most N requests a second to each registry (Artifact Registry
+                         quotas); 429 answers are retried after their Retry-After anyway
   -h, --help             show this help`;
 
 export const SYNC_HELP = `Usage: registry-dr sync [flags]

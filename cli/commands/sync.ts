@@ -3,13 +3,14 @@ import { ImageResult, formatBytes, formatDuration, formatRate, runSync } from ".
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
 import { ProgressReporter } from "../progress";
+import { transportOf } from "./transport-flags";
 
 export async function syncCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const job = loadSyncJob(args);
   const reporter = new ProgressReporter({ stream: process.stderr, logFile: args.log });
   let report;
   try {
-    report = await runSync(job, { proc: args.proc, retries: args.retries, force: args.force, repair: args.repair, platforms: args.platforms, signal, onEvent: reporter.onEvent });
+    report = await runSync(job, { proc: args.proc, retries: args.retries, force: args.force, repair: args.repair, platforms: args.platforms, signal, onEvent: reporter.onEvent, ...transportOf(args) });
   } finally {
     reporter.stop();
   }

@@ -1,10 +1,11 @@
 import { ReadinessRow, runVerify, shortDigest } from "../../provider";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
+import { transportOf } from "./transport-flags";
 
 export async function verifyCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const job = loadSyncJob(args);
-  const report = await runVerify(job, { proc: args.proc, platforms: args.platforms, shallow: args.shallow, signal });
+  const report = await runVerify(job, { proc: args.proc, platforms: args.platforms, shallow: args.shallow, signal, ...transportOf(args) });
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ complete: report.complete, counts: countRows(report.rows), rows: report.rows }, null, 2)}\n`);
   } else {

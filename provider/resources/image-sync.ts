@@ -27,6 +27,7 @@ export const imageSyncInputsSchema = () => z.strictObject({
   repair: z.boolean({ error: "expected true or false" }).optional(),
   retainOnDelete: z.boolean({ error: "expected true or false" }).optional(),
   timeoutSeconds: z.number({ error: "expected a number of seconds" }).int().min(1, { error: "expected at least 1 second" }).optional(),
+  maxRequestsPerSecond: z.number({ error: "expected requests per second, such as 20" }).positive({ error: "expected a number above zero" }).optional(),
 });
 
 export type ImageSyncInputs = z.infer<ReturnType<typeof imageSyncInputsSchema>>;
@@ -108,6 +109,7 @@ function toOptions(inputs: ImageSyncInputs, onEvent?: (event: SyncEvent) => void
     platforms: { os: inputs.os ?? [], arch: inputs.arch ?? [] },
     signal: AbortSignal.timeout((inputs.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000),
     onEvent,
+    ...(inputs.maxRequestsPerSecond ? { transport: { maxRequestsPerSecond: inputs.maxRequestsPerSecond } } : {}),
   };
 }
 
@@ -158,7 +160,7 @@ async function staleImages(inputs: ImageSyncInputs): Promise<string[]> {
   }
 }
 
-/** Credentials for one registry (or registry/namespace): one of username/password, token, alicloud. */
+/** Credentials for one registry (or registry/namespace): one of username/password, token, alicloud, google. */
 export interface AuthEntryArgs {
   username?: pulumi.Input<string>;
   password?: pulumi.Input<string>;
@@ -172,6 +174,11 @@ export interface AuthEntryArgs {
     securityToken?: pulumi.Input<string>;
     endpoint?: pulumi.Input<string>;
   }>;
+  /**
+   * Google Artifact Registry (or gcr.io): logins as oauth2accesstoken with access tokens minted from this service-account key
+   * (its JSON text; or, read where the sync runs, the path of its file), renewed however long the copy runs.
+   */
+  google?: pulumi.Input<{ serviceAccountKey?: pulumi.Input<string>; serviceAccountKeyFile?: pulumi.Input<string> }>;
   insecure?: pulumi.Input<boolean>;
 }
 
@@ -193,6 +200,8 @@ export interface ImageSyncArgs {
   retainOnDelete?: pulumi.Input<boolean>;
   /** Deadline for one sync (default 3600). Pulumi's customTimeouts do not reach dynamic providers. */
   timeoutSeconds?: pulumi.Input<number>;
+  /** At most this many requests a second to each registry (Artifact Registry's per-project quotas); 429 and Retry-After are honoured anyway. */
+  maxRequestsPerSecond?: pulumi.Input<number>;
 }
 
 /** image-syncer's job as a resource; see the top of this file. */

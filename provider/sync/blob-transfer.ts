@@ -57,7 +57,7 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
     }
     session ??= await startSession(destination, destinationRepository);
     if (readError) throw readError;
-    if (options.chunkSize && blob.size > options.chunkSize) {
+    if (options.chunkSize && blob.size > options.chunkSize && destination.takesChunkedUploads) {
       await destination.putBlobChunked(destinationRepository, session, blob.digest, metered, options.chunkSize);
     } else {
       await destination.putBlob(destinationRepository, session, blob.digest, blob.size, metered);

@@ -34,6 +34,25 @@ export function alicloudAuthSchema() {
     .refine((entry) => entry.securityToken === undefined || entry.accessKeyId !== undefined, { error: "securityToken needs the STS accessKeyId and accessKeySecret it was issued with" });
 }
 
+/**
+ * Google Artifact Registry (and gcr.io) through a service-account key: the copier logs in as
+ * `oauth2accesstoken` with access tokens minted from the key and renewed as they lapse. The
+ * key's JSON text, or (on the command line) the path of its file. Plain `_json_key` /
+ * `_json_key_base64` logins are username/password entries and need nothing of this.
+ */
+export function googleAuthSchema() {
+  const text = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+  return z
+    .strictObject(
+      {
+        serviceAccountKey: text("the service-account key's JSON text").optional(),
+        serviceAccountKeyFile: text("the path of the service-account key's JSON file").optional(),
+      },
+      { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}: expected serviceAccountKey or serviceAccountKeyFile` : "expected an object with serviceAccountKey or serviceAccountKeyFile") },
+    )
+    .refine((entry) => (entry.serviceAccountKey === undefined) !== (entry.serviceAccountKeyFile === undefined), { error: "give serviceAccountKey (the key's JSON text) or serviceAccountKeyFile (its path), one of them" });
+}
+
 export function authEntrySchema() {
   return z
     .strictObject(
@@ -43,12 +62,13 @@ export function authEntrySchema() {
         /** A registry token sent as `Authorization: Bearer`, instead of username/password. */
         token: z.string({ error: "expected a string" }).min(1, { error: "expected a non-empty token" }).optional(),
         alicloud: alicloudAuthSchema().optional(),
+        google: googleAuthSchema().optional(),
         insecure: z.boolean({ error: "expected true or false" }).optional(),
       },
-      { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}: expected username, password, token, alicloud, insecure` : "expected an object with username, password and insecure") },
+      { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}: expected username, password, token, alicloud, google, insecure` : "expected an object with username, password and insecure") },
     )
     .refine((entry) => (entry.username === undefined) === (entry.password === undefined), { error: "username and password go together: give both or neither" })
-    .refine((entry) => [entry.token, entry.username, entry.alicloud].filter((given) => given !== undefined).length <= 1, { error: "give one of token, username/password or alicloud, not several" });
+    .refine((entry) => [entry.token, entry.username, entry.alicloud, entry.google].filter((given) => given !== undefined).length <= 1, { error: "give one of token, username/password, alicloud or google, not several" });
 }
 
 export function authMapSchema() {

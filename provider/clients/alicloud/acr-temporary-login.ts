@@ -2,6 +2,7 @@ import { AlicloudAccessKey } from "./alicloud-access-key";
 import { alicloudSettings } from "./alicloud-settings";
 import { AlicloudClient } from "./openapi-client";
 import { endpointUrl } from "./alicloud-products";
+import { RenewedCredential } from "../renewed-credential";
 
 /**
  * ACR Enterprise Edition registry logins from a RAM AccessKey: `GetAuthorizationToken`
@@ -26,7 +27,6 @@ export interface TemporaryLogin {
   expiresAt: number;
 }
 
-const MAX_RENEWAL_LEAD_MS = 5 * 60_000;
 /** ACR issues logins for about an hour; anything beyond a few days is a unit mix-up or a hostile answer. */
 const MAX_LOGIN_LIFETIME_MS = 7 * 86_400_000;
 
@@ -67,30 +67,18 @@ export function temporaryLoginFrom(answer: { TempUsername?: unknown; Authorizati
 
 /** One instance's current login, fetched when first needed and renewed before it lapses. */
 export class AcrLoginSource {
-  private current?: { login: TemporaryLogin; renewAt: number };
-  private pending?: Promise<TemporaryLogin>;
+  private readonly renewed: RenewedCredential<TemporaryLogin>;
 
-  constructor(
-    private readonly access: AcrInstanceAccess,
-    private readonly fetchLogin: (access: AcrInstanceAccess) => Promise<TemporaryLogin> = getAuthorizationToken,
-  ) {}
+  constructor(access: AcrInstanceAccess, fetchLogin: (access: AcrInstanceAccess) => Promise<TemporaryLogin> = getAuthorizationToken) {
+    this.renewed = new RenewedCredential(() => fetchLogin(access));
+  }
 
-  async login(): Promise<TemporaryLogin> {
-    if (this.current && Date.now() < this.current.renewAt) return this.current.login;
-    this.pending ??= this.fetch().finally(() => (this.pending = undefined));
-    return this.pending;
+  login(): Promise<TemporaryLogin> {
+    return this.renewed.get();
   }
 
   /** Drops the login (the registry refused it), so the next request fetches another. */
   forget(): void {
-    this.current = undefined;
-  }
-
-  private async fetch(): Promise<TemporaryLogin> {
-    const obtainedAt = Date.now();
-    const login = await this.fetchLogin(this.access);
-    const lead = Math.min(MAX_RENEWAL_LEAD_MS, Math.max(0, (login.expiresAt - obtainedAt) / 4));
-    this.current = { login, renewAt: login.expiresAt - lead };
-    return login;
+    this.renewed.forget();
   }
 }

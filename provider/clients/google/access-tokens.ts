@@ -1,4 +1,5 @@
 import { HttpClient, headerValue } from "../http";
+import { RenewedCredential } from "../renewed-credential";
 import { describeGoogleError, GoogleApiError } from "./google-errors";
 import { jwtAssertion } from "./jwt-assertion";
 import type { ServiceAccountKey } from "./service-account-key";
@@ -21,13 +22,11 @@ export interface AccessToken {
   expiresAt: number;
 }
 
-const MAX_RENEWAL_LEAD_MS = 5 * 60_000;
 /** What a token may look like before it goes into an Authorization header. */
 const TOKEN_GRAMMAR = /^[\x21-\x7e]{1,4096}$/;
 
 export class GoogleAccessTokens {
-  private current?: { token: AccessToken; renewAt: number };
-  private pending?: Promise<AccessToken>;
+  private readonly renewed = new RenewedCredential(() => this.mint());
   /** Tokens minted so far (tests and progress lines read it). */
   minted = 0;
 
@@ -41,15 +40,13 @@ export class GoogleAccessTokens {
     return this.key.clientEmail;
   }
 
-  async token(): Promise<AccessToken> {
-    if (this.current && Date.now() < this.current.renewAt) return this.current.token;
-    this.pending ??= this.mint().finally(() => (this.pending = undefined));
-    return this.pending;
+  token(): Promise<AccessToken> {
+    return this.renewed.get();
   }
 
   /** Drops the token (a server refused it), so the next call mints another. */
   forget(): void {
-    this.current = undefined;
+    this.renewed.forget();
   }
 
   close(): Promise<void> {
@@ -68,8 +65,6 @@ export class GoogleAccessTokens {
     }
     const token = this.readToken(response.text, url.host, call, obtainedAt);
     this.minted++;
-    const lead = Math.min(MAX_RENEWAL_LEAD_MS, Math.max(0, (token.expiresAt - obtainedAt) / 4));
-    this.current = { token, renewAt: token.expiresAt - lead };
     return token;
   }
 

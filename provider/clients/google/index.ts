@@ -7,3 +7,4 @@ export * from "./service-account-key";
 export * from "./cloud-dns-records";
 export * from "./google-settings";
 export * from "./google-ids";
+export * from "./registry-login";

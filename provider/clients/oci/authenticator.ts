@@ -1,4 +1,5 @@
 import { AcrLoginSource } from "../alicloud/acr-temporary-login";
+import { GoogleRegistryLogin } from "../google/registry-login";
 import { Challenge, parseChallenges, preferredChallenge } from "./auth-challenge";
 import { RegistryCredential, describeCredential } from "./credentials";
 import { AuthError, RegistryError } from "./errors";
@@ -28,7 +29,8 @@ export class Authenticator {
   private challenge?: Challenge;
   private readonly tokens = new Map<string, CachedToken>();
   private readonly pending = new Map<string, Promise<CachedToken>>();
-  private readonly acrLogins?: AcrLoginSource;
+  /** Logins that lapse and are renewed: ACR temporary logins, Google access tokens. */
+  private readonly renewedLogins?: { login(): Promise<{ username: string; password: string }>; forget(): void };
 
   constructor(
     private readonly host: string,
@@ -36,7 +38,8 @@ export class Authenticator {
     private readonly transport: HttpTransport,
     private readonly insecure: boolean,
   ) {
-    if (credential.kind === "alicloud") this.acrLogins = new AcrLoginSource(credential);
+    if (credential.kind === "alicloud") this.renewedLogins = new AcrLoginSource(credential);
+    if (credential.kind === "google") this.renewedLogins = new GoogleRegistryLogin(credential.serviceAccountKey);
   }
 
   /** Records the challenge a registry sent with a 401. */
@@ -48,7 +51,7 @@ export class Authenticator {
   /** Whether a retry could carry credentials the registry asked for. */
   get canAnswerChallenge(): boolean {
     if (!this.challenge) return false;
-    return this.challenge.scheme === "bearer" || this.credential.kind === "basic" || this.credential.kind === "alicloud";
+    return this.challenge.scheme === "bearer" || this.credential.kind === "basic" || this.renewedLogins !== undefined;
   }
 
   /** The header for a request needing these scopes; undefined when the registry is open. */
@@ -63,11 +66,10 @@ export class Authenticator {
     return `Bearer ${(await this.token(challenge, scopes)).value}`;
   }
 
-  /** The user and password to present, if the credential has them; ACR's are fetched and renewed. */
+  /** The user and password to present, if the credential has them; ACR's and Google's are fetched and renewed. */
   private async login(): Promise<{ username: string; password: string } | undefined> {
     if (this.credential.kind === "basic") return this.credential;
-    if (this.acrLogins) return this.acrLogins.login();
-    return undefined;
+    return this.renewedLogins?.login();
   }
 
   /** Forgets the token for these scopes, so the next request fetches a fresh one. */
@@ -106,7 +108,7 @@ export class Authenticator {
     const response = await this.transport.send({ method: "GET", url: realm, headers, kind: "token", insecure: this.insecure });
     const text = await response.body.text();
     if (response.status === 401 || response.status === 403) {
-      this.acrLogins?.forget();
+      this.renewedLogins?.forget();
       throw new AuthError(`${this.host}: token server ${realm.host} rejected ${describeCredential(this.credential)} (HTTP ${response.status}): check the username and password for this registry`, {
         host: this.host,
         status: response.status,

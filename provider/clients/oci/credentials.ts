@@ -11,7 +11,9 @@ export type RegistryCredential =
   /** A registry token used as-is (`Authorization: Bearer`), e.g. an identity token. */
   | { kind: "token"; token: string }
   /** An ACR Enterprise instance: a RAM key exchanged for temporary logins (GetAuthorizationToken), renewed as they lapse. */
-  | ({ kind: "alicloud" } & AcrInstanceAccess);
+  | ({ kind: "alicloud" } & AcrInstanceAccess)
+  /** Google Artifact Registry: a service-account key exchanged for access tokens (user oauth2accesstoken), renewed as they lapse. */
+  | { kind: "google"; serviceAccountKey: string; clientEmail: string };
 
 export const ANONYMOUS: RegistryCredential = { kind: "anonymous" };
 
@@ -26,5 +28,7 @@ export function describeCredential(credential: RegistryCredential): string {
       return "a bearer token";
     case "alicloud":
       return `an ACR temporary login for instance ${credential.instanceId}`;
+    case "google":
+      return `an access token of service account ${credential.clientEmail}`;
   }
 }

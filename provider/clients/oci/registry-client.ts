@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { isArtifactRegistryHost } from "../google/google-ids";
 import { Authenticator } from "./authenticator";
 import { ANONYMOUS, RegistryCredential } from "./credentials";
 import { algorithmOf, digestOf, isDigest } from "./digest";
@@ -66,6 +67,12 @@ const push = (repository: string): RepositoryScope => ({ repository, actions: ["
 
 export class RegistryClient {
   readonly host: string;
+  /**
+   * Artifact Registry takes a blob in one request and refuses PATCHes with Content-Range: no
+   * chunked uploads to its hosts, nor to any registry reached with a Google login (only
+   * Google's registries take one, whatever name they are reached by).
+   */
+  readonly takesChunkedUploads: boolean;
   private readonly insecure: boolean;
   private readonly transport: HttpTransport;
   private readonly auth: Authenticator;
@@ -74,6 +81,7 @@ export class RegistryClient {
 
   constructor(options: RegistryClientOptions) {
     this.host = options.host;
+    this.takesChunkedUploads = !isArtifactRegistryHost(options.host) && options.credential?.kind !== "google";
     this.insecure = options.insecure ?? isLoopback(options.host);
     this.transport = options.transport;
     this.tagPageSize = options.tagPageSize ?? 1000;

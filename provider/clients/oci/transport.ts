@@ -1,5 +1,6 @@
 import { HttpClient, HttpRequest, HttpResponse, RequestStats, RetryPolicy, TransportFailure, describeNetworkError, isTlsTrustFailure } from "../http";
 import { NetworkError, RegistryError } from "./errors";
+import { RequestRate } from "./request-rate";
 
 /**
  * HTTP for the registry client, on the shared HTTP layer: keep-alive pools, timeouts and
@@ -20,21 +21,28 @@ export interface TransportOptions {
   retry?: Partial<RetryPolicy>;
   /** Cancels every request of this transport (a run's deadline). */
   signal?: AbortSignal;
+  /** At most this many requests a second to each registry host (Artifact Registry's per-project quotas). */
+  maxRequestsPerSecond?: number;
 }
 
 export class HttpTransport {
   private readonly client: HttpClient;
+  private readonly rate?: RequestRate;
+  private readonly signal?: AbortSignal;
 
   constructor(options: TransportOptions = {}) {
-    const { connectionsPerHost, ...rest } = options;
+    const { connectionsPerHost, maxRequestsPerSecond, ...rest } = options;
     this.client = new HttpClient({ ...rest, connectionsPerOrigin: connectionsPerHost, failure: registryFailure });
+    this.rate = maxRequestsPerSecond === undefined ? undefined : new RequestRate(maxRequestsPerSecond);
+    this.signal = options.signal;
   }
 
   get stats(): RequestStats {
     return this.client.stats;
   }
 
-  send(request: HttpRequest): Promise<HttpResponse> {
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    await this.rate?.take(request.url.host, this.signal);
     return this.client.send({ ...request, followRedirects: true });
   }
 
