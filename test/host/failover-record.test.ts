@@ -83,7 +83,7 @@ test("check names the property for each bad input and accepts unknowns", async (
     record.inputs({ backend: "route53", ttl: 120, active: "tertiary", sites: { primary: { ...sites.primary, value: "10.0.0.7" }, secondary: sites.secondary } }),
   );
   const byProperty = Object.fromEntries(bad.failures.map((failure) => [failure.property, failure.reason]));
-  assert.match(byProperty.backend, /expected "privatezone" .*, "alidns" .* or "rfc2136"/);
+  assert.match(byProperty.backend, /expected "privatezone" .*, "alidns" .*, "rfc2136" .* or "clouddns" \(Google Cloud DNS\)/);
   assert.match(byProperty.active, /expected "primary" or "secondary"/);
   const rules = await record.check(record.inputs({ ttl: 120, sites: { primary: { ...sites.primary, value: "not a host!" }, secondary: sites.secondary } }));
   const ruleFailures = Object.fromEntries(rules.failures.map((failure) => [failure.property, failure.reason]));
