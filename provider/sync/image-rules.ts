@@ -110,8 +110,37 @@ export function compileRules(images: ImagesMap, defaults: DestinationDefaults = 
     });
     rules.push({ key, source, destinations });
   }
+  issues.push(...sharedDestinationTags(rules));
   if (issues.length) throw new ConfigError(issues);
   return rules;
+}
+
+/**
+ * Two rules writing different source images to one destination tag flip that tag on every
+ * run. With literal tags this is known before any registry is asked; tags listed at plan time
+ * are checked by the planner. The same source image written twice is harmless.
+ */
+function sharedDestinationTags(rules: SyncRule[]): ConfigIssue[] {
+  const writers = new Map<string, { rule: string; source: string }>();
+  const issues: ConfigIssue[] = [];
+  for (const rule of rules) {
+    const { registry, repository, selector } = rule.source;
+    const sourceTags = selector.kind === "tags" ? selector.tags : selector.kind === "digest" ? [undefined] : [];
+    for (const sourceTag of sourceTags) {
+      const source = sourceTag === undefined ? `${registry}/${repository}@${(selector as { digest: string }).digest}` : `${registry}/${repository}:${sourceTag}`;
+      for (const destination of rule.destinations) {
+        const tag = destination.tag ?? sourceTag;
+        if (tag === undefined) continue;
+        const written = `${destination.registry}/${destination.repository}:${tag}`;
+        const other = writers.get(written);
+        if (!other) writers.set(written, { rule: rule.key, source });
+        else if (other.source !== source) {
+          issues.push({ path: ["images", rule.key], message: `writes ${written}, which images[${JSON.stringify(other.rule)}] also writes with ${other.source}: two source images cannot write one destination tag` });
+        }
+      }
+    }
+  }
+  return issues;
 }
 
 /** The issue's path already names the rule, so the message drops the quoted input it starts with. */

@@ -11,3 +11,4 @@ export * from "./sync-job";
 export * from "./sync-task";
 export * from "./verify";
 export * from "./site-readiness";
+export * from "./transfer-watchdog";
