@@ -116,6 +116,7 @@ function withoutHost(message: string): string {
   return message.replace(/^[^\s:]+(?::\d+)?: /, "");
 }
 
+/** Best effort; never throws. When the run is cancelled its own client cannot send, the cleanup's can. */
 async function closeSession(ends: TransferEnds, session: URL, options: TransferOptions): Promise<void> {
   try {
     await ends.destination.cancelUpload(ends.destinationRepository, session);

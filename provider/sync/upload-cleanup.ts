@@ -6,7 +6,8 @@ import { AccessMap, accessKeyFor } from "./registry-credentials";
  * session's partial data until it purges stale uploads, days later, so a cancelled run
  * would leave gigabytes behind. The run's own connections are useless here once the run is
  * cancelled (its signal aborts every request), so this uses a fresh transport with short
- * deadlines and no retries: best effort, and bounded so a dead registry cannot hold the exit.
+ * deadlines and no retries: best effort, and bounded (a few seconds) so a dead registry
+ * cannot hold the exit.
  */
 
 const CLEANUP_TRANSPORT = { connectTimeoutMs: 2_000, headersTimeoutMs: 3_000, bodyTimeoutMs: 3_000, retry: { maxRetries: 0 } };
@@ -33,6 +34,6 @@ export class UploadCleanup {
 
 function withDeadline(work: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms).unref()));
+  const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
