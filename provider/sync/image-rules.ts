@@ -121,9 +121,11 @@ export function compileRules(images: ImagesMap, defaults: DestinationDefaults = 
  * are checked by the planner. The same source image written twice is harmless.
  */
 function sharedDestinationTags(rules: SyncRule[]): ConfigIssue[] {
-  const writers = new Map<string, { rule: string; source: string }>();
+  // Destination tag -> the source written to it, as "rule index\u0000source": strings only, so
+  // a config of hundreds of thousands of rules does not allocate an object per tag.
+  const writers = new Map<string, string>();
   const issues: ConfigIssue[] = [];
-  for (const rule of rules) {
+  rules.forEach((rule, index) => {
     const { registry, repository, selector } = rule.source;
     const sourceTags = selector.kind === "tags" ? selector.tags : selector.kind === "digest" ? [undefined] : [];
     for (const sourceTag of sourceTags) {
@@ -133,13 +135,17 @@ function sharedDestinationTags(rules: SyncRule[]): ConfigIssue[] {
         if (tag === undefined) continue;
         const written = `${destination.registry}/${destination.repository}:${tag}`;
         const other = writers.get(written);
-        if (!other) writers.set(written, { rule: rule.key, source });
-        else if (other.source !== source) {
-          issues.push({ path: ["images", rule.key], message: `writes ${written}, which images[${JSON.stringify(other.rule)}] also writes with ${other.source}: two source images cannot write one destination tag` });
+        if (other === undefined) {
+          writers.set(written, `${index}\u0000${source}`);
+          continue;
+        }
+        const [otherIndex, otherSource] = other.split("\u0000");
+        if (otherSource !== source) {
+          issues.push({ path: ["images", rule.key], message: `writes ${written}, which images[${JSON.stringify(rules[Number(otherIndex)].key)}] also writes with ${otherSource}: two source images cannot write one destination tag` });
         }
       }
     }
-  }
+  });
   return issues;
 }
 

@@ -96,23 +96,29 @@ function failedRule(rule: SyncRule, error: Error): SyncPlan {
  * The same source image planned twice for one destination (overlapping rules) is one task.
  */
 export function withoutSharedDestinations(plan: SyncPlan): SyncPlan {
-  const byDestination = new Map<string, SyncTask[]>();
+  // One entry per destination; a list only where a second writer shows up (rare), so a
+  // large plan allocates no list per task.
+  const first = new Map<string, SyncTask>();
+  const shared = new Map<string, SyncTask[]>();
   const kept: SyncTask[] = [];
   for (const task of plan.tasks) {
     const key = destinationKey(task);
-    const same = byDestination.get(key);
-    if (!same) {
-      byDestination.set(key, [task]);
+    const earlier = first.get(key);
+    if (!earlier) {
+      first.set(key, task);
       kept.push(task);
-    } else if (!same.some((other) => sameSource(other, task))) {
-      same.push(task);
+      continue;
     }
+    const writers = shared.get(key) ?? [earlier];
+    if (!writers.some((other) => sameSource(other, task))) writers.push(task);
+    if (writers.length > 1) shared.set(key, writers);
   }
+  if (shared.size === 0) return { tasks: kept, failures: plan.failures };
   const tasks: SyncTask[] = [];
   const failures = [...plan.failures];
   for (const task of kept) {
-    const writers = byDestination.get(destinationKey(task))!;
-    if (writers.length === 1) {
+    const writers = shared.get(destinationKey(task));
+    if (!writers) {
       tasks.push(task);
       continue;
     }
