@@ -53,7 +53,7 @@ export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: Sync
   const tasks: SyncTask[] = [];
   const failures: ImageResult[] = [];
   for (let index = 0; index < rules.length; index++) {
-    const plan = planned[index] ?? failedRule(rules[index], new Error(`cancelled while planning: ${abortReason(signal)}`));
+    const plan = planned[index] ?? failedRule(rules[index], new Error(`cancelled: ${abortReason(signal)}`));
     for (const task of plan.tasks) tasks.push(task);
     for (const failure of plan.failures) failures.push(redactedResult(failure));
   }
