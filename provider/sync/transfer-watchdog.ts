@@ -14,6 +14,8 @@ export interface MinTransferRate {
   windowMs: number;
 }
 
+const SAMPLE_MS = 200;
+
 export const DEFAULT_MIN_TRANSFER_RATE: MinTransferRate = { bytesPerSecond: 1024, windowMs: 30_000 };
 
 export type SlowSide = "source" | "destination";
@@ -31,7 +33,7 @@ export class TransferStalledError extends Error {
 export interface Watchdog {
   /** Pass the blob through this. */
   stream: Transform;
-  /** Which side holds the transfer up right now: where blame goes if it is cancelled. */
+  /** Which side held the transfer up a moment ago: where blame goes if it is cancelled. */
   slowSide(): SlowSide;
   received(): number;
   stop(): void;
@@ -51,9 +53,15 @@ export function transferWatchdog(rate: MinTransferRate, describe: (side: SlowSid
       callback();
     },
   });
-  // Chunks waiting in front of the upload: the destination is not taking them.
-  const backedUp = () => stream.readableLength >= stream.readableHighWaterMark || stream.writableNeedDrain;
+  // The upload side pushed back (its pipe paused us) or chunks wait in front of it: the destination is not taking them.
+  const backedUp = () => stream.readableFlowing === false || stream.readableLength >= stream.readableHighWaterMark || stream.writableNeedDrain;
   const slowSide = (): SlowSide => (sourceEnded || backedUp() ? "destination" : "source");
+  // Blame for a cancellation is read after the cancellation has torn the pipes down, so it
+  // comes from a recent sample of the live transfer.
+  let sampledSide: SlowSide = "source";
+  const sampler = setInterval(() => {
+    if (!stream.destroyed) sampledSide = slowSide();
+  }, SAMPLE_MS).unref();
   const floor = (rate.bytesPerSecond * rate.windowMs) / 1000;
   const timer =
     rate.bytesPerSecond > 0
@@ -66,7 +74,11 @@ export function transferWatchdog(rate: MinTransferRate, describe: (side: SlowSid
           stream.destroy(new TransferStalledError(describe(side, (moved * 1000) / rate.windowMs), side));
         }, rate.windowMs).unref()
       : undefined;
-  return { stream, slowSide, received: () => bytes, stop: () => clearInterval(timer) };
+  const stop = () => {
+    clearInterval(timer);
+    clearInterval(sampler);
+  };
+  return { stream, slowSide: () => sampledSide, received: () => bytes, stop };
 }
 
 /** "0.5 B/s, below the 1.0 KiB/s floor for 30.0 s" */
