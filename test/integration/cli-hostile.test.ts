@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -112,4 +112,33 @@ test("two sources writing one destination tag: exit 2 naming both, nothing pushe
   assert.match(result.stderr, /clash\.json: images\[".*library\/other:2\.0"\]: writes .*\/clash\/app:prod, which images\[".*library\/app:1\.0"\] also writes with .*library\/app:1\.0/);
   assert.deepEqual(destination.requests(), []);
   assert.ok(!existsSync(join(dir, "failed-images.json")));
+});
+
+test("SIGINT while a source trickles: exit 1 naming the source, and every upload session at the destination closed", async () => {
+  const trickling = await startFront(source.url, { trickleBlobsMs: 500 });
+  try {
+    const config = writeConfig("sigint.json", { [`${trickling.host}/library/app:1.0`]: `${destination.host}/sigint/app` });
+    destination.clearRequests();
+    const child = spawn(process.execPath, [BIN, "sync", "--config", config, "--failed-images", "sigint-failed.json"], { cwd: dir, env: { ...process.env, CI: "true" } });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // Interrupt once the destination has opened upload sessions and the blobs are trickling in.
+    for (let waited = 0; !destination.requests().some((r) => r.method === "POST" && r.path.startsWith("/v2/sigint/app/blobs/uploads/")); waited += 50) {
+      assert.ok(waited < 20_000, "the sync never started uploading");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    child.kill("SIGINT");
+    assert.equal(await exited, 1, stderr);
+    assert.match(stderr, new RegExp(`failed  .*sigint/app:1\\.0: ${trickling.host.replace(/\./g, "\\.")}: cancelled: interrupted while reading blob sha256:`), stderr);
+    const requests = destination.requests().filter((r) => r.path.startsWith("/v2/sigint/app/blobs/uploads/"));
+    const opened = requests.filter((r) => r.method === "POST" && r.status === 202).length;
+    // Distinct sessions with an authenticated DELETE (the fresh connection's first try learns the challenge: 401).
+    const cancelled = new Set(requests.filter((r) => r.method === "DELETE" && r.status !== 401).map((r) => /uploads\/([^/?]+)/.exec(r.path)?.[1])).size;
+    assert.ok(opened > 0);
+    assert.equal(cancelled, opened, `${opened} sessions opened, ${cancelled} cancelled`);
+  } finally {
+    await trickling.close();
+  }
 });
