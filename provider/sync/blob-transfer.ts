@@ -98,7 +98,8 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
       // Cancelled mid-transfer: the request that notices is whichever was pending, often the
       // upload; the message names the side that was holding the transfer up.
       const side = watchdog.slowSide();
-      throw new AbortedError(`${hostOf(side)}: ${withoutHost((error as Error).message)} while ${side === "source" ? "reading" : "uploading"} blob ${blob.digest} (${watchdog.received()} of ${blob.size} bytes received from ${source.host})`);
+      const said = error instanceof AbortedError ? withoutHost(error.message) : "cancelled";
+      throw new AbortedError(`${hostOf(side)}: ${said} while ${side === "source" ? "reading" : "uploading"} blob ${blob.digest} (${watchdog.received()} of ${blob.size} bytes received from ${source.host})`);
     }
     // The upload fails too when the download breaks; name the side that broke.
     if (readError) {

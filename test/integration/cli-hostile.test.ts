@@ -142,3 +142,14 @@ test("SIGINT while a source trickles: exit 1 naming the source, and every upload
     await trickling.close();
   }
 });
+
+test("a config with a problem in each of 200 rules prints the first 50 and a count", async () => {
+  const images = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`${source.host}/library/Bad${i}`, `${destination.host}/x/app${i}`]));
+  const config = writeConfig("many-bad.json", images);
+  const result = await run(["sync", "--config", config]);
+  assert.equal(result.code, 2);
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 51);
+  assert.match(lines[0], /many-bad\.json: images\[".*library\/Bad0"\]: repository "library\/Bad0" is not valid/);
+  assert.equal(lines[50], "registry-dr sync: … and 150 more");
+});
