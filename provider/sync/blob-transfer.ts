@@ -90,6 +90,7 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
       await destination.putBlob(destinationRepository, session, blob.digest, blob.size, metered);
     }
   } catch (error) {
+    const slowSide = watchdog.slowSide();
     // A registry keeps a failed upload's session and partial data until it purges stale
     // uploads, days later; a retry opens a new one, so close this one now (best effort).
     if (session) await closeSession(ends, session, options);
@@ -97,7 +98,7 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
     if (error instanceof AbortedError || readError?.name === "AbortError") {
       // Cancelled mid-transfer: the request that notices is whichever was pending, often the
       // upload; the message names the side that was holding the transfer up.
-      const side = watchdog.slowSide();
+      const side = slowSide;
       const said = error instanceof AbortedError ? withoutHost(error.message) : "cancelled";
       throw new AbortedError(`${hostOf(side)}: ${said} while ${side === "source" ? "reading" : "uploading"} blob ${blob.digest} (${watchdog.received()} of ${blob.size} bytes received from ${source.host})`);
     }

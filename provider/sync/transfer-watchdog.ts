@@ -59,9 +59,13 @@ export function transferWatchdog(rate: MinTransferRate, describe: (side: SlowSid
   // Blame for a cancellation is read after the cancellation has torn the pipes down, so it
   // comes from a recent sample of the live transfer.
   let sampledSide: SlowSide = "source";
+  let tornDown = false;
   const sampler = setInterval(() => {
-    if (!stream.destroyed) sampledSide = slowSide();
+    if (!tornDown && !stream.destroyed) sampledSide = slowSide();
   }, SAMPLE_MS).unref();
+  // The upload side going away (unpipe) pauses this stream, which would read as backpressure.
+  stream.once("unpipe", () => (tornDown = true));
+  stream.once("close", () => (tornDown = true));
   const floor = (rate.bytesPerSecond * rate.windowMs) / 1000;
   const timer =
     rate.bytesPerSecond > 0
