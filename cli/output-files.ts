@@ -46,6 +46,8 @@ function assertWritable(flag: string, file: string): void {
     accessSync(checked, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "not writable";
-    throw new UsageError(existing ? `${flag} ${file}: cannot write the file (${code})` : `${flag} ${file}: cannot create the file in ${checked} (${code})`);
+    // The failed-images file has a default in the working directory, which cron may run in read-only.
+    const hint = flag === "--failed-images" ? "; give --failed-images PATH somewhere writable" : "";
+    throw new UsageError(`${flag} ${file}: ${existing ? "cannot write the file" : `cannot create the file in ${checked}`} (${code})${hint}`);
   }
 }
