@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { z } from "zod";
-import { ConfigError, SyncJob, authMapSchema, compileJob, imagesMapSchema, parseWithSchema, syncConfigSchema } from "../provider";
+import { ConfigError, SyncJob, authMapSchema, compileJob, imagesMapSchema, parseJsonText, parseWithSchema, syncConfigSchema } from "../provider";
 import { CommandArguments, UsageError } from "./arguments";
 
 /**
@@ -33,20 +33,22 @@ function readConfig<T>(file: string, schema: z.ZodType<T>): T {
 }
 
 function parseText(file: string, text: string): unknown {
-  if (extname(file).toLowerCase() === ".json") {
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError([{ path: [], message: `not valid JSON: ${(error as Error).message}` }], file);
-    }
-  }
+  // Errors name the kind, line and column, never the text: the text can be part of a password.
+  if (extname(file).toLowerCase() === ".json") return parseJsonText(text, file);
   try {
     // Loaded only for YAML files: most configs are JSON, and every millisecond of start-up shows in cron runs.
     const { parse } = require("yaml") as typeof import("yaml");
     return parse(text);
   } catch (error) {
-    throw new ConfigError([{ path: [], message: `not valid YAML: ${(error as Error).message.split("\n")[0]}` }], file);
+    throw new ConfigError([{ path: [], message: `not valid YAML: ${describeYamlError(error)}` }], file);
   }
+}
+
+/** The yaml package quotes the offending text in its messages; its code and position are enough. */
+function describeYamlError(error: unknown): string {
+  const { code, linePos } = error as { code?: string; linePos?: { line: number; col: number }[] };
+  const kind = code ? code.toLowerCase().replace(/_/g, " ") : "syntax error";
+  return linePos?.[0] ? `${kind} at line ${linePos[0].line}, column ${linePos[0].col}` : kind;
 }
 
 /** Checks the rules now, so their errors name the file they are in and nothing is pushed. */

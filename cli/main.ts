@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     const signal = args.timeoutMs === undefined ? controller.signal : AbortSignal.any([controller.signal, deadline(args.timeoutMs)]);
     return await command.run(args, signal);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) return print(process.stderr, `registry-dr ${name}: ${error.message.replace(/\n/g, `\nregistry-dr ${name}: `)}\n`, 2);
+    if (error instanceof UsageError || error instanceof ConfigError) return print(process.stderr, capLines(error.message).map((line) => `registry-dr ${name}: ${line}\n`).join(""), 2);
     throw error;
   } finally {
     process.off("SIGINT", interrupt);
@@ -41,6 +41,14 @@ function deadline(ms: number): AbortSignal {
   const controller = new AbortController();
   setTimeout(() => controller.abort(new Error(`--timeout of ${formatDuration(ms)} reached`)), ms).unref();
   return controller.signal;
+}
+
+/** A config with a problem in every one of 100k rules must not print 100k lines. */
+const ERRORS_SHOWN = 50;
+
+function capLines(message: string): string[] {
+  const lines = message.split("\n");
+  return lines.length <= ERRORS_SHOWN ? lines : [...lines.slice(0, ERRORS_SHOWN), `… and ${lines.length - ERRORS_SHOWN} more`];
 }
 
 function print(stream: NodeJS.WriteStream, text: string, code: number): number {
