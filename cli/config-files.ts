@@ -13,16 +13,17 @@ export function loadSyncJob(args: CommandArguments): SyncJob {
   const defaults = { registry: args.registry, namespace: args.namespace };
   if (args.config) {
     if (args.images || args.auth) throw new UsageError("give either --config, or --auth and --images; not both");
-    const config = readConfig(args.config, syncConfigSchema());
+    const config = readConfigFile(args.config, syncConfigSchema());
     return checkedJob(args.config, { images: config.images, auth: config.auth, defaults });
   }
   if (!args.images) throw new UsageError("no images to sync: give --config FILE (with auth and images), or --images FILE (and --auth FILE)");
-  const images = readConfig(args.images, imagesMapSchema());
-  const auth = args.auth ? readConfig(args.auth, authMapSchema()) : undefined;
+  const images = readConfigFile(args.images, imagesMapSchema());
+  const auth = args.auth ? readConfigFile(args.auth, authMapSchema()) : undefined;
   return checkedJob(args.images, { images, auth, defaults });
 }
 
-function readConfig<T>(file: string, schema: z.ZodType<T>): T {
+/** A JSON or YAML file read and checked with `schema`; errors name the file, never quote its text. */
+export function readConfigFile<T>(file: string, schema: z.ZodType<T>): T {
   let text: string;
   try {
     text = readFileSync(file, "utf8");

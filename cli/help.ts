@@ -3,6 +3,10 @@ export const MAIN_HELP = `registry-dr: copy container images between registries,
 Usage:
   registry-dr sync   [flags]   copy images (a drop-in for image-syncer)
   registry-dr verify [flags]   report per tag whether the destination image can be pulled
+  registry-dr failover --record FILE --to SITE
+                               switch a failover DNS record without Pulumi (break glass)
+  registry-dr failover status --record FILE
+                               where the record points, and whether each site is ready
   registry-dr help [command]   show help
   registry-dr --version
 
