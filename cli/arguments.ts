@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { PlatformFilter } from "../provider/sync";
+import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, PlatformFilter } from "../provider/sync";
 
 /**
  * image-syncer's flags, so its command lines work with only the program name changed
@@ -27,6 +27,7 @@ const OPTIONS = {
   "failed-images": { type: "string" },
   timeout: { type: "string" },
   "max-rps": { type: "string" },
+  "min-rate": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -51,6 +52,8 @@ export interface CommandArguments {
   timeoutMs?: number;
   /** Requests a second to each registry host at most (--max-rps); none by default. */
   maxRequestsPerSecond?: number;
+  /** Blob transfers slower than this fail as stalled. */
+  minRate: MinTransferRate;
   json: boolean;
   help: boolean;
 }
@@ -58,7 +61,7 @@ export interface CommandArguments {
 export function parseCommandArguments(command: string, argv: string[]): CommandArguments {
   let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>["values"];
   try {
-    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: withNegativeValues(argv), options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
     throw new UsageError(`${describeParseError(error as Error)} (see registry-dr ${command} --help)`);
   }
@@ -66,8 +69,8 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     config: values.config,
     auth: values.auth,
     images: values.images,
-    proc: wholeNumber("--proc", values.proc, 5, 1),
-    retries: wholeNumber("--retries", values.retries, 2, 0),
+    proc: wholeNumber("--proc", values.proc, 5, 1, MAX_PROC),
+    retries: wholeNumber("--retries", values.retries, 2, 0, MAX_RETRIES),
     registry: values.registry,
     namespace: values.namespace,
     platforms: { os: splitList(values.os), arch: splitList(values.arch) },
@@ -78,9 +81,29 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     failedImages: values["failed-images"] ?? "failed-images.json",
     timeoutMs: duration("--timeout", values.timeout),
     maxRequestsPerSecond: rate("--max-rps", values["max-rps"]),
+    minRate: minRate("--min-rate", values["min-rate"]),
     json: values.json ?? false,
     help: values.help ?? false,
   };
+}
+
+/**
+ * `--proc -1` is a value, not a flag: parseArgs would call it ambiguous, so it is joined to
+ * its flag here and meets the value's own check ("expected a whole number from 1 to 256").
+ */
+function withNegativeValues(argv: string[]): string[] {
+  const takesValue = (arg: string) => Object.entries(OPTIONS).some(([name, option]) => option.type === "string" && (arg === `--${name}` || ("short" in option && arg === `-${option.short}`)));
+  const joined: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const next = argv[index + 1];
+    if (takesValue(argv[index]) && next !== undefined && /^-\d/.test(next)) {
+      joined.push(argv[index].startsWith("--") ? `${argv[index]}=${next}` : `${argv[index]}${next}`);
+      index++;
+    } else {
+      joined.push(argv[index]);
+    }
+  }
+  return joined;
 }
 
 function describeParseError(error: Error): string {
@@ -93,20 +116,28 @@ function describeParseError(error: Error): string {
   return error.message;
 }
 
-function wholeNumber(flag: string, raw: string | undefined, fallback: number, minimum: number): number {
+/** More images at once than this only queues them at the registries (and opens as many connections). */
+export const MAX_PROC = 256;
+const MAX_RETRIES = 100;
+
+function wholeNumber(flag: string, raw: string | undefined, fallback: number, minimum: number, maximum: number): number {
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < minimum) throw new UsageError(`${flag}: expected a whole number of at least ${minimum}, got "${raw}"`);
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < minimum || Number(raw) > maximum) {
+    throw new UsageError(`${flag}: expected a whole number from ${minimum} to ${maximum}, got "${raw}"`);
+  }
   return Number(raw);
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Node's timers hold at most 2^31-1 ms (24.8 days); a longer one fires at once. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-/** "90s", "30m", "2h", "500ms"; a bare number is seconds. */
+/** "90s", "30m", "2h", "500ms", "7d"; a bare number is seconds. */
 function duration(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
-  const ms = match ? Number(match[1]) * UNIT_MS[match[2] ?? "s"] : NaN;
+  const ms = parseDuration(raw);
   if (!(ms > 0)) throw new UsageError(`${flag}: expected a duration above zero such as 90s, 30m or 2h, got "${raw}"`);
+  if (ms > MAX_TIMEOUT_MS) throw new UsageError(`${flag}: at most 24d (596h), got "${raw}"`);
   return ms;
 }
 
@@ -116,6 +147,26 @@ function rate(flag: string, raw: string | undefined): number | undefined {
   const value = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
   if (!(value > 0)) throw new UsageError(`${flag}: expected requests per second above zero, such as 20, got "${raw}"`);
   return value;
+}
+
+function parseDuration(raw: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(raw.trim());
+  return match ? Number(match[1]) * UNIT_MS[match[2] ?? "s"] : NaN;
+}
+
+const UNIT_BYTES: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, kb: 1000, mb: 1000 ** 2 };
+
+/** "1KiB" or "1KiB,30s": bytes per second, and the window the average is taken over. */
+function minRate(flag: string, raw: string | undefined): MinTransferRate {
+  if (raw === undefined) return DEFAULT_MIN_TRANSFER_RATE;
+  const [rateText, windowText, extra] = raw.split(",").map((part) => part.trim());
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kib|mib|kb|mb)?(?:\/s)?$/i.exec(rateText);
+  const bytesPerSecond = match ? Math.round(Number(match[1]) * UNIT_BYTES[(match[2] ?? "b").toLowerCase()]) : NaN;
+  const windowMs = windowText === undefined ? DEFAULT_MIN_TRANSFER_RATE.windowMs : parseDuration(windowText);
+  if (extra !== undefined || !(bytesPerSecond >= 0) || !(windowMs >= 1000) || windowMs > MAX_TIMEOUT_MS) {
+    throw new UsageError(`${flag}: expected RATE[,WINDOW] such as 1KiB or 512B,60s (a rate per second, averaged over a window of at least 1s; 0 turns the floor off), got "${raw}"`);
+  }
+  return { bytesPerSecond, windowMs };
 }
 
 /** `--arch amd64,arm64` and `--arch amd64 --arch arm64` mean the same. */

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { z } from "zod";
-import { ConfigError, SyncJob, authMapSchema, compileJob, imagesMapSchema, parseWithSchema, syncConfigSchema } from "../provider";
+import { ConfigError, SyncJob, authMapSchema, compileJob, imagesMapSchema, parseJsonText, parseWithSchema, syncConfigSchema } from "../provider";
 import { CommandArguments, UsageError } from "./arguments";
 
 /**
@@ -13,16 +13,17 @@ export function loadSyncJob(args: CommandArguments): SyncJob {
   const defaults = { registry: args.registry, namespace: args.namespace };
   if (args.config) {
     if (args.images || args.auth) throw new UsageError("give either --config, or --auth and --images; not both");
-    const config = readConfig(args.config, syncConfigSchema());
+    const config = readConfigFile(args.config, syncConfigSchema());
     return checkedJob(args.config, { images: config.images, auth: config.auth, defaults });
   }
   if (!args.images) throw new UsageError("no images to sync: give --config FILE (with auth and images), or --images FILE (and --auth FILE)");
-  const images = readConfig(args.images, imagesMapSchema());
-  const auth = args.auth ? readConfig(args.auth, authMapSchema()) : undefined;
+  const images = readConfigFile(args.images, imagesMapSchema());
+  const auth = args.auth ? readConfigFile(args.auth, authMapSchema()) : undefined;
   return checkedJob(args.images, { images, auth, defaults });
 }
 
-function readConfig<T>(file: string, schema: z.ZodType<T>): T {
+/** A JSON or YAML file read and checked with `schema`; errors name the file, never quote its text. */
+export function readConfigFile<T>(file: string, schema: z.ZodType<T>): T {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -33,20 +34,22 @@ function readConfig<T>(file: string, schema: z.ZodType<T>): T {
 }
 
 function parseText(file: string, text: string): unknown {
-  if (extname(file).toLowerCase() === ".json") {
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError([{ path: [], message: `not valid JSON: ${(error as Error).message}` }], file);
-    }
-  }
+  // Errors name the kind, line and column, never the text: the text can be part of a password.
+  if (extname(file).toLowerCase() === ".json") return parseJsonText(text, file);
   try {
     // Loaded only for YAML files: most configs are JSON, and every millisecond of start-up shows in cron runs.
     const { parse } = require("yaml") as typeof import("yaml");
     return parse(text);
   } catch (error) {
-    throw new ConfigError([{ path: [], message: `not valid YAML: ${(error as Error).message.split("\n")[0]}` }], file);
+    throw new ConfigError([{ path: [], message: `not valid YAML: ${describeYamlError(error)}` }], file);
   }
+}
+
+/** The yaml package quotes the offending text in its messages; its code and position are enough. */
+function describeYamlError(error: unknown): string {
+  const { code, linePos } = error as { code?: string; linePos?: { line: number; col: number }[] };
+  const kind = code ? code.toLowerCase().replace(/_/g, " ") : "syntax error";
+  return linePos?.[0] ? `${kind} at line ${linePos[0].line}, column ${linePos[0].col}` : kind;
 }
 
 /** Checks the rules now, so their errors name the file they are in and nothing is pushed. */

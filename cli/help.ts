@@ -3,6 +3,10 @@ export const MAIN_HELP = `registry-dr: copy container images between registries,
 Usage:
   registry-dr sync   [flags]   copy images (a drop-in for image-syncer)
   registry-dr verify [flags]   report per tag whether the destination image can be pulled
+  registry-dr failover --record FILE --to SITE
+                               switch a failover DNS record without Pulumi (break glass)
+  registry-dr failover status --record FILE
+                               where the record points, and whether each site is ready
   registry-dr help [command]   show help
   registry-dr --version
 
@@ -20,9 +24,10 @@ const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
   --namespace NS         default destination namespace, for destinations given as ""
   --os LIST              copy only these OSes of multi-arch images (comma-separated)
   --arch LIST            copy only these architectures (amd64, arm64, arm/v7, ...)
-  -p, --proc N           images copied at once (default 5)
+  -p, --proc N           images copied at once (default 5, at most 256)
   -r, --retries N        extra rounds for images that failed transiently (default 2)
-  --timeout DURATION     stop after this long (90s, 30m, 2h); unfinished images fail
+  --timeout DURATION     stop after this long (90s, 30m, 2h, 7d; at most 24d); unfinished
+                         images fail
   --max-rps N            at most N requests a second to each registry (Artifact Registry
                          quotas); 429 answers are retried after their Retry-After anyway
   -h, --help             show this help`;
@@ -39,6 +44,9 @@ ${INPUT_FLAGS}
   --force                push manifests even when the destination has them
   --repair               also check every child manifest and blob under tags that are
                          up to date, and re-copy what is missing (a request per blob)
+  --min-rate RATE[,WINDOW]
+                         fail a blob transfer slower than RATE per second over WINDOW,
+                         naming the slow registry (default 1KiB,30s; 0 turns it off)
   --log FILE             write per-image lines to FILE (appended) instead of the terminal
   --failed-images FILE   where to write failed images, as an --images file to retry
                          (default failed-images.json, written only when some failed)

@@ -1,34 +1,35 @@
 import { ConfigError, formatDuration } from "../provider";
-import { UsageError, parseCommandArguments } from "./arguments";
+import { CommandArguments, UsageError, parseCommandArguments } from "./arguments";
+import { FAILOVER_HELP, failoverCommand } from "./commands/failover";
 import { syncCommand } from "./commands/sync";
 import { verifyCommand } from "./commands/verify";
 import { MAIN_HELP, SYNC_HELP, VERIFY_HELP } from "./help";
 
-const COMMANDS = {
-  sync: { run: syncCommand, help: SYNC_HELP },
-  verify: { run: verifyCommand, help: VERIFY_HELP },
+type Command = (argv: string[], signal: AbortSignal) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  sync: { run: withSyncArguments("sync", syncCommand, SYNC_HELP), help: SYNC_HELP },
+  verify: { run: withSyncArguments("verify", verifyCommand, VERIFY_HELP), help: VERIFY_HELP },
+  failover: { run: failoverCommand, help: FAILOVER_HELP },
 };
 
 /** Exit status: 0 success, 1 the work failed (images failed, destination incomplete), 2 bad input. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h") return print(process.stdout, MAIN_HELP, 0);
-  if (name === "help") return print(process.stdout, COMMANDS[rest[0] as keyof typeof COMMANDS]?.help ?? MAIN_HELP, 0);
+  if (name === "help") return print(process.stdout, COMMANDS[rest[0]]?.help ?? MAIN_HELP, 0);
   if (name === "--version" || name === "version") return print(process.stdout, `${require("../../package.json").version}\n`, 0);
-  const command = COMMANDS[name as keyof typeof COMMANDS];
-  if (!command) return print(process.stderr, `registry-dr: unknown command "${name}": expected sync or verify (see registry-dr --help)\n`, 2);
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) return print(process.stderr, `registry-dr: unknown command "${name}": expected sync, verify or failover (see registry-dr --help)\n`, 2);
 
   const controller = new AbortController();
   const interrupt = () => controller.abort(new Error("interrupted"));
   process.once("SIGINT", interrupt);
   process.once("SIGTERM", interrupt);
   try {
-    const args = parseCommandArguments(name, rest);
-    if (args.help) return print(process.stdout, command.help, 0);
-    const signal = args.timeoutMs === undefined ? controller.signal : AbortSignal.any([controller.signal, deadline(args.timeoutMs)]);
-    return await command.run(args, signal);
+    return await command.run(rest, controller.signal);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) return print(process.stderr, `registry-dr ${name}: ${error.message.replace(/\n/g, `\nregistry-dr ${name}: `)}\n`, 2);
+    if (error instanceof UsageError || error instanceof ConfigError) return print(process.stderr, capLines(error.message).map((line) => `registry-dr ${name}: ${line}\n`).join(""), 2);
     throw error;
   } finally {
     process.off("SIGINT", interrupt);
@@ -36,11 +37,29 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** sync and verify share image-syncer's flags, --help and --timeout. */
+function withSyncArguments(name: string, run: (args: CommandArguments, signal: AbortSignal) => Promise<number>, help: string): Command {
+  return async (argv, interrupted) => {
+    const args = parseCommandArguments(name, argv);
+    if (args.help) return print(process.stdout, help, 0);
+    const signal = args.timeoutMs === undefined ? interrupted : AbortSignal.any([interrupted, deadline(args.timeoutMs)]);
+    return run(args, signal);
+  };
+}
+
 /** Like AbortSignal.timeout, but its reason says which flag ran out. */
 function deadline(ms: number): AbortSignal {
   const controller = new AbortController();
   setTimeout(() => controller.abort(new Error(`--timeout of ${formatDuration(ms)} reached`)), ms).unref();
   return controller.signal;
+}
+
+/** A config with a problem in every one of 100k rules must not print 100k lines. */
+const ERRORS_SHOWN = 50;
+
+function capLines(message: string): string[] {
+  const lines = message.split("\n");
+  return lines.length <= ERRORS_SHOWN ? lines : [...lines.slice(0, ERRORS_SHOWN), `… and ${lines.length - ERRORS_SHOWN} more`];
 }
 
 function print(stream: NodeJS.WriteStream, text: string, code: number): number {

@@ -1,10 +1,11 @@
 import { appendFileSync } from "node:fs";
-import { SyncEvent, describeResult, formatBytes, formatRate } from "../provider";
+import { SyncEvent, describeResult, formatBytes, formatRate, redactSecrets } from "../provider";
 
 /**
  * Shows a run: on a terminal a one-line bar (images, bytes, rate) with result lines
  * scrolling above it; elsewhere (CI logs, cron mail, Pulumi) plain lines only.
- * With `--log FILE` the per-image lines go to the file, as image-syncer does.
+ * With `--log FILE` the per-image lines go to the file, as image-syncer does. Every line is
+ * redacted on its way out: error texts quote registries, which can echo credentials.
  */
 
 export interface ReporterOptions {
@@ -33,7 +34,7 @@ export class ProgressReporter {
     switch (event.type) {
       case "planned":
         this.planned = event.images;
-        this.line(`planned ${event.images} image(s)`);
+        this.line(describePlan(event.images, event.failed ?? 0));
         if (this.tty) this.timer = setInterval(() => this.drawBar(), REDRAW_MS).unref();
         break;
       case "warning":
@@ -54,7 +55,8 @@ export class ProgressReporter {
   };
 
   /** Writes a line to the log (file or stream), keeping the bar below it. */
-  line(text: string): void {
+  line(raw: string): void {
+    const text = redactSecrets(raw);
     if (this.options.logFile) {
       appendFileSync(this.options.logFile, `${new Date().toISOString()} ${text}\n`);
       return;
@@ -65,7 +67,8 @@ export class ProgressReporter {
   }
 
   /** Always on the terminal, also when a log file takes the detail. */
-  say(text: string): void {
+  say(raw: string): void {
+    const text = redactSecrets(raw);
     this.clearBar();
     this.options.stream.write(`${text}\n`);
     if (this.options.logFile) appendFileSync(this.options.logFile, `${new Date().toISOString()} ${text}\n`);
@@ -96,4 +99,10 @@ export class ProgressReporter {
     if (this.barShown) this.options.stream.write("\r\x1b[2K");
     this.barShown = false;
   }
+}
+
+function describePlan(images: number, failed: number): string {
+  if (failed === 0) return `planned ${images} image(s)`;
+  if (images === 0) return `nothing to copy: ${failed} image(s) failed while planning`;
+  return `planned ${images} image(s); ${failed} more failed while planning`;
 }

@@ -1,16 +1,21 @@
 import { writeFileSync } from "node:fs";
-import { ImageResult, formatBytes, formatDuration, formatRate, runSync } from "../../provider";
+import { ImageResult, formatBytes, formatDuration, formatRate, redactSecrets, runSync } from "../../provider";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
+import { checkOutputFiles } from "../output-files";
 import { ProgressReporter } from "../progress";
 import { transportOf } from "./transport-flags";
 
+/** The summary lists this many failures; the log and the failed-images file have them all. */
+const FAILURES_SHOWN = 50;
+
 export async function syncCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const job = loadSyncJob(args);
+  checkOutputFiles(args);
   const reporter = new ProgressReporter({ stream: process.stderr, logFile: args.log });
   let report;
   try {
-    report = await runSync(job, { proc: args.proc, retries: args.retries, force: args.force, repair: args.repair, platforms: args.platforms, signal, onEvent: reporter.onEvent, ...transportOf(args) });
+    report = await runSync(job, { proc: args.proc, retries: args.retries, force: args.force, repair: args.repair, platforms: args.platforms, minRate: args.minRate, signal, onEvent: reporter.onEvent, ...transportOf(args) });
   } finally {
     reporter.stop();
   }
@@ -22,8 +27,9 @@ export async function syncCommand(args: CommandArguments, signal: AbortSignal): 
   );
   const failures = report.results.filter((result) => result.status === "failed");
   if (failures.length > 0) {
-    writeFileSync(args.failedImages, `${JSON.stringify(failedImagesMap(failures), null, 2)}\n`);
-    for (const failure of failures) reporter.say(`failed  ${failure.source} -> ${failure.destination}: ${failure.error}`);
+    writeFileSync(args.failedImages, redactSecrets(`${JSON.stringify(failedImagesMap(failures), null, 2)}\n`));
+    for (const failure of failures.slice(0, FAILURES_SHOWN)) reporter.say(`failed  ${failure.source} -> ${failure.destination}: ${failure.error}`);
+    if (failures.length > FAILURES_SHOWN) reporter.say(`… and ${failures.length - FAILURES_SHOWN} more failed image(s)`);
     reporter.say(`failed images written to ${args.failedImages}; retry them with --images ${args.failedImages} and the same --auth`);
   }
   return failures.length > 0 ? 1 : 0;

@@ -2,11 +2,14 @@ import { Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AbortedError, Descriptor, DigestMismatchError, NetworkError, RegistryClient, RegistryError, errorCode } from "../clients/oci";
 import { SyncEventListener } from "./events";
+import { UploadCleanup } from "./upload-cleanup";
+import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, SlowSide, TransferStalledError, describeShortfall, transferWatchdog } from "./transfer-watchdog";
 
 /**
  * Streams one blob from a source repository into an upload session at the destination:
  * GET -> PUT with no buffering of the whole blob, so memory stays flat whatever its size.
  * The destination verifies the digest as it stores the bytes, so a corrupt stream is refused there.
+ * A watchdog fails a transfer whose bytes crawl below a floor, naming the side that crawls.
  */
 
 export interface TransferEnds {
@@ -21,6 +24,10 @@ export interface TransferOptions {
   chunkSize?: number;
   /** Whole-transfer attempts for transient failures (a stream cannot be replayed mid-way). */
   attempts?: number;
+  /** The floor under which a transfer fails as stalled; DEFAULT_MIN_TRANSFER_RATE when not given. */
+  minRate?: MinTransferRate;
+  /** Closes sessions on a fresh connection when the run's own cannot (it was cancelled). */
+  cleanup?: UploadCleanup;
   emit: SyncEventListener;
 }
 
@@ -39,13 +46,32 @@ export async function transferBlob(ends: TransferEnds, blob: Descriptor, options
 
 async function transferOnce(ends: TransferEnds, blob: Descriptor, options: TransferOptions, openSession?: URL): Promise<void> {
   const { source, sourceRepository, destination, destinationRepository } = ends;
-  const download = await source.getBlob(sourceRepository, blob.digest);
+  let download;
+  try {
+    download = await source.getBlob(sourceRepository, blob.digest);
+  } catch (error) {
+    // The session the caller opened (a mount the registry turned into an upload) is ours to close.
+    if (openSession) await closeSession(ends, openSession, options);
+    throw error;
+  }
+  const rate = options.minRate ?? DEFAULT_MIN_TRANSFER_RATE;
+  const hostOf = (side: SlowSide) => (side === "source" ? source.host : destination.host);
+  const watchdog = transferWatchdog(rate, (side, bytesPerSecond) =>
+    side === "source"
+      ? `${source.host}: blob ${blob.digest} arrived at ${describeShortfall(bytesPerSecond, rate)}: the source is stalling`
+      : `${destination.host}: blob ${blob.digest} was taken at ${describeShortfall(bytesPerSecond, rate)}: the destination is stalling`,
+  );
   // Wired at once: a download that breaks while the session is being opened must fail the
   // upload, not leave it waiting for bytes that never come.
   let readError: Error | undefined;
-  const metered = download.body.pipe(meter(options.emit));
+  let stalled: TransferStalledError | undefined;
+  const metered = download.body.pipe(watchdog.stream).pipe(meter(options.emit));
   download.body.once("error", (error) => {
     readError = error;
+    metered.destroy(error);
+  });
+  watchdog.stream.once("error", (error) => {
+    if (error instanceof TransferStalledError) stalled = error;
     metered.destroy(error);
   });
   // Until the upload reads `metered`, its error is kept in `readError` rather than thrown unhandled.
@@ -56,6 +82,7 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
       throw new DigestMismatchError(`${source.host}: blob ${blob.digest} in ${sourceRepository} is ${download.size} bytes, but its manifest says ${blob.size}`, { host: source.host });
     }
     session ??= await startSession(destination, destinationRepository);
+    if (stalled) throw stalled;
     if (readError) throw readError;
     if (options.chunkSize && blob.size > options.chunkSize && destination.takesChunkedUploads) {
       await destination.putBlobChunked(destinationRepository, session, blob.digest, metered, options.chunkSize);
@@ -63,16 +90,40 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
       await destination.putBlob(destinationRepository, session, blob.digest, blob.size, metered);
     }
   } catch (error) {
+    const slowSide = watchdog.slowSide();
     // A registry keeps a failed upload's session and partial data until it purges stale
     // uploads, days later; a retry opens a new one, so close this one now (best effort).
-    if (session) await destination.cancelUpload(destinationRepository, session).catch(() => {});
+    if (session) await closeSession(ends, session, options);
+    if (stalled) throw new NetworkError(stalled.message, { host: hostOf(stalled.side), retryable: false }, { cause: stalled });
+    if (error instanceof AbortedError || readError?.name === "AbortError") {
+      // Cancelled mid-transfer: the request that notices is whichever was pending, often the
+      // upload; the message names the side that was holding the transfer up.
+      const side = slowSide;
+      const said = error instanceof AbortedError ? withoutHost(error.message) : "cancelled";
+      throw new AbortedError(`${hostOf(side)}: ${said} while ${side === "source" ? "reading" : "uploading"} blob ${blob.digest} (${watchdog.received()} of ${blob.size} bytes received from ${source.host})`);
+    }
     // The upload fails too when the download breaks; name the side that broke.
-    if (readError && readError.name !== "AbortError" && !(error instanceof AbortedError)) {
+    if (readError) {
       throw new NetworkError(`${source.host}: reading blob ${blob.digest} from ${sourceRepository} broke off: ${readError.message}`, { host: source.host, code: errorCode(readError), retryable: true }, { cause: readError });
     }
     throw error;
   } finally {
+    watchdog.stop();
     if (!download.body.destroyed) download.body.destroy();
+  }
+}
+
+/** "127.0.0.1:5000: cancelled: interrupted" -> "cancelled: interrupted" */
+function withoutHost(message: string): string {
+  return message.replace(/^[^\s:]+(?::\d+)?: /, "");
+}
+
+/** Best effort; never throws. When the run is cancelled its own client cannot send, the cleanup's can. */
+async function closeSession(ends: TransferEnds, session: URL, options: TransferOptions): Promise<void> {
+  try {
+    await ends.destination.cancelUpload(ends.destinationRepository, session);
+  } catch {
+    await options.cleanup?.cancel(ends.destination.host, ends.destinationRepository, session);
   }
 }
 

@@ -1,3 +1,5 @@
+import { redactSecrets } from "../validation";
+
 /** What a sync reports while it runs; the CLI draws a progress bar from it, Pulumi prints lines. */
 
 export type ImageStatus = "synced" | "skipped" | "failed";
@@ -18,7 +20,8 @@ export interface ImageResult {
 export type BlobOutcome = "uploaded" | "mounted" | "present";
 
 export type SyncEvent =
-  | { type: "planned"; images: number }
+  /** `failed`: images that already failed while planning (their sources could not be listed). */
+  | { type: "planned"; images: number; failed?: number }
   | { type: "warning"; message: string }
   | { type: "image-started"; source: string; destination: string }
   | { type: "bytes"; bytes: number }
@@ -27,3 +30,8 @@ export type SyncEvent =
   | { type: "round"; round: number; images: number };
 
 export type SyncEventListener = (event: SyncEvent) => void;
+
+/** Error texts carry what registries said, which can echo credentials: they leave the engine redacted. */
+export function redactedResult(result: ImageResult): ImageResult {
+  return result.error === undefined ? result : { ...result, error: redactSecrets(result.error) };
+}

@@ -110,8 +110,43 @@ export function compileRules(images: ImagesMap, defaults: DestinationDefaults = 
     });
     rules.push({ key, source, destinations });
   }
+  issues.push(...sharedDestinationTags(rules));
   if (issues.length) throw new ConfigError(issues);
   return rules;
+}
+
+/**
+ * Two rules writing different source images to one destination tag flip that tag on every
+ * run. With literal tags this is known before any registry is asked; tags listed at plan time
+ * are checked by the planner. The same source image written twice is harmless.
+ */
+function sharedDestinationTags(rules: SyncRule[]): ConfigIssue[] {
+  // Destination tag -> the source written to it, as "rule index\u0000source": strings only, so
+  // a config of hundreds of thousands of rules does not allocate an object per tag.
+  const writers = new Map<string, string>();
+  const issues: ConfigIssue[] = [];
+  rules.forEach((rule, index) => {
+    const { registry, repository, selector } = rule.source;
+    const sourceTags = selector.kind === "tags" ? selector.tags : selector.kind === "digest" ? [undefined] : [];
+    for (const sourceTag of sourceTags) {
+      const source = sourceTag === undefined ? `${registry}/${repository}@${(selector as { digest: string }).digest}` : `${registry}/${repository}:${sourceTag}`;
+      for (const destination of rule.destinations) {
+        const tag = destination.tag ?? sourceTag;
+        if (tag === undefined) continue;
+        const written = `${destination.registry}/${destination.repository}:${tag}`;
+        const other = writers.get(written);
+        if (other === undefined) {
+          writers.set(written, `${index}\u0000${source}`);
+          continue;
+        }
+        const [otherIndex, otherSource] = other.split("\u0000");
+        if (otherSource !== source) {
+          issues.push({ path: ["images", rule.key], message: `writes ${written}, which images[${JSON.stringify(rules[Number(otherIndex)].key)}] also writes with ${otherSource}: two source images cannot write one destination tag` });
+        }
+      }
+    }
+  });
+  return issues;
 }
 
 /** The issue's path already names the rule, so the message drops the quoted input it starts with. */

@@ -12,3 +12,4 @@ export * from "./sync-task";
 export * from "./verify";
 export * from "./site-readiness";
 export * from "./failover-preflight";
+export * from "./transfer-watchdog";

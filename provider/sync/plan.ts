@@ -1,14 +1,16 @@
-import { ImageReference, RegistryClient, formatReference } from "../clients/oci";
+import { ImageReference, RegistryClient, abortReason, formatReference } from "../clients/oci";
 import { mapConcurrent } from "./concurrency";
-import { ImageResult, SyncEventListener } from "./events";
+import { ImageResult, SyncEventListener, redactedResult } from "./events";
 import { SourceSpec, SyncRule } from "./image-rules";
 import { RegistryPool } from "./registry-pool";
-import { SyncTask } from "./sync-task";
+import { SyncTask, describeTask } from "./sync-task";
 
 /**
  * Rules -> tasks: lists the tags a rule selects (all, or those matching its pattern) and
  * pairs every selected source image with every destination. A rule whose source cannot
- * be listed becomes failed results, so the rest of the run goes on.
+ * be listed becomes failed results, so the rest of the run goes on. Every step is linear
+ * in the rules and tags (a config can hold hundreds of thousands of rules), and a cancelled
+ * run stops planning: the rules not yet planned fail with the reason.
  */
 
 export interface SyncPlan {
@@ -21,7 +23,7 @@ export type Unreachable = Map<RegistryClient, Error>;
 
 const LISTING_CONCURRENCY = 8;
 
-export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: SyncEventListener, unreachable: Unreachable = new Map()): Promise<SyncPlan> {
+export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: SyncEventListener, unreachable: Unreachable = new Map(), signal?: AbortSignal): Promise<SyncPlan> {
   const listings = new Map<string, Promise<string[]>>();
   const listTags = (source: SourceSpec) => {
     const key = `${source.registry}/${source.repository}`;
@@ -32,21 +34,111 @@ export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: Sync
   };
 
   // Listing runs concurrently; tasks keep the rules' order, so runs and reports are stable.
-  const planned = await mapConcurrent(rules, LISTING_CONCURRENCY, async (rule): Promise<SyncPlan> => {
-    let sources: ImageReference[];
-    try {
-      const down = unreachable.get(pool.client(rule.source));
-      if (down) throw down;
-      sources = await selectSources(rule.source, listTags);
-    } catch (error) {
-      const failures = rule.destinations.map((destination): ImageResult => ({ source: rule.key, destination: formatReference(destination), status: "failed", error: (error as Error).message, retryable: false, bytesUploaded: 0, durationMs: 0 }));
-      return { tasks: [], failures };
-    }
-    if (sources.length === 0) emit({ type: "warning", message: `${rule.key}: no tags selected; nothing to copy` });
-    const tasks = rule.destinations.flatMap((destination) => sources.map((source) => ({ rule: rule.key, source, destination: { ...destination, tag: destination.tag ?? source.tag } })));
-    return { tasks, failures: [] };
+  const planned = new Array<SyncPlan | undefined>(rules.length);
+  const planning = mapConcurrent(
+    rules,
+    LISTING_CONCURRENCY,
+    async (rule, index) => {
+      planned[index] = await planRule(rule, pool, listTags, unreachable, emit);
+    },
+    signal,
+  );
+  planning.catch(() => {});
+  try {
+    // A listing stuck in a registry that ignores the signal must not hold the run either.
+    await untilAborted(planning, signal);
+  } catch {
+    // Cancelled: the rules not planned fail below with the signal's reason.
+  }
+  const tasks: SyncTask[] = [];
+  const failures: ImageResult[] = [];
+  for (let index = 0; index < rules.length; index++) {
+    const plan = planned[index] ?? failedRule(rules[index], new Error(`cancelled: ${abortReason(signal)}`));
+    for (const task of plan.tasks) tasks.push(task);
+    for (const failure of plan.failures) failures.push(redactedResult(failure));
+  }
+  return withoutSharedDestinations({ tasks, failures });
+}
+
+async function planRule(rule: SyncRule, pool: RegistryPool, listTags: (source: SourceSpec) => Promise<string[]>, unreachable: Unreachable, emit: SyncEventListener): Promise<SyncPlan> {
+  let sources: ImageReference[];
+  try {
+    const down = unreachable.get(pool.client(rule.source));
+    if (down) throw down;
+    sources = await selectSources(rule.source, listTags);
+  } catch (error) {
+    return failedRule(rule, error as Error);
+  }
+  if (sources.length === 0) emit({ type: "warning", message: `${rule.key}: no tags selected; nothing to copy` });
+  const tasks = rule.destinations.flatMap((destination) => sources.map((source) => ({ rule: rule.key, source, destination: { ...destination, tag: destination.tag ?? source.tag } })));
+  return { tasks, failures: [] };
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  let stop = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    stop = () => reject(signal.reason);
+    if (signal.aborted) stop();
+    else signal.addEventListener("abort", stop, { once: true });
   });
-  return { tasks: planned.flatMap((plan) => plan.tasks), failures: planned.flatMap((plan) => plan.failures) };
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener("abort", stop));
+}
+
+function failedRule(rule: SyncRule, error: Error): SyncPlan {
+  const failures = rule.destinations.map((destination): ImageResult => ({ source: rule.key, destination: formatReference(destination), status: "failed", error: error.message, retryable: false, bytesUploaded: 0, durationMs: 0 }));
+  return { tasks: [], failures };
+}
+
+/**
+ * Two different source images written to one destination tag would flip that tag on every
+ * run while each run reports success: all images involved fail, each naming the others.
+ * The same source image planned twice for one destination (overlapping rules) is one task.
+ */
+export function withoutSharedDestinations(plan: SyncPlan): SyncPlan {
+  // One entry per destination; a list only where a second writer shows up (rare), so a
+  // large plan allocates no list per task.
+  const first = new Map<string, SyncTask>();
+  const shared = new Map<string, SyncTask[]>();
+  const kept: SyncTask[] = [];
+  for (const task of plan.tasks) {
+    const key = destinationKey(task);
+    const earlier = first.get(key);
+    if (!earlier) {
+      first.set(key, task);
+      kept.push(task);
+      continue;
+    }
+    const writers = shared.get(key) ?? [earlier];
+    if (!writers.some((other) => sameSource(other, task))) writers.push(task);
+    if (writers.length > 1) shared.set(key, writers);
+  }
+  if (shared.size === 0) return { tasks: kept, failures: plan.failures };
+  const tasks: SyncTask[] = [];
+  const failures = [...plan.failures];
+  for (const task of kept) {
+    const writers = shared.get(destinationKey(task));
+    if (!writers) {
+      tasks.push(task);
+      continue;
+    }
+    for (const writer of writers) {
+      const others = writers.filter((other) => other !== writer).map((other) => `${formatReference(other.source)} (rule "${other.rule}")`);
+      const error = `destination ${formatReference(writer.destination)} is also written by ${others.join(", ")}: two source images cannot write one tag; give each its own destination`;
+      failures.push({ ...describeTask(writer), status: "failed", error, retryable: false, bytesUploaded: 0, durationMs: 0 });
+    }
+  }
+  return { tasks, failures };
+}
+
+/** Digest-only destinations have no tag to fight over: the digest is the key. */
+function destinationKey(task: SyncTask): string {
+  const { registry, repository, tag } = task.destination;
+  return `${registry}/${repository}\u0000${tag ?? `@${task.source.digest ?? task.source.tag}`}`;
+}
+
+function sameSource(a: SyncTask, b: SyncTask): boolean {
+  return formatReference(a.source) === formatReference(b.source);
 }
 
 async function selectSources(source: SourceSpec, listTags: (source: SourceSpec) => Promise<string[]>): Promise<ImageReference[]> {

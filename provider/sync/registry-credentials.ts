@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseServiceAccountKey } from "../clients/google/service-account-key";
 import { RegistryCredential, RepositoryName } from "../clients/oci";
-import { ConfigError } from "../validation";
+import { ConfigError, ConfigIssue } from "../validation";
 import { AuthEntry, AuthMap } from "./config-schema";
 
 /** Credentials for one auth key (`registry` or `registry/namespace`). */
@@ -12,11 +12,39 @@ export interface RegistryAccess {
 
 export type AccessMap = Record<string, RegistryAccess>;
 
-/** image-syncer's auth entries as typed credentials. */
+/**
+ * image-syncer's auth entries as typed credentials. Keys are `registry[/namespace]`; one
+ * written as a URL (`http://127.0.0.1:15002`, copied from a browser) is taken without its
+ * scheme, `http://` meaning the registry is insecure, instead of silently matching nothing.
+ */
 export function accessFromAuthMap(auth: AuthMap = {}): AccessMap {
-  return Object.fromEntries(
-    Object.entries(auth).map(([key, entry]) => [key.replace(/\/+$/, ""), { credential: credentialOf(entry, key), insecure: entry.insecure }]),
-  );
+  const access: AccessMap = {};
+  const written = new Map<string, string>();
+  const issues: ConfigIssue[] = [];
+  for (const [key, entry] of Object.entries(auth)) {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(key)?.[1]?.toLowerCase();
+    const name = key.slice(scheme ? scheme.length + 3 : 0).replace(/\/+$/, "");
+    let insecure = entry.insecure;
+    if (scheme !== undefined && scheme !== "http" && scheme !== "https") {
+      issues.push({ path: ["auth", key], message: `expected a registry host (registry or registry/namespace), not a ${scheme}:// URL` });
+      continue;
+    }
+    if (scheme === "http") {
+      if (entry.insecure === false) issues.push({ path: ["auth", key], message: 'an http:// registry is insecure, but "insecure" is false: drop the scheme or the flag' });
+      insecure = true;
+    }
+    const earlier = written.get(name);
+    if (earlier !== undefined) issues.push({ path: ["auth", key], message: `names the same registry as auth[${JSON.stringify(earlier)}]: give its credentials once` });
+    written.set(name, key);
+    try {
+      access[name] = { credential: credentialOf(entry, key), insecure };
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      issues.push(...error.issues);
+    }
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return access;
 }
 
 function credentialOf(entry: AuthEntry, key: string): RegistryCredential {

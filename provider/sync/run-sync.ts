@@ -1,12 +1,14 @@
 import { RegistryClient, TransportStats, abortReason } from "../clients/oci";
 import { BlobLedger } from "./blob-ledger";
 import { Semaphore, mapConcurrent } from "./concurrency";
-import { ImageResult, SyncEventListener } from "./events";
+import { ImageResult, SyncEventListener, redactedResult } from "./events";
 import { SyncRule } from "./image-rules";
 import { SyncPlan, Unreachable, planSync } from "./plan";
 import { RegistryPool } from "./registry-pool";
 import { checkImage, copyImage } from "./sync-image";
-import { SyncJob, SyncOptions, compileJob } from "./sync-job";
+import { SYNC_DEADLINES, SyncJob, SyncOptions, compileJob } from "./sync-job";
+import { accessFromAuthMap } from "./registry-credentials";
+import { UploadCleanup } from "./upload-cleanup";
 import { SyncTask, describeTask } from "./sync-task";
 import { ContentCheck } from "./pullable";
 import { ReadinessRow, checkReadiness } from "./verify";
@@ -49,10 +51,13 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       repair: options.repair ? new ContentCheck(REPAIR_CHECK_CONCURRENCY) : undefined,
       platforms: options.platforms,
       chunkSize: options.chunkSize,
+      minRate: options.minRate,
+      cleanup: new UploadCleanup(accessFromAuthMap(job.auth)),
       emit,
     };
     const results = new Map<SyncTask, ImageResult>();
-    const finish = (task: SyncTask, result: ImageResult) => {
+    const finish = (task: SyncTask, outcome: ImageResult) => {
+      const result = redactedResult(outcome);
       results.set(task, result);
       emit({ type: "image-finished", result });
     };
@@ -91,11 +96,11 @@ export async function runVerify(job: SyncJob, options: SyncOptions = {}): Promis
 
 async function withPlan<T>(job: SyncJob, options: SyncOptions, work: (plan: SyncPlan, pool: RegistryPool, unreachable: Unreachable) => Promise<T>): Promise<T> {
   const { rules, access } = compileJob(job);
-  const pool = new RegistryPool(access, { ...options.transport, signal: options.signal }, options.tagPageSize);
+  const pool = new RegistryPool(access, { ...SYNC_DEADLINES, ...options.transport, signal: options.signal }, options.tagPageSize);
   try {
     const unreachable = await pingAll(rules, pool);
-    const plan = await planSync(rules, pool, options.onEvent ?? (() => {}), unreachable);
-    options.onEvent?.({ type: "planned", images: plan.tasks.length });
+    const plan = await planSync(rules, pool, options.onEvent ?? (() => {}), unreachable, options.signal);
+    options.onEvent?.({ type: "planned", images: plan.tasks.length, failed: plan.failures.length });
     return await work(plan, pool, unreachable);
   } finally {
     await pool.close();

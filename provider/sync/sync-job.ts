@@ -4,6 +4,14 @@ import { DestinationDefaults, SyncRule, compileRules } from "./image-rules";
 import { PlatformFilter } from "./platform-filter";
 import { AccessMap, accessFromAuthMap } from "./registry-credentials";
 import { SyncEventListener } from "./events";
+import { MinTransferRate } from "./transfer-watchdog";
+
+/**
+ * Deadlines every run has, `--timeout` or not: a registry that accepts connections and never
+ * answers fails each request after these (times the transport's attempts) instead of the
+ * transport's generous defaults. Overridden per field by `SyncOptions.transport`.
+ */
+export const SYNC_DEADLINES: Pick<TransportOptions, "connectTimeoutMs" | "headersTimeoutMs" | "bodyTimeoutMs"> = { connectTimeoutMs: 10_000, headersTimeoutMs: 30_000, bodyTimeoutMs: 60_000 };
 
 /** A validated sync configuration: image-syncer's `auth` and `images`, plus destination defaults. */
 export interface SyncJob {
@@ -27,6 +35,8 @@ export interface SyncOptions {
   chunkSize?: number;
   /** Blob transfers in flight across the run. */
   transfers?: number;
+  /** Blob transfers slower than this fail as stalled; 1 KiB/s over 30 s by default. */
+  minRate?: MinTransferRate;
   signal?: AbortSignal;
   onEvent?: SyncEventListener;
   transport?: Omit<TransportOptions, "signal">;

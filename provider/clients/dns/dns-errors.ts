@@ -1,3 +1,5 @@
+import { HttpError } from "../http";
+
 /**
  * Errors of the RFC 2136 client, each naming the server and the call, with the RCODE and TSIG
  * error by name and what they mean for the user. No error ever carries the TSIG secret: the
@@ -13,24 +15,17 @@ export interface DnsErrorDetails {
   host: string;
   /** "UPDATE registry.dr.example.com A", "QUERY registry.dr.example.com A". */
   call?: string;
-  /** The RCODE's name (NOTAUTH, NXRRSET, ...), or a TSIG error's (BADSIG). */
+  /** The RCODE's name (NOTAUTH, NXRRSET, ...), a TSIG error's (BADSIG), or TIMEOUT. */
   code?: string;
   retryable?: boolean;
 }
 
-export class DnsError extends Error {
+/** On the clients' one error base (host, call, code, retryable); DNS answers have no HTTP status. */
+export class DnsError extends HttpError {
   override name = "DnsError";
-  readonly host: string;
-  readonly call?: string;
-  readonly code?: string;
-  readonly retryable: boolean;
 
   constructor(message: string, details: DnsErrorDetails, options?: { cause?: unknown }) {
-    super(message, options);
-    this.host = details.host;
-    this.call = details.call;
-    this.code = details.code;
-    this.retryable = details.retryable ?? false;
+    super(message, details, options);
   }
 }
 

@@ -41,45 +41,25 @@ export async function exchange(server: DnsServerAddress, message: Buffer, kind: 
 }
 
 function exchangeUdp(server: DnsServerAddress, message: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
-  const where = formatServerAddress(server);
   const id = message.readUInt16BE(0);
-  return new Promise((resolve, reject) => {
+  return settle(server, "UDP", timeoutMs, signal, (finish) => {
     const socket = createSocket(isIPv6(server.host) ? "udp6" : "udp4");
-    const finish = (error: Error | undefined, reply?: Buffer) => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      socket.close();
-      if (error) reject(error);
-      else resolve(reply!);
-    };
-    const onAbort = () => finish(new DnsError(`${where}: cancelled`, { host: where, code: "ABORTED" }));
-    const timer = setTimeout(() => finish(new DnsError(`${where}: no answer over UDP within ${timeoutMs} ms`, { host: where, code: "TIMEOUT", retryable: true })), timeoutMs);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    socket.on("error", (error) => finish(new DnsError(`${where}: ${error.message}`, { host: where, code: (error as NodeJS.ErrnoException).code, retryable: true }, { cause: error })));
+    socket.on("error", (error) => finish(failure(server, error.message, error)));
     socket.on("message", (reply, from) => {
       if (from.port !== server.port || reply.length < 2 || reply.readUInt16BE(0) !== id) return;
       finish(undefined, reply);
     });
     socket.connect(server.port, server.host, () => socket.send(message));
+    return () => socket.close();
   });
 }
 
 function exchangeTcp(server: DnsServerAddress, message: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
   const where = formatServerAddress(server);
-  return new Promise((resolve, reject) => {
+  return settle(server, "TCP", timeoutMs, signal, (finish) => {
     const socket = connect({ host: server.host, port: server.port });
     let received = Buffer.alloc(0);
-    const finish = (error: Error | undefined, reply?: Buffer) => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      socket.destroy();
-      if (error) reject(error);
-      else resolve(reply!);
-    };
-    const onAbort = () => finish(new DnsError(`${where}: cancelled`, { host: where, code: "ABORTED" }));
-    const timer = setTimeout(() => finish(new DnsError(`${where}: no answer over TCP within ${timeoutMs} ms`, { host: where, code: "TIMEOUT", retryable: true })), timeoutMs);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    socket.on("error", (error) => finish(new DnsError(`${where}: ${describeSocketError(error)}`, { host: where, code: (error as NodeJS.ErrnoException).code, retryable: true }, { cause: error })));
+    socket.on("error", (error) => finish(failure(server, describeSocketError(error), error)));
     socket.on("data", (chunk) => {
       received = Buffer.concat([received, chunk]);
       if (received.length < 2) return;
@@ -93,7 +73,38 @@ function exchangeTcp(server: DnsServerAddress, message: Buffer, timeoutMs: numbe
       prefix.writeUInt16BE(message.length);
       socket.write(Buffer.concat([prefix, message]));
     });
+    return () => socket.destroy();
   });
+}
+
+type Finish = (error: Error | undefined, reply?: Buffer) => void;
+
+/** Runs one exchange to its first outcome (a reply, an error, the deadline or the caller's abort), then tears it down. */
+function settle(server: DnsServerAddress, transport: string, timeoutMs: number, signal: AbortSignal | undefined, start: (finish: Finish) => () => void): Promise<Buffer> {
+  const where = formatServerAddress(server);
+  return new Promise((resolve, reject) => {
+    let teardown = () => {};
+    let settled = false;
+    const finish: Finish = (error, reply) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      teardown();
+      if (error) reject(error);
+      else resolve(reply!);
+    };
+    const onAbort = () => finish(new DnsError(`${where}: cancelled`, { host: where, code: "ABORTED" }));
+    const timer = setTimeout(() => finish(new DnsError(`${where}: no answer over ${transport} within ${timeoutMs} ms`, { host: where, code: "TIMEOUT", retryable: true })), timeoutMs);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    teardown = start(finish);
+    if (settled) teardown();
+  });
+}
+
+function failure(server: DnsServerAddress, description: string, error: NodeJS.ErrnoException): DnsError {
+  const where = formatServerAddress(server);
+  return new DnsError(`${where}: ${description}`, { host: where, code: error.code, retryable: true }, { cause: error });
 }
 
 function describeSocketError(error: NodeJS.ErrnoException): string {

@@ -1,0 +1,154 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { ConfigError, FailoverPreflight, redactSecrets, runFailoverPreflight } from "../../provider";
+import { FailoverRecordInputs, checkRecordRules, failoverRecordInputsSchema, readinessJob } from "../../provider/resources/dns/failover-record-schema";
+import { applyRecord, describeRecord, desiredValue, withRecords } from "../../provider/resources/dns/failover-switch";
+import { UsageError } from "../arguments";
+import { readConfigFile } from "../config-files";
+
+/**
+ * The break-glass switch, for when Pulumi's backend or CI is down during the outage:
+ * `registry-dr failover --record FILE --to secondary` reads the record's description (the
+ * FailoverRecord's own fields, YAML or JSON), runs the same preflight, flips the record with
+ * the same compare-and-swap and reads it back. `registry-dr failover status` shows where the
+ * record points and whether each site is ready. Afterwards the stack catches up with
+ * `pulumi refresh` and `active` set to the site now serving.
+ */
+
+const OPTIONS = {
+  record: { type: "string" },
+  to: { type: "string" },
+  force: { type: "boolean" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+interface FailoverArguments {
+  status: boolean;
+  record: string;
+  to?: "primary" | "secondary";
+  force: boolean;
+  json: boolean;
+}
+
+export function parseFailoverArguments(argv: string[]): FailoverArguments | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split(". ")[0]} (see registry-dr failover --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return "help";
+  const status = positionals[0] === "status";
+  if (positionals.length > (status ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals[status ? 1 : 0]}": expected "failover --record FILE --to SITE" or "failover status --record FILE"`);
+  if (!values.record) throw new UsageError("--record FILE is required: the record's description, with the FailoverRecord's fields");
+  if (!status && values.to !== "primary" && values.to !== "secondary") throw new UsageError(`--to: expected primary or secondary, got ${JSON.stringify(values.to ?? "nothing")}`);
+  if (status && values.to) throw new UsageError("--to belongs to a switch, not to status");
+  return { status, record: values.record, to: values.to as FailoverArguments["to"], force: values.force ?? false, json: values.json ?? false };
+}
+
+export async function failoverCommand(argv: string[], signal: AbortSignal): Promise<number> {
+  const args = parseFailoverArguments(argv);
+  if (args === "help") {
+    process.stdout.write(FAILOVER_HELP);
+    return 0;
+  }
+  const record = loadRecord(args.record, args.to, args.force);
+  try {
+    return await (args.status ? status(record, args.json, signal) : switchRecord(record, args.json));
+  } catch (error) {
+    // A refused preflight, a compare-and-swap that found another value, a server that said no: nothing changed.
+    process.stderr.write(`registry-dr failover: ${redactSecrets((error as Error).message)}\n`);
+    return 1;
+  }
+}
+
+/** The file's record, `${NAME}` values read from the environment, checked as the resource checks its inputs. */
+function loadRecord(file: string, to: FailoverArguments["to"], force: boolean): FailoverRecordInputs {
+  const raw = readConfigFile(file, z.record(z.string(), z.unknown(), { error: "expected the record's fields: backend, zone, name, type, sites, ..." }));
+  const withSecrets = fromEnvironment(raw, [], file) as Record<string, unknown>;
+  const record = checkedRecord(file, { active: "primary", ...withSecrets, ...(to ? { active: to } : {}), ...(force ? { force: true } : {}) });
+  try {
+    checkRecordRules(record);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(error.issues, file);
+    throw error;
+  }
+  return record;
+}
+
+function checkedRecord(file: string, value: unknown): FailoverRecordInputs {
+  const parsed = failoverRecordInputsSchema().safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })), file);
+}
+
+/** A string that is exactly `${NAME}` is the variable NAME: secrets need not sit in the file. */
+function fromEnvironment(value: unknown, path: (string | number)[], file: string): unknown {
+  if (typeof value === "string") {
+    const name = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value)?.[1];
+    if (!name) return value;
+    const found = process.env[name];
+    if (found === undefined || found === "") throw new ConfigError([{ path, message: `the environment variable ${name} is not set` }], file);
+    return found;
+  }
+  if (Array.isArray(value)) return value.map((item, index) => fromEnvironment(item, [...path, index], file));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fromEnvironment(item, [...path, key], file)]));
+  return value;
+}
+
+async function switchRecord(inputs: FailoverRecordInputs, json: boolean): Promise<number> {
+  return withRecords(inputs, async (records) => {
+    const found = (await records.find(inputs.zone, inputs.name)).filter((record) => record.type === inputs.type);
+    if (found.length !== 1) {
+      process.stderr.write(`registry-dr failover: ${describeRecord(inputs)}: expected one record there, found ${found.length}${found.length ? ` (${found.map((record) => record.value).join(", ")})` : ""}; nothing was changed\n`);
+      return 1;
+    }
+    const before = found[0];
+    // The record as just read is what the write's compare-and-swap expects.
+    const applied = await applyRecord(records, inputs, before, before.value);
+    const result = { record: describeRecord(inputs), site: inputs.active, from: before.value, to: applied.activeTarget, switched: applied.flipped, preflight: applied.preflight };
+    process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : applied.flipped ? `switched ${result.record}: ${result.from} -> ${result.to} (${inputs.active})\n` : `${result.record} already points at the ${inputs.active} site (${result.to}); nothing to do\n`);
+    return 0;
+  });
+}
+
+async function status(inputs: FailoverRecordInputs, json: boolean, signal: AbortSignal): Promise<number> {
+  const current = await withRecords(inputs, async (records) => (await records.find(inputs.zone, inputs.name)).filter((record) => record.type === inputs.type));
+  const value = current.map((record) => record.value).join(", ");
+  const pointsAt = (["primary", "secondary"] as const).find((site) => current.length === 1 && current[0].value === inputs.sites[site].value);
+  const sites = await Promise.all(
+    (["primary", "secondary"] as const).map(async (site): Promise<FailoverPreflight> => runFailoverPreflight({ name: site, ...inputs.sites[site] }, readinessJob(inputs), false, { signal })),
+  );
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ record: describeRecord(inputs), value: value || null, active: pointsAt ?? null, sites }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${describeRecord(inputs)}: ${value || "no record"}${pointsAt ? ` (the ${pointsAt} site)` : current.length ? " (neither site's value)" : ""}\n`);
+    for (const preflight of sites) {
+      process.stdout.write(`${preflight.site.padEnd(9)} ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready"} (${preflight.counts.present} present, ${preflight.counts.missing} missing, ${preflight.counts.differs} differ)\n`);
+      for (const problem of preflight.problems) process.stdout.write(`          ${problem}\n`);
+    }
+  }
+  return current.length === 1 ? 0 : 1;
+}
+
+export const FAILOVER_HELP = `Usage: registry-dr failover --record FILE --to primary|secondary [--force] [--json]
+       registry-dr failover status --record FILE [--json]
+
+Switches a failover DNS record without Pulumi (its backend or CI may be down in an outage),
+exactly as the FailoverRecord resource does: a preflight of the site it moves to (its
+registry answers and holds every readiness image), a compare-and-swap write (a record
+changed by someone else meanwhile is not overwritten), and a read-back.
+
+  --record FILE   the record, YAML or JSON, with the FailoverRecord's fields (backend, zone,
+                  name, type, ttl, sites, readiness, rfc2136 | alicloud); a value written
+                  exactly as \${NAME} is read from the environment variable NAME
+  --to SITE       primary or secondary
+  --force         switch even when the preflight fails
+  --json          print the result as JSON
+
+Afterwards, bring the stack in line: pulumi refresh, then set active to the site now serving.
+`;
+
+

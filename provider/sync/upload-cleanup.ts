@@ -1,0 +1,39 @@
+import { HttpTransport, RegistryClient } from "../clients/oci";
+import { AccessMap, accessKeyFor } from "./registry-credentials";
+
+/**
+ * Closes upload sessions a failed or cancelled transfer leaves open. A registry keeps a
+ * session's partial data until it purges stale uploads, days later, so a cancelled run
+ * would leave gigabytes behind. The run's own connections are useless here once the run is
+ * cancelled (its signal aborts every request), so this uses a fresh transport with short
+ * deadlines and no retries: best effort, and bounded (a few seconds) so a dead registry
+ * cannot hold the exit.
+ */
+
+const CLEANUP_TRANSPORT = { connectTimeoutMs: 2_000, headersTimeoutMs: 3_000, bodyTimeoutMs: 3_000, retry: { maxRetries: 0 } };
+const CLEANUP_DEADLINE_MS = 5_000;
+
+export class UploadCleanup {
+  constructor(private readonly access: AccessMap) {}
+
+  /** DELETEs the session on a fresh connection; never throws. */
+  async cancel(host: string, repository: string, uploadUrl: URL): Promise<void> {
+    const transport = new HttpTransport(CLEANUP_TRANSPORT);
+    try {
+      const key = accessKeyFor(this.access, { registry: host, repository });
+      const entry = key ? this.access[key] : undefined;
+      const client = new RegistryClient({ host, credential: entry?.credential, insecure: entry?.insecure, transport });
+      await withDeadline(client.cancelUpload(repository, uploadUrl), CLEANUP_DEADLINE_MS);
+    } catch {
+      // Best effort: the registry's own upload purging is the fallback.
+    } finally {
+      await transport.close().catch(() => {});
+    }
+  }
+}
+
+function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { runSync } from "../../provider";
+import { pushSmallImage, SmallImage } from "../support/fixtures";
+import { Front, startBlackhole, startFront } from "../support/hostile-front";
+import { RegistryServer, startRegistry } from "../support/registry-server";
+
+/**
+ * Deadlines a run has without --timeout: a host that accepts connections and never answers,
+ * a source that trickles blobs, and what a cancelled run blames and leaves behind.
+ * Deadlines are shortened through the engine's options; the logic is the same as the defaults'.
+ */
+
+const FAST_TRANSPORT = { connectTimeoutMs: 500, headersTimeoutMs: 500, retry: { baseDelayMs: 10, maxDelayMs: 50 } };
+
+let source: RegistryServer;
+let destination: RegistryServer;
+let image: SmallImage;
+
+before(async () => {
+  [source, destination] = await Promise.all([startRegistry(), startRegistry()]);
+  image = await pushSmallImage(source, "library/app:1.0");
+});
+after(async () => Promise.all([source?.stop(), destination?.stop()]));
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+test("a blackholed source fails within the headers deadline times the attempts, naming the host", async () => {
+  const blackhole = await startBlackhole();
+  try {
+    const report = await runSync({ images: { [`${blackhole.host}/library/app:1.0`]: `${destination.host}/mirror/app` } }, { transport: FAST_TRANSPORT });
+    assert.equal(report.counts.failed, 1);
+    assert.match(report.results[0].error!, new RegExp(`^${escape(blackhole.host)}: .*timed out waiting for a response`));
+    // The HTTPS probe plus one request and its 3 retries: every attempt is one connection that times out.
+    assert.ok(blackhole.connections() <= 5, `${blackhole.connections()} connections to the blackhole`);
+  } finally {
+    await blackhole.close();
+  }
+});
+
+test("a source trickling a blob below the floor fails that transfer with a message naming the source", async () => {
+  const trickling = await startFront(source.url, { trickleBlobsMs: 1000 });
+  try {
+    const report = await runSync(
+      { images: { [`${trickling.host}/library/app:1.0`]: `${destination.host}/trickled/app` } },
+      { transport: FAST_TRANSPORT, minRate: { bytesPerSecond: 64, windowMs: 1500 }, retries: 0 },
+    );
+    assert.equal(report.counts.failed, 1);
+    const error = report.results[0].error!;
+    assert.match(error, new RegExp(`^${escape(trickling.host)}: blob sha256:[0-9a-f]{64} arrived at [0-9.]+ B/s, below the 64 B/s floor for 1\\.5 s: the source is stalling$`));
+    assert.equal(report.results[0].retryable, false, "a stalled source is not retried into another window");
+    assert.deepEqual(uploadSessions(destination, "trickled/app"), [], "the failed transfer's upload session is closed");
+  } finally {
+    await trickling.close();
+  }
+});
+
+test("after an interrupt during a stalled download, the source is blamed and no upload session stays open", async () => {
+  const trickling = await startFront(source.url, { trickleBlobsMs: 500 });
+  try {
+    const controller = new AbortController();
+    const blobs = (front: Front) => front.requests.filter((line) => line.startsWith("GET ") && line.includes("/blobs/")).length;
+    const started = new Promise<void>((resolve) => {
+      const poll = setInterval(() => blobs(trickling) > 0 && (clearInterval(poll), resolve()), 20);
+    });
+    const running = runSync({ images: { [`${trickling.host}/library/app:1.0`]: `${destination.host}/interrupted/app` } }, { transport: FAST_TRANSPORT, minRate: { bytesPerSecond: 0, windowMs: 1000 }, signal: controller.signal });
+    await started;
+    // Let the uploads open their sessions at the destination, then interrupt as SIGINT does.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    controller.abort(new Error("interrupted"));
+    const report = await running;
+    assert.equal(report.counts.failed, 1);
+    const error = report.results[0].error!;
+    assert.match(error, new RegExp(`^${escape(trickling.host)}: cancelled: interrupted while reading blob sha256:`), error);
+    assert.ok(!error.startsWith(destination.host), "the destination is not blamed for the source's stall");
+    const posts = destination.requests().filter((r) => r.method === "POST" && r.path.startsWith("/v2/interrupted/app/blobs/uploads/"));
+    assert.ok(posts.length > 0, "upload sessions were opened before the interrupt");
+    assert.deepEqual(uploadSessions(destination, "interrupted/app"), [], "every session opened was cancelled on a fresh connection");
+  } finally {
+    await trickling.close();
+  }
+});
+
+/**
+ * Upload sessions opened in a repository (POST 202) and neither completed (PUT 201) nor
+ * cancelled (DELETE), from the registry's access log. (Whether distribution frees a session's
+ * partial data after a broken PUT is its own business: it answers such a DELETE 404.)
+ */
+function uploadSessions(registry: RegistryServer, repository: string): string[] {
+  const requests = registry.requests().filter((r) => r.path.startsWith(`/v2/${repository}/blobs/uploads/`));
+  const opened = requests.filter((r) => r.method === "POST" && r.status === 202).map((r) => r.path);
+  const sessionOf = (path: string) => /\/uploads\/([^/?]+)/.exec(path)?.[1];
+  const closed = new Set(requests.filter((r) => (r.method === "PUT" && r.status === 201) || r.method === "DELETE").map((r) => sessionOf(r.path)));
+  const used = new Set(requests.filter((r) => r.method !== "POST").map((r) => sessionOf(r.path)));
+  const unclosed = [...used].filter((session) => !closed.has(session)).map((session) => `${session} never closed`);
+  // A session opened and never touched again has no id in the log; count those.
+  const untouched = opened.length - used.size;
+  return [...unclosed, ...(untouched > 0 ? [`${untouched} session(s) opened and never used or closed`] : [])];
+}

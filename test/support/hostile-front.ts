@@ -1,0 +1,97 @@
+import { createServer, IncomingMessage, request, ServerResponse } from "node:http";
+import { createServer as createTcpServer, Socket } from "node:net";
+import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./loopback-server";
+
+/**
+ * Registries that misbehave the way real networks and proxies do, for deadline and
+ * secret tests. Each is a loopback server; `host` is "127.0.0.1:PORT".
+ */
+
+export interface Front {
+  host: string;
+  /** Requests seen, as "METHOD path". */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/** Accepts TCP connections and never answers: a blackholed host behind a load balancer. */
+export async function startBlackhole(): Promise<Front & { connections(): number }> {
+  const sockets: Socket[] = [];
+  const server = createTcpServer((socket) => {
+    sockets.push(socket);
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: [],
+    connections: () => sockets.length,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface FrontOptions {
+  /** Blob GETs answered 200 send their body one byte every this many ms. */
+  trickleBlobsMs?: number;
+  /** Requests whose "METHOD path" matches are refused with a 400 whose body echoes the request's headers, as some proxies do. */
+  refuseEchoingHeaders?: RegExp;
+}
+
+/** A reverse proxy in front of a plain-HTTP registry, misbehaving as configured. */
+export async function startFront(upstream: string, options: FrontOptions): Promise<Front> {
+  const requests: string[] = [];
+  const upstreamUrl = new URL(upstream);
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    if (options.refuseEchoingHeaders?.test(`${req.method} ${req.url}`)) return refuseEchoing(req, res);
+    const forward = request({ host: upstreamUrl.hostname, port: upstreamUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstreamUrl.host } }, (answer) => {
+      const headers = { ...answer.headers };
+      if (typeof headers.location === "string") headers.location = headers.location.replace(upstreamUrl.origin, `http://${req.headers.host}`);
+      const isBlobGet = req.method === "GET" && /\/blobs\/sha256:/.test(req.url ?? "") && answer.statusCode === 200;
+      if (options.trickleBlobsMs !== undefined && isBlobGet) return trickle(answer, res, headers, options.trickleBlobsMs);
+      res.writeHead(answer.statusCode ?? 502, headers);
+      answer.pipe(res);
+    });
+    forward.on("error", () => res.destroy());
+    req.pipe(forward);
+  });
+  const listening = await listenOnLoopback(server);
+  return { host: `127.0.0.1:${listening.port}`, requests, close: listening.close };
+}
+
+function trickle(answer: IncomingMessage, res: ServerResponse, headers: IncomingMessage["headers"], everyMs: number): void {
+  const chunks: Buffer[] = [];
+  answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+  answer.on("end", () => {
+    const body = Buffer.concat(chunks);
+    res.writeHead(200, headers);
+    res.flushHeaders();
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed || sent >= body.length) {
+        clearInterval(timer);
+        res.end();
+        return;
+      }
+      res.write(body.subarray(sent, ++sent));
+    }, everyMs);
+    res.on("close", () => clearInterval(timer));
+  });
+}
+
+function refuseEchoing(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  req.on("end", () => {
+    // Authorization first: clients quote the start of a body they cannot parse.
+    const lines = Object.entries(req.headers).sort(([a]) => (a === "authorization" ? -1 : 0)).map(([name, value]) => `${name}: ${value}`);
+    const body = `Bad Request. Your request was:\n${lines.join("\n")}\n`;
+    res.writeHead(400, { "content-type": "text/plain", "content-length": Buffer.byteLength(body) });
+    res.end(body);
+  });
+}

@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { redactSecrets } from "../../provider/validation";
+
+const BASIC = `Basic ${Buffer.from("admin:Harbor12345-$ecret").toString("base64")}`;
+const JWT = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJyb2JvdCRjaSJ9.c2lnbmF0dXJlLWJ5dGVz";
+
+test("Authorization values, tokens, JWTs and password fields are removed wherever they appear", () => {
+  const cases: [string, string][] = [
+    [`HTTP 400: {"errors":[{"detail":{"Authorization":["${BASIC}"],"User-Agent":["undici"]}}]}`, 'HTTP 400: {"errors":[{"detail":{"Authorization":"[redacted]","User-Agent":["undici"]}}]}'],
+    [`echo\nAuthorization: ${BASIC}\nHost: h.io`, "echo\nAuthorization: [redacted]\nHost: h.io"],
+    [`bad request (sent ${BASIC})`, "bad request (sent Basic [redacted])"],
+    [`denied: bearer ${JWT}`, "denied: bearer [redacted]"],
+    [`token ${JWT} expired`, "token [redacted] expired"],
+    ['{"token": "abc\\"def", "access_token":"zzz", "expires_in": 300}', '{"token": "[redacted]", "access_token":"[redacted]", "expires_in": 300}'],
+    ['{"username": "admin", "password": "Hunter2", "accessKeySecret": "k"}', '{"username": "admin", "password": "[redacted]", "accessKeySecret": "[redacted]"}'],
+    ["GET /token?service=h.io&password=hunter2&scope=repository:a:pull", "GET /token?service=h.io&password=[redacted]&scope=repository:a:pull"],
+    ["X-Registry-Token: s3cr3t", "X-Registry-Token: [redacted]"],
+  ];
+  for (const [input, expected] of cases) assert.equal(redactSecrets(input), expected);
+});
+
+test("ordinary registry errors pass through unchanged", () => {
+  for (const text of [
+    "127.0.0.1:5000: checking the registry API (GET /v2/): authentication failed: check the username and password for 127.0.0.1:5000",
+    "h.io: manifest library/nginx:1.25 not found (MANIFEST_UNKNOWN)",
+    "h.io: blob sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef arrived at 0.5 B/s, below the 1.0 KiB/s floor for 30.0 s: the source is stalling",
+    "cancelled: --timeout of 1.5 s reached",
+  ]) {
+    assert.equal(redactSecrets(text), text);
+  }
+});
