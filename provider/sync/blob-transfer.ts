@@ -113,9 +113,9 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
   }
 }
 
-/** "127.0.0.1:5000: cancelled: interrupted" -> "cancelled: interrupted" */
+/** "127.0.0.1:5000: PUT /v2/app/blobs/uploads/x: cancelled: interrupted" -> "cancelled: interrupted" (the side is named anew). */
 function withoutHost(message: string): string {
-  return message.replace(/^[^\s:]+(?::\d+)?: /, "");
+  return message.replace(/^[^\s:]+(?::\d+)?: (?:[A-Z]+ \/\S*: )?/, "");
 }
 
 /** Best effort; never throws. When the run is cancelled its own client cannot send, the cleanup's can. */
