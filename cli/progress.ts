@@ -1,5 +1,5 @@
 import { appendFileSync } from "node:fs";
-import { SyncEvent, describeResult, formatBytes, formatRate, redactSecrets } from "../provider";
+import { SyncEvent, describePlan, describeResult, formatBytes, formatRate, redactSecrets } from "../provider";
 
 /**
  * Shows a run: on a terminal a one-line bar (images, bytes, rate) with result lines
@@ -99,10 +99,4 @@ export class ProgressReporter {
     if (this.barShown) this.options.stream.write("\r\x1b[2K");
     this.barShown = false;
   }
-}
-
-function describePlan(images: number, failed: number): string {
-  if (failed === 0) return `planned ${images} image(s)`;
-  if (images === 0) return `nothing to copy: ${failed} image(s) failed while planning`;
-  return `planned ${images} image(s); ${failed} more failed while planning`;
 }

@@ -1,4 +1,4 @@
-import { ReadinessRow, runVerify, shortDigest } from "../../provider";
+import { ReadinessRow, redactSecrets, runVerify, shortDigest } from "../../provider";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
 import { transportOf } from "./transport-flags";
@@ -7,9 +7,10 @@ export async function verifyCommand(args: CommandArguments, signal: AbortSignal)
   const job = loadSyncJob(args);
   const report = await runVerify(job, { proc: args.proc, platforms: args.platforms, shallow: args.shallow, signal, ...transportOf(args) });
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ complete: report.complete, counts: countRows(report.rows), rows: report.rows }, null, 2)}\n`);
+    // Row errors quote registries, and a registry (or a proxy) may echo credentials back.
+    process.stdout.write(redactSecrets(`${JSON.stringify({ complete: report.complete, counts: countRows(report.rows), rows: report.rows }, null, 2)}\n`));
   } else {
-    process.stdout.write(renderTable(report.rows));
+    process.stdout.write(redactSecrets(renderTable(report.rows)));
     const counts = countRows(report.rows);
     process.stdout.write(
       `\n${report.complete ? "complete" : "INCOMPLETE"}${args.shallow ? " (tag digests only)" : ""}: ${counts.present} present, ${counts.incomplete} incomplete, ` +

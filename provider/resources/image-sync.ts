@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { rememberAlicloudConfig } from "../clients/alicloud";
-import { AuthMap, ImagesMap, ReadinessRow, SyncEvent, SyncJob, SyncOptions, SyncReport, authMapSchema, compileJob, describeResult, imagesMapSchema, removeImages, runSync, runVerify } from "../sync";
+import { AuthMap, ImagesMap, ReadinessRow, SyncEvent, SyncJob, SyncOptions, SyncReport, authMapSchema, compileJob, describePlan, describeResult, imagesMapSchema, removeImages, runSync, runVerify } from "../sync";
 import { defineDynamicResource } from "./define-dynamic-resource";
 import { toStateValue } from "./state-value";
 
@@ -131,7 +131,7 @@ async function sync(id: string, inputs: ImageSyncInputs): Promise<ImageSyncOutpu
 
 function printProgress(event: SyncEvent): void {
   if (event.type === "image-finished") console.log(describeResult(event.result));
-  else if (event.type === "planned") console.log(`planned ${event.images} image(s)`);
+  else if (event.type === "planned") console.log(describePlan(event.images, event.failed ?? 0));
   else if (event.type === "round") console.log(`retrying ${event.images} image(s) (round ${event.round})`);
   else if (event.type === "warning") console.log(`warning ${event.message}`);
 }

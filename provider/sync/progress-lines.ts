@@ -13,3 +13,10 @@ export function describeResult(result: ImageResult): string {
       return `failed  ${route}: ${result.error}`;
   }
 }
+
+/** What planning came to, for a log line: never "planned 0" after every rule failed. */
+export function describePlan(images: number, failed: number): string {
+  if (failed === 0) return `planned ${images} image(s)`;
+  if (images === 0) return `nothing to copy: ${failed} image(s) failed while planning`;
+  return `planned ${images} image(s); ${failed} more failed while planning`;
+}

@@ -59,6 +59,23 @@ test("a proxy that echoes request headers in its errors: no credential reaches s
   }
 });
 
+test("verify's table and JSON hold no credential a registry echoes back", async () => {
+  const echoing: Front = await startFront(destination.url, { refuseEchoingHeaders: /^(GET|HEAD) \/v2\/.*\/manifests\// });
+  try {
+    const config = writeConfig("echo-verify.json", { [`${source.host}/library/app:1.0`]: `${echoing.host}/echoed/app` }, echoing.host);
+    const basic = Buffer.from(`${PUSHER.name}:${PUSHER.password}`).toString("base64");
+    for (const extra of [[], ["--json"]]) {
+      const result = await run(["verify", "--config", config, ...extra]);
+      assert.equal(result.code, 1, result.stderr);
+      const text = `${result.stdout}${result.stderr}`;
+      assert.match(text, /redacted/, "the echoed header is there, redacted");
+      assert.ok(!text.includes(basic) && !text.includes(PUSHER.password), `verify${extra.join(" ")} holds a credential:\n${text}`);
+    }
+  } finally {
+    await echoing.close();
+  }
+});
+
 test("--log or --failed-images naming an input file, or a place that cannot be written, is refused before anything is pushed", async () => {
   const config = writeConfig("keep-me.json", { [`${source.host}/library/app:1.0`]: `${destination.host}/refused/app` });
   const original = readFileSync(config, "utf8");
