@@ -134,3 +134,62 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
     });
   });
 }
+
+describe("FailoverRecord on two primaries (BIND and Knot, each holding the zone)", () => {
+  let bind: DnsTestServer;
+  let knot: DnsTestServer;
+  let primary: RegistryServer;
+  let host: ProviderHost;
+  let record: ResourceDriver;
+  let outputs: Record<string, unknown>;
+  let id: string;
+  const fqdn = "registry.dr.example.com";
+
+  before(async () => {
+    [bind, primary] = await Promise.all([startDnsServer("bind"), startRegistry()]);
+    // One key for both: the record's settings name one TSIG key for all its servers.
+    knot = await startDnsServer("knot", { key: bind.key });
+    const captured = await captureResources(() => [
+      new FailoverRecord("dc-dns-pair", {
+        backend: "rfc2136",
+        zone: "dr.example.com",
+        name: "registry",
+        type: "A",
+        rfc2136: { servers: [bind.address, knot.address], tsig: { name: bind.key.name, algorithm: bind.key.algorithm, secret: pulumi.secret(bind.key.secret) }, transport: "tcp" },
+        sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: primary.host, tcpCheck: "127.0.0.1:1" } },
+        active: "primary",
+      }),
+    ]);
+    host = await ProviderHost.start();
+    await host.configure({});
+    record = host.resource(captured[0]);
+  });
+  after(async () => {
+    await Promise.all([host?.stop(), bind?.stop(), knot?.stop(), primary?.stop()]);
+  });
+
+  test("create writes the record on every primary", async () => {
+    ({ id, outputs } = await record.create(record.inputs()));
+    assert.deepEqual([await bind.dig(fqdn, "A"), await knot.dig(fqdn, "A")], [[PRIMARY_IP], [PRIMARY_IP]]);
+  });
+
+  test("a flip to a site whose address does not take TCP is refused by the preflight, on both servers", async () => {
+    await assert.rejects(record.update(id, outputs, record.inputs({ active: "secondary" })), /127\.0\.0\.1:1 does not accept TCP connections from here/);
+    assert.deepEqual([await bind.dig(fqdn, "A"), await knot.dig(fqdn, "A")], [[PRIMARY_IP], [PRIMARY_IP]]);
+  });
+
+  test("a flip left half done (one server already switched) is finished on the other", async () => {
+    const inputs = record.inputs({ active: "secondary", sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: primary.host } } });
+    await knot.nsupdate([`update delete ${fqdn} A`, `update add ${fqdn} 60 A ${STANDBY_IP}`]);
+    const flipped = await record.update(id, outputs, inputs);
+    assert.deepEqual([await bind.dig(fqdn, "A"), await knot.dig(fqdn, "A")], [[STANDBY_IP], [STANDBY_IP]]);
+    outputs = flipped.outputs;
+  });
+
+  test("a second server holding a third value refuses the flip before any server is written", async () => {
+    await knot.nsupdate([`update delete ${fqdn} A`, `update add ${fqdn} 60 A 10.9.9.9`]);
+    const back = record.inputs({ sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: primary.host } } });
+    await assert.rejects(record.update(id, outputs, back), /holds 10\.9\.9\.9, not 10\.2\.0\.20 as last read: it was changed meanwhile, so nothing was written/);
+    assert.deepEqual([await bind.dig(fqdn, "A"), await knot.dig(fqdn, "A")], [[STANDBY_IP], ["10.9.9.9"]]);
+  });
+});

@@ -44,13 +44,15 @@ export interface DnsServerOptions {
   algorithm?: DnsKey["algorithm"];
   /** Records the zone file starts with, e.g. ["registry 60 IN A 10.1.0.10"]. */
   records?: string[];
+  /** The TSIG key (default: a fresh one): two servers given one key act as two primaries of one zone. */
+  key?: DnsKey;
 }
 
 const READY_TIMEOUT_MS = 20_000;
 
 export async function startDnsServer(kind: DnsServerKind, options: DnsServerOptions = {}): Promise<DnsTestServer> {
   const zone = options.zone ?? "dr.example.com";
-  const key: DnsKey = { name: "dr-key", algorithm: options.algorithm ?? "hmac-sha256", secret: randomBytes(32).toString("base64") };
+  const key: DnsKey = options.key ?? { name: "dr-key", algorithm: options.algorithm ?? "hmac-sha256", secret: randomBytes(32).toString("base64") };
   const dir = makeTempDir(`dns-${kind}-`);
   // Knot and BIND both bind UDP and TCP: a port free for TCP a moment ago is almost always free for both; retry if not.
   for (let attempt = 1; ; attempt++) {

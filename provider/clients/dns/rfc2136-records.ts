@@ -73,24 +73,30 @@ export class Rfc2136Records {
 
   /**
    * Brings each server to `value` (undefined: no record) from `expected` (undefined: no record).
-   * A server already there is left alone, so a run that stopped half way is finished by the next.
+   * A server already there is left alone, so a run that stopped half way is finished by the next;
+   * each write is still a compare-and-swap against what that server was just seen to hold.
    */
   private async onEachServer(id: string, value: string | undefined, ttl: number, expected: string | undefined): Promise<void> {
     const { name, type } = parseRecordId(id);
-    for (const client of this.clients) {
-      const live = await client.query(name, type);
-      const held = live.values;
-      const target = value === undefined ? [] : [canonicalValue(type, value)];
-      if (sameSet(held, target) && (value === undefined || live.ttl === ttl)) continue;
-      const from = held.length === 0 ? "absent" : held;
-      const allowed = sameSet(held, target) || (expected === undefined ? held.length === 0 : sameSet(held, [canonicalValue(type, expected)]));
-      if (!allowed) {
-        throw new DnsError(
-          `${client.where}: ${type} record ${name} holds ${held.join(", ") || "nothing"}, not ${expected ?? "nothing"} as last read: it was changed meanwhile, so nothing was written there. Refresh (pulumi refresh), then run again`,
-          { host: client.where, call: `UPDATE ${name} ${type}`, code: "CHANGED" },
-        );
-      }
-      await client.update({ zone: this.zone, name, type, ttl, expect: from, values: value === undefined ? [] : [value] });
+    const target = value === undefined ? [] : [canonicalValue(type, value)];
+    // Every server is read and judged before any is written, so a refusal leaves them all as they were.
+    const plans = await Promise.all(
+      this.clients.map(async (client) => {
+        const live = await client.query(name, type);
+        const done = sameSet(live.values, target) && (value === undefined || live.ttl === ttl);
+        const allowed = sameSet(live.values, target) || (expected === undefined ? live.values.length === 0 : sameSet(live.values, [canonicalValue(type, expected)]));
+        if (!allowed) {
+          throw new DnsError(
+            `${client.where}: ${type} record ${name} holds ${live.values.join(", ") || "nothing"}, not ${expected ?? "nothing"} as last read: it was changed meanwhile, so nothing was written. Refresh (pulumi refresh), then run again`,
+            { host: client.where, call: `UPDATE ${name} ${type}`, code: "CHANGED" },
+          );
+        }
+        return { client, held: live.values, done };
+      }),
+    );
+    for (const { client, held, done } of plans) {
+      if (done) continue;
+      await client.update({ zone: this.zone, name, type, ttl, expect: held.length === 0 ? "absent" : held, values: value === undefined ? [] : [value] });
     }
   }
 
