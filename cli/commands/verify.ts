@@ -6,11 +6,12 @@ import { transportOf } from "./transport-flags";
 export async function verifyCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const job = loadSyncJob(args);
   const report = await runVerify(job, { proc: args.proc, platforms: args.platforms, shallow: args.shallow, signal, ...transportOf(args) });
+  // Row errors quote registries, and a registry (or a proxy in front of it) may echo credentials back.
+  const rows = report.rows.map((row) => (row.error ? { ...row, error: redactSecrets(row.error) } : row));
   if (args.json) {
-    // Row errors quote registries, and a registry (or a proxy) may echo credentials back.
-    process.stdout.write(redactSecrets(`${JSON.stringify({ complete: report.complete, counts: countRows(report.rows), rows: report.rows }, null, 2)}\n`));
+    process.stdout.write(`${JSON.stringify({ complete: report.complete, counts: countRows(report.rows), rows }, null, 2)}\n`);
   } else {
-    process.stdout.write(redactSecrets(renderTable(report.rows)));
+    process.stdout.write(renderTable(rows));
     const counts = countRows(report.rows);
     process.stdout.write(
       `\n${report.complete ? "complete" : "INCOMPLETE"}${args.shallow ? " (tag digests only)" : ""}: ${counts.present} present, ${counts.incomplete} incomplete, ` +

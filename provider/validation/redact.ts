@@ -18,7 +18,7 @@ const RULES: readonly [RegExp, string | ((...groups: string[]) => string)][] = [
   // password=…, access_token=…&… (query strings, form bodies, YAML-ish key=value)
   [new RegExp(String.raw`\b((?:${SECRET_NAME})\s*=\s*)[^\s&"',;}\]]+`, "gi"), (_match, name) => `${name}${REDACTED}`],
   // Authorization values wherever they appear: Basic dXNlcjpwYXNz, Bearer abc.def
-  [/\b(Basic|Bearer|Digest|Negotiate)\s+[A-Za-z0-9._~+/=-]{4,}/gi, (_match, scheme) => `${scheme} ${REDACTED}`],
+  [/\b(Basic|Bearer|Digest|Negotiate)[ \t]+[A-Za-z0-9._~+/=-]{4,}/gi, (_match, scheme) => `${scheme} ${REDACTED}`],
   // JWTs (registry tokens): header.payload.signature, the header always starting {"
   [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, REDACTED],
 ];

@@ -30,3 +30,9 @@ test("ordinary registry errors pass through unchanged", () => {
     assert.equal(redactSecrets(text), text);
   }
 });
+
+test("an auth scheme's name at the end of a line is a word, not a credential: the next line stays", () => {
+  const table = "STATUS   SOURCE   DIGEST\npresent  a/b:1    sha256:a8d87bc83be1\n";
+  assert.equal(redactSecrets(table), table);
+  assert.ok(!redactSecrets("Authorization: Digest username123").includes("username123"));
+});
