@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../provider";
-import { parseDrPlan } from "../../components/disaster-recovery/plan-schema";
+import { DrPlan, parseDrPlan } from "../../components/disaster-recovery/plan-schema";
 import { UsageError } from "../arguments";
 
 /**
@@ -52,6 +52,11 @@ export async function planCommand(argv: string[]): Promise<number> {
 
 /** Throws a ConfigError naming every problem of the file's plan. */
 export function checkStackFile(file: string): void {
+  readPlanFile(file);
+}
+
+/** The plan in a stack file, checked; encrypted values read as "(encrypted)". */
+export function readPlanFile(file: string): DrPlan {
   const stack = readStackFile(file);
   const config = stack && typeof stack === "object" ? (stack as { config?: Record<string, unknown> }).config : undefined;
   if (!config || typeof config !== "object" || config[PLAN_KEY] === undefined) {
@@ -59,7 +64,7 @@ export function checkStackFile(file: string): void {
   }
   const secretPaths: string[][] = [];
   const plan = withoutSecrets(config[PLAN_KEY], [], secretPaths);
-  parseDrPlan(plan, PLAN_KEY, secretPaths);
+  return parseDrPlan(plan, PLAN_KEY, secretPaths);
 }
 
 function readStackFile(file: string): unknown {
