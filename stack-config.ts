@@ -1,9 +1,26 @@
 import { ConfigError, ConfigIssue, formatPath } from "./provider/validation";
 import { compileJob } from "./provider/sync";
 import { ImageSyncInputs, imageSyncInputsSchema } from "./provider/resources";
+import { DrPlan, parseDrPlan } from "./components/disaster-recovery/plan-schema";
 
 /**
- * The root stack's configuration: ImageSync's inputs, one stack config key each
+ * The root stack's DR plan: one `registry-dr:plan` object (RegistryDisasterRecovery's
+ * arguments), or undefined when the stack still uses the ImageSync keys below. Setting both
+ * is refused: the plan would silently leave the old copy behind.
+ */
+export function readPlanConfig(project: string, read: ConfigReader): DrPlan | undefined {
+  const raw = read(`${project}:plan`);
+  if (raw === undefined) return undefined;
+  const legacy = KEYS.filter((key) => read(`${project}:${key}`) !== undefined);
+  if (legacy.length > 0) {
+    const keys = legacy.map((key) => `${project}:${key}`).join(", ");
+    throw new ConfigError([{ path: [], message: `${project}:plan is set, and so is ${keys}: move the copy into the plan (a site with replication: {direct: {}}) and remove ${keys}, see README "The root stack as a DR plan"` }], "stack config");
+  }
+  return parseDrPlan(parseValue(raw), `${project}:plan`);
+}
+
+/**
+ * The root stack's older configuration: ImageSync's inputs, one stack config key each
  * (`registry-dr:images`, secret `registry-dr:auth`, `registry-dr:registry`, ...).
  * Values set as JSON (`pulumi config set --path`, or an object in the stack file) are
  * parsed; every problem is reported at once, naming the key.
@@ -25,7 +42,7 @@ export function readStackConfig(project: string, read: ConfigReader): ImageSyncI
   if (!parsed.success) {
     const issues: ConfigIssue[] = parsed.error.issues.map((issue) => ({
       path: [],
-      message: issue.path.length === 1 && values[String(issue.path[0])] === undefined ? `${named(issue.path)} is not set: run pulumi config set ${named(issue.path)} (see README)` : `${named(issue.path)}: ${issue.message}`,
+      message: issue.path.length === 1 && values[String(issue.path[0])] === undefined ? `${named(issue.path)} is not set: run pulumi config set ${named(issue.path)}, or describe the whole DR setup in ${project}:plan (see README)` : `${named(issue.path)}: ${issue.message}`,
     }));
     throw new ConfigError(issues, "stack config");
   }

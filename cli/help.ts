@@ -7,6 +7,10 @@ Usage:
                                switch a failover DNS record without Pulumi (break glass)
   registry-dr failover status --record FILE
                                where the record points, and whether each site is ready
+  registry-dr plan check STACK_FILE
+                               check the DR plan in a Pulumi stack file, offline
+  registry-dr rewrite --config FILE FILE|DIR...
+                               point Kubernetes manifests and Helm values at the copies
   registry-dr help [command]   show help
   registry-dr --version
 

@@ -1,6 +1,8 @@
 import { ConfigError, formatDuration } from "../provider";
 import { CommandArguments, UsageError, parseCommandArguments } from "./arguments";
 import { FAILOVER_HELP, failoverCommand } from "./commands/failover";
+import { PLAN_HELP, planCommand } from "./commands/plan-check";
+import { REWRITE_HELP, rewriteCommand } from "./commands/rewrite";
 import { syncCommand } from "./commands/sync";
 import { verifyCommand } from "./commands/verify";
 import { MAIN_HELP, SYNC_HELP, VERIFY_HELP } from "./help";
@@ -11,6 +13,8 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   sync: { run: withSyncArguments("sync", syncCommand, SYNC_HELP), help: SYNC_HELP },
   verify: { run: withSyncArguments("verify", verifyCommand, VERIFY_HELP), help: VERIFY_HELP },
   failover: { run: failoverCommand, help: FAILOVER_HELP },
+  plan: { run: planCommand, help: PLAN_HELP },
+  rewrite: { run: rewriteCommand, help: REWRITE_HELP },
 };
 
 /** Exit status: 0 success, 1 the work failed (images failed, destination incomplete), 2 bad input. */
@@ -20,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   if (name === "help") return print(process.stdout, COMMANDS[rest[0]]?.help ?? MAIN_HELP, 0);
   if (name === "--version" || name === "version") return print(process.stdout, `${require("../../package.json").version}\n`, 0);
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) return print(process.stderr, `registry-dr: unknown command "${name}": expected sync, verify or failover (see registry-dr --help)\n`, 2);
+  if (!command) return print(process.stderr, `registry-dr: unknown command "${name}": expected sync, verify, failover, plan or rewrite (see registry-dr --help)\n`, 2);
 
   const controller = new AbortController();
   const interrupt = () => controller.abort(new Error("interrupted"));

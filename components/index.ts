@@ -1,2 +1,3 @@
 export * from "./alicloud";
 export * from "./gcp";
+export * from "./registry-disaster-recovery";

@@ -1,0 +1,100 @@
+import { flattenedDestination } from "../../provider/clients/harbor/replication-rules";
+import { DEFAULT_FLATTEN, RepositorySelection, isRepositoryPattern, selectionProblems } from "./repository-selection";
+
+/**
+ * The rules across a DR plan's parts (which the shapes alone do not say), shared by the
+ * RegistryDisasterRecovery component and the offline `registry-dr plan check`. Pulumi-free:
+ * a value not known yet (an Output) is skipped through `pending`.
+ */
+
+export interface PlanIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** The plan's parts as these rules read them (the component's args or the parsed stack config). */
+export interface PlanShape {
+  primary: { harbor?: unknown; registry?: unknown; auth?: unknown };
+  protect: RepositorySelection;
+  sites: Record<string, { acrEnterprise?: unknown; artifactRegistry?: unknown; registry?: { url?: unknown; namespace?: unknown }; replication: { harbor?: { flatten?: number }; direct?: { flatten?: number } } }>;
+  failover?: { standby?: string; values?: Record<string, unknown>; active?: string; record?: unknown };
+}
+
+export function planProblems(plan: PlanShape, pending: (value: unknown) => boolean = () => false): PlanIssue[] {
+  return [...primaryProblems(plan), ...selectionProblems(plan.protect).map((issue) => ({ ...issue, path: ["protect", ...issue.path] })), ...siteProblems(plan, pending), ...failoverProblems(plan, pending)];
+}
+
+function primaryProblems(plan: PlanShape): PlanIssue[] {
+  const primary = plan.primary;
+  if (primary === null || typeof primary !== "object" || (primary.harbor === undefined) === (primary.registry === undefined)) {
+    return [{ path: ["primary"], message: "expected {harbor: {url, username, password}} or {registry, auth?}, one of them" }];
+  }
+  if (primary.harbor !== undefined && primary.auth !== undefined) return [{ path: ["primary", "auth"], message: "expected no auth with harbor: Harbor's own user reads the primary" }];
+  return [];
+}
+
+function siteProblems(plan: PlanShape, pending: (value: unknown) => boolean): PlanIssue[] {
+  const sites = plan.sites;
+  if (sites === null || typeof sites !== "object" || Object.keys(sites).length === 0) return [{ path: ["sites"], message: "expected a map of site name to {acrEnterprise | artifactRegistry | registry, replication}" }];
+  const issues: PlanIssue[] = [];
+  for (const [site, siteArgs] of Object.entries(sites)) {
+    const at = (...path: (string | number)[]) => (message: string) => issues.push({ path: ["sites", site, ...path], message });
+    if (!/^[a-z][a-z0-9-]{0,39}$/.test(site)) at()("expected a site name of lower-case letters, digits and hyphens, such as hangzhou (it names resources)");
+    if (site === "primary") at()('expected another name: "primary" is the primary registry');
+    const kinds = (["acrEnterprise", "artifactRegistry", "registry"] as const).filter((kind) => siteArgs?.[kind] !== undefined);
+    if (kinds.length !== 1) at()("expected exactly one of acrEnterprise, artifactRegistry or registry");
+    const registry = siteArgs?.registry;
+    if (registry) {
+      if (!pending(registry.url) && !(typeof registry.url === "string" && /^https?:\/\/[^\s/]+\/?$/.test(registry.url))) at("registry", "url")("expected the registry's URL, such as https://registry.example.com");
+      if (!pending(registry.namespace) && !(typeof registry.namespace === "string" && /^[a-z0-9]+([._/-][a-z0-9]+)*$/.test(registry.namespace))) at("registry", "namespace")("expected the namespace copies go under, such as dr");
+    }
+    const replication = siteArgs?.replication;
+    const paths = replication === null || typeof replication !== "object" ? [] : (["harbor", "direct"] as const).filter((path) => replication[path] !== undefined);
+    if (paths.length !== 1) {
+      at("replication")("expected {harbor: {...}} (Harbor's replication) or {direct: {...}} (a direct image-syncer copy), one of them");
+      continue;
+    }
+    const path = paths[0];
+    if (path === "harbor" && plan.primary?.harbor === undefined) at("replication", "harbor")("expected primary.harbor: Harbor's replication runs in the primary Harbor");
+    const flatten = replication[path]!.flatten;
+    if (flatten !== undefined && !(Number.isInteger(flatten) && flatten >= -1 && flatten <= 3)) at("replication", path, "flatten")("expected a flattening level: -1 (all), 0 (none), 1, 2 or 3");
+    else {
+      const tooDeep = flattenProblem(plan.protect?.repositories ?? [], flatten);
+      if (tooDeep) at("replication", path, "flatten")(`expected a level below the path length of every named repository: ${tooDeep}`);
+    }
+    const patterns = (plan.protect?.repositories ?? []).filter((entry) => typeof entry === "string" && isRepositoryPattern(entry));
+    if (path === "direct" && patterns.length > 0) at("replication", "direct")(`expected named repositories for a direct copy (such as library/nginx); ${patterns.join(", ")} needs the harbor path`);
+  }
+  return issues;
+}
+
+function failoverProblems(plan: PlanShape, pending: (value: unknown) => boolean): PlanIssue[] {
+  const failover = plan.failover;
+  if (failover === undefined) return [];
+  if (failover === null || typeof failover !== "object") return [{ path: ["failover"], message: "expected {record, values, active, standby?}" }];
+  const issues: PlanIssue[] = [];
+  const siteNames = Object.keys(plan.sites ?? {});
+  if (failover.standby === undefined && siteNames.length > 1) issues.push({ path: ["failover", "standby"], message: `expected the site the record fails over to: one of ${siteNames.join(", ")}` });
+  const standby = failover.standby ?? siteNames[0];
+  if (failover.standby !== undefined && !siteNames.includes(standby)) issues.push({ path: ["failover", "standby"], message: `expected one of the sites: ${siteNames.join(", ")}` });
+  if (failover.active !== "primary" && failover.active !== standby) issues.push({ path: ["failover", "active"], message: `expected "primary" or "${standby}" (the standby)` });
+  for (const side of ["primary", standby]) {
+    const value = failover.values?.[side];
+    if (value === undefined || (!pending(value) && (typeof value !== "string" || value === ""))) issues.push({ path: ["failover", "values", side], message: `expected the record's value while ${side} serves: a host name (CNAME) or an address (A, AAAA)` });
+  }
+  if (failover.record === null || typeof failover.record !== "object") issues.push({ path: ["failover", "record"], message: "expected {backend, zone, name, type, ttl?, ...}: a FailoverRecord without sites, active and readiness" });
+  return issues;
+}
+
+/** Harbor fails a run on a repository too short for the flattening; said here, before any copy. */
+function flattenProblem(repositories: unknown[], flatten: number | undefined): string | undefined {
+  for (const repository of repositories) {
+    if (typeof repository !== "string" || isRepositoryPattern(repository)) continue;
+    try {
+      flattenedDestination(repository, "namespace", flatten ?? DEFAULT_FLATTEN);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,159 @@
+import { z } from "zod";
+import { GCR_HOST_LOCATIONS, artifactRegistryLocationSchema, projectIdSchema, repositoryIdSchema, serviceAccountIdSchema } from "../../provider/clients/google/google-ids";
+import { ConfigError, ConfigIssue, formatPath } from "../../provider/validation";
+import { acrInstanceIdSchema, acrInstanceNameSchema, acrNamespaceSchema, ipv4CidrSchema, ramUserNameSchema, regionIdSchema } from "../../provider/validation";
+import { harborConnectionSchema } from "../../provider/resources/harbor/harbor-connection-input";
+import { checkRecordRules, failoverRecordInputsSchema, type FailoverRecordInputs } from "../../provider/resources/dns/failover-record-schema";
+import { planProblems, type PlanIssue, type PlanShape } from "./plan-problems";
+
+/**
+ * A DR plan as stack config: one `registry-dr:plan` object in `Pulumi.<stack>.yaml`, the
+ * arguments of RegistryDisasterRecovery in plain values. Checked with the schemas the
+ * resources and components use; every problem is named by its path
+ * (`registry-dr:plan.sites.hangzhou.acrEnterprise.region: expected a region id, such as cn-hangzhou`).
+ * Pulumi-free, so `registry-dr plan check` validates a stack file offline with the same messages.
+ */
+
+const text = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+const flag = () => z.boolean({ error: "expected true or false" });
+const whole = (what: string) => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` });
+const flatten = () => whole("a flattening level: -1 (all), 0 (none), 1, 2 or 3").min(-1, { error: "expected a flattening level: -1 (all), 0 (none), 1, 2 or 3" }).max(3, { error: "expected a flattening level: -1 (all), 0 (none), 1, 2 or 3 (Harbor flattens at most 3 levels)" });
+
+const acrEnterpriseSchema = () =>
+  z.strictObject({
+    instanceId: acrInstanceIdSchema(),
+    region: regionIdSchema(),
+    instanceName: acrInstanceNameSchema().optional(),
+    namespace: acrNamespaceSchema(),
+    ramUserName: ramUserNameSchema().optional(),
+    internetWhitelist: z.array(ipv4CidrSchema(), { error: 'expected a list of CIDR blocks, such as ["203.0.113.0/24"]' }).optional(),
+    createAccessKey: flag().optional(),
+    retainNamespaceOnDelete: flag().optional(),
+  });
+
+const artifactRegistrySchema = () =>
+  z
+    .strictObject({
+      repositoryId: repositoryIdSchema().optional(),
+      location: artifactRegistryLocationSchema().optional(),
+      gcrHost: z.enum(Object.keys(GCR_HOST_LOCATIONS) as [keyof typeof GCR_HOST_LOCATIONS], { error: `expected one of ${Object.keys(GCR_HOST_LOCATIONS).join(", ")}` }).optional(),
+      project: projectIdSchema().optional(),
+      description: z.string({ error: "expected text" }).optional(),
+      immutableTags: flag().optional(),
+      retainOnDelete: flag().optional(),
+      serviceAccountId: serviceAccountIdSchema().optional(),
+      createKey: flag().optional(),
+    })
+    .refine((args) => (args.gcrHost === undefined ? args.repositoryId !== undefined && args.location !== undefined : args.repositoryId === undefined && args.location === undefined), {
+      error: "expected repositoryId and location, or gcrHost alone (a gcr.io repository's id is its host)",
+    });
+
+const plainRegistrySchema = () =>
+  z.strictObject({
+    url: text("the registry's URL, such as https://registry.example.com"),
+    namespace: text("the namespace copies go under, such as dr"),
+    username: text("a user name").optional(),
+    password: text("the password").optional(),
+    insecure: flag().optional(),
+  });
+
+const replicationSchema = () =>
+  z.strictObject(
+    {
+      harbor: z
+        .strictObject({
+          flatten: flatten().optional(),
+          trigger: z.strictObject({ type: z.enum(["manual", "scheduled", "event_based"], { error: 'expected "manual", "scheduled" or "event_based"' }), cron: z.string({ error: "expected a 6-field cron expression" }).optional() }).optional(),
+          replicateDeletion: flag().optional(),
+          override: flag().optional(),
+          speedKbps: whole("KB/s, or -1 for unlimited").min(-1, { error: "expected KB/s, or -1 for unlimited" }).optional(),
+          runTriggers: z.record(z.string(), z.unknown(), { error: "expected a map of values whose change starts a new run" }).optional(),
+          runTimeoutSeconds: whole("a number of seconds").min(1, { error: "expected at least 1 second" }).optional(),
+        })
+        .optional(),
+      direct: z
+        .strictObject({
+          flatten: flatten().optional(),
+          proc: whole("a whole number of at least 1").min(1, { error: "expected at least 1" }).optional(),
+          retries: whole("a whole number of at least 0").min(0, { error: "expected at least 0" }).optional(),
+          timeoutSeconds: whole("a number of seconds").min(1, { error: "expected at least 1 second" }).optional(),
+        })
+        .optional(),
+    },
+    { error: "expected {harbor: {...}} or {direct: {...}}" },
+  );
+
+const failoverSchema = () =>
+  z.strictObject({
+    standby: text("the site the record fails over to").optional(),
+    record: failoverRecordInputsSchema().omit({ sites: true, active: true, readiness: true, force: true }),
+    values: z.record(z.string(), text("the record's value: a host name (CNAME) or an address (A, AAAA)"), { error: "expected {primary: <value>, <standby site>: <value>}" }),
+    active: text('"primary" or the standby site\'s name'),
+    force: flag().optional(),
+  });
+
+/** A function, not a constant: each call gets a fresh schema. */
+export const drPlanSchema = () =>
+  z.strictObject({
+    primary: z.strictObject({
+      harbor: harborConnectionSchema().optional(),
+      registry: text('a registry "host[:port]" or URL, such as harbor.example.com').optional(),
+      auth: z.strictObject({ username: text("a user name"), password: text("the password"), insecure: flag().optional() }).optional(),
+    }),
+    protect: z.strictObject({
+      repositories: z.array(z.string({ error: "expected a repository such as library/nginx" }), { error: "expected a list of repositories, such as [library/nginx]" }),
+      tags: z.string({ error: "expected a tag filter such as v*" }).optional(),
+      tagDecoration: z.enum(["matches", "excludes"], { error: 'expected "matches" or "excludes"' }).optional(),
+    }),
+    sites: z.record(
+      z.string(),
+      z.strictObject({ acrEnterprise: acrEnterpriseSchema().optional(), artifactRegistry: artifactRegistrySchema().optional(), registry: plainRegistrySchema().optional(), replication: replicationSchema() }),
+      { error: "expected a map of site name to {acrEnterprise | artifactRegistry | registry, replication}" },
+    ),
+    failover: failoverSchema().optional(),
+  });
+
+export type DrPlan = z.infer<ReturnType<typeof drPlanSchema>>;
+
+/**
+ * Parses a plan (the config value, already decoded from YAML or JSON), reporting every problem
+ * named `<key>.<path>`. `secretPaths` are values held encrypted (`secure:` in a stack file):
+ * their content cannot be checked offline, so problems there are left out.
+ */
+export function parseDrPlan(value: unknown, key: string, secretPaths: string[][] = []): DrPlan {
+  const parsed = drPlanSchema().safeParse(value);
+  const issues: PlanIssue[] = parsed.success ? rulesOf(parsed.data) : parsed.error.issues.map((issue) => ({ path: issue.path as (string | number)[], message: issue.message }));
+  const isSecret = (path: (string | number)[]) => secretPaths.some((secret) => secret.length <= path.length && secret.every((part, index) => String(path[index]) === part));
+  const shown: ConfigIssue[] = issues.filter((issue) => !isSecret(issue.path)).map((issue) => ({ path: [], message: `${named(key, issue.path)}: ${issue.message}` }));
+  if (shown.length > 0) throw new ConfigError(shown, "stack config");
+  return (parsed.success ? parsed.data : value) as DrPlan;
+}
+
+/** `registry-dr:plan.sites.hangzhou`, `registry-dr:plan.protect.repositories[0]`. */
+function named(key: string, path: (string | number)[]): string {
+  const formatted = formatPath(path);
+  return formatted === "" ? key : formatted.startsWith("[") ? `${key}${formatted}` : `${key}.${formatted}`;
+}
+
+/** The rules across parts, and the failover record's own rules on the record the plan makes. */
+function rulesOf(plan: DrPlan): PlanIssue[] {
+  const issues = planProblems(plan as unknown as PlanShape);
+  if (issues.length > 0 || !plan.failover) return issues;
+  const standby = plan.failover.standby ?? Object.keys(plan.sites)[0];
+  const record = {
+    ...plan.failover.record,
+    sites: { primary: { value: plan.failover.values.primary, registry: "primary" }, secondary: { value: plan.failover.values[standby], registry: standby } },
+    active: plan.failover.active === "primary" ? "primary" : "secondary",
+  } as FailoverRecordInputs;
+  try {
+    checkRecordRules(record);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const issue of error.issues) {
+      const path = issue.path.map(String);
+      if (path[0] === "sites" && path[2] === "value") issues.push({ path: ["failover", "values", path[1] === "primary" ? "primary" : standby], message: issue.message });
+      else issues.push({ path: ["failover", "record", ...issue.path.map((part) => (typeof part === "number" ? part : String(part)))], message: issue.message });
+    }
+  }
+  return issues;
+}

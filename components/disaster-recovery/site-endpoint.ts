@@ -1,0 +1,118 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AcrEnterpriseTarget, type AcrEnterpriseTargetArgs } from "../alicloud/acr-enterprise-target";
+import { ArtifactRegistryTarget, type ArtifactRegistryTargetArgs } from "../gcp/artifact-registry-target";
+
+/**
+ * One DR site's target, built from whichever kind the plan names, seen the same way by both
+ * copy paths: where copies go, how a copier logs in, and Harbor's endpoint arguments.
+ */
+
+/** Any other registry: its URL, the namespace copies go under, and a login. */
+export interface PlainRegistryArgs {
+  /** "https://registry.example.com" (http:// only for a test registry on loopback). */
+  url: pulumi.Input<string>;
+  namespace: pulumi.Input<string>;
+  username?: pulumi.Input<string>;
+  /** Stored as a secret. */
+  password?: pulumi.Input<string>;
+  /** Plain HTTP, or TLS without verifying the certificate. */
+  insecure?: pulumi.Input<boolean>;
+}
+
+export interface SiteTargetArgs {
+  acrEnterprise?: AcrEnterpriseTargetArgs;
+  artifactRegistry?: ArtifactRegistryTargetArgs;
+  registry?: PlainRegistryArgs;
+}
+
+export interface HarborEndpointArgs {
+  type: "ali-acr" | "google-gcr" | "docker-registry";
+  url: string;
+  accessKey?: string;
+  accessSecret?: string;
+  insecure?: boolean;
+}
+
+export interface SiteEndpoint {
+  /** The registry host copies are pushed to and pulled from. */
+  registry: pulumi.Output<string>;
+  /** The namespace under it (for Artifact Registry `<project>/<repository>`). */
+  namespace: pulumi.Output<string>;
+  /** ImageSync `auth` entries for the site (secret). */
+  syncAuth: pulumi.Output<Record<string, unknown>>;
+  /** HarborRegistry's arguments (secret: they hold the credential). */
+  harborEndpoint: pulumi.Output<HarborEndpointArgs | undefined>;
+  /** For an Artifact Registry site: the project Harbor's rule must stay inside. */
+  googleProject?: pulumi.Output<string>;
+  /** The site's registry as the failover preflight probes it. */
+  probe: pulumi.Output<string>;
+  insecure: pulumi.Output<boolean>;
+  /** The component created for the site, if any. */
+  target?: AcrEnterpriseTarget | ArtifactRegistryTarget;
+}
+
+export function buildSiteEndpoint(name: string, site: SiteTargetArgs, parent: pulumi.Resource): SiteEndpoint {
+  if (site.acrEnterprise) return acrEndpoint(new AcrEnterpriseTarget(name, site.acrEnterprise, { parent }));
+  if (site.artifactRegistry) return artifactRegistryEndpoint(new ArtifactRegistryTarget(name, site.artifactRegistry, { parent }));
+  return plainEndpoint(site.registry!);
+}
+
+function acrEndpoint(target: AcrEnterpriseTarget): SiteEndpoint {
+  return {
+    registry: target.registryEndpoint,
+    namespace: target.namespaceName,
+    syncAuth: target.syncAuth,
+    // Harbor's ali-acr adapter logs in to the Enterprise instance with the RAM key, as ImageSync does.
+    harborEndpoint: pulumi.secret(
+      pulumi.all([target.registryEndpoint, target.accessKeyId, target.accessKeySecret]).apply(([endpoint, accessKey, accessSecret]) =>
+        accessKey && accessSecret ? { type: "ali-acr" as const, url: `https://${endpoint}`, accessKey, accessSecret } : undefined,
+      ),
+    ),
+    probe: target.registryEndpoint,
+    insecure: pulumi.output(false),
+    target,
+  };
+}
+
+function artifactRegistryEndpoint(target: ArtifactRegistryTarget): SiteEndpoint {
+  return {
+    registry: target.registryHost,
+    namespace: target.repositoryPath,
+    syncAuth: target.syncAuth.apply((auth) => auth ?? {}),
+    harborEndpoint: target.harborEndpoint,
+    googleProject: target.repository.project,
+    probe: target.registryHost,
+    insecure: pulumi.output(false),
+    target,
+  };
+}
+
+function plainEndpoint(registry: PlainRegistryArgs): SiteEndpoint {
+  const host = pulumi.output(registry.url).apply(hostOf);
+  const insecure = pulumi.output(registry.insecure ?? false);
+  return {
+    registry: host,
+    namespace: pulumi.output(registry.namespace),
+    syncAuth: pulumi.secret(
+      pulumi.all([host, registry.username, registry.password, insecure]).apply(([host, username, password, insecure]) => ({
+        [host]: { ...(username !== undefined && password !== undefined ? { username, password } : {}), ...(insecure ? { insecure } : {}) },
+      })),
+    ),
+    harborEndpoint: pulumi.secret(
+      pulumi.all([registry.url, registry.username, registry.password, insecure]).apply(([url, accessKey, accessSecret, insecure]) => ({
+        type: "docker-registry" as const,
+        url: url.replace(/\/+$/, ""),
+        ...(accessKey !== undefined ? { accessKey } : {}),
+        ...(accessSecret !== undefined ? { accessSecret } : {}),
+        ...(insecure ? { insecure } : {}),
+      })),
+    ),
+    probe: pulumi.output(registry.url),
+    insecure,
+  };
+}
+
+/** "https://host:port/..." or "host:port" -> "host:port". */
+export function hostOf(url: string): string {
+  return url.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
+}

@@ -1,0 +1,249 @@
+import * as pulumi from "@pulumi/pulumi";
+import { FailoverRecord, ImageSync, type FailoverRecordArgs } from "../provider/resources";
+import { HarborRegistry, HarborReplicationPolicy, HarborReplicationRun, type HarborConnectionArgs, type HarborReplicationPolicyArgs } from "../provider/resources/harbor";
+import { DEFAULT_FLATTEN, RepositorySelection, directImages, explicitRepositories, harborFilters } from "./disaster-recovery/repository-selection";
+import { buildSiteEndpoint, hostOf, SiteEndpoint, type SiteTargetArgs } from "./disaster-recovery/site-endpoint";
+import { validateDisasterRecoveryArgs } from "./disaster-recovery/validate-args";
+
+export type { RepositorySelection } from "./disaster-recovery/repository-selection";
+export type { PlainRegistryArgs, SiteTargetArgs } from "./disaster-recovery/site-endpoint";
+
+/**
+ * RegistryDisasterRecovery: a whole DR setup as one reviewed unit. The primary registry
+ * (a Harbor, or any registry), the sites that hold copies (ACR Enterprise Edition, Artifact
+ * Registry, or any registry), how each is kept in sync (Harbor's replication, as in Alibaba
+ * Cloud's Harbor-to-ACR guide and Google's Harbor guide, or a direct image-syncer copy), and
+ * the DNS record that decides who serves. The repositories are chosen once and land in the
+ * same place whichever path copies them, so a site can move from one path to the other.
+ */
+
+/** The registry DR copies are taken from. */
+export interface PrimaryArgs {
+  /** A Harbor: needed for the harbor replication path (its rules run there). */
+  harbor?: HarborConnectionArgs;
+  /** Any registry, "host[:port]" or a URL (with `harbor`, its host is used). */
+  registry?: pulumi.Input<string>;
+  /** The login a copier uses to read the primary (with `harbor`, Harbor's user). Stored as a secret. */
+  auth?: { username: pulumi.Input<string>; password: pulumi.Input<string>; insecure?: pulumi.Input<boolean> };
+}
+
+/** Harbor's own replication: an endpoint, a push rule and a first run, in the primary Harbor. */
+export interface HarborReplicationArgs {
+  flatten?: number;
+  /** Default event_based (every push is replicated). */
+  trigger?: HarborReplicationPolicyArgs["trigger"];
+  replicateDeletion?: pulumi.Input<boolean>;
+  override?: pulumi.Input<boolean>;
+  speedKbps?: pulumi.Input<number>;
+  /** Values whose change starts another full run at `pulumi up` (default {generation: "1"}). */
+  runTriggers?: Record<string, pulumi.Input<unknown>>;
+  runTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/** A direct copy (image-syncer's job as ImageSync) from the primary to the site. */
+export interface DirectReplicationArgs {
+  flatten?: number;
+  proc?: pulumi.Input<number>;
+  retries?: pulumi.Input<number>;
+  timeoutSeconds?: pulumi.Input<number>;
+}
+
+export interface DisasterRecoverySiteArgs extends SiteTargetArgs {
+  replication: { harbor?: HarborReplicationArgs; direct?: DirectReplicationArgs };
+}
+
+/** The record that decides who serves: a FailoverRecord between the primary and one site. */
+export interface DisasterRecoveryFailoverArgs {
+  /** The record itself: backend, zone, name, type, ttl and the backend's settings. */
+  record: Omit<FailoverRecordArgs, "sites" | "active" | "readiness" | "force">;
+  /** The site the record fails over to; default the only site. */
+  standby?: string;
+  /** The record's value while each side serves: `primary`, and the standby's name. */
+  values: Record<string, pulumi.Input<string>>;
+  /** "primary" or the standby's name: change it and run `pulumi up` to fail over or back. */
+  active: string;
+  force?: pulumi.Input<boolean>;
+}
+
+export interface RegistryDisasterRecoveryArgs {
+  primary: PrimaryArgs;
+  /** What is protected, chosen once for every site. */
+  protect: RepositorySelection;
+  sites: Record<string, DisasterRecoverySiteArgs>;
+  failover?: DisasterRecoveryFailoverArgs;
+}
+
+/** Where one site stands after the last copy. */
+export interface SiteReadinessSummary {
+  path: "harbor" | "direct";
+  /** Images (direct) or repositories (harbor run tasks) copied and in place. */
+  present: number;
+  /** Not copied: missing at the site, or a failed task. */
+  missing: number;
+  /** Present with another digest than the primary's. */
+  differs: number;
+  /** When the last copy finished: the site holds the primary's images as of then (its recovery point). */
+  copiedAt: string;
+}
+
+export class RegistryDisasterRecovery extends pulumi.ComponentResource {
+  /** Per site: the registry host and namespace the copies are in. */
+  readonly endpoints: pulumi.Output<Record<string, { registry: string; namespace: string }>>;
+  /** Per site: what the last copy left there. */
+  readonly readiness: pulumi.Output<Record<string, SiteReadinessSummary>>;
+  /** "primary" or the site the failover record points at. */
+  readonly activeSite: pulumi.Output<string>;
+
+  readonly siteEndpoints: Record<string, SiteEndpoint> = {};
+  readonly copies: Record<string, ImageSync | { endpoint: HarborRegistry; policy: HarborReplicationPolicy; run: HarborReplicationRun }> = {};
+  readonly record?: FailoverRecord;
+
+  constructor(name: string, args: RegistryDisasterRecoveryArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Before super: bad arguments fail the program without registering a half-built component.
+    validateDisasterRecoveryArgs(name, args);
+    super("registry-dr:index:RegistryDisasterRecovery", name, {}, opts);
+
+    const primaryRegistry = pulumi.output(args.primary.harbor ? args.primary.harbor.url : args.primary.registry!).apply(hostOf);
+    const primaryAuth = this.primaryAuth(args.primary, primaryRegistry);
+    const readiness: Record<string, pulumi.Output<SiteReadinessSummary>> = {};
+
+    for (const [site, siteArgs] of Object.entries(args.sites)) {
+      const endpoint = buildSiteEndpoint(`${name}-${site}`, siteArgs, this);
+      this.siteEndpoints[site] = endpoint;
+      const harbor = siteArgs.replication.harbor;
+      readiness[site] = harbor
+        ? this.harborPath(`${name}-${site}`, site, args, harbor, endpoint)
+        : this.directPath(`${name}-${site}`, site, args, siteArgs.replication.direct ?? {}, endpoint, primaryRegistry, primaryAuth);
+    }
+
+    if (args.failover) this.record = this.failoverRecord(name, args, args.failover, primaryRegistry, primaryAuth);
+
+    this.endpoints = pulumi.output(
+      Object.fromEntries(Object.entries(this.siteEndpoints).map(([site, endpoint]) => [site, pulumi.all([endpoint.registry, endpoint.namespace]).apply(([registry, namespace]) => ({ registry, namespace }))])),
+    ) as pulumi.Output<Record<string, { registry: string; namespace: string }>>;
+    this.readiness = pulumi.output(readiness) as pulumi.Output<Record<string, SiteReadinessSummary>>;
+    const standby = standbyOf(args);
+    this.activeSite = this.record ? this.record.active.apply((active) => (active === "secondary" ? standby! : "primary")) : pulumi.output("primary");
+
+    this.registerOutputs({ endpoints: this.endpoints, readiness: this.readiness, activeSite: this.activeSite });
+  }
+
+  private primaryAuth(primary: PrimaryArgs, registry: pulumi.Output<string>): pulumi.Output<Record<string, unknown>> {
+    const login = primary.harbor ? { username: primary.harbor.username, password: primary.harbor.password, insecure: primary.harbor.insecure } : primary.auth;
+    const insecureByUrl = pulumi.output(primary.harbor ? primary.harbor.url : primary.registry!).apply((url) => url.startsWith("http://"));
+    return pulumi.secret(
+      pulumi.all([registry, login?.username, login?.password, login?.insecure, insecureByUrl]).apply(([host, username, password, insecure, plainHttp]) => ({
+        [host]: { ...(username !== undefined && password !== undefined ? { username, password } : {}), ...(insecure || plainHttp ? { insecure: true } : {}) },
+      })),
+    );
+  }
+
+  /** Harbor's replication: endpoint, push rule with the selection's filters, and a first run. */
+  private harborPath(prefix: string, site: string, args: RegistryDisasterRecoveryArgs, harbor: HarborReplicationArgs, endpoint: SiteEndpoint): pulumi.Output<SiteReadinessSummary> {
+    const connection = args.primary.harbor!;
+    const harborEndpoint = endpoint.harborEndpoint.apply((given) => {
+      if (!given) throw new Error(`RegistryDisasterRecovery: sites.${site}: the harbor path needs the site's credential (createAccessKey / createKey true)`);
+      return given;
+    });
+    const registry = new HarborRegistry(
+      `${prefix}-harbor-endpoint`,
+      {
+        name: `dr-${site}`,
+        description: `registry-dr: DR site ${site}`,
+        // Only the secret stays secret: the preview shows the endpoint's type, URL and access ID.
+        type: pulumi.unsecret(harborEndpoint.type),
+        url: pulumi.unsecret(harborEndpoint.url),
+        accessKey: pulumi.unsecret(harborEndpoint.apply((given) => given.accessKey)) as pulumi.Output<string>,
+        accessSecret: harborEndpoint.accessSecret as pulumi.Output<string>,
+        insecure: pulumi.unsecret(harborEndpoint.apply((given) => given.insecure ?? false)),
+        harbor: connection,
+      },
+      { parent: this, dependsOn: endpoint.target ? [endpoint.target] : [] },
+    );
+    const policy = new HarborReplicationPolicy(
+      `${prefix}-replication-rule`,
+      {
+        name: `dr-${site}`,
+        description: `registry-dr: protected repositories to DR site ${site}`,
+        direction: "push",
+        remoteRegistryId: registry.registryId,
+        destNamespace: endpoint.namespace,
+        flatten: harbor.flatten ?? DEFAULT_FLATTEN,
+        trigger: harbor.trigger ?? { type: "event_based" },
+        filters: harborFilters(args.protect),
+        replicateDeletion: harbor.replicateDeletion ?? false,
+        override: harbor.override ?? true,
+        speedKbps: harbor.speedKbps ?? -1,
+        googleProject: endpoint.googleProject,
+        harbor: connection,
+      },
+      { parent: this },
+    );
+    const run = new HarborReplicationRun(
+      `${prefix}-replication-run`,
+      { policyId: policy.policyId, triggers: harbor.runTriggers ?? { generation: "1" }, timeoutSeconds: harbor.runTimeoutSeconds, harbor: connection },
+      { parent: this },
+    );
+    this.copies[site] = { endpoint: registry, policy, run };
+    return pulumi.all([run.succeed, run.failed, run.finishedAt]).apply(([succeed, failed, finishedAt]) => ({ path: "harbor" as const, present: succeed ?? 0, missing: failed ?? 0, differs: 0, copiedAt: finishedAt ?? "" }));
+  }
+
+  /** A direct copy: ImageSync with the selection as image-syncer entries and the site's login. */
+  private directPath(prefix: string, site: string, args: RegistryDisasterRecoveryArgs, direct: DirectReplicationArgs, endpoint: SiteEndpoint, primaryRegistry: pulumi.Output<string>, primaryAuth: pulumi.Output<Record<string, unknown>>): pulumi.Output<SiteReadinessSummary> {
+    const images = pulumi.all([primaryRegistry, endpoint.registry, endpoint.namespace]).apply(([source, registry, namespace]) => directImages(args.protect, source, { registry, namespace, flatten: direct.flatten ?? DEFAULT_FLATTEN }));
+    const sync = new ImageSync(
+      `${prefix}-sync`,
+      { auth: pulumi.secret(pulumi.all([primaryAuth, endpoint.syncAuth]).apply(([primary, site]) => ({ ...primary, ...site }))) as ImageSyncAuth, images, proc: direct.proc, retries: direct.retries, timeoutSeconds: direct.timeoutSeconds },
+      { parent: this, dependsOn: endpoint.target ? [endpoint.target] : [] },
+    );
+    this.copies[site] = sync;
+    return sync.summary.apply((summary) => {
+      // No summary before the first copy (an import, a failed create).
+      const images = summary?.images ?? [];
+      const count = (statuses: string[]) => images.filter((image) => statuses.includes(image.status)).length;
+      return { path: "direct" as const, present: count(["synced", "skipped", "present"]), missing: count(["failed", "missing", "incomplete", "error"]), differs: count(["differs"]), copiedAt: summary?.syncedAt ?? "" };
+    });
+  }
+
+  /** The record between the primary and the standby; its readiness images are exactly what is copied there. */
+  private failoverRecord(name: string, args: RegistryDisasterRecoveryArgs, failover: DisasterRecoveryFailoverArgs, primaryRegistry: pulumi.Output<string>, primaryAuth: pulumi.Output<Record<string, unknown>>): FailoverRecord {
+    const standby = standbyOf(args)!;
+    const endpoint = this.siteEndpoints[standby];
+    const flatten = args.sites[standby].replication.harbor?.flatten ?? args.sites[standby].replication.direct?.flatten ?? DEFAULT_FLATTEN;
+    // Patterns are left to Harbor: the preflight checks the repositories the plan names.
+    const named = { ...args.protect, repositories: explicitRepositories(args.protect) };
+    const readiness =
+      named.repositories.length === 0
+        ? undefined
+        : pulumi.secret(
+            pulumi.all([primaryRegistry, endpoint.registry, endpoint.namespace, primaryAuth, endpoint.syncAuth]).apply(([source, registry, namespace, primary, site]) => ({
+              auth: { ...primary, ...site },
+              images: directImages(named, source, { registry, namespace, flatten }),
+            })),
+          );
+    const primaryProbe = args.primary.harbor ? args.primary.harbor.url : args.primary.registry!;
+    const primaryInsecure = pulumi.output(args.primary.harbor?.insecure ?? args.primary.auth?.insecure ?? false);
+    return new FailoverRecord(
+      `${name}-record`,
+      {
+        ...failover.record,
+        sites: {
+          primary: { value: failover.values.primary, registry: primaryProbe, insecure: primaryInsecure },
+          secondary: { value: failover.values[standby], registry: endpoint.probe, insecure: endpoint.insecure },
+        },
+        active: failover.active === "primary" ? "primary" : "secondary",
+        readiness: readiness as FailoverRecordArgs["readiness"],
+        force: failover.force,
+      },
+      { parent: this, dependsOn: Object.values(this.copies).map((copy): pulumi.Resource => (copy instanceof ImageSync ? copy : copy.run)) },
+    );
+  }
+}
+
+type ImageSyncAuth = ConstructorParameters<typeof ImageSync>[1]["auth"];
+
+/** The site a failover record fails over to. */
+export function standbyOf(args: Pick<RegistryDisasterRecoveryArgs, "sites" | "failover">): string | undefined {
+  if (!args.failover) return undefined;
+  return args.failover.standby ?? Object.keys(args.sites)[0];
+}

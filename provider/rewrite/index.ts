@@ -1,0 +1,2 @@
+export * from "./reference-mapping";
+export * from "./rewrite-references";

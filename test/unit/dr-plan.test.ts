@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { test } from "node:test";
+import { parse, stringify } from "yaml";
+import { ConfigError } from "../../provider/validation";
+import { readPlanConfig } from "../../stack-config";
+
+/**
+ * The DR plan in stack config: every problem named by its path, the same messages from the
+ * stack and from `registry-dr plan check` (offline, without Pulumi), the sample stack files valid.
+ */
+
+const ROOT = resolve(__dirname, "../../..");
+const BIN = join(ROOT, "bin/registry-dr.js");
+const PLANS = join(ROOT, "examples/plans");
+const dir = mkdtempSync(join(tmpdir(), "registry-dr-plan-"));
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: dir }, (error, stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+const samplePlan = () => (parse(require("node:fs").readFileSync(join(PLANS, "Pulumi.harbor-to-acr.yaml"), "utf8")) as { config: Record<string, any> }).config["registry-dr:plan"];
+
+function broken(): Record<string, any> {
+  const plan = samplePlan();
+  plan.primary.harbor.password = "Harbor12345";
+  plan.sites.hangzhou.acrEnterprise.region = "hangzhou";
+  plan.protect.repositories.push("Library/Nginx");
+  plan.sites.hangzhou.replication.harbor.flatten = 5;
+  plan.sites.hangzhou.colour = "blue";
+  plan.failover.record.ttl = 61;
+  return plan;
+}
+
+const EXPECTED = [
+  /registry-dr:plan\.sites\.hangzhou\.acrEnterprise\.region: expected a region id, such as cn-hangzhou/,
+  /registry-dr:plan\.sites\.hangzhou\.replication\.harbor\.flatten: expected a flattening level/,
+  /registry-dr:plan\.sites\.hangzhou: .*colour/,
+];
+
+test("the stack names every problem of the plan by its path", () => {
+  const config = { "registry-dr:plan": JSON.stringify(broken()) };
+  assert.throws(
+    () => readPlanConfig("registry-dr", (key) => config[key as keyof typeof config]),
+    (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      for (const expected of EXPECTED) assert.match(error.message, expected);
+      assert.ok(!error.message.includes("Harbor12345"), "no secret in the message");
+      return true;
+    },
+  );
+});
+
+test("rules across parts are named by path once the shapes are right", () => {
+  const plan = samplePlan();
+  plan.primary.harbor.password = "pw";
+  plan.protect.repositories = ["Library/Nginx", "library/nginx"];
+  plan.failover.record.ttl = 61;
+  const read = (value: unknown) => () => readPlanConfig("registry-dr", (key) => (key === "registry-dr:plan" ? JSON.stringify(value) : undefined));
+  assert.throws(read(plan), /registry-dr:plan\.protect\.repositories\[0\]: expected lower-case path components/);
+  plan.protect.repositories = ["library/nginx"];
+  assert.throws(read(plan), /registry-dr:plan\.failover\.record\.ttl: .*5, 30, 60/);
+  plan.failover.record.ttl = 60;
+  plan.failover.values.hangzhou = "10.0.0.1/32";
+  assert.throws(read(plan), /registry-dr:plan\.failover\.values\.hangzhou: /);
+  plan.failover.values.hangzhou = "myinstance-registry-vpc.cn-hangzhou.cr.aliyuncs.com";
+  plan.failover.active = "beijing";
+  assert.throws(read(plan), /registry-dr:plan\.failover\.active: expected "primary" or "hangzhou"/);
+  plan.failover.active = "hangzhou";
+  plan.sites.hangzhou.replication = { direct: {} };
+  plan.protect.repositories = ["library/**"];
+  assert.throws(read(plan), /registry-dr:plan\.sites\.hangzhou\.replication\.direct: expected named repositories for a direct copy/);
+  plan.protect.repositories = ["library/nginx"];
+  assert.equal(read(plan)()?.sites.hangzhou.acrEnterprise?.namespace, "dr", "a valid plan parses");
+});
+
+test("the older ImageSync keys beside a plan are refused with what to do", () => {
+  const config: Record<string, string> = { "registry-dr:plan": JSON.stringify({ ...samplePlan(), primary: { registry: "r.example.com" } }), "registry-dr:images": "{}" };
+  assert.throws(() => readPlanConfig("registry-dr", (key) => config[key]), /registry-dr:plan is set, and so is registry-dr:images: move the copy into the plan/);
+  assert.equal(readPlanConfig("registry-dr", (key) => (key === "registry-dr:images" ? "{}" : undefined)), undefined, "without a plan, the older keys are read as before");
+});
+
+test("plan check: the sample stack files are valid; a broken one fails with the stack's messages; encrypted values are taken as given", async () => {
+  const samples = readdirSync(PLANS).filter((file) => file.endsWith(".yaml"));
+  assert.equal(samples.length, 4, "one sample per guide");
+  const good = await run(["plan", "check", ...samples.map((file) => join(PLANS, file))]);
+  assert.equal(good.code, 0, good.stderr);
+  assert.equal(good.stdout.match(/the plan is valid/g)?.length, 4);
+
+  const file = join(dir, "Pulumi.dr.yaml");
+  writeFileSync(file, stringify({ config: { "registry-dr:plan": broken() } }));
+  const bad = await run(["plan", "check", file]);
+  assert.equal(bad.code, 2);
+  for (const expected of EXPECTED) assert.match(bad.stderr, expected);
+  assert.match(bad.stderr, /^registry-dr plan: .*Pulumi\.dr\.yaml: registry-dr:plan\./m);
+  assert.ok(!bad.stderr.includes("Harbor12345"));
+
+  writeFileSync(file, "config:\n  registry-dr:images: {}\n");
+  assert.match((await run(["plan", "check", file])).stderr, /no registry-dr:plan in its config/);
+  assert.equal((await run(["plan", "lint", file])).code, 2);
+});
+
+test("plan check loads no Pulumi module", async () => {
+  const loaded = await new Promise<string>((done) =>
+    execFile(process.execPath, ["-e", `require(${JSON.stringify(join(ROOT, "dist/cli/main.js"))}); console.log(Object.keys(require.cache).filter((k) => k.includes("@pulumi")).length)`], (_error, stdout) => done(stdout.trim())),
+  );
+  assert.equal(loaded, "0");
+});
