@@ -107,9 +107,12 @@ async function switchRecord(inputs: FailoverRecordInputs, json: boolean): Promis
     }
     const before = found[0];
     // The record as just read is what the write's compare-and-swap expects.
-    const applied = await applyRecord(records, inputs, before, before.value);
+    // With --json, stdout holds the JSON alone; the progress lines go to stderr.
+    const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+    const applied = await applyRecord(records, inputs, before, before.value, say);
     const result = { record: describeRecord(inputs), site: inputs.active, from: before.value, to: applied.activeTarget, switched: applied.flipped, preflight: applied.preflight };
-    process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : applied.flipped ? `switched ${result.record}: ${result.from} -> ${result.to} (${inputs.active})\n` : `${result.record} already points at the ${inputs.active} site (${result.to}); nothing to do\n`);
+    if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else if (!applied.flipped) say(`${result.record} already points at the ${inputs.active} site (${result.to}); nothing to do`);
     return 0;
   });
 }

@@ -92,8 +92,11 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
       const again = await run(["failover", "--record", recordFile, "--to", "secondary", "--json"]);
       assert.equal(again.code, 0, again.stderr);
       assert.equal(JSON.parse(again.stdout).switched, false);
-      const back = await run(["failover", "--record", recordFile, "--to", "primary"]);
+      assert.equal(over.stdout.match(/switched/g)?.length, 1, "one line says the record switched");
+      const back = await run(["failover", "--record", recordFile, "--to", "primary", "--json"]);
       assert.equal(back.code, 0, back.stderr);
+      assert.deepEqual(({ ...JSON.parse(back.stdout), preflight: undefined }), { record: `A record "registry" in zone ${dns.zone}`, site: "primary", from: STANDBY_IP, to: PRIMARY_IP, switched: true, preflight: undefined });
+      assert.match(back.stderr, /switched A record/, "with --json the progress lines go to stderr");
       assert.deepEqual(await dns.dig(fqdn(), "A"), [PRIMARY_IP]);
       for (const output of [over, again, back]) assert.ok(!`${output.stdout}${output.stderr}`.includes(dns.key.secret), "the TSIG secret is never printed");
     });

@@ -62,15 +62,18 @@ export interface AppliedRecord {
  * Makes `existing` (or a new record) hold the active site's value. A change of value waits for
  * the site's preflight; a TTL-only change does not. The DNS API must then show the new value.
  */
-export async function applyRecord(records: RecordStore, inputs: FailoverRecordInputs, existing: DnsRecord | undefined, lastSeen: string | undefined): Promise<AppliedRecord> {
+/** Where progress lines go: the provider host's output (shown by `pulumi up`), or the command's. */
+export type Say = (line: string) => void;
+
+export async function applyRecord(records: RecordStore, inputs: FailoverRecordInputs, existing: DnsRecord | undefined, lastSeen: string | undefined, say: Say = console.log): Promise<AppliedRecord> {
   const fields = recordFields(inputs);
   refuseUnseenChange(inputs, existing, lastSeen);
   const flipped = !existing || existing.value !== fields.value;
-  const preflight = flipped ? await preflightOrStop(inputs, inputs.active) : undefined;
+  const preflight = flipped ? await preflightOrStop(inputs, inputs.active, say) : undefined;
   const recordId = existing ? existing.recordId : await records.add(inputs.zone, fields);
   if (existing && !sameRecord(existing, fields)) await records.update(recordId, fields, existing);
   const written = await readBack(records, inputs, recordId);
-  if (flipped && existing) console.log(`switched ${describeRecord(inputs)}: ${existing.value} -> ${written.value} (${inputs.active})`);
+  if (flipped && existing) say(`switched ${describeRecord(inputs)}: ${existing.value} -> ${written.value} (${inputs.active})`);
   return { recordId, activeTarget: written.value, flipped, previousValue: existing?.value, preflight };
 }
 
@@ -95,17 +98,17 @@ async function readBack(records: RecordStore, inputs: FailoverRecordInputs, reco
 }
 
 /** The site's preflight, printed; throws with the report when the site is not ready and `force` is not set. */
-async function preflightOrStop(inputs: FailoverRecordInputs, siteName: FailoverSiteName): Promise<FailoverPreflight> {
+async function preflightOrStop(inputs: FailoverRecordInputs, siteName: FailoverSiteName, say: Say): Promise<FailoverPreflight> {
   const site = { name: siteName, ...inputs.sites[siteName] };
   const preflight = await runFailoverPreflight(site, readinessJob(inputs), inputs.force ?? false, { signal: AbortSignal.timeout(PREFLIGHT_DEADLINE_MS) });
-  for (const problem of preflight.problems) console.log(`preflight ${problem}`);
+  for (const problem of preflight.problems) say(`preflight ${problem}`);
   if (preflight.problems.length > 0 && !inputs.force) {
     throw new Error(
       `preflight of the ${siteName} site (${preflight.registry}) failed, so ${describeRecord(inputs)} was not changed:\n${preflight.problems.map((line) => `  ${line}`).join("\n")}\n` +
         "Copy the missing images (ImageSync, or `registry-dr sync`) and run again, or set force: true to switch anyway.",
     );
   }
-  console.log(`preflight ${siteName} site ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready, forced"} (${preflight.counts.present} image(s) present)`);
+  say(`preflight ${siteName} site ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready, forced"} (${preflight.counts.present} image(s) present)`);
   return preflight;
 }
 
