@@ -21,6 +21,7 @@ const OPTIONS = {
   os: { type: "string", multiple: true },
   arch: { type: "string", multiple: true },
   force: { type: "boolean" },
+  "no-referrers": { type: "boolean" },
   repair: { type: "boolean" },
   shallow: { type: "boolean" },
   log: { type: "string" },
@@ -41,6 +42,8 @@ export interface CommandArguments {
   namespace?: string;
   platforms: PlatformFilter;
   force: boolean;
+  /** Copy and verify cosign tags and OCI referrers with each image (off with --no-referrers). */
+  referrers: boolean;
   /** sync: check every child manifest and blob under existing tags and re-copy what is missing. */
   repair: boolean;
   /** verify: compare tag digests only. */
@@ -72,6 +75,7 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     namespace: values.namespace,
     platforms: { os: splitList(values.os), arch: splitList(values.arch) },
     force: values.force ?? false,
+    referrers: !(values["no-referrers"] ?? false),
     repair: values.repair ?? false,
     shallow: values.shallow ?? false,
     log: values.log,

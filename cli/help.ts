@@ -23,6 +23,9 @@ const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
   --namespace NS         default destination namespace, for destinations given as ""
   --os LIST              copy only these OSes of multi-arch images (comma-separated)
   --arch LIST            copy only these architectures (amd64, arm64, arm/v7, ...)
+  --no-referrers         leave cosign tags (sha256-<hex>.sig/.att/.sbom) and OCI referrers
+                         (signatures, SBOMs, attestations) behind; by default they travel
+                         with each image and verify checks them
   -p, --proc N           images copied at once (default 5, at most 256)
   -r, --retries N        extra rounds for images that failed transiently (default 2)
   --timeout DURATION     stop after this long (90s, 30m, 2h, 7d; at most 24d); unfinished

@@ -25,6 +25,7 @@ export const imageSyncInputsSchema = () => z.strictObject({
   arch: z.array(z.string(), { error: "expected a list of architectures (amd64, arm64, arm/v7)" }).optional(),
   force: z.boolean({ error: "expected true or false" }).optional(),
   repair: z.boolean({ error: "expected true or false" }).optional(),
+  referrers: z.boolean({ error: "expected true or false" }).optional(),
   retainOnDelete: z.boolean({ error: "expected true or false" }).optional(),
   timeoutSeconds: z.number({ error: "expected a number of seconds" }).int().min(1, { error: "expected at least 1 second" }).optional(),
 });
@@ -103,6 +104,7 @@ function toOptions(inputs: ImageSyncInputs, onEvent?: (event: SyncEvent) => void
     retries: inputs.retries,
     force: inputs.force,
     repair: inputs.repair,
+    referrers: inputs.referrers,
     // A preview looks for missing content only when an update would repair it.
     shallow: !inputs.repair,
     platforms: { os: inputs.os ?? [], arch: inputs.arch ?? [] },
@@ -189,6 +191,8 @@ export interface ImageSyncArgs {
   force?: pulumi.Input<boolean>;
   /** Check every child manifest and blob under up-to-date tags and re-copy what is missing. */
   repair?: pulumi.Input<boolean>;
+  /** Copy cosign signatures and OCI referrers with each image (default true). */
+  referrers?: pulumi.Input<boolean>;
   /** Keep destination images when the resource is deleted (default true). */
   retainOnDelete?: pulumi.Input<boolean>;
   /** Deadline for one sync (default 3600). Pulumi's customTimeouts do not reach dynamic providers. */

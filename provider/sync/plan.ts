@@ -4,6 +4,7 @@ import { ImageResult, SyncEventListener, redactedResult } from "./events";
 import { SourceSpec, SyncRule } from "./image-rules";
 import { RegistryPool } from "./registry-pool";
 import { SyncTask, describeTask } from "./sync-task";
+import { TagLists } from "./tag-lists";
 
 /**
  * Rules -> tasks: lists the tags a rule selects (all, or those matching its pattern) and
@@ -23,15 +24,9 @@ export type Unreachable = Map<RegistryClient, Error>;
 
 const LISTING_CONCURRENCY = 8;
 
-export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: SyncEventListener, unreachable: Unreachable = new Map(), signal?: AbortSignal): Promise<SyncPlan> {
-  const listings = new Map<string, Promise<string[]>>();
-  const listTags = (source: SourceSpec) => {
-    const key = `${source.registry}/${source.repository}`;
-    let listing = listings.get(key);
-    // Sorted, so runs and reports come out in the same order whatever the registry returns.
-    if (!listing) listings.set(key, (listing = pool.client(source).listTags(source.repository).then((tags) => tags.sort())));
-    return listing;
-  };
+/** `tagLists` is shared with the rest of the run, which reads the same lists for cosign tags and fallback indexes. */
+export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: SyncEventListener, unreachable: Unreachable = new Map(), signal?: AbortSignal, tagLists = new TagLists()): Promise<SyncPlan> {
+  const listTags = (source: SourceSpec) => tagLists.list(pool.client(source), source.repository);
 
   // Listing runs concurrently; tasks keep the rules' order, so runs and reports are stable.
   const planned = new Array<SyncPlan | undefined>(rules.length);

@@ -31,6 +31,8 @@ export interface SyncOptions {
   /** verify: compare tag digests only (two HEADs a tag), without checking content. */
   shallow?: boolean;
   platforms?: PlatformFilter;
+  /** Copy (and verify) cosign tags and OCI referrers with each image; on unless false. */
+  referrers?: boolean;
   /** Upload blobs larger than this in chunks of this size. */
   chunkSize?: number;
   /** Blob transfers in flight across the run. */

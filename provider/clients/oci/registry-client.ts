@@ -4,7 +4,8 @@ import { ANONYMOUS, RegistryCredential } from "./credentials";
 import { algorithmOf, digestOf, isDigest } from "./digest";
 import { DigestMismatchError, NetworkError, RegistryError } from "./errors";
 import { nextLinkTarget } from "./link-header";
-import { MANIFEST_ACCEPT } from "./media-types";
+import { MANIFEST_ACCEPT, MediaType } from "./media-types";
+import { ReferrerDescriptor, parseReferrersIndex } from "./referrers";
 import { InvalidAnswerError, checkAnsweredDigest, checkMediaType, checkReference, checkRepository, checkTagPageLink, checkUploadLocation, quoteAnswer } from "./registry-answers";
 import { errorFromResponse } from "./registry-errors";
 import { RepositoryScope } from "./scope";
@@ -153,6 +154,29 @@ export class RegistryClient {
     if (response.status === 200) return true;
     if (response.status === 404) return false;
     throw await errorFromResponse(response, this.host, `checking blob ${digest} in ${repository}`);
+  }
+
+  /**
+   * `GET /v2/<name>/referrers/<digest>`: the artifacts naming `digest` as their subject, or
+   * undefined when the registry has no referrers API (404: distribution 2.8, older Harbor).
+   * Whether it has one is learned from this answer, never from an `OCI-Subject` header.
+   */
+  async listReferrers(repository: string, digest: string): Promise<ReferrerDescriptor[] | undefined> {
+    const target = { segments: [...this.repositorySegments(repository), "referrers", this.checkedDigest(repository, digest)] };
+    const response = await this.send({ method: "GET", target, scopes: [pull(repository)], kind: "referrers.list", headers: { accept: MediaType.ociIndex } });
+    if (response.status === 404) {
+      await response.body.dump();
+      return undefined;
+    }
+    if (response.status !== 200) throw await errorFromResponse(response, this.host, `listing referrers of ${repository}@${digest}`);
+    const origin = `the referrers of ${this.host}/${repository}@${digest}`;
+    const contentType = header(response, "content-type");
+    if (contentType && checkMediaType(contentType, this.host, origin) !== MediaType.ociIndex) {
+      await response.body.dump();
+      throw new InvalidAnswerError(`${this.host}: ${origin} came as ${quoteAnswer(contentType)}, expected ${MediaType.ociIndex}`, { host: this.host });
+    }
+    // The API may paginate with Link like tag lists; one page of referrers per image is the norm.
+    return parseReferrersIndex(Buffer.from(await response.body.arrayBuffer()), this.host, origin);
   }
 
   /** Opens a blob for streaming; the caller must consume or destroy the body. */
