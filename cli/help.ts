@@ -38,7 +38,9 @@ Copies every image the rules select. An image whose destination already holds th
 source digest is skipped; digests are preserved byte for byte.
 
 Sources: "registry/repo" (all tags), "registry/repo:tag", "registry/repo:t1,t2",
-"registry/repo@sha256:...", "registry/repo:/regex/".
+"registry/repo@sha256:...", "registry/repo:/regex/", Harbor's tag globs "registry/repo:v*";
+whole projects "registry/project/**" (every repository below) or "registry/project/*"
+(one level), from the catalog or, on a Harbor that refuses it, Harbor's API.
 
 ${INPUT_FLAGS}
   --force                push manifests even when the destination has them

@@ -6,7 +6,7 @@ import { DigestMismatchError, NetworkError, RegistryError } from "./errors";
 import { nextLinkTarget } from "./link-header";
 import { MANIFEST_ACCEPT, MediaType } from "./media-types";
 import { ReferrerDescriptor, parseReferrersIndex } from "./referrers";
-import { InvalidAnswerError, checkAnsweredDigest, checkMediaType, checkReference, checkRepository, checkTagPageLink, checkUploadLocation, quoteAnswer } from "./registry-answers";
+import { InvalidAnswerError, checkAnsweredDigest, checkMediaType, checkReference, checkRepository, checkCatalogPageLink, checkListedRepository, checkTagPageLink, checkUploadLocation, quoteAnswer } from "./registry-answers";
 import { errorFromResponse } from "./registry-errors";
 import { RepositoryScope } from "./scope";
 import { HttpRequest, HttpResponse, HttpTransport } from "./transport";
@@ -67,7 +67,9 @@ const push = (repository: string): RepositoryScope => ({ repository, actions: ["
 
 export class RegistryClient {
   readonly host: string;
-  private readonly insecure: boolean;
+  readonly insecure: boolean;
+  /** Who the client is at this registry; read by callers that must reach the registry's own API (Harbor's). */
+  readonly credential: RegistryCredential;
   private readonly transport: HttpTransport;
   private readonly auth: Authenticator;
   private readonly tagPageSize: number;
@@ -78,6 +80,7 @@ export class RegistryClient {
     this.insecure = options.insecure ?? isLoopback(options.host);
     this.transport = options.transport;
     this.tagPageSize = options.tagPageSize ?? 1000;
+    this.credential = options.credential ?? ANONYMOUS;
     this.auth = new Authenticator(options.host, options.credential ?? ANONYMOUS, options.transport, this.insecure);
   }
 
@@ -277,6 +280,43 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * `GET /v2/_catalog`, following `Link` pagination: every repository the credentials may
+   * see, sorted. Names outside the grammar fail the listing (they would go into URLs).
+   * Registries that refuse the catalog (Harbor to non-admins) answer 401/403/404: the error
+   * carries the status so the caller can ask another way.
+   */
+  async listRepositories(): Promise<string[]> {
+    const names: string[] = [];
+    const seen = new Set<string>();
+    const scopes: RepositoryScope[] = [{ type: "registry", repository: "catalog", actions: ["*"] }];
+    let target: ApiPath | URL = { segments: ["_catalog"], query: { n: String(this.tagPageSize) } };
+    for (;;) {
+      const response = await this.send({ method: "GET", target, scopes, kind: "catalog.list" });
+      if (response.status !== 200) throw await errorFromResponse(response, this.host, "listing repositories (GET /v2/_catalog)");
+      names.push(...(await this.catalogPage(response)));
+      const raw = nextLinkTarget(response.headers.link);
+      if (raw === undefined) return names.sort();
+      const base = await this.baseUrl();
+      const next = checkCatalogPageLink(resolveLink(raw, base, this.host), raw, base, this.host);
+      if (seen.has(next.href)) throw new InvalidAnswerError(`${this.host}: the catalog links back to a page already read (${quoteAnswer(next.href)})`, { host: this.host });
+      seen.add(next.href);
+      target = next;
+    }
+  }
+
+  private async catalogPage(response: HttpResponse): Promise<string[]> {
+    let body: { repositories?: unknown };
+    try {
+      body = (await response.body.json()) as { repositories?: unknown };
+    } catch {
+      throw new InvalidAnswerError(`${this.host}: the catalog is not JSON`, { host: this.host });
+    }
+    const names = body?.repositories ?? [];
+    if (!Array.isArray(names)) throw new InvalidAnswerError(`${this.host}: the catalog's repositories are not a list`, { host: this.host });
+    return names.map((name) => checkListedRepository(name, this.host));
+  }
+
   private async tagPage(response: HttpResponse, repository: string): Promise<string[]> {
     let body: { tags?: unknown };
     try {
@@ -321,6 +361,11 @@ export class RegistryClient {
       if (!this.auth.canAnswerChallenge) return response;
       await response.body.dump();
     }
+  }
+
+  /** `https://host` or, for an insecure registry answering only plain HTTP, `http://host`. */
+  async origin(): Promise<string> {
+    return (await this.baseUrl()).origin;
   }
 
   private baseUrl(): Promise<URL> {
