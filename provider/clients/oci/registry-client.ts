@@ -191,6 +191,27 @@ export class RegistryClient {
   }
 
   /**
+   * The rest of a blob from byte `offset` on (`Range: bytes=<offset>-`), to resume a read that
+   * broke off; undefined when the registry ignores ranges (answers 200) or answers another
+   * range than asked, so the caller starts over instead.
+   */
+  async getBlobFrom(repository: string, digest: string, offset: number): Promise<BlobStream | undefined> {
+    const response = await this.send({ method: "GET", target: this.blobPath(repository, digest), scopes: [pull(repository)], kind: "blob.get-range", headers: { range: `bytes=${offset}-` } });
+    if (response.status === 200 || response.status === 416) {
+      await response.body.dump();
+      return undefined;
+    }
+    if (response.status !== 206) throw await errorFromResponse(response, this.host, `reading blob ${digest} from ${repository} at byte ${offset}`);
+    const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(response, "content-range") ?? "");
+    if (!range || Number(range[1]) !== offset) {
+      response.body.destroy();
+      return undefined;
+    }
+    const length = Number(header(response, "content-length"));
+    return { body: response.body, size: Number.isFinite(length) ? length : undefined };
+  }
+
+  /**
    * Starts an upload, first trying to mount the blob from another repository of this
    * registry. A registry that cannot mount answers 202 with an upload session instead.
    */
