@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, PlatformFilter } from "../provider/sync";
+import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, PlatformFilter, Shard, parseShard } from "../provider/sync";
 
 /**
  * image-syncer's flags, so its command lines work with only the program name changed
@@ -27,6 +27,7 @@ const OPTIONS = {
   log: { type: "string" },
   "failed-images": { type: "string" },
   timeout: { type: "string" },
+  shard: { type: "string" },
   "min-rate": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -50,6 +51,8 @@ export interface CommandArguments {
   shallow: boolean;
   log?: string;
   failedImages: string;
+  /** `--shard i/N`: this process's part of the job. */
+  shard?: Shard;
   /** Whole-run deadline in milliseconds; none by default. */
   timeoutMs?: number;
   /** Blob transfers slower than this fail as stalled. */
@@ -81,6 +84,7 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     log: values.log,
     failedImages: values["failed-images"] ?? "failed-images.json",
     timeoutMs: duration("--timeout", values.timeout),
+    shard: shardOf(values.shard),
     minRate: minRate("--min-rate", values["min-rate"]),
     json: values.json ?? false,
     help: values.help ?? false,
@@ -119,6 +123,15 @@ function describeParseError(error: Error): string {
 /** More images at once than this only queues them at the registries (and opens as many connections). */
 export const MAX_PROC = 256;
 const MAX_RETRIES = 100;
+
+function shardOf(raw: string | undefined): Shard | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return parseShard(raw);
+  } catch (error) {
+    throw new UsageError(`--shard: ${(error as Error).message}`);
+  }
+}
 
 function wholeNumber(flag: string, raw: string | undefined, fallback: number, minimum: number, maximum: number): number {
   if (raw === undefined) return fallback;

@@ -26,6 +26,8 @@ const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
   --no-referrers         leave cosign tags (sha256-<hex>.sig/.att/.sbom) and OCI referrers
                          (signatures, SBOMs, attestations) behind; by default they travel
                          with each image and verify checks them
+  --shard I/N            copy only shard I (0 to N-1) of N: repositories split by a hash of
+                         their name, so N runs on N machines together copy the job once
   -p, --proc N           images copied at once (default 5, at most 256)
   -r, --retries N        extra rounds for images that failed transiently (default 2)
   --timeout DURATION     stop after this long (90s, 30m, 2h, 7d; at most 24d); unfinished

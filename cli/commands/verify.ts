@@ -4,7 +4,7 @@ import { loadSyncJob } from "../config-files";
 
 export async function verifyCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const job = loadSyncJob(args);
-  const report = await runVerify(job, { proc: args.proc, platforms: args.platforms, shallow: args.shallow, referrers: args.referrers, signal });
+  const report = await runVerify(job, { proc: args.proc, platforms: args.platforms, shallow: args.shallow, referrers: args.referrers, shard: args.shard, signal });
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ complete: report.complete, counts: countRows(report.rows), rows: report.rows }, null, 2)}\n`);
   } else {

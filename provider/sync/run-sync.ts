@@ -15,6 +15,7 @@ import { ReadinessRow, checkReadiness } from "./verify";
 import { ReferrerDirectory } from "./referrer-discovery";
 import { isFilterActive } from "./platform-filter";
 import { TagLists } from "./tag-lists";
+import { Shard, inShard } from "./shard";
 
 /**
  * The engine's entry points: validate -> ping every registry -> plan -> copy (or check).
@@ -104,7 +105,7 @@ async function withPlan<T>(job: SyncJob, options: SyncOptions, work: (plan: Sync
   try {
     const unreachable = await pingAll(rules, pool);
     const tagLists = new TagLists();
-    const plan = await planSync(rules, pool, options.onEvent ?? (() => {}), unreachable, options.signal, tagLists);
+    const plan = shardOf(await planSync(rules, pool, options.onEvent ?? (() => {}), unreachable, options.signal, tagLists), options.shard);
     options.onEvent?.({ type: "planned", images: plan.tasks.length, failed: plan.failures.length });
     return await work(plan, pool, unreachable, tagLists);
   } finally {
@@ -132,6 +133,15 @@ async function pingAll(rules: SyncRule[], pool: RegistryPool): Promise<Unreachab
 /** On by default; a platform filter rewrites the subject, so what names the source's digest has nothing to attach to. */
 export function carriesReferrers(options: SyncOptions): boolean {
   return options.referrers !== false && !isFilterActive(options.platforms);
+}
+
+/** This shard's part of the plan; a rule that failed to plan is reported by the shard its repository falls in. */
+function shardOf(plan: SyncPlan, shard: Shard | undefined): SyncPlan {
+  if (!shard) return plan;
+  return {
+    tasks: plan.tasks.filter((task) => inShard(shard, task.source.registry, task.source.repository)),
+    failures: plan.failures.filter((failure) => inShard(shard, "failure", failure.source)),
+  };
 }
 
 function failedWithout(task: SyncTask, error: Error): ImageResult {
