@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   let requests = 0;
   const head = async (url: string) => {
     const host = new URL(url).host;
-    const response = await request(url, { method: "HEAD", dispatcher: agent, headers: { accept: ACCEPT, authorization: `Basic ${Buffer.from(input.credentials[host]).toString("base64")}` } });
+    // reset: false keeps the connection after a HEAD (undici closes it otherwise), as the engine does.
+    const response = await request(url, { method: "HEAD", dispatcher: agent, reset: false, headers: { accept: ACCEPT, authorization: `Basic ${Buffer.from(input.credentials[host]).toString("base64")}` } });
     await response.body.dump();
     requests++;
     if (response.statusCode !== 200) throw new Error(`HEAD ${url}: ${response.statusCode}`);
