@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, PlatformFilter } from "../provider/sync";
+import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, PlatformFilter, Shard, parseShard } from "../provider/sync";
 
 /**
  * image-syncer's flags, so its command lines work with only the program name changed
@@ -21,12 +21,14 @@ const OPTIONS = {
   os: { type: "string", multiple: true },
   arch: { type: "string", multiple: true },
   force: { type: "boolean" },
+  "no-referrers": { type: "boolean" },
   repair: { type: "boolean" },
   shallow: { type: "boolean" },
   log: { type: "string" },
   "failed-images": { type: "string" },
   timeout: { type: "string" },
   "max-rps": { type: "string" },
+  shard: { type: "string" },
   "min-rate": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -42,12 +44,16 @@ export interface CommandArguments {
   namespace?: string;
   platforms: PlatformFilter;
   force: boolean;
+  /** Copy and verify cosign tags and OCI referrers with each image (off with --no-referrers). */
+  referrers: boolean;
   /** sync: check every child manifest and blob under existing tags and re-copy what is missing. */
   repair: boolean;
   /** verify: compare tag digests only. */
   shallow: boolean;
   log?: string;
   failedImages: string;
+  /** `--shard i/N`: this process's part of the job. */
+  shard?: Shard;
   /** Whole-run deadline in milliseconds; none by default. */
   timeoutMs?: number;
   /** Requests a second to each registry host at most (--max-rps); none by default. */
@@ -75,12 +81,14 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     namespace: values.namespace,
     platforms: { os: splitList(values.os), arch: splitList(values.arch) },
     force: values.force ?? false,
+    referrers: !(values["no-referrers"] ?? false),
     repair: values.repair ?? false,
     shallow: values.shallow ?? false,
     log: values.log,
     failedImages: values["failed-images"] ?? "failed-images.json",
     timeoutMs: duration("--timeout", values.timeout),
     maxRequestsPerSecond: rate("--max-rps", values["max-rps"]),
+    shard: shardOf(values.shard),
     minRate: minRate("--min-rate", values["min-rate"]),
     json: values.json ?? false,
     help: values.help ?? false,
@@ -119,6 +127,15 @@ function describeParseError(error: Error): string {
 /** More images at once than this only queues them at the registries (and opens as many connections). */
 export const MAX_PROC = 256;
 const MAX_RETRIES = 100;
+
+function shardOf(raw: string | undefined): Shard | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return parseShard(raw);
+  } catch (error) {
+    throw new UsageError(`--shard: ${(error as Error).message}`);
+  }
+}
 
 function wholeNumber(flag: string, raw: string | undefined, fallback: number, minimum: number, maximum: number): number {
   if (raw === undefined) return fallback;

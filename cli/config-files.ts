@@ -3,22 +3,25 @@ import { extname } from "node:path";
 import type { z } from "zod";
 import { ConfigError, SyncJob, authMapSchema, compileJob, imagesMapSchema, parseJsonText, parseWithSchema, syncConfigSchema } from "../provider";
 import { CommandArguments, UsageError } from "./arguments";
+import { withEnvironmentValues } from "./environment-values";
 
 /**
  * Reads image-syncer's configuration: one `--config` file with `auth` and `images`, or
  * separate `--auth` and `--images` files. JSON or YAML (by extension; YAML otherwise,
- * which also reads JSON). Values are taken literally: a `$` in a password stays a `$`.
+ * which also reads JSON). Values are taken literally, a `$` in a password stays a `$`, except
+ * a `username` or `password` that is exactly `${NAME}` or `$NAME` (environment-values.ts).
+ * `--registry`/`--namespace` default to DEFAULT_REGISTRY/DEFAULT_NAMESPACE, as in image-syncer.
  */
 export function loadSyncJob(args: CommandArguments): SyncJob {
-  const defaults = { registry: args.registry, namespace: args.namespace };
+  const defaults = { registry: args.registry ?? (process.env.DEFAULT_REGISTRY || undefined), namespace: args.namespace ?? (process.env.DEFAULT_NAMESPACE || undefined) };
   if (args.config) {
     if (args.images || args.auth) throw new UsageError("give either --config, or --auth and --images; not both");
     const config = readConfigFile(args.config, syncConfigSchema());
-    return checkedJob(args.config, { images: config.images, auth: config.auth, defaults });
+    return checkedJob(args.config, { images: config.images, auth: withEnvironmentValues(config.auth, args.config), defaults });
   }
   if (!args.images) throw new UsageError("no images to sync: give --config FILE (with auth and images), or --images FILE (and --auth FILE)");
   const images = readConfigFile(args.images, imagesMapSchema());
-  const auth = args.auth ? readConfigFile(args.auth, authMapSchema()) : undefined;
+  const auth = args.auth ? withEnvironmentValues(readConfigFile(args.auth, authMapSchema()), args.auth) : undefined;
   return checkedJob(args.images, { images, auth, defaults });
 }
 

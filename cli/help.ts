@@ -28,6 +28,11 @@ const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
   --namespace NS         default destination namespace, for destinations given as ""
   --os LIST              copy only these OSes of multi-arch images (comma-separated)
   --arch LIST            copy only these architectures (amd64, arm64, arm/v7, ...)
+  --no-referrers         leave cosign tags (sha256-<hex>.sig/.att/.sbom) and OCI referrers
+                         (signatures, SBOMs, attestations) behind; by default they travel
+                         with each image and verify checks them
+  --shard I/N            copy only shard I (0 to N-1) of N: repositories split by a hash of
+                         their name, so N runs on N machines together copy the job once
   -p, --proc N           images copied at once (default 5, at most 256)
   -r, --retries N        extra rounds for images that failed transiently (default 2)
   --timeout DURATION     stop after this long (90s, 30m, 2h, 7d; at most 24d); unfinished
@@ -42,7 +47,9 @@ Copies every image the rules select. An image whose destination already holds th
 source digest is skipped; digests are preserved byte for byte.
 
 Sources: "registry/repo" (all tags), "registry/repo:tag", "registry/repo:t1,t2",
-"registry/repo@sha256:...", "registry/repo:/regex/".
+"registry/repo@sha256:...", "registry/repo:/regex/", Harbor's tag globs "registry/repo:v*";
+whole projects "registry/project/**" (every repository below) or "registry/project/*"
+(one level), from the catalog or, on a Harbor that refuses it, Harbor's API.
 
 ${INPUT_FLAGS}
   --force                push manifests even when the destination has them

@@ -15,7 +15,7 @@ export async function syncCommand(args: CommandArguments, signal: AbortSignal): 
   const reporter = new ProgressReporter({ stream: process.stderr, logFile: args.log });
   let report;
   try {
-    report = await runSync(job, { proc: args.proc, retries: args.retries, force: args.force, repair: args.repair, platforms: args.platforms, minRate: args.minRate, signal, onEvent: reporter.onEvent, ...transportOf(args) });
+    report = await runSync(job, { proc: args.proc, retries: args.retries, force: args.force, referrers: args.referrers, shard: args.shard, repair: args.repair, platforms: args.platforms, minRate: args.minRate, signal, onEvent: reporter.onEvent, ...transportOf(args) });
   } finally {
     reporter.stop();
   }

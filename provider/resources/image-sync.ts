@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { rememberAlicloudConfig } from "../clients/alicloud";
-import { AuthMap, ImagesMap, ReadinessRow, SyncEvent, SyncJob, SyncOptions, SyncReport, authMapSchema, compileJob, describePlan, describeResult, imagesMapSchema, removeImages, runSync, runVerify } from "../sync";
+import { AuthMap, ImagesMap, ReadinessRow, SyncEvent, SyncJob, SyncOptions, SyncReport, authMapSchema, compileJob, describePlan, describeResult, imagesMapSchema, parseShard, removeImages, runSync, runVerify } from "../sync";
 import { defineDynamicResource } from "./define-dynamic-resource";
 import { toStateValue } from "./state-value";
 
@@ -25,6 +25,8 @@ export const imageSyncInputsSchema = () => z.strictObject({
   arch: z.array(z.string(), { error: "expected a list of architectures (amd64, arm64, arm/v7)" }).optional(),
   force: z.boolean({ error: "expected true or false" }).optional(),
   repair: z.boolean({ error: "expected true or false" }).optional(),
+  referrers: z.boolean({ error: "expected true or false" }).optional(),
+  shard: z.string({ error: "expected i/N, such as 0/3" }).regex(/^\d{1,4}\/\d{1,4}$/, { error: "expected i/N, such as 0/3" }).refine((text) => { const [i, n] = text.split("/").map(Number); return n >= 1 && i < n; }, { error: "expected i/N with N at least 1 and i from 0 to N-1" }).optional(),
   retainOnDelete: z.boolean({ error: "expected true or false" }).optional(),
   timeoutSeconds: z.number({ error: "expected a number of seconds" }).int().min(1, { error: "expected at least 1 second" }).optional(),
   maxRequestsPerSecond: z.number({ error: "expected requests per second, such as 20" }).positive({ error: "expected a number above zero" }).optional(),
@@ -104,6 +106,8 @@ function toOptions(inputs: ImageSyncInputs, onEvent?: (event: SyncEvent) => void
     retries: inputs.retries,
     force: inputs.force,
     repair: inputs.repair,
+    referrers: inputs.referrers,
+    shard: inputs.shard === undefined ? undefined : parseShard(inputs.shard),
     // A preview looks for missing content only when an update would repair it.
     shallow: !inputs.repair,
     platforms: { os: inputs.os ?? [], arch: inputs.arch ?? [] },
@@ -196,6 +200,10 @@ export interface ImageSyncArgs {
   force?: pulumi.Input<boolean>;
   /** Check every child manifest and blob under up-to-date tags and re-copy what is missing. */
   repair?: pulumi.Input<boolean>;
+  /** Copy cosign signatures and OCI referrers with each image (default true). */
+  referrers?: pulumi.Input<boolean>;
+  /** This resource's part of the job, "i/N": N stacks (or N runs) together copy it once. */
+  shard?: pulumi.Input<string>;
   /** Keep destination images when the resource is deleted (default true). */
   retainOnDelete?: pulumi.Input<boolean>;
   /** Deadline for one sync (default 3600). Pulumi's customTimeouts do not reach dynamic providers. */

@@ -3,11 +3,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AbortedError, Descriptor, DigestMismatchError, NetworkError, RegistryClient, RegistryError, errorCode } from "../clients/oci";
 import { SyncEventListener } from "./events";
 import { UploadCleanup } from "./upload-cleanup";
+import { resumableDownload } from "./resumable-download";
 import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, SlowSide, TransferStalledError, describeShortfall, transferWatchdog } from "./transfer-watchdog";
 
 /**
  * Streams one blob from a source repository into an upload session at the destination:
  * GET -> PUT with no buffering of the whole blob, so memory stays flat whatever its size.
+ * A read that breaks off resumes with `Range` where the source allows it (resumable-download.ts).
  * The destination verifies the digest as it stores the bytes, so a corrupt stream is refused there.
  * A watchdog fails a transfer whose bytes crawl below a floor, naming the side that crawls.
  */
@@ -48,7 +50,7 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
   const { source, sourceRepository, destination, destinationRepository } = ends;
   let download;
   try {
-    download = await source.getBlob(sourceRepository, blob.digest);
+    download = resumableDownload(source, sourceRepository, blob, await source.getBlob(sourceRepository, blob.digest));
   } catch (error) {
     // The session the caller opened (a mount the registry turned into an upload) is ours to close.
     if (openSession) await closeSession(ends, openSession, options);

@@ -1,4 +1,5 @@
 import { ImageReference, ReferenceError, assertRepository, isValidTag, looksLikeHost, parseReference, splitRegistry } from "../clients/oci";
+import { harborPattern, isHarborGlob } from "../clients/harbor/replication-rules";
 import { ConfigError, ConfigIssue } from "../validation";
 import { ImagesMap } from "./config-schema";
 
@@ -7,6 +8,12 @@ import { ImagesMap } from "./config-schema";
  * A source is `registry/repo` (all tags), `repo:tag`, `repo:t1,t2`, `repo@sha256:...`
  * or `repo:/regex/`; a destination is `registry/repo[:tag]`, or "" for
  * `--registry/--namespace/<last path component of the source>`.
+ *
+ * Whole projects: a repository written with Harbor's filter globs (`registry/library/**` every
+ * repository below, `registry/library/*` one level) selects every repository of the
+ * registry's catalog it matches; tags may be Harbor globs too (`:v*`, `:{1.0,latest}`).
+ * Each repository goes to `<destination>/<its path below the glob's literal prefix>`, or for
+ * "" to `--registry/--namespace/<its last path component>`, as image-syncer names them.
  */
 
 export type TagSelector =
@@ -17,15 +24,29 @@ export type TagSelector =
 
 export interface SourceSpec {
   registry: string;
+  /** For a whole-project source, the literal prefix before the first glob component ("" for all). */
   repository: string;
   selector: TagSelector;
+  /** Set for a whole-project source: the repositories of the catalog it selects. */
+  repositories?: RepositoryGlob;
 }
+
+export interface RepositoryGlob {
+  /** As written, e.g. `library/**`. */
+  text: string;
+  pattern: RegExp;
+}
+
+/** Where a whole-project rule puts a repository: below the destination, or by its last component ("" destinations). */
+export type DestinationPath = "below" | "last";
 
 export interface SyncRule {
   /** The source as the user wrote it: the key in `images`. */
   key: string;
   source: SourceSpec;
   destinations: ImageReference[];
+  /** Whole-project rules: per destination, how each repository's path is formed under it. */
+  destinationPaths?: DestinationPath[];
 }
 
 export interface DestinationDefaults {
@@ -41,18 +62,51 @@ export function parseSourceSpec(input: string): SourceSpec {
   const hostLength = firstSlash > 0 && looksLikeHost(trimmed.slice(0, firstSlash)) ? firstSlash + 1 : 0;
   const separator = trimmed.slice(hostLength).search(/[:@]/);
   if (separator >= 0 && trimmed[hostLength + separator] === "@") {
+    const repository = trimmed.slice(hostLength, hostLength + separator);
+    if (isHarborGlob(repository)) throw new ReferenceError(`"${input}": a digest names one image; "${repository}" selects many repositories`);
     const ref = parseReference(trimmed);
     if (ref.tag !== undefined) throw new ReferenceError(`"${input}": give a tag or a digest, not both`);
     return { registry: ref.registry, repository: ref.repository, selector: { kind: "digest", digest: ref.digest! } };
   }
   const name = separator >= 0 ? trimmed.slice(0, hostLength + separator) : trimmed;
   const { registry, repository } = splitRegistry(name);
+  const selector: TagSelector = separator < 0 ? { kind: "all" } : parseTagSelector(trimmed.slice(hostLength + separator + 1), input);
+  if (isHarborGlob(repository)) return projectSource(registry, repository, selector, input);
   assertRepository({ registry, repository }, input);
-  if (separator < 0) return { registry, repository, selector: { kind: "all" } };
-  return { registry, repository, selector: parseTagSelector(trimmed.slice(hostLength + separator + 1), input) };
+  return { registry, repository, selector };
+}
+
+function projectSource(registry: string, text: string, selector: TagSelector, input: string): SourceSpec {
+  const components = text.split("/");
+  const literal = components.slice(0, components.findIndex(isHarborGlob));
+  const prefix = literal.join("/");
+  if (prefix) assertRepository({ registry, repository: prefix }, input);
+  let pattern: RegExp;
+  try {
+    pattern = harborPattern(text);
+  } catch (error) {
+    throw new ReferenceError(`"${input}": ${(error as Error).message}`);
+  }
+  return { registry, repository: prefix, selector, repositories: { text, pattern } };
+}
+
+/** Where a whole-project rule copies `repository` (a name the catalog listed under the rule's prefix). */
+export function projectDestination(rule: SyncRule, index: number, repository: string): ImageReference {
+  const base = rule.destinations[index];
+  const prefix = rule.source.repository;
+  const below = prefix ? repository.slice(prefix.length + 1) : repository;
+  const path = rule.destinationPaths?.[index] === "last" ? repository.split("/").pop()! : below;
+  return { ...base, repository: base.repository ? `${base.repository}/${path}` : path };
 }
 
 function parseTagSelector(text: string, input: string): TagSelector {
+  if (isHarborGlob(text) && !text.startsWith("/")) {
+    try {
+      return { kind: "pattern", pattern: harborPattern(text) };
+    } catch (error) {
+      throw new ReferenceError(`"${input}": ${(error as Error).message}`);
+    }
+  }
   if (text.startsWith("/")) {
     if (text.length < 2 || !text.endsWith("/")) throw new ReferenceError(`"${input}": a tag pattern is written /regex/: the closing "/" is missing`);
     try {
@@ -72,6 +126,7 @@ function selectsOneImage(selector: TagSelector): boolean {
 }
 
 export function parseDestination(input: string, source: SourceSpec, defaults: DestinationDefaults): ImageReference {
+  if (source.repositories) return projectBase(input, source, defaults);
   if (input.trim() === "") {
     if (!defaults.registry || !defaults.namespace) {
       throw new ReferenceError('the destination is "", so a default destination registry and namespace must be given (--registry and --namespace; the registry and namespace inputs in Pulumi)');
@@ -84,6 +139,20 @@ export function parseDestination(input: string, source: SourceSpec, defaults: De
   if (ref.tag && !selectsOneImage(source.selector)) {
     throw new ReferenceError(`destination "${input}" names a tag, so its source must select exactly one tag or digest`);
   }
+  return ref;
+}
+
+/** A whole-project rule's destination: a registry and namespace the selected repositories go under. */
+function projectBase(input: string, source: SourceSpec, defaults: DestinationDefaults): ImageReference {
+  if (source.selector.kind === "digest") throw new ReferenceError(`a digest names one image; "${source.repositories!.text}" selects many repositories`);
+  if (input.trim() === "") {
+    if (!defaults.registry || !defaults.namespace) {
+      throw new ReferenceError('the destination is "", so a default destination registry and namespace must be given (--registry and --namespace; the registry and namespace inputs in Pulumi)');
+    }
+    return { registry: defaults.registry, repository: defaults.namespace };
+  }
+  const ref = parseReference(input.trim());
+  if (ref.tag || ref.digest) throw new ReferenceError(`destination "${input}": a whole-project source selects many repositories, so its destination is a registry and namespace, without a tag`);
   return ref;
 }
 
@@ -108,7 +177,7 @@ export function compileRules(images: ImagesMap, defaults: DestinationDefaults = 
         issues.push({ path: typeof value === "string" ? ["images", key] : ["images", key, index], message: describe(error, destination) });
       }
     });
-    rules.push({ key, source, destinations });
+    rules.push(source.repositories ? { key, source, destinations, destinationPaths: list.map((destination) => (destination.trim() === "" ? "last" : "below")) } : { key, source, destinations });
   }
   issues.push(...sharedDestinationTags(rules));
   if (issues.length) throw new ConfigError(issues);
@@ -126,6 +195,8 @@ function sharedDestinationTags(rules: SyncRule[]): ConfigIssue[] {
   const writers = new Map<string, string>();
   const issues: ConfigIssue[] = [];
   rules.forEach((rule, index) => {
+    // Whole-project rules name their repositories only once the catalog is read: the planner checks those.
+    if (rule.source.repositories) return;
     const { registry, repository, selector } = rule.source;
     const sourceTags = selector.kind === "tags" ? selector.tags : selector.kind === "digest" ? [undefined] : [];
     for (const sourceTag of sourceTags) {

@@ -9,6 +9,7 @@ export * from "./remove-images";
 export * from "./run-sync";
 export * from "./sync-job";
 export * from "./sync-task";
+export * from "./shard";
 export * from "./verify";
 export * from "./site-readiness";
 export * from "./failover-preflight";

@@ -1,9 +1,11 @@
 import { ImageReference, RegistryClient, abortReason, formatReference } from "../clients/oci";
 import { mapConcurrent } from "./concurrency";
 import { ImageResult, SyncEventListener, redactedResult } from "./events";
-import { SourceSpec, SyncRule } from "./image-rules";
+import { SourceSpec, SyncRule, projectDestination } from "./image-rules";
 import { RegistryPool } from "./registry-pool";
 import { SyncTask, describeTask } from "./sync-task";
+import { TagLists } from "./tag-lists";
+import { listRepositoriesUnder } from "./repository-listing";
 
 /**
  * Rules -> tasks: lists the tags a rule selects (all, or those matching its pattern) and
@@ -23,13 +25,18 @@ export type Unreachable = Map<RegistryClient, Error>;
 
 const LISTING_CONCURRENCY = 8;
 
-export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: SyncEventListener, unreachable: Unreachable = new Map(), signal?: AbortSignal): Promise<SyncPlan> {
-  const listings = new Map<string, Promise<string[]>>();
-  const listTags = (source: SourceSpec) => {
-    const key = `${source.registry}/${source.repository}`;
-    let listing = listings.get(key);
-    // Sorted, so runs and reports come out in the same order whatever the registry returns.
-    if (!listing) listings.set(key, (listing = pool.client(source).listTags(source.repository).then((tags) => tags.sort())));
+/** `tagLists` is shared with the rest of the run, which reads the same lists for cosign tags and fallback indexes. */
+export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: SyncEventListener, unreachable: Unreachable = new Map(), signal?: AbortSignal, tagLists = new TagLists()): Promise<SyncPlan> {
+  const listTags = (source: SourceSpec) => tagLists.list(pool.client(source), source.repository);
+  // Per client and project: where the catalog is refused, Harbor's API lists one project at a time.
+  const catalogs = new Map<RegistryClient, Map<string, Promise<string[]>>>();
+  const listRepositories = (source: SourceSpec) => {
+    const client = pool.client(source);
+    const project = source.repository.split("/")[0];
+    const byProject = catalogs.get(client) ?? new Map<string, Promise<string[]>>();
+    catalogs.set(client, byProject);
+    let listing = byProject.get(project);
+    if (!listing) byProject.set(project, (listing = listRepositoriesUnder(client, source.repository)));
     return listing;
   };
 
@@ -39,7 +46,7 @@ export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: Sync
     rules,
     LISTING_CONCURRENCY,
     async (rule, index) => {
-      planned[index] = await planRule(rule, pool, listTags, unreachable, emit);
+      planned[index] = rule.source.repositories ? await planProjectRule(rule, pool, listRepositories, listTags, unreachable, emit) : await planRule(rule, pool, listTags, unreachable, emit);
     },
     signal,
   );
@@ -72,6 +79,34 @@ async function planRule(rule: SyncRule, pool: RegistryPool, listTags: (source: S
   if (sources.length === 0) emit({ type: "warning", message: `${rule.key}: no tags selected; nothing to copy` });
   const tasks = rule.destinations.flatMap((destination) => sources.map((source) => ({ rule: rule.key, source, destination: { ...destination, tag: destination.tag ?? source.tag } })));
   return { tasks, failures: [] };
+}
+
+/** A whole-project rule: every repository of the catalog its glob matches, each planned as a rule of its own. */
+async function planProjectRule(rule: SyncRule, pool: RegistryPool, listRepositories: (source: SourceSpec) => Promise<string[]>, listTags: (source: SourceSpec) => Promise<string[]>, unreachable: Unreachable, emit: SyncEventListener): Promise<SyncPlan> {
+  let repositories: string[];
+  try {
+    const down = unreachable.get(pool.client(rule.source));
+    if (down) throw down;
+    repositories = selectRepositories(await listRepositories(rule.source), rule.source);
+  } catch (error) {
+    return failedRule(rule, error as Error);
+  }
+  if (repositories.length === 0) emit({ type: "warning", message: `${rule.key}: no repository of the catalog matches; nothing to copy` });
+  const tasks: SyncTask[] = [];
+  const failures: ImageResult[] = [];
+  for (const repository of repositories) {
+    const source = { ...rule.source, repository, repositories: undefined };
+    const destinations = rule.destinations.map((_, index) => projectDestination(rule, index, repository));
+    const plan = await planRule({ key: rule.key, source, destinations }, pool, listTags, unreachable, () => {});
+    tasks.push(...plan.tasks);
+    failures.push(...plan.failures);
+  }
+  return { tasks, failures };
+}
+
+function selectRepositories(catalog: string[], source: SourceSpec): string[] {
+  const prefix = source.repository ? `${source.repository}/` : "";
+  return catalog.filter((name) => name.startsWith(prefix) && source.repositories!.pattern.test(name));
 }
 
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

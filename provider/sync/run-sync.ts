@@ -12,6 +12,10 @@ import { UploadCleanup } from "./upload-cleanup";
 import { SyncTask, describeTask } from "./sync-task";
 import { ContentCheck } from "./pullable";
 import { ReadinessRow, checkReadiness } from "./verify";
+import { ReferrerDirectory } from "./referrer-discovery";
+import { isFilterActive } from "./platform-filter";
+import { TagLists } from "./tag-lists";
+import { Shard, inShard } from "./shard";
 
 /**
  * The engine's entry points: validate -> ping every registry -> plan -> copy (or check).
@@ -42,7 +46,7 @@ const REPAIR_CHECK_CONCURRENCY = 16;
 export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<SyncReport> {
   const started = Date.now();
   const emit = options.onEvent ?? (() => {});
-  return withPlan(job, options, async (plan, pool, unreachable) => {
+  return withPlan(job, options, async (plan, pool, unreachable, tagLists) => {
     const context = {
       pool,
       ledger: new BlobLedger(),
@@ -50,6 +54,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       force: options.force ?? false,
       repair: options.repair ? new ContentCheck(REPAIR_CHECK_CONCURRENCY) : undefined,
       platforms: options.platforms,
+      referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined,
       chunkSize: options.chunkSize,
       minRate: options.minRate,
       cleanup: new UploadCleanup(accessFromAuthMap(job.auth)),
@@ -86,22 +91,23 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
 }
 
 export async function runVerify(job: SyncJob, options: SyncOptions = {}): Promise<ReadinessReport> {
-  return withPlan(job, options, async (plan, pool, unreachable) => {
-    const checked = await checkReadiness(plan.tasks, pool, { concurrency: Math.max(options.proc ?? DEFAULT_PROC, 8), platforms: options.platforms, shallow: options.shallow, unreachable });
+  return withPlan(job, options, async (plan, pool, unreachable, tagLists) => {
+    const checked = await checkReadiness(plan.tasks, pool, { concurrency: Math.max(options.proc ?? DEFAULT_PROC, 8), platforms: options.platforms, shallow: options.shallow, unreachable, referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined });
     const failedPlans: ReadinessRow[] = plan.failures.map((failure) => ({ source: failure.source, destination: failure.destination, status: "error", error: failure.error }));
     const rows = [...failedPlans, ...checked];
     return { rows, complete: rows.every((row) => row.status === "present"), stats: pool.transport.stats.snapshot() };
   });
 }
 
-async function withPlan<T>(job: SyncJob, options: SyncOptions, work: (plan: SyncPlan, pool: RegistryPool, unreachable: Unreachable) => Promise<T>): Promise<T> {
+async function withPlan<T>(job: SyncJob, options: SyncOptions, work: (plan: SyncPlan, pool: RegistryPool, unreachable: Unreachable, tagLists: TagLists) => Promise<T>): Promise<T> {
   const { rules, access } = compileJob(job);
   const pool = new RegistryPool(access, { ...SYNC_DEADLINES, ...options.transport, signal: options.signal }, options.tagPageSize);
   try {
     const unreachable = await pingAll(rules, pool);
-    const plan = await planSync(rules, pool, options.onEvent ?? (() => {}), unreachable, options.signal);
+    const tagLists = new TagLists();
+    const plan = shardOf(await planSync(rules, pool, options.onEvent ?? (() => {}), unreachable, options.signal, tagLists), options.shard);
     options.onEvent?.({ type: "planned", images: plan.tasks.length, failed: plan.failures.length });
-    return await work(plan, pool, unreachable);
+    return await work(plan, pool, unreachable, tagLists);
   } finally {
     await pool.close();
   }
@@ -122,6 +128,20 @@ async function pingAll(rules: SyncRule[], pool: RegistryPool): Promise<Unreachab
     }
   });
   return unreachable;
+}
+
+/** On by default; a platform filter rewrites the subject, so what names the source's digest has nothing to attach to. */
+export function carriesReferrers(options: SyncOptions): boolean {
+  return options.referrers !== false && !isFilterActive(options.platforms);
+}
+
+/** This shard's part of the plan; a rule that failed to plan is reported by the shard its repository falls in. */
+function shardOf(plan: SyncPlan, shard: Shard | undefined): SyncPlan {
+  if (!shard) return plan;
+  return {
+    tasks: plan.tasks.filter((task) => inShard(shard, task.source.registry, task.source.repository)),
+    failures: plan.failures.filter((failure) => inShard(shard, "failure", failure.source)),
+  };
 }
 
 function failedWithout(task: SyncTask, error: Error): ImageResult {

@@ -1,5 +1,7 @@
 import { AbortedError, RegistryError, formatReference } from "../clients/oci";
 import { CopyContext, copyManifestTree } from "./copy-image";
+import { copyReferrers } from "./copy-referrers";
+import { ReferrerDirectory } from "./referrer-discovery";
 import { ImageResult, SyncEvent } from "./events";
 import { ExpectedImage, expectedImage } from "./expected-image";
 import { PlatformFilter } from "./platform-filter";
@@ -22,6 +24,8 @@ export interface ImageSyncContext extends CopyContext {
   platforms?: PlatformFilter;
   /** Set for `--repair`: deep checks, shared by the run. */
   repair?: ContentCheck;
+  /** Set unless --no-referrers (or a platform filter, which changes the subject's digest). */
+  referrers?: ReferrerDirectory;
 }
 
 /** `incomplete`: the destination has the digest under the tag but not all of its content. */
@@ -39,11 +43,11 @@ export async function checkImage(task: SyncTask, context: ImageSyncContext): Pro
     if (context.repair) {
       const found = await context.repair.inspect(destination, task.destination.repository, reference);
       if (found?.digest !== expected.digest) return { task, startedAt, expected };
-      if (found.missing.length === 0) return { task, startedAt, result: resultOf(task, startedAt, 0, { status: "skipped", digest }) };
+      if (found.missing.length === 0) return { task, startedAt, result: await upToDate(task, startedAt, digest, context) };
       return { task, startedAt, expected, incomplete: found.missing };
     }
     const present = await destination.headManifest(task.destination.repository, reference);
-    if (present?.digest === expected.digest) return { task, startedAt, result: resultOf(task, startedAt, 0, { status: "skipped", digest }) };
+    if (present?.digest === expected.digest) return { task, startedAt, result: await upToDate(task, startedAt, digest, context) };
     return { task, startedAt, expected };
   } catch (error) {
     return { task, startedAt, result: failure(task, startedAt, 0, digest, error) };
@@ -67,9 +71,27 @@ export async function copyImage(task: SyncTask, expected: ExpectedImage, started
     // Forced for a repair, so index children the destination has are walked into too.
     const copyContext = { ...context, emit, force: context.force || incomplete !== undefined };
     await copyManifestTree(ends, manifest, task.destination.tag ?? expected.digest, copyContext, formatReference(task.source));
+    if (context.referrers) await copyReferrers(ends, expected.digest, { ...copyContext, referrers: context.referrers });
     return resultOf(task, startedAt, bytesUploaded, { status: "synced", digest: expected.digest });
   } catch (error) {
     return failure(task, startedAt, bytesUploaded, expected.digest, error);
+  }
+}
+
+/** The image is there; what travels with it may still be new (a signature added since the last run). */
+async function upToDate(task: SyncTask, startedAt: number, digest: string, context: ImageSyncContext): Promise<ImageResult> {
+  if (!context.referrers) return resultOf(task, startedAt, 0, { status: "skipped", digest });
+  let bytesUploaded = 0;
+  const emit = (event: SyncEvent) => {
+    if (event.type === "bytes") bytesUploaded += event.bytes;
+    context.emit(event);
+  };
+  try {
+    const ends = { source: context.pool.client(task.source), sourceRepository: task.source.repository, destination: context.pool.client(task.destination), destinationRepository: task.destination.repository };
+    await copyReferrers(ends, digest, { ...context, emit, referrers: context.referrers });
+    return resultOf(task, startedAt, bytesUploaded, { status: bytesUploaded > 0 ? "synced" : "skipped", digest });
+  } catch (error) {
+    return failure(task, startedAt, bytesUploaded, digest, error);
   }
 }
 

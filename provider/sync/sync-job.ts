@@ -5,6 +5,7 @@ import { PlatformFilter } from "./platform-filter";
 import { AccessMap, accessFromAuthMap } from "./registry-credentials";
 import { SyncEventListener } from "./events";
 import { MinTransferRate } from "./transfer-watchdog";
+import { Shard } from "./shard";
 
 /**
  * Deadlines every run has, `--timeout` or not: a registry that accepts connections and never
@@ -31,6 +32,10 @@ export interface SyncOptions {
   /** verify: compare tag digests only (two HEADs a tag), without checking content. */
   shallow?: boolean;
   platforms?: PlatformFilter;
+  /** Copy (and verify) only this shard's repositories (`--shard i/N`): N runs together make one. */
+  shard?: Shard;
+  /** Copy (and verify) cosign tags and OCI referrers with each image; on unless false. */
+  referrers?: boolean;
   /** Upload blobs larger than this in chunks of this size. */
   chunkSize?: number;
   /** Blob transfers in flight across the run. */

@@ -3,6 +3,8 @@ import { expectedImage } from "./expected-image";
 import { PlatformFilter } from "./platform-filter";
 import { Unreachable } from "./plan";
 import { ContentCheck } from "./pullable";
+import { ReferrerDirectory } from "./referrer-discovery";
+import { missingReferrers } from "./referrer-readiness";
 import { RegistryPool } from "./registry-pool";
 import { SyncTask, describeTask } from "./sync-task";
 
@@ -34,6 +36,8 @@ export interface ReadinessOptions {
   shallow?: boolean;
   /** Registries whose check failed: their tags are reported with that error, without a request. */
   unreachable?: Unreachable;
+  /** Also check cosign tags and OCI referrers (set unless --no-referrers). */
+  referrers?: ReferrerDirectory;
 }
 
 /** Requests in flight for the deep checks of a whole run. */
@@ -41,7 +45,23 @@ const CONTENT_CHECK_CONCURRENCY = 16;
 
 export async function checkReadiness(tasks: SyncTask[], pool: RegistryPool, options: ReadinessOptions): Promise<ReadinessRow[]> {
   const contents = new ContentCheck(CONTENT_CHECK_CONCURRENCY);
-  return mapConcurrent(tasks, options.concurrency, async (task): Promise<ReadinessRow> => {
+  return mapConcurrent(tasks, options.concurrency, async (task) => withReferrers(task, pool, options, await checkImageContent(task, pool, options, contents)));
+}
+
+/** A present image whose signatures or referrers are missing is incomplete: admission policies would refuse it. */
+async function withReferrers(task: SyncTask, pool: RegistryPool, options: ReadinessOptions, row: ReadinessRow): Promise<ReadinessRow> {
+  if (!options.referrers || row.status !== "present" || !row.sourceDigest) return row;
+  const ends = { source: pool.client(task.source), sourceRepository: task.source.repository, destination: pool.client(task.destination), destinationRepository: task.destination.repository };
+  try {
+    const missing = await missingReferrers(ends, row.sourceDigest, options.referrers);
+    return missing.length === 0 ? row : { ...row, status: "incomplete", missing };
+  } catch (error) {
+    return { ...row, status: "error", error: `checking signatures and referrers: ${(error as Error).message}` };
+  }
+}
+
+async function checkImageContent(task: SyncTask, pool: RegistryPool, options: ReadinessOptions, contents: ContentCheck): Promise<ReadinessRow> {
+  {
     const names = describeTask(task);
     const source = pool.client(task.source);
     const destination = pool.client(task.destination);
@@ -64,5 +84,5 @@ export async function checkReadiness(tasks: SyncTask[], pool: RegistryPool, opti
     } catch (error) {
       return { ...names, status: "error", sourceDigest, error: (error as Error).message };
     }
-  });
+  }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildLargeLayerImage, pushImage, seedStandardFixture } from "../support/fixtures";
-import { startRegistry, RegistryRequest, RegistryServer } from "../support/registry-server";
+import { startRegistry, RegistryRequest, RegistryServer, RegistryServerOptions } from "../support/registry-server";
 import { manifestDigest } from "../support/skopeo";
 import { measure, Measured } from "./measure";
 
@@ -13,11 +13,18 @@ import { measure, Measured } from "./measure";
  *
  *   BENCH_SCALE      fixture layer-size multiplier (default 20)
  *   BENCH_LARGE_MIB  size of the large layer in MiB (default 1024; 0 skips it)
+ *   BENCH_BASIC      0 skips the Basic-auth-on-both-sides case (htpasswd, bcrypt per request)
  */
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 20);
 const LARGE_MIB = Number(process.env.BENCH_LARGE_MIB ?? 1024);
 const ENGINE = resolve(__dirname, "run-engine.js");
+const BASIC = process.env.BENCH_BASIC !== "0";
+const COMMAND = resolve(__dirname, "../../../bin/registry-dr.js");
+const FLOOR = resolve(__dirname, "floor-client.js");
+const COUNTER = resolve(__dirname, "connection-counter.js");
+/** The engine's check concurrency (run-sync.ts): the floor client runs at the same. */
+const CHECK_CONCURRENCY = 32;
 
 interface EngineOutput {
   counts: { synced: number; skipped: number; failed: number };
@@ -28,8 +35,8 @@ interface EngineOutput {
 async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), "registry-dr-bench-"));
   const registries: RegistryServer[] = [];
-  const start = async () => {
-    const registry = await startRegistry();
+  const start = async (options: RegistryServerOptions = {}) => {
+    const registry = await startRegistry(options);
     registries.push(registry);
     return registry;
   };
@@ -70,11 +77,63 @@ async function main(): Promise<void> {
     log(`registry-dr cold: ${coldOurs.output.counts.synced} synced; bytes uploaded ${coldOurs.output.stats.bytesUploaded} / unique missing blob bytes ${fixture.uniqueBlobBytes} = ${(coldOurs.output.stats.bytesUploaded / fixture.uniqueBlobBytes).toFixed(2)}`);
     log(`registry-dr no-op: ${noopOurs.output.counts.skipped} skipped`);
 
+    if (BASIC) await basicAuthBothSides(start, scratch);
     if (LARGE_MIB > 0) await largeLayer(start, scratch);
   } finally {
     await Promise.all(registries.map((registry) => registry.stop()));
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * htpasswd on both registries: each request costs the registry a bcrypt, which bounds any
+ * client. The floor is a bare client sending the two HEADs per tag a no-op needs, at the
+ * engine's check concurrency, started as a process like the command; the command runs as
+ * installed (`registry-dr sync --config`), start-up included.
+ */
+async function basicAuthBothSides(start: (options?: RegistryServerOptions) => Promise<RegistryServer>, scratch: string): Promise<void> {
+  const users = { bench: "bench-password" };
+  const creds = "bench:bench-password";
+  const source = await start({ auth: { kind: "htpasswd", users } });
+  const fixture = await seedStandardFixture(source, { scale: SCALE, creds });
+  const tags = fixture.repos.flatMap((repo) => repo.tags.map((tag) => ({ repo: repo.name, ...tag })));
+  const [oursDest, skopeoDest] = [await start({ auth: { kind: "htpasswd", users } }), await start({ auth: { kind: "htpasswd", users } })];
+  const login = { username: "bench", password: "bench-password" };
+  const config = join(scratch, "basic-config.json");
+  writeFileSync(config, JSON.stringify({ auth: { [source.host]: login, [oursDest.host]: login }, images: Object.fromEntries(fixture.repos.map((repo) => [`${source.host}/${repo.name}`, `${oursDest.host}/mirror/${repo.name}`])) }));
+  const runCommand = () => measure(process.execPath, ["-r", COUNTER, COMMAND, "sync", "--config", config], scratch);
+  const skopeoYaml = join(scratch, "basic-skopeo.yaml");
+  writeFileSync(skopeoYaml, `${source.host}:\n  tls-verify: false\n  credentials:\n    username: bench\n    password: bench-password\n  images:\n${fixture.repos.map((repo) => `    ${repo.name}: []\n`).join("")}`);
+  const runSkopeo = () => measure("skopeo", ["sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", "--dest-creds", creds, "--all", "--preserve-digests", skopeoYaml, `${skopeoDest.host}/mirror`], scratch);
+
+  const cold = await runCommand();
+  const coldRequests = [...source.requests(), ...oursDest.requests()].length;
+  const coldSkopeo = await runSkopeo();
+  await checkDigests(tags, oursDest, "mirror", creds);
+  for (const registry of [source, oursDest]) registry.clearRequests();
+  const noop = await runCommand();
+  const noopRequests = perTagRequests([...source.requests(), ...oursDest.requests()]);
+  const noopSkopeo = await runSkopeo();
+  const floorInput = join(scratch, "floor.json");
+  const credentials = { [source.host]: creds, [oursDest.host]: creds };
+  writeFileSync(floorInput, JSON.stringify({ credentials, concurrency: CHECK_CONCURRENCY, tags: tags.map((tag) => ({ source: `${source.url}/v2/${tag.repo}/manifests/${tag.tag}`, destination: `${oursDest.url}/v2/mirror/${tag.repo}/manifests/${tag.tag}` })) }));
+  const floor = await measure(process.execPath, [FLOOR, floorInput], scratch);
+  const coldConnections = connectionsOf(cold.stderr);
+  const noopConnections = connectionsOf(noop.stderr);
+  log(`\nBasic auth (htpasswd, bcrypt per request) on both sides, ${tags.length} tags; registry-dr run as installed, start-up included`);
+  printTable([
+    ["", "registry-dr", "floor", "skopeo sync", "registry-dr / floor", "skopeo / registry-dr"],
+    ["no-op resync, wall time", `${secs(noop.wallMs)} s`, `${secs(floor.wallMs)} s`, `${secs(noopSkopeo.wallMs)} s`, ratio(noop.wallMs, floor.wallMs), ratio(noopSkopeo.wallMs, noop.wallMs)],
+    ["cold sync, wall time", `${secs(cold.wallMs)} s`, "", `${secs(coldSkopeo.wallMs)} s`, "", ratio(coldSkopeo.wallMs, cold.wallMs)],
+    ["cold sync, peak RSS", `${cold.maxRssMiB.toFixed(0)} MiB`, "", `${coldSkopeo.maxRssMiB.toFixed(0)} MiB`, "", ""],
+  ]);
+  log(`no-op: ${(noopRequests / tags.length).toFixed(2)} requests per tag (pings and tag lists aside), ${noopConnections.connects} TCP connections, first request ${noopConnections.firstConnectMs?.toFixed(0)} ms after start`);
+  log(`cold: ${(coldRequests / tags.length).toFixed(2)} requests per image at the registries, ${coldConnections.connects} TCP connections, first request ${coldConnections.firstConnectMs?.toFixed(0)} ms after start`);
+}
+
+function connectionsOf(stderr: string): { connects: number; firstConnectMs?: number } {
+  const line = /bench-connections (\{.*\})/.exec(stderr);
+  return line ? JSON.parse(line[1]) : { connects: Number.NaN };
 }
 
 async function largeLayer(start: () => Promise<RegistryServer>, scratch: string): Promise<void> {
@@ -104,9 +163,9 @@ async function runEngine(job: object, scratch: string): Promise<Measured & { out
   return { ...measured, output };
 }
 
-async function checkDigests(tags: { repo: string; tag: string; digest: string }[], registry: RegistryServer, prefix: string): Promise<void> {
+async function checkDigests(tags: { repo: string; tag: string; digest: string }[], registry: RegistryServer, prefix: string, creds?: string): Promise<void> {
   for (const tag of tags) {
-    const actual = await manifestDigest(`docker://${registry.host}/${prefix}/${tag.repo}:${tag.tag}`);
+    const actual = await manifestDigest(`docker://${registry.host}/${prefix}/${tag.repo}:${tag.tag}`, creds);
     if (actual !== tag.digest) throw new Error(`${tag.repo}:${tag.tag}: destination ${actual} != source ${tag.digest}`);
   }
 }

@@ -227,7 +227,7 @@ test("through faulty proxies at both ends (5xx, 429, mid-blob resets, slow answe
   }
 });
 
-test("a blob download cut off mid-body is retried at once, its upload session closed, and a lasting break blamed on the source", { timeout: TEST_TIMEOUT_MS }, async () => {
+test("a blob download cut off mid-body resumes at once, its upload never restarted, and a lasting break blamed on the source", { timeout: TEST_TIMEOUT_MS }, async () => {
   const [source, destination] = await Promise.all([startRegistry(), startRegistry()]);
   let from: FaultProxy | undefined;
   try {
@@ -242,12 +242,19 @@ test("a blob download cut off mid-body is retried at once, its upload session cl
     assert.deepEqual(openUploadSessions(destination), []);
 
     from.setFaults({ reset: 1 });
+    destination.clearRequests();
     const broken = await runSync(job("mirror/cut/broken"), { retries: 0, transport: { retry: FAST_RETRY } });
     const [result] = broken.results;
     assert.equal(result.status, "failed");
     assert.equal(result.retryable, true);
     assert.match(result.error ?? "", new RegExp(`^${from.host.replace(/\./g, "\\.")}: reading blob sha256:[0-9a-f]{64} from cut/app broke off`));
-    assert.deepEqual(openUploadSessions(destination), []);
+    // Every read was resumed until it gave up, so each upload had taken bytes when it broke:
+    // distribution then refuses the session's DELETE (its _state no longer matches the data),
+    // and purges it later. What the client owes is the attempt, once per session it opened.
+    const opened = destination.requests().filter((r) => r.method === "POST" && r.path.includes("/blobs/uploads/") && r.status === 202).length;
+    const closed = destination.requests().filter((r) => r.method === "DELETE" && r.path.includes("/blobs/uploads/")).length;
+    assert.ok(opened > 0);
+    assert.equal(closed, opened, "every session opened was asked to close");
   } finally {
     await from?.stop();
     await Promise.all([source.stop(), destination.stop()]);

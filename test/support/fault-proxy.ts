@@ -7,7 +7,7 @@ import { listenOnLoopback } from "./loopback-server";
  *
  * - "error":    answers 500, 502 or 503 without forwarding (after reading the request body);
  * - "throttle": answers 429 with `Retry-After`, without forwarding;
- * - "reset":    blob GETs only: forwards, sends the headers and part of the body, then destroys the socket;
+ * - "reset":    blob GETs only: forwards, sends the headers and half the body (whole or ranged), then destroys the socket;
  * - "slow":     waits `slowMs` before forwarding.
  *
  * Which request gets which fault is decided by a hash of (seed, request, how many times this
@@ -192,18 +192,19 @@ function answerAfterBody(req: IncomingMessage, res: ServerResponse, status: numb
   req.once("end", () => res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body));
 }
 
-/** Forwards to the upstream; with `cut`, a 200 body is cut off part-way and the socket destroyed. */
+/** Forwards to the upstream; with `cut`, a 200 or 206 body is cut off half-way and the socket destroyed. */
 function forwardRequest(req: IncomingMessage, res: ServerResponse, upstream: URL, origin: string, agent: Agent, cut: ProxiedRequest | undefined): void {
   const outgoing = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host }, agent }, (answer) => {
     const headers = rewriteLocation(answer.headers, upstream.origin, origin);
     const length = Number(answer.headers["content-length"]);
-    if (!cut || answer.statusCode !== 200 || !(length > 1)) {
+    // A ranged read (206, a resumed download) is cut like a whole one.
+    if (!cut || (answer.statusCode !== 200 && answer.statusCode !== 206) || !(length > 1)) {
       if (cut) cut.fault = undefined;
       res.writeHead(answer.statusCode ?? 502, headers);
       answer.pipe(res);
       return;
     }
-    res.writeHead(200, headers);
+    res.writeHead(answer.statusCode, headers);
     let budget = Math.floor(length / 2);
     answer.on("data", (chunk: Buffer) => {
       if (budget <= 0) return;

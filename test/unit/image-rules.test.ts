@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ConfigError } from "../../provider/validation";
-import { compileRules, parseSourceSpec } from "../../provider/sync";
+import { compileRules, parseSourceSpec, projectDestination } from "../../provider/sync";
 
 const DIGEST = `sha256:${"c".repeat(64)}`;
 
@@ -59,4 +59,28 @@ test("every bad rule is reported at once, with its path, before anything runs", 
   assert.match(caught.message, /a default destination registry and namespace must be given/);
   assert.match(caught.message, /must select exactly one tag or digest/);
   assert.match(caught.message, /cannot name a digest/);
+});
+
+test("Harbor's filter globs: ** any path, * and ? one component, {a,b} alternatives", async () => {
+  const { harborPattern, passesHarborFilter } = await import("../../provider/clients/harbor/replication-rules");
+  assert.ok(harborPattern("library/**").test("library/team/app"));
+  assert.ok(!harborPattern("library/*").test("library/team/app"));
+  assert.ok(harborPattern("library/*").test("library/app"));
+  assert.ok(harborPattern("v{1,2}.?").test("v2.x"));
+  assert.ok(!harborPattern("a.b").test("axb"), "a dot is literal");
+  assert.equal(passesHarborFilter("dev-1", "dev-*", "excludes"), false);
+  assert.equal(passesHarborFilter("anything", ""), true);
+  assert.throws(() => harborPattern("{a,b"), /opens a \{ it does not close/);
+});
+
+test("whole-project sources: a literal prefix and a glob; tag globs; bad forms named", () => {
+  const rules = compileRules({ "harbor.example.com/library/**:v*": "acr.example.com/dr" });
+  assert.equal(rules[0].source.repository, "library");
+  assert.equal(rules[0].source.repositories?.text, "library/**");
+  assert.equal(rules[0].source.selector.kind, "pattern");
+  assert.equal(projectDestination(rules[0], 0, "library/team/app").repository, "dr/team/app");
+  const flat = compileRules({ "harbor.example.com/library/*": "" }, { registry: "acr.example.com", namespace: "ns" });
+  assert.equal(projectDestination(flat[0], 0, "library/app").repository, "ns/app");
+  assert.throws(() => compileRules({ "harbor.example.com/library/**@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": "acr.example.com/dr" }), /a digest names one image/);
+  assert.throws(() => compileRules({ "harbor.example.com/Library/**": "acr.example.com/dr" }), /is not valid/);
 });

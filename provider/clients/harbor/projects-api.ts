@@ -26,6 +26,12 @@ export class ProjectsApi {
     }
   }
 
+  /** The names (`project/repo...`) of a project's repositories, every page. */
+  async repositoryNames(project: string): Promise<string[]> {
+    const repositories = await this.http.list<{ name?: unknown }>(`projects/${pathSegment(project)}/repositories`);
+    return repositories.map((repository) => repository.name).filter((name): name is string => typeof name === "string");
+  }
+
   async setPublic(name: string, isPublic: boolean): Promise<void> {
     await this.http.request("PUT", `projects/${pathSegment(name)}`, { body: { metadata: { public: String(isPublic) } }, headers: BY_NAME });
   }

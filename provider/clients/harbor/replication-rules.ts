@@ -39,3 +39,40 @@ export function sampleRepository(nameFilter: string | undefined): string {
     .replace(/\?/g, "x");
   return sample.includes("/") ? sample : `library/${sample}`;
 }
+
+/**
+ * Harbor's name and tag filters (doublestar globs): `**` any path, `*` and `?` within one path
+ * component, `{a,b}` alternatives, everything else literal. One implementation for
+ * HarborReplicationPolicy's filters and for `registry-dr sync` source keys such as
+ * `harbor.example.com/library/**:v*`.
+ */
+export function harborPattern(pattern: string): RegExp {
+  let source = "";
+  let braces = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === "*" && pattern[i + 1] === "*") {
+      source += ".*";
+      i++;
+    } else if (char === "*") source += "[^/]*";
+    else if (char === "?") source += "[^/]";
+    else if (char === "{") (source += "(?:"), braces++;
+    else if (char === "}" && braces > 0) (source += ")"), braces--;
+    else if (char === "," && braces > 0) source += "|";
+    else source += char.replace(/[.+^$()|[\]\\]/g, "\\$&");
+  }
+  if (braces > 0) throw new Error(`the filter ${JSON.stringify(pattern)} opens a { it does not close: expected {a,b} alternatives`);
+  return new RegExp(`^${source}$`);
+}
+
+/** Whether a name or tag passes a Harbor filter: an empty pattern passes everything; `excludes` inverts. */
+export function passesHarborFilter(value: string, pattern: string | undefined, decoration: "matches" | "excludes" = "matches"): boolean {
+  if (!pattern) return true;
+  const matched = harborPattern(pattern).test(value);
+  return decoration === "excludes" ? !matched : matched;
+}
+
+/** Whether a pattern uses Harbor's glob syntax at all (a plain name or tag matches only itself). */
+export function isHarborGlob(pattern: string): boolean {
+  return /[*?{]/.test(pattern);
+}

@@ -5,6 +5,7 @@ export * from "./errors";
 export * from "./link-header";
 export * from "./media-types";
 export * from "./reference";
+export * from "./referrers";
 export * from "./registry-answers";
 export * from "./registry-client";
 export { DEFAULT_RETRY_POLICY, RetryPolicy, isRetryableErrorCode, isRetryableStatus, parseRetryAfter, retryDelayMs } from "../http";

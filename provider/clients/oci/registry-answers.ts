@@ -83,6 +83,20 @@ export function checkTagPageLink(next: URL, raw: string, requestUrl: URL, reposi
   return next;
 }
 
+/** The next page of the catalog: same origin, same list. */
+export function checkCatalogPageLink(next: URL, raw: string, requestUrl: URL, host: string): URL {
+  if (next.origin !== requestUrl.origin || next.pathname !== "/v2/_catalog" || next.username || next.password) {
+    throw invalid(host, `invalid Link ${quoteAnswer(raw)} from ${host}: expected the next page of /v2/_catalog on ${requestUrl.origin}`);
+  }
+  return next;
+}
+
+/** A repository name a registry listed (catalog, Harbor's API): it goes into URLs, so it must be in the grammar. */
+export function checkListedRepository(name: unknown, host: string): string {
+  if (typeof name !== "string" || !isValidRepository(name)) throw invalid(host, `invalid repository name ${quoteAnswer(name)} listed by ${host}`);
+  return name;
+}
+
 function resolveOnOrigin(value: string, requestUrl: URL, host: string, what: string): URL {
   let url: URL;
   try {

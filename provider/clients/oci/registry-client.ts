@@ -5,8 +5,9 @@ import { ANONYMOUS, RegistryCredential } from "./credentials";
 import { algorithmOf, digestOf, isDigest } from "./digest";
 import { DigestMismatchError, NetworkError, RegistryError } from "./errors";
 import { nextLinkTarget } from "./link-header";
-import { MANIFEST_ACCEPT } from "./media-types";
-import { InvalidAnswerError, checkAnsweredDigest, checkMediaType, checkReference, checkRepository, checkTagPageLink, checkUploadLocation, quoteAnswer } from "./registry-answers";
+import { MANIFEST_ACCEPT, MediaType } from "./media-types";
+import { ReferrerDescriptor, parseReferrersIndex } from "./referrers";
+import { InvalidAnswerError, checkAnsweredDigest, checkMediaType, checkReference, checkRepository, checkCatalogPageLink, checkListedRepository, checkTagPageLink, checkUploadLocation, quoteAnswer } from "./registry-answers";
 import { errorFromResponse } from "./registry-errors";
 import { RepositoryScope } from "./scope";
 import { HttpRequest, HttpResponse, HttpTransport } from "./transport";
@@ -73,7 +74,9 @@ export class RegistryClient {
    * Google's registries take one, whatever name they are reached by).
    */
   readonly takesChunkedUploads: boolean;
-  private readonly insecure: boolean;
+  readonly insecure: boolean;
+  /** Who the client is at this registry; read by callers that must reach the registry's own API (Harbor's). */
+  readonly credential: RegistryCredential;
   private readonly transport: HttpTransport;
   private readonly auth: Authenticator;
   private readonly tagPageSize: number;
@@ -85,6 +88,7 @@ export class RegistryClient {
     this.insecure = options.insecure ?? isLoopback(options.host);
     this.transport = options.transport;
     this.tagPageSize = options.tagPageSize ?? 1000;
+    this.credential = options.credential ?? ANONYMOUS;
     this.auth = new Authenticator(options.host, options.credential ?? ANONYMOUS, options.transport, this.insecure);
   }
 
@@ -163,10 +167,54 @@ export class RegistryClient {
     throw await errorFromResponse(response, this.host, `checking blob ${digest} in ${repository}`);
   }
 
+  /**
+   * `GET /v2/<name>/referrers/<digest>`: the artifacts naming `digest` as their subject, or
+   * undefined when the registry has no referrers API (404: distribution 2.8, older Harbor).
+   * Whether it has one is learned from this answer, never from an `OCI-Subject` header.
+   */
+  async listReferrers(repository: string, digest: string): Promise<ReferrerDescriptor[] | undefined> {
+    const target = { segments: [...this.repositorySegments(repository), "referrers", this.checkedDigest(repository, digest)] };
+    const response = await this.send({ method: "GET", target, scopes: [pull(repository)], kind: "referrers.list", headers: { accept: MediaType.ociIndex } });
+    if (response.status === 404) {
+      await response.body.dump();
+      return undefined;
+    }
+    if (response.status !== 200) throw await errorFromResponse(response, this.host, `listing referrers of ${repository}@${digest}`);
+    const origin = `the referrers of ${this.host}/${repository}@${digest}`;
+    const contentType = header(response, "content-type");
+    if (contentType && checkMediaType(contentType, this.host, origin) !== MediaType.ociIndex) {
+      await response.body.dump();
+      throw new InvalidAnswerError(`${this.host}: ${origin} came as ${quoteAnswer(contentType)}, expected ${MediaType.ociIndex}`, { host: this.host });
+    }
+    // The API may paginate with Link like tag lists; one page of referrers per image is the norm.
+    return parseReferrersIndex(Buffer.from(await response.body.arrayBuffer()), this.host, origin);
+  }
+
   /** Opens a blob for streaming; the caller must consume or destroy the body. */
   async getBlob(repository: string, digest: string): Promise<BlobStream> {
     const response = await this.send({ method: "GET", target: this.blobPath(repository, digest), scopes: [pull(repository)], kind: "blob.get" });
     if (response.status !== 200) throw await errorFromResponse(response, this.host, `reading blob ${digest} from ${repository}`);
+    const length = Number(header(response, "content-length"));
+    return { body: response.body, size: Number.isFinite(length) ? length : undefined };
+  }
+
+  /**
+   * The rest of a blob from byte `offset` on (`Range: bytes=<offset>-`), to resume a read that
+   * broke off; undefined when the registry ignores ranges (answers 200) or answers another
+   * range than asked, so the caller starts over instead.
+   */
+  async getBlobFrom(repository: string, digest: string, offset: number): Promise<BlobStream | undefined> {
+    const response = await this.send({ method: "GET", target: this.blobPath(repository, digest), scopes: [pull(repository)], kind: "blob.get-range", headers: { range: `bytes=${offset}-` } });
+    if (response.status === 200 || response.status === 416) {
+      await response.body.dump();
+      return undefined;
+    }
+    if (response.status !== 206) throw await errorFromResponse(response, this.host, `reading blob ${digest} from ${repository} at byte ${offset}`);
+    const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(response, "content-range") ?? "");
+    if (!range || Number(range[1]) !== offset) {
+      response.body.destroy();
+      return undefined;
+    }
     const length = Number(header(response, "content-length"));
     return { body: response.body, size: Number.isFinite(length) ? length : undefined };
   }
@@ -261,6 +309,43 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * `GET /v2/_catalog`, following `Link` pagination: every repository the credentials may
+   * see, sorted. Names outside the grammar fail the listing (they would go into URLs).
+   * Registries that refuse the catalog (Harbor to non-admins) answer 401/403/404: the error
+   * carries the status so the caller can ask another way.
+   */
+  async listRepositories(): Promise<string[]> {
+    const names: string[] = [];
+    const seen = new Set<string>();
+    const scopes: RepositoryScope[] = [{ type: "registry", repository: "catalog", actions: ["*"] }];
+    let target: ApiPath | URL = { segments: ["_catalog"], query: { n: String(this.tagPageSize) } };
+    for (;;) {
+      const response = await this.send({ method: "GET", target, scopes, kind: "catalog.list" });
+      if (response.status !== 200) throw await errorFromResponse(response, this.host, "listing repositories (GET /v2/_catalog)");
+      names.push(...(await this.catalogPage(response)));
+      const raw = nextLinkTarget(response.headers.link);
+      if (raw === undefined) return names.sort();
+      const base = await this.baseUrl();
+      const next = checkCatalogPageLink(resolveLink(raw, base, this.host), raw, base, this.host);
+      if (seen.has(next.href)) throw new InvalidAnswerError(`${this.host}: the catalog links back to a page already read (${quoteAnswer(next.href)})`, { host: this.host });
+      seen.add(next.href);
+      target = next;
+    }
+  }
+
+  private async catalogPage(response: HttpResponse): Promise<string[]> {
+    let body: { repositories?: unknown };
+    try {
+      body = (await response.body.json()) as { repositories?: unknown };
+    } catch {
+      throw new InvalidAnswerError(`${this.host}: the catalog is not JSON`, { host: this.host });
+    }
+    const names = body?.repositories ?? [];
+    if (!Array.isArray(names)) throw new InvalidAnswerError(`${this.host}: the catalog's repositories are not a list`, { host: this.host });
+    return names.map((name) => checkListedRepository(name, this.host));
+  }
+
   private async tagPage(response: HttpResponse, repository: string): Promise<string[]> {
     let body: { tags?: unknown };
     try {
@@ -305,6 +390,11 @@ export class RegistryClient {
       if (!this.auth.canAnswerChallenge) return response;
       await response.body.dump();
     }
+  }
+
+  /** `https://host` or, for an insecure registry answering only plain HTTP, `http://host`. */
+  async origin(): Promise<string> {
+    return (await this.baseUrl()).origin;
   }
 
   private baseUrl(): Promise<URL> {

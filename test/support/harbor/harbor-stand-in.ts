@@ -122,6 +122,8 @@ export async function startHarborStandIn(options: HarborStandInOptions = {}): Pr
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url!, "http://stand-in");
+    // Harbor lists its catalog to system administrators only; others are told to use the API.
+    if (url.pathname === "/v2/_catalog" && authenticate(req.headers.authorization) !== admin.username) return refuseCatalog(res);
     if (url.pathname === "/v2" || url.pathname.startsWith("/v2/")) return proxyToRegistry(req, res, registry.url);
     const text = await readText(req);
     const requestId = String(req.headers["x-request-id"] ?? randomUUID());
@@ -192,4 +194,10 @@ function proxyToRegistry(req: IncomingMessage, res: ServerResponse, registryUrl:
     res.end(`registry unreachable: ${error.message}`);
   });
   req.pipe(upstream);
+}
+
+/** What Harbor's /v2/_catalog answers a user who is not a system administrator. */
+function refuseCatalog(res: ServerResponse): void {
+  const body = JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "unauthorized to list catalog: unauthorized to list catalog" }] });
+  res.writeHead(401, { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(body)), "docker-distribution-api-version": "registry/2.0" }).end(body);
 }

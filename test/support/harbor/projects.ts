@@ -38,6 +38,15 @@ export function projectHandlers(state: StandInState, basePath: string, registryU
       return paged(await Promise.all(projects.map(describe)), query, `${basePath}/projects`);
     },
 
+    /** A project's repositories, as Harbor lists them to anyone who may read the project (robots included). */
+    async listRepositories(context) {
+      const name = context.pathParams.project_name;
+      const project = state.projectByName(name) ?? notFound(`project ${name}`);
+      const names = (await listRepositories({ url: registryUrl })).filter((repo) => repo.startsWith(`${name}/`)).sort();
+      const repositories = names.map((repo, index) => ({ id: index + 1, project_id: project.project_id, name: repo, artifact_count: 1, pull_count: 0, creation_time: project.creation_time, update_time: project.creation_time }));
+      return paged(repositories, context.query, `${basePath}/projects/${name}/repositories`);
+    },
+
     headProject({ query }) {
       return state.projectByName(query.get("project_name")!) ? ok() : notFound(`project ${query.get("project_name")}`);
     },

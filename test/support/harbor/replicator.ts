@@ -1,3 +1,4 @@
+import { harborPattern, passesHarborFilter } from "../../../provider/clients/harbor/replication-rules";
 import { skopeoCopy } from "../skopeo";
 import { Endpoint, listRepositories, listTags, tagExists } from "./registry-reads";
 import { StoredExecution, StoredFilter, StoredPolicy, StoredTask } from "./stand-in-state";
@@ -101,8 +102,7 @@ function finish(execution: StoredExecution, status: StoredExecution["status"], t
 
 function matchesFilter(filter: StoredFilter | undefined, value: string): boolean {
   if (!filter || filter.value === "" || filter.value === undefined) return true;
-  const matched = globToRegExp(String(filter.value)).test(value);
-  return filter.decoration === "excludes" ? !matched : matched;
+  return passesHarborFilter(value, String(filter.value), filter.decoration === "excludes" ? "excludes" : "matches");
 }
 
 /** The stand-in's artifacts carry no labels: a label filter that requires some matches nothing. */
@@ -111,21 +111,5 @@ function labelsAllow(filter: StoredFilter | undefined): boolean {
   return filter.decoration === "excludes";
 }
 
-/** doublestar: `**` any path, `*` and `?` within one component, `{a,b}` alternatives. */
-export function globToRegExp(pattern: string): RegExp {
-  let source = "";
-  let braces = 0;
-  for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i];
-    if (char === "*" && pattern[i + 1] === "*") {
-      source += ".*";
-      i++;
-    } else if (char === "*") source += "[^/]*";
-    else if (char === "?") source += "[^/]";
-    else if (char === "{") (source += "(?:"), braces++;
-    else if (char === "}" && braces > 0) (source += ")"), braces--;
-    else if (char === "," && braces > 0) source += "|";
-    else source += char.replace(/[.+^$()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`);
-}
+/** Harbor's filter globs, as the policy resource and `registry-dr sync` read them. */
+export const globToRegExp = harborPattern;

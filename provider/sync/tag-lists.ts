@@ -1,0 +1,37 @@
+import { RegistryClient } from "../clients/oci";
+
+/**
+ * Each repository's tag list, read once per run: planning needs it for `repo` and
+ * `repo:/regex/` rules, and finding cosign tags and fallback indexes needs it for every
+ * image, so both share one listing. Sorted, so runs and reports come out in the same order
+ * whatever the registry returns. A failed listing is forgotten so a later ask retries.
+ */
+export class TagLists {
+  private readonly listings = new Map<string, Promise<string[]>>();
+  private readonly sets = new Map<string, Promise<Set<string>>>();
+
+  list(client: RegistryClient, repository: string): Promise<string[]> {
+    const key = `${client.host}\u0000${repository}`;
+    let listing = this.listings.get(key);
+    if (!listing) {
+      listing = client.listTags(repository).then((tags) => tags.sort());
+      listing.catch(() => {
+        this.listings.delete(key);
+        this.sets.delete(key);
+      });
+      this.listings.set(key, listing);
+    }
+    return listing;
+  }
+
+  /** The same listing as a set, for membership tests per image. */
+  set(client: RegistryClient, repository: string): Promise<Set<string>> {
+    const key = `${client.host}\u0000${repository}`;
+    let set = this.sets.get(key);
+    if (!set) {
+      set = this.list(client, repository).then((tags) => new Set(tags));
+      this.sets.set(key, set);
+    }
+    return set;
+  }
+}

@@ -1,0 +1,140 @@
+import { Agent, createServer, IncomingMessage, request, Server, ServerResponse } from "node:http";
+import { listenOnLoopback } from "./loopback-server";
+
+/**
+ * Distribution 2.8 has no referrers API (404 on /v2/<name>/referrers/<digest>). This front
+ * gives a real registry one, as distribution 3, Harbor 2.8+ and Zot serve it: it watches
+ * manifests pushed through it, remembers those naming a `subject`, and answers the API from
+ * that, strict about the OCI 1.1 spec: an OCI index (`application/vnd.oci.image.index.v1+json`),
+ * each entry's `artifactType` (the manifest's, else its config's media type) and annotations,
+ * the `artifactType` filter with `OCI-Filters-Applied`, 400 for a malformed digest. Every
+ * other request passes through with its Host header. Deletes through it are forgotten too.
+ */
+
+export interface ReferrersFront {
+  /** "127.0.0.1:PORT" of the front. */
+  host: string;
+  url: string;
+  /** Referrers API requests answered, for assertions on how the client discovered them. */
+  apiRequests(): number;
+  stop(): Promise<void>;
+}
+
+interface Entry {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+const MANIFEST = /^\/v2\/(.+)\/manifests\/([^/]+)$/;
+const REFERRERS = /^\/v2\/(.+)\/referrers\/([^/]+)$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+
+export async function startReferrersFront(upstream: URL): Promise<ReferrersFront> {
+  const agent = new Agent({ keepAlive: true });
+  // repository -> subject digest -> entries
+  const index = new Map<string, Map<string, Entry[]>>();
+  let apiRequests = 0;
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://front");
+    const referrers = REFERRERS.exec(url.pathname);
+    if (referrers && req.method === "GET") {
+      apiRequests++;
+      answerReferrers(res, index.get(referrers[1])?.get(referrers[2]) ?? [], referrers[2], url.searchParams.get("artifactType"));
+      return;
+    }
+    const manifest = MANIFEST.exec(url.pathname);
+    if (manifest && req.method === "PUT") return recordPush(req, res, upstream, agent, manifest[1], index);
+    if (manifest && req.method === "DELETE") forget(index, manifest[1], manifest[2]);
+    forward(req, res, upstream, agent);
+  });
+  const { port, close } = await listenOnLoopback(server);
+  return {
+    host: `127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}`,
+    apiRequests: () => apiRequests,
+    stop: async () => {
+      await close();
+      agent.destroy();
+    },
+  };
+}
+
+function answerReferrers(res: ServerResponse, entries: Entry[], digest: string, artifactType: string | null): void {
+  if (!DIGEST.test(digest)) {
+    res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ code: "DIGEST_INVALID", message: "invalid digest" }] }));
+    return;
+  }
+  const shown = artifactType === null ? entries : entries.filter((entry) => entry.artifactType === artifactType);
+  const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: shown }));
+  const headers: Record<string, string> = { "content-type": OCI_INDEX, "content-length": String(body.length), "docker-distribution-api-version": "registry/2.0" };
+  if (artifactType !== null) headers["oci-filters-applied"] = "artifactType";
+  res.writeHead(200, headers).end(body);
+}
+
+function recordPush(req: IncomingMessage, res: ServerResponse, upstream: URL, agent: Agent, repository: string, index: Map<string, Map<string, Entry[]>>): void {
+  const chunks: Buffer[] = [];
+  req.on("data", (chunk: Buffer) => chunks.push(chunk));
+  req.on("end", () => {
+    const body = Buffer.concat(chunks);
+    const outgoing = request({ host: upstream.hostname, port: upstream.port, method: "PUT", path: req.url, headers: req.headers, agent }, (answer) => {
+      if (answer.statusCode === 201) remember(index, repository, body, String(req.headers["content-type"] ?? ""), String(answer.headers["docker-content-digest"] ?? ""));
+      // Registries with the API say which subject they indexed.
+      const subject = subjectOf(body);
+      const headers = [...answer.rawHeaders, ...(answer.statusCode === 201 && subject ? ["OCI-Subject", subject] : [])];
+      res.writeHead(answer.statusCode ?? 502, headers);
+      answer.pipe(res);
+    });
+    outgoing.on("error", (error) => fail(res, error));
+    outgoing.end(body);
+  });
+}
+
+function remember(index: Map<string, Map<string, Entry[]>>, repository: string, body: Buffer, mediaType: string, digest: string): void {
+  let json: Record<string, any>;
+  try {
+    json = JSON.parse(body.toString("utf8"));
+  } catch {
+    return;
+  }
+  const subject = subjectOf(body);
+  if (!subject || !DIGEST.test(digest)) return;
+  const entry: Entry = { mediaType: mediaType.split(";")[0], digest, size: body.length };
+  const artifactType = json.artifactType ?? json.config?.mediaType;
+  if (typeof artifactType === "string") entry.artifactType = artifactType;
+  if (json.annotations) entry.annotations = json.annotations;
+  const bySubject = index.get(repository) ?? new Map<string, Entry[]>();
+  index.set(repository, bySubject);
+  const entries = (bySubject.get(subject) ?? []).filter((existing) => existing.digest !== digest);
+  bySubject.set(subject, [...entries, entry]);
+}
+
+function forget(index: Map<string, Map<string, Entry[]>>, repository: string, digest: string): void {
+  for (const [subject, entries] of index.get(repository) ?? []) index.get(repository)!.set(subject, entries.filter((entry) => entry.digest !== digest));
+}
+
+function subjectOf(body: Buffer): string | undefined {
+  try {
+    const digest = JSON.parse(body.toString("utf8"))?.subject?.digest;
+    return typeof digest === "string" ? digest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, agent: Agent): void {
+  const outgoing = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+    answer.pipe(res);
+  });
+  outgoing.on("error", (error) => fail(res, error));
+  req.pipe(outgoing);
+}
+
+function fail(res: ServerResponse, error: Error): void {
+  if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+  res.end(`front: ${error.message}`);
+}

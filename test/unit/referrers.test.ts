@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseReferrersIndex, referrerDescriptor, referrersTag, subjectOf } from "../../provider/clients/oci";
+import { parseCommandArguments } from "../../cli/arguments";
+
+const DIGEST = `sha256:${"a".repeat(64)}`;
+
+test("the fallback tag of a digest is sha256-<hex>; anything else is refused", () => {
+  assert.equal(referrersTag(DIGEST), `sha256-${"a".repeat(64)}`);
+  assert.throws(() => referrersTag("../x"), /not a digest/);
+});
+
+test("a subject is read from a manifest, and a malformed one is an error, not a silent miss", () => {
+  assert.equal(subjectOf(Buffer.from(JSON.stringify({ subject: { digest: DIGEST, size: 1, mediaType: "a/b" } })), "reg", "m"), DIGEST);
+  assert.equal(subjectOf(Buffer.from("{}"), "reg", "m"), undefined);
+  assert.throws(() => subjectOf(Buffer.from(JSON.stringify({ subject: { digest: "sha256:../../x" } })), "reg", "m"), /invalid digest/);
+});
+
+test("a referrers list must be an OCI index of checked descriptors", () => {
+  const entry = { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: DIGEST, size: 10, artifactType: "application/spdx+json" };
+  assert.deepEqual(parseReferrersIndex(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [entry] })), "reg", "x"), [entry]);
+  assert.throws(() => parseReferrersIndex(Buffer.from(JSON.stringify({ mediaType: "application/vnd.docker.distribution.manifest.list.v2+json", manifests: [] })), "reg", "x"), /expected an OCI index/);
+  assert.throws(() => parseReferrersIndex(Buffer.from(JSON.stringify({ manifests: [{ ...entry, size: -1 }] })), "reg", "x"), /invalid size/);
+  assert.throws(() => parseReferrersIndex(Buffer.from(JSON.stringify({ manifests: [{ ...entry, mediaType: "bad type\r\nx: y" }] })), "reg", "x"), /invalid media type/);
+});
+
+test("a referrer's artifactType is its own, else its config's media type", () => {
+  const own = referrerDescriptor(Buffer.from(JSON.stringify({ artifactType: "application/spdx+json", config: { mediaType: "application/vnd.oci.empty.v1+json" } })), "m/t", DIGEST, "reg", "x");
+  assert.equal(own.artifactType, "application/spdx+json");
+  const fromConfig = referrerDescriptor(Buffer.from(JSON.stringify({ config: { mediaType: "application/vnd.dev.cosign.x" } })), "m/t", DIGEST, "reg", "x");
+  assert.equal(fromConfig.artifactType, "application/vnd.dev.cosign.x");
+});
+
+test("--no-referrers turns referrers off; they are on by default", () => {
+  assert.equal(parseCommandArguments("sync", []).referrers, true);
+  assert.equal(parseCommandArguments("sync", ["--no-referrers"]).referrers, false);
+});
