@@ -1,4 +1,4 @@
-import { flattenedDestination } from "../../provider/clients/harbor/replication-rules";
+import { flattenedDestination, harborPattern } from "../../provider/clients/harbor/replication-rules";
 import { parseReference } from "../../provider/clients/oci/reference";
 import { mapperFromJob, type ReferenceMapper } from "../../provider/rewrite/reference-mapping";
 import type { DrPlan } from "./plan-schema";
@@ -16,7 +16,7 @@ export function planSiteMapper(plan: DrPlan, site: string): ReferenceMapper {
   const destination: CopyDestination = { ...siteDestination(site, siteArgs), flatten: siteArgs.replication.harbor?.flatten ?? siteArgs.replication.direct?.flatten ?? DEFAULT_FLATTEN };
   const named = explicitRepositories(plan.protect);
   const byName = named.length > 0 ? mapperFromJob({ images: directImages({ ...plan.protect, repositories: named }, primary, destination) }) : () => undefined;
-  const patterns = plan.protect.repositories.filter(isRepositoryPattern).map(globRegExp);
+  const patterns = plan.protect.repositories.filter(isRepositoryPattern).map(harborPattern);
   const tags = plan.protect.tags === undefined ? undefined : new RegExp(`^${tagGlobSource(plan.protect.tags)}$`);
   const tagCopied = (tag: string | undefined) => tags === undefined || tag === undefined || tags.test(tag) !== (plan.protect.tagDecoration === "excludes");
   return (reference) => {
@@ -52,20 +52,4 @@ function siteDestination(site: string, args: DrPlan["sites"][string]): { registr
 
 function hostOf(url: string): string {
   return url.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
-}
-
-/** Harbor's doublestar pattern: `**` any path, `*` and `?` within a component, `{a,b}`. */
-function globRegExp(pattern: string): RegExp {
-  let source = "";
-  for (let index = 0; index < pattern.length; index++) {
-    const char = pattern[index];
-    if (char === "*" && pattern[index + 1] === "*") (source += ".*"), index++;
-    else if (char === "*") source += "[^/]*";
-    else if (char === "?") source += "[^/]";
-    else if (char === "{") source += "(?:";
-    else if (char === "}") source += ")";
-    else if (char === ",") source += "|";
-    else source += char.replace(/[.+^$()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`);
 }

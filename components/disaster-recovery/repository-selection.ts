@@ -1,5 +1,5 @@
 import { isValidRepository } from "../../provider/clients/oci/reference";
-import { flattenedDestination } from "../../provider/clients/harbor/replication-rules";
+import { flattenedDestination, harborPattern } from "../../provider/clients/harbor/replication-rules";
 
 /**
  * The repositories a DR plan protects, chosen once the way a Harbor replication rule chooses
@@ -113,17 +113,7 @@ export function tagSelector(selection: Pick<RepositorySelection, "tags" | "tagDe
   return selection.tagDecoration === "excludes" ? `:/^(?!${pattern}$).*$/` : `:/^${pattern}$/`;
 }
 
-/** Harbor's tag glob (`*`, `?`, `{a,b}`; tags have no "/") as a regular expression source. */
+/** Harbor's tag glob as a regular expression source, without anchors (Harbor's own glob, shared with its policies). */
 export function tagGlobSource(glob: string): string {
-  let source = "";
-  let braces = 0;
-  for (const char of glob) {
-    if (char === "*") source += ".*";
-    else if (char === "?") source += ".";
-    else if (char === "{") (source += "(?:"), braces++;
-    else if (char === "}" && braces > 0) (source += ")"), braces--;
-    else if (char === "," && braces > 0) source += "|";
-    else source += char.replace(/[.+^$()|[\]\\]/g, "\\$&");
-  }
-  return source;
+  return harborPattern(glob).source.slice(1, -1);
 }

@@ -108,8 +108,8 @@ test("Harbor -> ACR EE + PrivateZone: endpoint, rule with the chosen filters, fi
   assert.ok(isRegisteredSecret(record.readiness));
   const readiness = plain(record.readiness);
   assert.deepEqual(readiness.images, {
-    "harbor.example.com/library/nginx:/^(?!.*-rc$).*$/": `${ACR_HOST}/dr/nginx`,
-    "harbor.example.com/library/redis:/^(?!.*-rc$).*$/": `${ACR_HOST}/dr/redis`,
+    "harbor.example.com/library/nginx:/^(?![^/]*-rc$).*$/": `${ACR_HOST}/dr/nginx`,
+    "harbor.example.com/library/redis:/^(?![^/]*-rc$).*$/": `${ACR_HOST}/dr/redis`,
   }, "the preflight checks the named repositories where the rule puts them");
   assert.deepEqual(Object.keys(readiness.auth).sort(), ["harbor.example.com", ACR_HOST]);
   assert.deepEqual(dependsOnNames(recorded, "dr-record"), ["dr-hangzhou-replication-run"], "the record flips only after the first copy");
@@ -152,7 +152,7 @@ test("image-syncer direct copy to ACR EE: one ImageSync per site, entries where 
   assert.ok(!types.includes(TYPES.policy) && !types.includes(TYPES.record));
   const sync = named(recorded, "dr-hangzhou-sync");
   assert.equal(sync.type, TYPES.imageSync);
-  assert.deepEqual(sync.inputs.images, { "registry.internal:5000/team/app/api:/^v.*$/": `${ACR_HOST}/dr/api`, "registry.internal:5000/team/app/web:/^v.*$/": `${ACR_HOST}/dr/web` });
+  assert.deepEqual(sync.inputs.images, { "registry.internal:5000/team/app/api:/^v[^/]*$/": `${ACR_HOST}/dr/api`, "registry.internal:5000/team/app/web:/^v[^/]*$/": `${ACR_HOST}/dr/web` });
   assert.equal(sync.inputs.proc, 8);
   assert.ok(isRegisteredSecret(sync.inputs.auth));
   const auth = plain(sync.inputs.auth);

@@ -26,8 +26,8 @@ test("the root stack builds the plan's component, its site and its copy, credent
   assert.equal(byType("registry-dr:alicloud:AcrEnterpriseTarget").length, 1);
   const [sync] = byType("pulumi-nodejs:dynamic/registry-dr:ImageSync");
   assert.deepEqual(sync.inputs.images, {
-    "registry.internal.example.com/library/nginx:/^v.*$/": "myinstance-registry.cn-beijing.cr.aliyuncs.com/image-syncer/nginx",
-    "registry.internal.example.com/team/app/api:/^v.*$/": "myinstance-registry.cn-beijing.cr.aliyuncs.com/image-syncer/app/api",
+    "registry.internal.example.com/library/nginx:/^v[^/]*$/": "myinstance-registry.cn-beijing.cr.aliyuncs.com/image-syncer/nginx",
+    "registry.internal.example.com/team/app/api:/^v[^/]*$/": "myinstance-registry.cn-beijing.cr.aliyuncs.com/image-syncer/app/api",
   });
   assert.equal(sync.inputs.proc, 10);
   assert.ok(isRegisteredSecret(sync.inputs.auth));
