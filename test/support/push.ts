@@ -32,13 +32,27 @@ export async function pushImage(registry: RegistryServer, repoTag: string, artif
     if (artifact.format === "oci") await writeOciLayout(source, tag, artifact);
     else await writeDirTransport(source, artifact);
     const ref = `docker://${registry.host}/${repository}:${tag}`;
-    await skopeoCopy(artifact.format === "oci" ? `oci:${source}:${tag}` : `dir:${source}`, ref, { all: true, preserveDigests: true, ...(creds ? { destCreds: creds } : {}) });
+    await seedWithRetry(() => skopeoCopy(artifact.format === "oci" ? `oci:${source}:${tag}` : `dir:${source}`, ref, { all: true, preserveDigests: true, ...(creds ? { destCreds: creds } : {}) }));
     const stored = await manifestDigest(ref, creds);
     if (stored !== artifact.digest) throw new Error(`${registry.host}/${repoTag}: the registry holds ${stored}, built ${artifact.digest}`);
   } finally {
     await removeTempDir(dir);
   }
   return describePushed(repoTag, artifact);
+}
+
+/**
+ * Seeding is the test bed's work, not what a test examines: distribution 2.8 sometimes loses a
+ * race between concurrent pushes of shared blobs into one repository ("manifest blob unknown",
+ * or a 500 under load), and a second push of the same bytes succeeds. Once more, then fail.
+ */
+async function seedWithRetry(push: () => Promise<void>): Promise<void> {
+  try {
+    await push();
+  } catch (error) {
+    if (!/blob unknown|digest invalid|500 Internal Server Error|unexpected EOF/i.test((error as Error).message)) throw error;
+    await push();
+  }
 }
 
 /**
