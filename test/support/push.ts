@@ -50,7 +50,7 @@ async function seedWithRetry(push: () => Promise<void>): Promise<void> {
   try {
     await push();
   } catch (error) {
-    if (!/blob unknown|digest invalid|500 Internal Server Error|unexpected EOF/i.test((error as Error).message)) throw error;
+    if (!/blob unknown|digest invalid|\b500 \(?Internal Server Error|unexpected EOF/i.test((error as Error).message)) throw error;
     await push();
   }
 }
