@@ -84,6 +84,11 @@ export interface SiteReadinessSummary {
   differs: number;
   /** When the last copy finished: the site holds the primary's images as of then (its recovery point). */
   copiedAt: string;
+  /**
+   * Since when the site has lacked an image the primary has (ISO 8601; "" when it lacks none):
+   * the age of the oldest missing tag, kept across refreshes, is how far the site lags.
+   */
+  oldestMissingSince: string;
 }
 
 export class RegistryDisasterRecovery extends pulumi.ComponentResource {
@@ -185,7 +190,15 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
       { parent: this },
     );
     this.copies[site] = { endpoint: registry, policy, run };
-    return pulumi.all([run.succeed, run.failed, run.finishedAt]).apply(([succeed, failed, finishedAt]) => ({ path: "harbor" as const, present: succeed ?? 0, missing: failed ?? 0, differs: 0, copiedAt: finishedAt ?? "" }));
+    return pulumi.all([run.succeed, run.failed, run.finishedAt]).apply(([succeed, failed, finishedAt]) => ({
+      path: "harbor" as const,
+      present: succeed ?? 0,
+      missing: failed ?? 0,
+      differs: 0,
+      copiedAt: finishedAt ?? "",
+      // Harbor's run is where a failed repository was last seen missing.
+      oldestMissingSince: failed ? (finishedAt ?? "") : "",
+    }));
   }
 
   /** A direct copy: ImageSync with the selection as image-syncer entries and the site's login. */
@@ -201,7 +214,8 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
       // No summary before the first copy (an import, a failed create).
       const images = summary?.images ?? [];
       const count = (statuses: string[]) => images.filter((image) => statuses.includes(image.status)).length;
-      return { path: "direct" as const, present: count(["synced", "skipped", "present"]), missing: count(["failed", "missing", "incomplete", "error"]), differs: count(["differs"]), copiedAt: summary?.syncedAt ?? "" };
+      const since = images.map((image) => image.missingSince).filter((value): value is string => Boolean(value)).sort();
+      return { path: "direct" as const, present: count(["synced", "skipped", "present"]), missing: count(["failed", "missing", "incomplete", "error"]), differs: count(["differs"]), copiedAt: summary?.syncedAt ?? "", oldestMissingSince: since[0] ?? "" };
     });
   }
 

@@ -40,7 +40,16 @@ export interface ImageSyncSummary {
   schemaVersion: 1;
   syncedAt: string;
   counts: { synced: number; skipped: number; failed: number };
-  images: { source: string; destination: string; digest?: string; status: ReadinessRow["status"] | "synced" | "skipped" | "failed" }[];
+  images: SummaryImage[];
+}
+
+export interface SummaryImage {
+  source: string;
+  destination: string;
+  digest?: string;
+  status: ReadinessRow["status"] | "synced" | "skipped" | "failed";
+  /** While the copy is not there as the source has it: when that was first seen (ISO 8601), kept across refreshes. */
+  missingSince?: string;
 }
 
 export interface ImageSyncOutputs extends ImageSyncInputs {
@@ -74,14 +83,15 @@ export const imageSyncDefinition = defineDynamicResource<ImageSyncArgs, ImageSyn
     return { id, outs: await sync(id, news) };
   },
 
-  async update(id, _olds, news) {
-    return sync(id, news);
+  async update(id, olds, news) {
+    return sync(id, news, olds.summary?.images);
   },
 
   async read(id, props) {
     if (!props.images) return { id, props };
     const report = await runVerify(toJob(props as ImageSyncInputs), { signal: AbortSignal.timeout(DIFF_DEADLINE_MS) });
-    const images = report.rows.map((row) => ({ source: row.source, destination: row.destination, digest: row.destinationDigest, status: row.status }));
+    const previous = upgradeSummary(props.summary).images;
+    const images = withMissingSince(report.rows.map((row) => ({ source: row.source, destination: row.destination, digest: row.destinationDigest, status: row.status })), previous);
     return { id, props: { ...props, summary: { ...upgradeSummary(props.summary), images } } };
   },
 
@@ -118,9 +128,9 @@ function toOptions(inputs: ImageSyncInputs, onEvent?: (event: SyncEvent) => void
 }
 
 /** Runs the sync, printing a line per image (the host's output shows in `pulumi up`). */
-async function sync(id: string, inputs: ImageSyncInputs): Promise<ImageSyncOutputs> {
+async function sync(id: string, inputs: ImageSyncInputs, previous?: SummaryImage[]): Promise<ImageSyncOutputs> {
   const report = await runSync(toJob(inputs), toOptions(inputs, printProgress));
-  const outs = toStateValue<ImageSyncOutputs>({ ...inputs, summary: summarize(report) });
+  const outs = toStateValue<ImageSyncOutputs>({ ...inputs, summary: summarize(report, previous) });
   const failed = report.results.filter((result) => result.status === "failed");
   if (failed.length > 0) {
     // Carrying id and properties keeps the resource in state with what did get copied.
@@ -140,13 +150,25 @@ function printProgress(event: SyncEvent): void {
   else if (event.type === "warning") console.log(`warning ${event.message}`);
 }
 
-function summarize(report: SyncReport): ImageSyncSummary {
+function summarize(report: SyncReport, previous: SummaryImage[] = []): ImageSyncSummary {
   return {
     schemaVersion: 1,
     syncedAt: new Date().toISOString(),
     counts: report.counts,
-    images: report.results.map((result) => ({ source: result.source, destination: result.destination, digest: result.digest, status: result.status })),
+    images: withMissingSince(report.results.map((result) => ({ source: result.source, destination: result.destination, digest: result.digest, status: result.status })), previous),
   };
+}
+
+const HELD: readonly SummaryImage["status"][] = ["present", "synced", "skipped"];
+
+/**
+ * Each image the destination does not hold as the source has it carries when that was first
+ * seen (from the previous summary, else now): the age of the oldest is how far the copy lags,
+ * a recovery-point figure that a refresh keeps rather than restarts.
+ */
+export function withMissingSince(images: SummaryImage[], previous: SummaryImage[], now = new Date().toISOString()): SummaryImage[] {
+  const since = new Map(previous.filter((image) => image.missingSince).map((image) => [image.destination, image.missingSince!]));
+  return images.map((image) => (HELD.includes(image.status) ? image : { ...image, missingSince: since.get(image.destination) ?? now }));
 }
 
 /** Summaries from older releases (none yet) are upgraded here, so refresh never fails on old state. */

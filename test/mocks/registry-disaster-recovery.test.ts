@@ -39,7 +39,7 @@ async function build(args: RegistryDisasterRecoveryArgs): Promise<{ recorded: Re
           [TYPES.harborRegistry]: { registryId: 7 },
           [TYPES.policy]: { policyId: 11 },
           [TYPES.run]: { succeed: 3, failed: 1, finishedAt: "2026-12-01T10:00:00Z" },
-          [TYPES.imageSync]: { summary: { schemaVersion: 1, syncedAt: "2026-12-01T11:00:00Z", counts: { synced: 2, skipped: 0, failed: 0 }, images: [{ status: "synced" }, { status: "skipped" }, { status: "failed" }] } },
+          [TYPES.imageSync]: { summary: { schemaVersion: 1, syncedAt: "2026-12-01T11:00:00Z", counts: { synced: 2, skipped: 0, failed: 0 }, images: [{ status: "synced" }, { status: "skipped" }, { status: "failed", missingSince: "2026-11-30T08:00:00Z" }] } },
           [TYPES.record]: { active: resource.inputs.active },
         };
         return { id: `${resource.name}-id`, state: { ...resource.inputs, ...(outputs[resource.type] ?? {}) } };
@@ -116,7 +116,7 @@ test("Harbor -> ACR EE + PrivateZone: endpoint, rule with the chosen filters, fi
 
   assert.equal(await valueOf(dr.activeSite), "hangzhou");
   assert.deepEqual(await valueOf(dr.endpoints), { hangzhou: { registry: ACR_HOST, namespace: "dr" } });
-  assert.deepEqual(await valueOf(dr.readiness), { hangzhou: { path: "harbor", present: 3, missing: 1, differs: 0, copiedAt: "2026-12-01T10:00:00Z" } });
+  assert.deepEqual(await valueOf(dr.readiness), { hangzhou: { path: "harbor", present: 3, missing: 1, differs: 0, copiedAt: "2026-12-01T10:00:00Z", oldestMissingSince: "2026-12-01T10:00:00Z" } });
 });
 
 test("Harbor -> Artifact Registry + Cloud DNS: google-gcr endpoint, the rule kept inside the project, the record on Cloud DNS", async () => {
@@ -159,7 +159,7 @@ test("image-syncer direct copy to ACR EE: one ImageSync per site, entries where 
   assert.deepEqual(auth["registry.internal:5000"], { username: "reader", password: "reader-secret" });
   assert.deepEqual(auth[ACR_HOST], { alicloud: { instanceId: ACR_SITE.instanceId, region: "cn-hangzhou", accessKeyId: "dr-hangzhou-access-key-id", accessKeySecret: "ak-secret-value" } });
   assert.deepEqual(dependsOnNames(recorded, "dr-hangzhou-sync"), ["dr-hangzhou"], "the copy waits for the site's namespace, user and key");
-  assert.deepEqual(await valueOf(dr.readiness), { hangzhou: { path: "direct", present: 2, missing: 1, differs: 0, copiedAt: "2026-12-01T11:00:00Z" } });
+  assert.deepEqual(await valueOf(dr.readiness), { hangzhou: { path: "direct", present: 2, missing: 1, differs: 0, copiedAt: "2026-12-01T11:00:00Z", oldestMissingSince: "2026-11-30T08:00:00Z" } });
 });
 
 test("data-center DNS: a direct copy to a plain registry and an RFC 2136 record whose readiness is exactly the copy", async () => {

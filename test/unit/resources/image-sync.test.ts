@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UNKNOWN } from "../../../provider/resources/check-inputs";
-import { imageSyncProvider, upgradeSummary } from "../../../provider/resources/image-sync";
+import { imageSyncProvider, upgradeSummary, withMissingSince } from "../../../provider/resources/image-sync";
 
 /** ImageSync's check, diff and read where no registry is needed. */
 
@@ -31,4 +31,31 @@ test("read: a resource without images keeps its state; an older summary is upgra
   assert.deepEqual(await imageSyncProvider.read!("i", {}), { id: "i", props: {} });
   assert.deepEqual(upgradeSummary(undefined), { schemaVersion: 1, syncedAt: "", counts: { synced: 0, skipped: 0, failed: 0 }, images: [] });
   assert.deepEqual(upgradeSummary({ syncedAt: "2026-01-01T00:00:00Z" } as never).counts, { synced: 0, skipped: 0, failed: 0 });
+});
+
+test("an image not held at the destination keeps when it was first seen missing; one held again loses it", () => {
+  const previous = [
+    { source: "h/a:1", destination: "d/a:1", status: "missing" as const, missingSince: "2026-11-30T08:00:00.000Z" },
+    { source: "h/b:1", destination: "d/b:1", status: "missing" as const, missingSince: "2026-11-30T09:00:00.000Z" },
+  ];
+  const now = "2026-12-01T12:00:00.000Z";
+  const images = withMissingSince(
+    [
+      { source: "h/a:1", destination: "d/a:1", status: "incomplete" },
+      { source: "h/b:1", destination: "d/b:1", status: "present" },
+      { source: "h/c:1", destination: "d/c:1", status: "failed" },
+      { source: "h/d:1", destination: "d/d:1", status: "synced" },
+    ],
+    previous,
+    now,
+  );
+  assert.deepEqual(
+    images.map((image) => [image.destination, image.missingSince]),
+    [
+      ["d/a:1", "2026-11-30T08:00:00.000Z"],
+      ["d/b:1", undefined],
+      ["d/c:1", now],
+      ["d/d:1", undefined],
+    ],
+  );
 });
