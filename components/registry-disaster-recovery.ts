@@ -153,7 +153,8 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
     const registry = new HarborRegistry(
       `${prefix}-harbor-endpoint`,
       {
-        name: `dr-${site}`,
+        // Named after the component and the site: two DR setups may share one Harbor.
+        name: prefix,
         description: `registry-dr: DR site ${site}`,
         // Only the secret stays secret: the preview shows the endpoint's type, URL and access ID.
         type: pulumi.unsecret(harborEndpoint.type),
@@ -168,7 +169,7 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
     const policy = new HarborReplicationPolicy(
       `${prefix}-replication-rule`,
       {
-        name: `dr-${site}`,
+        name: prefix,
         description: `registry-dr: protected repositories to DR site ${site}`,
         direction: "push",
         remoteRegistryId: registry.registryId,

@@ -1,5 +1,5 @@
 import { flattenedDestination } from "../../provider/clients/harbor/replication-rules";
-import { DEFAULT_FLATTEN, RepositorySelection, isRepositoryPattern, selectionProblems } from "./repository-selection";
+import { DEFAULT_FLATTEN, RepositorySelection, directPatternProblem, isRepositoryPattern, selectionProblems } from "./repository-selection";
 
 /**
  * The rules across a DR plan's parts (which the shapes alone do not say), shared by the
@@ -62,8 +62,9 @@ function siteProblems(plan: PlanShape, pending: (value: unknown) => boolean): Pl
       const tooDeep = flattenProblem(plan.protect?.repositories ?? [], flatten);
       if (tooDeep) at("replication", path, "flatten")(`expected a level below the path length of every named repository: ${tooDeep}`);
     }
-    const patterns = (plan.protect?.repositories ?? []).filter((entry) => typeof entry === "string" && isRepositoryPattern(entry));
-    if (path === "direct" && patterns.length > 0) at("replication", "direct")(`expected named repositories for a direct copy (such as library/nginx); ${patterns.join(", ")} needs the harbor path`);
+    const patterns = (plan.protect?.repositories ?? []).filter((entry): entry is string => typeof entry === "string" && isRepositoryPattern(entry));
+    const refused = path === "direct" ? patterns.map((pattern) => [pattern, directPatternProblem(pattern, flatten ?? DEFAULT_FLATTEN)] as const).filter(([, problem]) => problem) : [];
+    for (const [pattern, problem] of refused) at("replication", "direct")(`${pattern}: ${problem}`);
   }
   return issues;
 }

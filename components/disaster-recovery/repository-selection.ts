@@ -85,20 +85,42 @@ export function explicitRepositories(selection: RepositorySelection): string[] {
 
 /**
  * image-syncer `images` entries copying the selection from `sourceRegistry` to `destination`,
- * each to the place a Harbor rule with the same namespace and flattening would put it.
- * Throws for a pattern: the direct copy names each repository.
+ * each to the place a Harbor rule with the same namespace and flattening would put it. A
+ * whole-project pattern (`library/**`, `library/*`) becomes the sync's own project key, whose
+ * repositories land below the destination as Harbor's flattening puts them; other patterns,
+ * and a flattening deeper than the pattern's literal prefix, need the Harbor path.
  */
 export function directImages(selection: RepositorySelection, sourceRegistry: string, destination: CopyDestination): Record<string, string> {
-  const patterns = selection.repositories.filter(isRepositoryPattern);
-  if (patterns.length > 0) {
-    throw new Error(`${patterns.join(", ")}: the direct copy names each repository (such as library/nginx); a pattern needs the Harbor path (replication: {harbor: {...}})`);
-  }
   const selector = tagSelector(selection);
   const images: Record<string, string> = {};
   for (const repository of selection.repositories) {
-    images[`${sourceRegistry}/${repository}${selector}`] = `${destination.registry}/${flattenedDestination(repository, destination.namespace, destination.flatten)}`;
+    const target = isRepositoryPattern(repository) ? projectTarget(repository, destination) : `${destination.registry}/${flattenedDestination(repository, destination.namespace, destination.flatten)}`;
+    images[`${sourceRegistry}/${repository}${selector}`] = target;
   }
   return images;
+}
+
+/** Where a whole-project key's repositories go: the sync appends each one's path below the prefix. */
+function projectTarget(pattern: string, destination: CopyDestination): string {
+  const problem = directPatternProblem(pattern, destination.flatten);
+  if (problem) throw new Error(`${pattern}: ${problem}`);
+  const components = projectPrefix(pattern)!.split("/");
+  // Harbor flattens only under a namespace; without one a repository keeps its whole path.
+  const kept = destination.namespace ? components.slice(destination.flatten) : components;
+  return [destination.registry, ...(destination.namespace ? [destination.namespace] : []), ...kept].join("/");
+}
+
+/** `library` for `library/**` or `library/*`; undefined for any other pattern. */
+function projectPrefix(pattern: string): string | undefined {
+  return /^((?:[a-z0-9._-]+\/)*[a-z0-9._-]+)\/\*\*?$/.exec(pattern)?.[1];
+}
+
+/** Why a direct copy cannot take this pattern at this flattening, or undefined when it can. */
+export function directPatternProblem(pattern: string, flatten: number): string | undefined {
+  const prefix = projectPrefix(pattern);
+  const depth = prefix?.split("/").length ?? 0;
+  if (prefix && flatten >= 0 && flatten <= depth) return undefined;
+  return `a direct copy takes a repository name, or a whole project as prefix/** or prefix/* with a flattening of 0 to ${depth || "the prefix's depth"}; this one needs the Harbor path (replication: {harbor: {...}})`;
 }
 
 /** Where one repository lands at a destination (the same for both paths). */

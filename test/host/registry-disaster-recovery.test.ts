@@ -41,7 +41,15 @@ before(async () => {
         direct: { registry: site(direct), replication: { direct: { flatten: 1 } } },
       },
     });
-    return [dr];
+    const whole = new RegistryDisasterRecovery("whole", {
+      primary: { harbor: { url: harbor.url, username: "admin", password: pulumi.secret(ADMIN) } },
+      protect: { repositories: ["library/**"], tags: "*-rc", tagDecoration: "excludes" },
+      sites: {
+        "via-harbor": { registry: { ...site(viaHarbor), namespace: "whole" }, replication: { harbor: { flatten: 1, runTimeoutSeconds: 120 } } },
+        direct: { registry: { ...site(direct), namespace: "whole" }, replication: { direct: { flatten: 1 } } },
+      },
+    });
+    return [dr, whole];
   });
   host = await ProviderHost.start();
   await host.configure({});
@@ -55,10 +63,10 @@ const resource = (name: string) => {
 };
 const creds = `${PUSHER.username}:${PUSHER.password}`;
 
-async function holdings(target: RegistryServer): Promise<Record<string, string>> {
+async function holdings(target: RegistryServer, namespace = "dr"): Promise<Record<string, string>> {
   const catalog = (await (await fetch(`${target.url}/v2/_catalog`, { headers: { authorization: `Basic ${Buffer.from(creds).toString("base64")}` } })).json()) as { repositories: string[] };
   const held: Record<string, string> = {};
-  for (const repository of catalog.repositories.sort()) {
+  for (const repository of catalog.repositories.filter((name) => name.startsWith(`${namespace}/`)).sort()) {
     for (const tag of (await listTags(`docker://${target.host}/${repository}`, creds)).sort()) {
       held[`${repository}:${tag}`] = await manifestDigest(`docker://${target.host}/${repository}:${tag}`, creds);
     }
@@ -88,4 +96,27 @@ test("the same repositories land in the same places through Harbor's replication
   assert.deepEqual(await holdings(direct), expected, "the direct copy: the same");
   assert.deepEqual(harbor.violations(), []);
   assert.deepEqual(findSecretLeaks(SECRETS, { providerText: captured.map((entry) => entry.providerText).join("\n"), hostOutput: host.output() }), []);
+});
+
+test("a whole project (library/**) lands in the same places through both paths too", async () => {
+  const endpoint = resource("whole-via-harbor-harbor-endpoint");
+  const created = await endpoint.create(endpoint.inputs());
+  const rule = resource("whole-via-harbor-replication-rule");
+  const policy = await rule.create(rule.inputs({ remoteRegistryId: Number(created.id) }));
+  const run = resource("whole-via-harbor-replication-run");
+  assert.equal((await run.create(run.inputs({ policyId: Number(policy.id) }))).outputs.status, "Succeed");
+
+  const sync = resource("whole-direct-sync");
+  assert.deepEqual(Object.keys(sync.captured.inputs.images as object), [`${new URL(harbor.url).host}/library/**:/^(?![^/]*-rc$).*$/`], "the direct copy asks the sync for the whole project");
+  const copied = await sync.create(sync.inputs());
+  assert.deepEqual((copied.outputs.summary as { counts: unknown }).counts, { synced: 3, skipped: 0, failed: 0 });
+
+  const expected = {
+    "whole/nginx:1.0": pushed["library/nginx:1.0"].digest,
+    "whole/nginx:1.1": pushed["library/nginx:1.1"].digest,
+    "whole/redis:7.0": pushed["library/redis:7.0"].digest,
+  };
+  assert.deepEqual(await holdings(viaHarbor, "whole"), expected, "Harbor's rule: every library repository, -rc excluded, flattened one level under whole");
+  assert.deepEqual(await holdings(direct, "whole"), expected, "the direct copy: the same");
+  assert.deepEqual(harbor.violations(), []);
 });

@@ -73,8 +73,13 @@ test("rules across parts are named by path once the shapes are right", () => {
   assert.throws(read(plan), /registry-dr:plan\.failover\.active: expected "primary" or "hangzhou"/);
   plan.failover.active = "hangzhou";
   plan.sites.hangzhou.replication = { direct: {} };
+  plan.protect.repositories = ["library/ng*"];
+  assert.throws(read(plan), /registry-dr:plan\.sites\.hangzhou\.replication\.direct: library\/ng\*: a direct copy takes a repository name, or a whole project as prefix\/\*\* or prefix\/\*/);
   plan.protect.repositories = ["library/**"];
-  assert.throws(read(plan), /registry-dr:plan\.sites\.hangzhou\.replication\.direct: expected named repositories for a direct copy/);
+  plan.sites.hangzhou.replication = { direct: { flatten: 2 } };
+  assert.throws(read(plan), /library\/\*\*: a direct copy takes .* with a flattening of 0 to 1/);
+  plan.sites.hangzhou.replication = { direct: {} };
+  assert.equal(read(plan)()?.protect.repositories[0], "library/**", "a whole project is copied directly too");
   plan.protect.repositories = ["library/nginx"];
   assert.equal(read(plan)()?.sites.hangzhou.acrEnterprise?.namespace, "dr", "a valid plan parses");
 });
