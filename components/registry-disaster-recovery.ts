@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FailoverRecord, ImageSync, type FailoverRecordArgs } from "../provider/resources";
 import { HarborRegistry, HarborReplicationPolicy, HarborReplicationRun, type HarborConnectionArgs, type HarborReplicationPolicyArgs } from "../provider/resources/harbor";
-import { DEFAULT_FLATTEN, RepositorySelection, directImages, explicitRepositories, harborFilters } from "./disaster-recovery/repository-selection";
+import { DEFAULT_FLATTEN, RepositorySelection, directImages, directPatternProblem, harborFilters, isRepositoryPattern } from "./disaster-recovery/repository-selection";
 import { buildSiteEndpoint, hostOf, SiteEndpoint, type SiteTargetArgs } from "./disaster-recovery/site-endpoint";
 import { validateDisasterRecoveryArgs } from "./disaster-recovery/validate-args";
 
@@ -225,8 +225,8 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
     const standby = standbyOf(args)!;
     const endpoint = this.siteEndpoints[standby];
     const flatten = args.sites[standby].replication.harbor?.flatten ?? args.sites[standby].replication.direct?.flatten ?? DEFAULT_FLATTEN;
-    // Patterns are left to Harbor: the preflight checks the repositories the plan names.
-    const named = { ...args.protect, repositories: explicitRepositories(args.protect) };
+    // The preflight checks what the sync can name: repositories and whole projects; other patterns are Harbor's alone.
+    const named = { ...args.protect, repositories: args.protect.repositories.filter((entry) => !isRepositoryPattern(entry) || !directPatternProblem(entry, flatten)) };
     const readiness =
       named.repositories.length === 0
         ? undefined

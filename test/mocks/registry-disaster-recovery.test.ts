@@ -110,6 +110,7 @@ test("Harbor -> ACR EE + PrivateZone: endpoint, rule with the chosen filters, fi
   assert.deepEqual(readiness.images, {
     "harbor.example.com/library/nginx:/^(?![^/]*-rc$).*$/": `${ACR_HOST}/dr/nginx`,
     "harbor.example.com/library/redis:/^(?![^/]*-rc$).*$/": `${ACR_HOST}/dr/redis`,
+    "harbor.example.com/apps/**:/^(?![^/]*-rc$).*$/": `${ACR_HOST}/dr`,
   }, "the preflight checks the named repositories where the rule puts them");
   assert.deepEqual(Object.keys(readiness.auth).sort(), ["harbor.example.com", ACR_HOST]);
   assert.deepEqual(dependsOnNames(recorded, "dr-record"), ["dr-hangzhou-replication-run"], "the record flips only after the first copy");
@@ -137,7 +138,7 @@ test("Harbor -> Artifact Registry + Cloud DNS: google-gcr endpoint, the rule kep
   const record = named(recorded, "dr-record").inputs;
   assert.equal(record.backend, "clouddns");
   assert.equal(record.active, "primary");
-  assert.equal(record.readiness, undefined, "only a pattern is protected: there is no named image for the preflight to check");
+  assert.deepEqual(Object.keys(plain(record.readiness).images), ["harbor.example.com/library/**"], "the preflight checks the whole project, as the sync lists it");
   assert.equal(await valueOf(dr.activeSite), "primary");
   assert.deepEqual(await valueOf(dr.endpoints), { europe: { registry: "europe-west4-docker.pkg.dev", namespace: "dr-project/dr-images" } });
 });
