@@ -4,5 +4,7 @@
  * The engine alone is `registry-dr/dist/provider`, which does not load Pulumi.
  */
 export * from "./provider";
+// Not in the engine's entry: the command would load the YAML document API on every start.
+export * from "./provider/rewrite";
 export * from "./provider/resources";
 export * from "./components";

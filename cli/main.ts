@@ -1,29 +1,37 @@
 import { ConfigError, formatDuration } from "../provider";
 import { CommandArguments, UsageError, parseCommandArguments } from "./arguments";
-import { FAILOVER_HELP, failoverCommand } from "./commands/failover";
-import { PLAN_HELP, planCommand } from "./commands/plan-check";
-import { REWRITE_HELP, rewriteCommand } from "./commands/rewrite";
-import { syncCommand } from "./commands/sync";
-import { verifyCommand } from "./commands/verify";
 import { MAIN_HELP, SYNC_HELP, VERIFY_HELP } from "./help";
 
 type Command = (argv: string[], signal: AbortSignal) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; help: string }> = {
-  sync: { run: withSyncArguments("sync", syncCommand, SYNC_HELP), help: SYNC_HELP },
-  verify: { run: withSyncArguments("verify", verifyCommand, VERIFY_HELP), help: VERIFY_HELP },
-  failover: { run: failoverCommand, help: FAILOVER_HELP },
-  plan: { run: planCommand, help: PLAN_HELP },
-  rewrite: { run: rewriteCommand, help: REWRITE_HELP },
+/**
+ * Each command is loaded when it runs: a cron job's `sync` should not pay at start-up for the
+ * YAML document API of `rewrite` or the plan schemas of `plan check`.
+ */
+const COMMANDS: Record<string, () => { run: Command; help: string }> = {
+  sync: () => ({ run: withSyncArguments("sync", (require("./commands/sync") as typeof import("./commands/sync")).syncCommand, SYNC_HELP), help: SYNC_HELP }),
+  verify: () => ({ run: withSyncArguments("verify", (require("./commands/verify") as typeof import("./commands/verify")).verifyCommand, VERIFY_HELP), help: VERIFY_HELP }),
+  failover: () => {
+    const loaded = require("./commands/failover") as typeof import("./commands/failover");
+    return { run: loaded.failoverCommand, help: loaded.FAILOVER_HELP };
+  },
+  plan: () => {
+    const loaded = require("./commands/plan-check") as typeof import("./commands/plan-check");
+    return { run: loaded.planCommand, help: loaded.PLAN_HELP };
+  },
+  rewrite: () => {
+    const loaded = require("./commands/rewrite") as typeof import("./commands/rewrite");
+    return { run: loaded.rewriteCommand, help: loaded.REWRITE_HELP };
+  },
 };
 
 /** Exit status: 0 success, 1 the work failed (images failed, destination incomplete), 2 bad input. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h") return print(process.stdout, MAIN_HELP, 0);
-  if (name === "help") return print(process.stdout, COMMANDS[rest[0]]?.help ?? MAIN_HELP, 0);
+  if (name === "help") return print(process.stdout, (Object.hasOwn(COMMANDS, rest[0] ?? "") ? COMMANDS[rest[0]]().help : undefined) ?? MAIN_HELP, 0);
   if (name === "--version" || name === "version") return print(process.stdout, `${require("../../package.json").version}\n`, 0);
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name]() : undefined;
   if (!command) return print(process.stderr, `registry-dr: unknown command "${name}": expected sync, verify, failover, plan or rewrite (see registry-dr --help)\n`, 2);
 
   const controller = new AbortController();

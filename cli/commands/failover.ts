@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ConfigError, FailoverPreflight, redactSecrets, runFailoverPreflight } from "../../provider";
 import { FailoverRecordInputs, checkRecordRules, failoverRecordInputsSchema, readinessJob } from "../../provider/resources/dns/failover-record-schema";
-import { applyRecord, describeRecord, desiredValue, withRecords } from "../../provider/resources/dns/failover-switch";
+import { applyRecord, describeRecord, withRecords } from "../../provider/resources/dns/failover-switch";
 import { UsageError } from "../arguments";
 import { readConfigFile } from "../config-files";
 

@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { parseServerAddress, TSIG_ALGORITHMS } from "../../provider/clients/dns";
 import { ArgumentChecks } from "../argument-checks";
+import { FailoverComponent } from "../failover-component";
 import { isEventual } from "../eventual";
-import { FailoverRecord, failoverRecordInputsSchema, isHostName, isIpv4, isZoneName, recordNameSchema, type FailoverPreflight, type FailoverRecordArgs, type Rfc2136Args } from "../../provider/resources";
+import { FailoverRecord, failoverRecordInputsSchema, isHostName, isIpv4, isZoneName, recordNameSchema, type FailoverRecordArgs, type Rfc2136Args } from "../../provider/resources";
 import { acrInstanceIdSchema, vpcIdSchema, vswitchIdSchema } from "../../provider/validation";
 
 /**
@@ -47,7 +48,7 @@ export interface DataCenterFailoverArgs {
   adopt?: pulumi.Input<boolean>;
 }
 
-export class DataCenterFailover extends pulumi.ComponentResource {
+export class DataCenterFailover extends FailoverComponent {
   /** The IP of the instance's registry endpoint in the VPC: the secondary value of the record. */
   readonly endpointIp: pulumi.Output<string>;
   /**
@@ -55,8 +56,6 @@ export class DataCenterFailover extends pulumi.ComponentResource {
    * the endpoint's vSwitch (it holds the endpoint IP, and any IP a re-created link gets).
    */
   readonly requiredRoutes: pulumi.Output<string[]>;
-  readonly activeTarget: pulumi.Output<string>;
-  readonly preflight: pulumi.Output<FailoverPreflight>;
   readonly record: FailoverRecord;
 
   constructor(name: string, args: DataCenterFailoverArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -93,9 +92,7 @@ export class DataCenterFailover extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.activeTarget = this.record.activeTarget;
-    this.preflight = this.record.preflight;
-    this.registerOutputs({ endpointIp: this.endpointIp, requiredRoutes: this.requiredRoutes, activeTarget: this.activeTarget, preflight: this.preflight });
+    this.passOnRecord(this.record, { endpointIp: this.endpointIp, requiredRoutes: this.requiredRoutes });
   }
 }
 

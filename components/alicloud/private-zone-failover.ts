@@ -2,6 +2,7 @@ import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ArgumentChecks, isKnown } from "../argument-checks";
+import { FailoverComponent } from "../failover-component";
 import { isEventual } from "../eventual";
 import {
   FailoverRecord,
@@ -13,7 +14,6 @@ import {
   recordNameSchema,
   sameSitesProblem,
   type AlicloudCredentialsArgs,
-  type FailoverPreflight,
   type FailoverRecordArgs,
   type FailoverSiteArgs,
 } from "../../provider/resources";
@@ -61,17 +61,8 @@ export interface PrivateZoneFailoverArgs {
   alicloud?: pulumi.Input<AlicloudCredentialsArgs>;
 }
 
-export class PrivateZoneFailover extends pulumi.ComponentResource {
+export class PrivateZoneFailover extends FailoverComponent {
   readonly zoneId: pulumi.Output<string>;
-  readonly recordId: pulumi.Output<string>;
-  /** The value the record holds now. */
-  readonly activeTarget: pulumi.Output<string>;
-  /** The value before the last flip ("" when it never flipped). */
-  readonly previousTarget: pulumi.Output<string>;
-  /** When the record last changed value (ISO 8601). */
-  readonly switchedAt: pulumi.Output<string>;
-  /** What the last preflight found at the site switched to. */
-  readonly preflight: pulumi.Output<FailoverPreflight>;
 
   readonly zone: alicloud.pvtz.Zone;
   readonly attachment: alicloud.pvtz.ZoneAttachment;
@@ -107,20 +98,7 @@ export class PrivateZoneFailover extends pulumi.ComponentResource {
     );
 
     this.zoneId = this.zone.id;
-    this.recordId = this.record.recordId;
-    this.activeTarget = this.record.activeTarget;
-    this.previousTarget = this.record.previousTarget;
-    this.switchedAt = this.record.switchedAt;
-    this.preflight = this.record.preflight;
-
-    this.registerOutputs({
-      zoneId: this.zoneId,
-      recordId: this.recordId,
-      activeTarget: this.activeTarget,
-      previousTarget: this.previousTarget,
-      switchedAt: this.switchedAt,
-      preflight: this.preflight,
-    });
+    this.passOnRecord(this.record, { zoneId: this.zoneId });
   }
 }
 

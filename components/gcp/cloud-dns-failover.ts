@@ -11,11 +11,11 @@ import {
   recordNameSchema,
   sameSitesProblem,
   type CloudDnsArgs,
-  type FailoverPreflight,
   type FailoverRecordArgs,
   type FailoverSiteArgs,
 } from "../../provider/resources";
 import { ArgumentChecks } from "../argument-checks";
+import { FailoverComponent } from "../failover-component";
 import { isEventual } from "../eventual";
 
 /**
@@ -49,14 +49,9 @@ export interface CloudDnsFailoverArgs {
   google?: pulumi.Input<CloudDnsArgs>;
 }
 
-export class CloudDnsFailover extends pulumi.ComponentResource {
+export class CloudDnsFailover extends FailoverComponent {
   /** The managed zone's name. */
   readonly zoneName: pulumi.Output<string>;
-  readonly recordId: pulumi.Output<string>;
-  readonly activeTarget: pulumi.Output<string>;
-  readonly previousTarget: pulumi.Output<string>;
-  readonly switchedAt: pulumi.Output<string>;
-  readonly preflight: pulumi.Output<FailoverPreflight>;
 
   readonly zone: gcp.dns.ManagedZone;
   readonly record: FailoverRecord;
@@ -99,20 +94,7 @@ export class CloudDnsFailover extends pulumi.ComponentResource {
     );
 
     this.zoneName = this.zone.name;
-    this.recordId = this.record.recordId;
-    this.activeTarget = this.record.activeTarget;
-    this.previousTarget = this.record.previousTarget;
-    this.switchedAt = this.record.switchedAt;
-    this.preflight = this.record.preflight;
-
-    this.registerOutputs({
-      zoneName: this.zoneName,
-      recordId: this.recordId,
-      activeTarget: this.activeTarget,
-      previousTarget: this.previousTarget,
-      switchedAt: this.switchedAt,
-      preflight: this.preflight,
-    });
+    this.passOnRecord(this.record, { zoneName: this.zoneName });
   }
 }
 

@@ -1,4 +1,4 @@
-import { isMap, isScalar, parseAllDocuments, visit, type Pair, type Scalar, type YAMLMap } from "yaml";
+import { isScalar, parseAllDocuments, visit, type Pair, type Scalar, type YAMLMap } from "yaml";
 import type { ReferenceMapper } from "./reference-mapping";
 
 /**

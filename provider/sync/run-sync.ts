@@ -1,7 +1,7 @@
 import { RegistryClient, TransportStats, abortReason } from "../clients/oci";
 import { BlobLedger } from "./blob-ledger";
 import { Semaphore, mapConcurrent } from "./concurrency";
-import { ImageResult, SyncEventListener, redactedResult } from "./events";
+import { ImageResult, redactedResult } from "./events";
 import { SyncRule } from "./image-rules";
 import { SyncPlan, Unreachable, planSync } from "./plan";
 import { RegistryPool } from "./registry-pool";
