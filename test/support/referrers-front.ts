@@ -1,5 +1,6 @@
 import { Agent, createServer, IncomingMessage, request, Server, ServerResponse } from "node:http";
 import { listenOnLoopback } from "./loopback-server";
+import { fail, forward } from "./tag-pagination-proxy";
 
 /**
  * Distribution 2.8 has no referrers API (404 on /v2/<name>/referrers/<digest>). This front
@@ -123,18 +124,4 @@ function subjectOf(body: Buffer): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, agent: Agent): void {
-  const outgoing = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
-    answer.pipe(res);
-  });
-  outgoing.on("error", (error) => fail(res, error));
-  req.pipe(outgoing);
-}
-
-function fail(res: ServerResponse, error: Error): void {
-  if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
-  res.end(`front: ${error.message}`);
 }

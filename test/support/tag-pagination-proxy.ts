@@ -36,7 +36,8 @@ export async function startTagPaginationProxy(upstream: URL): Promise<TagPaginat
   };
 }
 
-function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, agent: Agent): void {
+/** Passes a request to the registry untouched, Host header included (its Location URLs then point back here). */
+export function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, agent: Agent): void {
   const outgoing = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
     res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
     answer.pipe(res);
@@ -74,7 +75,7 @@ function paginate(req: IncomingMessage, res: ServerResponse, upstream: URL, agen
   outgoing.end();
 }
 
-function fail(res: ServerResponse, error: Error): void {
+export function fail(res: ServerResponse, error: Error): void {
   if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
   res.end(`proxy: ${error.message}`);
 }
