@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ConfigError, FailoverPreflight, redactSecrets, runFailoverPreflight } from "../../provider";
@@ -67,7 +68,7 @@ export async function failoverCommand(argv: string[], signal: AbortSignal): Prom
 /** The file's record, `${NAME}` values read from the environment, checked as the resource checks its inputs. */
 function loadRecord(file: string, to: FailoverArguments["to"], force: boolean): FailoverRecordInputs {
   const raw = readConfigFile(file, z.record(z.string(), z.unknown(), { error: "expected the record's fields: backend, zone, name, type, sites, ..." }));
-  const withSecrets = fromEnvironment(raw, [], file) as Record<string, unknown>;
+  const withSecrets = withApplicationCredentials(fromEnvironment(raw, [], file) as Record<string, unknown>, file);
   const record = checkedRecord(file, { active: "primary", ...withSecrets, ...(to ? { active: to } : {}), ...(force ? { force: true } : {}) });
   try {
     checkRecordRules(record);
@@ -76,6 +77,26 @@ function loadRecord(file: string, to: FailoverArguments["to"], force: boolean): 
     throw error;
   }
   return record;
+}
+
+/**
+ * As Google's own tools do, a clouddns record that names no key uses the key file that
+ * GOOGLE_APPLICATION_CREDENTIALS points at (there is no stack config to fall back on here).
+ */
+function withApplicationCredentials(record: Record<string, unknown>, file: string): Record<string, unknown> {
+  const google = record.google ?? {};
+  if (record.backend !== "clouddns" || typeof google !== "object" || Array.isArray(google) || "serviceAccountKey" in google) return record;
+  const keyFile = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  if (!keyFile) {
+    const message = "no Google service-account key: give google.serviceAccountKey (write it as ${NAME} to read it from the environment), or set GOOGLE_APPLICATION_CREDENTIALS to the key file's path";
+    throw new ConfigError([{ path: ["google", "serviceAccountKey"], message }], file);
+  }
+  try {
+    return { ...record, google: { ...google, serviceAccountKey: readFileSync(keyFile, "utf8") } };
+  } catch (error) {
+    const message = `GOOGLE_APPLICATION_CREDENTIALS names ${JSON.stringify(keyFile)}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): expected the service-account key file's path`;
+    throw new ConfigError([{ path: ["google", "serviceAccountKey"], message }], file);
+  }
 }
 
 function checkedRecord(file: string, value: unknown): FailoverRecordInputs {
@@ -145,8 +166,10 @@ registry answers and holds every readiness image), a compare-and-swap write (a r
 changed by someone else meanwhile is not overwritten), and a read-back.
 
   --record FILE   the record, YAML or JSON, with the FailoverRecord's fields (backend, zone,
-                  name, type, ttl, sites, readiness, rfc2136 | alicloud); a value written
-                  exactly as \${NAME} is read from the environment variable NAME
+                  name, type, ttl, sites, readiness, rfc2136 | alicloud | google); a value
+                  written exactly as \${NAME} is read from the environment variable NAME;
+                  a clouddns record without google.serviceAccountKey uses the key file
+                  GOOGLE_APPLICATION_CREDENTIALS names
   --to SITE       primary or secondary
   --force         switch even when the preflight fails
   --json          print the result as JSON
