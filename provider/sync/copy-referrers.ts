@@ -1,4 +1,4 @@
-import { FetchedManifest, MediaType, ReferrerDescriptor, RegistryClient, digestOf, parseReferrersIndex, referrersIndexBytes, referrersTag } from "../clients/oci";
+import { Descriptor, FetchedManifest, MediaType, ReferrerDescriptor, RegistryClient, digestOf, parseManifest, parseReferrersIndex, referrersIndexBytes, referrersTag } from "../clients/oci";
 import { TransferEnds } from "./blob-transfer";
 import { CopyContext, copyManifestTree } from "./copy-image";
 import { FoundReferrers, ReferrerDirectory } from "./referrer-discovery";
@@ -17,6 +17,28 @@ export interface ReferrerCopyContext extends CopyContext {
 
 /** A signature of a signature of ... stops here: real chains are two or three deep. */
 const MAX_DEPTH = 8;
+
+/**
+ * What travels with an image just copied: its own referrers, then, for an index, those of
+ * each platform's manifest in it (cosign `--recursive` signs every child, SBOMs are made per
+ * architecture). `image` is what was pushed, so with a platform filter only the kept
+ * children are walked. Every subject is at the destination by now.
+ */
+export async function copyImageReferrers(ends: TransferEnds, image: FetchedManifest, context: ReferrerCopyContext): Promise<void> {
+  await copyReferrers(ends, image.digest, context);
+  await copyChildReferrers(ends, indexChildren(image, ends.source.host, `${ends.source.host}/${ends.sourceRepository}@${image.digest}`), context);
+}
+
+/** The referrers of an index's children, one child after another (a few per index). */
+export async function copyChildReferrers(ends: TransferEnds, children: Descriptor[], context: ReferrerCopyContext): Promise<void> {
+  for (const child of children) await copyReferrers(ends, child.digest, context);
+}
+
+/** The entries of an index; none for an image manifest. */
+export function indexChildren(manifest: FetchedManifest, host: string, origin: string): Descriptor[] {
+  const parsed = parseManifest(manifest.bytes, manifest.mediaType, host, origin);
+  return parsed.kind === "index" ? parsed.manifests : [];
+}
 
 export function copyReferrers(ends: TransferEnds, subject: string, context: ReferrerCopyContext, depth = 0): Promise<void> {
   return context.ledger.once("referrers", ends.destination.host, ends.destinationRepository, subject, async () => {

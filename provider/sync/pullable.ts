@@ -1,4 +1,4 @@
-import { Descriptor, FetchedManifest, RegistryClient, RegistryError, parseManifest, referencedBlobs } from "../clients/oci";
+import { Descriptor, FetchedManifest, ParsedManifest, RegistryClient, RegistryError, parseManifest, referencedBlobs } from "../clients/oci";
 import { Semaphore } from "./concurrency";
 
 /**
@@ -21,16 +21,20 @@ export class ContentCheck {
     this.requests = new Semaphore(concurrency);
   }
 
-  /** The manifest at `reference` and what of its content is missing; undefined when the reference itself is absent. */
-  async inspect(client: RegistryClient, repository: string, reference: string): Promise<{ digest: string; missing: string[] } | undefined> {
+  /**
+   * The manifest at `reference` and what of its content is missing; undefined when the
+   * reference itself is absent. For an index, its entries too: their signatures and SBOMs
+   * are checked next, without reading the index again.
+   */
+  async inspect(client: RegistryClient, repository: string, reference: string): Promise<{ digest: string; missing: string[]; children: Descriptor[] } | undefined> {
     const manifest = await this.requests.run(() => manifestIfPresent(client, repository, reference));
     if (!manifest) return undefined;
-    const missing = await this.memo(this.trees, client, repository, manifest.digest, () => this.missingUnder(client, repository, manifest, reference));
-    return { digest: manifest.digest, missing };
+    const parsed = parseManifest(manifest.bytes, manifest.mediaType, client.host, `${client.host}/${repository}${reference.includes(":") ? "@" : ":"}${reference}`);
+    const missing = await this.memo(this.trees, client, repository, manifest.digest, () => this.missingUnder(client, repository, parsed));
+    return { digest: manifest.digest, missing, children: parsed.kind === "index" ? parsed.manifests : [] };
   }
 
-  private async missingUnder(client: RegistryClient, repository: string, manifest: FetchedManifest, reference: string): Promise<string[]> {
-    const parsed = parseManifest(manifest.bytes, manifest.mediaType, client.host, `${client.host}/${repository}${reference.includes(":") ? "@" : ":"}${reference}`);
+  private async missingUnder(client: RegistryClient, repository: string, parsed: ParsedManifest): Promise<string[]> {
     if (parsed.kind === "index") {
       const children = await Promise.all(parsed.manifests.map((child) => this.missingChild(client, repository, child)));
       return children.flat();
@@ -74,7 +78,7 @@ async function manifestIfPresent(client: RegistryClient, repository: string, ref
 }
 
 /** "linux/arm64 " for an index entry with a platform, "" otherwise. */
-function platformOf(child: Descriptor): string {
+export function platformOf(child: Descriptor): string {
   const platform = child.platform;
   if (!platform) return "";
   return `${[platform.os, platform.architecture, platform.variant].filter(Boolean).join("/")} `;

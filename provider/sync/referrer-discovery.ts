@@ -29,11 +29,18 @@ export class ReferrerDirectory {
    */
   async apiReferrers(client: RegistryClient, repository: string, digest: string): Promise<ReferrerDescriptor[] | undefined> {
     const probe = this.probes.get(client);
-    if (probe) return (await probe) ? client.listReferrers(repository, digest) : undefined;
+    if (probe) {
+      // A probe that failed failed its own image (a hostile page, a timeout): this one asks again.
+      const hasApi = await probe.catch(() => undefined);
+      if (hasApi === undefined) return this.apiReferrers(client, repository, digest);
+      return hasApi ? client.listReferrers(repository, digest) : undefined;
+    }
     const listing = client.listReferrers(repository, digest);
     const learned = listing.then((listed) => listed !== undefined);
     this.probes.set(client, learned);
-    learned.catch(() => this.probes.delete(client));
+    learned.catch(() => {
+      if (this.probes.get(client) === learned) this.probes.delete(client);
+    });
     return listing;
   }
 

@@ -1,5 +1,6 @@
-import { RegistryClient } from "../clients/oci";
+import { Descriptor, RegistryClient } from "../clients/oci";
 import { fallbackEntries } from "./copy-referrers";
+import { platformOf } from "./pullable";
 import { ReferrerDirectory } from "./referrer-discovery";
 
 /**
@@ -16,6 +17,20 @@ export interface ReferrerEnds {
 }
 
 const MAX_DEPTH = 8;
+
+/**
+ * The image's and, for an index, each platform's: a line about a child names its platform
+ * and digest ("linux/arm64 manifest sha256:...: signature tag ..."). Children are checked
+ * one after another: an index holds a few.
+ */
+export async function missingImageReferrers(ends: ReferrerEnds, subject: string, children: Descriptor[], directory: ReferrerDirectory): Promise<string[]> {
+  const missing = await missingReferrers(ends, subject, directory);
+  for (const child of children) {
+    const lines = await missingReferrers(ends, child.digest, directory);
+    missing.push(...lines.map((line) => `${platformOf(child)}manifest ${child.digest}: ${line}`));
+  }
+  return missing;
+}
 
 export async function missingReferrers(ends: ReferrerEnds, subject: string, directory: ReferrerDirectory, depth = 0): Promise<string[]> {
   if (depth >= MAX_DEPTH) return [];

@@ -13,7 +13,6 @@ import { SyncTask, describeTask } from "./sync-task";
 import { ContentCheck } from "./pullable";
 import { ReadinessRow, checkReadiness } from "./verify";
 import { ReferrerDirectory } from "./referrer-discovery";
-import { isFilterActive } from "./platform-filter";
 import { TagLists } from "./tag-lists";
 import { Shard, inShard } from "./shard";
 
@@ -130,9 +129,13 @@ async function pingAll(rules: SyncRule[], pool: RegistryPool): Promise<Unreachab
   return unreachable;
 }
 
-/** On by default; a platform filter rewrites the subject, so what names the source's digest has nothing to attach to. */
+/**
+ * On by default. With a platform filter the kept platforms' manifests keep their digests, so
+ * their signatures and SBOMs travel; the index's own only where the filter keeps every
+ * platform (a filtered index is a new manifest that nothing at the source names).
+ */
 export function carriesReferrers(options: SyncOptions): boolean {
-  return options.referrers !== false && !isFilterActive(options.platforms);
+  return options.referrers !== false;
 }
 
 /** This shard's part of the plan; a rule that failed to plan is reported by the shard its repository falls in. */

@@ -1,6 +1,6 @@
-import { AbortedError, RegistryError, formatReference } from "../clients/oci";
+import { AbortedError, Descriptor, RegistryError, formatReference } from "../clients/oci";
 import { CopyContext, copyManifestTree } from "./copy-image";
-import { copyReferrers } from "./copy-referrers";
+import { copyChildReferrers, copyImageReferrers, copyReferrers } from "./copy-referrers";
 import { ReferrerDirectory } from "./referrer-discovery";
 import { ImageResult, SyncEvent } from "./events";
 import { ExpectedImage, expectedImage } from "./expected-image";
@@ -24,7 +24,7 @@ export interface ImageSyncContext extends CopyContext {
   platforms?: PlatformFilter;
   /** Set for `--repair`: deep checks, shared by the run. */
   repair?: ContentCheck;
-  /** Set unless --no-referrers (or a platform filter, which changes the subject's digest). */
+  /** Set unless --no-referrers. */
   referrers?: ReferrerDirectory;
 }
 
@@ -43,7 +43,7 @@ export async function checkImage(task: SyncTask, context: ImageSyncContext): Pro
     if (context.repair) {
       const found = await context.repair.inspect(destination, task.destination.repository, reference);
       if (found?.digest !== expected.digest) return { task, startedAt, expected };
-      if (found.missing.length === 0) return { task, startedAt, result: await upToDate(task, startedAt, digest, context) };
+      if (found.missing.length === 0) return { task, startedAt, result: await upToDate(task, startedAt, digest, context, found.children) };
       return { task, startedAt, expected, incomplete: found.missing };
     }
     const present = await destination.headManifest(task.destination.repository, reference);
@@ -71,15 +71,19 @@ export async function copyImage(task: SyncTask, expected: ExpectedImage, started
     // Forced for a repair, so index children the destination has are walked into too.
     const copyContext = { ...context, emit, force: context.force || incomplete !== undefined };
     await copyManifestTree(ends, manifest, task.destination.tag ?? expected.digest, copyContext, formatReference(task.source));
-    if (context.referrers) await copyReferrers(ends, expected.digest, { ...copyContext, referrers: context.referrers });
+    if (context.referrers) await copyImageReferrers(ends, manifest, { ...copyContext, referrers: context.referrers });
     return resultOf(task, startedAt, bytesUploaded, { status: "synced", digest: expected.digest });
   } catch (error) {
     return failure(task, startedAt, bytesUploaded, expected.digest, error);
   }
 }
 
-/** The image is there; what travels with it may still be new (a signature added since the last run). */
-async function upToDate(task: SyncTask, startedAt: number, digest: string, context: ImageSyncContext): Promise<ImageResult> {
+/**
+ * The image is there; what travels with it may still be new (a signature added since the last
+ * run). Its platforms' referrers are walked only where a repair check read the index anyway
+ * (`children`): a plain resync stays a few requests a tag, not one more per platform.
+ */
+async function upToDate(task: SyncTask, startedAt: number, digest: string, context: ImageSyncContext, children: Descriptor[] = []): Promise<ImageResult> {
   if (!context.referrers) return resultOf(task, startedAt, 0, { status: "skipped", digest });
   let bytesUploaded = 0;
   const emit = (event: SyncEvent) => {
@@ -89,6 +93,7 @@ async function upToDate(task: SyncTask, startedAt: number, digest: string, conte
   try {
     const ends = { source: context.pool.client(task.source), sourceRepository: task.source.repository, destination: context.pool.client(task.destination), destinationRepository: task.destination.repository };
     await copyReferrers(ends, digest, { ...context, emit, referrers: context.referrers });
+    await copyChildReferrers(ends, children, { ...context, emit, referrers: context.referrers });
     return resultOf(task, startedAt, bytesUploaded, { status: bytesUploaded > 0 ? "synced" : "skipped", digest });
   } catch (error) {
     return failure(task, startedAt, bytesUploaded, digest, error);

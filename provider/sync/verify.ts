@@ -1,10 +1,11 @@
+import { Descriptor } from "../clients/oci";
 import { mapConcurrent } from "./concurrency";
 import { expectedImage } from "./expected-image";
 import { PlatformFilter } from "./platform-filter";
 import { Unreachable } from "./plan";
 import { ContentCheck } from "./pullable";
 import { ReferrerDirectory } from "./referrer-discovery";
-import { missingReferrers } from "./referrer-readiness";
+import { missingImageReferrers } from "./referrer-readiness";
 import { RegistryPool } from "./registry-pool";
 import { SyncTask, describeTask } from "./sync-task";
 
@@ -48,41 +49,50 @@ export async function checkReadiness(tasks: SyncTask[], pool: RegistryPool, opti
   return mapConcurrent(tasks, options.concurrency, async (task) => withReferrers(task, pool, options, await checkImageContent(task, pool, options, contents)));
 }
 
-/** A present image whose signatures or referrers are missing is incomplete: admission policies would refuse it. */
-async function withReferrers(task: SyncTask, pool: RegistryPool, options: ReadinessOptions, row: ReadinessRow): Promise<ReadinessRow> {
+/** A row, and the entries of the index the deep check read (none when shallow or for an image manifest). */
+interface CheckedContent {
+  row: ReadinessRow;
+  children?: Descriptor[];
+}
+
+/**
+ * A present image whose signatures or referrers are missing is incomplete: admission policies
+ * would refuse it. A deep check also covers each platform's (the children of the index it
+ * read); a shallow one, meant to stay a few requests a tag, only the image's own.
+ */
+async function withReferrers(task: SyncTask, pool: RegistryPool, options: ReadinessOptions, { row, children = [] }: CheckedContent): Promise<ReadinessRow> {
   if (!options.referrers || row.status !== "present" || !row.sourceDigest) return row;
   const ends = { source: pool.client(task.source), sourceRepository: task.source.repository, destination: pool.client(task.destination), destinationRepository: task.destination.repository };
   try {
-    const missing = await missingReferrers(ends, row.sourceDigest, options.referrers);
+    const missing = await missingImageReferrers(ends, row.sourceDigest, children, options.referrers);
     return missing.length === 0 ? row : { ...row, status: "incomplete", missing };
   } catch (error) {
     return { ...row, status: "error", error: `checking signatures and referrers: ${(error as Error).message}` };
   }
 }
 
-async function checkImageContent(task: SyncTask, pool: RegistryPool, options: ReadinessOptions, contents: ContentCheck): Promise<ReadinessRow> {
-  {
-    const names = describeTask(task);
-    const source = pool.client(task.source);
-    const destination = pool.client(task.destination);
-    const down = options.unreachable?.get(source) ?? options.unreachable?.get(destination);
-    if (down) return { ...names, status: "error", error: down.message };
-    let sourceDigest: string | undefined;
-    try {
-      sourceDigest = (await expectedImage(task, source, options.platforms)).digest;
-      const reference = task.destination.tag ?? sourceDigest;
-      if (options.shallow) {
-        const head = await destination.headManifest(task.destination.repository, reference);
-        if (!head) return { ...names, status: "missing", sourceDigest };
-        return { ...names, status: head.digest === sourceDigest ? "present" : "differs", sourceDigest, destinationDigest: head.digest };
-      }
-      const found = await contents.inspect(destination, task.destination.repository, reference);
-      if (!found) return { ...names, status: "missing", sourceDigest };
-      if (found.digest !== sourceDigest) return { ...names, status: "differs", sourceDigest, destinationDigest: found.digest };
-      if (found.missing.length > 0) return { ...names, status: "incomplete", sourceDigest, destinationDigest: found.digest, missing: found.missing };
-      return { ...names, status: "present", sourceDigest, destinationDigest: found.digest };
-    } catch (error) {
-      return { ...names, status: "error", sourceDigest, error: (error as Error).message };
+async function checkImageContent(task: SyncTask, pool: RegistryPool, options: ReadinessOptions, contents: ContentCheck): Promise<CheckedContent> {
+  const names = describeTask(task);
+  const source = pool.client(task.source);
+  const destination = pool.client(task.destination);
+  const down = options.unreachable?.get(source) ?? options.unreachable?.get(destination);
+  if (down) return { row: { ...names, status: "error", error: down.message } };
+  let sourceDigest: string | undefined;
+  try {
+    sourceDigest = (await expectedImage(task, source, options.platforms)).digest;
+    const reference = task.destination.tag ?? sourceDigest;
+    if (options.shallow) {
+      const head = await destination.headManifest(task.destination.repository, reference);
+      if (!head) return { row: { ...names, status: "missing", sourceDigest } };
+      return { row: { ...names, status: head.digest === sourceDigest ? "present" : "differs", sourceDigest, destinationDigest: head.digest } };
     }
+    const found = await contents.inspect(destination, task.destination.repository, reference);
+    if (!found) return { row: { ...names, status: "missing", sourceDigest } };
+    if (found.digest !== sourceDigest) return { row: { ...names, status: "differs", sourceDigest, destinationDigest: found.digest } };
+    if (found.missing.length > 0) return { row: { ...names, status: "incomplete", sourceDigest, destinationDigest: found.digest, missing: found.missing } };
+    // The destination's index has the source's digest: its entries are the source's.
+    return { row: { ...names, status: "present", sourceDigest, destinationDigest: found.digest }, children: found.children };
+  } catch (error) {
+    return { row: { ...names, status: "error", sourceDigest, error: (error as Error).message } };
   }
 }

@@ -83,6 +83,18 @@ export function checkTagPageLink(next: URL, raw: string, requestUrl: URL, reposi
   return next;
 }
 
+/**
+ * The next page of a referrers list: same origin, same repository, same subject. A colon
+ * the registry percent-encoded in the digest (`sha256%3A...`) is the same path.
+ */
+export function checkReferrersPageLink(next: URL, raw: string, requestUrl: URL, repository: string, digest: string, host: string): URL {
+  const path = `/v2/${repository}/referrers/${digest}`;
+  if (next.origin !== requestUrl.origin || next.pathname.replace(/%3A/gi, ":") !== path || next.username || next.password) {
+    throw invalid(host, `invalid Link ${quoteAnswer(raw)} from ${host}: expected the next page of ${path} on ${requestUrl.origin}`);
+  }
+  return next;
+}
+
 /** The next page of the catalog: same origin, same list. */
 export function checkCatalogPageLink(next: URL, raw: string, requestUrl: URL, host: string): URL {
   if (next.origin !== requestUrl.origin || next.pathname !== "/v2/_catalog" || next.username || next.password) {

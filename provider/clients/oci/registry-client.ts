@@ -7,7 +7,7 @@ import { DigestMismatchError, NetworkError, RegistryError } from "./errors";
 import { nextLinkTarget } from "./link-header";
 import { MANIFEST_ACCEPT, MediaType } from "./media-types";
 import { ReferrerDescriptor, parseReferrersIndex } from "./referrers";
-import { InvalidAnswerError, checkAnsweredDigest, checkMediaType, checkReference, checkRepository, checkCatalogPageLink, checkListedRepository, checkTagPageLink, checkUploadLocation, quoteAnswer } from "./registry-answers";
+import { InvalidAnswerError, checkAnsweredDigest, checkMediaType, checkReference, checkRepository, checkCatalogPageLink, checkListedRepository, checkReferrersPageLink, checkTagPageLink, checkUploadLocation, quoteAnswer } from "./registry-answers";
 import { errorFromResponse } from "./registry-errors";
 import { RepositoryScope } from "./scope";
 import { HttpRequest, HttpResponse, HttpTransport } from "./transport";
@@ -65,6 +65,8 @@ interface ClientRequest {
 
 const pull = (repository: string): RepositoryScope => ({ repository, actions: ["pull"] });
 const push = (repository: string): RepositoryScope => ({ repository, actions: ["pull", "push"] });
+/** A referrers list longer than this many pages is a registry leading us on, not a real list. */
+const MAX_REFERRER_PAGES = 100;
 
 export class RegistryClient {
   readonly host: string;
@@ -171,11 +173,33 @@ export class RegistryClient {
    * `GET /v2/<name>/referrers/<digest>`: the artifacts naming `digest` as their subject, or
    * undefined when the registry has no referrers API (404: distribution 2.8, older Harbor).
    * Whether it has one is learned from this answer, never from an `OCI-Subject` header.
+   * A long list comes in pages linked with `Link: <...>; rel="next"`, as tag lists do: each
+   * next page must be the same list on the same registry, and the walk is bounded.
    */
   async listReferrers(repository: string, digest: string): Promise<ReferrerDescriptor[] | undefined> {
-    const target = { segments: [...this.repositorySegments(repository), "referrers", this.checkedDigest(repository, digest)] };
-    const response = await this.send({ method: "GET", target, scopes: [pull(repository)], kind: "referrers.list", headers: { accept: MediaType.ociIndex } });
-    if (response.status === 404) {
+    const checked = this.checkedDigest(repository, digest);
+    const base = await this.baseUrl();
+    let page = apiUrl(base, { segments: [...this.repositorySegments(repository), "referrers", checked] });
+    const seen = new Set([page.href]);
+    const listed = new Map<string, ReferrerDescriptor>();
+    for (let pages = 1; ; pages++) {
+      const answer = await this.referrersPage(page, repository, checked, pages === 1);
+      if (answer === undefined) return undefined;
+      // A page repeating an entry of an earlier one adds nothing.
+      for (const entry of answer.entries) if (!listed.has(entry.digest)) listed.set(entry.digest, entry);
+      if (answer.next === undefined) return [...listed.values()];
+      const next = checkReferrersPageLink(resolveLink(answer.next, base, this.host), answer.next, base, repository, checked, this.host);
+      if (seen.has(next.href)) throw new InvalidAnswerError(`${this.host}: the referrers of ${repository}@${checked} link back to a page already read (${quoteAnswer(next.href)})`, { host: this.host });
+      if (pages >= MAX_REFERRER_PAGES) throw new InvalidAnswerError(`${this.host}: the referrers of ${repository}@${checked} go on past ${MAX_REFERRER_PAGES} pages`, { host: this.host });
+      seen.add(next.href);
+      page = next;
+    }
+  }
+
+  /** One page of a referrers list; undefined for the first page's 404 (no API). A later page's 404 is an error. */
+  private async referrersPage(url: URL, repository: string, digest: string, first: boolean): Promise<{ entries: ReferrerDescriptor[]; next?: string } | undefined> {
+    const response = await this.send({ method: "GET", target: url, scopes: [pull(repository)], kind: "referrers.list", headers: { accept: MediaType.ociIndex } });
+    if (response.status === 404 && first) {
       await response.body.dump();
       return undefined;
     }
@@ -186,8 +210,8 @@ export class RegistryClient {
       await response.body.dump();
       throw new InvalidAnswerError(`${this.host}: ${origin} came as ${quoteAnswer(contentType)}, expected ${MediaType.ociIndex}`, { host: this.host });
     }
-    // The API may paginate with Link like tag lists; one page of referrers per image is the norm.
-    return parseReferrersIndex(Buffer.from(await response.body.arrayBuffer()), this.host, origin);
+    const entries = parseReferrersIndex(Buffer.from(await response.body.arrayBuffer()), this.host, origin);
+    return { entries, next: nextLinkTarget(response.headers.link) };
   }
 
   /** Opens a blob for streaming; the caller must consume or destroy the body. */
