@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, PlatformFilter, Shard, parseShard } from "../provider/sync";
+import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, PlatformFilter, Shard, parsePlatformSelector, parseShard } from "../provider/sync";
 
 /**
  * image-syncer's flags, so its command lines work with only the program name changed
@@ -79,7 +79,7 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     retries: wholeNumber("--retries", values.retries, 2, 0, MAX_RETRIES),
     registry: values.registry,
     namespace: values.namespace,
-    platforms: { os: splitList(values.os), arch: splitList(values.arch) },
+    platforms: { os: selectors("os", values.os), arch: selectors("arch", values.arch) },
     force: values.force ?? false,
     referrers: !(values["no-referrers"] ?? false),
     repair: values.repair ?? false,
@@ -184,6 +184,19 @@ function minRate(flag: string, raw: string | undefined): MinTransferRate {
     throw new UsageError(`${flag}: expected RATE[,WINDOW] such as 1KiB or 512B,60s (a rate per second, averaged over a window of at least 1s; 0 turns the floor off), got "${raw}"`);
   }
   return { bytesPerSecond, windowMs };
+}
+
+/** `--os windows:10.0.17763.1999`, `--arch arm:v7`: checked now, as a mistyped one would match nothing. */
+function selectors(kind: "os" | "arch", values: string[] | undefined): string[] {
+  const list = splitList(values);
+  for (const entry of list) {
+    try {
+      parsePlatformSelector(kind, entry);
+    } catch (error) {
+      throw new UsageError(`--${kind}: ${(error as Error).message}`);
+    }
+  }
+  return list;
 }
 
 /** `--arch amd64,arm64` and `--arch amd64 --arch arm64` mean the same. */

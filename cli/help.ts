@@ -26,8 +26,10 @@ const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
   --images FILE          source -> destination, or a list of destinations
   --registry HOST        default destination registry, for destinations given as ""
   --namespace NS         default destination namespace, for destinations given as ""
-  --os LIST              copy only these OSes of multi-arch images (comma-separated)
-  --arch LIST            copy only these architectures (amd64, arm64, arm/v7, ...)
+  --os LIST              copy only these OSes of multi-arch images (comma-separated):
+                         linux, or os:osversion such as windows:10.0.17763.1999
+  --arch LIST            copy only these architectures: amd64, or arch:variant such as
+                         arm:v7 (arm/v7 too)
   --no-referrers         leave cosign tags (sha256-<hex>.sig/.att/.sbom) and OCI referrers
                          (signatures, SBOMs, attestations) behind; by default they travel
                          with each image and verify checks them
