@@ -26,6 +26,8 @@ const OPTIONS = {
   shallow: { type: "boolean" },
   log: { type: "string" },
   "failed-images": { type: "string" },
+  "output-success-images": { type: "string" },
+  "output-images-format": { type: "string" },
   timeout: { type: "string" },
   "max-rps": { type: "string" },
   shard: { type: "string" },
@@ -52,6 +54,10 @@ export interface CommandArguments {
   shallow: boolean;
   log?: string;
   failedImages: string;
+  /** `--output-success-images`: where to write the images that succeeded, as an images file. */
+  successImages?: string;
+  /** `--output-images-format`: json (default) or yaml. */
+  imagesFormat: "json" | "yaml";
   /** `--shard i/N`: this process's part of the job. */
   shard?: Shard;
   /** Whole-run deadline in milliseconds; none by default. */
@@ -86,6 +92,8 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     shallow: values.shallow ?? false,
     log: values.log,
     failedImages: values["failed-images"] ?? "failed-images.json",
+    successImages: values["output-success-images"],
+    imagesFormat: imagesFormat(values["output-images-format"]),
     timeoutMs: duration("--timeout", values.timeout),
     maxRequestsPerSecond: rate("--max-rps", values["max-rps"]),
     shard: shardOf(values.shard),
@@ -184,6 +192,13 @@ function minRate(flag: string, raw: string | undefined): MinTransferRate {
     throw new UsageError(`${flag}: expected RATE[,WINDOW] such as 1KiB or 512B,60s (a rate per second, averaged over a window of at least 1s; 0 turns the floor off), got "${raw}"`);
   }
   return { bytesPerSecond, windowMs };
+}
+
+function imagesFormat(raw: string | undefined): "json" | "yaml" {
+  if (raw === undefined) return "json";
+  const format = raw.trim().toLowerCase();
+  if (format !== "json" && format !== "yaml") throw new UsageError(`--output-images-format: expected json or yaml, got "${raw}"`);
+  return format;
 }
 
 /** `--os windows:10.0.17763.1999`, `--arch arm:v7`: checked now, as a mistyped one would match nothing. */

@@ -63,6 +63,11 @@ ${INPUT_FLAGS}
   --log FILE             write per-image lines to FILE (appended) instead of the terminal
   --failed-images FILE   where to write failed images, as an --images file to retry
                          (default failed-images.json, written only when some failed)
+  --output-success-images FILE
+                         write the images that were synced or up to date to FILE, as an
+                         --images file (image-syncer's flag)
+  --output-images-format json|yaml
+                         the format of that file (default json)
 
 Exit status: 0 all images synced or up to date, 1 some failed, 2 bad input.
 
