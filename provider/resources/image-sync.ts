@@ -202,6 +202,8 @@ export interface AuthEntryArgs {
   username?: pulumi.Input<string>;
   password?: pulumi.Input<string>;
   token?: pulumi.Input<string>;
+  /** An OAuth2 refresh token (docker's `identitytoken`), exchanged at the registry's token realm. */
+  identityToken?: pulumi.Input<string>;
   /** An ACR Enterprise instance: temporary logins from a RAM key (default: `alicloud:*` config, then ALICLOUD_* variables). */
   alicloud?: pulumi.Input<{
     instanceId: pulumi.Input<string>;

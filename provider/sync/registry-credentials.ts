@@ -54,6 +54,7 @@ function credentialOf(entry: AuthEntry, key: string): RegistryCredential {
   if (entry.google) return googleCredential(entry.google, key);
   if (entry.username === GOOGLE_KEY_USER) return googleKeyLogin(entry.password ?? "", key);
   if (entry.token) return { kind: "token", token: entry.token };
+  if (entry.identityToken) return { kind: "identity-token", identityToken: entry.identityToken };
   if (entry.username !== undefined) return { kind: "basic", username: entry.username, password: entry.password ?? "" };
   if (entry.alicloud) {
     const { instanceId, region, accessKeyId, accessKeySecret, securityToken, endpoint } = entry.alicloud;
