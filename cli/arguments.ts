@@ -124,6 +124,7 @@ function withNegativeValues(argv: string[]): string[] {
 
 function describeParseError(error: Error): string {
   const unknown = /Unknown option '([^']+)'/.exec(error.message);
+  if (unknown?.[1] === "--server") return "--server (image-syncer's HTTP server mode) is not supported: run registry-dr sync from cron or a Kubernetes CronJob, or ImageSync under pulumi up, to repeat the sync";
   if (unknown) return `unknown flag ${unknown[1]}`;
   const missing = /Option '([^']+)' argument missing/.exec(error.message);
   if (missing) return `flag ${missing[1].split(",").pop()!.trim().split(" ")[0]} needs a value`;

@@ -20,9 +20,11 @@ Run "registry-dr <command> --help" for the flags.
 const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
   --config FILE          one file with "auth" and "images"
   --auth FILE            registry (or registry/namespace) -> {username, password, insecure},
-                         {token}, or {alicloud: {instanceId, region}} (ACR temporary logins
-                         from ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY), or {google:
-                         {serviceAccountKeyFile}} (Artifact Registry access tokens)
+                         {identityToken} (an OAuth2 refresh token), {token}, or {alicloud:
+                         {instanceId, region}} (ACR temporary logins from
+                         ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY), or {google:
+                         {serviceAccountKeyFile}} or username _oauth2_ with the base64 key
+                         as password (Artifact Registry access tokens)
   --images FILE          source -> destination, or a list of destinations
   --registry HOST        default destination registry, for destinations given as ""
   --namespace NS         default destination namespace, for destinations given as ""
