@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, PlatformFilter, Shard, parseShard } from "../provider/sync";
+import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, PlatformFilter, Shard, parsePlatformSelector, parseShard } from "../provider/sync";
 
 /**
  * image-syncer's flags, so its command lines work with only the program name changed
@@ -26,6 +26,8 @@ const OPTIONS = {
   shallow: { type: "boolean" },
   log: { type: "string" },
   "failed-images": { type: "string" },
+  "output-success-images": { type: "string" },
+  "output-images-format": { type: "string" },
   timeout: { type: "string" },
   "max-rps": { type: "string" },
   shard: { type: "string" },
@@ -52,6 +54,10 @@ export interface CommandArguments {
   shallow: boolean;
   log?: string;
   failedImages: string;
+  /** `--output-success-images`: where to write the images that succeeded, as an images file. */
+  successImages?: string;
+  /** `--output-images-format`: json (default) or yaml. */
+  imagesFormat: "json" | "yaml";
   /** `--shard i/N`: this process's part of the job. */
   shard?: Shard;
   /** Whole-run deadline in milliseconds; none by default. */
@@ -79,13 +85,15 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     retries: wholeNumber("--retries", values.retries, 2, 0, MAX_RETRIES),
     registry: values.registry,
     namespace: values.namespace,
-    platforms: { os: splitList(values.os), arch: splitList(values.arch) },
+    platforms: { os: selectors("os", values.os), arch: selectors("arch", values.arch) },
     force: values.force ?? false,
     referrers: !(values["no-referrers"] ?? false),
     repair: values.repair ?? false,
     shallow: values.shallow ?? false,
     log: values.log,
     failedImages: values["failed-images"] ?? "failed-images.json",
+    successImages: values["output-success-images"],
+    imagesFormat: imagesFormat(values["output-images-format"]),
     timeoutMs: duration("--timeout", values.timeout),
     maxRequestsPerSecond: rate("--max-rps", values["max-rps"]),
     shard: shardOf(values.shard),
@@ -116,6 +124,7 @@ function withNegativeValues(argv: string[]): string[] {
 
 function describeParseError(error: Error): string {
   const unknown = /Unknown option '([^']+)'/.exec(error.message);
+  if (unknown?.[1] === "--server") return "--server (image-syncer's HTTP server mode) is not supported: run registry-dr sync from cron or a Kubernetes CronJob, or ImageSync under pulumi up, to repeat the sync";
   if (unknown) return `unknown flag ${unknown[1]}`;
   const missing = /Option '([^']+)' argument missing/.exec(error.message);
   if (missing) return `flag ${missing[1].split(",").pop()!.trim().split(" ")[0]} needs a value`;
@@ -184,6 +193,26 @@ function minRate(flag: string, raw: string | undefined): MinTransferRate {
     throw new UsageError(`${flag}: expected RATE[,WINDOW] such as 1KiB or 512B,60s (a rate per second, averaged over a window of at least 1s; 0 turns the floor off), got "${raw}"`);
   }
   return { bytesPerSecond, windowMs };
+}
+
+function imagesFormat(raw: string | undefined): "json" | "yaml" {
+  if (raw === undefined) return "json";
+  const format = raw.trim().toLowerCase();
+  if (format !== "json" && format !== "yaml") throw new UsageError(`--output-images-format: expected json or yaml, got "${raw}"`);
+  return format;
+}
+
+/** `--os windows:10.0.17763.1999`, `--arch arm:v7`: checked now, as a mistyped one would match nothing. */
+function selectors(kind: "os" | "arch", values: string[] | undefined): string[] {
+  const list = splitList(values);
+  for (const entry of list) {
+    try {
+      parsePlatformSelector(kind, entry);
+    } catch (error) {
+      throw new UsageError(`--${kind}: ${(error as Error).message}`);
+    }
+  }
+  return list;
 }
 
 /** `--arch amd64,arm64` and `--arch amd64 --arch arm64` mean the same. */

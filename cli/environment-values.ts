@@ -2,7 +2,7 @@ import { AuthMap, ConfigError, ConfigIssue } from "../provider";
 
 /**
  * image-syncer reads a `username` or `password` that is exactly `${NAME}` or `$NAME` from the
- * environment, so secrets stay out of config files. Only whole values: a `$` inside a value
+ * environment, so secrets stay out of config files; an `identityToken` is read the same way. Only whole values: a `$` inside a value
  * (`robot$ci`) stays literal. An unset variable is an error naming it, never an empty login.
  */
 
@@ -14,7 +14,7 @@ export function withEnvironmentValues(auth: AuthMap | undefined, file: string, e
   const resolved: AuthMap = {};
   for (const [key, entry] of Object.entries(auth)) {
     const copy = { ...entry };
-    for (const field of ["username", "password"] as const) {
+    for (const field of ["username", "password", "identityToken"] as const) {
       const match = typeof copy[field] === "string" ? WHOLE_REFERENCE.exec(copy[field]!) : null;
       if (!match) continue;
       const name = match[1] ?? match[2];

@@ -20,14 +20,18 @@ Run "registry-dr <command> --help" for the flags.
 const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
   --config FILE          one file with "auth" and "images"
   --auth FILE            registry (or registry/namespace) -> {username, password, insecure},
-                         {token}, or {alicloud: {instanceId, region}} (ACR temporary logins
-                         from ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY), or {google:
-                         {serviceAccountKeyFile}} (Artifact Registry access tokens)
+                         {identityToken} (an OAuth2 refresh token), {token}, or {alicloud:
+                         {instanceId, region}} (ACR temporary logins from
+                         ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY), or {google:
+                         {serviceAccountKeyFile}} or username _oauth2_ with the base64 key
+                         as password (Artifact Registry access tokens)
   --images FILE          source -> destination, or a list of destinations
   --registry HOST        default destination registry, for destinations given as ""
   --namespace NS         default destination namespace, for destinations given as ""
-  --os LIST              copy only these OSes of multi-arch images (comma-separated)
-  --arch LIST            copy only these architectures (amd64, arm64, arm/v7, ...)
+  --os LIST              copy only these OSes of multi-arch images (comma-separated):
+                         linux, or os:osversion such as windows:10.0.17763.1999
+  --arch LIST            copy only these architectures: amd64, or arch:variant such as
+                         arm:v7 (arm/v7 too)
   --no-referrers         leave cosign tags (sha256-<hex>.sig/.att/.sbom) and OCI referrers
                          (signatures, SBOMs, attestations) behind; by default they travel
                          with each image and verify checks them
@@ -61,6 +65,11 @@ ${INPUT_FLAGS}
   --log FILE             write per-image lines to FILE (appended) instead of the terminal
   --failed-images FILE   where to write failed images, as an --images file to retry
                          (default failed-images.json, written only when some failed)
+  --output-success-images FILE
+                         write the images that were synced or up to date to FILE, as an
+                         --images file (image-syncer's flag)
+  --output-images-format json|yaml
+                         the format of that file (default json)
 
 Exit status: 0 all images synced or up to date, 1 some failed, 2 bad input.
 

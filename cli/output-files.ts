@@ -3,13 +3,14 @@ import { basename, dirname, resolve } from "node:path";
 import { CommandArguments, UsageError } from "./arguments";
 
 /**
- * Checks the files a run writes (`--log`, `--failed-images`) before it starts: one that is
+ * Checks the files a run writes (`--log`, `--failed-images`, `--output-success-images`) before it starts: one that is
  * also an input would be overwritten with a report, losing the credentials in it, and one
  * that cannot be written would fail the run after everything was pushed.
  */
 export function checkOutputFiles(args: CommandArguments, writesFailedImages = true): void {
   const inputs = [["--config", args.config], ["--auth", args.auth], ["--images", args.images]].filter((input): input is [string, string] => input[1] !== undefined);
-  const outputs = [["--log", args.log], ...(writesFailedImages ? [["--failed-images", args.failedImages]] : [])].filter((output): output is [string, string] => output[1] !== undefined);
+  const imageLists = writesFailedImages ? [["--failed-images", args.failedImages], ["--output-success-images", args.successImages]] : [];
+  const outputs = [["--log", args.log], ...imageLists].filter((output): output is [string, string] => output[1] !== undefined);
   const seen = new Map(inputs.map(([flag, file]) => [whereIs(file), flag]));
   for (const [flag, file] of outputs) {
     const target = whereIs(file);

@@ -1,7 +1,7 @@
-import { writeFileSync } from "node:fs";
-import { ImageResult, formatBytes, formatDuration, formatRate, redactSecrets, runSync } from "../../provider";
+import { formatBytes, formatDuration, formatRate, runSync } from "../../provider";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
+import { writeImagesFile } from "../images-files";
 import { checkOutputFiles } from "../output-files";
 import { ProgressReporter } from "../progress";
 import { transportOf } from "./transport-flags";
@@ -26,18 +26,16 @@ export async function syncCommand(args: CommandArguments, signal: AbortSignal): 
       `${formatBytes(uploaded)} uploaded (${formatRate(uploaded, report.durationMs)}), ${report.stats.requests} requests`,
   );
   const failures = report.results.filter((result) => result.status === "failed");
+  if (args.successImages) {
+    // Up-to-date images count as successes too: the destination holds them, and a re-run writes the same file.
+    writeImagesFile(args.successImages, report.results.filter((result) => result.status !== "failed"), args.imagesFormat);
+    reporter.say(`successful images written to ${args.successImages}`);
+  }
   if (failures.length > 0) {
-    writeFileSync(args.failedImages, redactSecrets(`${JSON.stringify(failedImagesMap(failures), null, 2)}\n`));
+    writeImagesFile(args.failedImages, failures);
     for (const failure of failures.slice(0, FAILURES_SHOWN)) reporter.say(`failed  ${failure.source} -> ${failure.destination}: ${failure.error}`);
     if (failures.length > FAILURES_SHOWN) reporter.say(`… and ${failures.length - FAILURES_SHOWN} more failed image(s)`);
     reporter.say(`failed images written to ${args.failedImages}; retry them with --images ${args.failedImages} and the same --auth`);
   }
   return failures.length > 0 ? 1 : 0;
-}
-
-/** Failed images in the `images` format, so the file can be fed straight back in. */
-function failedImagesMap(failures: ImageResult[]): Record<string, string[]> {
-  const map: Record<string, string[]> = {};
-  for (const failure of failures) (map[failure.source] ??= []).push(failure.destination);
-  return map;
 }

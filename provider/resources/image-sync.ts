@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { rememberAlicloudConfig } from "../clients/alicloud";
-import { AuthMap, ImagesMap, ReadinessRow, SyncEvent, SyncJob, SyncOptions, SyncReport, authMapSchema, compileJob, describePlan, describeResult, imagesMapSchema, parseShard, removeImages, runSync, runVerify } from "../sync";
+import { AuthMap, ImagesMap, ReadinessRow, SyncEvent, SyncJob, SyncOptions, SyncReport, authMapSchema, compileJob, describePlan, describeResult, imagesMapSchema, parsePlatformSelector, parseShard, removeImages, runSync, runVerify } from "../sync";
 import { defineDynamicResource } from "./define-dynamic-resource";
 import { toStateValue } from "./state-value";
 
@@ -21,8 +21,8 @@ export const imageSyncInputsSchema = () => z.strictObject({
   namespace: z.string({ error: "expected the default destination namespace" }).min(1).optional(),
   proc: z.number({ error: "expected a whole number of at least 1" }).int().min(1, { error: "expected at least 1" }).optional(),
   retries: z.number({ error: "expected a whole number of at least 0" }).int().min(0, { error: "expected at least 0" }).optional(),
-  os: z.array(z.string(), { error: "expected a list of OS names" }).optional(),
-  arch: z.array(z.string(), { error: "expected a list of architectures (amd64, arm64, arm/v7)" }).optional(),
+  os: z.array(platformSelectorSchema("os"), { error: "expected a list of OS selectors (linux, windows:10.0.17763.1999)" }).optional(),
+  arch: z.array(platformSelectorSchema("arch"), { error: "expected a list of architecture selectors (amd64, arm64, arm:v7)" }).optional(),
   force: z.boolean({ error: "expected true or false" }).optional(),
   repair: z.boolean({ error: "expected true or false" }).optional(),
   referrers: z.boolean({ error: "expected true or false" }).optional(),
@@ -31,6 +31,17 @@ export const imageSyncInputsSchema = () => z.strictObject({
   timeoutSeconds: z.number({ error: "expected a number of seconds" }).int().min(1, { error: "expected at least 1 second" }).optional(),
   maxRequestsPerSecond: z.number({ error: "expected requests per second, such as 20" }).positive({ error: "expected a number above zero" }).optional(),
 });
+
+/** image-syncer's `os[:osversion]` / `arch[:variant]`, checked here so a typo fails the preview, not the copy. */
+function platformSelectorSchema(kind: "os" | "arch") {
+  return z.string({ error: `expected an ${kind} selector string` }).superRefine((text, context) => {
+    try {
+      parsePlatformSelector(kind, text);
+    } catch (error) {
+      context.addIssue({ code: "custom", message: (error as Error).message });
+    }
+  });
+}
 
 export type ImageSyncInputs = z.infer<ReturnType<typeof imageSyncInputsSchema>>;
 
@@ -191,6 +202,8 @@ export interface AuthEntryArgs {
   username?: pulumi.Input<string>;
   password?: pulumi.Input<string>;
   token?: pulumi.Input<string>;
+  /** An OAuth2 refresh token (docker's `identitytoken`), exchanged at the registry's token realm. */
+  identityToken?: pulumi.Input<string>;
   /** An ACR Enterprise instance: temporary logins from a RAM key (default: `alicloud:*` config, then ALICLOUD_* variables). */
   alicloud?: pulumi.Input<{
     instanceId: pulumi.Input<string>;

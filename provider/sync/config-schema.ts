@@ -61,14 +61,20 @@ export function authEntrySchema() {
         password: z.string({ error: "expected a string" }).optional(),
         /** A registry token sent as `Authorization: Bearer`, instead of username/password. */
         token: z.string({ error: "expected a string" }).min(1, { error: "expected a non-empty token" }).optional(),
+        /**
+         * An OAuth2 refresh token (docker's `identitytoken`, as `docker login` stores it for
+         * registries such as Azure Container Registry): exchanged at the registry's token realm
+         * for access tokens (`grant_type=refresh_token`), instead of username/password.
+         */
+        identityToken: z.string({ error: "expected a string" }).min(1, { error: "expected a non-empty identity token" }).optional(),
         alicloud: alicloudAuthSchema().optional(),
         google: googleAuthSchema().optional(),
         insecure: z.boolean({ error: "expected true or false" }).optional(),
       },
-      { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}: expected username, password, token, alicloud, google, insecure` : "expected an object with username, password and insecure") },
+      { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}: expected username, password, identityToken, token, alicloud, google, insecure` : "expected an object with username, password and insecure") },
     )
     .refine((entry) => (entry.username === undefined) === (entry.password === undefined), { error: "username and password go together: give both or neither" })
-    .refine((entry) => [entry.token, entry.username, entry.alicloud, entry.google].filter((given) => given !== undefined).length <= 1, { error: "give one of token, username/password, alicloud or google, not several" });
+    .refine((entry) => [entry.token, entry.identityToken, entry.username, entry.alicloud, entry.google].filter((given) => given !== undefined).length <= 1, { error: "give one of username/password, identityToken, token, alicloud or google, not several" });
 }
 
 export function authMapSchema() {

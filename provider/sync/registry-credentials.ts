@@ -47,9 +47,14 @@ export function accessFromAuthMap(auth: AuthMap = {}): AccessMap {
   return access;
 }
 
+/** image-syncer's Google login: this user name, and the base64 of a service-account key's JSON as password. */
+export const GOOGLE_KEY_USER = "_oauth2_";
+
 function credentialOf(entry: AuthEntry, key: string): RegistryCredential {
   if (entry.google) return googleCredential(entry.google, key);
+  if (entry.username === GOOGLE_KEY_USER) return googleKeyLogin(entry.password ?? "", key);
   if (entry.token) return { kind: "token", token: entry.token };
+  if (entry.identityToken) return { kind: "identity-token", identityToken: entry.identityToken };
   if (entry.username !== undefined) return { kind: "basic", username: entry.username, password: entry.password ?? "" };
   if (entry.alicloud) {
     const { instanceId, region, accessKeyId, accessKeySecret, securityToken, endpoint } = entry.alicloud;
@@ -81,6 +86,24 @@ function googleCredential(google: NonNullable<AuthEntry["google"]>, authKey: str
       throw new ConfigError([{ path, message: `cannot read ${JSON.stringify(google.serviceAccountKeyFile)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
     }
   }
+  return googleKeyCredential(text, path);
+}
+
+/**
+ * `{username: "_oauth2_", password: <base64 key JSON>}`, as image-syncer takes for gcr.io: the
+ * same access tokens as `google`, minted from the key. The base64 is checked strictly (a
+ * lenient decoder turns a pasted JSON or a typo into garbage) and never quoted.
+ */
+function googleKeyLogin(password: string, authKey: string): RegistryCredential {
+  const path = ["auth", authKey, "password"];
+  const base64 = password.replace(/\s+/g, "");
+  if (base64.length === 0 || base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) {
+    throw new ConfigError([{ path, message: `with username ${GOOGLE_KEY_USER}, expected the base64 of a service-account key's JSON file (base64 -w0 key.json); this is not base64 (not shown: it would hold the private key)` }]);
+  }
+  return googleKeyCredential(Buffer.from(base64, "base64").toString("utf8"), path);
+}
+
+function googleKeyCredential(text: string, path: (string | number)[]): RegistryCredential {
   try {
     return { kind: "google", serviceAccountKey: text, clientEmail: parseServiceAccountKey(text).clientEmail };
   } catch (error) {

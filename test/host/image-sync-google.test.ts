@@ -63,7 +63,7 @@ test("a bad key is a check failure naming the missing field, without quoting the
   assert.match(failure.reason, /expected the service account's e-mail address \(client_email\)/);
   assert.ok(!JSON.stringify(failures).includes("PRIVATE KEY"));
   const { failures: both } = await driver.check(driver.inputs({ auth: { [front.host]: { google: { serviceAccountKey: account.keyJson }, username: "_json_key", password: account.keyJson } } }));
-  assert.match(JSON.stringify(both), /give one of token, username\/password, alicloud or google, not several/);
+  assert.match(JSON.stringify(both), /give one of username\/password, identityToken, token, alicloud or google, not several/);
   assert.deepEqual((await driver.check(driver.inputs())).failures, []);
 });
 

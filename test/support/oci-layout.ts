@@ -14,6 +14,8 @@ export interface Platform {
   os: string;
   architecture: string;
   variant?: string;
+  /** Windows builds, e.g. 10.0.17763.1999. */
+  "os.version"?: string;
 }
 
 export const MEDIA_TYPES = {
@@ -79,6 +81,7 @@ export function buildImage(spec: ImageSpec): ImageArtifact {
   const configJson = {
     architecture: platform.architecture,
     os: platform.os,
+    ...(platform["os.version"] ? { "os.version": platform["os.version"] } : {}),
     ...(platform.variant ? { variant: platform.variant } : {}),
     created: CREATED,
     config: {
@@ -113,7 +116,12 @@ export function buildIndex(spec: IndexSpec): IndexArtifact {
       mediaType: image.mediaType,
       digest: image.digest,
       size: image.manifest.length,
-      platform: { architecture: image.platform.architecture, os: image.platform.os, ...(image.platform.variant ? { variant: image.platform.variant } : {}) },
+      platform: {
+        architecture: image.platform.architecture,
+        os: image.platform.os,
+        ...(image.platform["os.version"] ? { "os.version": image.platform["os.version"] } : {}),
+        ...(image.platform.variant ? { variant: image.platform.variant } : {}),
+      },
     })),
   };
   const manifest = serialize(spec.format, indexJson);

@@ -22,6 +22,12 @@ export interface TokenServerOptions {
    * users get every action they ask for on any repository.
    */
   users: Record<string, string> | ((user: string, password: string) => boolean);
+  /**
+   * OAuth2 refresh tokens (docker's identity tokens) -> the user each stands for. With them the
+   * realm also takes distribution's OAuth2 form POST (`grant_type=refresh_token`, a
+   * `client_id`, scopes space-separated), and refuses an unknown token with 400 invalid_grant.
+   */
+  refreshTokens?: Record<string, string>;
   /** Anonymous requests get `pull` (else an empty access list, still 200, as real servers do). */
   anonymousPull?: boolean;
   /** Default 300. */
@@ -40,6 +46,11 @@ export interface TokenRequestLog {
   /** Every scope asked for, as sent, e.g. "repository:team/app:pull,push". */
   scopes: string[];
   status: number;
+  method: string;
+  /** "refresh_token" for an OAuth2 POST. */
+  grant?: string;
+  /** The request's path and query: where a secret must never be. */
+  url: string;
 }
 
 export interface TokenServer {
@@ -66,11 +77,15 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
     const signer = new TokenSigner(readFileSync(keyPath), readFileSync(certPath), opts.keyHeader ?? "x5c");
     const log: TokenRequestLog[] = [];
     const server: Server = createServer((req, res) => {
-      try {
-        handleRequest(req, res, opts, signer, log);
-      } catch (error) {
-        reply(res, 500, { errors: [{ code: "UNKNOWN", message: String(error) }] });
-      }
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        try {
+          handleRequest(req, Buffer.concat(chunks).toString("utf8"), res, opts, signer, log);
+        } catch (error) {
+          reply(res, 500, { errors: [{ code: "UNKNOWN", message: String(error) }] });
+        }
+      });
     });
     const { port, close } = await listenOnLoopback(server);
     return {
@@ -93,16 +108,20 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
   }
 }
 
-function handleRequest(req: IncomingMessage, res: ServerResponse, opts: TokenServerOptions, signer: TokenSigner, log: TokenRequestLog[]): void {
+function handleRequest(req: IncomingMessage, body: string, res: ServerResponse, opts: TokenServerOptions, signer: TokenSigner, log: TokenRequestLog[]): void {
   const url = new URL(req.url ?? "/", "http://token-server");
   if (url.pathname !== "/token") {
     reply(res, 404, { errors: [{ code: "NOT_FOUND", message: `no ${url.pathname} here; the realm is /token` }] });
     return;
   }
+  if (req.method === "POST" && opts.refreshTokens) {
+    handleRefreshGrant(req, body, url, res, opts.refreshTokens, opts.expiresInSeconds ?? 300, signer, log);
+    return;
+  }
   // Some clients send one scope parameter with space-separated scopes; the spec allows both.
   const scopes = url.searchParams.getAll("scope").flatMap((scope) => scope.split(" ")).filter((scope) => scope !== "");
   const credentials = parseBasic(req.headers.authorization);
-  const entry: TokenRequestLog = { ...(credentials ? { account: credentials.user } : {}), scopes, status: 0 };
+  const entry: TokenRequestLog = { ...(credentials ? { account: credentials.user } : {}), scopes, status: 0, method: req.method ?? "", url: req.url ?? "" };
   log.push(entry);
   const answer = (status: number, body: object) => {
     entry.status = status;
@@ -125,9 +144,43 @@ function handleRequest(req: IncomingMessage, res: ServerResponse, opts: TokenSer
   const access = scopes.flatMap((scope) => grant(scope, credentials !== undefined, opts.anonymousPull ?? false));
   const expiresIn = opts.expiresInSeconds ?? 300;
   const now = Math.floor(Date.now() / 1000);
-  const token = signer.sign({
+  const token = signToken(signer, credentials?.user ?? "", access, expiresIn, now);
+  answer(200, { token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() });
+}
+
+/**
+ * distribution's OAuth2 token request (docs/spec/auth/oauth.md), as `docker login` with an
+ * identity token sends it: a form body, never the query; `client_id` required; an unknown
+ * refresh token is 400 invalid_grant (RFC 6749, 5.2).
+ */
+function handleRefreshGrant(req: IncomingMessage, body: string, url: URL, res: ServerResponse, refreshTokens: Record<string, string>, expiresIn: number, signer: TokenSigner, log: TokenRequestLog[]): void {
+  const form = new URLSearchParams(body);
+  const scopes = form.getAll("scope").flatMap((scope) => scope.split(" ")).filter((scope) => scope !== "");
+  const entry: TokenRequestLog = { scopes, status: 0, method: "POST", grant: form.get("grant_type") ?? undefined, url: req.url ?? "" };
+  log.push(entry);
+  const answer = (status: number, answerBody: object) => {
+    entry.status = status;
+    reply(res, status, answerBody);
+  };
+  if (!(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) return answer(400, { error: "invalid_request", error_description: "expected a form body (application/x-www-form-urlencoded)" });
+  if (url.search !== "") return answer(400, { error: "invalid_request", error_description: "parameters go in the form body, not the query" });
+  if (form.get("grant_type") !== "refresh_token") return answer(400, { error: "unsupported_grant_type", error_description: "only refresh_token is implemented" });
+  if (!form.get("client_id")) return answer(400, { error: "invalid_request", error_description: "client_id is required" });
+  const service = form.get("service");
+  if (service !== null && service !== SERVICE) return answer(400, { error: "invalid_request", error_description: `unknown service "${service}"` });
+  const user = Object.hasOwn(refreshTokens, form.get("refresh_token") ?? "") ? refreshTokens[form.get("refresh_token")!] : undefined;
+  if (user === undefined) return answer(400, { error: "invalid_grant", error_description: "unknown or revoked refresh token" });
+  entry.account = user;
+  const access = scopes.flatMap((scope) => grant(scope, true, false));
+  const now = Math.floor(Date.now() / 1000);
+  const token = signToken(signer, user, access, expiresIn, now);
+  answer(200, { access_token: token, expires_in: expiresIn, scope: scopes.join(" "), issued_at: new Date(now * 1000).toISOString() });
+}
+
+function signToken(signer: TokenSigner, subject: string, access: AccessEntry[], expiresIn: number, now: number): string {
+  return signer.sign({
     iss: ISSUER,
-    sub: credentials?.user ?? "",
+    sub: subject,
     aud: SERVICE,
     exp: now + expiresIn,
     // A little slack for clock skew, though everything here runs on one clock.
@@ -136,7 +189,6 @@ function handleRequest(req: IncomingMessage, res: ServerResponse, opts: TokenSer
     jti: randomUUID(),
     access,
   });
-  answer(200, { token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() });
 }
 
 function loginAccepted(users: TokenServerOptions["users"], login: { user: string; password: string }): boolean {

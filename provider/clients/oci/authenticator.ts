@@ -24,6 +24,8 @@ interface CachedToken {
 /** Renew this long before expiry, so a token never lapses between check and use. */
 const EXPIRY_MARGIN_MS = 10_000;
 const DEFAULT_TOKEN_LIFETIME_S = 60;
+/** Who asks, in OAuth2 token requests (the spec requires a client_id). */
+const OAUTH_CLIENT_ID = "registry-dr";
 
 export class Authenticator {
   private challenge?: Challenge;
@@ -51,7 +53,8 @@ export class Authenticator {
   /** Whether a retry could carry credentials the registry asked for. */
   get canAnswerChallenge(): boolean {
     if (!this.challenge) return false;
-    return this.challenge.scheme === "bearer" || this.credential.kind === "basic" || this.renewedLogins !== undefined;
+    // An identity token meeting Basic is answered too: with the error saying why it cannot be used.
+    return this.challenge.scheme === "bearer" || this.credential.kind === "basic" || this.credential.kind === "identity-token" || this.renewedLogins !== undefined;
   }
 
   /** The header for a request needing these scopes; undefined when the registry is open. */
@@ -60,6 +63,7 @@ export class Authenticator {
     const challenge = this.challenge;
     if (!challenge) return undefined;
     if (challenge.scheme === "basic") {
+      if (this.credential.kind === "identity-token") throw this.basicOnly();
       const login = await this.login();
       return login ? basicHeader(login.username, login.password) : undefined;
     }
@@ -70,6 +74,14 @@ export class Authenticator {
   private async login(): Promise<{ username: string; password: string } | undefined> {
     if (this.credential.kind === "basic") return this.credential;
     return this.renewedLogins?.login();
+  }
+
+  /** An identity token is only ever sent to a token realm: a Basic-only registry has none. (Worded so the redactor, which blanks the word after "Basic" or "Bearer", leaves it readable.) */
+  private basicOnly(): AuthError {
+    return new AuthError(
+      `${this.host}: the registry takes only username/password logins (its challenge is Basic, with no token realm), and an identityToken is only exchanged at a token realm (OAuth2 refresh_token grant): give username and password for this registry instead`,
+      { host: this.host, status: 401 },
+    );
   }
 
   /** Forgets the token for these scopes, so the next request fetches a fresh one. */
@@ -96,20 +108,15 @@ export class Authenticator {
 
   private async fetchToken(challenge: Challenge, scopes: RepositoryScope[]): Promise<CachedToken> {
     const realm = checkRealm(challenge.params.realm, this.host, this.insecure);
-    if (challenge.params.service) realm.searchParams.set("service", challenge.params.service);
-    for (const scope of scopes) realm.searchParams.append("scope", formatScope(scope));
-    const headers: Record<string, string> = {};
-    const login = await this.login();
-    if (login) {
-      realm.searchParams.set("account", login.username);
-      headers.authorization = basicHeader(login.username, login.password);
-    }
     const started = Date.now();
-    const response = await this.transport.send({ method: "GET", url: realm, headers, kind: "token", insecure: this.insecure });
+    const response = this.credential.kind === "identity-token" ? await this.refreshTokenGrant(realm, challenge, scopes, this.credential.identityToken) : await this.tokenGet(realm, challenge, scopes);
     const text = await response.body.text();
-    if (response.status === 401 || response.status === 403) {
+    // An OAuth2 server answers a refused refresh token with 400 invalid_grant (RFC 6749, 5.2).
+    const refused = response.status === 401 || response.status === 403 || (this.credential.kind === "identity-token" && response.status === 400);
+    if (refused) {
       this.renewedLogins?.forget();
-      throw new AuthError(`${this.host}: token server ${realm.host} rejected ${describeCredential(this.credential)} (HTTP ${response.status}): check the username and password for this registry`, {
+      const hint = this.credential.kind === "identity-token" ? "check the identityToken for this registry (it may have expired or been revoked)" : "check the username and password for this registry";
+      throw new AuthError(`${this.host}: token server ${realm.host} rejected ${describeCredential(this.credential)} (HTTP ${response.status}): ${hint}`, {
         host: this.host,
         status: response.status,
       });
@@ -131,6 +138,31 @@ export class Authenticator {
     if (!value) throw new RegistryError(`${this.host}: token server ${realm.host} sent no token`, { host: this.host });
     const lifetimeS = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_LIFETIME_S;
     return { value, expiresAt: started + lifetimeS * 1000 };
+  }
+
+  /** distribution's token request: GET, with Basic credentials when there are any. */
+  private async tokenGet(realm: URL, challenge: Challenge, scopes: RepositoryScope[]) {
+    if (challenge.params.service) realm.searchParams.set("service", challenge.params.service);
+    for (const scope of scopes) realm.searchParams.append("scope", formatScope(scope));
+    const headers: Record<string, string> = {};
+    const login = await this.login();
+    if (login) {
+      realm.searchParams.set("account", login.username);
+      headers.authorization = basicHeader(login.username, login.password);
+    }
+    return this.transport.send({ method: "GET", url: realm, headers, kind: "token", insecure: this.insecure });
+  }
+
+  /**
+   * distribution's OAuth2 token request (docs/spec/auth/oauth.md), as docker and containers/image
+   * send an identity token: a form POST, so the refresh token stays out of URLs and access logs.
+   */
+  private refreshTokenGrant(realm: URL, challenge: Challenge, scopes: RepositoryScope[], identityToken: string) {
+    const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: identityToken, client_id: OAUTH_CLIENT_ID });
+    if (challenge.params.service) form.set("service", challenge.params.service);
+    if (scopes.length > 0) form.set("scope", scopes.map(formatScope).join(" "));
+    const headers = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
+    return this.transport.send({ method: "POST", url: realm, headers, body: form.toString(), kind: "token", insecure: this.insecure });
   }
 }
 

@@ -8,8 +8,10 @@ import type { AcrInstanceAccess } from "../alicloud/acr-temporary-login";
 export type RegistryCredential =
   | { kind: "anonymous" }
   | { kind: "basic"; username: string; password: string }
-  /** A registry token used as-is (`Authorization: Bearer`), e.g. an identity token. */
+  /** A registry token used as-is (`Authorization: Bearer`). */
   | { kind: "token"; token: string }
+  /** An OAuth2 refresh token (docker's `identitytoken`): exchanged at the registry's bearer realm for access tokens. */
+  | { kind: "identity-token"; identityToken: string }
   /** An ACR Enterprise instance: a RAM key exchanged for temporary logins (GetAuthorizationToken), renewed as they lapse. */
   | ({ kind: "alicloud" } & AcrInstanceAccess)
   /** Google Artifact Registry: a service-account key exchanged for access tokens (user oauth2accesstoken), renewed as they lapse. */
@@ -26,6 +28,8 @@ export function describeCredential(credential: RegistryCredential): string {
       return `user "${credential.username}"`;
     case "token":
       return "a bearer token";
+    case "identity-token":
+      return "an identity token";
     case "alicloud":
       return `an ACR temporary login for instance ${credential.instanceId}`;
     case "google":

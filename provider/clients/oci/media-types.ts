@@ -24,6 +24,8 @@ export interface Platform {
   os: string;
   architecture: string;
   variant?: string;
+  /** Windows images name their build here, e.g. 10.0.17763.1999. */
+  "os.version"?: string;
 }
 
 export interface Descriptor {

@@ -16,6 +16,13 @@ test("check: failures by property path, including the job's own rules", async ()
   assert.deepEqual((await imageSyncProvider.check!({}, { images: UNKNOWN })).failures, []);
 });
 
+test("check: platform selectors take image-syncer's os:osversion and arch:variant; a malformed one is refused by property", async () => {
+  assert.deepEqual((await imageSyncProvider.check!({}, { ...inputs, os: ["windows:10.0.17763.1999"], arch: ["arm:v7", "arm/v6", "amd64"] })).failures, []);
+  const failures = (await imageSyncProvider.check!({}, { ...inputs, arch: ["arm:"] })).failures ?? [];
+  assert.equal(failures.length, 1);
+  assert.match(`${failures[0].property}: ${failures[0].reason}`, /^arch(\[0\]|\.0): .*invalid arch selector "arm:": expected amd64, or arch:variant such as arm:v7/);
+});
+
 test("diff: a changed or unknown input is a change without looking at the destinations", async () => {
   assert.equal((await imageSyncProvider.diff!("i", olds, { ...inputs, proc: 4 })).changes, true);
   assert.equal((await imageSyncProvider.diff!("i", olds, { ...inputs, images: { "harbor.example.com/library/app:1": UNKNOWN } })).changes, true);
