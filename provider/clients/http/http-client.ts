@@ -119,8 +119,12 @@ export class HttpClient {
       if (!isReplayable(body)) throw this.failure(this.redirectFailure(request, `${method} ${url.pathname} was redirected; a streamed body cannot be re-sent`));
       const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
       if (next?.protocol !== "http:" && next?.protocol !== "https:") throw this.failure(this.redirectFailure(request, `redirected to ${JSON.stringify(location.slice(0, 120))}, which is not an http(s) URL`));
-      // A credential is meant for the host it was issued for, never for where that host points.
-      if (next.origin !== url.origin) headers = withoutAuthorization(headers);
+      // A credential is meant for the host it was issued for, never for where that host points;
+      // a body can be one too (a token grant's refresh token), so it is never re-sent elsewhere.
+      if (next.origin !== url.origin) {
+        if (body !== undefined && raw.statusCode !== 303) throw this.failure(this.redirectFailure(request, `${method} ${url.pathname} was redirected to ${next.origin}; its body is only sent to ${url.origin}`));
+        headers = withoutAuthorization(headers);
+      }
       if (raw.statusCode === 303) {
         method = "GET";
         body = undefined;

@@ -29,3 +29,21 @@ test("a followed redirect chain is bounded, and only http(s) targets are followe
     await Promise.all([loop.close(), toFile.close()]);
   }
 });
+
+test("a request body is never re-sent to another origin (it may hold a credential); a 303 turns into a GET without it", async () => {
+  const elsewhere = await scriptedServer([answer(200)]);
+  const permanent = await scriptedServer([answer(308, { location: `${elsewhere.origin}/token` })]);
+  const seeOther = await scriptedServer([answer(303, { location: `${elsewhere.origin}/done` })]);
+  const client = new HttpClient();
+  const grant = { method: "POST", kind: "token", body: "grant_type=refresh_token&refresh_token=secret-refresh", followRedirects: true } as const;
+  try {
+    await assert.rejects(client.send({ ...grant, url: new URL(`${permanent.origin}/token`) }), (error: Error) => error instanceof HttpError && new RegExp(`POST /token was redirected to ${elsewhere.origin}; its body is only sent to ${permanent.origin}`).test(error.message));
+    assert.equal(elsewhere.seen.length, 0, "nothing reached the other origin");
+    const response = await client.sendText({ ...grant, url: new URL(`${seeOther.origin}/token`) });
+    assert.equal(response.status, 200);
+    assert.deepEqual(elsewhere.seen.map((request) => [request.method, request.url, request.body]), [["GET", "/done", ""]]);
+  } finally {
+    await client.close();
+    await Promise.all([elsewhere.close(), permanent.close(), seeOther.close()]);
+  }
+});
