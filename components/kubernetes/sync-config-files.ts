@@ -22,6 +22,9 @@ export function imagesFileText(images: unknown, defaults: DestinationDefaults, s
  */
 export function authFileText(auth: unknown, withEnvironment: boolean, source: string): string {
   const checked = parsePart<AuthMap>(authMapSchema(), auth, "auth", source);
+  // Before compiling, which would read the file: its path names a file where Pulumi runs, not in the pod.
+  const keyFiles = Object.entries(checked).filter(([, entry]) => entry.google?.serviceAccountKeyFile !== undefined);
+  if (keyFiles.length > 0) throw new ConfigError(keyFiles.map(([key]) => ({ path: ["auth", key, "google", "serviceAccountKeyFile"], message: "is a path the pods do not have: give serviceAccountKey, the key's JSON text (it goes into the Secret)" })), source);
   withSource(source, () => compileJob({ images: {}, auth: checked }));
   const references = environmentReferences(checked);
   if (references.length > 0 && !withEnvironment) {

@@ -277,6 +277,7 @@ test("SyncSchedule: bad arguments fail with the field and what is expected, and 
     [{ config: { auth: AUTH } as never }, /config\.images: expected the images to copy/],
     [{ config: { images: IMAGES, auth: AUTH }, authSecret: { name: "logins" } }, /authSecret: expected either config\.auth or authSecret, not both/],
     [{ config: { images: IMAGES }, authSecret: { name: "Logins!" } }, /authSecret\.name: expected the name of an existing Secret/],
+    [{ config: { images: IMAGES, auth: { "europe-west4-docker.pkg.dev": { google: { serviceAccountKeyFile: "/home/me/key.json" } } } } }, /config: auth\["europe-west4-docker\.pkg\.dev"\]\.google\.serviceAccountKeyFile: is a path the pods do not have: give serviceAccountKey/],
     [{ config: { images: IMAGES, auth: { "harbor.example.com": { username: "robot", password: "${HARBOR_PASSWORD}" } } } }, /config: auth\["harbor\.example\.com"\]\.password: is read from the environment variable HARBOR_PASSWORD: give environmentSecret/],
   ];
   for (const [override, message] of cases) {
