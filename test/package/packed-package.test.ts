@@ -51,7 +51,7 @@ test("the tarball holds the product only: no tests, stand-ins, benchmarks, examp
 });
 
 test("a stack imports the resources and components by name, with require and with import", async () => {
-  const names = ["ImageSync", "FailoverRecord", "HarborProject", "HarborRegistry", "HarborReplicationPolicy", "HarborReplicationRun", "HarborRobotAccount", "AcrEnterpriseTarget", "PrivateZoneFailover", "runSync", "runVerify"];
+  const names = ["ImageSync", "FailoverRecord", "HarborProject", "HarborRegistry", "HarborReplicationPolicy", "HarborReplicationRun", "HarborRobotAccount", "AcrEnterpriseTarget", "PrivateZoneFailover", "ArtifactRegistryTarget", "CloudDnsFailover", "RegistryDisasterRecovery", "SyncSchedule", "runSync", "runVerify"];
   const required = await inStack(["-e", `const m = require("registry-dr"); console.log(JSON.stringify(${JSON.stringify(names)}.map((n) => [n, typeof m[n]])))`]);
   assert.deepEqual(JSON.parse(required), names.map((name) => [name, "function"]));
   const imported = await inStack(["--input-type=module", "-e", `import { ${names.join(", ")} } from "registry-dr"; console.log([${names.join(", ")}].map((f) => typeof f).join(","))`]);
