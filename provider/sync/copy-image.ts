@@ -57,15 +57,28 @@ function ensureBlob(ends: TransferEnds, blob: Descriptor, context: CopyContext):
   return context.ledger.once("blob", destination.host, destinationRepository, blob.digest, async () => {
     const holder = await context.ledger.place(destination.host, blob.digest, () => placeBlob(ends, blob, context));
     if (holder === destinationRepository) return;
+    const report = (outcome: "uploaded" | "mounted" | "present") =>
+      context.emit({ type: "blob", digest: blob.digest, size: blob.size, outcome, destination: destinationRepository });
     const mount = await tryMount(ends, blob, holder, context);
-    if (mount === "mounted") {
-      context.emit({ type: "blob", digest: blob.digest, size: blob.size, outcome: "mounted", destination: destinationRepository });
-      return;
+    if (mount === "mounted") return report("mounted");
+    // No mount, though the host holds the blob: it ignores mounts (or cannot mount between these
+    // repositories), so its answer says nothing of this repository, which may hold the blob already.
+    if (!(await context.ledger.destinations.wasEmpty(destination, destinationRepository)) && (await destination.hasBlob(destinationRepository, blob.digest))) {
+      if (mount) await abandon(destination, destinationRepository, mount);
+      return report("present");
     }
-    // The registry could not mount (202): it opened an upload session, which we use.
     await context.transfers.run(() => transferBlob(ends, blob, context, mount));
-    context.emit({ type: "blob", digest: blob.digest, size: blob.size, outcome: "uploaded", destination: destinationRepository });
+    report("uploaded");
   });
+}
+
+/** Best effort: a session left open is purged by the registry in time; failing the blob for it would be wrong. */
+async function abandon(destination: RegistryClient, repository: string, session: URL): Promise<void> {
+  try {
+    await destination.cancelUpload(repository, session);
+  } catch {
+    // Nothing to do: the blob is there, which is what the copy needed.
+  }
 }
 
 /**

@@ -49,7 +49,8 @@ export async function checkImage(task: SyncTask, context: ImageSyncContext): Pro
       if (present?.digest === expected.digest) return { task, startedAt, result: await upToDate(task, startedAt, digest, context) };
       return { task, startedAt, expected };
     }
-    const expected = await expectedImage(task, source, context.platforms);
+    // --force copies whatever the digests: read what the copy needs at once.
+    const expected = await expectedImage(task, source, context.platforms, context.force);
     digest = expected.digest;
     if (context.force) return { task, startedAt, expected };
     const reference = tag ?? expected.digest;

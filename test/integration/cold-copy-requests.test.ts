@@ -30,6 +30,12 @@ function distinctBlobs(...pushed: SmallImage[]): { digest: string; size: number 
   return [...new Map(pushed.flatMap((image) => image.blobs).map((blob) => [blob.digest, blob])).values()];
 }
 
+function blobsLacking(blobs: { digest: string; size: number }[], held: SmallImage): { digest: string; size: number }[] {
+  const digests = new Set(held.blobs.map((blob) => blob.digest));
+  return blobs.filter((blob) => !digests.has(blob.digest));
+}
+
+const sizeOf = (blobs: { size: number }[]) => blobs.reduce((sum, blob) => sum + blob.size, 0);
 const isBlobHead = (r: RegistryRequest) => r.method === "HEAD" && /\/blobs\/sha256:/.test(r.path);
 const isUploadStart = (r: RegistryRequest) => r.method === "POST" && r.path.includes("/blobs/uploads/");
 const isUploadPut = (r: RegistryRequest) => r.method === "PUT" && r.path.includes("/blobs/uploads/");
@@ -93,20 +99,27 @@ for (const refuse of [false, true]) {
       await assertHolds(registry, "dr/api", [images[0]]);
       await assertHolds(registry, "dr/other", [other]);
 
-      // Then the rest of the repository, which already holds image 1: a mount answered 202 cannot tell a held blob from a missing one, so HEADs decide.
+      // Then the rest of apps/api into dr/api, which holds image 1: a mount answered 202 cannot tell a held blob from a missing one, so HEADs decide.
       registry.backend.clearRequests();
-      const mountsBefore = registry.ignoredMounts();
       const rest = await runSync({ images: { [`${source.host}/apps/api`]: `${registry.host}/dr/api` } });
       assert.equal(rest.counts.synced, 2, JSON.stringify(rest.results));
       assert.equal(rest.counts.skipped, 1);
-      const held = new Set(images[0].blobs.map((blob) => blob.digest));
-      const fresh = distinctBlobs(images[1], images[2]).filter((blob) => !held.has(blob.digest));
+      const fresh = blobsLacking(distinctBlobs(images[1], images[2]), images[0]);
       assert.ok(fresh.length < distinctBlobs(images[1], images[2]).length, "the fixture shares a layer with the image already there");
-      const at = registry.backend.requests();
-      assert.equal(count(at, isUploadPut), fresh.length, "only blobs the repository lacked were uploaded");
-      assert.equal(rest.stats.bytesUploaded, fresh.reduce((sum, blob) => sum + blob.size, 0));
-      assert.equal(registry.ignoredMounts(), mountsBefore, "no mount was sent into a repository with content on a host that never mounted");
+      assert.equal(count(registry.backend.requests(), isUploadPut), fresh.length, "only blobs dr/api lacked were uploaded");
+      assert.equal(rest.stats.bytesUploaded, sizeOf(fresh));
       await assertHolds(registry, "dr/api", images);
+
+      // One image at a time: apps/other into a new repository, which places the shared base layer there first, then apps/api:1
+      // into dr/other (its tag 1 replaced), which holds the base layer: the mount from dr/fresh opens a session, and a HEAD finds the layer held.
+      registry.backend.clearRequests();
+      const across = await runSync({ images: { [`${source.host}/apps/other:1`]: `${registry.host}/dr/fresh`, [`${source.host}/apps/api:1`]: `${registry.host}/dr/other` } }, { proc: 1 });
+      assert.equal(across.counts.synced, 2, JSON.stringify(across.results));
+      const lacked = blobsLacking(images[0].blobs, other);
+      assert.equal(count(registry.backend.requests().filter((r) => r.path.startsWith("/v2/dr/other/")), isUploadPut), lacked.length, "only blobs dr/other lacked were uploaded into it");
+      assert.equal(across.stats.bytesUploaded, sizeOf([...lacked, ...other.blobs]));
+      await assertHolds(registry, "dr/fresh", [other]);
+      await assertHolds(registry, "dr/other", [images[0]]);
     });
   });
 }
@@ -122,8 +135,7 @@ test("once a host has answered a mount with 201, a mount stands in for the blob 
     assert.equal(report.counts.failed, 0, JSON.stringify(report.results));
     const intoApi = target.requests().filter((r) => r.path.startsWith("/v2/warm/api/blobs/"));
     assert.equal(count(intoApi, isBlobHead), 0, "no blob HEAD once the host is known to mount");
-    const held = new Set(images[0].blobs.map((blob) => blob.digest));
-    const fresh = distinctBlobs(images[1], images[2]).filter((blob) => !held.has(blob.digest));
+    const fresh = blobsLacking(distinctBlobs(images[1], images[2]), images[0]);
     assert.equal(count(intoApi, isUploadPut), fresh.length, "only the blobs warm/api lacked were uploaded into it");
     assert.ok(intoApi.filter(isUploadStart).every((r) => r.path.includes("mount=")));
     for (const image of images) assert.equal((await client.headManifest("warm/api", image.ref.split(":")[1]))?.digest, image.digest);
