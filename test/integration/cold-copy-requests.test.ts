@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import { runSync } from "../../provider";
 import { HttpTransport, RegistryClient } from "../../provider/clients/oci";
 import { pushSmallImage, SmallImage } from "../support/fixtures";
-import { MountIgnoringRegistry, startMountIgnoringRegistry } from "../support/mount-ignoring-front";
+import { QuirkyRegistry, QuirkyRegistryOptions, startQuirkyRegistry } from "../support/quirky-registry";
 import { RegistryRequest, RegistryServer, startRegistry } from "../support/registry-server";
 
 /**
@@ -73,8 +73,8 @@ test("a cold copy costs three requests per new blob and, past a repository's fir
   assert.equal(count(source.requests(), (r) => r.method === "HEAD"), 3);
 });
 
-async function withMountIgnoring(options: { refuse?: boolean }, work: (registry: MountIgnoringRegistry) => Promise<void>): Promise<void> {
-  const registry = await startMountIgnoringRegistry(options);
+async function withQuirkyRegistry(options: QuirkyRegistryOptions, work: (registry: QuirkyRegistry) => Promise<void>): Promise<void> {
+  const registry = await startQuirkyRegistry(options);
   try {
     await work(registry);
   } finally {
@@ -82,16 +82,16 @@ async function withMountIgnoring(options: { refuse?: boolean }, work: (registry:
   }
 }
 
-async function assertHolds(registry: MountIgnoringRegistry, repository: string, pushed: SmallImage[]): Promise<void> {
+async function assertHolds(registry: QuirkyRegistry, repository: string, pushed: SmallImage[]): Promise<void> {
   const client = new RegistryClient({ host: registry.backend.host, transport });
   for (const blob of distinctBlobs(...pushed)) assert.equal(await client.hasBlob(repository, blob.digest), true, `${repository} holds ${blob.digest}`);
   for (const image of pushed) assert.equal((await client.headManifest(repository, image.ref.split(":")[1]))?.digest, image.digest);
 }
 
-for (const refuse of [false, true]) {
-  const how = refuse ? "refuses mounts (405)" : "ignores mounts (202 whatever it holds)";
+for (const mounts of ["ignore", "refuse"] as const) {
+  const how = mounts === "refuse" ? "refuses mounts (405)" : "ignores mounts (202 whatever it holds)";
   test(`a registry that ${how} gets every blob, and no blob its repository holds is uploaded again`, async () => {
-    await withMountIgnoring({ refuse }, async (registry) => {
+    await withQuirkyRegistry({ mounts }, async (registry) => {
       // Cold, into two repositories sharing the base layer: the mount between them is answered with a session (or refused), which must still carry the blob.
       const cold = await runSync({ images: { [`${source.host}/apps/api:1`]: `${registry.host}/dr/api`, [`${source.host}/apps/other:1`]: `${registry.host}/dr/other` } });
       assert.equal(cold.counts.synced, 2, JSON.stringify(cold.results));
@@ -143,4 +143,15 @@ test("once a host has answered a mount with 201, a mount stands in for the blob 
   } finally {
     await target.stop();
   }
+});
+
+test("a destination that refuses its tag lists is asked with a HEAD per tag and a HEAD per blob, as before", async () => {
+  await withQuirkyRegistry({ tagLists: "refuse" }, async (registry) => {
+    const report = await runSync({ images: { [`${source.host}/apps/api`]: `${registry.host}/listless/api` } });
+    assert.equal(report.counts.synced, 3, JSON.stringify(report.results));
+    const at = registry.backend.requests();
+    assert.equal(count(at, (r) => r.method === "HEAD" && r.path.includes("/manifests/")), images.length, "one HEAD per tag");
+    assert.equal(count(at, isBlobHead), distinctBlobs(...images).length, "one HEAD per blob: nothing says the repository was empty");
+    await assertHolds(registry, "listless/api", images);
+  });
 });
