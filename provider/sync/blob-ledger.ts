@@ -10,7 +10,6 @@ import { DestinationTags } from "./destination-tags";
  * - `place` makes the first placement of a digest on a host single-flight across
  *   repositories and resolves to the repository that then holds it, so every other
  *   repository mounts the blob instead of uploading its bytes again.
- *
  * - which hosts have shown that they mount blobs (a 201 to a mount), and which refuse the
  *   mount parameters outright (an error answer), so copies pick the probe that works there.
  * - `destinations`: what destination repositories held before the run (destination-tags.ts).
