@@ -1,4 +1,4 @@
-import { Descriptor, FetchedManifest, RegistryClient, parseManifest, referencedBlobs } from "../clients/oci";
+import { AuthError, Descriptor, FetchedManifest, RegistryClient, RegistryError, parseManifest, referencedBlobs } from "../clients/oci";
 import { BlobLedger } from "./blob-ledger";
 import { Semaphore } from "./concurrency";
 import { SyncEventListener } from "./events";
@@ -39,10 +39,16 @@ export async function copyManifestTree(ends: TransferEnds, manifest: FetchedMani
 function copyChildManifest(ends: TransferEnds, child: Descriptor, context: CopyContext): Promise<void> {
   const { destination, destinationRepository } = ends;
   return context.ledger.once("manifest", destination.host, destinationRepository, child.digest, async () => {
-    if (!context.force && (await destination.headManifest(destinationRepository, child.digest))?.digest === child.digest) return;
+    if (!context.force && (await isPresent(destination, destinationRepository, child.digest, context))) return;
     const fetched = await ends.source.getManifest(ends.sourceRepository, child.digest);
     await copyManifestTree(ends, { ...fetched, mediaType: fetched.mediaType || child.mediaType }, child.digest, context);
   });
+}
+
+/** A repository that was empty before the run holds only what the run put there, which the ledger knows. */
+async function isPresent(destination: RegistryClient, repository: string, digest: string, context: CopyContext): Promise<boolean> {
+  if (await context.ledger.destinations.wasEmpty(destination, repository)) return false;
+  return (await destination.headManifest(repository, digest))?.digest === digest;
 }
 
 /** Makes a blob present in the destination repository by the cheapest way the run knows. */
@@ -51,38 +57,106 @@ function ensureBlob(ends: TransferEnds, blob: Descriptor, context: CopyContext):
   return context.ledger.once("blob", destination.host, destinationRepository, blob.digest, async () => {
     const holder = await context.ledger.place(destination.host, blob.digest, () => placeBlob(ends, blob, context));
     if (holder === destinationRepository) return;
-    const mount = await destination.startUpload(destinationRepository, { digest: blob.digest, from: holder });
-    if (mount.mounted) {
-      context.emit({ type: "blob", digest: blob.digest, size: blob.size, outcome: "mounted", destination: destinationRepository });
-      return;
+    const report = (outcome: "uploaded" | "mounted" | "present") =>
+      context.emit({ type: "blob", digest: blob.digest, size: blob.size, outcome, destination: destinationRepository });
+    const mount = await tryMount(ends, blob, holder, context);
+    if (mount === "mounted") return report("mounted");
+    // No mount, though the host holds the blob: it ignores mounts (or cannot mount between these
+    // repositories), so its answer says nothing of this repository, which may hold the blob already.
+    if (!(await context.ledger.destinations.wasEmpty(destination, destinationRepository)) && (await destination.hasBlob(destinationRepository, blob.digest))) {
+      if (mount) await abandon(destination, destinationRepository, mount);
+      return report("present");
     }
-    // The registry could not mount (202): it opened an upload session, which we use.
-    await context.transfers.run(() => transferBlob(ends, blob, context, mount.uploadUrl));
-    context.emit({ type: "blob", digest: blob.digest, size: blob.size, outcome: "uploaded", destination: destinationRepository });
+    await context.transfers.run(() => transferBlob(ends, blob, context, mount));
+    report("uploaded");
   });
 }
 
-/** First placement of a digest on the destination host; resolves to the repository holding it. */
+/** Best effort: a session left open is purged by the registry in time; failing the blob for it would be wrong. */
+async function abandon(destination: RegistryClient, repository: string, session: URL): Promise<void> {
+  try {
+    await destination.cancelUpload(repository, session);
+  } catch {
+    // Nothing to do: the blob is there, which is what the copy needed.
+  }
+}
+
+/**
+ * First placement of a digest on the destination host; resolves to the repository holding it.
+ *
+ * A new blob costs a GET at the source and a POST and a PUT at the destination; asking first
+ * whether the destination has it costs one more request per blob. A mount request can ask
+ * that question and open the upload session in one: a registry that mounts answers 201 when
+ * the repository named in `from` holds the blob, and 202 with a session otherwise. But the
+ * spec lets a registry ignore mounts and answer 202 whatever it holds, and there a present
+ * blob would be uploaded again. So the mount stands in for the HEAD only where that cannot
+ * cost bytes: in a repository that was empty before the run (nothing there to re-upload), or
+ * on a host that has answered a mount with 201 in this run (it mounts). Everywhere else, as on
+ * `--force` and `--repair` runs into repositories with content, the HEAD comes first.
+ */
 async function placeBlob(ends: TransferEnds, blob: Descriptor, context: CopyContext): Promise<string> {
   const { source, sourceRepository, destination, destinationRepository } = ends;
   const report = (outcome: "uploaded" | "mounted" | "present") =>
     context.emit({ type: "blob", digest: blob.digest, size: blob.size, outcome, destination: destinationRepository });
+  const upload = async (session?: URL) => {
+    await context.transfers.run(() => transferBlob(ends, blob, context, session));
+    report("uploaded");
+    return destinationRepository;
+  };
+  const sameRegistry = source === destination;
+  if (await mountAnswersPresence(ends, context)) {
+    // Within one registry the source repository holds the blob; elsewhere only the destination's own repository may.
+    const probe = await tryMount(ends, blob, sameRegistry ? sourceRepository : destinationRepository, context);
+    if (probe === "mounted") {
+      report(sameRegistry ? "mounted" : "present");
+      return destinationRepository;
+    }
+    if (probe) return upload(probe);
+    // The host refused the mount itself: ask the plain way below.
+  }
   if (await destination.hasBlob(destinationRepository, blob.digest)) {
     report("present");
     return destinationRepository;
   }
-  if (sameRegistry(source, destination)) {
-    const mount = await destination.startUpload(destinationRepository, { digest: blob.digest, from: sourceRepository });
-    if (mount.mounted) {
-      report("mounted");
-      return destinationRepository;
-    }
-    await context.transfers.run(() => transferBlob(ends, blob, context, mount.uploadUrl));
-  } else {
-    await context.transfers.run(() => transferBlob(ends, blob, context));
+  const mount = sameRegistry ? await tryMount(ends, blob, sourceRepository, context) : undefined;
+  if (mount === "mounted") {
+    report("mounted");
+    return destinationRepository;
   }
-  report("uploaded");
-  return destinationRepository;
+  return upload(mount);
+}
+
+async function mountAnswersPresence(ends: TransferEnds, context: CopyContext): Promise<boolean> {
+  const host = ends.destination.host;
+  if (context.ledger.refusesMounts(host)) return false;
+  return context.ledger.mounts(host) || (await context.ledger.destinations.wasEmpty(ends.destination, ends.destinationRepository));
+}
+
+/**
+ * `POST .../blobs/uploads/?mount=<digest>&from=<from>`: "mounted" on 201, else the upload
+ * session the registry opened instead (202). Undefined where the host answers the mount
+ * parameters with an error (the spec says it should open a session): the caller goes the plain
+ * way, and the host is sent no more mounts this run.
+ */
+async function tryMount(ends: TransferEnds, blob: Descriptor, from: string, context: CopyContext): Promise<"mounted" | URL | undefined> {
+  const { destination, destinationRepository } = ends;
+  if (context.ledger.refusesMounts(destination.host)) return undefined;
+  try {
+    const answer = await destination.startUpload(destinationRepository, { digest: blob.digest, from });
+    if (!answer.mounted) return answer.uploadUrl;
+    context.ledger.learnMount(destination.host, "mounted");
+    return "mounted";
+  } catch (error) {
+    if (!refusesMountParameters(error)) throw error;
+    context.ledger.learnMount(destination.host, "refused");
+    return undefined;
+  }
+}
+
+/** 400, 404, 405, 501 and the like; not credentials, throttling or server trouble, which a plain upload would meet too. */
+function refusesMountParameters(error: unknown): boolean {
+  if (!(error instanceof RegistryError) || error instanceof AuthError || error.status === undefined) return false;
+  return (error.status >= 400 && error.status < 500 && ![401, 403, 408, 429].includes(error.status)) || error.status === 501;
 }
 
 /**
@@ -93,8 +167,4 @@ async function placeBlob(ends: TransferEnds, blob: Descriptor, context: CopyCont
 async function allSettledOrThrow(work: Promise<void>[]): Promise<void> {
   const failed = (await Promise.allSettled(work)).find((outcome) => outcome.status === "rejected");
   if (failed) throw failed.reason;
-}
-
-function sameRegistry(a: RegistryClient, b: RegistryClient): boolean {
-  return a === b;
 }

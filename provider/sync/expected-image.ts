@@ -13,7 +13,8 @@ export interface ExpectedImage {
   manifest?: FetchedManifest;
 }
 
-export async function expectedImage(task: SyncTask, source: RegistryClient, platforms?: PlatformFilter): Promise<ExpectedImage> {
+/** `read`: the image will be copied whatever its digest, so read the manifest the copy needs rather than HEAD it first. */
+export async function expectedImage(task: SyncTask, source: RegistryClient, platforms?: PlatformFilter, read = false): Promise<ExpectedImage> {
   const { repository, tag, digest } = task.source;
   // Tags written in the config were checked when it was read; one that is not in the
   // grammar came from the registry's tag list, and must fail its image before it goes
@@ -26,9 +27,19 @@ export async function expectedImage(task: SyncTask, source: RegistryClient, plat
     const filtered = parsed.kind === "index" ? filterIndex(manifest, parsed, platforms, source.host) : manifest;
     return { digest: filtered.digest, manifest: filtered };
   }
+  const what = `source image ${repository}${digest ? "@" : ":"}${reference}`;
+  if (read) {
+    const manifest = assertFound(await source.getManifest(repository, reference).catch(absentAs404), source.host, what);
+    return { digest: manifest.digest, manifest };
+  }
   if (digest) return { digest };
-  const head = assertFound(await source.headManifest(repository, reference), source.host, `source image ${repository}:${reference}`);
+  const head = assertFound(await source.headManifest(repository, reference), source.host, what);
   return { digest: head.digest };
+}
+
+function absentAs404(error: unknown): undefined {
+  if (error instanceof RegistryError && error.status === 404) return undefined;
+  throw error;
 }
 
 function assertFound<T>(value: T | undefined, host: string, what: string): T {

@@ -5,6 +5,7 @@ import { buildLargeLayerImage, pushImage, seedStandardFixture } from "../support
 import { startRegistry, RegistryRequest, RegistryServer, RegistryServerOptions } from "../support/registry-server";
 import { manifestDigest } from "../support/skopeo";
 import { measure, Measured } from "./measure";
+import { countByKind } from "./request-kinds";
 
 /**
  * registry-dr against skopeo, in one run on one machine: the same fixture copied cold
@@ -106,9 +107,13 @@ async function basicAuthBothSides(start: (options?: RegistryServerOptions) => Pr
   writeFileSync(skopeoYaml, `${source.host}:\n  tls-verify: false\n  credentials:\n    username: bench\n    password: bench-password\n  images:\n${fixture.repos.map((repo) => `    ${repo.name}: []\n`).join("")}`);
   const runSkopeo = () => measure("skopeo", ["sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", "--dest-creds", creds, "--all", "--preserve-digests", skopeoYaml, `${skopeoDest.host}/mirror`], scratch);
 
+  // Seeding went through the source: only the copy's own requests count.
+  source.clearRequests();
   const cold = await runCommand();
-  const coldRequests = [...source.requests(), ...oursDest.requests()].length;
+  const coldRequests = [...source.requests(), ...oursDest.requests()];
+  source.clearRequests();
   const coldSkopeo = await runSkopeo();
+  const coldSkopeoRequests = [...source.requests(), ...skopeoDest.requests()];
   await checkDigests(tags, oursDest, "mirror", creds);
   for (const registry of [source, oursDest]) registry.clearRequests();
   const noop = await runCommand();
@@ -128,7 +133,11 @@ async function basicAuthBothSides(start: (options?: RegistryServerOptions) => Pr
     ["cold sync, peak RSS", `${cold.maxRssMiB.toFixed(0)} MiB`, "", `${coldSkopeo.maxRssMiB.toFixed(0)} MiB`, "", ""],
   ]);
   log(`no-op: ${(noopRequests / tags.length).toFixed(2)} requests per tag (pings and tag lists aside), ${noopConnections.connects} TCP connections, first request ${noopConnections.firstConnectMs?.toFixed(0)} ms after start`);
-  log(`cold: ${(coldRequests / tags.length).toFixed(2)} requests per image at the registries, ${coldConnections.connects} TCP connections, first request ${coldConnections.firstConnectMs?.toFixed(0)} ms after start`);
+  log(`cold: ${(coldRequests.length / tags.length).toFixed(2)} requests per image at the registries (skopeo ${(coldSkopeoRequests.length / tags.length).toFixed(2)}), ${coldConnections.connects} TCP connections, first request ${coldConnections.firstConnectMs?.toFixed(0)} ms after start`);
+  log(`cold requests by kind, registry-dr / skopeo:`);
+  const skopeoKinds = new Map(countByKind(coldSkopeoRequests));
+  const ourKinds = new Map(countByKind(coldRequests));
+  for (const kind of [...new Set([...ourKinds.keys(), ...skopeoKinds.keys()])].sort()) log(`  ${kind.padEnd(28)} ${String(ourKinds.get(kind) ?? 0).padStart(5)} ${String(skopeoKinds.get(kind) ?? 0).padStart(7)}`);
 }
 
 function connectionsOf(stderr: string): { connects: number; firstConnectMs?: number } {

@@ -38,8 +38,9 @@ before(async () => {
   tokens = await startTokenServer({ users: (user, password) => alibaba.acrLoginValid(user, password), expiresInSeconds: 1 });
   [acr, source] = await Promise.all([startRegistry({ auth: { kind: "token", tokenServer: tokens } }), startRegistry()]);
   for (const tag of TAGS) await pushSmallImage(source, `team/app:${tag}`, undefined, tag);
-  // Every source request waits: the run lasts several login lifetimes.
-  slowSource = await startFaultProxy(source.url, { faults: { slow: 1, slowMs: 250 } });
+  // Every source request waits: the run lasts several login lifetimes (a new image costs the
+  // source a manifest GET and its blob GETs, the blobs of one image read at once).
+  slowSource = await startFaultProxy(source.url, { faults: { slow: 1, slowMs: 500 } });
 });
 after(async () => Promise.all([slowSource?.stop(), acr?.stop(), source?.stop(), tokens?.stop(), alibaba?.stop()]));
 

@@ -345,8 +345,12 @@ test("429 with Retry-After: the client waits at least that long before retrying"
   try {
     // Every kind of request to the source is throttled once.
     const from = await proxy(bed, bed.source, 41, { throttle: 1, retryAfterSeconds: 1, maxPerRequest: 1 });
-    const report = await runSync({ images: { [`${from.host}/library/alpine-like:3.18`]: `${bed.destination.host}/mirror/library/alpine-like` } }, { transport: { retry: { baseDelayMs: 10 } } });
+    const job = { images: { [`${from.host}/library/alpine-like:3.18`]: `${bed.destination.host}/mirror/library/alpine-like` } };
+    const report = await runSync(job, { transport: { retry: { baseDelayMs: 10 } } });
     assert.equal(report.counts.synced, 1, report.results[0].error);
+    // A copy reads the source manifest without a HEAD; the no-op resync after it HEADs it.
+    const resync = await runSync(job, { transport: { retry: { baseDelayMs: 10 } } });
+    assert.equal(resync.counts.skipped, 1, resync.results[0].error);
 
     const requests = from.requests();
     const throttled = requests.filter((r) => r.fault === "throttle");

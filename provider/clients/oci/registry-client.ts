@@ -249,7 +249,8 @@ export class RegistryClient {
    */
   async startUpload(repository: string, mount?: { digest: string; from: string }): Promise<MountResult> {
     const query = mount ? { mount: this.checkedDigest(repository, mount.digest), from: checkRepository(mount.from, this.host) } : undefined;
-    const scopes = mount ? [push(repository), pull(mount.from)] : [push(repository)];
+    // A mount from the repository itself (asking whether it holds the blob) needs no second scope, nor a token for one.
+    const scopes = mount && mount.from !== repository ? [push(repository), pull(mount.from)] : [push(repository)];
     const target = { segments: [...this.repositorySegments(repository), "blobs", "uploads", ""], query };
     const response = await this.send({ method: "POST", target, scopes, kind: mount ? "blob.mount" : "blob.upload-start", headers: { "content-length": "0" } });
     await response.body.dump();
