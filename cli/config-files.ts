@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { z } from "zod";
-import { ConfigError, SyncJob, authMapSchema, compileJob, imagesMapSchema, parseJsonText, parseWithSchema, syncConfigSchema } from "../provider";
+import { SyncJob, authMapSchema, compileJob, imagesMapSchema, syncConfigSchema } from "../provider/sync";
+import { ConfigError, parseJsonText, parseWithSchema } from "../provider/validation";
 import { CommandArguments, UsageError } from "./arguments";
 import { withEnvironmentValues } from "./environment-values";
 

@@ -1,4 +1,5 @@
-import { AuthMap, ConfigError, ConfigIssue } from "../provider";
+import { AuthMap } from "../provider/sync";
+import { ConfigError, ConfigIssue } from "../provider/validation";
 
 /**
  * image-syncer reads a `username` or `password` that is exactly `${NAME}` or `$NAME` from the

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
-import { ImageResult, redactSecrets } from "../provider";
+import { ImageResult } from "../provider/sync";
+import { redactSecrets } from "../provider/validation";
 
 /**
  * Images written back in the `images` format (source -> list of destinations), so a file

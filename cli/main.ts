@@ -1,4 +1,5 @@
-import { ConfigError, formatDuration } from "../provider";
+import { formatDuration } from "../provider/sync";
+import { ConfigError } from "../provider/validation";
 import { CommandArguments, UsageError, parseCommandArguments } from "./arguments";
 import { MAIN_HELP, SYNC_HELP, VERIFY_HELP } from "./help";
 

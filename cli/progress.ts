@@ -1,5 +1,6 @@
 import { appendFileSync } from "node:fs";
-import { SyncEvent, describePlan, describeResult, formatBytes, formatRate, redactSecrets } from "../provider";
+import { SyncEvent, describePlan, describeResult, formatBytes, formatRate } from "../provider/sync";
+import { redactSecrets } from "../provider/validation";
 
 /**
  * Shows a run: on a terminal a one-line bar (images, bytes, rate) with result lines

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { ConfigError, FailoverPreflight, redactSecrets, runFailoverPreflight } from "../../provider";
+import { FailoverPreflight, runFailoverPreflight } from "../../provider/sync";
+import { ConfigError, redactSecrets } from "../../provider/validation";
 import { FailoverRecordInputs, checkRecordRules, failoverRecordInputsSchema, readinessJob } from "../../provider/resources/dns/failover-record-schema";
 import { applyRecord, describeRecord, withRecords } from "../../provider/resources/dns/failover-switch";
 import { UsageError } from "../arguments";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../../provider";
+import { ConfigError } from "../../provider/validation";
 import { DrPlan, parseDrPlan } from "../../components/disaster-recovery/plan-schema";
 import { UsageError } from "../arguments";
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../../provider";
+import { ConfigError } from "../../provider/validation";
 import { lineDiff, mapperFromJob, rewriteReferences, type ReferenceMapper } from "../../provider/rewrite";
 import { planSiteMapper } from "../../components/disaster-recovery/plan-site-mapping";
 import { CommandArguments, UsageError } from "../arguments";

@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration, formatRate, runSync } from "../../provider";
+import { formatBytes, formatDuration, formatRate, runSync } from "../../provider/sync";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
 import { writeImagesFile } from "../images-files";

@@ -1,4 +1,5 @@
-import { ReadinessRow, redactSecrets, runVerify, shortDigest } from "../../provider";
+import { ReadinessRow, runVerify, shortDigest } from "../../provider/sync";
+import { redactSecrets } from "../../provider/validation";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
 import { transportOf } from "./transport-flags";

@@ -1,4 +1,28 @@
-import { Agent } from "undici";
+import type { Agent as UndiciAgent, Dispatcher } from "undici";
+
+/**
+ * undici's Agent and its `request` alone: undici's index loads every feature it has (fetch,
+ * WebSocket, caches) and then attaches `request` to every dispatcher, 40-70 ms of start-up in
+ * a command whose whole no-op resync takes a few hundred. These two paths are undici's own file
+ * layout (the package has no exports map, and its version is pinned); should they ever move,
+ * the public API is used instead.
+ */
+const undici = loadUndici();
+
+type RequestOptions = Dispatcher.RequestOptions;
+type ResponseData = Dispatcher.ResponseData;
+
+function loadUndici(): { Agent: typeof UndiciAgent; request(agent: UndiciAgent, options: RequestOptions): Promise<ResponseData> } {
+  try {
+    const Agent = require("undici/lib/dispatcher/agent.js");
+    const request = require("undici/lib/api/api-request.js");
+    if (typeof Agent === "function" && typeof request === "function") return { Agent, request: (agent, options) => request.call(agent, options) };
+  } catch {
+    // Fall through to the public API.
+  }
+  const { Agent } = require("undici") as typeof import("undici");
+  return { Agent, request: (agent, options) => agent.request(options) };
+}
 
 /**
  * Keep-alive connection pools: one undici Agent (which keeps a pool per origin) for
@@ -17,14 +41,18 @@ export interface ConnectionOptions {
 }
 
 export class AgentPool {
-  private readonly agents = new Map<boolean, Agent>();
+  private readonly agents = new Map<boolean, UndiciAgent>();
 
   constructor(private readonly options: ConnectionOptions = {}) {}
 
-  agent(insecure: boolean): Agent {
+  request(insecure: boolean, options: RequestOptions): Promise<ResponseData> {
+    return undici.request(this.agent(insecure), options);
+  }
+
+  private agent(insecure: boolean): UndiciAgent {
     let agent = this.agents.get(insecure);
     if (!agent) {
-      agent = new Agent({
+      agent = new undici.Agent({
         connections: this.options.connectionsPerOrigin ?? 16,
         headersTimeout: this.options.headersTimeoutMs ?? 60_000,
         bodyTimeout: this.options.bodyTimeoutMs ?? 120_000,

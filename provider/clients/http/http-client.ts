@@ -109,7 +109,7 @@ export class HttpClient {
       // a server sends a body anyway; registries answer manifest checks with HEAD, hundreds per
       // sync, and each would cost a new TCP (and TLS) handshake.
       const reset = method === "HEAD" ? false : undefined;
-      const raw = await this.agents.agent(request.insecure === true).request({ origin: url.origin, path: url.pathname + url.search, method, headers, body, signal, reset });
+      const raw = await this.agents.request(request.insecure === true, { origin: url.origin, path: url.pathname + url.search, method, headers, body, signal, reset });
       const location = raw.headers.location;
       if (!request.followRedirects || !REDIRECT_STATUSES.includes(raw.statusCode) || typeof location !== "string") {
         return { status: raw.statusCode, headers: raw.headers, body: raw.body, url };
