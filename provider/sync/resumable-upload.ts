@@ -74,10 +74,13 @@ export async function uploadResumably(upload: ResumableUpload, body: AsyncIterab
       resumes++;
       offset = resumedAt = held;
       upload.onResume?.({ held, resumes });
-      body = await upload.readFrom(held);
+      // A session holding every byte only lacks its closing PUT: nothing to read again.
+      body = held < blob.size ? await upload.readFrom(held) : noBytes();
     }
   }
 }
+
+async function* noBytes(): AsyncGenerator<Buffer> {}
 
 /** Where the session stands, or an UploadRestartError saying why it cannot be continued. */
 async function heldBytes(upload: ResumableUpload, offered: number, resumes: number, error: unknown): Promise<number> {

@@ -120,6 +120,32 @@ test("the same cuts against plain distribution: the session cannot be continued,
   }
 });
 
+test("a closing PUT that keeps failing asks the session: holding every byte, it is closed again without reading the blob twice", { timeout: 120_000 }, async () => {
+  let destination: RegistryServer | undefined;
+  let front: ResumableUploadFront | undefined;
+  let proxy: FaultProxy | undefined;
+  try {
+    destination = await startRegistry();
+    front = await startResumableUploadFront(destination.url);
+    // 503 to the closing PUT until the client's own retries are spent (1 + 3), then through.
+    const layerHex = small.layers[0].digest.slice("sha256:".length);
+    proxy = await startFaultProxy(front.url, { faults: { methods: ["PUT"], path: new RegExp(`/blobs/uploads/[^/?]+\\?.*digest=sha256(:|%3A)${layerHex}`), error: 1, maxPerRequest: 4 } });
+    source.clearRequests();
+    const report = await runSync({ images: { [`${source.host}/small/app:1.0`]: `${proxy.host}/small/app` } }, { retries: 0, chunkSize: MiB, transport: { retry: { baseDelayMs: 10 } } });
+    assert.equal(report.counts.synced, 1, report.results[0].error);
+    await assertFaithfulCopy(`${destination.host}/small/app:1.0`, small);
+    const probes = front.events().filter((e) => e.method === "GET");
+    assert.deepEqual(probes.map((e) => [e.status, e.held]), [[204, small.layers[0].size]], "asked once, and the session held the whole layer");
+    assert.equal(proxy.faultCounts().error, 4);
+    const layer = small.layers[0].digest;
+    assert.equal(source.requests().filter((r) => r.method === "GET" && r.path.endsWith(`/blobs/${layer}`)).length, 1, "the layer was read from the source once");
+  } finally {
+    await proxy?.stop();
+    await front?.stop();
+    await destination?.stop();
+  }
+});
+
 test("a session that claims bytes it never received is caught by the digest check: the blob is sent again whole, before any manifest", { timeout: 120_000 }, async () => {
   let destination: RegistryServer | undefined;
   let front: ResumableUploadFront | undefined;
