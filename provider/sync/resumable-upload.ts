@@ -49,14 +49,14 @@ export interface ResumableUpload {
 export async function uploadResumably(upload: ResumableUpload, body: AsyncIterable<Buffer>): Promise<void> {
   const { destination, repository, blob } = upload;
   let offset = 0;
+  // The bytes offered to the session so far: one claiming more is not telling the truth.
+  let offered = 0;
   let resumedAt: number | undefined;
   for (let resumes = 0; ; ) {
-    // The bytes offered so far: a session claiming more than these is not telling the truth.
-    let offered = offset;
     let uploading = false;
     try {
       for await (const chunk of rechunk(body, upload.chunkSize)) {
-        offered = offset + chunk.length;
+        offered = Math.max(offered, offset + chunk.length);
         uploading = true;
         upload.session = await destination.putBlobChunk(repository, upload.session, blob.digest, offset, chunk);
         uploading = false;

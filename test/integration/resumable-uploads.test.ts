@@ -178,6 +178,30 @@ test("a session that claims bytes it never received is caught by the digest chec
   }
 });
 
+test("a session claiming more bytes than were ever sent to it is not continued: the blob is sent again whole", { timeout: 120_000 }, async () => {
+  let destination: RegistryServer | undefined;
+  let front: ResumableUploadFront | undefined;
+  let proxy: FaultProxy | undefined;
+  try {
+    destination = await startRegistry();
+    front = await startResumableUploadFront(destination.url);
+    // Cut half-way through the third 1 MiB chunk, the session then claims 2 MiB more: past the chunk's end.
+    front.lieAboutOffsets(2 * MiB);
+    proxy = await startFaultProxy(front.url, { faults: { cutUploadsAt: [2 * MiB + MiB / 2] } });
+    const report = await runSync({ images: { [`${source.host}/small/app:1.0`]: `${proxy.host}/small/app` } }, { retries: 0, chunkSize: MiB });
+    assert.equal(report.counts.synced, 1, report.results[0].error);
+    await assertFaithfulCopy(`${destination.host}/small/app:1.0`, small);
+    const events = front.events();
+    assert.equal(events.filter((e) => e.method === "GET").length, 1, "the session was asked once");
+    assert.deepEqual(events.filter((e) => e.method === "PUT" && e.status !== 201), [], "nothing was resumed onto the claim, so no digest was refused");
+    assert.equal(new Set(events.filter((e) => e.method === "PATCH").map((e) => e.session)).size, 2, "the claimed session dropped, the blob sent whole in a new one");
+  } finally {
+    await proxy?.stop();
+    await front?.stop();
+    await destination?.stop();
+  }
+});
+
 test("cut in every attempt after its offsets proved wrong, the blob fails naming why, and no manifest is pushed", { timeout: 120_000 }, async () => {
   let destination: RegistryServer | undefined;
   let front: ResumableUploadFront | undefined;
