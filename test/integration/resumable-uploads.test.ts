@@ -51,6 +51,15 @@ async function assertFaithfulCopy(ref: string, expected: ImageArtifact): Promise
   await removeTempDir(target);
 }
 
+/** "POST 202, PATCH 202, PATCH reset, ...": the upload requests in order, for failure messages. */
+function uploadTrail(proxy: FaultProxy): string {
+  return proxy
+    .requests()
+    .filter((r) => r.path.includes("/blobs/uploads/"))
+    .map((r) => `${r.method} ${r.fault ?? r.status}`)
+    .join(", ");
+}
+
 function imageBytes(image: ImageArtifact): number {
   return image.config.size + image.layers.reduce((sum, layer) => sum + layer.size, 0);
 }
@@ -154,8 +163,8 @@ test("a session that claims bytes it never received is caught by the digest chec
     destination = await startRegistry();
     front = await startResumableUploadFront(destination.url);
     front.lieAboutOffsets(4096);
-    // The first cut lands in the first session, the second in the one after the refused digest.
-    proxy = await startFaultProxy(front.url, { faults: { cutUploadsAt: [2 * MiB + MiB / 2, 10 * MiB] } });
+    // The first cut lands in the first session (about 7 MiB in all), the second mid-chunk in the one after the refused digest.
+    proxy = await startFaultProxy(front.url, { faults: { cutUploadsAt: [2 * MiB + MiB / 2, 9 * MiB + MiB / 2] } });
     const report = await runSync({ images: { [`${source.host}/small/app:1.0`]: `${proxy.host}/small/app` } }, { retries: 0, chunkSize: MiB });
     assert.equal(report.counts.synced, 1, report.results[0].error);
     await assertFaithfulCopy(`${destination.host}/small/app:1.0`, small);
@@ -210,10 +219,11 @@ test("cut in every attempt after its offsets proved wrong, the blob fails naming
     destination = await startRegistry();
     front = await startResumableUploadFront(destination.url);
     front.lieAboutOffsets(4096);
-    // One cut in each of the blob's three attempts.
-    proxy = await startFaultProxy(front.url, { faults: { cutUploadsAt: [2 * MiB + MiB / 2, 10 * MiB, 14 * MiB] } });
+    // A cut every 3 MiB: none of the blob's three attempts gets its 6 MiB through uncut.
+    const cutUploadsAt = Array.from({ length: 16 }, (_, index) => 2 * MiB + MiB / 2 + index * 3 * MiB);
+    proxy = await startFaultProxy(front.url, { faults: { cutUploadsAt } });
     const report = await runSync({ images: { [`${source.host}/small/app:1.0`]: `${proxy.host}/small/app` } }, { retries: 0, chunkSize: MiB });
-    assert.equal(report.counts.failed, 1);
+    assert.equal(report.counts.failed, 1, `uploads as the proxy saw them: ${uploadTrail(proxy)}`);
     const layer = small.layers[0].digest;
     assert.match(report.results[0].error ?? "", new RegExp(`upload of blob ${layer} to small/app broke off .* cannot be continued: this registry's offsets were found wrong before`));
     assert.equal(proxy.requests().filter((r) => r.path.includes("/manifests/") && r.method === "PUT").length, 0, "no manifest pushed");

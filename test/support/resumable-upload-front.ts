@@ -193,11 +193,26 @@ async function append(session: Session, req: IncomingMessage): Promise<Refusal |
     }
   }
   if (length === 0) return drain(req).then(() => undefined);
-  await pipeline(req, createWriteStream(session.file, { flags: "a" })).catch(() => {
-    // The connection broke: the bytes that reached the file stay, as zot keeps them.
-  });
+  await appendBody(req, session.file);
   session.held = (await stat(session.file)).size;
   return undefined;
+}
+
+/**
+ * Every byte that arrived reaches the file, also when the connection breaks: the bytes of a
+ * broken request stay, as zot keeps them (a pipeline would drop the writes still queued).
+ */
+async function appendBody(req: IncomingMessage, file: string): Promise<void> {
+  const writer = createWriteStream(file, { flags: "a" });
+  req.on("data", (chunk: Buffer) => {
+    if (!writer.write(chunk)) req.pause();
+  });
+  writer.on("drain", () => req.resume());
+  await new Promise<void>((resolve) => {
+    if (req.complete || req.destroyed) return resolve();
+    req.once("end", resolve).once("close", resolve).once("error", () => resolve());
+  });
+  await new Promise<void>((resolve, reject) => writer.once("error", reject).end(resolve));
 }
 
 /** Verifies the digest over every byte held, then pushes the blob to the registry behind in one PUT. */
