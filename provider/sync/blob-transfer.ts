@@ -1,15 +1,18 @@
-import { Transform } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AbortedError, Descriptor, DigestMismatchError, NetworkError, RegistryClient, RegistryError, errorCode } from "../clients/oci";
+import { AbortedError, BlobStream, Descriptor, DigestMismatchError, NetworkError, RegistryClient, RegistryError, errorCode } from "../clients/oci";
 import { SyncEventListener } from "./events";
 import { UploadCleanup } from "./upload-cleanup";
-import { resumableDownload } from "./resumable-download";
-import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, SlowSide, TransferStalledError, describeShortfall, transferWatchdog } from "./transfer-watchdog";
+import { readBlobFrom, resumableDownload } from "./resumable-download";
+import { ResumableUpload, ResumePolicy, uploadResumably } from "./resumable-upload";
+import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, SlowSide, TransferStalledError, Watchdog, describeShortfall, transferWatchdog } from "./transfer-watchdog";
 
 /**
  * Streams one blob from a source repository into an upload session at the destination:
  * GET -> PUT with no buffering of the whole blob, so memory stays flat whatever its size.
- * A read that breaks off resumes with `Range` where the source allows it (resumable-download.ts).
+ * A read that breaks off resumes with `Range` where the source allows it (resumable-download.ts);
+ * a chunked upload that breaks off resumes from the session's offset where the destination
+ * keeps one (resumable-upload.ts).
  * The destination verifies the digest as it stores the bytes, so a corrupt stream is refused there.
  * A watchdog fails a transfer whose bytes crawl below a floor, naming the side that crawls.
  */
@@ -35,9 +38,10 @@ export interface TransferOptions {
 
 export async function transferBlob(ends: TransferEnds, blob: Descriptor, options: TransferOptions, openSession?: URL): Promise<void> {
   const attempts = options.attempts ?? 3;
+  const resume: ResumePolicy = { trustOffsets: true };
   for (let attempt = 1; ; attempt++) {
     try {
-      await transferOnce(ends, blob, options, attempt === 1 ? openSession : undefined);
+      await transferOnce(ends, blob, options, resume, attempt === 1 ? openSession : undefined);
       return;
     } catch (error) {
       if (attempt >= attempts || !isTransient(error)) throw error;
@@ -46,7 +50,7 @@ export async function transferBlob(ends: TransferEnds, blob: Descriptor, options
   }
 }
 
-async function transferOnce(ends: TransferEnds, blob: Descriptor, options: TransferOptions, openSession?: URL): Promise<void> {
+async function transferOnce(ends: TransferEnds, blob: Descriptor, options: TransferOptions, resume: ResumePolicy, openSession?: URL): Promise<void> {
   const { source, sourceRepository, destination, destinationRepository } = ends;
   let download;
   try {
@@ -56,53 +60,52 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
     if (openSession) await closeSession(ends, openSession, options);
     throw error;
   }
-  const rate = options.minRate ?? DEFAULT_MIN_TRANSFER_RATE;
-  const hostOf = (side: SlowSide) => (side === "source" ? source.host : destination.host);
-  const watchdog = transferWatchdog(rate, (side, bytesPerSecond) =>
-    side === "source"
-      ? `${source.host}: blob ${blob.digest} arrived at ${describeShortfall(bytesPerSecond, rate)}: the source is stalling`
-      : `${destination.host}: blob ${blob.digest} was taken at ${describeShortfall(bytesPerSecond, rate)}: the destination is stalling`,
-  );
-  // Wired at once: a download that breaks while the session is being opened must fail the
-  // upload, not leave it waiting for bytes that never come.
-  let readError: Error | undefined;
-  let stalled: TransferStalledError | undefined;
-  const metered = download.body.pipe(watchdog.stream).pipe(meter(options.emit));
-  download.body.once("error", (error) => {
-    readError = error;
-    metered.destroy(error);
-  });
-  watchdog.stream.once("error", (error) => {
-    if (error instanceof TransferStalledError) stalled = error;
-    metered.destroy(error);
-  });
-  // Until the upload reads `metered`, its error is kept in `readError` rather than thrown unhandled.
-  metered.on("error", () => {});
+  // Replaced when an upload resumes at another offset: a fresh read from there, watched anew.
+  let feed = openFeed(ends, blob, download, options, 0);
   let session = openSession;
   try {
     if (download.size !== undefined && download.size !== blob.size) {
       throw new DigestMismatchError(`${source.host}: blob ${blob.digest} in ${sourceRepository} is ${download.size} bytes, but its manifest says ${blob.size}`, { host: source.host });
     }
     session ??= await startSession(destination, destinationRepository);
-    if (stalled) throw stalled;
-    if (readError) throw readError;
+    if (feed.stalled) throw feed.stalled;
+    if (feed.readError) throw feed.readError;
     if (options.chunkSize && blob.size > options.chunkSize && destination.takesChunkedUploads) {
-      await destination.putBlobChunked(destinationRepository, session, blob.digest, metered, options.chunkSize);
+      const upload: ResumableUpload = {
+        destination,
+        repository: destinationRepository,
+        blob,
+        session,
+        chunkSize: options.chunkSize,
+        resume,
+        readFrom: async (offset) => {
+          feed.close();
+          feed = openFeed(ends, blob, await readBlobFrom(source, sourceRepository, blob, offset), options, offset);
+          return feed.body;
+        },
+      };
+      try {
+        await uploadResumably(upload, feed.body);
+      } finally {
+        session = upload.session;
+      }
     } else {
-      await destination.putBlob(destinationRepository, session, blob.digest, blob.size, metered);
+      await destination.putBlob(destinationRepository, session, blob.digest, blob.size, feed.body);
     }
   } catch (error) {
-    const slowSide = watchdog.slowSide();
+    const slowSide = feed.watchdog.slowSide();
     // A registry keeps a failed upload's session and partial data until it purges stale
     // uploads, days later; a retry opens a new one, so close this one now (best effort).
     if (session) await closeSession(ends, session, options);
+    const { stalled, readError } = feed;
+    const hostOf = (side: SlowSide) => (side === "source" ? source.host : destination.host);
     if (stalled) throw new NetworkError(stalled.message, { host: hostOf(stalled.side), retryable: false }, { cause: stalled });
     if (error instanceof AbortedError || readError?.name === "AbortError") {
       // Cancelled mid-transfer: the request that notices is whichever was pending, often the
       // upload; the message names the side that was holding the transfer up.
       const side = slowSide;
       const said = error instanceof AbortedError ? withoutHost(error.message) : "cancelled";
-      throw new AbortedError(`${hostOf(side)}: ${said} while ${side === "source" ? "reading" : "uploading"} blob ${blob.digest} (${watchdog.received()} of ${blob.size} bytes received from ${source.host})`);
+      throw new AbortedError(`${hostOf(side)}: ${said} while ${side === "source" ? "reading" : "uploading"} blob ${blob.digest} (${feed.start + feed.watchdog.received()} of ${blob.size} bytes received from ${source.host})`);
     }
     // The upload fails too when the download breaks; name the side that broke.
     if (readError) {
@@ -110,9 +113,51 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
     }
     throw error;
   } finally {
-    watchdog.stop();
-    if (!download.body.destroyed) download.body.destroy();
+    feed.close();
   }
+}
+
+/** One read of the blob (from byte `start`) on its way to the upload: watched, metered, its failure kept. */
+interface Feed {
+  body: Readable;
+  watchdog: Watchdog;
+  start: number;
+  readError?: Error;
+  stalled?: TransferStalledError;
+  close(): void;
+}
+
+function openFeed(ends: TransferEnds, blob: Descriptor, download: BlobStream, options: TransferOptions, start: number): Feed {
+  const { source, destination } = ends;
+  const rate = options.minRate ?? DEFAULT_MIN_TRANSFER_RATE;
+  const watchdog = transferWatchdog(rate, (side, bytesPerSecond) =>
+    side === "source"
+      ? `${source.host}: blob ${blob.digest} arrived at ${describeShortfall(bytesPerSecond, rate)}: the source is stalling`
+      : `${destination.host}: blob ${blob.digest} was taken at ${describeShortfall(bytesPerSecond, rate)}: the destination is stalling`,
+  );
+  // Wired at once: a download that breaks while the session is being opened must fail the
+  // upload, not leave it waiting for bytes that never come.
+  const body = download.body.pipe(watchdog.stream).pipe(meter(options.emit));
+  const feed: Feed = {
+    body,
+    watchdog,
+    start,
+    close: () => {
+      watchdog.stop();
+      if (!download.body.destroyed) download.body.destroy();
+    },
+  };
+  download.body.once("error", (error) => {
+    feed.readError = error;
+    body.destroy(error);
+  });
+  watchdog.stream.once("error", (error) => {
+    if (error instanceof TransferStalledError) feed.stalled = error;
+    body.destroy(error);
+  });
+  // Until the upload reads `body`, its error is kept in `readError` rather than thrown unhandled.
+  body.on("error", () => {});
+  return feed;
 }
 
 /** "127.0.0.1:5000: PUT /v2/app/blobs/uploads/x: cancelled: interrupted" -> "cancelled: interrupted" (the side is named anew). */

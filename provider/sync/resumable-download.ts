@@ -16,12 +16,37 @@ export interface ResumeEvent {
   resumes: number;
 }
 
-export function resumableDownload(source: RegistryClient, repository: string, blob: Descriptor, first: BlobStream, onResume: (event: ResumeEvent) => void = () => {}): BlobStream {
-  return { body: Readable.from(chunksFrom(source, repository, blob, first, onResume), { objectMode: false }), size: first.size };
+/** `first` carries the blob from byte `start` on (a ranged read), or from its beginning. */
+export function resumableDownload(source: RegistryClient, repository: string, blob: Descriptor, first: BlobStream, onResume: (event: ResumeEvent) => void = () => {}, start = 0): BlobStream {
+  return { body: Readable.from(chunksFrom(source, repository, blob, first, onResume, start), { objectMode: false }), size: first.size };
 }
 
-async function* chunksFrom(source: RegistryClient, repository: string, blob: Descriptor, first: BlobStream, onResume: (event: ResumeEvent) => void): AsyncGenerator<Buffer> {
-  let offset = 0;
+/**
+ * The blob from byte `offset` on, for an upload that resumes there: a ranged read, or, from a
+ * source that ignores ranges, a whole read whose first `offset` bytes are dropped (read twice,
+ * but still sent once).
+ */
+export async function readBlobFrom(source: RegistryClient, repository: string, blob: Descriptor, offset: number): Promise<BlobStream> {
+  const ranged = offset > 0 ? await source.getBlobFrom(repository, blob.digest, offset) : undefined;
+  if (ranged) return resumableDownload(source, repository, blob, ranged, undefined, offset);
+  const whole = resumableDownload(source, repository, blob, await source.getBlob(repository, blob.digest));
+  return { body: Readable.from(skipBytes(whole.body, offset), { objectMode: false }), size: whole.size === undefined ? undefined : whole.size - offset };
+}
+
+async function* skipBytes(body: AsyncIterable<Buffer>, count: number): AsyncGenerator<Buffer> {
+  let toSkip = count;
+  for await (const chunk of body) {
+    if (toSkip >= chunk.length) {
+      toSkip -= chunk.length;
+      continue;
+    }
+    yield toSkip > 0 ? chunk.subarray(toSkip) : chunk;
+    toSkip = 0;
+  }
+}
+
+async function* chunksFrom(source: RegistryClient, repository: string, blob: Descriptor, first: BlobStream, onResume: (event: ResumeEvent) => void, start: number): AsyncGenerator<Buffer> {
+  let offset = start;
   let body = first.body;
   for (let resumes = 0; ; ) {
     try {

@@ -8,7 +8,10 @@ import { listenOnLoopback } from "./loopback-server";
  * - "error":    answers 500, 502 or 503 without forwarding (after reading the request body);
  * - "throttle": answers 429 with `Retry-After`, without forwarding;
  * - "reset":    blob GETs only: forwards, sends the headers and half the body (whole or ranged), then destroys the socket;
- * - "slow":     waits `slowMs` before forwarding.
+ * - "slow":     waits `slowMs` before forwarding;
+ * - cuts of the upload stream (`cutUploadsAt`): the request bodies of blob uploads (PATCH and
+ *   PUT to an upload session), counted together as one stream, are forwarded up to each
+ *   given byte, and then both connections break mid-body, as a network failure would.
  *
  * Which request gets which fault is decided by a hash of (seed, request, how many times this
  * request was seen), not by arrival order, so concurrent clients get the same faults run after
@@ -39,6 +42,8 @@ export interface Faults {
   retryAfterSeconds?: number;
   /** At most this many faults for one request, so its retries then get through; unlimited by default. */
   maxPerRequest?: number;
+  /** Byte positions in the upload stream (see above) where it is cut, each once, in increasing order. */
+  cutUploadsAt?: number[];
 }
 
 export interface ProxiedRequest {
@@ -67,12 +72,15 @@ export interface FaultProxy {
   requests(): ProxiedRequest[];
   /** How many requests got each fault. */
   faultCounts(): Record<FaultKind, number>;
+  /** Bytes of upload request bodies forwarded to the upstream (up to each cut) since start or setFaults. */
+  uploadBytes(): number;
   clearRequests(): void;
   stop(): Promise<void>;
 }
 
 const BLOB_GET = /^\/v2\/.+\/blobs\/sha256:[0-9a-f]{64}$/;
 const UPLOAD_ID = /(\/blobs\/uploads\/)[^/?]+/;
+const UPLOAD_SESSION = /^\/v2\/.+\/blobs\/uploads\/[^/?]+/;
 
 export async function startFaultProxy(upstreamUrl: string, options: { seed?: number; faults?: Faults } = {}): Promise<FaultProxy> {
   const upstream = new URL(upstreamUrl);
@@ -81,6 +89,7 @@ export async function startFaultProxy(upstreamUrl: string, options: { seed?: num
   let faults: Faults = options.faults ?? {};
   let seen = new Map<string, number>();
   let faulted = new Map<string, number>();
+  const uploads = { received: 0, cuts: 0 };
   const log: ProxiedRequest[] = [];
   let seq = 0;
   const timers = new Set<NodeJS.Timeout>();
@@ -103,7 +112,9 @@ export async function startFaultProxy(upstreamUrl: string, options: { seed?: num
     if (fault) faulted.set(key, (faulted.get(key) ?? 0) + 1);
     entry.fault = fault?.kind;
 
-    const forward = () => forwardRequest(req, res, upstream, origin, agent, fault?.kind === "reset" ? entry : undefined);
+    const isUpload = (req.method === "PATCH" || req.method === "PUT") && UPLOAD_SESSION.test(path);
+    const upload = isUpload ? { faults, counts: uploads, entry } : undefined;
+    const forward = () => forwardRequest(req, res, upstream, origin, agent, fault?.kind === "reset" ? entry : undefined, upload);
     switch (fault?.kind) {
       case "error":
         return answerAfterBody(req, res, fault.status, { code: "UNAVAILABLE", message: "injected by the fault proxy" });
@@ -137,6 +148,8 @@ export async function startFaultProxy(upstreamUrl: string, options: { seed?: num
       faults = next ?? {};
       seen = new Map();
       faulted = new Map();
+      uploads.received = 0;
+      uploads.cuts = 0;
     },
     requests: () => [...log],
     faultCounts: () => {
@@ -144,6 +157,7 @@ export async function startFaultProxy(upstreamUrl: string, options: { seed?: num
       for (const entry of log) if (entry.fault) counts[entry.fault]++;
       return counts;
     },
+    uploadBytes: () => uploads.received,
     clearRequests: () => {
       log.length = 0;
     },
@@ -192,8 +206,15 @@ function answerAfterBody(req: IncomingMessage, res: ServerResponse, status: numb
   req.once("end", () => res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body));
 }
 
+/** The upload stream's settings and counters, for a request that carries part of it. */
+interface UploadCut {
+  faults: Faults;
+  counts: { received: number; cuts: number };
+  entry: ProxiedRequest;
+}
+
 /** Forwards to the upstream; with `cut`, a 200 or 206 body is cut off half-way and the socket destroyed. */
-function forwardRequest(req: IncomingMessage, res: ServerResponse, upstream: URL, origin: string, agent: Agent, cut: ProxiedRequest | undefined): void {
+function forwardRequest(req: IncomingMessage, res: ServerResponse, upstream: URL, origin: string, agent: Agent, cut: ProxiedRequest | undefined, upload?: UploadCut): void {
   const outgoing = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host }, agent }, (answer) => {
     const headers = rewriteLocation(answer.headers, upstream.origin, origin);
     const length = Number(answer.headers["content-length"]);
@@ -220,6 +241,7 @@ function forwardRequest(req: IncomingMessage, res: ServerResponse, upstream: URL
     });
   });
   outgoing.on("error", (error) => {
+    if (res.destroyed) return;
     if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end(`fault proxy: ${error.message}`);
     else res.destroy();
   });
@@ -227,7 +249,38 @@ function forwardRequest(req: IncomingMessage, res: ServerResponse, upstream: URL
     // The client went away (or was cut off): stop talking to the upstream for it.
     if (!res.writableFinished) outgoing.destroy();
   });
-  req.pipe(outgoing);
+  if (upload) forwardUploadBody(req, res, outgoing, upload);
+  else req.pipe(outgoing);
+}
+
+/** Passes an upload body on, counting it into the upload stream, and breaks both connections at the next cut. */
+function forwardUploadBody(req: IncomingMessage, res: ServerResponse, outgoing: ReturnType<typeof request>, upload: UploadCut): void {
+  const { faults, counts, entry } = upload;
+  let cutting = false;
+  req.on("data", (chunk: Buffer) => {
+    if (cutting) return;
+    const cutAt = faults.cutUploadsAt?.[counts.cuts];
+    const before = counts.received;
+    counts.received += chunk.length;
+    if (cutAt === undefined || counts.received < cutAt) {
+      if (!outgoing.write(chunk)) req.pause();
+      return;
+    }
+    cutting = true;
+    counts.cuts++;
+    entry.fault = "reset";
+    counts.received = Math.max(before, cutAt);
+    outgoing.write(chunk.subarray(0, Math.max(0, cutAt - before)), () => {
+      // Both sides see the connection break mid-body: the upstream keeps what arrived.
+      outgoing.destroy();
+      res.destroy();
+      req.destroy();
+    });
+  });
+  outgoing.on("drain", () => req.resume());
+  req.on("end", () => {
+    if (!cutting) outgoing.end();
+  });
 }
 
 function rewriteLocation(headers: IncomingHttpHeaders, from: string, to: string): IncomingHttpHeaders {

@@ -75,6 +75,20 @@ export function checkUploadLocation(location: string, requestUrl: URL, repositor
   return url;
 }
 
+/**
+ * The `Range: 0-<last>` of an upload session's status: how many bytes the registry holds. It
+ * decides where the next byte is sent from, so it must be in the grammar and within the blob.
+ * distribution answers `0-0` for an empty session as for one holding a byte: read as empty
+ * (at worst the next chunk is refused with a 416 and the upload starts over).
+ */
+export function checkUploadRange(range: string | undefined, size: number, host: string, context: string): number {
+  const match = /^(?:bytes=)?0-(\d{1,15})$/.exec(range ?? "");
+  if (!match) throw invalid(host, `invalid Range ${quoteAnswer(range ?? "(none)")} in ${context}: expected 0-<last byte held>`);
+  const held = match[1] === "0" ? 0 : Number(match[1]) + 1;
+  if (held > size) throw invalid(host, `invalid Range ${quoteAnswer(range)} in ${context}: the registry claims ${held} bytes of a ${size}-byte blob`);
+  return held;
+}
+
 /** The next page of a tag list (`Link: <...>; rel="next"`): same origin, same list. */
 export function checkTagPageLink(next: URL, raw: string, requestUrl: URL, repository: string, host: string): URL {
   if (next.origin !== requestUrl.origin || next.pathname !== `/v2/${repository}/tags/list` || next.username || next.password) {

@@ -7,7 +7,7 @@ import { DigestMismatchError, NetworkError, RegistryError } from "./errors";
 import { nextLinkTarget } from "./link-header";
 import { MANIFEST_ACCEPT, MediaType } from "./media-types";
 import { ReferrerDescriptor, parseReferrersIndex } from "./referrers";
-import { InvalidAnswerError, checkAnsweredDigest, checkMediaType, checkReference, checkRepository, checkCatalogPageLink, checkListedRepository, checkReferrersPageLink, checkTagPageLink, checkUploadLocation, quoteAnswer } from "./registry-answers";
+import { InvalidAnswerError, checkAnsweredDigest, checkMediaType, checkReference, checkRepository, checkCatalogPageLink, checkListedRepository, checkReferrersPageLink, checkTagPageLink, checkUploadLocation, checkUploadRange, quoteAnswer } from "./registry-answers";
 import { errorFromResponse } from "./registry-errors";
 import { RepositoryScope } from "./scope";
 import { HttpRequest, HttpResponse, HttpTransport } from "./transport";
@@ -41,6 +41,12 @@ export interface FetchedManifest {
 }
 
 export type MountResult = { mounted: true } | { mounted: false; uploadUrl: URL };
+
+/** Where an upload session stands: bytes held, and the URL its next request goes to. */
+export interface UploadStatus {
+  held: number;
+  uploadUrl: URL;
+}
 
 export interface BlobStream {
   body: Readable;
@@ -284,24 +290,54 @@ export class RegistryClient {
     let location = uploadUrl;
     let offset = 0;
     for await (const chunk of rechunk(body, chunkSize)) {
-      const response = await this.send({
-        method: "PATCH",
-        target: location,
-        scopes: [push(repository)],
-        kind: "blob.patch",
-        headers: { "content-type": "application/octet-stream", "content-length": String(chunk.length), "content-range": `${offset}-${offset + chunk.length - 1}` },
-        body: chunk,
-      });
-      if (response.status !== 202) throw await errorFromResponse(response, this.host, `uploading a chunk of ${digest} to ${repository} at offset ${offset}`);
-      await response.body.dump();
-      const next = header(response, "location");
-      if (next) location = checkUploadLocation(next, await this.baseUrl(), repository, this.host);
+      location = await this.putBlobChunk(repository, location, digest, offset, chunk);
       offset += chunk.length;
-      this.transport.stats.bytesUploaded += chunk.length;
     }
-    const response = await this.send({ method: "PUT", target: withDigest(location, this.checkedDigest(repository, digest)), scopes: [push(repository)], kind: "blob.put", headers: { "content-length": "0" } });
+    await this.completeUpload(repository, location, digest);
+  }
+
+  /** One `PATCH` of bytes `offset..offset+length-1`; returns the session URL for the next request. */
+  async putBlobChunk(repository: string, uploadUrl: URL, digest: string, offset: number, chunk: Buffer): Promise<URL> {
+    const response = await this.send({
+      method: "PATCH",
+      target: uploadUrl,
+      scopes: [push(repository)],
+      kind: "blob.patch",
+      headers: { "content-type": "application/octet-stream", "content-length": String(chunk.length), "content-range": `${offset}-${offset + chunk.length - 1}` },
+      body: chunk,
+    });
+    if (response.status !== 202) throw await errorFromResponse(response, this.host, `uploading a chunk of ${digest} to ${repository} at offset ${offset}`);
+    await response.body.dump();
+    this.transport.stats.bytesUploaded += chunk.length;
+    const next = header(response, "location");
+    return next ? checkUploadLocation(next, await this.baseUrl(), repository, this.host) : uploadUrl;
+  }
+
+  /** The closing `PUT ?digest=` of a session whose bytes all arrived by `PATCH`; the registry checks the digest. */
+  async completeUpload(repository: string, uploadUrl: URL, digest: string): Promise<void> {
+    const response = await this.send({ method: "PUT", target: withDigest(uploadUrl, this.checkedDigest(repository, digest)), scopes: [push(repository)], kind: "blob.put", headers: { "content-length": "0" } });
     if (response.status !== 201) throw await errorFromResponse(response, this.host, `completing the upload of ${digest} to ${repository}`);
     await response.body.dump();
+  }
+
+  /**
+   * `GET` on an upload session: how many bytes of the `size`-byte blob the registry holds
+   * (`Range: 0-<last>`) and where the next request goes. Undefined when the registry no
+   * longer knows the session (404, 400, 416: distribution cancels a session that a broken
+   * request wrote to), so the caller starts over; the answer is checked, never trusted.
+   */
+  async uploadStatus(repository: string, uploadUrl: URL, size: number): Promise<UploadStatus | undefined> {
+    const response = await this.send({ method: "GET", target: uploadUrl, scopes: [push(repository)], kind: "blob.upload-status" });
+    if (response.status === 404 || response.status === 400 || response.status === 416) {
+      await response.body.dump();
+      return undefined;
+    }
+    if (response.status !== 204) throw await errorFromResponse(response, this.host, `reading the upload session of ${repository}`);
+    await response.body.dump();
+    const context = `the upload session status of ${this.host}/${repository}`;
+    const held = checkUploadRange(header(response, "range"), size, this.host, context);
+    const next = header(response, "location");
+    return { held, uploadUrl: next ? checkUploadLocation(next, await this.baseUrl(), repository, this.host) : uploadUrl };
   }
 
   /** Abandons an upload session (a mount answered with 202 we do not want to use). */
@@ -483,7 +519,7 @@ export function isLoopback(host: string): boolean {
 }
 
 /** Regroups a byte stream into chunks of exactly `size` bytes (the last may be shorter). */
-async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+export async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
   let pending: Buffer = Buffer.alloc(0);
   for await (const piece of source) {
     pending = pending.length ? Buffer.concat([pending, piece]) : piece;
