@@ -1,4 +1,5 @@
-import { AbortedError, Descriptor, RegistryClient, RegistryError, rechunk } from "../clients/oci";
+import { AbortedError, Descriptor, RegistryClient, RegistryError } from "../clients/oci";
+import { chunkStreams } from "./chunk-streams";
 
 /**
  * A chunked upload that survives its connection breaking. When a chunk or the closing PUT
@@ -55,12 +56,12 @@ export async function uploadResumably(upload: ResumableUpload, body: AsyncIterab
   for (let resumes = 0; ; ) {
     let uploading = false;
     try {
-      for await (const chunk of rechunk(body, upload.chunkSize)) {
-        offered = Math.max(offered, offset + chunk.length);
+      for (const chunk of chunkStreams(body, offset, blob.size, upload.chunkSize)) {
+        offered = Math.max(offered, chunk.offset + chunk.length);
         uploading = true;
-        upload.session = await destination.putBlobChunk(repository, upload.session, blob.digest, offset, chunk);
+        upload.session = await destination.putBlobChunk(repository, upload.session, blob.digest, chunk.offset, chunk.stream, chunk.length);
         uploading = false;
-        offset += chunk.length;
+        offset = chunk.offset + chunk.length;
       }
       uploading = true;
       await destination.completeUpload(repository, upload.session, blob.digest);

@@ -41,6 +41,12 @@ const DEFAULT_RETRIES = 2;
 const CHECK_CONCURRENCY = 32;
 /** Requests in flight for `--repair`'s deep checks across the run. */
 const REPAIR_CHECK_CONCURRENCY = 16;
+/**
+ * Blobs larger than this go up in PATCH chunks of this size (to registries that take them), so
+ * an upload that breaks off can carry on from what the registry holds instead of from zero.
+ * Chunks are streamed, never held in memory; the cost is one request per chunk.
+ */
+export const DEFAULT_CHUNK_SIZE = 64 * 1024 * 1024;
 
 export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<SyncReport> {
   const started = Date.now();
@@ -54,7 +60,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       repair: options.repair ? new ContentCheck(REPAIR_CHECK_CONCURRENCY) : undefined,
       platforms: options.platforms,
       referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined,
-      chunkSize: options.chunkSize,
+      chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
       minRate: options.minRate,
       cleanup: new UploadCleanup(accessFromAuthMap(job.auth)),
       emit,

@@ -36,7 +36,7 @@ export interface SyncOptions {
   shard?: Shard;
   /** Copy (and verify) cosign tags and OCI referrers with each image; on unless false. */
   referrers?: boolean;
-  /** Upload blobs larger than this in chunks of this size. */
+  /** Upload blobs larger than this in chunks of this size; DEFAULT_CHUNK_SIZE (64 MiB) when not given. */
   chunkSize?: number;
   /** Blob transfers in flight across the run. */
   transfers?: number;

@@ -283,32 +283,22 @@ export class RegistryClient {
   }
 
   /**
-   * Chunked upload (`PATCH` with `Content-Range`, then `PUT`), for registries that cap
-   * request sizes. Memory is bounded by one chunk.
+   * One `PATCH` of bytes `offset..offset+length-1` (a chunked upload, `PATCH`es then
+   * `completeUpload`); returns the session URL for the next request. A streamed chunk is sent
+   * once, never re-sent blindly: after a break the session is asked where it stands.
    */
-  async putBlobChunked(repository: string, uploadUrl: URL, digest: string, body: AsyncIterable<Buffer>, chunkSize: number): Promise<void> {
-    let location = uploadUrl;
-    let offset = 0;
-    for await (const chunk of rechunk(body, chunkSize)) {
-      location = await this.putBlobChunk(repository, location, digest, offset, chunk);
-      offset += chunk.length;
-    }
-    await this.completeUpload(repository, location, digest);
-  }
-
-  /** One `PATCH` of bytes `offset..offset+length-1`; returns the session URL for the next request. */
-  async putBlobChunk(repository: string, uploadUrl: URL, digest: string, offset: number, chunk: Buffer): Promise<URL> {
+  async putBlobChunk(repository: string, uploadUrl: URL, digest: string, offset: number, chunk: Readable | Buffer, length: number): Promise<URL> {
     const response = await this.send({
       method: "PATCH",
       target: uploadUrl,
       scopes: [push(repository)],
       kind: "blob.patch",
-      headers: { "content-type": "application/octet-stream", "content-length": String(chunk.length), "content-range": `${offset}-${offset + chunk.length - 1}` },
+      headers: { "content-type": "application/octet-stream", "content-length": String(length), "content-range": `${offset}-${offset + length - 1}` },
       body: chunk,
     });
     if (response.status !== 202) throw await errorFromResponse(response, this.host, `uploading a chunk of ${digest} to ${repository} at offset ${offset}`);
     await response.body.dump();
-    this.transport.stats.bytesUploaded += chunk.length;
+    this.transport.stats.bytesUploaded += length;
     const next = header(response, "location");
     return next ? checkUploadLocation(next, await this.baseUrl(), repository, this.host) : uploadUrl;
   }
@@ -516,17 +506,4 @@ function withDigest(uploadUrl: URL, digest: string): URL {
 export function isLoopback(host: string): boolean {
   const name = host.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
   return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
-}
-
-/** Regroups a byte stream into chunks of exactly `size` bytes (the last may be shorter). */
-export async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
-  let pending: Buffer = Buffer.alloc(0);
-  for await (const piece of source) {
-    pending = pending.length ? Buffer.concat([pending, piece]) : piece;
-    while (pending.length >= size) {
-      yield pending.subarray(0, size);
-      pending = pending.subarray(size);
-    }
-  }
-  if (pending.length > 0) yield pending;
 }
