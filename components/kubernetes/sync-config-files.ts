@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { AuthMap, DestinationDefaults, ImagesMap, authMapSchema, compileJob, imagesMapSchema } from "../../provider/sync";
+import { AuthMap, DestinationDefaults, ImagesMap, authMapSchema, compileJob, environmentReferences, imagesMapSchema } from "../../provider/sync";
 import { ConfigError } from "../../provider/validation";
 
 /**
@@ -17,7 +17,8 @@ export function imagesFileText(images: unknown, defaults: DestinationDefaults, s
 
 /**
  * `withEnvironment`: the pod gets a Secret's keys as environment variables, which the
- * command reads for a `username` or `password` written as exactly `${NAME}` or `$NAME`.
+ * command reads for a `username`, `password` or `identityToken` written as exactly `${NAME}`
+ * or `$NAME`.
  * Without it such a reference could never resolve: refused here, naming the variable.
  */
 export function authFileText(auth: unknown, withEnvironment: boolean, source: string): string {
@@ -34,18 +35,6 @@ export function authFileText(auth: unknown, withEnvironment: boolean, source: st
     );
   }
   return `${JSON.stringify(checked)}\n`;
-}
-
-/** The command's rule (cli/environment-values.ts): a whole `${NAME}` or `$NAME`; a `$` inside a value stays literal. */
-const WHOLE_REFERENCE = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/;
-
-export function environmentReferences(auth: AuthMap): { key: string; field: "username" | "password"; variable: string }[] {
-  return Object.entries(auth).flatMap(([key, entry]) =>
-    (["username", "password"] as const).flatMap((field) => {
-      const match = typeof entry[field] === "string" ? WHOLE_REFERENCE.exec(entry[field]) : null;
-      return match ? [{ key, field, variable: match[1] ?? match[2] }] : [];
-    }),
-  );
 }
 
 function parsePart<T>(schema: z.ZodType<T>, value: unknown, part: string, source: string): T {

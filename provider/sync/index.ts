@@ -14,3 +14,4 @@ export * from "./verify";
 export * from "./site-readiness";
 export * from "./failover-preflight";
 export * from "./transfer-watchdog";
+export * from "./environment-references";

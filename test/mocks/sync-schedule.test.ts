@@ -311,7 +311,7 @@ test("SyncSchedule: arguments not known yet (Outputs) are checked when they reso
   assert.throws(() => imagesFileText({ "harbor.example.com/apps/*": "" }, {}, "SyncSchedule late: config"), /SyncSchedule late: config: images\["harbor\.example\.com\/apps\/\*"\]/);
   assert.throws(
     () => authFileText({ "harbor.example.com": { username: "robot", password: HARBOR_PASSWORD, token: "t" } }, false, "SyncSchedule late: config"),
-    (error: Error) => /config: auth\["harbor\.example\.com"\]: give one of token, username\/password/.test(error.message) && !error.message.includes(HARBOR_PASSWORD),
+    (error: Error) => /config: auth\["harbor\.example\.com"\]: give one of username\/password, identityToken, token/.test(error.message) && !error.message.includes(HARBOR_PASSWORD),
   );
 });
 
