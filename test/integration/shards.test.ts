@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runSync, runVerify } from "../../provider";
-import { parseShard } from "../../provider/sync";
+import { inShard, parseShard } from "../../provider/sync";
 import { useSeededRegistries } from "../support/seeded-registries";
 
 /** `--shard i/N`: N runs copy disjoint parts of one job, by repository, and together all of it. */
@@ -20,7 +20,10 @@ test("three shards copy disjoint sets of repositories whose union is the whole j
   }
   const union = parts.flat().sort();
   assert.deepEqual(union, all, "together the shards are the whole job, each image once");
-  assert.ok(parts.filter((part) => part.length > 0).length >= 2, `the work is split: ${parts.map((part) => part.length).join(", ")}`);
+  // Which part each repository lands in depends on the source host (a random port here), so
+  // the split is checked against the hash, and the hash's spread on fixed names below.
+  const sourceRepositoryOf = (destination: string) => destination.slice(`${bed.destination.host}/sharded/`.length).replace(/:[^:/]+$/, "");
+  parts.forEach((part, index) => assert.deepEqual(part.filter((destination) => !inShard({ index, count: 3 }, bed.source.host, sourceRepositoryOf(destination))), [], `shard ${index} copies only its own repositories`));
   const repositoryOf = (destination: string) => destination.replace(/:[^:/]+$/, "");
   const owners = new Map<string, number>();
   parts.forEach((part, index) => part.forEach((destination) => {
@@ -31,6 +34,13 @@ test("three shards copy disjoint sets of repositories whose union is the whole j
   assert.equal((await runVerify(job("sharded"))).complete, true, "after all shards ran, the destination is complete");
   const again = await runSync(job("sharded"), { shard: { index: 1, count: 3 } });
   assert.deepEqual(again.results.map((result) => result.destination).sort(), [...parts[1]].sort(), "the same split on every run");
+});
+
+test("the hash spreads repositories over the shards", () => {
+  const repositories = Array.from({ length: 30 }, (_, index) => `team-${index}/app`);
+  const sizes = [0, 1, 2].map((index) => repositories.filter((repository) => inShard({ index, count: 3 }, "harbor.example.com", repository)).length);
+  assert.equal(sizes.reduce((a, b) => a + b), 30, "each repository in exactly one shard");
+  assert.ok(sizes.every((size) => size >= 5), `every shard gets a fair part: ${sizes.join(", ")}`);
 });
 
 test("a shard is written i/N, numbered from 0", () => {
