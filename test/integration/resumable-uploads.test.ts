@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { runSync } from "../../provider";
 import { HttpTransport, InvalidAnswerError, RegistryClient } from "../../provider/clients/oci";
-import { FaultProxy, startFaultProxy } from "../support/fault-proxy";
+import { FaultProxy, Faults, startFaultProxy } from "../support/fault-proxy";
 import { buildLargeLayerImage, pushImage } from "../support/fixtures";
 import { listenOnLoopback } from "../support/loopback-server";
 import { ImageArtifact } from "../support/oci-layout";
@@ -60,18 +60,33 @@ function uploadTrail(proxy: FaultProxy): string {
     .join(", ");
 }
 
-function imageBytes(image: ImageArtifact): number {
-  return image.config.size + image.layers.reduce((sum, layer) => sum + layer.size, 0);
-}
-
-test("a 200 MiB chunked upload cut twice resumes each time from the offset the session reports: under one blob re-sent", { timeout: 300_000 }, async (t) => {
+/** A real registry, behind a resumable-upload front when `resumable`, behind a fault proxy; all stopped after `body`. */
+async function withDestination<Resumable extends boolean>(
+  options: { resumable: Resumable; faults: Faults; lieAboutOffsets?: number },
+  body: (bed: { destination: RegistryServer; proxy: FaultProxy; front: Resumable extends true ? ResumableUploadFront : undefined }) => Promise<void>,
+): Promise<void> {
   let destination: RegistryServer | undefined;
   let front: ResumableUploadFront | undefined;
   let proxy: FaultProxy | undefined;
   try {
     destination = await startRegistry();
-    front = await startResumableUploadFront(destination.url);
-    proxy = await startFaultProxy(front.url, { faults: { cutUploadsAt: CUTS } });
+    if (options.resumable) front = await startResumableUploadFront(destination.url);
+    if (options.lieAboutOffsets !== undefined) front?.lieAboutOffsets(options.lieAboutOffsets);
+    proxy = await startFaultProxy(front?.url ?? destination.url, { faults: options.faults });
+    await body({ destination, proxy, front: front as Resumable extends true ? ResumableUploadFront : undefined });
+  } finally {
+    await proxy?.stop();
+    await front?.stop();
+    await destination?.stop();
+  }
+}
+
+function imageBytes(image: ImageArtifact): number {
+  return image.config.size + image.layers.reduce((sum, layer) => sum + layer.size, 0);
+}
+
+test("a 200 MiB chunked upload cut twice resumes each time from the offset the session reports: under one blob re-sent", { timeout: 300_000 }, async (t) => {
+  await withDestination({ resumable: true, faults: { cutUploadsAt: CUTS } }, async ({ destination, front, proxy }) => {
     const report = await runSync({ images: { [`${source.host}/big/app:1.0`]: `${proxy.host}/big/app` } }, { retries: 0, chunkSize: CHUNK_SIZE });
     assert.equal(report.counts.synced, 1, report.results[0].error);
     await assertFaithfulCopy(`${destination.host}/big/app:1.0`, big);
@@ -95,21 +110,11 @@ test("a 200 MiB chunked upload cut twice resumes each time from the offset the s
     assert.equal(sessions.size, 1, "the layer went up in one session");
     // The registry behind the front received each blob in one monolithic PUT, never a PATCH.
     assert.equal(destination.requests().filter((r) => r.method === "PATCH").length, 0);
-  } finally {
-    await proxy?.stop();
-    await front?.stop();
-    await destination?.stop();
-  }
+  });
 });
 
 test("without a chunk size (as the command and ImageSync run), a large blob goes up in streamed 64 MiB chunks and a cut resumes", { timeout: 300_000 }, async () => {
-  let destination: RegistryServer | undefined;
-  let front: ResumableUploadFront | undefined;
-  let proxy: FaultProxy | undefined;
-  try {
-    destination = await startRegistry();
-    front = await startResumableUploadFront(destination.url);
-    proxy = await startFaultProxy(front.url, { faults: { cutUploadsAt: [CUTS[1]] } });
+  await withDestination({ resumable: true, faults: { cutUploadsAt: [CUTS[1]] } }, async ({ destination, front, proxy }) => {
     const report = await runSync({ images: { [`${source.host}/big/app:1.0`]: `${proxy.host}/big/app` } }, { retries: 0 });
     assert.equal(report.counts.synced, 1, report.results[0].error);
     await assertFaithfulCopy(`${destination.host}/big/app:1.0`, big);
@@ -120,19 +125,11 @@ test("without a chunk size (as the command and ImageSync run), a large blob goes
     assert.equal(events.filter((e) => e.method === "PATCH" && e.status === 0).length, 1, "one PATCH broke off");
     assert.deepEqual(events.filter((e) => e.method === "GET").map((e) => e.status), [204], "one status GET after the cut");
     assert.ok(proxy.uploadBytes() - imageBytes(big) < 64 * MiB, `re-sent ${proxy.uploadBytes() - imageBytes(big)} bytes: less than a chunk`);
-  } finally {
-    await proxy?.stop();
-    await front?.stop();
-    await destination?.stop();
-  }
+  });
 });
 
 test("the same cuts against plain distribution: the session cannot be continued, so the blob is sent again whole, and the copy is right", { timeout: 300_000 }, async () => {
-  let destination: RegistryServer | undefined;
-  let proxy: FaultProxy | undefined;
-  try {
-    destination = await startRegistry();
-    proxy = await startFaultProxy(destination.url, { faults: { cutUploadsAt: CUTS } });
+  await withDestination({ resumable: false, faults: { cutUploadsAt: CUTS } }, async ({ destination, proxy }) => {
     const report = await runSync({ images: { [`${source.host}/big/app:1.0`]: `${proxy.host}/big/app` } }, { retries: 0, chunkSize: CHUNK_SIZE });
     assert.equal(report.counts.synced, 1, report.results[0].error);
     await assertFaithfulCopy(`${destination.host}/big/app:1.0`, big);
@@ -149,22 +146,13 @@ test("the same cuts against plain distribution: the session cannot be continued,
     );
     const sessionsOpened = requests.filter((r) => r.method === "POST" && /\/blobs\/uploads\/(\?|$)/.test(r.path) && r.status === 202).length;
     assert.equal(sessionsOpened, 1 + 3, "the config blob's session, and three for the layer: the first and one after each cut");
-  } finally {
-    await proxy?.stop();
-    await destination?.stop();
-  }
+  });
 });
 
 test("a closing PUT that keeps failing asks the session: holding every byte, it is closed again without reading the blob twice", { timeout: 120_000 }, async () => {
-  let destination: RegistryServer | undefined;
-  let front: ResumableUploadFront | undefined;
-  let proxy: FaultProxy | undefined;
-  try {
-    destination = await startRegistry();
-    front = await startResumableUploadFront(destination.url);
-    // 503 to the closing PUT until the client's own retries are spent (1 + 3), then through.
-    const layerHex = small.layers[0].digest.slice("sha256:".length);
-    proxy = await startFaultProxy(front.url, { faults: { methods: ["PUT"], path: new RegExp(`/blobs/uploads/[^/?]+\\?.*digest=sha256(:|%3A)${layerHex}`), error: 1, maxPerRequest: 4 } });
+  // 503 to the closing PUT until the client's own retries are spent (1 + 3), then through.
+  const layerHex = small.layers[0].digest.slice("sha256:".length);
+  await withDestination({ resumable: true, faults: { methods: ["PUT"], path: new RegExp(`/blobs/uploads/[^/?]+\\?.*digest=sha256(:|%3A)${layerHex}`), error: 1, maxPerRequest: 4 } }, async ({ destination, front, proxy }) => {
     source.clearRequests();
     const report = await runSync({ images: { [`${source.host}/small/app:1.0`]: `${proxy.host}/small/app` } }, { retries: 0, chunkSize: MiB, transport: { retry: { baseDelayMs: 10 } } });
     assert.equal(report.counts.synced, 1, report.results[0].error);
@@ -174,23 +162,12 @@ test("a closing PUT that keeps failing asks the session: holding every byte, it 
     assert.equal(proxy.faultCounts().error, 4);
     const layer = small.layers[0].digest;
     assert.equal(source.requests().filter((r) => r.method === "GET" && r.path.endsWith(`/blobs/${layer}`)).length, 1, "the layer was read from the source once");
-  } finally {
-    await proxy?.stop();
-    await front?.stop();
-    await destination?.stop();
-  }
+  });
 });
 
 test("a session that claims bytes it never received is caught by the digest check: the blob is sent again whole, before any manifest", { timeout: 120_000 }, async () => {
-  let destination: RegistryServer | undefined;
-  let front: ResumableUploadFront | undefined;
-  let proxy: FaultProxy | undefined;
-  try {
-    destination = await startRegistry();
-    front = await startResumableUploadFront(destination.url);
-    front.lieAboutOffsets(4096);
-    // The first cut lands in the first session (about 7 MiB in all), the second mid-chunk in the one after the refused digest.
-    proxy = await startFaultProxy(front.url, { faults: { cutUploadsAt: [2 * MiB + MiB / 2, 9 * MiB + MiB / 2] } });
+  // The first cut lands in the first session (about 7 MiB in all), the second mid-chunk in the one after the refused digest.
+  await withDestination({ resumable: true, faults: { cutUploadsAt: [2 * MiB + MiB / 2, 9 * MiB + MiB / 2] }, lieAboutOffsets: 4096 }, async ({ destination, front, proxy }) => {
     const report = await runSync({ images: { [`${source.host}/small/app:1.0`]: `${proxy.host}/small/app` } }, { retries: 0, chunkSize: MiB });
     assert.equal(report.counts.synced, 1, report.results[0].error);
     await assertFaithfulCopy(`${destination.host}/small/app:1.0`, small);
@@ -206,23 +183,12 @@ test("a session that claims bytes it never received is caught by the digest chec
     const manifests = requests.filter((r) => r.method === "PUT" && r.path.includes("/manifests/"));
     assert.equal(manifests.length, 1);
     assert.ok(refused >= 0 && manifests[0].seq > requests[refused].seq, "the manifest went up only after the blob was sent again and accepted");
-  } finally {
-    await proxy?.stop();
-    await front?.stop();
-    await destination?.stop();
-  }
+  });
 });
 
 test("a session claiming more bytes than were ever sent to it is not continued: the blob is sent again whole", { timeout: 120_000 }, async () => {
-  let destination: RegistryServer | undefined;
-  let front: ResumableUploadFront | undefined;
-  let proxy: FaultProxy | undefined;
-  try {
-    destination = await startRegistry();
-    front = await startResumableUploadFront(destination.url);
-    // Cut half-way through the third 1 MiB chunk, the session then claims 2 MiB more: past the chunk's end.
-    front.lieAboutOffsets(2 * MiB);
-    proxy = await startFaultProxy(front.url, { faults: { cutUploadsAt: [2 * MiB + MiB / 2] } });
+  // Cut half-way through the third 1 MiB chunk, the session then claims 2 MiB more: past the chunk's end.
+  await withDestination({ resumable: true, faults: { cutUploadsAt: [2 * MiB + MiB / 2] }, lieAboutOffsets: 2 * MiB }, async ({ destination, front, proxy }) => {
     const report = await runSync({ images: { [`${source.host}/small/app:1.0`]: `${proxy.host}/small/app` } }, { retries: 0, chunkSize: MiB });
     assert.equal(report.counts.synced, 1, report.results[0].error);
     await assertFaithfulCopy(`${destination.host}/small/app:1.0`, small);
@@ -230,35 +196,20 @@ test("a session claiming more bytes than were ever sent to it is not continued: 
     assert.equal(events.filter((e) => e.method === "GET").length, 1, "the session was asked once");
     assert.deepEqual(events.filter((e) => e.method === "PUT" && e.status !== 201), [], "nothing was resumed onto the claim, so no digest was refused");
     assert.equal(new Set(events.filter((e) => e.method === "PATCH").map((e) => e.session)).size, 2, "the claimed session dropped, the blob sent whole in a new one");
-  } finally {
-    await proxy?.stop();
-    await front?.stop();
-    await destination?.stop();
-  }
+  });
 });
 
 test("cut in every attempt after its offsets proved wrong, the blob fails naming why, and no manifest is pushed", { timeout: 120_000 }, async () => {
-  let destination: RegistryServer | undefined;
-  let front: ResumableUploadFront | undefined;
-  let proxy: FaultProxy | undefined;
-  try {
-    destination = await startRegistry();
-    front = await startResumableUploadFront(destination.url);
-    front.lieAboutOffsets(4096);
-    // A cut every 3 MiB: none of the blob's three attempts gets its 6 MiB through uncut.
-    const cutUploadsAt = Array.from({ length: 16 }, (_, index) => 2 * MiB + MiB / 2 + index * 3 * MiB);
-    proxy = await startFaultProxy(front.url, { faults: { cutUploadsAt } });
+  // A cut every 3 MiB: none of the blob's three attempts gets its 6 MiB through uncut.
+  const cutUploadsAt = Array.from({ length: 16 }, (_, index) => 2 * MiB + MiB / 2 + index * 3 * MiB);
+  await withDestination({ resumable: true, faults: { cutUploadsAt }, lieAboutOffsets: 4096 }, async ({ destination, front, proxy }) => {
     const report = await runSync({ images: { [`${source.host}/small/app:1.0`]: `${proxy.host}/small/app` } }, { retries: 0, chunkSize: MiB });
     assert.equal(report.counts.failed, 1, `uploads as the proxy saw them: ${uploadTrail(proxy)}`);
     const layer = small.layers[0].digest;
     assert.match(report.results[0].error ?? "", new RegExp(`upload of blob ${layer} to small/app broke off .* cannot be continued: this registry's offsets were found wrong before`));
     assert.equal(proxy.requests().filter((r) => r.path.includes("/manifests/") && r.method === "PUT").length, 0, "no manifest pushed");
     assert.equal(front.events().filter((e) => e.method === "PUT" && e.status === 201 && e.held === small.layers[0].size).length, 0, "the layer never stored");
-  } finally {
-    await proxy?.stop();
-    await front?.stop();
-    await destination?.stop();
-  }
+  });
 });
 
 test("an upload status answer is untrusted: its Range must be in the grammar and within the blob, its Location on the registry", async () => {

@@ -1,6 +1,7 @@
-import { Agent, createServer, ServerResponse, request } from "node:http";
+import { Agent, createServer, ServerResponse } from "node:http";
 import { listenOnLoopback } from "./loopback-server";
 import { RegistryServer, startRegistry } from "./registry-server";
+import { forward } from "./tag-pagination-proxy";
 
 /**
  * A real docker-registry behind a front that behaves as some registries do where the spec
@@ -47,16 +48,7 @@ export async function startQuirkyRegistry(options: QuirkyRegistryOptions): Promi
       url.searchParams.delete("mount");
       url.searchParams.delete("from");
     }
-    const target = new URL(backend.url);
-    const outgoing = request({ host: target.hostname, port: target.port, method: req.method, path: `${url.pathname}${url.search}`, headers: req.headers, agent }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
-      answer.pipe(res);
-    });
-    outgoing.on("error", (error) => {
-      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
-      res.end(`front: ${error.message}`);
-    });
-    req.pipe(outgoing);
+    forward(req, res, new URL(backend.url), agent, { path: `${url.pathname}${url.search}` });
   });
   const { port, close } = await listenOnLoopback(server);
   return {

@@ -1,4 +1,4 @@
-import { Agent, createServer, IncomingMessage, request, Server, ServerResponse } from "node:http";
+import { Agent, createServer, IncomingHttpHeaders, IncomingMessage, request, Server, ServerResponse } from "node:http";
 import { listenOnLoopback } from "./loopback-server";
 
 /**
@@ -36,9 +36,12 @@ export async function startTagPaginationProxy(upstream: URL): Promise<TagPaginat
   };
 }
 
-/** Passes a request to the registry untouched, Host header included (its Location URLs then point back here). */
-export function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, agent: Agent): void {
-  const outgoing = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+/**
+ * Passes a request to the registry untouched, Host header included (its Location URLs then
+ * point back here), but for the path or headers a front rewrites.
+ */
+export function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, agent: Agent, rewritten: { path?: string; headers?: IncomingHttpHeaders } = {}): void {
+  const outgoing = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: rewritten.path ?? req.url, headers: rewritten.headers ?? req.headers, agent }, (answer) => {
     res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
     answer.pipe(res);
   });

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { Agent, createServer, IncomingMessage, request, ServerResponse } from "node:http";
+import { Agent, createServer, IncomingMessage, ServerResponse } from "node:http";
 import { listenOnLoopback } from "../loopback-server";
 import { RegistryServer, startRegistry } from "../registry-server";
+import { forward as forwardUntouched } from "../tag-pagination-proxy";
 import type { StandInServiceAccount } from "./service-accounts";
 import type { TokenEndpoint } from "./token-endpoint";
 
@@ -81,17 +82,8 @@ export async function startArtifactRegistryFront(tokens: TokenEndpoint, accounts
   }
 
   function forward(req: IncomingMessage, res: ServerResponse): void {
-    const target = new URL(backend.url);
     const { authorization: _dropped, ...headers } = req.headers;
-    const outgoing = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
-      answer.pipe(res);
-    });
-    outgoing.on("error", (error) => {
-      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
-      res.end(`front: ${error.message}`);
-    });
-    req.pipe(outgoing);
+    forwardUntouched(req, res, new URL(backend.url), agent, { headers });
   }
 
   const { port, close } = await listenOnLoopback(server);
