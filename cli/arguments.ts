@@ -36,6 +36,20 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** Flags one command takes and the other would ignore: refused by name rather than ignored. */
+const ONLY_FOR: Partial<Record<keyof typeof OPTIONS, "sync" | "verify">> = {
+  retries: "sync",
+  force: "sync",
+  repair: "sync",
+  log: "sync",
+  "failed-images": "sync",
+  "output-success-images": "sync",
+  "output-images-format": "sync",
+  "min-rate": "sync",
+  shallow: "verify",
+  json: "verify",
+};
+
 export interface CommandArguments {
   config?: string;
   auth?: string;
@@ -76,6 +90,9 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     ({ values } = parseArgs({ args: withNegativeValues(argv), options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
     throw new UsageError(`${describeParseError(error as Error)} (see registry-dr ${command} --help)`);
+  }
+  for (const [flag, owner] of Object.entries(ONLY_FOR)) {
+    if (values[flag as keyof typeof values] !== undefined && owner !== command) throw new UsageError(`--${flag} belongs to registry-dr ${owner}, not ${command} (see registry-dr ${command} --help)`);
   }
   return {
     config: values.config,
