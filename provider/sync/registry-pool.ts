@@ -29,7 +29,8 @@ export class RegistryPool {
     return client;
   }
 
-  close(): Promise<void> {
-    return this.transport.close();
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((client) => client.close()));
+    await this.transport.close();
   }
 }

@@ -40,6 +40,10 @@ test("no chunked PATCH reaches Artifact Registry even with a chunk size set: the
   assert.deepEqual(report.counts, { synced: 1, skipped: 0, failed: 0 }, JSON.stringify(report.results));
   assert.deepEqual(front.refusals(), []);
   assert.equal(await manifestDigest(`docker://${front.backend.host}/dr-project/dr-images/big:1.0`), await manifestDigest(`docker://${source.host}/team/big:1.0`));
+  // The run closed its token client too: no connection to the token endpoint outlives it.
+  const deadline = Date.now() + 1000;
+  while ((await google.openConnections()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(await google.openConnections(), 0, "connections left open to the token endpoint");
 });
 
 test("which registries take chunked uploads: not Artifact Registry's hosts, nor any reached with a Google login", async () => {

@@ -30,4 +30,9 @@ export class GoogleRegistryLogin {
   forget(): void {
     this.tokens.forget();
   }
+
+  /** Closes the token endpoint's connections. */
+  close(): Promise<void> {
+    return this.tokens.close();
+  }
 }

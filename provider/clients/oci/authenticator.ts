@@ -32,7 +32,7 @@ export class Authenticator {
   private readonly tokens = new Map<string, CachedToken>();
   private readonly pending = new Map<string, Promise<CachedToken>>();
   /** Logins that lapse and are renewed: ACR temporary logins, Google access tokens. */
-  private readonly renewedLogins?: { login(): Promise<{ username: string; password: string }>; forget(): void };
+  private readonly renewedLogins?: { login(): Promise<{ username: string; password: string }>; forget(): void; close?(): Promise<void> };
 
   constructor(
     private readonly host: string,
@@ -42,6 +42,11 @@ export class Authenticator {
   ) {
     if (credential.kind === "alicloud") this.renewedLogins = new AcrLoginSource(credential);
     if (credential.kind === "google") this.renewedLogins = new GoogleRegistryLogin(credential.serviceAccountKey);
+  }
+
+  /** Closes what logins hold open (a token endpoint's connections); the registry transport is not ours. */
+  async close(): Promise<void> {
+    await this.renewedLogins?.close?.();
   }
 
   /** Records the challenge a registry sent with a 401. */

@@ -100,6 +100,11 @@ export class RegistryClient {
     this.auth = new Authenticator(options.host, options.credential ?? ANONYMOUS, options.transport, this.insecure);
   }
 
+  /** Closes what this client holds of its own (its login's token client), not the shared transport. */
+  close(): Promise<void> {
+    return this.auth.close();
+  }
+
   /**
    * `GET /v2/`: finds the scheme (HTTPS first; plain HTTP only for insecure registries),
    * learns the auth challenge, and checks Basic credentials, so a wrong password fails

@@ -25,6 +25,8 @@ export interface GoogleStandIn {
   /** The next `times` calls whose path contains `fragment` fail with `status` (Google's error body). */
   failNext(fragment: string, times: number, status: number, reason: string): void;
   requests(): { method: string; path: string; status: number }[];
+  /** TCP connections open to it now (a client that closed its pool leaves none). */
+  openConnections(): Promise<number>;
   violations(): string[];
   stop(): Promise<void>;
 }
@@ -102,6 +104,7 @@ export async function startGoogleStandIn(): Promise<GoogleStandIn> {
       faults.push({ fragment, times, status, reason });
     },
     requests: () => [...log],
+    openConnections: () => new Promise((resolve) => server.getConnections((_error, count) => resolve(count))),
     violations: () => [...violations],
     stop: () => listening.close(),
   };
