@@ -1,4 +1,5 @@
 import { formatBytes, formatDuration, formatRate, runSync } from "../../provider/sync";
+import { parseReference } from "../../provider/clients/oci/reference";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
 import { writeImagesFile } from "../images-files";
@@ -32,10 +33,25 @@ export async function syncCommand(args: CommandArguments, signal: AbortSignal): 
     reporter.say(`successful images written to ${args.successImages}`);
   }
   if (failures.length > 0) {
-    writeImagesFile(args.failedImages, failures);
     for (const failure of failures.slice(0, FAILURES_SHOWN)) reporter.say(`failed  ${failure.source} -> ${failure.destination}: ${failure.error}`);
     if (failures.length > FAILURES_SHOWN) reporter.say(`… and ${failures.length - FAILURES_SHOWN} more failed image(s)`);
-    reporter.say(`failed images written to ${args.failedImages}; retry them with --images ${args.failedImages} and the same --auth`);
+    // A tag the source listed that is no tag at all cannot be asked for again by name; in the
+    // file it would make the whole retry refuse to start.
+    const retryable = failures.filter((failure) => isReference(failure.source));
+    if (retryable.length < failures.length) reporter.say(`${failures.length - retryable.length} failed image(s) left out of ${args.failedImages}: the source listed a tag that is not a valid tag`);
+    if (retryable.length > 0) {
+      writeImagesFile(args.failedImages, retryable);
+      reporter.say(`failed images written to ${args.failedImages}; retry them with --images ${args.failedImages} and the same --auth`);
+    }
   }
   return failures.length > 0 ? 1 : 0;
+}
+
+function isReference(text: string): boolean {
+  try {
+    parseReference(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, IncomingHttpHeaders, IncomingMessage, request, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -173,6 +173,8 @@ test("through the CLI, a hostile tag list makes sync exit 1 naming the bad tag, 
     assert.equal(result.code, 1, result.stderr);
     assert.ok(result.stderr.includes(`invalid tag ${JSON.stringify(TRAVERSAL)} listed by ${proxy.host}/evil/img`), result.stderr);
     assert.match(result.stderr, /1 synced, 0 up to date, 1 failed/);
+    assert.match(result.stderr, /1 failed image\(s\) left out of failed-images\.json: the source listed a tag that is not a valid tag/);
+    assert.ok(!existsSync(join(dir, "failed-images.json")), "no retry file that would refuse to load");
     await assertVictimUntouched();
   } finally {
     await proxy.stop();
