@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { pushSmallImage } from "../support/fixtures";
@@ -32,21 +33,21 @@ after(async () => {
   await Promise.all([front?.stop(), source?.stop(), google?.stop(), dir && removeTempDir(dir)]);
 });
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], cwd = dir): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, CI: "true" }, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: "true" }, timeout: 60_000 }, (error, stdout, stderr) => {
       done({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
     });
   });
 }
 
-test("sync with {google: {serviceAccountKeyFile}} and --max-rps copies the image and exits", { timeout: 90_000 }, async () => {
+test("sync with {google: {serviceAccountKeyFile}} (beside the config file, wherever the command runs) and --max-rps copies the image and exits", { timeout: 90_000 }, async () => {
   writeFileSync(join(dir, "dr-sync-key.json"), account.keyJson);
   writeFileSync(
     join(dir, "config.json"),
     JSON.stringify({ auth: { [`${front.host}/dr-project`]: { google: { serviceAccountKeyFile: "dr-sync-key.json" } } }, images: { [`${source.host}/team/app:1.0`]: `${front.host}/dr-project/dr-images/app` } }),
   );
-  const result = await run(["sync", "--config", "config.json", "--max-rps", "10"]);
+  const result = await run(["sync", "--config", join(dir, "config.json"), "--max-rps", "10"], tmpdir());
   assert.equal(result.code, 0, result.stderr);
   assert.equal(await manifestDigest(`docker://${front.backend.host}/dr-project/dr-images/app:1.0`), await manifestDigest(`docker://${source.host}/team/app:1.0`));
   assert.ok(front.logins().some((login) => login.kind === "oauth2accesstoken"));
