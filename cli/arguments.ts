@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, PlatformFilter, Shard, parsePlatformSelector, parseShard } from "../provider/sync";
+import { DEFAULT_MIN_TRANSFER_RATE, MAX_PROC, MAX_RETRIES, MAX_TIMEOUT_MS, MinTransferRate, PlatformFilter, Shard, parsePlatformSelector, parseShard } from "../provider/sync";
 
 /**
  * image-syncer's flags, so its command lines work with only the program name changed
@@ -150,9 +150,6 @@ function describeParseError(error: Error): string {
   return error.message;
 }
 
-/** More images at once than this only queues them at the registries (and opens as many connections). */
-export const MAX_PROC = 256;
-const MAX_RETRIES = 100;
 
 function shardOf(raw: string | undefined): Shard | undefined {
   if (raw === undefined) return undefined;
@@ -172,8 +169,6 @@ function wholeNumber(flag: string, raw: string | undefined, fallback: number, mi
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-/** Node's timers hold at most 2^31-1 ms (24.8 days); a longer one fires at once. */
-export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** "90s", "30m", "2h", "500ms", "7d"; a bare number is seconds. */
 function duration(flag: string, raw: string | undefined): number | undefined {

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { MAX_PROC, MAX_RETRIES, MAX_TIMEOUT_MS, parsePlatformSelector } from "../../provider/sync";
 
 /**
  * The `registry-dr sync` flags a scheduled run takes, and the command line they become. The
- * bounds are the command's own (cli/arguments.ts), so a value refused here would be refused
+ * bounds and platform selectors are the command's own (run-limits.ts, platform-filter.ts), so a value refused here would be refused
  * by every pod of every run; the mocks test parses the rendered line with the command's parser.
  */
 export interface SyncFlags {
@@ -15,7 +16,7 @@ export interface SyncFlags {
   registry?: pulumi.Input<string>;
   /** Default destination namespace for `""` destinations (--namespace). */
   namespace?: pulumi.Input<string>;
-  /** Copy only these OSes / architectures of multi-arch images (--os, --arch). */
+  /** Copy only these OSes / architectures of multi-arch images (--os, --arch), as the command takes them: `windows:10.0.17763.1999`, `arm:v7`. */
   os?: string[];
   arch?: string[];
   /** Push manifests even when the destination has them (--force). */
@@ -41,23 +42,33 @@ export const POD_FILES = {
 /** Kubernetes puts the pod's completion index (0 to N-1) in this variable; `$(NAME)` in args is expanded from it. */
 export const COMPLETION_INDEX_VARIABLE = "JOB_COMPLETION_INDEX";
 
-const MAX_PROC = 256;
-const MAX_RETRIES = 100;
-/** --timeout's ceiling (Node's longest timer), in seconds. */
-const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+/** --timeout's ceiling, in seconds. */
+const MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMEOUT_MS / 1000);
 
 /** Each flag's schema, so a flag given as an Output is left alone and the others are still checked. */
 export function syncFlagsSchema() {
   const whole = (min: number, max: number) => z.number({ error: `expected a whole number from ${min} to ${max}` }).int({ error: `expected a whole number from ${min} to ${max}` }).min(min, { error: `expected a whole number from ${min} to ${max}` }).max(max, { error: `expected a whole number from ${min} to ${max}` });
-  const names = (what: string) => z.array(z.string().regex(/^[a-z0-9/._-]+$/, { error: `expected ${what} without commas or spaces` }), { error: `expected a list of ${what}` }).min(1, { error: `expected at least one of ${what}` });
+  const selectors = (kind: "os" | "arch", what: string) =>
+    z
+      .array(
+        z.string({ error: `expected ${what}` }).superRefine((text, context) => {
+          try {
+            parsePlatformSelector(kind, text);
+          } catch (error) {
+            context.addIssue({ code: "custom", message: (error as Error).message });
+          }
+        }),
+        { error: `expected a list of ${what}` },
+      )
+      .min(1, { error: `expected at least one of ${what}` });
   const flag = z.boolean({ error: "expected true or false" });
   return {
       proc: whole(1, MAX_PROC).optional(),
       retries: whole(0, MAX_RETRIES).optional(),
       registry: z.string({ error: "expected the default destination registry host" }).min(1, { error: "expected the default destination registry host" }).optional(),
       namespace: z.string({ error: "expected the default destination namespace" }).min(1, { error: "expected the default destination namespace" }).optional(),
-      os: names("OS names (linux, windows)").optional(),
-      arch: names("architectures (amd64, arm64, arm/v7)").optional(),
+      os: selectors("os", "OS selectors (linux, windows:10.0.17763.1999)").optional(),
+      arch: selectors("arch", "architecture selectors (amd64, arm:v7)").optional(),
       force: flag.optional(),
       referrers: flag.optional(),
       repair: flag.optional(),

@@ -149,7 +149,7 @@ test("SyncSchedule: credentials are secret in the Secret and absent from every o
 
 test("SyncSchedule: the rendered files and each pod's command line are accepted by the registry-dr command's own parsers", async () => {
   const registered = await mock();
-  const schedule = new SyncSchedule("parsed", { ...BASE, shards: 4, sync: { ...BASE.sync, proc: 256, os: ["linux"], arch: ["amd64", "arm64"], referrers: false, repair: true, force: true, maxRequestsPerSecond: 20 } });
+  const schedule = new SyncSchedule("parsed", { ...BASE, shards: 4, sync: { ...BASE.sync, proc: 256, os: ["linux", "windows:10.0.17763.1999"], arch: ["amd64", "arm:v7"], referrers: false, repair: true, force: true, maxRequestsPerSecond: 20 } });
   await settled(schedule);
   const { container } = podOf(ofType(registered, "kubernetes:batch/v1:CronJob")[0]);
   const directory = makeTempDir("sync-schedule-files");
@@ -169,7 +169,7 @@ test("SyncSchedule: the rendered files and each pod's command line are accepted 
       const parsed = parseCommandArguments("sync", argv);
       assert.deepEqual(parsed.shard, { index, count: 4 }, `pod ${index} runs shard ${index}/4`);
       assert.deepEqual([parsed.proc, parsed.retries, parsed.registry, parsed.namespace, parsed.timeoutMs, parsed.maxRequestsPerSecond], [256, 3, "myacr-registry.cn-hangzhou.cr.aliyuncs.com", "dr", 3_600_000, 20]);
-      assert.deepEqual([parsed.platforms, parsed.referrers, parsed.repair, parsed.force], [{ os: ["linux"], arch: ["amd64", "arm64"] }, false, true, true]);
+      assert.deepEqual([parsed.platforms, parsed.referrers, parsed.repair, parsed.force], [{ os: ["linux", "windows:10.0.17763.1999"], arch: ["amd64", "arm:v7"] }, false, true, true]);
       const job = loadSyncJob(parsed);
       assert.deepEqual(job.images, IMAGES);
       assert.deepEqual(job.auth, AUTH);
@@ -270,7 +270,8 @@ test("SyncSchedule: bad arguments fail with the field and what is expected, and 
     [{ sync: { proc: 257 } }, /sync\.proc: expected a whole number from 1 to 256/],
     [{ sync: { retries: 101 } }, /sync\.retries: expected a whole number from 0 to 100/],
     [{ sync: { parallel: 3 } as never }, /sync\.parallel: unknown flag: expected one of proc, retries/],
-    [{ sync: { arch: ["amd64,arm64"] } }, /sync\.arch: expected architectures .* without commas/],
+    [{ sync: { arch: ["amd64,arm64"] } }, /sync\.arch\.0: invalid arch selector "amd64,arm64": expected amd64, or arch:variant such as arm:v7/],
+    [{ sync: { os: ["windows:"] } }, /sync\.os\.0: invalid os selector "windows:": expected linux, or os:osversion/],
     [{ config: { images: { "harbor.example.com/library/nginx:1.0@sha256:zz": "x.example.com/nginx" } } }, /SyncSchedule bad: config: images\["harbor\.example\.com\/library\/nginx:1\.0@sha256:zz"\]/],
     [{ config: { images: { "harbor.example.com/apps/*": "" } }, sync: {} }, /config: images\["harbor\.example\.com\/apps\/\*"\]: .*registry/i],
     [{ config: undefined as never }, /config: expected \{images, auth\?\}/],
