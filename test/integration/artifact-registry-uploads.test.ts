@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { RegistryClient, HttpTransport } from "../../provider/clients/oci";
+import { HttpTransport } from "../../provider/clients/oci";
 import { RequestRate } from "../../provider/clients/oci/request-rate";
-import { runSync } from "../../provider/sync";
+import { registryClientFor, runSync } from "../../provider/sync";
 import { buildLargeLayerImage, pushImage } from "../support/fixtures";
 import { ArtifactRegistryFront, GoogleStandIn, startArtifactRegistryFront, startGoogleStandIn, StandInServiceAccount } from "../support/google";
 import { RegistryServer, startRegistry } from "../support/registry-server";
@@ -50,7 +50,7 @@ test("which registries take chunked uploads: not Artifact Registry's hosts, nor 
   const transport = new HttpTransport();
   try {
     const takes = (host: string, kind: "basic" | "google" = "basic") =>
-      new RegistryClient({ host, transport, credential: kind === "basic" ? { kind, username: "u", password: "p" } : { kind, serviceAccountKey: account.keyJson, clientEmail: account.email } }).takesChunkedUploads;
+      registryClientFor(host, { credential: kind === "basic" ? { kind, username: "u", password: "p" } : { kind, serviceAccountKey: account.keyJson, clientEmail: account.email } }, transport).takesChunkedUploads;
     for (const host of ["europe-west4-docker.pkg.dev", "us-docker.pkg.dev", "gcr.io", "eu.gcr.io", "asia.gcr.io"]) assert.equal(takes(host), false, host);
     assert.equal(takes("harbor.example.com"), true);
     assert.equal(takes("docker.pkg.dev.example.com"), true, "a look-alike name is not Artifact Registry");
