@@ -22,7 +22,7 @@ export type RegistryCredential =
   /** Google Artifact Registry: a service-account key exchanged for access tokens (user oauth2accesstoken), renewed as they lapse. */
   | { kind: "google"; serviceAccountKey: string; clientEmail: string };
 
-export const ANONYMOUS: RegistryCredential = { kind: "anonymous" };
+export const ANONYMOUS_CREDENTIAL: RegistryCredential = { kind: "anonymous" };
 
 /** Credentials for one auth key (`registry` or `registry/namespace`). */
 export interface RegistryAccess {

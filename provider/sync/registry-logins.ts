@@ -2,7 +2,7 @@ import { AcrLoginSource } from "../clients/alicloud/acr-temporary-login";
 import { isArtifactRegistryHost } from "../clients/google/google-ids";
 import { GoogleRegistryLogin } from "../clients/google/registry-login";
 import { HttpTransport, LoginSource, RegistryClient, basicLogin, identityTokenLogin, registryTokenLogin } from "../clients/oci";
-import { ANONYMOUS, RegistryAccess, RegistryCredential } from "./registry-credentials";
+import { ANONYMOUS_CREDENTIAL, RegistryAccess, RegistryCredential } from "./registry-credentials";
 
 /**
  * Where a job's credentials meet the registry client: each credential kind comes to a login
@@ -48,7 +48,7 @@ export interface RegistryClientSettings {
 
 /** A client for one registry API host, logging in and uploading as the job's access entry for it says. */
 export function registryClientFor(host: string, access: RegistryAccess | undefined, transport: HttpTransport, settings: RegistryClientSettings = {}): RegistryClient {
-  const credential = access?.credential ?? ANONYMOUS;
+  const credential = access?.credential ?? ANONYMOUS_CREDENTIAL;
   return new RegistryClient({
     host,
     transport,

@@ -1,5 +1,5 @@
 import { HttpTransport, RegistryClient, RepositoryName, TransportOptions, apiHost } from "../clients/oci";
-import { ANONYMOUS, AccessMap, RegistryCredential, accessKeyFor } from "./registry-credentials";
+import { ANONYMOUS_CREDENTIAL, AccessMap, RegistryCredential, accessKeyFor } from "./registry-credentials";
 import { registryClientFor } from "./registry-logins";
 
 /**
@@ -32,7 +32,7 @@ export class RegistryPool {
   /** The credential a repository's client logs in with (a Harbor's API takes the same username and password). */
   credential(name: RepositoryName): RegistryCredential {
     const key = accessKeyFor(this.access, name);
-    return (key ? this.access[key]?.credential : undefined) ?? ANONYMOUS;
+    return (key ? this.access[key]?.credential : undefined) ?? ANONYMOUS_CREDENTIAL;
   }
 
   async close(): Promise<void> {

@@ -40,7 +40,14 @@ test("provider/clients/oci imports nothing but its own files, ../http and Node's
 });
 
 test("the import scan sees every form of import (so an empty result means something)", () => {
-  const source = ['import { A } from "../alicloud/x";', 'import type { B } from "../google/y";', 'export * from "../harbor";', 'const c = require("undici");', 'import "../dns/z";', "await import('../google/w');"].join("\n");
+  const source = [
+    'import { A } from "../alicloud/x";',
+    'import type { B } from "../google/y";',
+    'export * from "../harbor";',
+    'const c = require("undici");',
+    'import "../dns/z";',
+    "await import('../google/w');",
+  ].join("\n");
   assert.deepEqual(importedModules(source), ["../alicloud/x", "../google/y", "../harbor", "../dns/z", "undici", "../google/w"]);
   assert.deepEqual(importedModules(source).filter(allowed), []);
   assert.deepEqual(["./scope", "../http", "node:stream", "stream"].filter(allowed), ["./scope", "../http", "node:stream", "stream"]);

@@ -127,7 +127,8 @@ export class Authenticator {
     const realm = checkRealm(challenge.params.realm, this.host, this.insecure);
     const started = Date.now();
     const identity = login && "identityToken" in login ? login.identityToken : undefined;
-    const response = identity !== undefined ? await this.refreshTokenGrant(realm, challenge, scopes, identity) : await this.tokenGet(realm, challenge, scopes, login && "username" in login ? login : undefined);
+    const account = login && "username" in login ? login : undefined;
+    const response = identity !== undefined ? await this.refreshTokenGrant(realm, challenge, scopes, identity) : await this.tokenGet(realm, challenge, scopes, account);
     const text = await response.body.text();
     // An OAuth2 server answers a refused refresh token with 400 invalid_grant (RFC 6749, 5.2).
     const refused = response.status === 401 || response.status === 403 || (identity !== undefined && response.status === 400);
