@@ -5,6 +5,7 @@ export * from "./image-rules";
 export * from "./platform-filter";
 export * from "./progress-lines";
 export * from "./registry-credentials";
+export * from "./registry-logins";
 export * from "./remove-images";
 export * from "./run-sync";
 export * from "./sync-job";

@@ -36,7 +36,7 @@ export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: Sync
     const byProject = catalogs.get(client) ?? new Map<string, Promise<string[]>>();
     catalogs.set(client, byProject);
     let listing = byProject.get(project);
-    if (!listing) byProject.set(project, (listing = listRepositoriesUnder(client, source.repository)));
+    if (!listing) byProject.set(project, (listing = listRepositoriesUnder(client, source.repository, pool.credential(source))));
     return listing;
   };
 

@@ -1,8 +1,28 @@
 import { readFileSync } from "node:fs";
+import type { AcrInstanceAccess } from "../clients/alicloud/acr-temporary-login";
 import { parseServiceAccountKey } from "../clients/google/service-account-key";
-import { RegistryCredential, RepositoryName } from "../clients/oci";
+import { RepositoryName } from "../clients/oci";
 import { ConfigError, ConfigIssue } from "../validation";
 import { AuthEntry, AuthMap } from "./config-schema";
+
+/**
+ * Registry credentials are data, resolved when a request needs them: nothing here holds a
+ * connection or a cached secret, so a credential can travel through config files and
+ * Pulumi inputs and be turned into a login source (`loginSourceFor`) only inside a run.
+ */
+export type RegistryCredential =
+  | { kind: "anonymous" }
+  | { kind: "basic"; username: string; password: string }
+  /** A registry token used as-is (`Authorization: Bearer`). */
+  | { kind: "token"; token: string }
+  /** An OAuth2 refresh token (docker's `identitytoken`): exchanged at the registry's bearer realm for access tokens. */
+  | { kind: "identity-token"; identityToken: string }
+  /** An ACR Enterprise instance: a RAM key exchanged for temporary logins (GetAuthorizationToken), renewed as they lapse. */
+  | ({ kind: "alicloud" } & AcrInstanceAccess)
+  /** Google Artifact Registry: a service-account key exchanged for access tokens (user oauth2accesstoken), renewed as they lapse. */
+  | { kind: "google"; serviceAccountKey: string; clientEmail: string };
+
+export const ANONYMOUS_CREDENTIAL: RegistryCredential = { kind: "anonymous" };
 
 /** Credentials for one auth key (`registry` or `registry/namespace`). */
 export interface RegistryAccess {

@@ -1,5 +1,6 @@
 import { HttpTransport, RegistryClient, RepositoryName, TransportOptions, apiHost } from "../clients/oci";
-import { AccessMap, accessKeyFor } from "./registry-credentials";
+import { ANONYMOUS_CREDENTIAL, AccessMap, RegistryCredential, accessKeyFor } from "./registry-credentials";
+import { registryClientFor } from "./registry-logins";
 
 /**
  * One client per (registry, credential) for a run, all sharing one transport, so
@@ -22,11 +23,16 @@ export class RegistryPool {
     const id = `${name.registry}\u0000${key ?? ""}`;
     let client = this.clients.get(id);
     if (!client) {
-      const entry = key ? this.access[key] : undefined;
-      client = new RegistryClient({ host: apiHost(name.registry), credential: entry?.credential, insecure: entry?.insecure, transport: this.transport, tagPageSize: this.tagPageSize });
+      client = registryClientFor(apiHost(name.registry), key ? this.access[key] : undefined, this.transport, { tagPageSize: this.tagPageSize });
       this.clients.set(id, client);
     }
     return client;
+  }
+
+  /** The credential a repository's client logs in with (a Harbor's API takes the same username and password). */
+  credential(name: RepositoryName): RegistryCredential {
+    const key = accessKeyFor(this.access, name);
+    return (key ? this.access[key]?.credential : undefined) ?? ANONYMOUS_CREDENTIAL;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { withHarbor } from "../clients/harbor/harbor-client";
 import { RegistryClient, RegistryError, checkListedRepository } from "../clients/oci";
+import { RegistryCredential } from "./registry-credentials";
 
 /**
  * The repositories a whole-project rule chooses from: the registry's catalog (`/v2/_catalog`,
@@ -9,18 +10,18 @@ import { RegistryClient, RegistryError, checkListedRepository } from "../clients
 
 const REFUSED = new Set([401, 403, 404]);
 
-export async function listRepositoriesUnder(client: RegistryClient, prefix: string): Promise<string[]> {
+/** `credential`: the one `client` logs in with. */
+export async function listRepositoriesUnder(client: RegistryClient, prefix: string, credential: RegistryCredential): Promise<string[]> {
   try {
     return await client.listRepositories();
   } catch (error) {
     if (!(error instanceof RegistryError) || !REFUSED.has(error.status ?? 0)) throw error;
-    return harborRepositories(client, prefix, error);
+    return harborRepositories(client, prefix, credential, error);
   }
 }
 
-async function harborRepositories(client: RegistryClient, prefix: string, refusal: RegistryError): Promise<string[]> {
+async function harborRepositories(client: RegistryClient, prefix: string, credential: RegistryCredential, refusal: RegistryError): Promise<string[]> {
   const project = prefix.split("/")[0];
-  const credential = client.credential;
   if (!project || credential.kind !== "basic") {
     throw new RegistryError(`${client.host} refused its catalog (${refusal.message}); a Harbor lists a project's repositories through its API instead, which needs the project named in the source (registry/project/**) and a username and password in auth`, { host: client.host, status: refusal.status, retryable: false });
   }

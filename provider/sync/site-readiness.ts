@@ -1,4 +1,5 @@
-import { HttpTransport, RegistryClient, apiHost } from "../clients/oci";
+import { HttpTransport, apiHost } from "../clients/oci";
+import { registryClientFor } from "./registry-logins";
 import { SyncJob, SyncOptions, compileJob } from "./sync-job";
 import { runVerify } from "./run-sync";
 import { ReadinessRow } from "./verify";
@@ -31,7 +32,7 @@ export async function checkSiteReadiness(registry: string, insecure: boolean | u
   const transport = new HttpTransport({ ...options.transport, signal: options.signal });
   let error: string | undefined;
   try {
-    await new RegistryClient({ host: apiHost(host), credential: access?.credential, insecure: insecure ?? access?.insecure, transport }).ping();
+    await registryClientFor(apiHost(host), access, transport, { insecure }).ping();
   } catch (failure) {
     error = (failure as Error).message;
   } finally {

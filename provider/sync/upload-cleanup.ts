@@ -1,5 +1,6 @@
-import { HttpTransport, RegistryClient } from "../clients/oci";
+import { HttpTransport } from "../clients/oci";
 import { AccessMap, accessKeyFor } from "./registry-credentials";
+import { registryClientFor } from "./registry-logins";
 
 /**
  * Closes upload sessions a failed or cancelled transfer leaves open. A registry keeps a
@@ -19,15 +20,14 @@ export class UploadCleanup {
   /** DELETEs the session on a fresh connection; never throws. */
   async cancel(host: string, repository: string, uploadUrl: URL): Promise<void> {
     const transport = new HttpTransport(CLEANUP_TRANSPORT);
+    const key = accessKeyFor(this.access, { registry: host, repository });
+    const client = registryClientFor(host, key ? this.access[key] : undefined, transport);
     try {
-      const key = accessKeyFor(this.access, { registry: host, repository });
-      const entry = key ? this.access[key] : undefined;
-      const client = new RegistryClient({ host, credential: entry?.credential, insecure: entry?.insecure, transport });
       await withDeadline(client.cancelUpload(repository, uploadUrl), CLEANUP_DEADLINE_MS);
     } catch {
       // Best effort: the registry's own upload purging is the fallback.
     } finally {
-      await transport.close().catch(() => {});
+      await Promise.all([client.close().catch(() => {}), transport.close().catch(() => {})]);
     }
   }
 }

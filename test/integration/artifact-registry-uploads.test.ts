@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { RegistryClient, HttpTransport } from "../../provider/clients/oci";
+import { HttpTransport } from "../../provider/clients/oci";
 import { RequestRate } from "../../provider/clients/oci/request-rate";
-import { runSync } from "../../provider/sync";
+import { RegistryCredential, registryClientFor, runSync } from "../../provider/sync";
 import { buildLargeLayerImage, pushImage } from "../support/fixtures";
 import { ArtifactRegistryFront, GoogleStandIn, startArtifactRegistryFront, startGoogleStandIn, StandInServiceAccount } from "../support/google";
 import { RegistryServer, startRegistry } from "../support/registry-server";
@@ -49,8 +49,9 @@ test("no chunked PATCH reaches Artifact Registry even with a chunk size set: the
 test("which registries take chunked uploads: not Artifact Registry's hosts, nor any reached with a Google login", async () => {
   const transport = new HttpTransport();
   try {
-    const takes = (host: string, kind: "basic" | "google" = "basic") =>
-      new RegistryClient({ host, transport, credential: kind === "basic" ? { kind, username: "u", password: "p" } : { kind, serviceAccountKey: account.keyJson, clientEmail: account.email } }).takesChunkedUploads;
+    const credential = (kind: "basic" | "google"): RegistryCredential =>
+      kind === "basic" ? { kind, username: "u", password: "p" } : { kind, serviceAccountKey: account.keyJson, clientEmail: account.email };
+    const takes = (host: string, kind: "basic" | "google" = "basic") => registryClientFor(host, { credential: credential(kind) }, transport).takesChunkedUploads;
     for (const host of ["europe-west4-docker.pkg.dev", "us-docker.pkg.dev", "gcr.io", "eu.gcr.io", "asia.gcr.io"]) assert.equal(takes(host), false, host);
     assert.equal(takes("harbor.example.com"), true);
     assert.equal(takes("docker.pkg.dev.example.com"), true, "a look-alike name is not Artifact Registry");

@@ -47,6 +47,6 @@ test("an ACR login is fetched once, shared, and renewed a quarter of its lifetim
   await new Promise((done) => setTimeout(done, 330));
   assert.equal((await source.login()).password, "token-2", "renewed inside the last quarter of its lifetime");
   assert.equal(fetched, 2, "one fetch, one renewal");
-  source.forget();
+  source.invalidate();
   assert.equal((await source.login()).password, "token-3", "a refused login is fetched again");
 });

@@ -2,6 +2,7 @@ import { AlicloudAccessKey } from "./alicloud-access-key";
 import { alicloudSettings } from "./alicloud-settings";
 import { AlicloudClient } from "./openapi-client";
 import { endpointUrl } from "./alicloud-products";
+import type { LoginSource } from "../oci";
 import { RenewedCredential } from "../renewed-credential";
 
 /**
@@ -65,11 +66,13 @@ export function temporaryLoginFrom(answer: { TempUsername?: unknown; Authorizati
   return { username, password, expiresAt };
 }
 
-/** One instance's current login, fetched when first needed and renewed before it lapses. */
-export class AcrLoginSource {
+/** One instance's registry login, fetched when first needed and renewed before it lapses. */
+export class AcrLoginSource implements LoginSource {
+  readonly description: string;
   private readonly renewed: RenewedCredential<TemporaryLogin>;
 
   constructor(access: AcrInstanceAccess, fetchLogin: (access: AcrInstanceAccess) => Promise<TemporaryLogin> = getAuthorizationToken) {
+    this.description = `an ACR temporary login for instance ${access.instanceId}`;
     this.renewed = new RenewedCredential(() => fetchLogin(access));
   }
 
@@ -78,7 +81,7 @@ export class AcrLoginSource {
   }
 
   /** Drops the login (the registry refused it), so the next request fetches another. */
-  forget(): void {
+  invalidate(): void {
     this.renewed.forget();
   }
 }

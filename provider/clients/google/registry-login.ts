@@ -1,3 +1,4 @@
+import type { LoginSource } from "../oci";
 import { GoogleAccessTokens, SCOPES } from "./access-tokens";
 import { parseServiceAccountKey } from "./service-account-key";
 
@@ -10,7 +11,7 @@ import { parseServiceAccountKey } from "./service-account-key";
 
 export const GOOGLE_REGISTRY_USER = "oauth2accesstoken";
 
-export class GoogleRegistryLogin {
+export class GoogleRegistryLogin implements LoginSource {
   private readonly tokens: GoogleAccessTokens;
 
   /** `keyText`: the key's JSON (or its base64), already checked by the auth schema. */
@@ -22,12 +23,17 @@ export class GoogleRegistryLogin {
     return this.tokens.clientEmail;
   }
 
+  get description(): string {
+    return `an access token of service account ${this.tokens.clientEmail}`;
+  }
+
   async login(): Promise<{ username: string; password: string; expiresAt: number }> {
     const token = await this.tokens.token();
     return { username: GOOGLE_REGISTRY_USER, password: token.token, expiresAt: token.expiresAt };
   }
 
-  forget(): void {
+  /** The registry refused the token: the next login mints another. */
+  invalidate(): void {
     this.tokens.forget();
   }
 

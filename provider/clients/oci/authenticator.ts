@@ -1,24 +1,29 @@
-import { AcrLoginSource } from "../alicloud/acr-temporary-login";
-import { GoogleRegistryLogin } from "../google/registry-login";
 import { Challenge, parseChallenges, preferredChallenge } from "./auth-challenge";
-import { RegistryCredential, describeCredential } from "./credentials";
 import { AuthError, RegistryError } from "./errors";
+import { Login, LoginSource } from "./login-source";
 import { InvalidAnswerError, quoteAnswer } from "./registry-answers";
 import { RepositoryScope, formatScope, scopeKey } from "./scope";
 import { HttpTransport } from "./transport";
 
 /**
- * Turns a credential into `Authorization` headers for one registry host.
+ * Turns a login source into `Authorization` headers for one registry host.
  *
  * The host's challenge is learnt once (from `GET /v2/` or the first 401). Bearer tokens
  * are cached per scope set until shortly before they expire, and concurrent requests for
  * the same scope share one token request, so a sync of a hundred tags asks the token
- * server once per repository, not once per request.
+ * server once per repository, not once per request. The login itself is asked of its source
+ * each time one is needed: renewing it is the source's business.
  */
 
 interface CachedToken {
   value: string;
   expiresAt: number;
+}
+
+/** A header and whether it carries the login itself (Basic, a registry token) rather than a token the realm issued for it. */
+export interface Presented {
+  header: string;
+  login: boolean;
 }
 
 /** Renew this long before expiry, so a token never lapses between check and use. */
@@ -31,22 +36,18 @@ export class Authenticator {
   private challenge?: Challenge;
   private readonly tokens = new Map<string, CachedToken>();
   private readonly pending = new Map<string, Promise<CachedToken>>();
-  /** Logins that lapse and are renewed: ACR temporary logins, Google access tokens. */
-  private readonly renewedLogins?: { login(): Promise<{ username: string; password: string }>; forget(): void; close?(): Promise<void> };
 
   constructor(
     private readonly host: string,
-    private readonly credential: RegistryCredential,
+    /** Undefined: anonymous. */
+    private readonly source: LoginSource | undefined,
     private readonly transport: HttpTransport,
     private readonly insecure: boolean,
-  ) {
-    if (credential.kind === "alicloud") this.renewedLogins = new AcrLoginSource(credential);
-    if (credential.kind === "google") this.renewedLogins = new GoogleRegistryLogin(credential.serviceAccountKey);
-  }
+  ) {}
 
-  /** Closes what logins hold open (a token endpoint's connections); the registry transport is not ours. */
+  /** Closes what the login source holds open (a token endpoint's connections); the registry transport is not ours. */
   async close(): Promise<void> {
-    await this.renewedLogins?.close?.();
+    await this.source?.close?.();
   }
 
   /** Records the challenge a registry sent with a 401. */
@@ -59,26 +60,37 @@ export class Authenticator {
   get canAnswerChallenge(): boolean {
     if (!this.challenge) return false;
     // An identity token meeting Basic is answered too: with the error saying why it cannot be used.
-    return this.challenge.scheme === "bearer" || this.credential.kind === "basic" || this.credential.kind === "identity-token" || this.renewedLogins !== undefined;
+    return this.challenge.scheme === "bearer" || this.source !== undefined;
   }
 
-  /** The header for a request needing these scopes; undefined when the registry is open. */
-  async authorization(scopes: RepositoryScope[]): Promise<string | undefined> {
-    if (this.credential.kind === "token") return `Bearer ${this.credential.token}`;
+  /**
+   * The header for a request needing these scopes; undefined when the registry is open (or
+   * has not said how it wants to be asked, and the login is no registry token to send anyway).
+   */
+  async authorization(scopes: RepositoryScope[]): Promise<Presented | undefined> {
     const challenge = this.challenge;
+    if (challenge?.scheme === "bearer") {
+      const cached = this.cachedToken(scopes);
+      if (cached) return { header: `Bearer ${cached.value}`, login: false };
+    }
+    const login = await this.source?.login();
+    if (login && "registryToken" in login) return { header: `Bearer ${login.registryToken}`, login: true };
     if (!challenge) return undefined;
     if (challenge.scheme === "basic") {
-      if (this.credential.kind === "identity-token") throw this.basicOnly();
-      const login = await this.login();
-      return login ? basicHeader(login.username, login.password) : undefined;
+      if (!login) return undefined;
+      if ("identityToken" in login) throw this.basicOnly();
+      return { header: basicHeader(login.username, login.password), login: true };
     }
-    return `Bearer ${(await this.token(challenge, scopes)).value}`;
+    return { header: `Bearer ${(await this.token(challenge, scopes, login)).value}`, login: false };
   }
 
-  /** The user and password to present, if the credential has them; ACR's and Google's are fetched and renewed. */
-  private async login(): Promise<{ username: string; password: string } | undefined> {
-    if (this.credential.kind === "basic") return this.credential;
-    return this.renewedLogins?.login();
+  /**
+   * A request carrying `presented` was answered 401: the token for these scopes is forgotten,
+   * and a login the registry refused is dropped at its source, so the retry gets a fresh one.
+   */
+  refused(scopes: RepositoryScope[], presented: Presented | undefined): void {
+    this.tokens.delete(scopeKey(scopes));
+    if (presented?.login) this.source?.invalidate?.();
   }
 
   /** An identity token is only ever sent to a token realm: a Basic-only registry has none. (Worded so the redactor, which blanks the word after "Basic" or "Bearer", leaves it readable.) */
@@ -89,18 +101,18 @@ export class Authenticator {
     );
   }
 
-  /** Forgets the token for these scopes, so the next request fetches a fresh one. */
-  invalidate(scopes: RepositoryScope[]): void {
-    this.tokens.delete(scopeKey(scopes));
+  private cachedToken(scopes: RepositoryScope[]): CachedToken | undefined {
+    const cached = this.tokens.get(scopeKey(scopes));
+    return cached && cached.expiresAt - EXPIRY_MARGIN_MS > Date.now() ? cached : undefined;
   }
 
-  private token(challenge: Challenge, scopes: RepositoryScope[]): Promise<CachedToken> {
+  private token(challenge: Challenge, scopes: RepositoryScope[], login: Login | undefined): Promise<CachedToken> {
+    const cached = this.cachedToken(scopes);
+    if (cached) return Promise.resolve(cached);
     const key = scopeKey(scopes);
-    const cached = this.tokens.get(key);
-    if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return Promise.resolve(cached);
     let pending = this.pending.get(key);
     if (!pending) {
-      pending = this.fetchToken(challenge, scopes)
+      pending = this.fetchToken(challenge, scopes, login)
         .then((token) => {
           this.tokens.set(key, token);
           return token;
@@ -111,17 +123,19 @@ export class Authenticator {
     return pending;
   }
 
-  private async fetchToken(challenge: Challenge, scopes: RepositoryScope[]): Promise<CachedToken> {
+  private async fetchToken(challenge: Challenge, scopes: RepositoryScope[], login: Login | undefined): Promise<CachedToken> {
     const realm = checkRealm(challenge.params.realm, this.host, this.insecure);
     const started = Date.now();
-    const response = this.credential.kind === "identity-token" ? await this.refreshTokenGrant(realm, challenge, scopes, this.credential.identityToken) : await this.tokenGet(realm, challenge, scopes);
+    const identity = login && "identityToken" in login ? login.identityToken : undefined;
+    const account = login && "username" in login ? login : undefined;
+    const response = identity !== undefined ? await this.refreshTokenGrant(realm, challenge, scopes, identity) : await this.tokenGet(realm, challenge, scopes, account);
     const text = await response.body.text();
     // An OAuth2 server answers a refused refresh token with 400 invalid_grant (RFC 6749, 5.2).
-    const refused = response.status === 401 || response.status === 403 || (this.credential.kind === "identity-token" && response.status === 400);
+    const refused = response.status === 401 || response.status === 403 || (identity !== undefined && response.status === 400);
     if (refused) {
-      this.renewedLogins?.forget();
-      const hint = this.credential.kind === "identity-token" ? "check the identityToken for this registry (it may have expired or been revoked)" : "check the username and password for this registry";
-      throw new AuthError(`${this.host}: token server ${realm.host} rejected ${describeCredential(this.credential)} (HTTP ${response.status}): ${hint}`, {
+      this.source?.invalidate?.();
+      const hint = identity !== undefined ? "check the identityToken for this registry (it may have expired or been revoked)" : "check the username and password for this registry";
+      throw new AuthError(`${this.host}: token server ${realm.host} rejected ${this.source?.description ?? "anonymous"} (HTTP ${response.status}): ${hint}`, {
         host: this.host,
         status: response.status,
       });
@@ -146,11 +160,10 @@ export class Authenticator {
   }
 
   /** distribution's token request: GET, with Basic credentials when there are any. */
-  private async tokenGet(realm: URL, challenge: Challenge, scopes: RepositoryScope[]) {
+  private tokenGet(realm: URL, challenge: Challenge, scopes: RepositoryScope[], login: { username: string; password: string } | undefined) {
     if (challenge.params.service) realm.searchParams.set("service", challenge.params.service);
     for (const scope of scopes) realm.searchParams.append("scope", formatScope(scope));
     const headers: Record<string, string> = {};
-    const login = await this.login();
     if (login) {
       realm.searchParams.set("account", login.username);
       headers.authorization = basicHeader(login.username, login.password);

@@ -1,10 +1,9 @@
 import { Readable } from "node:stream";
-import { isArtifactRegistryHost } from "../google/google-ids";
 import { Authenticator } from "./authenticator";
-import { ANONYMOUS, RegistryCredential } from "./credentials";
 import { algorithmOf, digestOf, isDigest } from "./digest";
 import { DigestMismatchError, NetworkError, RegistryError } from "./errors";
 import { nextLinkTarget } from "./link-header";
+import { LoginSource } from "./login-source";
 import { MANIFEST_ACCEPT, MediaType } from "./media-types";
 import { ReferrerDescriptor, parseReferrersIndex } from "./referrers";
 import { InvalidAnswerError, checkAnsweredDigest, checkMediaType, checkReference, checkRepository, checkCatalogPageLink, checkListedRepository, checkReferrersPageLink, checkTagPageLink, checkUploadLocation, checkUploadRange, quoteAnswer } from "./registry-answers";
@@ -20,7 +19,13 @@ import { HttpRequest, HttpResponse, HttpTransport } from "./transport";
 export interface RegistryClientOptions {
   /** API host with port, e.g. `harbor.example.com:32080`. */
   host: string;
-  credential?: RegistryCredential;
+  /** How to log in; none: anonymous. The client closes it when it closes. */
+  login?: LoginSource;
+  /**
+   * Whether the registry takes a blob in chunks (`PATCH` with `Content-Range`, resumable); false:
+   * every blob goes in one request (Artifact Registry refuses chunked uploads). Default true.
+   */
+  chunkedUploads?: boolean;
   /** Allow plain HTTP and skip TLS verification. Loopback hosts are insecure by default, as in Docker. */
   insecure?: boolean;
   transport: HttpTransport;
@@ -76,15 +81,9 @@ const MAX_REFERRER_PAGES = 100;
 
 export class RegistryClient {
   readonly host: string;
-  /**
-   * Artifact Registry takes a blob in one request and refuses PATCHes with Content-Range: no
-   * chunked uploads to its hosts, nor to any registry reached with a Google login (only
-   * Google's registries take one, whatever name they are reached by).
-   */
+  /** Whether blobs may go in chunks (`RegistryClientOptions.chunkedUploads`). */
   readonly takesChunkedUploads: boolean;
   readonly insecure: boolean;
-  /** Who the client is at this registry; read by callers that must reach the registry's own API (Harbor's). */
-  readonly credential: RegistryCredential;
   private readonly transport: HttpTransport;
   private readonly auth: Authenticator;
   private readonly tagPageSize: number;
@@ -92,15 +91,14 @@ export class RegistryClient {
 
   constructor(options: RegistryClientOptions) {
     this.host = options.host;
-    this.takesChunkedUploads = !isArtifactRegistryHost(options.host) && options.credential?.kind !== "google";
+    this.takesChunkedUploads = options.chunkedUploads ?? true;
     this.insecure = options.insecure ?? isLoopback(options.host);
     this.transport = options.transport;
     this.tagPageSize = options.tagPageSize ?? 1000;
-    this.credential = options.credential ?? ANONYMOUS;
-    this.auth = new Authenticator(options.host, options.credential ?? ANONYMOUS, options.transport, this.insecure);
+    this.auth = new Authenticator(options.host, options.login, options.transport, this.insecure);
   }
 
-  /** Closes what this client holds of its own (its login's token client), not the shared transport. */
+  /** Closes what this client holds of its own (its login source), not the shared transport. */
   close(): Promise<void> {
     return this.auth.close();
   }
@@ -436,13 +434,13 @@ export class RegistryClient {
   private async send(request: ClientRequest): Promise<HttpResponse> {
     const url = request.target instanceof URL ? request.target : apiUrl(await this.baseUrl(), request.target);
     for (let attempt = 0; ; attempt++) {
-      const authorization = await this.auth.authorization(request.scopes);
-      const headers = { ...request.headers, ...(authorization ? { authorization } : {}) };
+      const presented = await this.auth.authorization(request.scopes);
+      const headers = { ...request.headers, ...(presented ? { authorization: presented.header } : {}) };
       const response = await this.transport.send({ method: request.method, url, headers, body: request.body, kind: request.kind, insecure: this.insecure });
-      // A 401 teaches the challenge (first contact) or means the token lacks a scope: retry once.
+      // A 401 teaches the challenge (first contact), means the token lacks a scope, or that the login lapsed: retry once.
       if (response.status !== 401 || attempt > 0 || request.body instanceof Readable) return response;
       this.auth.learnChallenge(response.headers["www-authenticate"]);
-      this.auth.invalidate(request.scopes);
+      this.auth.refused(request.scopes, presented);
       if (!this.auth.canAnswerChallenge) return response;
       await response.body.dump();
     }
