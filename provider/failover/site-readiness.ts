@@ -1,7 +1,5 @@
 import { HttpTransport, RegistryClient, apiHost } from "../clients/oci";
-import { SyncJob, SyncOptions, compileJob } from "./sync-job";
-import { runVerify } from "./run-sync";
-import { ReadinessRow } from "./verify";
+import { ReadinessRow, SyncJob, SyncOptions, compileJob, runVerify } from "../sync";
 
 /**
  * Whether a registry can take traffic: it answers `/v2/` (with the credentials the job has
