@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { FailoverRecord, ImageSync, type FailoverRecordArgs } from "../provider/resources";
+import { FailoverRecord, ImageSync, type FailoverRecordArgs, type FailoverRecordPlacementArgs } from "../provider/resources";
 import { HarborRegistry, HarborReplicationPolicy, HarborReplicationRun, type HarborConnectionArgs, type HarborReplicationPolicyArgs } from "../provider/resources/harbor";
 import { DEFAULT_FLATTEN, RepositorySelection, directImages, directPatternProblem, harborFilters, isRepositoryPattern } from "./disaster-recovery/repository-selection";
 import { buildSiteEndpoint, hostOf, SiteEndpoint, type SiteTargetArgs } from "./disaster-recovery/site-endpoint";
@@ -55,7 +55,7 @@ export interface DisasterRecoverySiteArgs extends SiteTargetArgs {
 /** The record that decides who serves: a FailoverRecord between the primary and one site. */
 export interface DisasterRecoveryFailoverArgs {
   /** The record itself: backend, zone, name, type, ttl and the backend's settings. */
-  record: Omit<FailoverRecordArgs, "sites" | "active" | "readiness" | "force">;
+  record: FailoverRecordPlacementArgs;
   /** The site the record fails over to; default the only site. */
   standby?: string;
   /** The record's value while each side serves: `primary`, and the standby's name. */

@@ -4,5 +4,6 @@ export * as alicloud from "./clients/alicloud";
 export * as google from "./clients/google";
 export * as dns from "./clients/dns";
 export * from "./sync";
+export * from "./failover";
 export * from "./validation";
 // Resources (which load @pulumi/pulumi, about a second of start-up) are exported from ../lib.ts, not here.

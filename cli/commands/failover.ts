@@ -1,10 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { FailoverPreflight, runFailoverPreflight } from "../../provider/sync";
+import { FailoverPreflight, FailoverRecordInputs, applyRecord, checkRecordRules, describeRecord, failoverRecordSchema, readinessJob, runFailoverPreflight, withRecordStore } from "../../provider/failover";
 import { ConfigError, redactSecrets } from "../../provider/validation";
-import { FailoverRecordInputs, checkRecordRules, failoverRecordInputsSchema, readinessJob } from "../../provider/resources/dns/failover-record-schema";
-import { applyRecord, describeRecord, withRecords } from "../../provider/resources/dns/failover-switch";
 import { UsageError } from "../arguments";
 import { readConfigFile } from "../config-files";
 
@@ -101,7 +99,7 @@ function withApplicationCredentials(record: Record<string, unknown>, file: strin
 }
 
 function checkedRecord(file: string, value: unknown): FailoverRecordInputs {
-  const parsed = failoverRecordInputsSchema().safeParse(value);
+  const parsed = failoverRecordSchema().safeParse(value);
   if (parsed.success) return parsed.data;
   throw new ConfigError(parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })), file);
 }
@@ -121,8 +119,8 @@ function fromEnvironment(value: unknown, path: (string | number)[], file: string
 }
 
 async function switchRecord(inputs: FailoverRecordInputs, json: boolean): Promise<number> {
-  return withRecords(inputs, async (records) => {
-    const found = (await records.find(inputs.zone, inputs.name)).filter((record) => record.type === inputs.type);
+  return withRecordStore(inputs, async (records) => {
+    const found = (await records.find(inputs.name)).filter((record) => record.type === inputs.type);
     if (found.length !== 1) {
       process.stderr.write(`registry-dr failover: ${describeRecord(inputs)}: expected one record there, found ${found.length}${found.length ? ` (${found.map((record) => record.value).join(", ")})` : ""}; nothing was changed\n`);
       return 1;
@@ -140,7 +138,7 @@ async function switchRecord(inputs: FailoverRecordInputs, json: boolean): Promis
 }
 
 async function status(inputs: FailoverRecordInputs, json: boolean, signal: AbortSignal): Promise<number> {
-  const current = await withRecords(inputs, async (records) => (await records.find(inputs.zone, inputs.name)).filter((record) => record.type === inputs.type));
+  const current = await withRecordStore(inputs, async (records) => (await records.find(inputs.name)).filter((record) => record.type === inputs.type));
   const value = current.map((record) => record.value).join(", ");
   const pointsAt = (["primary", "secondary"] as const).find((site) => current.length === 1 && current[0].value === inputs.sites[site].value);
   const sites = await Promise.all(

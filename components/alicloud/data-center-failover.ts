@@ -5,7 +5,8 @@ import { parseServerAddress, TSIG_ALGORITHMS } from "../../provider/clients/dns"
 import { ArgumentChecks } from "../argument-checks";
 import { FailoverComponent } from "../failover-component";
 import { isEventual } from "../eventual";
-import { FailoverRecord, failoverRecordInputsSchema, isHostName, isIpv4, isZoneName, recordNameSchema, type FailoverRecordArgs, type Rfc2136Args } from "../../provider/resources";
+import { failoverRecordFieldsSchema, isHostName, isIpv4, isZoneName, recordNameSchema } from "../../provider/failover";
+import { FailoverRecord, type FailoverRecordArgs, type Rfc2136Args } from "../../provider/resources";
 import { acrInstanceIdSchema, vpcIdSchema, vswitchIdSchema } from "../../provider/validation";
 
 /**
@@ -105,7 +106,7 @@ function checkArgs(name: string, args: DataCenterFailoverArgs): void {
   check.schema("vswitchId", args.vswitchId, vswitchIdSchema(), true);
   check.rule("zone", args.zone, isZoneName, "the data center zone's name, such as dr.example.com", true);
   check.schema("recordName", args.recordName, recordNameSchema(), true);
-  check.schema("activeSite", args.activeSite, failoverRecordInputsSchema().shape.active, true);
+  check.schema("activeSite", args.activeSite, failoverRecordFieldsSchema().shape.active, true);
   // Field by field, never the whole object: its secret must not appear in an error.
   const dns = args.rfc2136 as { server?: unknown; servers?: unknown; tsig?: { name?: unknown; algorithm?: unknown } } | undefined;
   if (!dns || typeof dns !== "object") return check.fail("rfc2136", "expected {server or servers, tsig: {name, algorithm, secret}}", typeof dns);

@@ -4,19 +4,8 @@ import { z } from "zod";
 import { ArgumentChecks, isKnown } from "../argument-checks";
 import { FailoverComponent } from "../failover-component";
 import { isEventual } from "../eventual";
-import {
-  FailoverRecord,
-  PRIVATEZONE_TTLS,
-  cnameLoopProblem,
-  failoverRecordInputsSchema,
-  isHostName,
-  isPrivateZoneTtl,
-  recordNameSchema,
-  sameSitesProblem,
-  type AlicloudCredentialsArgs,
-  type FailoverRecordArgs,
-  type FailoverSiteArgs,
-} from "../../provider/resources";
+import { PRIVATEZONE_TTLS, cnameLoopProblem, failoverRecordFieldsSchema, isHostName, isPrivateZoneTtl, recordNameSchema, sameSitesProblem } from "../../provider/failover";
+import { FailoverRecord, type AlicloudCredentialsArgs, type FailoverRecordArgs, type FailoverSiteArgs } from "../../provider/resources";
 import { regionIdSchema, vpcIdSchema } from "../../provider/validation";
 
 /**
@@ -106,7 +95,7 @@ export class PrivateZoneFailover extends FailoverComponent {
 function validateArgs(name: string, args: PrivateZoneFailoverArgs): void {
   if (args === undefined || args === null || typeof args !== "object") throw new Error(`PrivateZoneFailover ${name}: expected args {zoneName, vpcs, sites, activeSite, ...}`);
   const check = new ArgumentChecks("PrivateZoneFailover", name);
-  const record = failoverRecordInputsSchema().shape;
+  const record = failoverRecordFieldsSchema().shape;
   check.rule("zoneName", args.zoneName, isHostName, "the registry host name the zone answers for, such as harbor.example.com", true);
   checkVpcs(check, args.vpcs);
   check.schema("recordName", args.recordName, recordNameSchema());

@@ -3,7 +3,7 @@ import { GCR_HOST_LOCATIONS, artifactRegistryLocationSchema, projectIdSchema, re
 import { ConfigError, ConfigIssue, formatPath } from "../../provider/validation";
 import { acrInstanceIdSchema, acrInstanceNameSchema, acrNamespaceSchema, ipv4CidrSchema, ramUserNameSchema, regionIdSchema } from "../../provider/validation";
 import { harborConnectionSchema } from "../../provider/resources/harbor/harbor-connection-input";
-import { checkRecordRules, failoverRecordInputsSchema, type FailoverRecordInputs } from "../../provider/resources/dns/failover-record-schema";
+import { checkRecordRules, failoverRecordPlacementSchema, type FailoverRecordInputs } from "../../provider/failover";
 import { planProblems, type PlanIssue, type PlanShape } from "./plan-problems";
 
 /**
@@ -86,7 +86,7 @@ const replicationSchema = () =>
 const failoverSchema = () =>
   z.strictObject({
     standby: text("the site the record fails over to").optional(),
-    record: failoverRecordInputsSchema().omit({ sites: true, active: true, readiness: true, force: true }),
+    record: failoverRecordPlacementSchema(),
     values: z.record(z.string(), text("the record's value: a host name (CNAME) or an address (A, AAAA)"), { error: "expected {primary: <value>, <standby site>: <value>}" }),
     active: text('"primary" or the standby site\'s name'),
     force: flag().optional(),

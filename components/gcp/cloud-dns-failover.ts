@@ -1,19 +1,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { projectIdSchema } from "../../provider/clients/google";
-import {
-  FailoverRecord,
-  failoverRecordInputsSchema,
-  isHostName,
-  isIpv4,
-  isManagedZoneName,
-  isZoneName,
-  recordNameSchema,
-  sameSitesProblem,
-  type CloudDnsArgs,
-  type FailoverRecordArgs,
-  type FailoverSiteArgs,
-} from "../../provider/resources";
+import { cloudDnsSettingsSchema, failoverRecordFieldsSchema, isHostName, isIpv4, isManagedZoneName, isZoneName, recordNameSchema, sameSitesProblem } from "../../provider/failover";
+import { FailoverRecord, type CloudDnsArgs, type FailoverRecordArgs, type FailoverSiteArgs } from "../../provider/resources";
 import { ArgumentChecks } from "../argument-checks";
 import { FailoverComponent } from "../failover-component";
 import { isEventual } from "../eventual";
@@ -101,7 +90,7 @@ export class CloudDnsFailover extends FailoverComponent {
 function validateArgs(name: string, args: CloudDnsFailoverArgs): void {
   if (args === undefined || args === null || typeof args !== "object") throw new Error(`CloudDnsFailover ${name}: expected args {dnsName, recordName, sites, activeSite, ...}`);
   const check = new ArgumentChecks("CloudDnsFailover", name);
-  const record = failoverRecordInputsSchema().shape;
+  const record = failoverRecordFieldsSchema().shape;
   check.rule("dnsName", args.dnsName, (value: string) => isZoneName(value) && value.includes("."), "the zone's DNS name, such as dr.example.com", true);
   check.rule("managedZoneName", args.managedZoneName, isManagedZoneName, "a managed zone name: lower-case letters, digits and hyphens, starting with a letter, at most 63");
   check.schema("project", args.project, projectIdSchema());
@@ -112,7 +101,7 @@ function validateArgs(name: string, args: CloudDnsFailoverArgs): void {
   check.schema("ttl", args.ttl, record.ttl.unwrap());
   check.schema("activeSite", args.activeSite, record.active, true);
   check.schema("force", args.force, record.force.unwrap());
-  check.schema("google", args.google, record.google.unwrap());
+  check.schema("google", args.google, cloudDnsSettingsSchema());
   if (args.networks !== undefined && (!Array.isArray(args.networks) || args.networks.length === 0)) check.fail("networks", "expected a non-empty list of VPC network self links (or leave it out for a public zone)", args.networks);
   checkSites(check, args, type, record.sites.shape.primary.shape.registry);
 }

@@ -40,7 +40,16 @@ export type Unwrapped<T> = unknown extends T
 /** Compiles only when the public Args, unwrapped, are exactly what the schema accepts: drift breaks the build. */
 type ArgsMatchSchema<Args, S extends z.ZodType> = SameShape<Unwrapped<Args>, z.input<S>> extends true ? unknown : { argsDoNotMatchSchema: SameShape<Unwrapped<Args>, z.input<S>> };
 
-export interface DynamicResourceSpec<S extends z.ZodObject, O extends object> {
+/** An object schema, or a discriminated union of object schemas (one variant per kind, such as a backend). */
+export type InputSchema = z.ZodObject | z.ZodDiscriminatedUnion<readonly z.ZodObject[]>;
+
+/** Every key any variant of the schema takes. */
+function inputKeys(schema: InputSchema): string[] {
+  const shapes = "shape" in schema ? [schema.shape] : schema.options.map((option) => option.shape);
+  return [...new Set(shapes.flatMap((shape) => Object.keys(shape)))];
+}
+
+export interface DynamicResourceSpec<S extends InputSchema, O extends object> {
   /** The type token is `pulumi-nodejs:dynamic/<module>:<type>`; state names it, so it never changes. */
   module: string;
   type: string;
@@ -81,7 +90,13 @@ export interface DynamicResourceSpec<S extends z.ZodObject, O extends object> {
 type ResourceParts = Pick<DynamicResourceSpec<z.ZodObject, object>, "module" | "type" | "modulePath"> & { outputs: readonly string[]; secretInputs?: readonly string[]; secretOutputs?: readonly string[] };
 
 /** The resource class: outputs typed from O, constructed with the public Args. */
-export type DynamicResourceClass<Args, O> = new (name: string, args: Args, opts?: pulumi.CustomResourceOptions) => pulumi.dynamic.Resource & { readonly [K in keyof O]-?: pulumi.Output<Exclude<O[K], undefined>> };
+export type DynamicResourceClass<Args, O> = new (name: string, args: Args, opts?: pulumi.CustomResourceOptions) => pulumi.dynamic.Resource & {
+  readonly [K in KeyOfAny<O>]-?: pulumi.Output<Exclude<ValueOfAny<O, K>, undefined>>;
+};
+
+/** Outputs one variant per kind (a union) still make one class: every variant's keys, each with any variant's value. */
+type KeyOfAny<O> = O extends unknown ? keyof O : never;
+type ValueOfAny<O, K extends PropertyKey> = O extends unknown ? (K extends keyof O ? O[K] : never) : never;
 
 export interface DynamicResourceDefinition<Args, O> {
   /** `pulumi-nodejs:dynamic/<module>:<type>`. */
@@ -94,7 +109,7 @@ export interface DynamicResourceDefinition<Args, O> {
 
 /** `defineDynamicResource<Args, Outputs>()({...})`: Args and Outputs named, the schema inferred. */
 export function defineDynamicResource<Args, O extends object>() {
-  return <S extends z.ZodObject>(spec: DynamicResourceSpec<S, O> & ArgsMatchSchema<Args, S>): DynamicResourceDefinition<Args, O> => {
+  return <S extends InputSchema>(spec: DynamicResourceSpec<S, O> & ArgsMatchSchema<Args, S>): DynamicResourceDefinition<Args, O> => {
     const exportName = spec.exportName ?? `${spec.type[0].toLowerCase()}${spec.type.slice(1)}Provider`;
     return {
       token: `pulumi-nodejs:dynamic/${spec.module}:${spec.type}`,
@@ -106,7 +121,7 @@ export function defineDynamicResource<Args, O extends object>() {
   };
 }
 
-function providerOf<S extends z.ZodObject, O extends object>(spec: DynamicResourceSpec<S, O>): ResourceProvider {
+function providerOf<S extends InputSchema, O extends object>(spec: DynamicResourceSpec<S, O>): ResourceProvider {
   type I = z.output<S>;
   return {
     async configure(request) {
@@ -119,7 +134,7 @@ function providerOf<S extends z.ZodObject, O extends object>(spec: DynamicResour
     },
     async diff(_id, olds: O, news: I) {
       const inputs = withoutProvider(news);
-      const updateOn = spec.updateOn ?? Object.keys(spec.schema().shape);
+      const updateOn = spec.updateOn ?? inputKeys(spec.schema());
       const { unknown, ...result } = diffInputs(olds, inputs, { replaceOn: spec.replaceOn ?? [], updateOn, normalize: spec.normalize as DiffRules["normalize"] });
       if (result.changes || unknown || !spec.alsoChanged) return result;
       return { ...result, changes: await spec.alsoChanged(olds, inputs) };

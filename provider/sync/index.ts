@@ -12,8 +12,6 @@ export * from "./sync-job";
 export * from "./sync-task";
 export * from "./shard";
 export * from "./verify";
-export * from "./site-readiness";
-export * from "./failover-preflight";
 export * from "./transfer-watchdog";
 export * from "./environment-references";
 export * from "./run-limits";

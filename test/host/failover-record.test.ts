@@ -68,7 +68,7 @@ after(async () => {
 });
 
 async function zoneRecords(rr = "@") {
-  return new PrivateZoneRecords(operator).find(zoneId, rr);
+  return new PrivateZoneRecords(operator, zoneId).find(rr);
 }
 
 let outputs: Record<string, unknown>;
@@ -111,7 +111,7 @@ test("create writes the record for the active site after its preflight; diff is 
 
 test("a second resource on the same name is a conflict; adopt takes over a record and leaves it on delete", async () => {
   await assert.rejects(record.create(record.inputs()), /CNAME record "@" in PrivateZone zone .* already exists: CNAME harbor-origin\.example\.com \(RecordId \d+\)\. Set adopt: true/);
-  await new PrivateZoneRecords(operator).add(zoneId, { rr: "legacy", type: "CNAME", value: "old-harbor.example.com", ttl: 3600 });
+  await new PrivateZoneRecords(operator, zoneId).create({ rr: "legacy", type: "CNAME", value: "old-harbor.example.com", ttl: 3600 });
   const adopted = await record.create(record.inputs({ name: "legacy", ttl: 3600, adopt: true }));
   assert.equal(adopted.outputs.createdByResource, false);
   assert.equal(adopted.outputs.previousTarget, "old-harbor.example.com");
@@ -154,7 +154,7 @@ test("failback to the primary flips the record back", async () => {
 });
 
 test("refresh sees a record changed outside Pulumi; the next update puts it back", async () => {
-  await new PrivateZoneRecords(operator).update(id, { rr: "@", type: "CNAME", value: "someone-else.example.com", ttl: 60 });
+  await new PrivateZoneRecords(operator, zoneId).update(id, { rr: "@", type: "CNAME", value: "someone-else.example.com", ttl: 60 });
   const read = await record.read(id, outputs);
   assert.equal(read.id, id);
   assert.equal(read.outputs.activeTarget, "someone-else.example.com");
@@ -193,16 +193,16 @@ test("public DNS (solution 2): a flip to a site that does not answer is blocked 
     }),
   ]);
   const publicRecord = host.resource(captured);
-  const records = new AlidnsRecords(operator);
+  const records = new AlidnsRecords(operator, "dr-example.com");
   const created = await publicRecord.create(publicRecord.inputs());
-  assert.deepEqual((await records.find("dr-example.com", "harbor")).map((r) => [r.value, r.ttl]), [[PRIMARY_VALUE, 600]]);
+  assert.deepEqual((await records.find("harbor")).map((r) => [r.value, r.ttl]), [[PRIMARY_VALUE, 600]]);
   await assert.rejects(publicRecord.update(created.id, created.outputs, publicRecord.inputs({ active: "secondary" })), /127\.0\.0\.1:1 does not answer \/v2\//);
-  assert.equal((await records.get("dr-example.com", created.id))?.value, PRIMARY_VALUE, "the blocked flip changed nothing");
+  assert.equal((await records.get(created.id))?.value, PRIMARY_VALUE, "the blocked flip changed nothing");
   const forced = await publicRecord.update(created.id, created.outputs, publicRecord.inputs({ active: "secondary", force: true }));
-  assert.equal((await records.get("dr-example.com", created.id))?.value, SECONDARY_VALUE);
+  assert.equal((await records.get(created.id))?.value, SECONDARY_VALUE);
   const preflight = forced.outputs.preflight as { forced: boolean; registryAnswered: boolean };
   assert.deepEqual([preflight.forced, preflight.registryAnswered], [true, false]);
   await publicRecord.delete(created.id, forced.outputs);
-  assert.deepEqual(await records.find("dr-example.com", "harbor"), []);
+  assert.deepEqual(await records.find("harbor"), []);
   assert.deepEqual(alibaba.violations(), []);
 });

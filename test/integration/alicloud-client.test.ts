@@ -74,7 +74,7 @@ test("throttling is retried for every action; a 5xx only for actions safe to rep
 
   alibaba.clearRequests();
   alibaba.failNext("DescribeZoneRecords", 2, 503);
-  assert.equal((await new PrivateZoneRecords(client).find(zoneId, "www")).length, 1);
+  assert.equal((await new PrivateZoneRecords(client, zoneId).find("www")).length, 1);
   assert.equal(alibaba.requests().length, 3);
 
   alibaba.clearRequests();
@@ -89,12 +89,12 @@ test("throttling is retried for every action; a 5xx only for actions safe to rep
 });
 
 test("PrivateZone records are read across pages; ACR's IsSuccess=false is an error", async () => {
-  const records = new PrivateZoneRecords(client);
   const zoneId = (await client.call<{ ZoneId: string }>("pvtz", "AddZone", { ZoneName: "pages.example.com" })).ZoneId;
-  for (let i = 1; i <= 130; i++) await records.add(zoneId, { rr: "pool", type: "A", value: `10.1.${Math.floor(i / 250)}.${i % 250}`, ttl: 60 });
-  await records.add(zoneId, { rr: "pool2", type: "A", value: "10.2.0.1", ttl: 60 });
+  const records = new PrivateZoneRecords(client, zoneId);
+  for (let i = 1; i <= 130; i++) await records.create({ rr: "pool", type: "A", value: `10.1.${Math.floor(i / 250)}.${i % 250}`, ttl: 60 });
+  await records.create({ rr: "pool2", type: "A", value: "10.2.0.1", ttl: 60 });
   alibaba.clearRequests();
-  const pool = await records.find(zoneId, "pool");
+  const pool = await records.find("pool");
   assert.equal(pool.length, 130);
   assert.ok(alibaba.requests().filter((r) => r.action === "DescribeZoneRecords").length >= 2, "two pages at PageSize 100");
 
@@ -105,13 +105,13 @@ test("PrivateZone records are read across pages; ACR's IsSuccess=false is an err
 
 test("Alibaba DNS: an update to the record's current values succeeds despite DomainRecordDuplicate", async () => {
   alibaba.addDomain("dr-example.com");
-  const records = new AlidnsRecords(client);
-  const id = await records.add("dr-example.com", { rr: "harbor", type: "CNAME", value: "harbor-origin.example.net", ttl: 600 });
+  const records = new AlidnsRecords(client, "dr-example.com");
+  const id = await records.create({ rr: "harbor", type: "CNAME", value: "harbor-origin.example.net", ttl: 600 });
   await records.update(id, { rr: "harbor", type: "CNAME", value: "harbor-origin.example.net", ttl: 600 });
   await records.update(id, { rr: "harbor", type: "CNAME", value: "acr.example.net", ttl: 600 });
-  assert.equal((await records.get("dr-example.com", id))?.value, "acr.example.net");
-  assert.deepEqual((await records.find("dr-example.com", "harbor")).map((r) => r.recordId), [id]);
-  assert.equal(await records.get("dr-example.com", "999999999"), undefined);
+  assert.equal((await records.get(id))?.value, "acr.example.net");
+  assert.deepEqual((await records.find("harbor")).map((r) => r.recordId), [id]);
+  assert.equal(await records.get("999999999"), undefined);
   assert.deepEqual(alibaba.violations(), []);
 });
 
@@ -146,12 +146,12 @@ test("record ids in Alibaba's answers must be digits before they are kept or sen
   const faked = new AlicloudClient({ accessKey: KEY, endpoints: { pvtz: `http://127.0.0.1:${fake.port}`, alidns: `http://127.0.0.1:${fake.port}` } });
   try {
     recordId = 1234567;
-    assert.equal(await new PrivateZoneRecords(faked).add("zone-1", { rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }), "1234567");
+    assert.equal(await new PrivateZoneRecords(faked, "zone-1").create({ rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }), "1234567");
     for (const hostile of ["12/../34", "1234 OR 1=1", "", "-5", 1.5, null]) {
       recordId = hostile;
-      await assert.rejects(new PrivateZoneRecords(faked).add("zone-1", { rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }), (error: Error) => error instanceof AlicloudApiError && /AddZoneRecord: expected a RecordId of digits in the answer, got /.test(error.message));
-      await assert.rejects(new PrivateZoneRecords(faked).find("zone-1", "www"), /DescribeZoneRecords: expected a RecordId of digits/);
-      await assert.rejects(new AlidnsRecords(faked).add("example.com", { rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }), /AddDomainRecord: expected a RecordId of digits/);
+      await assert.rejects(new PrivateZoneRecords(faked, "zone-1").create({ rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }), (error: Error) => error instanceof AlicloudApiError && /AddZoneRecord: expected a RecordId of digits in the answer, got /.test(error.message));
+      await assert.rejects(new PrivateZoneRecords(faked, "zone-1").find("www"), /DescribeZoneRecords: expected a RecordId of digits/);
+      await assert.rejects(new AlidnsRecords(faked, "example.com").create({ rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }), /AddDomainRecord: expected a RecordId of digits/);
     }
   } finally {
     await faked.close();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { test } from "node:test";
-import { tcpProblem } from "../../provider/sync/failover-preflight";
+import { tcpProblem } from "../../provider/failover";
 
 /** The preflight's TCP check: an address that must accept connections before a record points at it. */
 

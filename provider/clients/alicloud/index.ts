@@ -5,6 +5,6 @@ export * from "./alicloud-errors";
 export * from "./alicloud-products";
 export * from "./alicloud-settings";
 export * from "./alidns-records";
-export * from "./dns-records";
+export * from "./record-pages";
 export * from "./openapi-client";
 export * from "./privatezone-records";

@@ -1,23 +1,15 @@
+import { RecordFields, RecordOutsideZoneError, RecordStore, StoredRecord } from "../record-store";
 import { DnsError } from "./dns-errors";
 import { canonicalValue, FailoverRecordType } from "./record-data";
 import { Rfc2136Client, Rfc2136Options } from "./rfc2136-client";
 
 /**
- * One failover record on one or more primary DNS servers, in the shape the failover resource
- * works with (find, get, add, update, remove). Every write is a compare-and-swap on each
+ * One zone's failover records on one or more primary DNS servers, as a record store. Every write is a compare-and-swap on each
  * server: it applies only where the record still holds what the caller read, so a change made
  * meanwhile is refused, never merged or overwritten. A record has no server-side id: its id is
- * its absolute name and type ("registry.dr.example.com/A").
+ * its absolute name and type ("registry.dr.example.com/A"), and an id outside the zone is refused:
+ * the servers may serve other zones too.
  */
-
-export interface RecordOnServers {
-  recordId: string;
-  /** The name within the zone: "@" for the apex. */
-  rr: string;
-  type: string;
-  value: string;
-  ttl: number;
-}
 
 export interface Rfc2136RecordsOptions extends Omit<Rfc2136Options, "server"> {
   /** Every primary that serves the zone: each is updated. */
@@ -26,10 +18,11 @@ export interface Rfc2136RecordsOptions extends Omit<Rfc2136Options, "server"> {
 
 const TYPES: readonly FailoverRecordType[] = ["A", "AAAA", "CNAME"];
 
-export class Rfc2136Records {
+export class Rfc2136Records implements RecordStore {
   readonly product: string;
+  /** The zone's name, lower-case, without the final dot. */
+  readonly zone: string;
   private readonly clients: Rfc2136Client[];
-  private readonly zone: string;
 
   constructor(zone: string, options: Rfc2136RecordsOptions) {
     this.zone = zone.replace(/\.$/, "").toLowerCase();
@@ -38,37 +31,33 @@ export class Rfc2136Records {
   }
 
   /** Records at this name of the types a failover record may have, as the first server holds them. */
-  async find(_zone: string, rr: string): Promise<RecordOnServers[]> {
-    const found = await Promise.all(TYPES.map((type) => this.get(this.zone, recordId(this.absolute(rr), type))));
-    return found.filter((record): record is RecordOnServers => record !== undefined);
+  async find(rr: string): Promise<StoredRecord[]> {
+    const found = await Promise.all(TYPES.map((type) => this.get(recordId(this.absolute(rr), type))));
+    return found.filter((record): record is StoredRecord => record !== undefined);
   }
 
   /** The record as the first server holds it; the others are compared on every write. */
-  async get(_zone: string, id: string): Promise<RecordOnServers | undefined> {
-    const { name, type } = parseRecordId(id);
+  async get(id: string): Promise<StoredRecord | undefined> {
+    const { name, type } = this.parseRecordId(id);
     const set = await this.clients[0].query(name, type);
     if (set.values.length === 0) return undefined;
     return { recordId: id, rr: this.relative(name), type, value: set.values.join(","), ttl: set.ttl ?? 0 };
   }
 
   /** Creates the record on every server where it does not exist yet; refuses where it does. */
-  async add(_zone: string, record: Omit<RecordOnServers, "recordId">): Promise<string> {
+  async create(record: RecordFields): Promise<string> {
     const id = recordId(this.absolute(record.rr), record.type as FailoverRecordType);
     await this.onEachServer(id, record.value, record.ttl, undefined);
     return id;
   }
 
   /** Sets the value on every server that holds `current.value` (or already the new value); refuses a server holding anything else. */
-  async update(id: string, record: Omit<RecordOnServers, "recordId">, current?: { value: string }): Promise<void> {
+  async update(id: string, record: RecordFields, current?: { value: string }): Promise<void> {
     await this.onEachServer(id, record.value, record.ttl, current?.value);
   }
 
-  async remove(id: string, current?: { value: string }): Promise<void> {
+  async delete(id: string, current?: { value: string }): Promise<void> {
     await this.onEachServer(id, undefined, 0, current?.value);
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
   }
 
   /**
@@ -77,7 +66,7 @@ export class Rfc2136Records {
    * each write is still a compare-and-swap against what that server was just seen to hold.
    */
   private async onEachServer(id: string, value: string | undefined, ttl: number, expected: string | undefined): Promise<void> {
-    const { name, type } = parseRecordId(id);
+    const { name, type } = this.parseRecordId(id);
     const target = value === undefined ? [] : [canonicalValue(type, value)];
     // Every server is read and judged before any is written, so a refusal leaves them all as they were.
     const plans = await Promise.all(
@@ -104,6 +93,17 @@ export class Rfc2136Records {
     return rr === "@" ? this.zone : `${rr}.${this.zone}`;
   }
 
+  /** The id's name and type; a name outside the zone is refused before any server is asked. */
+  private parseRecordId(id: string): { name: string; type: FailoverRecordType } {
+    const slash = id.lastIndexOf("/");
+    const type = id.slice(slash + 1) as FailoverRecordType;
+    if (slash < 1 || !TYPES.includes(type)) throw new RangeError(`not a record id of this backend: ${JSON.stringify(id)} (expected name/TYPE)`);
+    const name = id.slice(0, slash);
+    const lower = name.replace(/\.$/, "").toLowerCase();
+    if (lower !== this.zone && !lower.endsWith(`.${this.zone}`)) throw new RecordOutsideZoneError(this.product, `${type} record ${name}`, this.zone);
+    return { name, type };
+  }
+
   private relative(name: string): string {
     return name === this.zone ? "@" : name.slice(0, -(this.zone.length + 1));
   }
@@ -111,13 +111,6 @@ export class Rfc2136Records {
 
 function recordId(name: string, type: FailoverRecordType): string {
   return `${name}/${type}`;
-}
-
-function parseRecordId(id: string): { name: string; type: FailoverRecordType } {
-  const slash = id.lastIndexOf("/");
-  const type = id.slice(slash + 1) as FailoverRecordType;
-  if (slash < 1 || !TYPES.includes(type)) throw new RangeError(`not a record id of this backend: ${JSON.stringify(id)} (expected name/TYPE)`);
-  return { name: id.slice(0, slash), type };
 }
 
 function sameSet(a: string[], b: string[]): boolean {

@@ -1,26 +1,15 @@
+import { RecordFields, RecordOutsideZoneError, RecordStore, StoredRecord } from "../record-store";
 import { CloudDns, ResourceRecordSet } from "./cloud-dns";
 import { GoogleApiError, isGoogleStatus } from "./google-errors";
 
 /**
- * One managed zone's failover records in the shape the failover resource works with (find,
- * get, add, update, remove), next to the Alibaba and RFC 2136 stores. Every write is one Cloud
+ * One managed zone's failover records, as a record store. Every write is one Cloud
  * DNS change carrying the record set as it was read in `deletions`: Cloud DNS applies it only
  * while the live set is exactly that, so a change made meanwhile is refused (412
  * conditionNotMet), never overwritten. A record set has no id of its own: the id here is its
- * absolute name and type ("registry.dr.example.com/CNAME").
+ * absolute name and type ("registry.dr.example.com/CNAME"), and an id outside the zone's DNS
+ * name is refused. Values hold a CNAME without its final dot, as users write it.
  */
-
-export interface CloudDnsRecord {
-  recordId: string;
-  /** The name within the zone: "@" for the apex. */
-  rr: string;
-  type: string;
-  /** CNAME without the final dot (as users write it); several values joined by commas. */
-  value: string;
-  ttl: number;
-}
-
-type RecordFields = Omit<CloudDnsRecord, "recordId">;
 
 const TYPES = ["A", "AAAA", "CNAME"] as const;
 
@@ -29,32 +18,33 @@ export class RecordChangedError extends Error {
   override name = "RecordChangedError";
 }
 
-export class CloudDnsRecords {
+export class CloudDnsRecords implements RecordStore {
   readonly product: string;
   private dnsName?: Promise<string>;
 
+  /** `zone` is the managed zone's name (dr-zone), not its DNS name. */
   constructor(
     private readonly dns: CloudDns,
-    private readonly zone: string,
+    readonly zone: string,
     project: string,
   ) {
     this.product = `Cloud DNS (project ${project}, managed zone ${zone})`;
   }
 
   /** Record sets at this name of the types a failover record may have. */
-  async find(_zone: string, rr: string): Promise<CloudDnsRecord[]> {
+  async find(rr: string): Promise<StoredRecord[]> {
     const name = await this.absolute(rr);
-    const found = await Promise.all(TYPES.map((type) => this.get(this.zone, recordId(name, type))));
-    return found.filter((record): record is CloudDnsRecord => record !== undefined);
+    const found = await Promise.all(TYPES.map((type) => this.get(recordId(name, type))));
+    return found.filter((record): record is StoredRecord => record !== undefined);
   }
 
-  async get(_zone: string, id: string): Promise<CloudDnsRecord | undefined> {
-    const { name, type } = parseRecordId(id);
+  async get(id: string): Promise<StoredRecord | undefined> {
+    const { name, type } = await this.parseRecordId(id);
     const set = await this.dns.recordSet(this.zone, `${name}.`, type);
     return set && { recordId: id, rr: await this.relative(name), type, value: valueOf(set), ttl: set.ttl };
   }
 
-  async add(_zone: string, record: RecordFields): Promise<string> {
+  async create(record: RecordFields): Promise<string> {
     const set = await this.recordSet(record);
     try {
       await this.dns.change(this.zone, { additions: [set], deletions: [] });
@@ -66,13 +56,14 @@ export class CloudDnsRecords {
   }
 
   /** Replaces `current` (the set as read) with `record`, in one change. */
-  async update(id: string, record: RecordFields, current?: CloudDnsRecord): Promise<void> {
-    if (!current) throw new RangeError(`${this.product}: updating ${id} needs the record as it was read`);
+  async update(id: string, record: RecordFields, current: StoredRecord): Promise<void> {
+    await this.parseRecordId(id);
     await this.apply(id, { additions: [await this.recordSet(record)], deletions: [await this.recordSet(current)] });
   }
 
-  async remove(id: string, current?: CloudDnsRecord): Promise<void> {
-    const live = current ?? (await this.get(this.zone, id));
+  async delete(id: string, current?: StoredRecord): Promise<void> {
+    await this.parseRecordId(id);
+    const live = current ?? (await this.get(id));
     if (!live) return;
     try {
       await this.apply(id, { additions: [], deletions: [await this.recordSet(live)] });
@@ -86,7 +77,7 @@ export class CloudDnsRecords {
       await this.dns.change(this.zone, change);
     } catch (error) {
       if (!isGoogleStatus(error, 412)) throw error;
-      const { name, type } = parseRecordId(id);
+      const { name, type } = await this.parseRecordId(id);
       throw new RecordChangedError(
         `${this.product}: ${type} record ${name} changed since it was read (412 conditionNotMet: the change's deletion no longer matches the live record set), so nothing was written. ` +
           "Run `pulumi refresh` to record what it holds now, then `pulumi up`",
@@ -111,6 +102,17 @@ export class CloudDnsRecords {
     return rr === "@" ? zone : `${rr.toLowerCase()}.${zone}`;
   }
 
+  /** The id's name (lower-case, no final dot) and type; a name outside the zone's DNS name is refused before any call. */
+  private async parseRecordId(id: string): Promise<{ name: string; type: (typeof TYPES)[number] }> {
+    const slash = id.lastIndexOf("/");
+    const type = id.slice(slash + 1) as (typeof TYPES)[number];
+    if (slash < 1 || !TYPES.includes(type)) throw new RangeError(`not a Cloud DNS record id: ${JSON.stringify(id)} (expected name/TYPE)`);
+    const name = id.slice(0, slash).replace(/\.$/, "").toLowerCase();
+    const zone = await this.zoneName();
+    if (name !== zone && !name.endsWith(`.${zone}`)) throw new RecordOutsideZoneError(this.product, `${type} record ${name}`, `${this.zone} (${zone})`);
+    return { name, type };
+  }
+
   private async relative(name: string): Promise<string> {
     const zone = await this.zoneName();
     if (name === zone) return "@";
@@ -125,11 +127,4 @@ function valueOf(set: ResourceRecordSet): string {
 
 function recordId(name: string, type: string): string {
   return `${name}/${type}`;
-}
-
-function parseRecordId(id: string): { name: string; type: (typeof TYPES)[number] } {
-  const slash = id.lastIndexOf("/");
-  const type = id.slice(slash + 1) as (typeof TYPES)[number];
-  if (slash < 1 || !TYPES.includes(type)) throw new RangeError(`not a Cloud DNS record id: ${JSON.stringify(id)} (expected name/TYPE)`);
-  return { name: id.slice(0, slash).replace(/\.$/, "").toLowerCase(), type };
 }

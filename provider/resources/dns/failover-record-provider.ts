@@ -1,22 +1,35 @@
 import { MISSING_ALICLOUD_KEY, alicloudSettings, rememberAlicloudConfig } from "../../clients/alicloud";
 import { MISSING_GOOGLE_KEY, googleSettings, rememberGoogleConfig } from "../../clients/google";
+import {
+  AppliedRecord,
+  CloudDnsSettings,
+  FailoverRecordInputs,
+  MISSING_GOOGLE_PROJECT,
+  applyRecord,
+  checkRecordRules,
+  cloudDnsProject,
+  describeRecord,
+  desiredValue,
+  failoverRecordSchema,
+  pickAdopted,
+  withRecordStore,
+} from "../../failover";
 import { containsUnknown } from "../check-inputs";
 import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
-import type { FailoverRecordArgs } from "./failover-record";
-import { FailoverRecordInputs, FailoverRecordOutputs, MISSING_GOOGLE_PROJECT, checkRecordRules, cloudDnsProject, failoverRecordInputsSchema } from "./failover-record-schema";
-import { AppliedRecord, applyRecord, describeRecord, desiredValue, pickAdopted, withRecords } from "./failover-switch";
+import type { FailoverRecordArgs, FailoverRecordOutputs } from "./failover-record";
 
 /**
- * FailoverRecord's provider: writes the record, flips it only after the preflight of the
- * site it switches to, reads it back after every write, and reports changes made outside.
+ * FailoverRecord's provider, an adapter: Pulumi's check, diff, create, read, update and delete
+ * mapped onto the failover switch (provider/failover), which writes the record, flips it only
+ * after the preflight of the site it switches to, and reads it back after every write.
  */
 
 export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs, FailoverRecordOutputs>()({
   module: "dns",
   type: "FailoverRecord",
   modulePath: "dist/provider/resources/dns/failover-record.js",
-  schema: failoverRecordInputsSchema,
+  schema: failoverRecordSchema,
   outputs: ["recordId", "activeTarget", "previousTarget", "switchedAt", "preflight", "createdByResource"],
   secretInputs: ["readiness", "alicloud", "rfc2136", "google"],
   secretOutputs: ["readiness", "alicloud", "rfc2136", "google"],
@@ -29,7 +42,7 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
   check: checkRecordRules,
   preconditions(news) {
     if (news.backend === "rfc2136") return [];
-    if (news.backend === "clouddns") return googlePreconditions(news.google as FailoverRecordInputs["google"]);
+    if (news.backend === "clouddns") return googlePreconditions(news.google as CloudDnsSettings | undefined);
     const settings = alicloudSettings(news.alicloud as FailoverRecordInputs["alicloud"]);
     return settings.accessKey || containsUnknown(news.alicloud) ? [] : [{ property: "alicloud", reason: MISSING_ALICLOUD_KEY }];
   },
@@ -37,17 +50,17 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
   alsoChanged: (olds, news) => olds.activeTarget !== undefined && olds.activeTarget !== desiredValue(news),
 
   async create(news) {
-    return withRecords(news, async (records) => {
-      const adopted = pickAdopted(records, news, await records.find(news.zone, news.name));
+    return withRecordStore(news, async (records) => {
+      const adopted = pickAdopted(records, news, await records.find(news.name));
       const outs = outputsOf(news, await applyRecord(records, news, adopted, adopted?.value), {}, !adopted);
       return { id: outs.recordId, outs };
     });
   },
 
   async update(id, olds, news) {
-    return withRecords(news, async (records) => {
+    return withRecordStore(news, async (records) => {
       // A record deleted outside Pulumi is written again, with a new id.
-      const current = await records.get(news.zone, id);
+      const current = await records.get(id);
       return outputsOf(news, await applyRecord(records, news, current, olds.activeTarget), olds, current ? (olds.createdByResource ?? true) : true);
     });
   },
@@ -55,8 +68,8 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
   async read(id, props) {
     if (!props.zone) return { id, props };
     const state = props as FailoverRecordOutputs;
-    return withRecords(state, async (records) => {
-      const current = await records.get(state.zone, id);
+    return withRecordStore(state, async (records) => {
+      const current = await records.get(id);
       if (!current) return { id: "", props: {} };
       if (current.value !== state.activeTarget) console.log(`warning ${describeRecord(state)} was changed outside Pulumi: it holds ${current.value}, state says ${state.activeTarget}`);
       return { id, props: { ...state, ttl: current.ttl, activeTarget: current.value } };
@@ -68,9 +81,9 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
       console.log(`leaving ${describeRecord(props)} in place: it was adopted, not created, by this resource`);
       return;
     }
-    await withRecords(props, async (records) => {
-      const current = await records.get(props.zone, id);
-      if (current) await deleteUnlessGone(() => records.remove(id, current), (said) => `${describeRecord(props)} (RecordId ${id}) cannot be deleted now: ${said}`);
+    await withRecordStore(props, async (records) => {
+      const current = await records.get(id);
+      if (current) await deleteUnlessGone(() => records.delete(id, current), (said) => `${describeRecord(props)} (RecordId ${id}) cannot be deleted now: ${said}`);
     });
   },
 });
@@ -92,11 +105,11 @@ function outputsOf(inputs: FailoverRecordInputs, applied: AppliedRecord, before:
 }
 
 /** A key and a project must come from somewhere: the input or the stack config. */
-function googlePreconditions(google: FailoverRecordInputs["google"]) {
+function googlePreconditions(google: CloudDnsSettings | undefined) {
   if (containsUnknown(google)) return [];
   try {
     if (!googleSettings(google).serviceAccountKey) return [{ property: "google", reason: MISSING_GOOGLE_KEY }];
-    return cloudDnsProject({ google }) ? [] : [{ property: "google", reason: MISSING_GOOGLE_PROJECT }];
+    return cloudDnsProject(google) ? [] : [{ property: "google", reason: MISSING_GOOGLE_PROJECT }];
   } catch (error) {
     return [{ property: "google", reason: (error as Error).message }];
   }

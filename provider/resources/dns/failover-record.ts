@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { FailoverPreflight, FailoverRecordInputs } from "../../failover";
 import type { AlicloudCredentialsArgs } from "../alicloud";
 import type { ImageSyncArgs } from "../image-sync";
 import { failoverRecordDefinition } from "./failover-record-provider";
@@ -14,7 +15,7 @@ import { failoverRecordDefinition } from "./failover-record-provider";
 
 // The engine loads the provider from this module by this name: state written before holds both.
 export { failoverRecordProvider } from "./failover-record-provider";
-export type { FailoverPreflight } from "../../sync";
+export type { FailoverPreflight } from "../../failover";
 
 /** One site of a failover pair: what the record says when it is active, and where to probe it. */
 export interface FailoverSiteArgs {
@@ -32,14 +33,8 @@ export interface FailoverSiteArgs {
   tcpCheck?: pulumi.Input<string>;
 }
 
-export interface FailoverRecordArgs {
-  /**
-   * `privatezone` (Alibaba PrivateZone: solution 1 of Alibaba Cloud's Harbor-to-ACR guide), `alidns` (public Alibaba Cloud
-   * DNS: its solution 2), or `rfc2136`: the data center's own DNS servers (BIND, Knot, PowerDNS, Windows DNS, Infoblox)
-   * updated with TSIG-signed dynamic updates (its solution 3, where the data center reaches ACR over a VPC link), or
-   * `clouddns`: Google Cloud DNS (a public zone, or a private one on the VPC networks that pull from Artifact Registry).
-   */
-  backend: pulumi.Input<"privatezone" | "alidns" | "rfc2136" | "clouddns">;
+/** What every backend's record has. */
+interface FailoverRecordCommonArgs {
   /**
    * The PrivateZone zone id, the public domain name for alidns, the zone's name for rfc2136 ("dr.example.com"), or the
    * managed zone's NAME for clouddns ("dr-zone", not its DNS name; `name` is then relative to the zone's DNS name).
@@ -47,8 +42,6 @@ export interface FailoverRecordArgs {
   zone: pulumi.Input<string>;
   /** The record's RR within the zone: "@" for the apex, or a label such as "harbor". */
   name: pulumi.Input<string>;
-  /** AAAA only with rfc2136 and clouddns. */
-  type: pulumi.Input<"CNAME" | "A" | "AAAA">;
   /** Seconds; PrivateZone takes 5, 30, 60, 3600, 43200 or 86400 (default 60), alidns 600-86400 (default 600), rfc2136 and clouddns any (default 60). */
   ttl?: pulumi.Input<number>;
   sites: pulumi.Input<{ primary: pulumi.Input<FailoverSiteArgs>; secondary: pulumi.Input<FailoverSiteArgs> }>;
@@ -60,13 +53,64 @@ export interface FailoverRecordArgs {
   force?: pulumi.Input<boolean>;
   /** Take over a record that already exists with this RR and type, instead of failing. Adopted records are left in place on delete. */
   adopt?: pulumi.Input<boolean>;
+}
+
+/** Alibaba PrivateZone: solution 1 of Alibaba Cloud's Harbor-to-ACR guide. */
+export interface PrivateZoneFailoverRecordArgs extends FailoverRecordCommonArgs {
+  backend: pulumi.Input<"privatezone">;
+  type: pulumi.Input<"CNAME" | "A">;
   /** Alibaba Cloud credentials for the DNS API; default: the `alicloud:*` stack config, then ALICLOUD_* variables. Stored as a secret. */
   alicloud?: pulumi.Input<AlicloudCredentialsArgs>;
-  /** For backend rfc2136: the primary server(s) and the TSIG key. Stored as a secret. */
-  rfc2136?: pulumi.Input<Rfc2136Args>;
-  /** For backend clouddns; default: the `gcp:project` and `gcp:credentials` stack config @pulumi/gcp reads. Stored as a secret. */
+}
+
+/** Public Alibaba Cloud DNS: solution 2 of Alibaba Cloud's Harbor-to-ACR guide. `zone` is the domain name. */
+export interface AlidnsFailoverRecordArgs extends FailoverRecordCommonArgs {
+  backend: pulumi.Input<"alidns">;
+  type: pulumi.Input<"CNAME" | "A">;
+  /** Alibaba Cloud credentials for the DNS API; default: the `alicloud:*` stack config, then ALICLOUD_* variables. Stored as a secret. */
+  alicloud?: pulumi.Input<AlicloudCredentialsArgs>;
+}
+
+/**
+ * The data center's own DNS servers (BIND, Knot, PowerDNS, Windows DNS, Infoblox) updated with TSIG-signed dynamic
+ * updates: solution 3 of Alibaba Cloud's Harbor-to-ACR guide, where the data center reaches ACR over a VPC link.
+ */
+export interface Rfc2136FailoverRecordArgs extends FailoverRecordCommonArgs {
+  backend: pulumi.Input<"rfc2136">;
+  type: pulumi.Input<"CNAME" | "A" | "AAAA">;
+  /** The primary server(s) and the TSIG key. Stored as a secret. */
+  rfc2136: pulumi.Input<Rfc2136Args>;
+}
+
+/** Google Cloud DNS: a public zone, or a private one on the VPC networks that pull from Artifact Registry. */
+export interface CloudDnsFailoverRecordArgs extends FailoverRecordCommonArgs {
+  backend: pulumi.Input<"clouddns">;
+  type: pulumi.Input<"CNAME" | "A" | "AAAA">;
+  /** Default: the `gcp:project` and `gcp:credentials` stack config @pulumi/gcp reads. Stored as a secret. */
   google?: pulumi.Input<CloudDnsArgs>;
 }
+
+/** One variant per backend, each with exactly its own settings. */
+export type FailoverRecordArgs = PrivateZoneFailoverRecordArgs | AlidnsFailoverRecordArgs | Rfc2136FailoverRecordArgs | CloudDnsFailoverRecordArgs;
+
+/** A record without its sites and switching choices (a DR plan's `failover.record`), per backend. */
+export type FailoverRecordPlacementArgs = FailoverRecordArgs extends infer Variant ? (Variant extends unknown ? Omit<Variant, "sites" | "active" | "readiness" | "force"> : never) : never;
+
+/** What state holds: the inputs and what the provider found and did. */
+export type FailoverRecordOutputs = FailoverRecordInputs & {
+  /** Bumped when this shape changes; state written by older releases stays readable. */
+  schemaVersion: 1;
+  recordId: string;
+  /** The value the record holds now. */
+  activeTarget: string;
+  /** The value it held before the last flip (empty when it never flipped). */
+  previousTarget: string;
+  /** When the record last changed value (ISO 8601). */
+  switchedAt: string;
+  preflight?: FailoverPreflight;
+  /** False for an adopted record: delete leaves it in place. */
+  createdByResource: boolean;
+};
 
 /** The Google Cloud project and service account a clouddns record is written with. */
 export interface CloudDnsArgs {

@@ -1,3 +1,1 @@
 export * from "./failover-record";
-export * from "./failover-record-schema";
-export * from "./record-rules";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UNKNOWN } from "../../../provider/resources/check-inputs";
 import { failoverRecordProvider } from "../../../provider/resources/dns";
-import { summarizePreflight } from "../../../provider/sync";
+import { summarizePreflight } from "../../../provider/failover";
 
 /** FailoverRecord's check and diff, and its preflight summary, called directly: no DNS API, no registry. */
 

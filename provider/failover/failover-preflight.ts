@@ -1,6 +1,6 @@
 import { connect } from "node:net";
 import { SiteReadiness, checkSiteReadiness } from "./site-readiness";
-import { SyncJob, SyncOptions } from "./sync-job";
+import { SyncJob, SyncOptions } from "../sync";
 
 /**
  * The preflight of a DNS failover: before a record points at a site, the site's registry

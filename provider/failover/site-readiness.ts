@@ -1,8 +1,5 @@
 import { HttpTransport, apiHost } from "../clients/oci";
-import { registryClientFor } from "./registry-logins";
-import { SyncJob, SyncOptions, compileJob } from "./sync-job";
-import { runVerify } from "./run-sync";
-import { ReadinessRow } from "./verify";
+import { ReadinessRow, SyncJob, SyncOptions, compileJob, registryClientFor, runVerify } from "../sync";
 
 /**
  * Whether a registry can take traffic: it answers `/v2/` (with the credentials the job has

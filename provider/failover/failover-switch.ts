@@ -1,8 +1,6 @@
-import { AlidnsRecords, AlicloudClient, DnsRecord, DnsRecordsApi, PrivateZoneRecords, alicloudSettings } from "../../clients/alicloud";
-import { Rfc2136Records } from "../../clients/dns";
-import { CloudDns, CloudDnsRecords, DEFAULT_CLOUD_DNS_ENDPOINT, GoogleAccessTokens, GoogleApi, MISSING_GOOGLE_KEY, SCOPES, googleSettings, parseServiceAccountKey } from "../../clients/google";
-import { FailoverPreflight, FailoverSiteName, runFailoverPreflight } from "../../sync";
-import { FailoverRecordInputs, MISSING_GOOGLE_PROJECT, cloudDnsProject, readinessJob, rfc2136Servers } from "./failover-record-schema";
+import { RecordFields, RecordStore, StoredRecord } from "../clients/record-store";
+import { FailoverPreflight, FailoverSiteName, runFailoverPreflight } from "./failover-preflight";
+import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
 
 /**
  * Switching a failover record, the same whether `pulumi up` or the break-glass command does
@@ -21,11 +19,11 @@ export function desiredValue(inputs: Pick<FailoverRecordInputs, "sites" | "activ
   return inputs.backend === "clouddns" && inputs.type === "CNAME" ? value.replace(/\.$/, "") : value;
 }
 
-function recordFields(inputs: FailoverRecordInputs) {
+function recordFields(inputs: FailoverRecordInputs): RecordFields {
   return { rr: inputs.name, type: inputs.type, value: desiredValue(inputs), ttl: inputs.ttl ?? DEFAULT_TTL[inputs.backend] };
 }
 
-function sameRecord(record: DnsRecord, fields: ReturnType<typeof recordFields>): boolean {
+function sameRecord(record: StoredRecord, fields: RecordFields): boolean {
   return record.value === fields.value && record.ttl === fields.ttl && record.type === fields.type && record.rr === fields.rr;
 }
 
@@ -35,7 +33,7 @@ export function describeRecord(inputs: Pick<FailoverRecordInputs, "backend" | "z
 }
 
 /** The record to take over, or undefined to create one; throws when the RR is taken and adopting was not asked for. */
-export function pickAdopted(records: RecordStore, inputs: FailoverRecordInputs, existing: DnsRecord[]): DnsRecord | undefined {
+export function pickAdopted(records: RecordStore, inputs: FailoverRecordInputs, existing: StoredRecord[]): StoredRecord | undefined {
   if (existing.length === 0) return undefined;
   const listed = existing.map((record) => `${record.type} ${record.value} (RecordId ${record.recordId})`).join(", ");
   const sameType = existing.filter((record) => record.type === inputs.type);
@@ -58,19 +56,19 @@ export interface AppliedRecord {
   preflight?: FailoverPreflight;
 }
 
+/** Where progress lines go: the provider host's output (shown by `pulumi up`), or the command's. */
+export type Say = (line: string) => void;
+
 /**
  * Makes `existing` (or a new record) hold the active site's value. A change of value waits for
  * the site's preflight; a TTL-only change does not. The DNS API must then show the new value.
  */
-/** Where progress lines go: the provider host's output (shown by `pulumi up`), or the command's. */
-export type Say = (line: string) => void;
-
-export async function applyRecord(records: RecordStore, inputs: FailoverRecordInputs, existing: DnsRecord | undefined, lastSeen: string | undefined, say: Say = console.log): Promise<AppliedRecord> {
+export async function applyRecord(records: RecordStore, inputs: FailoverRecordInputs, existing: StoredRecord | undefined, lastSeen: string | undefined, say: Say = console.log): Promise<AppliedRecord> {
   const fields = recordFields(inputs);
   refuseUnseenChange(inputs, existing, lastSeen);
   const flipped = !existing || existing.value !== fields.value;
   const preflight = flipped ? await preflightOrStop(inputs, inputs.active, say) : undefined;
-  const recordId = existing ? existing.recordId : await records.add(inputs.zone, fields);
+  const recordId = existing ? existing.recordId : await records.create(fields);
   if (existing && !sameRecord(existing, fields)) await records.update(recordId, fields, existing);
   const written = await readBack(records, inputs, recordId);
   if (flipped && existing) say(`switched ${describeRecord(inputs)}: ${existing.value} -> ${written.value} (${inputs.active})`);
@@ -82,15 +80,15 @@ export async function applyRecord(records: RecordStore, inputs: FailoverRecordIn
  * one wanted was changed by someone else since; overwriting it could undo a failover done by
  * hand. `pulumi refresh` records the change, and the next `up` then sets the wanted value.
  */
-function refuseUnseenChange(inputs: FailoverRecordInputs, existing: DnsRecord | undefined, lastSeen: string | undefined): void {
+function refuseUnseenChange(inputs: FailoverRecordInputs, existing: StoredRecord | undefined, lastSeen: string | undefined): void {
   if (!existing || lastSeen === undefined || existing.value === lastSeen || existing.value === desiredValue(inputs)) return;
   throw new Error(`${describeRecord(inputs)} holds ${existing.value}, but state says ${lastSeen}: it was changed outside Pulumi, so it was not overwritten. Run \`pulumi refresh\` to record the change, then \`pulumi up\` to set ${desiredValue(inputs)}`);
 }
 
 /** The written record, read again: a flip counts only once the DNS API shows the new value. */
-async function readBack(records: RecordStore, inputs: FailoverRecordInputs, recordId: string): Promise<DnsRecord> {
+async function readBack(records: RecordStore, inputs: FailoverRecordInputs, recordId: string): Promise<StoredRecord> {
   const fields = recordFields(inputs);
-  const written = await records.get(inputs.zone, recordId);
+  const written = await records.get(recordId);
   if (!written || written.value !== fields.value) {
     throw new Error(`${records.product}: ${describeRecord(inputs)} (RecordId ${recordId}) reads back ${written ? `as ${written.value}` : "as missing"} after writing ${fields.value}`);
   }
@@ -110,38 +108,4 @@ async function preflightOrStop(inputs: FailoverRecordInputs, siteName: FailoverS
   }
   say(`preflight ${siteName} site ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready, forced"} (${preflight.counts.present} image(s) present)`);
   return preflight;
-}
-
-/** A backend's records; writes carry the record as it was read, which backends that can use as a precondition. */
-export interface RecordStore extends DnsRecordsApi {
-  update(recordId: string, record: Parameters<DnsRecordsApi["update"]>[1], current?: DnsRecord): Promise<void>;
-  remove(recordId: string, current?: DnsRecord): Promise<void>;
-}
-
-export async function withRecords<T>(inputs: Pick<FailoverRecordInputs, "backend" | "alicloud" | "rfc2136" | "google" | "zone">, work: (records: RecordStore) => Promise<T>): Promise<T> {
-  if (inputs.backend === "clouddns") return withCloudDnsRecords(inputs, work);
-  if (inputs.backend === "rfc2136") {
-    const settings = inputs.rfc2136!;
-    return work(new Rfc2136Records(inputs.zone, { servers: rfc2136Servers(settings), key: settings.tsig, transport: settings.transport }));
-  }
-  const client = AlicloudClient.fromSettings(alicloudSettings(inputs.alicloud));
-  try {
-    return await work(inputs.backend === "privatezone" ? new PrivateZoneRecords(client) : new AlidnsRecords(client));
-  } finally {
-    await client.close();
-  }
-}
-
-async function withCloudDnsRecords<T>(inputs: Pick<FailoverRecordInputs, "google" | "zone">, work: (records: RecordStore) => Promise<T>): Promise<T> {
-  const settings = googleSettings(inputs.google);
-  const project = cloudDnsProject(inputs);
-  if (!settings.serviceAccountKey) throw new Error(MISSING_GOOGLE_KEY);
-  if (!project) throw new Error(MISSING_GOOGLE_PROJECT);
-  const tokens = new GoogleAccessTokens(parseServiceAccountKey(settings.serviceAccountKey, "google.serviceAccountKey"), [SCOPES.cloudDns]);
-  const api = new GoogleApi(new URL(settings.endpoint ?? DEFAULT_CLOUD_DNS_ENDPOINT), tokens);
-  try {
-    return await work(new CloudDnsRecords(new CloudDns(api, project), inputs.zone, project));
-  } finally {
-    await Promise.all([api.close(), tokens.close()]);
-  }
 }

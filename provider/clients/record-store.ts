@@ -1,0 +1,49 @@
+/**
+ * The records of one DNS zone, as the failover switch reads and writes them, whatever the
+ * backend: Alibaba PrivateZone, Alibaba Cloud DNS, Google Cloud DNS or a data-center server
+ * taking RFC 2136 updates. A store is bound to its zone when it is made, so no call can name
+ * another zone, and a record id or name outside that zone is refused, never followed.
+ *
+ * It lives here, beside the clients rather than in provider/failover, because each vendor's
+ * store declares that it implements it and clients never import upwards.
+ */
+
+export interface StoredRecord {
+  /** The backend's id: Alibaba's RecordId, or "absolute.name/TYPE" where records have no id. */
+  recordId: string;
+  /** The name within the zone: "@" for the apex. */
+  rr: string;
+  type: string;
+  /** Several values joined by commas; a CNAME target without the final dot. */
+  value: string;
+  ttl: number;
+  /** "ENABLE" / "DISABLE" (either case) where the backend has it. */
+  status?: string;
+}
+
+export type RecordFields = Omit<StoredRecord, "recordId" | "status">;
+
+export interface RecordStore {
+  /** The backend and where it is, for messages: "PrivateZone", "Cloud DNS (project p, managed zone z)". */
+  readonly product: string;
+  /** The zone every call is about, as the backend names it (a zone id, a domain, a zone name, a managed zone). */
+  readonly zone: string;
+  /** The records with exactly this name (any type). */
+  find(rr: string): Promise<StoredRecord[]>;
+  /** The record, or undefined when the zone no longer holds it. */
+  get(recordId: string): Promise<StoredRecord | undefined>;
+  /** Writes a new record; returns its id. */
+  create(record: RecordFields): Promise<string>;
+  /** `current` is the record as it was read: backends that can make it the write's precondition do. */
+  update(recordId: string, record: RecordFields, current: StoredRecord): Promise<void>;
+  delete(recordId: string, current: StoredRecord): Promise<void>;
+}
+
+/** A record id or name that is not in the store's zone: nothing was read or written. */
+export class RecordOutsideZoneError extends Error {
+  override name = "RecordOutsideZoneError";
+
+  constructor(product: string, what: string, zone: string) {
+    super(`${product}: ${what} is not in zone ${zone}, the zone this record store is bound to, so nothing was read or written there`);
+  }
+}

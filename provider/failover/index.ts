@@ -1,0 +1,8 @@
+export type { RecordFields, RecordStore, StoredRecord } from "../clients/record-store";
+export { RecordOutsideZoneError } from "../clients/record-store";
+export * from "./failover-preflight";
+export * from "./failover-record-schema";
+export * from "./failover-switch";
+export * from "./record-rules";
+export * from "./record-stores";
+export * from "./site-readiness";
