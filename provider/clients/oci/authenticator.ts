@@ -73,6 +73,7 @@ export class Authenticator {
       const cached = this.cachedToken(scopes);
       if (cached) return { header: `Bearer ${cached.value}`, login: false };
     }
+    // Asked before any challenge too: a registry token goes with the first request, saving a 401 round trip.
     const login = await this.source?.login();
     if (login && "registryToken" in login) return { header: `Bearer ${login.registryToken}`, login: true };
     if (!challenge) return undefined;
