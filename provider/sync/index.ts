@@ -15,4 +15,4 @@ export * from "./site-readiness";
 export * from "./failover-preflight";
 export * from "./transfer-watchdog";
 export * from "./environment-references";
-export * from "./run-limits";
+export * from "./run-settings";
