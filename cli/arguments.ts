@@ -112,7 +112,7 @@ function runSettingsOf(values: FlagValues): RunSettings {
     force: values.force,
     repair: values.repair,
     referrers: values["no-referrers"] ? false : undefined,
-    shard: checked("shard", values.shard, values.shard),
+    shard: checked("shard", values.shard),
     timeoutSeconds: timeoutSeconds(values.timeout),
     maxRequestsPerSecond: rate(values["max-rps"]),
     minTransferRate: minTransferRate(values["min-rate"]),
@@ -120,10 +120,10 @@ function runSettingsOf(values: FlagValues): RunSettings {
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
 }
 
-/** The value, if RUN_SETTINGS' schema takes it; else a UsageError naming the flag, the schema's expectation and the text given. */
-function checked<T>(name: RunSettingName, value: T, raw: string | undefined, quoteRaw = false): T {
+/** The value, if RUN_SETTINGS' schema takes it; else a UsageError naming the flag, the schema's expectation and (when it does not quote it) the text given. */
+function checked<T>(name: RunSettingName, value: T, raw?: string): T {
   const problem = runSettingProblem(name, value);
-  if (problem !== undefined) throw new UsageError(`${RUN_SETTINGS[name].flag}: ${problem}${quoteRaw ? `, got "${raw}"` : ""}`);
+  if (problem !== undefined) throw new UsageError(`${RUN_SETTINGS[name].flag}: ${problem}${raw === undefined ? "" : `, got "${raw}"`}`);
   return value;
 }
 
@@ -159,7 +159,7 @@ function describeParseError(error: Error): string {
 
 function wholeNumber(name: "proc" | "retries", raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  return checked(name, /^\d+$/.test(raw.trim()) ? Number(raw) : NaN, raw, true);
+  return checked(name, /^\d+$/.test(raw.trim()) ? Number(raw) : NaN, raw);
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -181,7 +181,7 @@ function timeoutSeconds(raw: string | undefined): number | undefined {
 /** `--max-rps`: requests per second, "20" or "0.5". */
 function rate(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  return checked("maxRequestsPerSecond", /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN, raw, true);
+  return checked("maxRequestsPerSecond", /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN, raw);
 }
 
 function parseDuration(raw: string): number {
@@ -214,7 +214,7 @@ function imagesFormat(raw: string | undefined): "json" | "yaml" {
 
 /** `--os windows:10.0.17763.1999`, `--arch arm:v7`: checked now, as a mistyped one would match nothing. */
 function selectors(kind: "os" | "arch", values: string[] | undefined): string[] | undefined {
-  return values === undefined ? undefined : checked(kind, splitList(values), undefined);
+  return values === undefined ? undefined : checked(kind, splitList(values));
 }
 
 /** `--arch amd64,arm64` and `--arch amd64 --arch arm64` mean the same. */

@@ -208,4 +208,5 @@ test("the command's help and the README's flag table state the schema's defaults
   assert.ok(SYNC_HELP.includes(`(default ${rateText};`), "help states --min-rate's default");
   assert.ok(row("--min-rate").includes(`(default \`${rateText}\`;`), "README states --min-rate's default");
   assert.throws(() => parseCommandArguments("sync", ["--timeout", `${days + 1}d`]), new RegExp(`--timeout: at most ${days}d`));
+  assert.ok(readme.includes(`\`timeoutSeconds\` (whole seconds, 1 to ${RUN_SETTINGS.timeoutSeconds.max}`), "README states ImageSync's timeoutSeconds bounds");
 });
