@@ -26,7 +26,8 @@ export function readPlanConfig(project: string, read: ConfigReader): DrPlan | un
  * parsed; every problem is reported at once, naming the key.
  */
 
-const KEYS = ["images", "auth", "registry", "namespace", "proc", "retries", "os", "arch", "force", "retainOnDelete", "timeoutSeconds"] as const;
+/** One key for each ImageSync input, run settings included, so the keys follow its schema. */
+const KEYS = Object.keys(imageSyncInputsSchema().shape);
 
 /** Reads `project:key` raw values (strings, as Pulumi stores config). */
 export type ConfigReader = (key: string) => string | undefined;

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_MIN_TRANSFER_RATE, MAX_PROC, MAX_RETRIES, MAX_TIMEOUT_MS, MinTransferRate, PlatformFilter, Shard, parsePlatformSelector, parseShard } from "../provider/sync";
+import { RUN_SETTINGS, ResolvedRunSettings, RunSettingName, RunSettings, resolveRunSettings, runSettingProblem } from "../provider/sync";
 
 /**
  * image-syncer's flags, so its command lines work with only the program name changed
@@ -50,20 +50,13 @@ const ONLY_FOR: Partial<Record<keyof typeof OPTIONS, "sync" | "verify">> = {
   json: "verify",
 };
 
-export interface CommandArguments {
+/** The files and outputs the flags name, and the run's settings (RUN_SETTINGS) with their defaults applied. */
+export interface CommandArguments extends ResolvedRunSettings {
   config?: string;
   auth?: string;
   images?: string;
-  proc: number;
-  retries: number;
   registry?: string;
   namespace?: string;
-  platforms: PlatformFilter;
-  force: boolean;
-  /** Copy and verify cosign tags and OCI referrers with each image (off with --no-referrers). */
-  referrers: boolean;
-  /** sync: check every child manifest and blob under existing tags and re-copy what is missing. */
-  repair: boolean;
   /** verify: compare tag digests only. */
   shallow: boolean;
   log?: string;
@@ -72,20 +65,14 @@ export interface CommandArguments {
   successImages?: string;
   /** `--output-images-format`: json (default) or yaml. */
   imagesFormat: "json" | "yaml";
-  /** `--shard i/N`: this process's part of the job. */
-  shard?: Shard;
-  /** Whole-run deadline in milliseconds; none by default. */
-  timeoutMs?: number;
-  /** Requests a second to each registry host at most (--max-rps); none by default. */
-  maxRequestsPerSecond?: number;
-  /** Blob transfers slower than this fail as stalled. */
-  minRate: MinTransferRate;
+  /** The run settings as the flags gave them, for syncOptionsOf. */
+  settings: RunSettings;
   json: boolean;
   help: boolean;
 }
 
 export function parseCommandArguments(command: string, argv: string[]): CommandArguments {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>["values"];
+  let values: FlagValues;
   try {
     ({ values } = parseArgs({ args: withNegativeValues(argv), options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
@@ -94,30 +81,50 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
   for (const [flag, owner] of Object.entries(ONLY_FOR)) {
     if (values[flag as keyof typeof values] !== undefined && owner !== command) throw new UsageError(`--${flag} belongs to registry-dr ${owner}, not ${command} (see registry-dr ${command} --help)`);
   }
+  const settings = runSettingsOf(values);
   return {
     config: values.config,
     auth: values.auth,
     images: values.images,
-    proc: wholeNumber("--proc", values.proc, 5, 1, MAX_PROC),
-    retries: wholeNumber("--retries", values.retries, 2, 0, MAX_RETRIES),
     registry: values.registry,
     namespace: values.namespace,
-    platforms: { os: selectors("os", values.os), arch: selectors("arch", values.arch) },
-    force: values.force ?? false,
-    referrers: !(values["no-referrers"] ?? false),
-    repair: values.repair ?? false,
+    ...resolveRunSettings(settings, "command"),
+    settings,
     shallow: values.shallow ?? false,
     log: values.log,
     failedImages: values["failed-images"] ?? "failed-images.json",
     successImages: values["output-success-images"],
     imagesFormat: imagesFormat(values["output-images-format"]),
-    timeoutMs: duration("--timeout", values.timeout),
-    maxRequestsPerSecond: rate("--max-rps", values["max-rps"]),
-    shard: shardOf(values.shard),
-    minRate: minRate("--min-rate", values["min-rate"]),
     json: values.json ?? false,
     help: values.help ?? false,
   };
+}
+
+type FlagValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>["values"];
+
+/** The run-setting flags, each parsed from its text and held to RUN_SETTINGS' bounds; only the given ones are set. */
+function runSettingsOf(values: FlagValues): RunSettings {
+  const settings: RunSettings = {
+    proc: wholeNumber("proc", values.proc),
+    retries: wholeNumber("retries", values.retries),
+    os: selectors("os", values.os),
+    arch: selectors("arch", values.arch),
+    force: values.force,
+    repair: values.repair,
+    referrers: values["no-referrers"] ? false : undefined,
+    shard: checked("shard", values.shard),
+    timeoutSeconds: timeoutSeconds(values.timeout),
+    maxRequestsPerSecond: rate(values["max-rps"]),
+    minTransferRate: minTransferRate(values["min-rate"]),
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+}
+
+/** The value, if RUN_SETTINGS' schema takes it; else a UsageError naming the flag, the schema's expectation and (when it does not quote it) the text given. */
+function checked<T>(name: RunSettingName, value: T, raw?: string): T {
+  const problem = runSettingProblem(name, value);
+  if (problem !== undefined) throw new UsageError(`${RUN_SETTINGS[name].flag}: ${problem}${raw === undefined ? "" : `, got "${raw}"`}`);
+  return value;
 }
 
 /**
@@ -150,41 +157,31 @@ function describeParseError(error: Error): string {
   return error.message;
 }
 
-
-function shardOf(raw: string | undefined): Shard | undefined {
+function wholeNumber(name: "proc" | "retries", raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  try {
-    return parseShard(raw);
-  } catch (error) {
-    throw new UsageError(`--shard: ${(error as Error).message}`);
-  }
-}
-
-function wholeNumber(flag: string, raw: string | undefined, fallback: number, minimum: number, maximum: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < minimum || Number(raw) > maximum) {
-    throw new UsageError(`${flag}: expected a whole number from ${minimum} to ${maximum}, got "${raw}"`);
-  }
-  return Number(raw);
+  return checked(name, /^\d+$/.test(raw.trim()) ? Number(raw) : NaN, raw);
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** "90s", "30m", "2h", "500ms", "7d"; a bare number is seconds. */
-function duration(flag: string, raw: string | undefined): number | undefined {
+const LONGEST_TIMEOUT = `${Math.floor(RUN_SETTINGS.timeoutSeconds.max / 86_400)}d (${Math.floor(RUN_SETTINGS.timeoutSeconds.max / 3_600)}h)`;
+
+/**
+ * `--timeout`: "90s", "30m", "2h", "500ms", "7d"; a bare number is seconds. Durations below a
+ * second are the command's own (a test's deadline, say); the ceiling is timeoutSeconds'.
+ */
+function timeoutSeconds(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const ms = parseDuration(raw);
-  if (!(ms > 0)) throw new UsageError(`${flag}: expected a duration above zero such as 90s, 30m or 2h, got "${raw}"`);
-  if (ms > MAX_TIMEOUT_MS) throw new UsageError(`${flag}: at most 24d (596h), got "${raw}"`);
-  return ms;
+  if (!(ms > 0)) throw new UsageError(`--timeout: expected a duration above zero such as 90s, 30m or 2h, got "${raw}"`);
+  if (ms > RUN_SETTINGS.timeoutSeconds.max * 1000) throw new UsageError(`--timeout: at most ${LONGEST_TIMEOUT}, got "${raw}"`);
+  return ms / 1000;
 }
 
-/** Requests per second: a number above zero ("20", "0.5"). */
-function rate(flag: string, raw: string | undefined): number | undefined {
+/** `--max-rps`: requests per second, "20" or "0.5". */
+function rate(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  const value = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
-  if (!(value > 0)) throw new UsageError(`${flag}: expected requests per second above zero, such as 20, got "${raw}"`);
-  return value;
+  return checked("maxRequestsPerSecond", /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN, raw);
 }
 
 function parseDuration(raw: string): number {
@@ -194,17 +191,18 @@ function parseDuration(raw: string): number {
 
 const UNIT_BYTES: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, kb: 1000, mb: 1000 ** 2 };
 
-/** "1KiB" or "1KiB,30s": bytes per second, and the window the average is taken over. */
-function minRate(flag: string, raw: string | undefined): MinTransferRate {
-  if (raw === undefined) return DEFAULT_MIN_TRANSFER_RATE;
+/** `--min-rate`: "1KiB" or "1KiB,30s": bytes per second, and the window the average is taken over. */
+function minTransferRate(raw: string | undefined): RunSettings["minTransferRate"] {
+  if (raw === undefined) return undefined;
   const [rateText, windowText, extra] = raw.split(",").map((part) => part.trim());
   const match = /^(\d+(?:\.\d+)?)\s*(b|kib|mib|kb|mb)?(?:\/s)?$/i.exec(rateText);
   const bytesPerSecond = match ? Math.round(Number(match[1]) * UNIT_BYTES[(match[2] ?? "b").toLowerCase()]) : NaN;
-  const windowMs = windowText === undefined ? DEFAULT_MIN_TRANSFER_RATE.windowMs : parseDuration(windowText);
-  if (extra !== undefined || !(bytesPerSecond >= 0) || !(windowMs >= 1000) || windowMs > MAX_TIMEOUT_MS) {
-    throw new UsageError(`${flag}: expected RATE[,WINDOW] such as 1KiB or 512B,60s (a rate per second, averaged over a window of at least 1s; 0 turns the floor off), got "${raw}"`);
+  const windowSeconds = windowText === undefined ? RUN_SETTINGS.minTransferRate.default.windowSeconds : parseDuration(windowText) / 1000;
+  const value = { bytesPerSecond, windowSeconds };
+  if (extra !== undefined || runSettingProblem("minTransferRate", value) !== undefined) {
+    throw new UsageError(`--min-rate: expected RATE[,WINDOW] such as 1KiB or 512B,60s (a rate per second, averaged over a window of at least ${RUN_SETTINGS.minTransferRate.minWindowSeconds}s; 0 turns the floor off), got "${raw}"`);
   }
-  return { bytesPerSecond, windowMs };
+  return value;
 }
 
 function imagesFormat(raw: string | undefined): "json" | "yaml" {
@@ -215,16 +213,8 @@ function imagesFormat(raw: string | undefined): "json" | "yaml" {
 }
 
 /** `--os windows:10.0.17763.1999`, `--arch arm:v7`: checked now, as a mistyped one would match nothing. */
-function selectors(kind: "os" | "arch", values: string[] | undefined): string[] {
-  const list = splitList(values);
-  for (const entry of list) {
-    try {
-      parsePlatformSelector(kind, entry);
-    } catch (error) {
-      throw new UsageError(`--${kind}: ${(error as Error).message}`);
-    }
-  }
-  return list;
+function selectors(kind: "os" | "arch", values: string[] | undefined): string[] | undefined {
+  return values === undefined ? undefined : checked(kind, splitList(values));
 }
 
 /** `--arch amd64,arm64` and `--arch amd64 --arch arm64` mean the same. */

@@ -1,3 +1,10 @@
+import { RUN_SETTINGS } from "../provider/sync/run-settings";
+
+// Defaults and bounds come from the run settings' one declaration.
+const { proc, retries } = RUN_SETTINGS;
+const minRate = RUN_SETTINGS.minTransferRate.default;
+const longestDays = Math.floor(RUN_SETTINGS.timeoutSeconds.max / 86_400);
+
 export const MAIN_HELP = `registry-dr: copy container images between registries, and check the copy.
 
 Usage:
@@ -37,9 +44,10 @@ const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
                          with each image and verify checks them
   --shard I/N            copy only shard I (0 to N-1) of N: repositories split by a hash of
                          their name, so N runs on N machines together copy the job once
-  -p, --proc N           images copied at once (default 5, at most 256)
-  -r, --retries N        extra rounds for images that failed transiently (default 2)
-  --timeout DURATION     stop after this long (90s, 30m, 2h, 7d; at most 24d); unfinished
+  -p, --proc N           images copied at once (default ${proc.default}, at most ${proc.max})
+  -r, --retries N        extra rounds for images that failed transiently (default ${retries.default},
+                         at most ${retries.max})
+  --timeout DURATION     stop after this long (90s, 30m, 2h, 7d; at most ${longestDays}d); unfinished
                          images fail
   --max-rps N            at most N requests a second to each registry (Artifact Registry
                          quotas); 429 answers are retried after their Retry-After anyway
@@ -61,7 +69,7 @@ ${INPUT_FLAGS}
                          up to date, and re-copy what is missing (a request per blob)
   --min-rate RATE[,WINDOW]
                          fail a blob transfer slower than RATE per second over WINDOW,
-                         naming the slow registry (default 1KiB,30s; 0 turns it off)
+                         naming the slow registry (default ${minRate.bytesPerSecond / 1024}KiB,${minRate.windowSeconds}s; 0 turns it off)
   --log FILE             write per-image lines to FILE (appended) instead of the terminal
   --failed-images FILE   where to write failed images, as an --images file to retry
                          (default failed-images.json, written only when some failed)

@@ -1,4 +1,3 @@
-import { formatDuration } from "../provider/sync";
 import { ConfigError } from "../provider/validation";
 import { CommandArguments, UsageError, parseCommandArguments } from "./arguments";
 import { MAIN_HELP, SYNC_HELP, VERIFY_HELP } from "./help";
@@ -55,16 +54,8 @@ function withSyncArguments(name: string, run: (args: CommandArguments, signal: A
   return async (argv, interrupted) => {
     const args = parseCommandArguments(name, argv);
     if (args.help) return print(process.stdout, help, 0);
-    const signal = args.timeoutMs === undefined ? interrupted : AbortSignal.any([interrupted, deadline(args.timeoutMs)]);
-    return run(args, signal);
+    return run(args, interrupted);
   };
-}
-
-/** Like AbortSignal.timeout, but its reason says which flag ran out. */
-function deadline(ms: number): AbortSignal {
-  const controller = new AbortController();
-  setTimeout(() => controller.abort(new Error(`--timeout of ${formatDuration(ms)} reached`)), ms).unref();
-  return controller.signal;
 }
 
 /** A config with a problem in every one of 100k rules must not print 100k lines. */

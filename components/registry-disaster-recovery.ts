@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FailoverRecord, ImageSync, type FailoverRecordArgs, type FailoverRecordPlacementArgs } from "../provider/resources";
+import type { ImageSyncArgs } from "../provider/resources/image-sync";
+import type { DIRECT_RUN_SETTINGS } from "./disaster-recovery/plan-schema";
 import { HarborRegistry, HarborReplicationPolicy, HarborReplicationRun, type HarborConnectionArgs, type HarborReplicationPolicyArgs } from "../provider/resources/harbor";
 import { DEFAULT_FLATTEN, RepositorySelection, directImages, directPatternProblem, harborFilters, isRepositoryPattern } from "./disaster-recovery/repository-selection";
 import { buildSiteEndpoint, hostOf, SiteEndpoint, type SiteTargetArgs } from "./disaster-recovery/site-endpoint";
@@ -41,11 +43,8 @@ export interface HarborReplicationArgs {
 }
 
 /** A direct copy (image-syncer's job as ImageSync) from the primary to the site. */
-export interface DirectReplicationArgs {
+export interface DirectReplicationArgs extends Pick<ImageSyncArgs, (typeof DIRECT_RUN_SETTINGS)[number]> {
   flatten?: number;
-  proc?: pulumi.Input<number>;
-  retries?: pulumi.Input<number>;
-  timeoutSeconds?: pulumi.Input<number>;
 }
 
 export interface DisasterRecoverySiteArgs extends SiteTargetArgs {

@@ -1,11 +1,10 @@
-import { formatBytes, formatDuration, formatRate, runSync } from "../../provider/sync";
+import { formatBytes, formatDuration, formatRate, runSync, syncOptionsOf } from "../../provider/sync";
 import { parseReference } from "../../provider/clients/oci/reference";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
 import { writeImagesFile } from "../images-files";
 import { checkOutputFiles } from "../output-files";
 import { ProgressReporter } from "../progress";
-import { transportOf } from "./transport-flags";
 
 /** The summary lists this many failures; the log and the failed-images file have them all. */
 const FAILURES_SHOWN = 50;
@@ -16,7 +15,7 @@ export async function syncCommand(args: CommandArguments, signal: AbortSignal): 
   const reporter = new ProgressReporter({ stream: process.stderr, logFile: args.log });
   let report;
   try {
-    report = await runSync(job, { proc: args.proc, retries: args.retries, force: args.force, referrers: args.referrers, shard: args.shard, repair: args.repair, platforms: args.platforms, minRate: args.minRate, signal, onEvent: reporter.onEvent, ...transportOf(args) });
+    report = await runSync(job, syncOptionsOf(args.settings, { surface: "command", signal, onEvent: reporter.onEvent }));
   } finally {
     reporter.stop();
   }

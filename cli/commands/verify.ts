@@ -1,12 +1,11 @@
-import { ReadinessRow, runVerify, shortDigest } from "../../provider/sync";
+import { ReadinessRow, runVerify, shortDigest, syncOptionsOf } from "../../provider/sync";
 import { redactSecrets } from "../../provider/validation";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
-import { transportOf } from "./transport-flags";
 
 export async function verifyCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const job = loadSyncJob(args);
-  const report = await runVerify(job, { proc: args.proc, platforms: args.platforms, shallow: args.shallow, referrers: args.referrers, shard: args.shard, signal, ...transportOf(args) });
+  const report = await runVerify(job, syncOptionsOf(args.settings, { surface: "command", signal, shallow: args.shallow }));
   // Row errors quote registries, and a registry (or a proxy in front of it) may echo credentials back.
   const rows = report.rows.map((row) => (row.error ? { ...row, error: redactSecrets(row.error) } : row));
   if (args.json) {

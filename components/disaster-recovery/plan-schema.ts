@@ -5,6 +5,7 @@ import { acrInstanceIdSchema, acrInstanceNameSchema, acrNamespaceSchema, ipv4Cid
 import { harborConnectionSchema } from "../../provider/resources/harbor/harbor-connection-input";
 import { checkRecordRules, failoverRecordPlacementSchema, type FailoverRecordInputs } from "../../provider/failover";
 import { planProblems, type PlanIssue, type PlanShape } from "./plan-problems";
+import { runSettingFields } from "../../provider/sync/run-settings";
 
 /**
  * A DR plan as stack config: one `registry-dr:plan` object in `Pulumi.<stack>.yaml`, the
@@ -57,6 +58,9 @@ const plainRegistrySchema = () =>
     insecure: flag().optional(),
   });
 
+/** The run settings a `direct` copy takes (its ImageSync's), with their bounds from the one run-settings schema. */
+export const DIRECT_RUN_SETTINGS = ["proc", "retries", "timeoutSeconds"] as const;
+
 const replicationSchema = () =>
   z.strictObject(
     {
@@ -74,9 +78,7 @@ const replicationSchema = () =>
       direct: z
         .strictObject({
           flatten: flatten().optional(),
-          proc: whole("a whole number of at least 1").min(1, { error: "expected at least 1" }).optional(),
-          retries: whole("a whole number of at least 0").min(0, { error: "expected at least 0" }).optional(),
-          timeoutSeconds: whole("a number of seconds").min(1, { error: "expected at least 1 second" }).optional(),
+          ...runSettingFields(DIRECT_RUN_SETTINGS),
         })
         .optional(),
     },

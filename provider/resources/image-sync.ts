@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { rememberAlicloudConfig } from "../clients/alicloud";
-import { AuthMap, ImagesMap, ReadinessRow, SyncEvent, SyncJob, SyncOptions, SyncReport, authMapSchema, compileJob, describePlan, describeResult, imagesMapSchema, parsePlatformSelector, parseShard, removeImages, runSync, runVerify } from "../sync";
+import { AuthMap, ImagesMap, ReadinessRow, RunSettings, SyncEvent, SyncJob, SyncOptions, SyncReport, authMapSchema, compileJob, describePlan, describeResult, imagesMapSchema, removeImages, runSettingFields, runSync, runVerify, syncOptionsOf } from "../sync";
 import { defineDynamicResource } from "./define-dynamic-resource";
 import { toStateValue } from "./state-value";
 
@@ -13,35 +13,18 @@ import { toStateValue } from "./state-value";
  * wrapped as secrets and the `auth` output is a secret output.
  */
 
+/** The run settings a resource takes: all but the transfer floor, which stays the engine's default. */
+const RESOURCE_SETTINGS = ["proc", "retries", "os", "arch", "force", "repair", "referrers", "shard", "timeoutSeconds", "maxRequestsPerSecond"] as const;
+
 /** A function, not a constant: each call gets a fresh schema. */
 export const imageSyncInputsSchema = () => z.strictObject({
   auth: authMapSchema().optional(),
   images: imagesMapSchema(),
   registry: z.string({ error: "expected the default destination registry host" }).min(1).optional(),
   namespace: z.string({ error: "expected the default destination namespace" }).min(1).optional(),
-  proc: z.number({ error: "expected a whole number of at least 1" }).int().min(1, { error: "expected at least 1" }).optional(),
-  retries: z.number({ error: "expected a whole number of at least 0" }).int().min(0, { error: "expected at least 0" }).optional(),
-  os: z.array(platformSelectorSchema("os"), { error: "expected a list of OS selectors (linux, windows:10.0.17763.1999)" }).optional(),
-  arch: z.array(platformSelectorSchema("arch"), { error: "expected a list of architecture selectors (amd64, arm64, arm:v7)" }).optional(),
-  force: z.boolean({ error: "expected true or false" }).optional(),
-  repair: z.boolean({ error: "expected true or false" }).optional(),
-  referrers: z.boolean({ error: "expected true or false" }).optional(),
-  shard: z.string({ error: "expected i/N, such as 0/3" }).regex(/^\d{1,4}\/\d{1,4}$/, { error: "expected i/N, such as 0/3" }).refine((text) => { const [i, n] = text.split("/").map(Number); return n >= 1 && i < n; }, { error: "expected i/N with N at least 1 and i from 0 to N-1" }).optional(),
+  ...runSettingFields(RESOURCE_SETTINGS),
   retainOnDelete: z.boolean({ error: "expected true or false" }).optional(),
-  timeoutSeconds: z.number({ error: "expected a number of seconds" }).int().min(1, { error: "expected at least 1 second" }).optional(),
-  maxRequestsPerSecond: z.number({ error: "expected requests per second, such as 20" }).positive({ error: "expected a number above zero" }).optional(),
 });
-
-/** image-syncer's `os[:osversion]` / `arch[:variant]`, checked here so a typo fails the preview, not the copy. */
-function platformSelectorSchema(kind: "os" | "arch") {
-  return z.string({ error: `expected an ${kind} selector string` }).superRefine((text, context) => {
-    try {
-      parsePlatformSelector(kind, text);
-    } catch (error) {
-      context.addIssue({ code: "custom", message: (error as Error).message });
-    }
-  });
-}
 
 export type ImageSyncInputs = z.infer<ReturnType<typeof imageSyncInputsSchema>>;
 
@@ -69,7 +52,6 @@ export interface ImageSyncOutputs extends ImageSyncInputs {
 
 /** How long `diff` may spend checking destinations during a preview. */
 const DIFF_DEADLINE_MS = 30_000;
-const DEFAULT_TIMEOUT_S = 3600;
 
 export const imageSyncDefinition = defineDynamicResource<ImageSyncArgs, ImageSyncOutputs>()({
   module: "registry-dr",
@@ -122,20 +104,8 @@ function toJob(inputs: ImageSyncInputs): SyncJob {
 }
 
 function toOptions(inputs: ImageSyncInputs, onEvent?: (event: SyncEvent) => void): SyncOptions {
-  return {
-    proc: inputs.proc,
-    retries: inputs.retries,
-    force: inputs.force,
-    repair: inputs.repair,
-    referrers: inputs.referrers,
-    shard: inputs.shard === undefined ? undefined : parseShard(inputs.shard),
-    // A preview looks for missing content only when an update would repair it.
-    shallow: !inputs.repair,
-    platforms: { os: inputs.os ?? [], arch: inputs.arch ?? [] },
-    signal: AbortSignal.timeout((inputs.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000),
-    onEvent,
-    ...(inputs.maxRequestsPerSecond ? { transport: { maxRequestsPerSecond: inputs.maxRequestsPerSecond } } : {}),
-  };
+  // A preview looks for missing content only when an update would repair it.
+  return syncOptionsOf(inputs, { surface: "pulumi", onEvent, shallow: !inputs.repair });
 }
 
 /** Runs the sync, printing a line per image (the host's output shows in `pulumi up`). */
@@ -221,31 +191,21 @@ export interface AuthEntryArgs {
   insecure?: pulumi.Input<boolean>;
 }
 
-export interface ImageSyncArgs {
+export interface ImageSyncArgs extends ImageSyncRunArgs {
   /** Registry (or registry/namespace) -> credentials; the whole map is stored as a secret. */
   auth?: pulumi.Input<Record<string, pulumi.Input<AuthEntryArgs>>>;
   /** Source -> destination or list of destinations, as image-syncer's `images`. */
   images: pulumi.Input<Record<string, pulumi.Input<string | pulumi.Input<string>[]>>>;
   registry?: pulumi.Input<string>;
   namespace?: pulumi.Input<string>;
-  proc?: pulumi.Input<number>;
-  retries?: pulumi.Input<number>;
-  os?: pulumi.Input<pulumi.Input<string>[]>;
-  arch?: pulumi.Input<pulumi.Input<string>[]>;
-  force?: pulumi.Input<boolean>;
-  /** Check every child manifest and blob under up-to-date tags and re-copy what is missing. */
-  repair?: pulumi.Input<boolean>;
-  /** Copy cosign signatures and OCI referrers with each image (default true). */
-  referrers?: pulumi.Input<boolean>;
-  /** This resource's part of the job, "i/N": N stacks (or N runs) together copy it once. */
-  shard?: pulumi.Input<string>;
   /** Keep destination images when the resource is deleted (default true). */
   retainOnDelete?: pulumi.Input<boolean>;
-  /** Deadline for one sync (default 3600). Pulumi's customTimeouts do not reach dynamic providers. */
-  timeoutSeconds?: pulumi.Input<number>;
-  /** At most this many requests a second to each registry (Artifact Registry's per-project quotas); 429 and Retry-After are honoured anyway. */
-  maxRequestsPerSecond?: pulumi.Input<number>;
 }
+
+/** The run settings as resource inputs, each documented once in RunSettings. */
+export type ImageSyncRunArgs = {
+  [K in keyof Pick<RunSettings, (typeof RESOURCE_SETTINGS)[number]>]?: NonNullable<RunSettings[K]> extends (infer E)[] ? pulumi.Input<pulumi.Input<E>[]> : pulumi.Input<NonNullable<RunSettings[K]>>;
+};
 
 /** image-syncer's job as a resource; see the top of this file. */
 export class ImageSync extends imageSyncDefinition.Resource {}

@@ -5,7 +5,8 @@ import { SyncEventListener } from "./events";
 import { UploadCleanup } from "./upload-cleanup";
 import { readBlobFrom, resumableDownload } from "./resumable-download";
 import { ResumableUpload, ResumePolicy, uploadResumably } from "./resumable-upload";
-import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, SlowSide, TransferStalledError, Watchdog, describeShortfall, transferWatchdog } from "./transfer-watchdog";
+import { DEFAULT_MIN_TRANSFER_RATE } from "./run-settings";
+import { MinTransferRate, SlowSide, TransferStalledError, Watchdog, describeShortfall, transferWatchdog } from "./transfer-watchdog";
 
 /**
  * Streams one blob from a source repository into an upload session at the destination:

@@ -14,4 +14,4 @@ export * from "./shard";
 export * from "./verify";
 export * from "./transfer-watchdog";
 export * from "./environment-references";
-export * from "./run-limits";
+export * from "./run-settings";

@@ -15,6 +15,7 @@ import { ReadinessRow, checkReadiness } from "./verify";
 import { ReferrerDirectory } from "./referrer-discovery";
 import { TagLists } from "./tag-lists";
 import { Shard, inShard } from "./shard";
+import { RUN_SETTINGS } from "./run-settings";
 
 /**
  * The engine's entry points: validate -> ping every registry -> plan -> copy (or check).
@@ -35,8 +36,6 @@ export interface ReadinessReport {
   stats: ReturnType<TransportStats["snapshot"]>;
 }
 
-const DEFAULT_PROC = 5;
-const DEFAULT_RETRIES = 2;
 /** Skip checks are two HEADs each: cheap for registries, so many run at once; copies stay bounded by --proc. */
 const CHECK_CONCURRENCY = 32;
 /** Requests in flight for `--repair`'s deep checks across the run. */
@@ -55,8 +54,8 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
     const context = {
       pool,
       ledger: new BlobLedger(),
-      transfers: new Semaphore(options.transfers ?? Math.max(8, (options.proc ?? DEFAULT_PROC) * 2)),
-      force: options.force ?? false,
+      transfers: new Semaphore(options.transfers ?? Math.max(8, (options.proc ?? RUN_SETTINGS.proc.default) * 2)),
+      force: options.force ?? RUN_SETTINGS.force.default,
       repair: options.repair ? new ContentCheck(REPAIR_CHECK_CONCURRENCY) : undefined,
       platforms: options.platforms,
       referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined,
@@ -71,7 +70,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       results.set(task, result);
       emit({ type: "image-finished", result });
     };
-    const proc = options.proc ?? DEFAULT_PROC;
+    const proc = options.proc ?? RUN_SETTINGS.proc.default;
     let pending = plan.tasks;
     for (let round = 0; pending.length > 0; round++) {
       if (round > 0) emit({ type: "round", round, images: pending.length });
@@ -87,7 +86,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       });
       const stale = checked.filter((check) => check !== undefined);
       await mapConcurrent(stale, proc, async (check) => finish(check.task, await copyImage(check.task, check.expected, check.startedAt, context, check.incomplete)));
-      pending = round < (options.retries ?? DEFAULT_RETRIES) ? pending.filter((task) => results.get(task)?.status === "failed" && results.get(task)?.retryable) : [];
+      pending = round < (options.retries ?? RUN_SETTINGS.retries.default) ? pending.filter((task) => results.get(task)?.status === "failed" && results.get(task)?.retryable) : [];
     }
     for (const failure of plan.failures) emit({ type: "image-finished", result: failure });
     const all = [...plan.failures, ...results.values()];
@@ -97,7 +96,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
 
 export async function runVerify(job: SyncJob, options: SyncOptions = {}): Promise<ReadinessReport> {
   return withPlan(job, options, async (plan, pool, unreachable, tagLists) => {
-    const checked = await checkReadiness(plan.tasks, pool, { concurrency: Math.max(options.proc ?? DEFAULT_PROC, 8), platforms: options.platforms, shallow: options.shallow, unreachable, referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined });
+    const checked = await checkReadiness(plan.tasks, pool, { concurrency: Math.max(options.proc ?? RUN_SETTINGS.proc.default, 8), platforms: options.platforms, shallow: options.shallow, unreachable, referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined });
     const failedPlans: ReadinessRow[] = plan.failures.map((failure) => ({ source: failure.source, destination: failure.destination, status: "error", error: failure.error }));
     const rows = [...failedPlans, ...checked];
     return { rows, complete: rows.every((row) => row.status === "present"), stats: pool.transport.stats.snapshot() };
@@ -141,7 +140,7 @@ async function pingAll(rules: SyncRule[], pool: RegistryPool): Promise<Unreachab
  * platform (a filtered index is a new manifest that nothing at the source names).
  */
 export function carriesReferrers(options: SyncOptions): boolean {
-  return options.referrers !== false;
+  return options.referrers ?? RUN_SETTINGS.referrers.default;
 }
 
 /** This shard's part of the plan; a rule that failed to plan is reported by the shard its repository falls in. */

@@ -21,6 +21,7 @@ export interface SyncJob {
   defaults?: DestinationDefaults;
 }
 
+/** The engine's options; callers with settings from a user get them from `syncOptionsOf` (run-settings.ts), which also holds every default. */
 export interface SyncOptions {
   /** Images copied at once (image-syncer's --proc). */
   proc?: number;

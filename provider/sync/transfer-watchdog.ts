@@ -16,8 +16,6 @@ export interface MinTransferRate {
 
 const SAMPLE_MS = 200;
 
-export const DEFAULT_MIN_TRANSFER_RATE: MinTransferRate = { bytesPerSecond: 1024, windowMs: 30_000 };
-
 export type SlowSide = "source" | "destination";
 
 export class TransferStalledError extends Error {

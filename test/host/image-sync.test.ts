@@ -73,11 +73,18 @@ test("check names the property and what is expected; unknown values pass", async
   const byProperty = Object.fromEntries(bad.failures.map((f) => [f.property, f.reason]));
   assert.match(byProperty[`images["${harbor.host}/library/nginx"]`], /expected a destination string/);
   assert.match(byProperty[`auth["${harbor.host}"].password`], /expected a string/);
-  assert.match(byProperty.proc, /at least 1/);
+  assert.match(byProperty.proc, /expected a whole number from 1 to 256/);
   assert.match(byProperty.extra, /unknown property/);
   const rule = await driver.check(plainInputs({ images: { "h.io/Bad": "x.io/a" } }));
   assert.deepEqual(rule.failures.map((f) => f.property), ['images["h.io/Bad"]']);
   assert.match(rule.failures[0].reason, /repository "Bad" is not valid/);
+  // Beyond Node's longest timer a deadline would fire at once and abort the run after 1 ms: refused before anything runs.
+  const beyond = await driver.check(plainInputs({ timeoutSeconds: 2_500_000, proc: 257 }));
+  const beyondByProperty = Object.fromEntries(beyond.failures.map((f) => [f.property, f.reason]));
+  assert.deepEqual(Object.keys(beyondByProperty).sort(), ["proc", "timeoutSeconds"]);
+  assert.match(beyondByProperty.timeoutSeconds, /expected a whole number of seconds from 1 to 2147483 \(at most 24 days/);
+  assert.match(beyondByProperty.proc, /expected a whole number from 1 to 256/);
+  assert.deepEqual((await driver.check(plainInputs({ timeoutSeconds: 2_147_483, proc: 256 }))).failures, []);
   const preview = await driver.check(plainInputs({ images: UNKNOWN, registry: UNKNOWN }));
   assert.deepEqual(preview.failures, []);
 });
