@@ -105,10 +105,38 @@ function byBackend<Shape extends z.ZodRawShape>(shape: Shape) {
   return z.discriminatedUnion(
     "backend",
     [
-      z.strictObject({ backend: z.literal("privatezone"), ...shape, type: alibabaType, alicloud: alicloudSettingsSchema().optional(), rfc2136: notFor("rfc2136", "privatezone"), google: notFor("google", "privatezone") }),
-      z.strictObject({ backend: z.literal("alidns"), ...shape, type: alibabaType, alicloud: alicloudSettingsSchema().optional(), rfc2136: notFor("rfc2136", "alidns"), google: notFor("google", "alidns") }),
-      z.strictObject({ backend: z.literal("rfc2136"), ...shape, type: recordTypeSchema(), rfc2136: rfc2136SettingsSchema(), alicloud: notFor("alicloud", "rfc2136"), google: notFor("google", "rfc2136") }),
-      z.strictObject({ backend: z.literal("clouddns"), ...shape, type: recordTypeSchema(), google: cloudDnsSettingsSchema().optional(), alicloud: notFor("alicloud", "clouddns"), rfc2136: notFor("rfc2136", "clouddns") }),
+      z.strictObject({
+        backend: z.literal("privatezone"),
+        ...shape,
+        type: alibabaType,
+        alicloud: alicloudSettingsSchema().optional(),
+        rfc2136: notFor("rfc2136", "privatezone"),
+        google: notFor("google", "privatezone"),
+      }),
+      z.strictObject({
+        backend: z.literal("alidns"),
+        ...shape,
+        type: alibabaType,
+        alicloud: alicloudSettingsSchema().optional(),
+        rfc2136: notFor("rfc2136", "alidns"),
+        google: notFor("google", "alidns"),
+      }),
+      z.strictObject({
+        backend: z.literal("rfc2136"),
+        ...shape,
+        type: recordTypeSchema(),
+        rfc2136: rfc2136SettingsSchema(),
+        alicloud: notFor("alicloud", "rfc2136"),
+        google: notFor("google", "rfc2136"),
+      }),
+      z.strictObject({
+        backend: z.literal("clouddns"),
+        ...shape,
+        type: recordTypeSchema(),
+        google: cloudDnsSettingsSchema().optional(),
+        alicloud: notFor("alicloud", "clouddns"),
+        rfc2136: notFor("rfc2136", "clouddns"),
+      }),
     ],
     { error: (issue) => (issue.code === "invalid_union" ? BACKEND_ERROR : "expected the record's fields: backend, zone, name, type, sites, active, ...") },
   );
