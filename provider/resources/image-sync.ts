@@ -74,7 +74,6 @@ const DEFAULT_TIMEOUT_S = 3600;
 export const imageSyncDefinition = defineDynamicResource<ImageSyncArgs, ImageSyncOutputs>()({
   module: "registry-dr",
   type: "ImageSync",
-  modulePath: "dist/provider/resources/image-sync.js",
   schema: imageSyncInputsSchema,
   outputs: ["summary"],
   secretInputs: ["auth"],

@@ -15,7 +15,6 @@ import { AppliedRecord, applyRecord, describeRecord, desiredValue, pickAdopted, 
 export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs, FailoverRecordOutputs>()({
   module: "dns",
   type: "FailoverRecord",
-  modulePath: "dist/provider/resources/dns/failover-record.js",
   schema: failoverRecordInputsSchema,
   outputs: ["recordId", "activeTarget", "previousTarget", "switchedAt", "preflight", "createdByResource"],
   secretInputs: ["readiness", "alicloud", "rfc2136", "google"],
