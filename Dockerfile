@@ -12,7 +12,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 # Only what the published package is built from: tsconfig.json also names the examples, the
 # tests and the repository's own stack, which are absent here and so not compiled.
-COPY tsconfig.json lib.ts README.md LICENSE NOTICE ./
+COPY tsconfig.json README.md LICENSE NOTICE ./
+COPY entry ./entry
 COPY bin ./bin
 COPY cli ./cli
 COPY provider ./provider

@@ -6,4 +6,4 @@ export * as dns from "./clients/dns";
 export * from "./sync";
 export * from "./failover";
 export * from "./validation";
-// Resources (which load @pulumi/pulumi, about a second of start-up) are exported from ../lib.ts, not here.
+// Resources (which load @pulumi/pulumi, about a second of start-up) are not exported here: see entry/.

@@ -53,9 +53,7 @@ export interface DynamicResourceSpec<S extends InputSchema, O extends object> {
   /** The type token is `pulumi-nodejs:dynamic/<module>:<type>`; state names it, so it never changes. */
   module: string;
   type: string;
-  /** The installed package's module that exports the provider, such as `dist/provider/resources/image-sync.js`; state names it too. */
-  modulePath: string;
-  /** The provider's export in that module; default `<type, first letter lower-case>Provider`. */
+  /** The provider's export in `registry-dr/providers` (entry/providers.ts); state names it. Default `<type, first letter lower-case>Provider`. */
   exportName?: string;
   /** A function, not a constant: each call gets a fresh schema. */
   schema: () => S;
@@ -87,7 +85,7 @@ export interface DynamicResourceSpec<S extends InputSchema, O extends object> {
 }
 
 /** What the resource class is built from. */
-type ResourceParts = Pick<DynamicResourceSpec<z.ZodObject, object>, "module" | "type" | "modulePath"> & { outputs: readonly string[]; secretInputs?: readonly string[]; secretOutputs?: readonly string[] };
+type ResourceParts = Pick<DynamicResourceSpec<z.ZodObject, object>, "module" | "type"> & { outputs: readonly string[]; secretInputs?: readonly string[]; secretOutputs?: readonly string[] };
 
 /** The resource class: outputs typed from O, constructed with the public Args. */
 export type DynamicResourceClass<Args, O> = new (name: string, args: Args, opts?: pulumi.CustomResourceOptions) => pulumi.dynamic.Resource & {
@@ -101,7 +99,6 @@ type ValueOfAny<O, K extends PropertyKey> = O extends unknown ? (K extends keyof
 export interface DynamicResourceDefinition<Args, O> {
   /** `pulumi-nodejs:dynamic/<module>:<type>`. */
   token: string;
-  modulePath: string;
   exportName: string;
   provider: ResourceProvider;
   Resource: DynamicResourceClass<Args, O>;
@@ -113,7 +110,6 @@ export function defineDynamicResource<Args, O extends object>() {
     const exportName = spec.exportName ?? `${spec.type[0].toLowerCase()}${spec.type.slice(1)}Provider`;
     return {
       token: `pulumi-nodejs:dynamic/${spec.module}:${spec.type}`,
-      modulePath: spec.modulePath,
       exportName,
       provider: providerOf(spec),
       Resource: resourceClassOf<Args, O>(spec, exportName),
@@ -157,14 +153,14 @@ function providerOf<S extends InputSchema, O extends object>(spec: DynamicResour
 }
 
 function resourceClassOf<Args, O extends object>(spec: ResourceParts, exportName: string): DynamicResourceClass<Args, O> {
-  const { module, type, modulePath, outputs, secretInputs = [], secretOutputs = [] } = spec;
+  const { module, type, outputs, secretInputs = [], secretOutputs = [] } = spec;
   class DynamicResource extends pulumi.dynamic.Resource {
     constructor(name: string, args: Args, opts?: pulumi.CustomResourceOptions) {
       const props: Props = { ...(args as Props) };
       for (const key of secretInputs) props[key] = secretIfGiven(props[key]);
       for (const key of outputs) props[key] = undefined;
-      // Only the shim is serialized into state: two strings, no code of ours, no credential.
-      super(packagedProvider(modulePath, exportName), name, props, withSecretOutputs(opts, ...secretOutputs), module, type);
+      // Only the shim is serialized into state: one name, no code of ours, no credential.
+      super(packagedProvider(exportName), name, props, withSecretOutputs(opts, ...secretOutputs), module, type);
     }
   }
   return DynamicResource as unknown as DynamicResourceClass<Args, O>;

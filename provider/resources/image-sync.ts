@@ -56,7 +56,6 @@ const DIFF_DEADLINE_MS = 30_000;
 export const imageSyncDefinition = defineDynamicResource<ImageSyncArgs, ImageSyncOutputs>()({
   module: "registry-dr",
   type: "ImageSync",
-  modulePath: "dist/provider/resources/image-sync.js",
   schema: imageSyncInputsSchema,
   outputs: ["summary"],
   secretInputs: ["auth"],

@@ -87,8 +87,9 @@ export class ProviderHost {
     private readonly printed: string[],
   ) {}
 
-  static async start(cwd = resolve(__dirname, "../../..")): Promise<ProviderHost> {
-    const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js");
+  /** `cwd` is the stack's folder; `pulumiFrom` the folder whose @pulumi/pulumi runs the host (the stack's, as `pulumi up` does). */
+  static async start(cwd = resolve(__dirname, "../../.."), pulumiFrom?: string): Promise<ProviderHost> {
+    const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js", pulumiFrom ? { paths: [pulumiFrom] } : undefined);
     // The engine address is required and unused by the host.
     const child = spawn(process.execPath, [entry, "127.0.0.1:1"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
     const printed: string[] = [];

@@ -28,7 +28,6 @@ import type { FailoverRecordArgs, FailoverRecordOutputs } from "./failover-recor
 export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs, FailoverRecordOutputs>()({
   module: "dns",
   type: "FailoverRecord",
-  modulePath: "dist/provider/resources/dns/failover-record.js",
   schema: failoverRecordSchema,
   outputs: ["recordId", "activeTarget", "previousTarget", "switchedAt", "preflight", "createdByResource"],
   secretInputs: ["readiness", "alicloud", "rfc2136", "google"],

@@ -39,7 +39,6 @@ export interface HarborProjectOutputs extends HarborProjectInputs {
 export const harborProjectDefinition = defineDynamicResource<HarborProjectArgs, HarborProjectOutputs>()({
   ...harborResourceBase,
   type: "HarborProject",
-  modulePath: "dist/provider/resources/harbor/harbor-project.js",
   schema: harborProjectInputsSchema,
   outputs: ["schemaVersion", "projectId", "adopted", "repoCount"],
   secretInputs: ["harbor"],

@@ -96,7 +96,6 @@ export function matchesFingerprint(secret: string | undefined, fingerprint: stri
 export const harborRegistryDefinition = defineDynamicResource<HarborRegistryArgs, HarborRegistryOutputs>()({
   ...harborResourceBase,
   type: "HarborRegistry",
-  modulePath: "dist/provider/resources/harbor/harbor-registry.js",
   schema: harborRegistryInputsSchema,
   outputs: ["schemaVersion", "registryId", "secretFingerprint", "status"],
   secretInputs: ["accessSecret", "harbor"],

@@ -106,7 +106,6 @@ export interface HarborReplicationPolicyOutputs extends HarborReplicationPolicyI
 export const harborReplicationPolicyDefinition = defineDynamicResource<HarborReplicationPolicyArgs, HarborReplicationPolicyOutputs>()({
   ...harborResourceBase,
   type: "HarborReplicationPolicy",
-  modulePath: "dist/provider/resources/harbor/harbor-replication-policy.js",
   schema: harborReplicationPolicyInputsSchema,
   outputs: ["schemaVersion", "policyId", "flattenExample"],
   secretInputs: ["harbor"],

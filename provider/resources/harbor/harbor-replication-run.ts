@@ -42,7 +42,6 @@ const RERUN_ON = ["policyId", "triggers"] as const;
 export const harborReplicationRunDefinition = defineDynamicResource<HarborReplicationRunArgs, HarborReplicationRunOutputs>()({
   ...harborResourceBase,
   type: "HarborReplicationRun",
-  modulePath: "dist/provider/resources/harbor/harbor-replication-run.js",
   schema: harborReplicationRunInputsSchema,
   outputs: ["schemaVersion", "executionId", "status", "total", "succeed", "failed", "startedAt", "finishedAt"],
   secretInputs: ["harbor"],

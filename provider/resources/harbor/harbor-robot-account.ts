@@ -70,7 +70,6 @@ const SETTINGS = ["description", "permissions", "duration", "disable"] as const;
 export const harborRobotAccountDefinition = defineDynamicResource<HarborRobotAccountArgs, HarborRobotAccountOutputs>()({
   ...harborResourceBase,
   type: "HarborRobotAccount",
-  modulePath: "dist/provider/resources/harbor/harbor-robot-account.js",
   schema: harborRobotAccountInputsSchema,
   outputs: ["schemaVersion", "robotId", "fullName", "robotSecret", "expiresAt"],
   secretInputs: ["secret", "harbor"],

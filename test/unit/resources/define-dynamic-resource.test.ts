@@ -33,7 +33,6 @@ let lookOutside = false;
 const widget = defineDynamicResource<WidgetArgs, WidgetOutputs>()({
   module: "test",
   type: "Widget",
-  modulePath: "dist/test/unit/resources/define-dynamic-resource.test.js",
   schema: widgetSchema,
   outputs: ["widgetId", "note"],
   secretInputs: ["password"],
@@ -61,7 +60,7 @@ const widget = defineDynamicResource<WidgetArgs, WidgetOutputs>()({
 });
 const provider = widget.provider;
 
-test("the token, module path and default export name come from the definition", () => {
+test("the token and default export name come from the definition", () => {
   assert.equal(widget.token, "pulumi-nodejs:dynamic/test:Widget");
   assert.equal(widget.exportName, "widgetProvider");
 });
@@ -115,6 +114,8 @@ test("the resource class seeds its outputs, wraps a secret input only when given
   assert.ok(isSecretValue(byName["with-password"].inputs.password), "a given secret input is registered as a secret");
   assert.equal(byName.without.inputs.password, undefined, "no secret where nothing was given");
   assert.deepEqual(findSecretLeaks(["hunter2-Secret"], { providerText: byName["with-password"].providerText }), []);
-  assert.match(byName["with-password"].providerText, /registry-dr\/\$\{modulePath\}|registry-dr\//, "the serialized provider is the loader of the packaged module");
+  assert.ok(byName["with-password"].providerText.includes('fromStack("registry-dr/providers")'), "the serialized provider loads from the package's providers entry, by subpath");
+  assert.ok(byName["with-password"].providerText.includes('exportName: "widgetProvider"'), "and names its provider there");
+  assert.ok(!/dist\//.test(byName["with-password"].providerText), "no file path of the package is stored");
   assert.ok(!byName["with-password"].providerText.includes("alsoChanged"), "none of the provider's own code is serialized");
 });
