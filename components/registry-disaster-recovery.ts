@@ -307,4 +307,5 @@ function flattenOf(replication: ReplicationArgs): number {
  */
 export type ArgsMatchPlan = SameShape<Unwrapped<RegistryDisasterRecoveryArgs>, z.input<ReturnType<typeof drPlanSchema>>>;
 type Holds<Check extends true> = Check;
-export type ArgsMatchPlanHolds = Holds<ArgsMatchPlan>;
+// Never used: its constraint is the check.
+type ArgsMatchPlanHolds = Holds<ArgsMatchPlan>;
