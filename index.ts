@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RegistryDisasterRecovery } from "./components/registry-disaster-recovery";
 import { ImageSync } from "./provider/resources";
 import { readPlanConfig, readStackConfig } from "./stack-config";
+import type { DrPlan } from "./components/disaster-recovery/plan-schema";
 
 /**
  * This repository's own stack: the DR setup described by stack config (see README, "The root
@@ -12,9 +13,9 @@ import { readPlanConfig, readStackConfig } from "./stack-config";
 const read = (key: string) => pulumi.runtime.getConfig(key);
 const plan = readPlanConfig(pulumi.getProject(), read);
 
-function fromPlan(): Record<string, pulumi.Output<unknown>> {
+function fromPlan(plan: DrPlan): Record<string, pulumi.Output<unknown>> {
   // The component marks every credential in the plan as a secret on the resources holding it.
-  const dr = new RegistryDisasterRecovery("dr", plan as ConstructorParameters<typeof RegistryDisasterRecovery>[1]);
+  const dr = new RegistryDisasterRecovery("dr", plan);
   return { endpoints: dr.endpoints, readiness: dr.readiness, activeSite: dr.activeSite };
 }
 
@@ -24,7 +25,7 @@ function fromImageSyncKeys(): Record<string, pulumi.Output<unknown>> {
   return { syncedImages: imageSync.summary.apply((summary) => summary.images), syncCounts: imageSync.summary.apply((summary) => summary.counts) };
 }
 
-const outputs = plan ? fromPlan() : fromImageSyncKeys();
+const outputs = plan ? fromPlan(plan) : fromImageSyncKeys();
 
 export const endpoints = outputs.endpoints;
 export const readiness = outputs.readiness;

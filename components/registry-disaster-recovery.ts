@@ -1,10 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import type { SameShape, Unwrapped } from "../provider/resources/define-dynamic-resource";
+import type { DIRECT_RUN_SETTINGS, drPlanSchema } from "./disaster-recovery/plan-schema";
 import { FailoverRecord, ImageSync, type FailoverRecordArgs, type FailoverRecordPlacementArgs } from "../provider/resources";
 import type { ImageSyncArgs } from "../provider/resources/image-sync";
-import type { DIRECT_RUN_SETTINGS } from "./disaster-recovery/plan-schema";
 import { HarborRegistry, HarborReplicationPolicy, HarborReplicationRun, type HarborConnectionArgs, type HarborReplicationPolicyArgs } from "../provider/resources/harbor";
 import { DEFAULT_FLATTEN, RepositorySelection, directImages, directPatternProblem, harborFilters, isRepositoryPattern } from "./disaster-recovery/repository-selection";
-import { buildSiteEndpoint, hostOf, SiteEndpoint, type SiteTargetArgs } from "./disaster-recovery/site-endpoint";
+import { buildSiteEndpoint, SiteEndpoint, type SiteTargetArgs } from "./disaster-recovery/site-endpoint";
+import { registryHostOf } from "../provider/clients/registry-hosts";
 import { validateDisasterRecoveryArgs } from "./disaster-recovery/validate-args";
 
 export type { RepositorySelection } from "./disaster-recovery/repository-selection";
@@ -19,14 +22,22 @@ export type { PlainRegistryArgs, SiteTargetArgs } from "./disaster-recovery/site
  * same place whichever path copies them, so a site can move from one path to the other.
  */
 
-/** The registry DR copies are taken from. */
-export interface PrimaryArgs {
-  /** A Harbor: needed for the harbor replication path (its rules run there). */
-  harbor?: HarborConnectionArgs;
-  /** Any registry, "host[:port]" or a URL (with `harbor`, its host is used). */
-  registry?: pulumi.Input<string>;
-  /** The login a copier uses to read the primary (with `harbor`, Harbor's user). Stored as a secret. */
+/** The registry DR copies are taken from: a Harbor, or any registry. */
+export type PrimaryArgs = HarborPrimaryArgs | RegistryPrimaryArgs;
+
+/** A Harbor: needed for the harbor replication path (its rules run there); Harbor's user reads it. */
+export interface HarborPrimaryArgs {
+  harbor: HarborConnectionArgs;
+  registry?: undefined;
+  auth?: undefined;
+}
+
+/** Any registry, "host[:port]" or a URL. */
+export interface RegistryPrimaryArgs {
+  registry: pulumi.Input<string>;
+  /** The login a copier uses to read the primary. Stored as a secret. */
   auth?: { username: pulumi.Input<string>; password: pulumi.Input<string>; insecure?: pulumi.Input<boolean> };
+  harbor?: undefined;
 }
 
 /** Harbor's own replication: an endpoint, a push rule and a first run, in the primary Harbor. */
@@ -47,9 +58,10 @@ export interface DirectReplicationArgs extends Pick<ImageSyncArgs, (typeof DIREC
   flatten?: number;
 }
 
-export interface DisasterRecoverySiteArgs extends SiteTargetArgs {
-  replication: { harbor?: HarborReplicationArgs; direct?: DirectReplicationArgs };
-}
+/** How a site is kept in sync: Harbor's replication, or a direct copy. */
+export type ReplicationArgs = { harbor: HarborReplicationArgs; direct?: undefined } | { direct: DirectReplicationArgs; harbor?: undefined };
+
+export type DisasterRecoverySiteArgs = SiteTargetArgs & { replication: ReplicationArgs };
 
 /** The record that decides who serves: a FailoverRecord between the primary and one site. */
 export interface DisasterRecoveryFailoverArgs {
@@ -107,34 +119,37 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
     validateDisasterRecoveryArgs(name, args);
     super("registry-dr:index:RegistryDisasterRecovery", name, {}, opts);
 
-    const primaryRegistry = pulumi.output(args.primary.harbor ? args.primary.harbor.url : args.primary.registry!).apply(hostOf);
+    const primaryRegistry = pulumi.output(primaryAddress(args.primary)).apply(registryHostOf);
     const primaryAuth = this.primaryAuth(args.primary, primaryRegistry);
     const readiness: Record<string, pulumi.Output<SiteReadinessSummary>> = {};
 
     for (const [site, siteArgs] of Object.entries(args.sites)) {
       const endpoint = buildSiteEndpoint(`${name}-${site}`, siteArgs, this);
       this.siteEndpoints[site] = endpoint;
-      const harbor = siteArgs.replication.harbor;
-      readiness[site] = harbor
-        ? this.harborPath(`${name}-${site}`, site, args, harbor, endpoint)
-        : this.directPath(`${name}-${site}`, site, args, siteArgs.replication.direct ?? {}, endpoint, primaryRegistry, primaryAuth);
+      const replication = siteArgs.replication;
+      readiness[site] = replication.harbor
+        ? this.harborPath(`${name}-${site}`, site, args, harborConnection(name, site, args.primary), replication.harbor, endpoint)
+        : this.directPath(`${name}-${site}`, site, args, replication.direct, endpoint, primaryRegistry, primaryAuth);
     }
-
-    if (args.failover) this.record = this.failoverRecord(name, args, args.failover, primaryRegistry, primaryAuth);
 
     this.endpoints = pulumi.output(
       Object.fromEntries(Object.entries(this.siteEndpoints).map(([site, endpoint]) => [site, pulumi.all([endpoint.registry, endpoint.namespace]).apply(([registry, namespace]) => ({ registry, namespace }))])),
     ) as pulumi.Output<Record<string, { registry: string; namespace: string }>>;
     this.readiness = pulumi.output(readiness) as pulumi.Output<Record<string, SiteReadinessSummary>>;
-    const standby = standbyOf(args);
-    this.activeSite = this.record ? this.record.active.apply((active) => (active === "secondary" ? standby! : "primary")) : pulumi.output("primary");
+    if (args.failover) {
+      const standby = standbyOf(args.sites, args.failover);
+      this.record = this.failoverRecord(name, args, args.failover, standby, primaryRegistry, primaryAuth);
+      this.activeSite = this.record.active.apply((active) => (active === "secondary" ? standby : "primary"));
+    } else {
+      this.activeSite = pulumi.output("primary");
+    }
 
     this.registerOutputs({ endpoints: this.endpoints, readiness: this.readiness, activeSite: this.activeSite });
   }
 
   private primaryAuth(primary: PrimaryArgs, registry: pulumi.Output<string>): pulumi.Output<Record<string, unknown>> {
     const login = primary.harbor ? { username: primary.harbor.username, password: primary.harbor.password, insecure: primary.harbor.insecure } : primary.auth;
-    const insecureByUrl = pulumi.output(primary.harbor ? primary.harbor.url : primary.registry!).apply((url) => url.startsWith("http://"));
+    const insecureByUrl = pulumi.output(primaryAddress(primary)).apply((url) => url.startsWith("http://"));
     return pulumi.secret(
       pulumi.all([registry, login?.username, login?.password, login?.insecure, insecureByUrl]).apply(([host, username, password, insecure, plainHttp]) => ({
         [host]: { ...(username !== undefined && password !== undefined ? { username, password } : {}), ...(insecure || plainHttp ? { insecure: true } : {}) },
@@ -143,8 +158,7 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
   }
 
   /** Harbor's replication: endpoint, push rule with the selection's filters, and a first run. */
-  private harborPath(prefix: string, site: string, args: RegistryDisasterRecoveryArgs, harbor: HarborReplicationArgs, endpoint: SiteEndpoint): pulumi.Output<SiteReadinessSummary> {
-    const connection = args.primary.harbor!;
+  private harborPath(prefix: string, site: string, args: RegistryDisasterRecoveryArgs, connection: HarborConnectionArgs, harbor: HarborReplicationArgs, endpoint: SiteEndpoint): pulumi.Output<SiteReadinessSummary> {
     const harborEndpoint = endpoint.harborEndpoint.apply((given) => {
       if (!given) throw new Error(`RegistryDisasterRecovery: sites.${site}: the harbor path needs the site's credential (createAccessKey / createKey true)`);
       return given;
@@ -220,10 +234,9 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
   }
 
   /** The record between the primary and the standby; its readiness images are exactly what is copied there. */
-  private failoverRecord(name: string, args: RegistryDisasterRecoveryArgs, failover: DisasterRecoveryFailoverArgs, primaryRegistry: pulumi.Output<string>, primaryAuth: pulumi.Output<Record<string, unknown>>): FailoverRecord {
-    const standby = standbyOf(args)!;
+  private failoverRecord(name: string, args: RegistryDisasterRecoveryArgs, failover: DisasterRecoveryFailoverArgs, standby: string, primaryRegistry: pulumi.Output<string>, primaryAuth: pulumi.Output<Record<string, unknown>>): FailoverRecord {
     const endpoint = this.siteEndpoints[standby];
-    const flatten = args.sites[standby].replication.harbor?.flatten ?? args.sites[standby].replication.direct?.flatten ?? DEFAULT_FLATTEN;
+    const flatten = flattenOf(args.sites[standby].replication);
     // The preflight checks what the sync can name: repositories and whole projects; other patterns are Harbor's alone.
     const named = { ...args.protect, repositories: args.protect.repositories.filter((entry) => !isRepositoryPattern(entry) || !directPatternProblem(entry, flatten)) };
     const readiness =
@@ -235,7 +248,7 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
               images: directImages(named, source, { registry, namespace, flatten }),
             })),
           );
-    const primaryProbe = args.primary.harbor ? args.primary.harbor.url : args.primary.registry!;
+    const primaryProbe = primaryAddress(args.primary);
     const primaryInsecure = pulumi.output(args.primary.harbor?.insecure ?? args.primary.auth?.insecure ?? false);
     return new FailoverRecord(
       `${name}-record`,
@@ -256,8 +269,32 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
 
 type ImageSyncAuth = ConstructorParameters<typeof ImageSync>[1]["auth"];
 
-/** The site a failover record fails over to. */
-export function standbyOf(args: Pick<RegistryDisasterRecoveryArgs, "sites" | "failover">): string | undefined {
-  if (!args.failover) return undefined;
-  return args.failover.standby ?? Object.keys(args.sites)[0];
+/** The site a failover record fails over to: the one named, or the only site. */
+export function standbyOf(sites: RegistryDisasterRecoveryArgs["sites"], failover: Pick<DisasterRecoveryFailoverArgs, "standby">): string {
+  return failover.standby ?? Object.keys(sites)[0];
 }
+
+/** The primary as a URL or "host[:port]": Harbor's URL, or the registry given. */
+function primaryAddress(primary: PrimaryArgs): pulumi.Input<string> {
+  return primary.harbor ? primary.harbor.url : primary.registry;
+}
+
+/** The Harbor whose replication serves a harbor-path site (the arguments' check has made sure there is one). */
+function harborConnection(name: string, site: string, primary: PrimaryArgs): HarborConnectionArgs {
+  if (!primary.harbor) throw new Error(`RegistryDisasterRecovery ${name}: sites.${site}.replication.harbor: expected primary.harbor: Harbor's replication runs in the primary Harbor`);
+  return primary.harbor;
+}
+
+/** How many levels of the primary's paths the site's copies drop. */
+function flattenOf(replication: ReplicationArgs): number {
+  return (replication.harbor ? replication.harbor.flatten : replication.direct.flatten) ?? DEFAULT_FLATTEN;
+}
+
+/**
+ * Compiles only when the arguments, unwrapped, accept exactly what a stack's `registry-dr:plan`
+ * may say (drPlanSchema): the plan and the component cannot drift apart.
+ */
+export type ArgsMatchPlan = SameShape<Unwrapped<RegistryDisasterRecoveryArgs>, z.input<ReturnType<typeof drPlanSchema>>>;
+type Holds<Check extends true> = Check;
+// Never used: its constraint is the check.
+type ArgsMatchPlanHolds = Holds<ArgsMatchPlan>;

@@ -2,6 +2,7 @@ import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { acrInstanceIdSchema, acrInstanceNameSchema, acrNamespaceSchema, ipv4CidrSchema, ramUserNameSchema, regionIdSchema } from "../../provider/validation";
+import { acrEnterpriseHost, acrEnterpriseVpcHost } from "../../provider/clients/registry-hosts";
 import { ArgumentChecks } from "../argument-checks";
 import { isEventual } from "../eventual";
 
@@ -165,8 +166,8 @@ export class AcrEnterpriseTarget extends pulumi.ComponentResource {
     }
 
     const instanceName = args.instanceName !== undefined ? pulumi.output(args.instanceName) : this.lookUpInstanceName(name, args);
-    this.registryEndpoint = pulumi.interpolate`${instanceName}-registry.${args.region}.cr.aliyuncs.com`;
-    this.registryVpcEndpoint = pulumi.interpolate`${instanceName}-registry-vpc.${args.region}.cr.aliyuncs.com`;
+    this.registryEndpoint = pulumi.all([instanceName, args.region]).apply(([instance, region]) => acrEnterpriseHost(instance, region));
+    this.registryVpcEndpoint = pulumi.all([instanceName, args.region]).apply(([instance, region]) => acrEnterpriseVpcHost(instance, region));
     this.namespaceName = this.namespace.name;
     this.ramUserName = this.user.name;
     this.accessKeyId = pulumi.secret(this.accessKey ? this.accessKey.id : pulumi.output<string | undefined>(undefined));

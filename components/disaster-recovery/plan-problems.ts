@@ -1,4 +1,10 @@
 import { flattenedDestination } from "../../provider/clients/harbor/replication-rules";
+import { oneOfProblem } from "../../provider/validation";
+import { BACKEND_SETTINGS, type FailoverBackend, foreignSettingsMessage } from "../../provider/failover";
+import { PRIMARY_HINT, PRIMARY_KINDS, REPLICATION_HINT, REPLICATION_PATHS, SITE_HINT, SITE_KINDS } from "./plan-choices";
+
+const SETTINGS_BLOCKS = ["alicloud", "rfc2136", "google"] as const;
+const isFailoverBackend = (value: unknown): value is FailoverBackend => typeof value === "string" && Object.hasOwn(BACKEND_SETTINGS, value);
 import { DEFAULT_FLATTEN, RepositorySelection, directPatternProblem, isRepositoryPattern, selectionProblems } from "./repository-selection";
 
 /**
@@ -16,8 +22,16 @@ export interface PlanIssue {
 export interface PlanShape {
   primary: { harbor?: unknown; registry?: unknown; auth?: unknown };
   protect: RepositorySelection;
-  sites: Record<string, { acrEnterprise?: unknown; artifactRegistry?: unknown; registry?: { url?: unknown; namespace?: unknown }; replication: { harbor?: { flatten?: number }; direct?: { flatten?: number } } }>;
-  failover?: { standby?: string; values?: Record<string, unknown>; active?: string; record?: unknown };
+  sites: Record<
+    string,
+    {
+      acrEnterprise?: { createAccessKey?: boolean };
+      artifactRegistry?: { createKey?: boolean };
+      registry?: { url?: unknown; namespace?: unknown };
+      replication: { harbor?: { flatten?: number }; direct?: { flatten?: number } };
+    }
+  >;
+  failover?: { standby?: string; values?: Record<string, unknown>; active?: string; record?: { backend?: unknown; alicloud?: unknown; rfc2136?: unknown; google?: unknown } };
 }
 
 export function planProblems(plan: PlanShape, pending: (value: unknown) => boolean = () => false): PlanIssue[] {
@@ -26,9 +40,8 @@ export function planProblems(plan: PlanShape, pending: (value: unknown) => boole
 
 function primaryProblems(plan: PlanShape): PlanIssue[] {
   const primary = plan.primary;
-  if (primary === null || typeof primary !== "object" || (primary.harbor === undefined) === (primary.registry === undefined)) {
-    return [{ path: ["primary"], message: "expected {harbor: {url, username, password}} or {registry, auth?}, one of them" }];
-  }
+  const kind = oneOfProblem(PRIMARY_KINDS, primary, PRIMARY_HINT);
+  if (kind) return [{ path: ["primary"], message: kind }];
   if (primary.harbor !== undefined && primary.auth !== undefined) return [{ path: ["primary", "auth"], message: "expected no auth with harbor: Harbor's own user reads the primary" }];
   return [];
 }
@@ -41,22 +54,26 @@ function siteProblems(plan: PlanShape, pending: (value: unknown) => boolean): Pl
     const at = (...path: (string | number)[]) => (message: string) => issues.push({ path: ["sites", site, ...path], message });
     if (!/^[a-z][a-z0-9-]{0,39}$/.test(site)) at()("expected a site name of lower-case letters, digits and hyphens, such as hangzhou (it names resources)");
     if (site === "primary") at()('expected another name: "primary" is the primary registry');
-    const kinds = (["acrEnterprise", "artifactRegistry", "registry"] as const).filter((kind) => siteArgs?.[kind] !== undefined);
-    if (kinds.length !== 1) at()("expected exactly one of acrEnterprise, artifactRegistry or registry");
+    const kind = oneOfProblem(SITE_KINDS, siteArgs, SITE_HINT);
+    if (kind) at()(kind);
     const registry = siteArgs?.registry;
     if (registry) {
       if (!pending(registry.url) && !(typeof registry.url === "string" && /^https?:\/\/[^\s/]+\/?$/.test(registry.url))) at("registry", "url")("expected the registry's URL, such as https://registry.example.com");
       if (!pending(registry.namespace) && !(typeof registry.namespace === "string" && /^[a-z0-9]+([._/-][a-z0-9]+)*$/.test(registry.namespace))) at("registry", "namespace")("expected the namespace copies go under, such as dr");
     }
     const replication = siteArgs?.replication;
-    const paths = replication === null || typeof replication !== "object" ? [] : (["harbor", "direct"] as const).filter((path) => replication[path] !== undefined);
-    if (paths.length !== 1) {
-      at("replication")("expected {harbor: {...}} (Harbor's replication) or {direct: {...}} (a direct image-syncer copy), one of them");
+    const pathProblem = oneOfProblem(REPLICATION_PATHS, replication, REPLICATION_HINT);
+    if (pathProblem) {
+      at("replication")(pathProblem);
       continue;
     }
-    const path = paths[0];
+    const path = replication.harbor !== undefined ? "harbor" : "direct";
     if (path === "harbor" && plan.primary?.harbor === undefined) at("replication", "harbor")("expected primary.harbor: Harbor's replication runs in the primary Harbor");
-    const flatten = replication[path]!.flatten;
+    if (path === "harbor") {
+      const withoutKey = siteArgs.acrEnterprise?.createAccessKey === false ? "acrEnterprise.createAccessKey" : siteArgs.artifactRegistry?.createKey === false ? "artifactRegistry.createKey" : undefined;
+      if (withoutKey) at("replication", "harbor")(`expected ${withoutKey} true (the default): Harbor's endpoint for the site logs in with the key it creates`);
+    }
+    const flatten = (path === "harbor" ? replication.harbor : replication.direct)?.flatten;
     if (flatten !== undefined && !(Number.isInteger(flatten) && flatten >= -1 && flatten <= 3)) at("replication", path, "flatten")("expected a flattening level: -1 (all), 0 (none), 1, 2 or 3");
     else {
       const tooDeep = flattenProblem(plan.protect?.repositories ?? [], flatten);
@@ -83,8 +100,16 @@ function failoverProblems(plan: PlanShape, pending: (value: unknown) => boolean)
     const value = failover.values?.[side];
     if (value === undefined || (!pending(value) && (typeof value !== "string" || value === ""))) issues.push({ path: ["failover", "values", side], message: `expected the record's value while ${side} serves: a host name (CNAME) or an address (A, AAAA)` });
   }
-  if (failover.record === null || typeof failover.record !== "object") issues.push({ path: ["failover", "record"], message: "expected {backend, zone, name, type, ttl?, ...}: a FailoverRecord without sites, active and readiness" });
+  const record = failover.record;
+  if (record === null || typeof record !== "object") issues.push({ path: ["failover", "record"], message: "expected {backend, zone, name, type, ttl?, ...}: a FailoverRecord without sites, active and readiness" });
+  else if (isFailoverBackend(record.backend)) issues.push(...backendSettingsProblems(record, record.backend));
   return issues;
+}
+
+/** One backend, with only its own settings block (the record's own check judges the block's content). */
+function backendSettingsProblems(record: NonNullable<NonNullable<PlanShape["failover"]>["record"]>, backend: FailoverBackend): PlanIssue[] {
+  const own = BACKEND_SETTINGS[backend];
+  return SETTINGS_BLOCKS.filter((settings) => settings !== own && record[settings] !== undefined).map((settings) => ({ path: ["failover", "record", settings], message: foreignSettingsMessage(settings, backend) }));
 }
 
 /** Harbor fails a run on a repository too short for the flattening; said here, before any copy. */

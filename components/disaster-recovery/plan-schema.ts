@@ -1,11 +1,13 @@
 import { z } from "zod";
-import { GCR_HOST_LOCATIONS, artifactRegistryLocationSchema, projectIdSchema, repositoryIdSchema, serviceAccountIdSchema } from "../../provider/clients/google/google-ids";
-import { ConfigError, ConfigIssue, formatPath } from "../../provider/validation";
+import { artifactRegistryLocationSchema, projectIdSchema, repositoryIdSchema, serviceAccountIdSchema } from "../../provider/clients/google/google-ids";
+import { GCR_HOSTS } from "../../provider/clients/registry-hosts";
+import { ConfigError, ConfigIssue, absent, chosenIssues, formatPath, keyedUnion } from "../../provider/validation";
 import { acrInstanceIdSchema, acrInstanceNameSchema, acrNamespaceSchema, ipv4CidrSchema, ramUserNameSchema, regionIdSchema } from "../../provider/validation";
 import { harborConnectionSchema } from "../../provider/resources/harbor/harbor-connection-input";
 import { checkRecordRules, failoverRecordPlacementSchema, type FailoverRecordInputs } from "../../provider/failover";
-import { planProblems, type PlanIssue, type PlanShape } from "./plan-problems";
 import { runSettingFields } from "../../provider/sync/run-settings";
+import { planProblems, type PlanIssue } from "./plan-problems";
+import { PRIMARY_HINT, PRIMARY_KINDS, REPLICATION_HINT, REPLICATION_PATHS, SITE_HINT, SITE_KINDS } from "./plan-choices";
 
 /**
  * A DR plan as stack config: one `registry-dr:plan` object in `Pulumi.<stack>.yaml`, the
@@ -37,7 +39,7 @@ const artifactRegistrySchema = () =>
     .strictObject({
       repositoryId: repositoryIdSchema().optional(),
       location: artifactRegistryLocationSchema().optional(),
-      gcrHost: z.enum(Object.keys(GCR_HOST_LOCATIONS) as [keyof typeof GCR_HOST_LOCATIONS], { error: `expected one of ${Object.keys(GCR_HOST_LOCATIONS).join(", ")}` }).optional(),
+      gcrHost: z.enum(GCR_HOSTS, { error: `expected one of ${GCR_HOSTS.join(", ")}` }).optional(),
       project: projectIdSchema().optional(),
       description: z.string({ error: "expected text" }).optional(),
       immutableTags: flag().optional(),
@@ -61,29 +63,45 @@ const plainRegistrySchema = () =>
 /** The run settings a `direct` copy takes (its ImageSync's), with their bounds from the one run-settings schema. */
 export const DIRECT_RUN_SETTINGS = ["proc", "retries", "timeoutSeconds"] as const;
 
+const harborReplicationSchema = () =>
+  z.strictObject({
+    flatten: flatten().optional(),
+    trigger: z.strictObject({ type: z.enum(["manual", "scheduled", "event_based"], { error: 'expected "manual", "scheduled" or "event_based"' }), cron: z.string({ error: "expected a 6-field cron expression" }).optional() }).optional(),
+    replicateDeletion: flag().optional(),
+    override: flag().optional(),
+    speedKbps: whole("KB/s, or -1 for unlimited").min(-1, { error: "expected KB/s, or -1 for unlimited" }).optional(),
+    runTriggers: z.record(z.string(), z.unknown(), { error: "expected a map of values whose change starts a new run" }).optional(),
+    runTimeoutSeconds: whole("a number of seconds").min(1, { error: "expected at least 1 second" }).optional(),
+  });
+
+const directReplicationSchema = () =>
+  z.strictObject({
+    flatten: flatten().optional(),
+    ...runSettingFields(DIRECT_RUN_SETTINGS),
+  });
+
 const replicationSchema = () =>
-  z.strictObject(
-    {
-      harbor: z
-        .strictObject({
-          flatten: flatten().optional(),
-          trigger: z.strictObject({ type: z.enum(["manual", "scheduled", "event_based"], { error: 'expected "manual", "scheduled" or "event_based"' }), cron: z.string({ error: "expected a 6-field cron expression" }).optional() }).optional(),
-          replicateDeletion: flag().optional(),
-          override: flag().optional(),
-          speedKbps: whole("KB/s, or -1 for unlimited").min(-1, { error: "expected KB/s, or -1 for unlimited" }).optional(),
-          runTriggers: z.record(z.string(), z.unknown(), { error: "expected a map of values whose change starts a new run" }).optional(),
-          runTimeoutSeconds: whole("a number of seconds").min(1, { error: "expected at least 1 second" }).optional(),
-        })
-        .optional(),
-      direct: z
-        .strictObject({
-          flatten: flatten().optional(),
-          ...runSettingFields(DIRECT_RUN_SETTINGS),
-        })
-        .optional(),
-    },
-    { error: "expected {harbor: {...}} or {direct: {...}}" },
-  );
+  keyedUnion(REPLICATION_PATHS, [
+    z.strictObject({ harbor: harborReplicationSchema(), direct: absent() }),
+    z.strictObject({ direct: directReplicationSchema(), harbor: absent() }),
+  ], REPLICATION_HINT);
+
+const siteSchema = () =>
+  keyedUnion(SITE_KINDS, [
+    z.strictObject({ acrEnterprise: acrEnterpriseSchema(), artifactRegistry: absent(), registry: absent(), replication: replicationSchema() }),
+    z.strictObject({ artifactRegistry: artifactRegistrySchema(), acrEnterprise: absent(), registry: absent(), replication: replicationSchema() }),
+    z.strictObject({ registry: plainRegistrySchema(), acrEnterprise: absent(), artifactRegistry: absent(), replication: replicationSchema() }),
+  ], SITE_HINT);
+
+const primarySchema = () =>
+  keyedUnion(PRIMARY_KINDS, [
+    z.strictObject({ harbor: harborConnectionSchema(), registry: absent(), auth: absent("expected no auth with harbor: Harbor's own user reads the primary") }),
+    z.strictObject({
+      registry: text('a registry "host[:port]" or URL, such as harbor.example.com'),
+      auth: z.strictObject({ username: text("a user name"), password: text("the password"), insecure: flag().optional() }).optional(),
+      harbor: absent(),
+    }),
+  ], PRIMARY_HINT);
 
 const failoverSchema = () =>
   z.strictObject({
@@ -97,21 +115,13 @@ const failoverSchema = () =>
 /** A function, not a constant: each call gets a fresh schema. */
 export const drPlanSchema = () =>
   z.strictObject({
-    primary: z.strictObject({
-      harbor: harborConnectionSchema().optional(),
-      registry: text('a registry "host[:port]" or URL, such as harbor.example.com').optional(),
-      auth: z.strictObject({ username: text("a user name"), password: text("the password"), insecure: flag().optional() }).optional(),
-    }),
+    primary: primarySchema(),
     protect: z.strictObject({
       repositories: z.array(z.string({ error: "expected a repository such as library/nginx" }), { error: "expected a list of repositories, such as [library/nginx]" }),
       tags: z.string({ error: "expected a tag filter such as v*" }).optional(),
       tagDecoration: z.enum(["matches", "excludes"], { error: 'expected "matches" or "excludes"' }).optional(),
     }),
-    sites: z.record(
-      z.string(),
-      z.strictObject({ acrEnterprise: acrEnterpriseSchema().optional(), artifactRegistry: artifactRegistrySchema().optional(), registry: plainRegistrySchema().optional(), replication: replicationSchema() }),
-      { error: "expected a map of site name to {acrEnterprise | artifactRegistry | registry, replication}" },
-    ),
+    sites: z.record(z.string(), siteSchema(), { error: "expected a map of site name to {acrEnterprise | artifactRegistry | registry, replication}" }),
     failover: failoverSchema().optional(),
   });
 
@@ -124,7 +134,7 @@ export type DrPlan = z.infer<ReturnType<typeof drPlanSchema>>;
  */
 export function parseDrPlan(value: unknown, key: string, secretPaths: string[][] = []): DrPlan {
   const parsed = drPlanSchema().safeParse(value);
-  const issues: PlanIssue[] = parsed.success ? rulesOf(parsed.data) : parsed.error.issues.map((issue) => ({ path: issue.path as (string | number)[], message: issue.message }));
+  const issues: PlanIssue[] = parsed.success ? rulesOf(parsed.data) : chosenIssues(parsed.error.issues).map((issue) => ({ path: issue.path as (string | number)[], message: issue.message }));
   const isSecret = (path: (string | number)[]) => secretPaths.some((secret) => secret.length <= path.length && secret.every((part, index) => String(path[index]) === part));
   const shown: ConfigIssue[] = issues.filter((issue) => !isSecret(issue.path)).map((issue) => ({ path: [], message: `${named(key, issue.path)}: ${issue.message}` }));
   if (shown.length > 0) throw new ConfigError(shown, "stack config");
@@ -139,14 +149,14 @@ function named(key: string, path: (string | number)[]): string {
 
 /** The rules across parts, and the failover record's own rules on the record the plan makes. */
 function rulesOf(plan: DrPlan): PlanIssue[] {
-  const issues = planProblems(plan as unknown as PlanShape);
+  const issues = planProblems(plan);
   if (issues.length > 0 || !plan.failover) return issues;
   const standby = plan.failover.standby ?? Object.keys(plan.sites)[0];
-  const record = {
+  const record: FailoverRecordInputs = {
     ...plan.failover.record,
     sites: { primary: { value: plan.failover.values.primary, registry: "primary" }, secondary: { value: plan.failover.values[standby], registry: standby } },
     active: plan.failover.active === "primary" ? "primary" : "secondary",
-  } as FailoverRecordInputs;
+  };
   try {
     checkRecordRules(record);
   } catch (error) {

@@ -1,6 +1,7 @@
 import { flattenedDestination, harborPattern } from "../../provider/clients/harbor/replication-rules";
 import { parseReference } from "../../provider/clients/oci/reference";
 import { mapperFromJob, type ReferenceMapper } from "../../provider/rewrite/reference-mapping";
+import { acrEnterpriseHost, artifactRegistryHost, artifactRegistryPath, registryHostOf } from "../../provider/clients/registry-hosts";
 import type { DrPlan } from "./plan-schema";
 import { CopyDestination, DEFAULT_FLATTEN, directImages, explicitRepositories, isRepositoryPattern, tagGlobSource } from "./repository-selection";
 
@@ -12,8 +13,9 @@ import { CopyDestination, DEFAULT_FLATTEN, directImages, explicitRepositories, i
 export function planSiteMapper(plan: DrPlan, site: string): ReferenceMapper {
   const siteArgs = plan.sites[site];
   if (!siteArgs) throw new Error(`no site "${site}" in the plan: expected one of ${Object.keys(plan.sites).join(", ")}`);
-  const primary = hostOf(plan.primary.harbor?.url ?? plan.primary.registry!);
-  const destination: CopyDestination = { ...siteDestination(site, siteArgs), flatten: siteArgs.replication.harbor?.flatten ?? siteArgs.replication.direct?.flatten ?? DEFAULT_FLATTEN };
+  const primary = registryHostOf(plan.primary.harbor ? plan.primary.harbor.url : plan.primary.registry);
+  const replication = siteArgs.replication;
+  const destination: CopyDestination = { ...siteDestination(site, siteArgs), flatten: (replication.harbor ? replication.harbor.flatten : replication.direct.flatten) ?? DEFAULT_FLATTEN };
   const named = explicitRepositories(plan.protect);
   const byName = named.length > 0 ? mapperFromJob({ images: directImages({ ...plan.protect, repositories: named }, primary, destination) }) : () => undefined;
   const patterns = plan.protect.repositories.filter(isRepositoryPattern).map(harborPattern);
@@ -39,17 +41,15 @@ export function planSiteMapper(plan: DrPlan, site: string): ReferenceMapper {
 
 /** The site's registry host and namespace, as the component's targets name them. */
 function siteDestination(site: string, args: DrPlan["sites"][string]): { registry: string; namespace: string } {
-  if (args.registry) return { registry: hostOf(args.registry.url), namespace: args.registry.namespace };
+  if (args.registry) return { registry: registryHostOf(args.registry.url), namespace: args.registry.namespace };
   if (args.acrEnterprise) {
     const acr = args.acrEnterprise;
     if (!acr.instanceName) throw new Error(`sites.${site}.acrEnterprise: give instanceName, which the registry endpoint is named after (it is looked up only when the stack runs)`);
-    return { registry: `${acr.instanceName}-registry.${acr.region}.cr.aliyuncs.com`, namespace: acr.namespace };
+    return { registry: acrEnterpriseHost(acr.instanceName, acr.region), namespace: acr.namespace };
   }
-  const ar = args.artifactRegistry!;
+  const ar = args.artifactRegistry;
   if (!ar.project) throw new Error(`sites.${site}.artifactRegistry: give project, which the repository path starts with`);
-  return ar.gcrHost ? { registry: ar.gcrHost, namespace: ar.project } : { registry: `${ar.location}-docker.pkg.dev`, namespace: `${ar.project}/${ar.repositoryId}` };
-}
-
-function hostOf(url: string): string {
-  return url.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
+  if (ar.gcrHost) return { registry: ar.gcrHost, namespace: artifactRegistryPath(ar.project, { gcrHost: ar.gcrHost }) };
+  if (!ar.location || !ar.repositoryId) throw new Error(`sites.${site}.artifactRegistry: expected repositoryId and location, or gcrHost alone`);
+  return { registry: artifactRegistryHost(ar.location), namespace: artifactRegistryPath(ar.project, { repositoryId: ar.repositoryId }) };
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AcrEnterpriseTarget, type AcrEnterpriseTargetArgs } from "../alicloud/acr-enterprise-target";
 import { ArtifactRegistryTarget, type ArtifactRegistryTargetArgs } from "../gcp/artifact-registry-target";
+import { registryHostOf } from "../../provider/clients/registry-hosts";
 
 /**
  * One DR site's target, built from whichever kind the plan names, seen the same way by both
@@ -19,11 +20,11 @@ export interface PlainRegistryArgs {
   insecure?: pulumi.Input<boolean>;
 }
 
-export interface SiteTargetArgs {
-  acrEnterprise?: AcrEnterpriseTargetArgs;
-  artifactRegistry?: ArtifactRegistryTargetArgs;
-  registry?: PlainRegistryArgs;
-}
+/** Exactly one kind of site: an ACR Enterprise instance, an Artifact Registry repository, or any registry. */
+export type SiteTargetArgs =
+  | { acrEnterprise: AcrEnterpriseTargetArgs; artifactRegistry?: undefined; registry?: undefined }
+  | { artifactRegistry: ArtifactRegistryTargetArgs; acrEnterprise?: undefined; registry?: undefined }
+  | { registry: PlainRegistryArgs; acrEnterprise?: undefined; artifactRegistry?: undefined };
 
 export interface HarborEndpointArgs {
   type: "ali-acr" | "google-gcr" | "docker-registry";
@@ -54,7 +55,7 @@ export interface SiteEndpoint {
 export function buildSiteEndpoint(name: string, site: SiteTargetArgs, parent: pulumi.Resource): SiteEndpoint {
   if (site.acrEnterprise) return acrEndpoint(new AcrEnterpriseTarget(name, site.acrEnterprise, { parent }));
   if (site.artifactRegistry) return artifactRegistryEndpoint(new ArtifactRegistryTarget(name, site.artifactRegistry, { parent }));
-  return plainEndpoint(site.registry!);
+  return plainEndpoint(site.registry);
 }
 
 function acrEndpoint(target: AcrEnterpriseTarget): SiteEndpoint {
@@ -88,7 +89,7 @@ function artifactRegistryEndpoint(target: ArtifactRegistryTarget): SiteEndpoint 
 }
 
 function plainEndpoint(registry: PlainRegistryArgs): SiteEndpoint {
-  const host = pulumi.output(registry.url).apply(hostOf);
+  const host = pulumi.output(registry.url).apply(registryHostOf);
   const insecure = pulumi.output(registry.insecure ?? false);
   return {
     registry: host,
@@ -110,9 +111,4 @@ function plainEndpoint(registry: PlainRegistryArgs): SiteEndpoint {
     probe: pulumi.output(registry.url),
     insecure,
   };
-}
-
-/** "https://host:port/..." or "host:port" -> "host:port". */
-export function hostOf(url: string): string {
-  return url.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
 }

@@ -1,7 +1,7 @@
 import { ArgumentChecks } from "../argument-checks";
 import { isEventual } from "../eventual";
 import { harborConnectionSchema } from "../../provider/resources/harbor/harbor-connection-input";
-import { planProblems, type PlanShape } from "./plan-problems";
+import { planProblems } from "./plan-problems";
 import type { RegistryDisasterRecoveryArgs } from "../registry-disaster-recovery";
 
 /**
@@ -12,7 +12,7 @@ export function validateDisasterRecoveryArgs(name: string, args: RegistryDisaste
   if (args === undefined || args === null || typeof args !== "object") throw new Error(`RegistryDisasterRecovery ${name}: expected args {primary, protect, sites, failover?}`);
   const check = new ArgumentChecks("RegistryDisasterRecovery", name);
   if (args.protect === null || typeof args.protect !== "object") check.fail("protect", "expected {repositories, tags?, tagDecoration?}", args.protect);
-  const [first] = planProblems(args as unknown as PlanShape, isEventual);
+  const [first] = planProblems(args, isEventual);
   if (first) check.fail(first.path.join("."), first.message, valueAt(args, first.path));
   const harbor = args.primary.harbor;
   if (harbor !== undefined && !isEventual(harbor) && Object.values(harbor).every((value) => !isEventual(value))) check.schema("primary.harbor", harbor, harborConnectionSchema());

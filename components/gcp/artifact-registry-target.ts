@@ -1,7 +1,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { artifactRegistryLocationSchema, GCR_HOST_LOCATIONS, GcrHost, projectIdSchema, repositoryIdSchema, serviceAccountIdSchema } from "../../provider/clients/google";
+import { artifactRegistryLocationSchema, projectIdSchema, repositoryIdSchema, serviceAccountIdSchema } from "../../provider/clients/google";
+import { artifactRegistryHost, artifactRegistryPath, GCR_HOST_LOCATIONS, GCR_HOSTS, GcrHost } from "../../provider/clients/registry-hosts";
 import { ArgumentChecks } from "../argument-checks";
 
 /**
@@ -121,8 +122,10 @@ export class ArtifactRegistryTarget extends pulumi.ComponentResource {
     // After the binding: whoever receives the key gets one that can already push.
     this.key = args.createKey === false ? undefined : new gcp.serviceaccount.Key(`${name}-key`, { serviceAccountId: this.serviceAccount.name }, { parent: this, dependsOn: [this.writer] });
 
-    this.registryHost = pulumi.output(gcr ?? pulumi.interpolate`${location}-docker.pkg.dev`);
-    this.repositoryPath = gcr ? this.repository.project : pulumi.interpolate`${this.repository.project}/${this.repository.repositoryId}`;
+    this.registryHost = gcr ? pulumi.output(gcr) : pulumi.output(location).apply(artifactRegistryHost);
+    this.repositoryPath = pulumi
+      .all([this.repository.project, this.repository.repositoryId])
+      .apply(([project, repositoryId]) => artifactRegistryPath(project, gcr ? { gcrHost: gcr } : { repositoryId }));
     this.harborDestNamespace = this.repositoryPath;
     this.serviceAccountEmail = this.serviceAccount.email;
     // serviceaccount.Key's privateKey is the key file in base64; logins and Harbor take its JSON text.
@@ -156,7 +159,7 @@ function validateArgs(name: string, args: ArtifactRegistryTargetArgs): void {
   if (args === undefined || args === null || typeof args !== "object") throw new Error(`ArtifactRegistryTarget ${name}: expected args {repositoryId, location, ...} or {gcrHost, ...}`);
   const check = new ArgumentChecks("ArtifactRegistryTarget", name);
   if (args.gcrHost !== undefined) {
-    check.schema("gcrHost", args.gcrHost, z.enum(Object.keys(GCR_HOST_LOCATIONS) as [GcrHost, ...GcrHost[]], { error: `expected one of ${Object.keys(GCR_HOST_LOCATIONS).join(", ")}` }));
+    check.schema("gcrHost", args.gcrHost, z.enum(GCR_HOSTS, { error: `expected one of ${GCR_HOSTS.join(", ")}` }));
     if (args.repositoryId !== undefined || args.location !== undefined) check.fail("gcrHost", "expected gcrHost alone, without repositoryId and location: a gcr.io repository's id is its host and its location the host's multi-region", { repositoryId: args.repositoryId, location: args.location });
   } else {
     check.schema("repositoryId", args.repositoryId, repositoryIdSchema(), true);

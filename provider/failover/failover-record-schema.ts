@@ -90,14 +90,17 @@ const BACKEND_ERROR = 'expected "privatezone" (Alibaba PrivateZone), "alidns" (p
 /** Which settings block each backend takes. */
 export const BACKEND_SETTINGS = { privatezone: "alicloud", alidns: "alicloud", rfc2136: "rfc2136", clouddns: "google" } as const satisfies Record<FailoverBackend, string>;
 
-/** Another backend's settings block, refused by name. */
-const notFor = (settings: "alicloud" | "rfc2136" | "google", backend: FailoverBackend) => {
+/** What is said of another backend's settings block, by the record's schema and by a DR plan's check. */
+export function foreignSettingsMessage(settings: "alicloud" | "rfc2136" | "google", backend: FailoverBackend): string {
   const owners = Object.entries(BACKEND_SETTINGS)
     .filter(([, block]) => block === settings)
     .map(([owner]) => `"${owner}"`)
     .join(" and ");
-  return z.never({ error: `expected no ${settings} settings with backend "${backend}": they belong to backend ${owners}` }).optional();
-};
+  return `expected no ${settings} settings with backend "${backend}": they belong to backend ${owners}`;
+}
+
+/** Another backend's settings block, refused by name. */
+const notFor = (settings: "alicloud" | "rfc2136" | "google", backend: FailoverBackend) => z.never({ error: foreignSettingsMessage(settings, backend) }).optional();
 
 /** One strict variant per backend around `shape`; the Alibaba backends manage CNAME and A records only. */
 function byBackend<Shape extends z.ZodRawShape>(shape: Shape) {

@@ -3,3 +3,4 @@ export * from "./zod-issues";
 export * from "./alicloud-ids";
 export * from "./redact";
 export * from "./json-text";
+export * from "./one-of";

@@ -192,9 +192,35 @@ test("bad plans fail before anything is registered, naming the property", () => 
   fails({ protect: { repositories: ["library/ng*"] }, sites: { hangzhou: { acrEnterprise: ACR_SITE, replication: { direct: {} } } } }, /sites\.hangzhou\.replication\.direct: library\/ng\*: a direct copy takes a repository name, or a whole project as prefix\/\*\* or prefix\/\* .*; this one needs the Harbor path/);
   fails({ protect: { repositories: ["library/nginx", "library/**"] }, sites: { hangzhou: { acrEnterprise: ACR_SITE, replication: { harbor: { flatten: 2 } } } } }, /sites\.hangzhou\.replication\.harbor\.flatten: expected a level below the path length of every named repository: flattening 2 level\(s\) of "library\/nginx" would leave no name/);
   fails({ primary: { registry: "registry.internal" } }, /sites\.hangzhou\.replication\.harbor: expected primary\.harbor/);
-  fails({ sites: { hangzhou: { acrEnterprise: ACR_SITE, registry: { url: "https://r.example.com", namespace: "dr" }, replication: { harbor: {} } } } }, /sites\.hangzhou: expected exactly one of acrEnterprise, artifactRegistry or registry/);
+  // The type refuses two kinds of site at once; a JavaScript caller is refused when the component is built.
+  // @ts-expect-error acrEnterprise and registry together
+  fails({ sites: { hangzhou: { acrEnterprise: ACR_SITE, registry: { url: "https://r.example.com", namespace: "dr" }, replication: { harbor: {} } } } }, /sites\.hangzhou: expected exactly one of acrEnterprise, artifactRegistry or registry; got both acrEnterprise and registry/);
   fails({ sites: { hangzhou: { acrEnterprise: ACR_SITE, replication: { harbor: { flatten: 4 } } } } }, /sites\.hangzhou\.replication\.harbor\.flatten: expected a flattening level/);
   fails({ failover: { record: { backend: "privatezone", zone: "z", name: "@", type: "CNAME" }, values: { primary: "harbor.example.com", hangzhou: ACR_HOST }, active: "beijing" } }, /failover\.active: expected "primary" or "hangzhou"/);
   fails({ failover: { record: { backend: "privatezone", zone: "z", name: "@", type: "CNAME" }, values: { primary: "harbor.example.com" }, active: "primary" } }, /failover\.values\.hangzhou: expected the record's value while hangzhou serves/);
   fails({ sites: { hangzhou: { acrEnterprise: { ...ACR_SITE, region: "hangzhou" }, replication: { harbor: {} } } } }, /AcrEnterpriseTarget dr-hangzhou: region: expected a region id/);
+});
+
+test("a choice made twice is refused before anything is registered, naming both", () => {
+  const base: RegistryDisasterRecoveryArgs = { primary: { harbor: HARBOR }, protect: { repositories: ["library/nginx"] }, sites: { hangzhou: { acrEnterprise: ACR_SITE, replication: { harbor: {} } } } };
+  const fails = (change: Partial<RegistryDisasterRecoveryArgs>, message: RegExp) => assert.throws(() => new RegistryDisasterRecovery("dr", { ...base, ...change }), message);
+  // The types refuse each of these; a JavaScript caller is refused when the component is built.
+  // @ts-expect-error a Harbor and a registry as the primary
+  fails({ primary: { harbor: HARBOR, registry: "registry.internal" } }, /RegistryDisasterRecovery dr: primary: expected exactly one of harbor or registry; got both harbor and registry/);
+  // @ts-expect-error both replication paths
+  fails({ sites: { hangzhou: { acrEnterprise: ACR_SITE, replication: { harbor: {}, direct: {} } } } }, /sites\.hangzhou\.replication: expected exactly one of harbor or direct; got both harbor and direct/);
+  const record = { backend: "privatezone", zone: "z", name: "@", type: "CNAME", rfc2136: { server: "10.0.0.53", tsig: { name: "k", algorithm: "hmac-sha256", secret: "c2VjcmV0" } } } as const;
+  // @ts-expect-error rfc2136 settings on a PrivateZone record
+  fails({ failover: { record, values: { primary: "harbor.example.com", hangzhou: ACR_HOST }, active: "primary" } }, /failover\.record\.rfc2136: expected no rfc2136 settings with backend "privatezone"/);
+});
+
+test("Harbor's replication to a site without the key Harbor logs in with is refused when the component is built, not in the middle of a preview", () => {
+  assert.throws(
+    () => new RegistryDisasterRecovery("dr", { primary: { harbor: HARBOR }, protect: { repositories: ["library/nginx"] }, sites: { hangzhou: { acrEnterprise: { ...ACR_SITE, createAccessKey: false }, replication: { harbor: {} } } } }),
+    /RegistryDisasterRecovery dr: sites\.hangzhou\.replication\.harbor: expected acrEnterprise\.createAccessKey true \(the default\)/,
+  );
+  assert.throws(
+    () => new RegistryDisasterRecovery("dr", { primary: { harbor: HARBOR }, protect: { repositories: ["library/nginx"] }, sites: { europe: { artifactRegistry: { repositoryId: "dr-images", location: "europe-west4", createKey: false }, replication: { harbor: {} } } } }),
+    /sites\.europe\.replication\.harbor: expected artifactRegistry\.createKey true/,
+  );
 });

@@ -30,12 +30,5 @@ export const serviceAccountIdSchema = () =>
     error: "expected a service account id: 6-30 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen",
   });
 
-/** The gcr.io hosts Artifact Registry serves as "gcr.io repositories", and each one's multi-region. */
-export const GCR_HOST_LOCATIONS = { "gcr.io": "us", "us.gcr.io": "us", "eu.gcr.io": "europe", "asia.gcr.io": "asia" } as const;
-export type GcrHost = keyof typeof GCR_HOST_LOCATIONS;
-
-/** Hosts served by Artifact Registry: `<location>-docker.pkg.dev`, gcr.io and its regional hosts. */
-export function isArtifactRegistryHost(host: string): boolean {
-  const name = host.toLowerCase().replace(/:443$/, "");
-  return /^[a-z0-9-]+-docker\.pkg\.dev$/.test(name) || name === "gcr.io" || name.endsWith(".gcr.io");
-}
+// The hosts Artifact Registry serves are named with the other cloud registry hosts.
+export { GCR_HOST_LOCATIONS, type GcrHost, isArtifactRegistryHost } from "../registry-hosts";

@@ -61,6 +61,8 @@ export interface PrivateZoneFailoverRecordArgs extends FailoverRecordCommonArgs 
   type: pulumi.Input<"CNAME" | "A">;
   /** Alibaba Cloud credentials for the DNS API; default: the `alicloud:*` stack config, then ALICLOUD_* variables. Stored as a secret. */
   alicloud?: pulumi.Input<AlicloudCredentialsArgs>;
+  rfc2136?: undefined;
+  google?: undefined;
 }
 
 /** Public Alibaba Cloud DNS: solution 2 of Alibaba Cloud's Harbor-to-ACR guide. `zone` is the domain name. */
@@ -69,6 +71,8 @@ export interface AlidnsFailoverRecordArgs extends FailoverRecordCommonArgs {
   type: pulumi.Input<"CNAME" | "A">;
   /** Alibaba Cloud credentials for the DNS API; default: the `alicloud:*` stack config, then ALICLOUD_* variables. Stored as a secret. */
   alicloud?: pulumi.Input<AlicloudCredentialsArgs>;
+  rfc2136?: undefined;
+  google?: undefined;
 }
 
 /**
@@ -80,6 +84,8 @@ export interface Rfc2136FailoverRecordArgs extends FailoverRecordCommonArgs {
   type: pulumi.Input<"CNAME" | "A" | "AAAA">;
   /** The primary server(s) and the TSIG key. Stored as a secret. */
   rfc2136: pulumi.Input<Rfc2136Args>;
+  alicloud?: undefined;
+  google?: undefined;
 }
 
 /** Google Cloud DNS: a public zone, or a private one on the VPC networks that pull from Artifact Registry. */
@@ -88,6 +94,8 @@ export interface CloudDnsFailoverRecordArgs extends FailoverRecordCommonArgs {
   type: pulumi.Input<"CNAME" | "A" | "AAAA">;
   /** Default: the `gcp:project` and `gcp:credentials` stack config @pulumi/gcp reads. Stored as a secret. */
   google?: pulumi.Input<CloudDnsArgs>;
+  alicloud?: undefined;
+  rfc2136?: undefined;
 }
 
 /** One variant per backend, each with exactly its own settings. */
