@@ -5,6 +5,7 @@ import { SyncEventListener } from "./events";
 import { UploadCleanup } from "./upload-cleanup";
 import { readBlobFrom, resumableDownload } from "./resumable-download";
 import { ResumableUpload, ResumePolicy, uploadResumably } from "./resumable-upload";
+import { RetryBudget } from "./retry-budget";
 import { DEFAULT_MIN_TRANSFER_RATE, MinTransferRate, SlowSide, TransferStalledError, Watchdog, describeShortfall, transferWatchdog } from "./transfer-watchdog";
 
 /**
@@ -27,8 +28,11 @@ export interface TransferEnds {
 export interface TransferOptions {
   /** Upload in PATCH chunks of this size for blobs larger than it; monolithic otherwise. */
   chunkSize?: number;
-  /** Whole-transfer attempts for transient failures (a stream cannot be replayed mid-way). */
-  attempts?: number;
+  /**
+   * Counts whole-transfer attempts for transient failures (a stream cannot be replayed mid-way)
+   * across the run's rounds; a budget of this transfer's own when not given.
+   */
+  budget?: RetryBudget;
   /** The floor under which a transfer fails as stalled; DEFAULT_MIN_TRANSFER_RATE when not given. */
   minRate?: MinTransferRate;
   /** Closes sessions on a fresh connection when the run's own cannot (it was cancelled). */
@@ -37,16 +41,24 @@ export interface TransferOptions {
 }
 
 export async function transferBlob(ends: TransferEnds, blob: Descriptor, options: TransferOptions, openSession?: URL): Promise<void> {
-  const attempts = options.attempts ?? 3;
   const resume: ResumePolicy = { trustOffsets: true };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await transferOnce(ends, blob, options, resume, attempt === 1 ? openSession : undefined);
-      return;
-    } catch (error) {
-      if (attempt >= attempts || !isTransient(error)) throw error;
-      await sleep(200 * 2 ** attempt);
-    }
+  const budget = options.budget ?? new RetryBudget();
+  let session = openSession;
+  const work = `blob ${ends.destination.host}/${ends.destinationRepository}@${blob.digest}`;
+  try {
+    await budget.run(
+      work,
+      () => {
+        const first = session;
+        session = undefined;
+        return transferOnce(ends, blob, options, resume, first);
+      },
+      isTransient,
+      (attempt) => sleep(200 * 2 ** attempt),
+    );
+  } finally {
+    // Still ours when an earlier round spent this blob's attempts: nothing ran to close it.
+    if (session) await closeSession(ends, session, options);
   }
 }
 

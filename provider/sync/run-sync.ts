@@ -1,5 +1,6 @@
 import { RegistryClient, TransportStats, abortReason } from "../clients/oci";
 import { BlobLedger } from "./blob-ledger";
+import { RetryBudget } from "./retry-budget";
 import { Semaphore, mapConcurrent } from "./concurrency";
 import { ImageResult, redactedResult } from "./events";
 import { SyncRule } from "./image-rules";
@@ -36,6 +37,7 @@ export interface ReadinessReport {
 }
 
 const DEFAULT_PROC = 5;
+/** Rounds after the first; how they compose with the other retry layers: retry-budget.ts. */
 const DEFAULT_RETRIES = 2;
 /** Skip checks are two HEADs each: cheap for registries, so many run at once; copies stay bounded by --proc. */
 const CHECK_CONCURRENCY = 32;
@@ -55,6 +57,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
     const context = {
       pool,
       ledger: new BlobLedger(),
+      budget: new RetryBudget(),
       transfers: new Semaphore(options.transfers ?? Math.max(8, (options.proc ?? DEFAULT_PROC) * 2)),
       force: options.force ?? false,
       repair: options.repair ? new ContentCheck(REPAIR_CHECK_CONCURRENCY) : undefined,
