@@ -12,9 +12,10 @@ import { DEFAULT_RETRY_POLICY } from "../clients/oci";
  *
  * Unbounded by each other, these multiplied: a blob GET failing with 503 was sent 4 times a
  * transfer, 3 transfers an image, in 3 rounds: 36 times. The budget below makes blob transfers
- * count across rounds: a blob is transferred at most BLOB_TRANSFER_ATTEMPTS times in a run,
- * whether the repeat comes at once or in a later round, and a round repeats only the image's
- * other requests. So, with default settings, no request is sent more than 12 times in a run:
+ * count across rounds: a blob is transferred at most max(3, 1 + retries) times in a run
+ * (blobTransferAttempts), whether the repeat comes at once or in a later round, and a round
+ * repeats only the image's other requests. So no request is sent more than
+ * 4 x max(3, 1 + retries) times in a run (maxSendsPerRequest), 12 with default settings:
  * - a blob transfer's requests (source GET, upload POST): 4 x 3 = 12; a streamed upload, which
  *   the HTTP layer never repeats: 3;
  * - any other request (manifest HEAD/GET/PUT, blob HEAD, mount): 4 x (1 + retries) = 12.
@@ -23,12 +24,17 @@ import { DEFAULT_RETRY_POLICY } from "../clients/oci";
  * to 5 times an attempt (resumable-download.ts, resumable-upload.ts).
  */
 
-/** Whole-transfer attempts of one blob in one run (across rounds). */
+/** Whole-transfer attempts of one blob in one run (across rounds) at the least: a stream cannot be replayed mid-way, so these stand in for the HTTP layer's retries even with `--retries 0`. */
 export const BLOB_TRANSFER_ATTEMPTS = 3;
 
-/** The most times a run sends one request of a blob transfer, or of an image tried in `1 + retries` rounds. */
+/** Whole-transfer attempts of one blob in a run whose images get `1 + retries` rounds. */
+export function blobTransferAttempts(retries: number): number {
+  return Math.max(BLOB_TRANSFER_ATTEMPTS, 1 + retries);
+}
+
+/** The most times a run with `retries` sends one request, whichever layer repeats it. */
 export function maxSendsPerRequest(retries: number, httpRetries = DEFAULT_RETRY_POLICY.maxRetries): number {
-  return (1 + httpRetries) * Math.max(BLOB_TRANSFER_ATTEMPTS, 1 + retries);
+  return (1 + httpRetries) * blobTransferAttempts(retries);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { RegistryClient, TransportStats, abortReason } from "../clients/oci";
 import { BlobLedger } from "./blob-ledger";
-import { RetryBudget } from "./retry-budget";
+import { RetryBudget, blobTransferAttempts } from "./retry-budget";
 import { Semaphore, mapConcurrent } from "./concurrency";
 import { ImageResult, redactedResult } from "./events";
 import { SyncRule } from "./image-rules";
@@ -57,7 +57,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
     const context = {
       pool,
       ledger: new BlobLedger(),
-      budget: new RetryBudget(),
+      budget: new RetryBudget(blobTransferAttempts(options.retries ?? DEFAULT_RETRIES)),
       transfers: new Semaphore(options.transfers ?? Math.max(8, (options.proc ?? DEFAULT_PROC) * 2)),
       force: options.force ?? false,
       repair: options.repair ? new ContentCheck(REPAIR_CHECK_CONCURRENCY) : undefined,
