@@ -1,6 +1,6 @@
 import { Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AbortedError, BlobStream, Descriptor, DigestMismatchError, NetworkError, RegistryClient, RegistryError, errorCode } from "../clients/oci";
+import { AbortedError, BlobStream, DEFAULT_RETRY_POLICY, abortReason, Descriptor, DigestMismatchError, NetworkError, RegistryClient, RegistryError, errorCode } from "../clients/oci";
 import { SyncEventListener } from "./events";
 import { UploadCleanup } from "./upload-cleanup";
 import { readBlobFrom, resumableDownload } from "./resumable-download";
@@ -35,6 +35,8 @@ export interface TransferOptions {
   budget?: RetryBudget;
   /** The floor under which a transfer fails as stalled; DEFAULT_MIN_TRANSFER_RATE when not given. */
   minRate?: MinTransferRate;
+  /** The run's cancellation: it ends a wait between attempts too. */
+  signal?: AbortSignal;
   /** Closes sessions on a fresh connection when the run's own cannot (it was cancelled). */
   cleanup?: UploadCleanup;
   emit: SyncEventListener;
@@ -54,7 +56,7 @@ export async function transferBlob(ends: TransferEnds, blob: Descriptor, options
         return transferOnce(ends, blob, options, resume, first);
       },
       isTransient,
-      (attempt) => sleep(200 * 2 ** attempt),
+      (attempt, error) => pause(pauseBefore(attempt, error), error, options.signal),
     );
   } finally {
     // Still ours when an earlier round spent this blob's attempts: nothing ran to close it.
@@ -199,6 +201,20 @@ function meter(emit: SyncEventListener): Transform {
       callback(null, chunk);
     },
   });
+}
+
+async function pause(ms: number, error: unknown, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch {
+    throw new AbortedError(`${(error as Error).message}; cancelled while waiting to try again: ${abortReason(signal)}`);
+  }
+}
+
+/** A short backoff, or as long as the registry asked (`Retry-After` on a streamed upload, which the HTTP layer does not repeat), up to the HTTP layer's longest wait. */
+function pauseBefore(attempt: number, error: unknown): number {
+  const asked = error instanceof RegistryError ? (error.retryAfterMs ?? 0) : 0;
+  return Math.min(Math.max(200 * 2 ** attempt, asked), DEFAULT_RETRY_POLICY.maxDelayMs);
 }
 
 function isTransient(error: unknown): boolean {

@@ -48,9 +48,9 @@ export class RetryBudget {
 
   /**
    * Runs `once` until it succeeds, fails with an error `transient` refuses, or the run's
-   * attempts at `work` are spent; `pause` waits between attempts.
+   * attempts at `work` are spent; `pause` waits between attempts, given the failure.
    */
-  async run<T>(work: string, once: () => Promise<T>, transient: (error: unknown) => boolean, pause: (attempt: number) => Promise<void>): Promise<T> {
+  async run<T>(work: string, once: () => Promise<T>, transient: (error: unknown) => boolean, pause: (attempt: number, error: unknown) => Promise<void>): Promise<T> {
     const entry = this.spent.get(work) ?? { attempts: 0 };
     this.spent.set(work, entry);
     if (entry.attempts >= this.attemptsPerWork) throw entry.last;
@@ -63,7 +63,7 @@ export class RetryBudget {
       } catch (error) {
         entry.last = error;
         if (entry.attempts >= this.attemptsPerWork || !transient(error)) throw error;
-        await pause(entry.attempts);
+        await pause(entry.attempts, error);
       }
     }
   }

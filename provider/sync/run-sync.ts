@@ -66,6 +66,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
       minRate: options.minRate,
       cleanup: new UploadCleanup(accessFromAuthMap(job.auth)),
+      signal: options.signal,
       emit,
     };
     const results = new Map<SyncTask, ImageResult>();

@@ -101,3 +101,22 @@ test("a blob GET that fails more often than the HTTP layer retries is recovered 
     }
   });
 });
+
+test("a streamed upload answered 429 is tried again only after its Retry-After, which the HTTP layer cannot honour for it", { timeout: TEST_TIMEOUT_MS }, async () => {
+  await withBed(async (bed) => {
+    const image = await pushSmallImage(bed.source, "budget/throttled:1.0");
+    const proxy = (bed.proxy = await startFaultProxy(bed.destination.url, { seed: 10, faults: { methods: ["PUT"], path: /\/blobs\/uploads\//, throttle: 1, retryAfterSeconds: 3, maxPerRequest: 1 } }));
+    const report = await runSync({ images: { [`${bed.source.host}/budget/throttled:1.0`]: `${proxy.host}/budget/throttled` } }, FAST_BACKOFF);
+    assert.equal(report.counts.synced, 1, report.results[0].error);
+    assert.equal(await manifestDigest(`docker://${bed.destination.host}/budget/throttled:1.0`), image.digest);
+    const puts = proxy.requests().filter((request) => request.method === "PUT" && request.path.includes("/blobs/uploads/"));
+    const throttled = puts.filter((request) => request.fault === "throttle");
+    assert.ok(throttled.length > 0);
+    for (const answered of throttled) {
+      const retry = puts.find((request) => request.seq > answered.seq && request.key === answered.key);
+      assert.ok(retry, `${answered.key} was tried again`);
+      const waited = retry.receivedAt - answered.answeredAt!;
+      assert.ok(waited >= 2950, `${answered.key} was tried again after ${Math.round(waited)} ms; Retry-After said 3 s`);
+    }
+  });
+});
