@@ -21,7 +21,8 @@ import { DEFAULT_RETRY_POLICY } from "../clients/oci";
  * - any other request (manifest HEAD/GET/PUT, blob HEAD, mount): 4 x (1 + retries) = 12.
  * Not counted as attempts, because they carry on from where a transfer broke instead of starting
  * over: a blob read resumes with `Range` and a chunked upload from the session's offset, each up
- * to 5 times an attempt (resumable-download.ts, resumable-upload.ts).
+ * to 5 times an attempt (resumable-download.ts, resumable-upload.ts). Nor are the one re-send
+ * with fresh credentials after a 401 asked for them, and redirects followed.
  */
 
 /** Whole-transfer attempts of one blob in one run (across rounds) at the least: a stream cannot be replayed mid-way, so these stand in for the HTTP layer's retries even with `--retries 0`. */
