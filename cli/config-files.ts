@@ -1,16 +1,15 @@
 import { readFileSync } from "node:fs";
 import { dirname, extname, isAbsolute, resolve } from "node:path";
 import type { z } from "zod";
-import { AuthMap, SyncJob, authMapSchema, compileJob, imagesMapSchema, syncConfigSchema } from "../provider/sync";
+import { AuthMap, SyncJob, authMapSchema, compileJob, imagesMapSchema, syncConfigSchema, withEnvironmentValues } from "../provider/sync";
 import { ConfigError, parseJsonText, parseWithSchema } from "../provider/validation";
 import { CommandArguments, UsageError } from "./arguments";
-import { withEnvironmentValues } from "./environment-values";
 
 /**
  * Reads image-syncer's configuration: one `--config` file with `auth` and `images`, or
  * separate `--auth` and `--images` files. JSON or YAML (by extension; YAML otherwise,
  * which also reads JSON). Values are taken literally, a `$` in a password stays a `$`, except
- * a `username` or `password` that is exactly `${NAME}` or `$NAME` (environment-values.ts).
+ * an auth value that is exactly `${NAME}` or `$NAME` (environment-references.ts).
  * `--registry`/`--namespace` default to DEFAULT_REGISTRY/DEFAULT_NAMESPACE, as in image-syncer.
  */
 export function loadSyncJob(args: CommandArguments): SyncJob {
@@ -18,12 +17,16 @@ export function loadSyncJob(args: CommandArguments): SyncJob {
   if (args.config) {
     if (args.images || args.auth) throw new UsageError("give either --config, or --auth and --images; not both");
     const config = readConfigFile(args.config, syncConfigSchema());
-    return checkedJob(args.config, { images: config.images, auth: withKeyFilesBeside(withEnvironmentValues(config.auth, args.config), args.config), defaults });
+    return checkedJob(args.config, { images: config.images, auth: withKeyFilesBeside(authFromEnvironment(config.auth, args.config), args.config), defaults });
   }
   if (!args.images) throw new UsageError("no images to sync: give --config FILE (with auth and images), or --images FILE (and --auth FILE)");
   const images = readConfigFile(args.images, imagesMapSchema());
-  const auth = args.auth ? withKeyFilesBeside(withEnvironmentValues(readConfigFile(args.auth, authMapSchema()), args.auth), args.auth) : undefined;
+  const auth = args.auth ? withKeyFilesBeside(authFromEnvironment(readConfigFile(args.auth, authMapSchema()), args.auth), args.auth) : undefined;
   return checkedJob(args.images, { images, auth, defaults });
+}
+
+function authFromEnvironment(auth: AuthMap | undefined, file: string): AuthMap | undefined {
+  return auth && withEnvironmentValues(auth, process.env, file, ["auth"]);
 }
 
 /** A relative `serviceAccountKeyFile` is beside the file naming it (as kubeconfig paths are), wherever the command runs from. */

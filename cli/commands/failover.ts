@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { FailoverPreflight, FailoverRecordInputs, applyRecord, checkRecordRules, describeRecord, failoverRecordSchema, readinessJob, runFailoverPreflight, withRecordStore } from "../../provider/failover";
+import { withEnvironmentValues } from "../../provider/sync";
 import { ConfigError, redactSecrets } from "../../provider/validation";
 import { UsageError } from "../arguments";
 import { readConfigFile } from "../config-files";
@@ -64,10 +65,10 @@ export async function failoverCommand(argv: string[], signal: AbortSignal): Prom
   }
 }
 
-/** The file's record, `${NAME}` values read from the environment, checked as the resource checks its inputs. */
+/** The file's record, `${NAME}` and `$NAME` values read from the environment (environment-references.ts), checked as the resource checks its inputs. */
 function loadRecord(file: string, to: FailoverArguments["to"], force: boolean): FailoverRecordInputs {
   const raw = readConfigFile(file, z.record(z.string(), z.unknown(), { error: "expected the record's fields: backend, zone, name, type, sites, ..." }));
-  const withSecrets = withApplicationCredentials(fromEnvironment(raw, [], file) as Record<string, unknown>, file);
+  const withSecrets = withApplicationCredentials(withEnvironmentValues(raw, process.env, file), file);
   const record = checkedRecord(file, { active: "primary", ...withSecrets, ...(to ? { active: to } : {}), ...(force ? { force: true } : {}) });
   try {
     checkRecordRules(record);
@@ -102,20 +103,6 @@ function checkedRecord(file: string, value: unknown): FailoverRecordInputs {
   const parsed = failoverRecordSchema().safeParse(value);
   if (parsed.success) return parsed.data;
   throw new ConfigError(parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })), file);
-}
-
-/** A string that is exactly `${NAME}` is the variable NAME: secrets need not sit in the file. */
-function fromEnvironment(value: unknown, path: (string | number)[], file: string): unknown {
-  if (typeof value === "string") {
-    const name = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value)?.[1];
-    if (!name) return value;
-    const found = process.env[name];
-    if (found === undefined || found === "") throw new ConfigError([{ path, message: `the environment variable ${name} is not set` }], file);
-    return found;
-  }
-  if (Array.isArray(value)) return value.map((item, index) => fromEnvironment(item, [...path, index], file));
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fromEnvironment(item, [...path, key], file)]));
-  return value;
 }
 
 async function switchRecord(inputs: FailoverRecordInputs, json: boolean): Promise<number> {
@@ -166,7 +153,7 @@ changed by someone else meanwhile is not overwritten), and a read-back.
 
   --record FILE   the record, YAML or JSON, with the FailoverRecord's fields (backend, zone,
                   name, type, ttl, sites, readiness, rfc2136 | alicloud | google); a value
-                  written exactly as \${NAME} is read from the environment variable NAME;
+                  written exactly as \${NAME} or \$NAME is read from the environment variable NAME;
                   a clouddns record without google.serviceAccountKey uses the key file
                   GOOGLE_APPLICATION_CREDENTIALS names
   --to SITE       primary or secondary

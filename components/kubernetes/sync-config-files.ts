@@ -17,8 +17,7 @@ export function imagesFileText(images: unknown, defaults: DestinationDefaults, s
 
 /**
  * `withEnvironment`: the pod gets a Secret's keys as environment variables, which the
- * command reads for a `username`, `password` or `identityToken` written as exactly `${NAME}`
- * or `$NAME`.
+ * command reads for a value written as exactly `${NAME}` or `$NAME` (environment-references.ts).
  * Without it such a reference could never resolve: refused here, naming the variable.
  */
 export function authFileText(auth: unknown, withEnvironment: boolean, source: string): string {
@@ -27,10 +26,10 @@ export function authFileText(auth: unknown, withEnvironment: boolean, source: st
   const keyFiles = Object.entries(checked).filter(([, entry]) => entry.google?.serviceAccountKeyFile !== undefined);
   if (keyFiles.length > 0) throw new ConfigError(keyFiles.map(([key]) => ({ path: ["auth", key, "google", "serviceAccountKeyFile"], message: "is a path the pods do not have: give serviceAccountKey, the key's JSON text (it goes into the Secret)" })), source);
   withSource(source, () => compileJob({ images: {}, auth: checked }));
-  const references = environmentReferences(checked);
+  const references = environmentReferences(checked, ["auth"]);
   if (references.length > 0 && !withEnvironment) {
     throw new ConfigError(
-      references.map(({ key, field, variable }) => ({ path: ["auth", key, field], message: `is read from the environment variable ${variable}: give environmentSecret, an existing Secret holding ${variable}` })),
+      references.map(({ path, variable }) => ({ path, message: `is read from the environment variable ${variable}: give environmentSecret, an existing Secret holding ${variable}` })),
       source,
     );
   }

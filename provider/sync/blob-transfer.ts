@@ -1,10 +1,11 @@
 import { Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AbortedError, BlobStream, Descriptor, DigestMismatchError, NetworkError, RegistryClient, RegistryError, errorCode } from "../clients/oci";
+import { AbortedError, BlobStream, DEFAULT_RETRY_POLICY, abortReason, Descriptor, DigestMismatchError, NetworkError, RegistryClient, RegistryError, errorCode } from "../clients/oci";
 import { SyncEventListener } from "./events";
 import { UploadCleanup } from "./upload-cleanup";
 import { readBlobFrom, resumableDownload } from "./resumable-download";
 import { ResumableUpload, ResumePolicy, uploadResumably } from "./resumable-upload";
+import { RetryBudget } from "./retry-budget";
 import { DEFAULT_MIN_TRANSFER_RATE } from "./run-settings";
 import { MinTransferRate, SlowSide, TransferStalledError, Watchdog, describeShortfall, transferWatchdog } from "./transfer-watchdog";
 
@@ -28,26 +29,39 @@ export interface TransferEnds {
 export interface TransferOptions {
   /** Upload in PATCH chunks of this size for blobs larger than it; monolithic otherwise. */
   chunkSize?: number;
-  /** Whole-transfer attempts for transient failures (a stream cannot be replayed mid-way). */
-  attempts?: number;
+  /**
+   * Counts whole-transfer attempts for transient failures (a stream cannot be replayed mid-way)
+   * across the run's rounds; a budget of this transfer's own when not given.
+   */
+  budget?: RetryBudget;
   /** The floor under which a transfer fails as stalled; DEFAULT_MIN_TRANSFER_RATE when not given. */
   minRate?: MinTransferRate;
+  /** The run's cancellation: it ends a wait between attempts too. */
+  signal?: AbortSignal;
   /** Closes sessions on a fresh connection when the run's own cannot (it was cancelled). */
   cleanup?: UploadCleanup;
   emit: SyncEventListener;
 }
 
 export async function transferBlob(ends: TransferEnds, blob: Descriptor, options: TransferOptions, openSession?: URL): Promise<void> {
-  const attempts = options.attempts ?? 3;
   const resume: ResumePolicy = { trustOffsets: true };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await transferOnce(ends, blob, options, resume, attempt === 1 ? openSession : undefined);
-      return;
-    } catch (error) {
-      if (attempt >= attempts || !isTransient(error)) throw error;
-      await sleep(200 * 2 ** attempt);
-    }
+  const budget = options.budget ?? new RetryBudget();
+  let session = openSession;
+  const work = `blob ${ends.destination.host}/${ends.destinationRepository}@${blob.digest}`;
+  try {
+    await budget.run(
+      work,
+      () => {
+        const first = session;
+        session = undefined;
+        return transferOnce(ends, blob, options, resume, first);
+      },
+      isTransient,
+      (attempt, error) => pause(pauseBefore(attempt, error), error, options.signal),
+    );
+  } finally {
+    // Still ours when an earlier round spent this blob's attempts: nothing ran to close it.
+    if (session) await closeSession(ends, session, options);
   }
 }
 
@@ -188,6 +202,20 @@ function meter(emit: SyncEventListener): Transform {
       callback(null, chunk);
     },
   });
+}
+
+async function pause(ms: number, error: unknown, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch {
+    throw new AbortedError(`${(error as Error).message}; cancelled while waiting to try again: ${abortReason(signal)}`);
+  }
+}
+
+/** A short backoff, or as long as the registry asked (`Retry-After` on a streamed upload, which the HTTP layer does not repeat), up to the HTTP layer's longest wait. */
+function pauseBefore(attempt: number, error: unknown): number {
+  const asked = error instanceof RegistryError ? (error.retryAfterMs ?? 0) : 0;
+  return Math.min(Math.max(200 * 2 ** attempt, asked), DEFAULT_RETRY_POLICY.maxDelayMs);
 }
 
 function isTransient(error: unknown): boolean {

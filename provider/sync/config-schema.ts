@@ -4,10 +4,6 @@ import { z } from "zod";
  * image-syncer's configuration, accepted as it is so its users can switch by changing
  * the program name: `auth` maps a registry (or registry/namespace) to credentials,
  * `images` maps a source to one destination or a list of them.
- *
- * Schemas are built by functions, not held in module constants: a Pulumi dynamic provider
- * is serialized with everything it references, and a captured zod instance drags in
- * zod's internal modules, which cannot be required by path when the provider is loaded.
  */
 
 /**

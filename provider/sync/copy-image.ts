@@ -3,6 +3,7 @@ import { BlobLedger } from "./blob-ledger";
 import { Semaphore } from "./concurrency";
 import { SyncEventListener } from "./events";
 import { TransferEnds, transferBlob } from "./blob-transfer";
+import { RetryBudget } from "./retry-budget";
 
 /**
  * Copies one manifest tree, bottom-up: every blob an image manifest references exists at
@@ -22,6 +23,8 @@ export interface CopyContext {
    */
   force: boolean;
   chunkSize?: number;
+  /** The run's count of blob transfer attempts, so a retry round does not start it afresh (retry-budget.ts). */
+  budget?: RetryBudget;
   emit: SyncEventListener;
 }
 

@@ -1,5 +1,6 @@
 import { RegistryClient, TransportStats, abortReason } from "../clients/oci";
 import { BlobLedger } from "./blob-ledger";
+import { RetryBudget, blobTransferAttempts } from "./retry-budget";
 import { Semaphore, mapConcurrent } from "./concurrency";
 import { ImageResult, redactedResult } from "./events";
 import { SyncRule } from "./image-rules";
@@ -54,6 +55,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
     const context = {
       pool,
       ledger: new BlobLedger(),
+      budget: new RetryBudget(blobTransferAttempts(options.retries ?? RUN_SETTINGS.retries.default)),
       transfers: new Semaphore(options.transfers ?? Math.max(8, (options.proc ?? RUN_SETTINGS.proc.default) * 2)),
       force: options.force ?? RUN_SETTINGS.force.default,
       repair: options.repair ? new ContentCheck(REPAIR_CHECK_CONCURRENCY) : undefined,
@@ -62,6 +64,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
       minRate: options.minRate,
       cleanup: new UploadCleanup(accessFromAuthMap(job.auth)),
+      signal: options.signal,
       emit,
     };
     const results = new Map<SyncTask, ImageResult>();

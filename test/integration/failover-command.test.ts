@@ -104,7 +104,7 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
     test("bad input exits 2 naming what is wrong, and changes nothing", async () => {
       const unset = await run(["failover", "--record", recordFile, "--to", "secondary"], { TSIG_SECRET: "" });
       assert.equal(unset.code, 2, unset.stderr);
-      assert.match(unset.stderr, /dc-dns\.yaml: rfc2136\.tsig\.secret: the environment variable TSIG_SECRET is not set/);
+      assert.match(unset.stderr, /dc-dns\.yaml: rfc2136\.tsig\.secret: is read from the environment variable TSIG_SECRET, which is empty/);
       const noSite = await run(["failover", "--record", recordFile, "--to", "tertiary"]);
       assert.equal(noSite.code, 2, noSite.stderr);
       assert.match(noSite.stderr, /--to: expected primary or secondary, got "tertiary"/);

@@ -5,11 +5,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parseCommandArguments } from "../../cli/arguments";
 import { loadSyncJob } from "../../cli/config-files";
-import { withEnvironmentValues } from "../../cli/environment-values";
 import { SyncSchedule, SyncScheduleArgs } from "../../components";
 import { cronScheduleProblem } from "../../components/kubernetes/cron-schedule";
 import { authFileText, imagesFileText } from "../../components/kubernetes/sync-config-files";
-import { inShard } from "../../provider/sync";
+import { inShard, withEnvironmentValues } from "../../provider/sync";
 import { makeTempDir, removeTempDir } from "../support/processes";
 import { isRegisteredSecret, valueOf } from "../support/pulumi-mocks";
 
@@ -202,7 +201,7 @@ test("SyncSchedule: an existing Secret as the auth file, another as environment 
   const withEnvironment = new SyncSchedule("env", { ...BASE, config: { images: IMAGES, auth: referenced }, environmentSecret: "dr-passwords" });
   await settled(withEnvironment);
   const authText = plain(ofType(registered, "kubernetes:core/v1:Secret")[0].inputs.stringData)["auth.json"];
-  assert.deepEqual(withEnvironmentValues(JSON.parse(authText), "auth.json", { HARBOR_PASSWORD: "from-the-secret" }), { "harbor.example.com": { username: "robot$dr-sync", password: "from-the-secret" } }, "the command reads the reference the component let through");
+  assert.deepEqual(withEnvironmentValues(JSON.parse(authText), { HARBOR_PASSWORD: "from-the-secret" }, "auth.json"), { "harbor.example.com": { username: "robot$dr-sync", password: "from-the-secret" } }, "the command reads the reference the component let through");
 
   registered = await mock();
   const anonymous = new SyncSchedule("anonymous", { ...BASE, config: { images: { "docker.io/library/nginx:1.27": "mirror.example.com/library/nginx" } } });

@@ -26,7 +26,6 @@ export interface HarborResponse<T> {
 
 type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
 type Query = Record<string, string | number | undefined>;
-// Lists, not Sets: a Pulumi dynamic provider captures module constants by value.
 const IDEMPOTENT: readonly string[] = ["GET", "HEAD", "PUT", "DELETE"];
 const PAGE_SIZE = 100;
 /** A list longer than this is a paging bug (ours or the server's), not data. */

@@ -26,8 +26,7 @@ function loadUndici(): { Agent: typeof UndiciAgent; request(agent: UndiciAgent, 
 
 /**
  * Keep-alive connection pools: one undici Agent (which keeps a pool per origin) for
- * verified TLS and one for `insecure` requests, created on first use and owned by the
- * instance, so a Pulumi dynamic provider that imports this module still serializes.
+ * verified TLS and one for `insecure` requests, created on first use and owned by the instance.
  */
 
 export interface ConnectionOptions {

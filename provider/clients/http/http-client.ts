@@ -25,7 +25,6 @@ export interface HttpClientOptions extends ConnectionOptions {
   failure?: (failure: TransportFailure) => Error;
 }
 
-// Lists, not Sets: see retry-policy.ts.
 const REDIRECT_STATUSES: readonly number[] = [301, 302, 303, 307, 308];
 const MAX_REDIRECTS = 5;
 

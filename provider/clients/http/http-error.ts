@@ -14,6 +14,8 @@ export interface HttpErrorDetails {
   requestId?: string;
   /** Whether repeating the same operation later may succeed. */
   retryable?: boolean;
+  /** How long the server asked to be left alone (`Retry-After`), for a caller that repeats the operation itself. */
+  retryAfterMs?: number;
 }
 
 export class HttpError extends Error {
@@ -24,6 +26,7 @@ export class HttpError extends Error {
   readonly code?: string;
   readonly requestId?: string;
   readonly retryable: boolean;
+  readonly retryAfterMs?: number;
 
   constructor(message: string, details: HttpErrorDetails, options?: { cause?: unknown }) {
     super(message, options);
@@ -33,6 +36,7 @@ export class HttpError extends Error {
     this.code = details.code;
     this.requestId = details.requestId;
     this.retryable = details.retryable ?? false;
+    this.retryAfterMs = details.retryAfterMs;
   }
 }
 

@@ -3,7 +3,6 @@
  * its own advice on top (a registry may suggest `insecure`; a cloud API never should).
  */
 
-// Lists, not Sets: see retry-policy.ts.
 const TLS_TRUST_CODES: readonly string[] = [
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "SELF_SIGNED_CERT_IN_CHAIN",

@@ -11,7 +11,6 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 20_000 };
 
-// Lists, not Sets: a Pulumi dynamic provider captures module constants by value, and a Set does not survive that.
 const RETRYABLE_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504];
 
 /** Connection-level failures worth repeating; refused or unresolvable hosts are not transient enough to wait long for. */

@@ -22,7 +22,6 @@ export const HARBOR_CONFIG_KEYS = {
   insecure: "registry-dr:harborInsecure",
 } as const;
 
-/** A function, not a constant: zod instances do not survive Pulumi's closure serializer. */
 export const harborConnectionSchema = () =>
   z.strictObject({
     url: z
