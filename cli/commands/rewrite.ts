@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../provider/validation";
@@ -6,6 +6,7 @@ import { lineDiff, mapperFromJob, rewriteReferences, type ReferenceMapper } from
 import { planSiteMapper } from "../../components/disaster-recovery/plan-site-mapping";
 import { CommandArguments, UsageError } from "../arguments";
 import { loadSyncJob } from "../config-files";
+import { replaceFiles, type Replacement } from "../manifest-files";
 import { readPlanFile } from "./plan-check";
 
 /**
@@ -67,6 +68,7 @@ export async function rewriteCommand(argv: string[]): Promise<number> {
   if (values.check && values.write) throw new UsageError("--check only reports: give --check or --write, not both");
   const map = values.plan ? planMapper(values.plan, values.site, values) : mapperFromJob(loadSyncJob({ config: values.config, images: values.images, registry: values.registry, namespace: values.namespace } as CommandArguments), values.site);
   let unmapped = 0;
+  const replacements: (Replacement & { count: number })[] = [];
   for (const file of positionals.flatMap(yamlFiles)) {
     const before = readFileSync(file, "utf8");
     let result;
@@ -78,11 +80,12 @@ export async function rewriteCommand(argv: string[]): Promise<number> {
     for (const missing of result.unmapped) process.stdout.write(`${file}:${missing.line}: ${missing.reference}: no sync rule copies this image\n`);
     unmapped += result.unmapped.length;
     if (values.check) continue;
-    if (values.write) {
-      if (result.changes.length > 0) writeFileSync(file, result.text);
-      process.stdout.write(`${file}: ${result.changes.length} reference(s) rewritten\n`);
-    } else process.stdout.write(lineDiff(file, before, result.text));
+    if (values.write) replacements.push({ file, text: result.text, count: result.changes.length });
+    else process.stdout.write(lineDiff(file, before, result.text));
   }
+  // Every file is read and rewritten before any is written: a bad one changes nothing.
+  replaceFiles(replacements.filter((replacement) => replacement.count > 0));
+  for (const { file, count } of replacements) process.stdout.write(`${file}: ${count} reference(s) rewritten\n`);
   return values.check && unmapped > 0 ? 1 : 0;
 }
 

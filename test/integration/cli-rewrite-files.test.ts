@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, test } from "node:test";
+
+/** `registry-dr rewrite --write` against files that work against it: unwritable files and directories, size limits, links, bad bytes. */
+
+const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
+const IMAGES = { "harbor.example.com/library/nginx": "registry.example.com/dr/nginx" };
+const MANIFEST = "containers:\n  - name: web\n    image: harbor.example.com/library/nginx:1.25   # the front\n";
+const REWRITTEN = MANIFEST.replace("harbor.example.com/library/nginx:1.25", "registry.example.com/dr/nginx:1.25");
+
+const locked: string[] = [];
+after(() => locked.forEach(makeWritable));
+
+function workspace(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `registry-dr-rewrite-${name}-`));
+  writeFileSync(join(dir, "sync.json"), JSON.stringify({ images: IMAGES }));
+  return dir;
+}
+
+function run(dir: string, args: string[], fileSizeLimitKiB?: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  const command = [process.execPath, BIN, "rewrite", "--config", "sync.json", ...args];
+  // A file size limit (ulimit -f, in KiB) set for the command alone, as a quota or a full disk would stop it.
+  const [file, argv] = fileSizeLimitKiB === undefined ? [command[0], command.slice(1)] : ["bash", ["-c", `ulimit -f ${fileSizeLimitKiB}; exec "$0" "$@"`, ...command]];
+  return new Promise((done) =>
+    execFile(file, argv, { cwd: dir, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })),
+  );
+}
+
+/** Root ignores file modes, so as root the file (or directory) is made immutable instead: even root cannot write or replace it. */
+function makeUnwritable(path: string): void {
+  if (process.getuid?.() === 0) execFileSync("chattr", ["+i", path]);
+  else chmodSync(path, statSync(path).isDirectory() ? 0o555 : 0o444);
+  locked.push(path);
+}
+
+function makeWritable(path: string): void {
+  if (process.getuid?.() === 0) execFileSync("chattr", ["-i", path]);
+  else chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644);
+}
+
+function contents(dir: string, names: string[]): string[] {
+  return names.map((name) => readFileSync(join(dir, name), "utf8"));
+}
+
+test("--write with a file that cannot be written in the middle of the batch: exit 2 naming it, no stack trace, no file changed", async () => {
+  const dir = workspace("locked-file");
+  mkdirSync(join(dir, "k8s"));
+  for (const name of ["a.yaml", "b.yaml", "c.yaml"]) writeFileSync(join(dir, "k8s", name), MANIFEST);
+  makeUnwritable(join(dir, "k8s", "b.yaml"));
+  const result = await run(dir, ["--write", "k8s"]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /^registry-dr rewrite: k8s\/b\.yaml: the file cannot be written \((EPERM|EACCES)\): make it writable or leave it out; nothing was written\n$/);
+  assert.deepEqual(contents(dir, ["k8s/a.yaml", "k8s/b.yaml", "k8s/c.yaml"]), [MANIFEST, MANIFEST, MANIFEST], "no file was changed, not even a.yaml before it");
+  assert.doesNotMatch(result.stdout, /rewritten/);
+});
+
+test("--write with a file in a directory that cannot be written: exit 2 naming the file and the directory, no file changed", async () => {
+  const dir = workspace("locked-dir");
+  mkdirSync(join(dir, "k8s", "frozen"), { recursive: true });
+  writeFileSync(join(dir, "k8s", "a.yaml"), MANIFEST);
+  writeFileSync(join(dir, "k8s", "frozen", "b.yaml"), MANIFEST);
+  makeUnwritable(join(dir, "k8s", "frozen"));
+  const result = await run(dir, ["--write", "k8s"]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /^registry-dr rewrite: k8s\/frozen\/b\.yaml: its directory .*\/k8s\/frozen cannot be written \((EPERM|EACCES)\), and the new content is written beside the file and renamed over it; nothing was written\n$/);
+  assert.deepEqual(contents(dir, ["k8s/a.yaml", "k8s/frozen/b.yaml"]), [MANIFEST, MANIFEST]);
+});
+
+test("--write under a file size limit smaller than a 4 MB values file: the original is intact byte for byte, no temporary file is left", async () => {
+  const dir = workspace("size-limit");
+  const padding = Array.from({ length: 40_000 }, (_, i) => `# padding line ${i} ${"x".repeat(80)}`).join("\n");
+  const big = `${MANIFEST}${padding}\nsidecar:\n  image: harbor.example.com/library/nginx:1.26\n`;
+  assert.ok(big.length > 3.5 * 1024 * 1024);
+  writeFileSync(join(dir, "small.yaml"), MANIFEST);
+  writeFileSync(join(dir, "values.yaml"), big);
+  chmodSync(join(dir, "values.yaml"), 0o640);
+  const result = await run(dir, ["--write", "small.yaml", "values.yaml"], 2048);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /^registry-dr rewrite: values\.yaml: cannot write its new content \(EFBIG\); no file was changed\n$/);
+  assert.ok(readFileSync(join(dir, "values.yaml")).equals(Buffer.from(big)), "the values file is intact, byte for byte");
+  assert.equal(readFileSync(join(dir, "small.yaml"), "utf8"), MANIFEST, "the file before it is unchanged too");
+  assert.deepEqual(readdirSync(dir).sort(), ["small.yaml", "sync.json", "values.yaml"], "no temporary file left behind");
+
+  const unlimited = await run(dir, ["--write", "small.yaml", "values.yaml"]);
+  assert.equal(unlimited.code, 0, unlimited.stderr);
+  assert.equal(readFileSync(join(dir, "values.yaml"), "utf8"), big.replace("harbor.example.com/library/nginx:1.25", "registry.example.com/dr/nginx:1.25").replace("harbor.example.com/library/nginx:1.26", "registry.example.com/dr/nginx:1.26"));
+  assert.equal(readFileSync(join(dir, "small.yaml"), "utf8"), REWRITTEN);
+  assert.equal(statSync(join(dir, "values.yaml")).mode & 0o777, 0o640, "the file keeps its mode");
+  assert.deepEqual(readdirSync(dir).sort(), ["small.yaml", "sync.json", "values.yaml"]);
+});
