@@ -1,12 +1,11 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { extname, join } from "node:path";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../provider/validation";
 import { lineDiff, mapperFromJob, rewriteReferences, type ReferenceMapper } from "../../provider/rewrite";
 import { planSiteMapper } from "../../components/disaster-recovery/plan-site-mapping";
 import { CommandArguments, UsageError } from "../arguments";
 import { loadSyncJob } from "../config-files";
-import { replaceFiles, type Replacement } from "../manifest-files";
+import { findManifests, replaceFiles, type Replacement } from "../manifest-files";
 import { readPlanFile } from "./plan-check";
 
 /**
@@ -21,7 +20,9 @@ export const REWRITE_HELP = `Usage: registry-dr rewrite (--config FILE | --image
 Rewrites image references in Kubernetes manifests and Helm values (YAML) from the primary's
 names to where the sync puts them: "image:" fields (containers, init containers, CronJobs,
 anything) and Helm's repository/registry/tag keys. Digests (@sha256:...) are kept; comments
-and layout are left as they are. Directories are searched for .yaml and .yml files.
+and layout are left as they are. Directories are searched for .yaml and .yml files; a symlink
+in a directory leading out of it is skipped (said on stderr), and a file reached by several
+names is rewritten once.
 
   --config FILE      the sync's image-syncer config (auth and images), or
   --images FILE      its images alone
@@ -69,7 +70,9 @@ export async function rewriteCommand(argv: string[]): Promise<number> {
   const map = values.plan ? planMapper(values.plan, values.site, values) : mapperFromJob(loadSyncJob({ config: values.config, images: values.images, registry: values.registry, namespace: values.namespace } as CommandArguments), values.site);
   let unmapped = 0;
   const replacements: (Replacement & { count: number })[] = [];
-  for (const file of positionals.flatMap(yamlFiles)) {
+  const { files, skipped } = findManifests(positionals);
+  for (const reason of skipped) process.stderr.write(`registry-dr rewrite: ${reason}\n`);
+  for (const file of files) {
     const before = readFileSync(file, "utf8");
     let result;
     try {
@@ -98,20 +101,4 @@ function planMapper(file: string, site: string | undefined, others: Record<strin
     if (error instanceof ConfigError || error instanceof UsageError) throw error;
     throw new UsageError(`${file}: ${(error as Error).message}`);
   }
-}
-
-function yamlFiles(path: string): string[] {
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch (error) {
-    throw new UsageError(`${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  if (!stat.isDirectory()) return [path];
-  return readdirSync(path)
-    .sort()
-    .flatMap((entry) => {
-      const inner = join(path, entry);
-      return statSync(inner).isDirectory() ? yamlFiles(inner) : [".yaml", ".yml"].includes(extname(entry).toLowerCase()) ? [inner] : [];
-    });
 }

@@ -1,1 +1,2 @@
 export * from "./replace-files";
+export * from "./find-manifests";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
@@ -91,4 +91,47 @@ test("--write under a file size limit smaller than a 4 MB values file: the origi
   assert.equal(readFileSync(join(dir, "small.yaml"), "utf8"), REWRITTEN);
   assert.equal(statSync(join(dir, "values.yaml")).mode & 0o777, 0o640, "the file keeps its mode");
   assert.deepEqual(readdirSync(dir).sort(), ["small.yaml", "sync.json", "values.yaml"]);
+});
+
+test("symlinks in the tree: links leading out are skipped and said, a file reached twice is rewritten once, loops and dangling links are named", async () => {
+  const dir = workspace("links");
+  mkdirSync(join(dir, "outside"));
+  mkdirSync(join(dir, "k8s", "sub"), { recursive: true });
+  writeFileSync(join(dir, "outside", "shared.yaml"), MANIFEST);
+  writeFileSync(join(dir, "outside-file.yaml"), MANIFEST);
+  writeFileSync(join(dir, "k8s", "app.yaml"), MANIFEST);
+  writeFileSync(join(dir, "k8s", "sub", "job.yaml"), MANIFEST);
+  symlinkSync("../outside", join(dir, "k8s", "shared"));
+  symlinkSync(join(dir, "outside-file.yaml"), join(dir, "k8s", "linked.yaml"));
+  symlinkSync("app.yaml", join(dir, "k8s", "zz-alias.yaml"));
+  symlinkSync("..", join(dir, "k8s", "sub", "up"));
+  symlinkSync("loop.yaml", join(dir, "k8s", "loop.yaml"));
+  symlinkSync("no-such.yaml", join(dir, "k8s", "gone.yaml"));
+
+  const diff = await run(dir, ["k8s"]);
+  assert.equal(diff.code, 0, diff.stderr);
+  assert.deepEqual(diff.stdout.match(/^--- .*$/gm), ["--- k8s/app.yaml", "--- k8s/sub/job.yaml"], "each file once, nothing outside");
+
+  const written = await run(dir, ["--write", "k8s"]);
+  assert.equal(written.code, 0, written.stderr);
+  assert.equal(written.stdout, "k8s/app.yaml: 1 reference(s) rewritten\nk8s/sub/job.yaml: 1 reference(s) rewritten\n");
+  assert.doesNotMatch(written.stdout, /unmapped|no sync rule/, "no second visit finding its own rewrite");
+  const skipped = written.stderr.split("\n").filter(Boolean).sort();
+  assert.deepEqual(skipped, [
+    "registry-dr rewrite: k8s/gone.yaml: skipped: a dangling symlink (to no-such.yaml)",
+    `registry-dr rewrite: k8s/linked.yaml: skipped: a symlink to ${join(realpathSync(dir), "outside-file.yaml")}, outside k8s`,
+    "registry-dr rewrite: k8s/loop.yaml: skipped: a symlink loop",
+    `registry-dr rewrite: k8s/shared: skipped: a symlink to ${join(realpathSync(dir), "outside")}, outside k8s`,
+  ]);
+  assert.deepEqual(contents(dir, ["k8s/app.yaml", "k8s/sub/job.yaml"]), [REWRITTEN, REWRITTEN]);
+  assert.deepEqual(contents(dir, ["outside/shared.yaml", "outside-file.yaml"]), [MANIFEST, MANIFEST], "nothing outside the tree was rewritten");
+  assert.ok(lstatSync(join(dir, "k8s", "zz-alias.yaml")).isSymbolicLink(), "the link inside the tree is still a link");
+
+  const named = await run(dir, ["--write", "k8s/loop.yaml"]);
+  assert.equal(named.code, 2);
+  assert.equal(named.stderr, "registry-dr rewrite: k8s/loop.yaml: cannot read it (a symlink loop)\n");
+  const explicit = await run(dir, ["--write", "k8s/linked.yaml"]);
+  assert.equal(explicit.code, 0, explicit.stderr);
+  assert.equal(readFileSync(join(dir, "outside-file.yaml"), "utf8"), REWRITTEN, "a link named on the command line is the user's choice: its target is rewritten");
+  assert.ok(lstatSync(join(dir, "k8s", "linked.yaml")).isSymbolicLink(), "and the link stays a link");
 });
