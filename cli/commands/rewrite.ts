@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../provider/validation";
 import { lineDiff, mapperFromJob, rewriteReferences, type ReferenceMapper } from "../../provider/rewrite";
 import { planSiteMapper } from "../../components/disaster-recovery/plan-site-mapping";
 import { CommandArguments, UsageError } from "../arguments";
 import { loadSyncJob } from "../config-files";
-import { findManifests, replaceFiles, type Replacement } from "../manifest-files";
+import { findManifests, readManifest, replaceFiles, type Replacement } from "../manifest-files";
 import { readPlanFile } from "./plan-check";
 
 /**
@@ -73,7 +72,7 @@ export async function rewriteCommand(argv: string[]): Promise<number> {
   const { files, skipped } = findManifests(positionals);
   for (const reason of skipped) process.stderr.write(`registry-dr rewrite: ${reason}\n`);
   for (const file of files) {
-    const before = readFileSync(file, "utf8");
+    const before = readManifest(file);
     let result;
     try {
       result = rewriteReferences(before, map);

@@ -135,3 +135,23 @@ test("symlinks in the tree: links leading out are skipped and said, a file reach
   assert.equal(readFileSync(join(dir, "outside-file.yaml"), "utf8"), REWRITTEN, "a link named on the command line is the user's choice: its target is rewritten");
   assert.ok(lstatSync(join(dir, "k8s", "linked.yaml")).isSymbolicLink(), "and the link stays a link");
 });
+
+test("a file that is not UTF-8 (a Latin-1 é) is refused naming the file, the byte and its offset; no file is written, a byte-order mark is kept", async () => {
+  const dir = workspace("latin1");
+  const latin1 = Buffer.concat([Buffer.from("# caf"), Buffer.from([0xe9]), Buffer.from(` menu\n${MANIFEST}`)]);
+  writeFileSync(join(dir, "a.yaml"), MANIFEST);
+  writeFileSync(join(dir, "b.yaml"), latin1);
+  for (const args of [["--write"], [], ["--check"]]) {
+    const result = await run(dir, [...args, "a.yaml", "b.yaml"]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(result.stderr, "registry-dr rewrite: b.yaml: not UTF-8: byte 0xe9 at offset 5 (line 1); convert the file to UTF-8 first; nothing was written\n");
+  }
+  assert.equal(readFileSync(join(dir, "a.yaml"), "utf8"), MANIFEST, "the UTF-8 file before it is not written either");
+  assert.ok(readFileSync(join(dir, "b.yaml")).equals(latin1), "the Latin-1 file is intact, byte for byte");
+
+  const withMark = Buffer.from(`\uFEFF# café, in UTF-8\n${MANIFEST}`);
+  writeFileSync(join(dir, "c.yaml"), withMark);
+  const written = await run(dir, ["--write", "c.yaml"]);
+  assert.equal(written.code, 0, written.stderr);
+  assert.ok(readFileSync(join(dir, "c.yaml")).equals(Buffer.from(`\uFEFF# café, in UTF-8\n${REWRITTEN}`)), "UTF-8 text and the byte-order mark are kept");
+});
