@@ -16,3 +16,4 @@ export * from "./failover-preflight";
 export * from "./transfer-watchdog";
 export * from "./environment-references";
 export * from "./run-limits";
+export * from "./auth-secrets";

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { pushSmallImage } from "../support/fixtures";
+import { Front, startFront } from "../support/hostile-front";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 
 /** The registry-dr command against files that work against it: hard links, symlinks, files that cannot be written. */
@@ -66,4 +67,31 @@ test("an output that is a hard link of an input (or of another output) is refuse
   assert.deepEqual([config, images, auth].map((file) => readFileSync(file, "utf8")), originals, "every input is intact");
   assert.equal(readFileSync(join(dir, "first.log"), "utf8"), "");
   assert.deepEqual(destination.requests(), [], "nothing was pushed, nor any registry asked");
+});
+
+test("a registry echoing the credentials decoded, URL-encoded or as bare base64: none of these forms reaches stderr, the log, the failed-images file or verify's output", async () => {
+  const echoing: Front = await startFront(destination.url, { refuseEchoingCredentials: /^(PUT|GET) \/v2\/forms\/app\/manifests\// });
+  try {
+    const config = join(dir, "forms.json");
+    writeFileSync(config, JSON.stringify({ auth: { [echoing.host]: { username: PUSHER.name, password: PUSHER.password } }, images: { [`${source.host}/library/app:1.0`]: `${echoing.host}/forms/app` } }, null, 2));
+    const basic = Buffer.from(`${PUSHER.name}:${PUSHER.password}`).toString("base64");
+    const forms = [PUSHER.password, `${PUSHER.name}:${PUSHER.password}`, basic, basic.replace(/=+$/, ""), encodeURIComponent(basic), encodeURIComponent(PUSHER.password), Buffer.from(PUSHER.password).toString("base64").replace(/=+$/, "")];
+    const leaks = (text: string) => forms.filter((form) => text.includes(form));
+
+    const sync = await run(["sync", "--config", config, "--log", "forms.log", "--failed-images", "forms-failed.json", "--retries", "0"]);
+    assert.equal(sync.code, 1, sync.stderr);
+    const log = readFileSync(join(dir, "forms.log"), "utf8");
+    assert.match(log, /forms\/app:1\.0: .*HTTP 400.*\[redacted\] is not allowed here; forwarded as Basic%20\[redacted\]/, "the error is there, redacted");
+    for (const [name, text] of [["stderr", sync.stderr], ["log", log], ["failed-images", readFileSync(join(dir, "forms-failed.json"), "utf8")]]) {
+      assert.deepEqual(leaks(text), [], `${name} holds a credential:\n${text}`);
+    }
+    for (const extra of [["--json"], []]) {
+      const verify = await run(["verify", "--config", config, ...extra]);
+      assert.equal(verify.code, 1, verify.stderr);
+      assert.match(verify.stdout, /\[redacted\] is not allowed here/);
+      assert.deepEqual(leaks(verify.stdout + verify.stderr), [], `verify ${extra.join(" ")} holds a credential:\n${verify.stdout}`);
+    }
+  } finally {
+    await echoing.close();
+  }
 });
