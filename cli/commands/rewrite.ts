@@ -52,7 +52,7 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-export async function rewriteCommand(argv: string[]): Promise<number> {
+export async function rewriteCommand(argv: string[], signal?: AbortSignal): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
@@ -72,6 +72,9 @@ export async function rewriteCommand(argv: string[]): Promise<number> {
   const { files, skipped } = findManifests(positionals);
   for (const reason of skipped) process.stderr.write(`registry-dr rewrite: ${reason}\n`);
   for (const file of files) {
+    // A turn of the event loop between files, so Ctrl-C or SIGTERM is seen, and stops before anything is written.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted) throw new UsageError(`interrupted before ${file}; nothing was written`);
     const before = readManifest(file);
     let result;
     try {

@@ -1,15 +1,24 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { UsageError } from "../arguments";
 
 /**
  * A manifest's text, refused unless it is UTF-8. Decoding other bytes (a Latin-1 "é") would
  * turn them into U+FFFD and write that back; YAML is UTF-8 anyway. A byte-order mark is kept.
  */
+/**
+ * Kubernetes keeps an object under 1.5 MiB; a rendered chart with its CRDs runs to a few MiB.
+ * The YAML document API takes about fifty times a file's size in memory.
+ */
+export const LARGEST_MANIFEST = 16 * 1024 * 1024;
+
 export function readManifest(file: string): string {
   let bytes: Buffer;
   try {
+    const size = statSync(file).size;
+    if (size > LARGEST_MANIFEST) throw new UsageError(`${file}: ${size} bytes, larger than the ${LARGEST_MANIFEST / 1024 / 1024} MiB a manifest or values file may be; split it; nothing was written`);
     bytes = readFileSync(file);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   try {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -154,4 +154,40 @@ test("a file that is not UTF-8 (a Latin-1 é) is refused naming the file, the by
   const written = await run(dir, ["--write", "c.yaml"]);
   assert.equal(written.code, 0, written.stderr);
   assert.ok(readFileSync(join(dir, "c.yaml")).equals(Buffer.from(`\uFEFF# café, in UTF-8\n${REWRITTEN}`)), "UTF-8 text and the byte-order mark are kept");
+});
+
+test("20,000 references are rewritten in one pass (a generous 20 s bound: slicing per reference took minutes), and a file over 16 MiB is refused with a clear message", async () => {
+  const dir = workspace("scale");
+  const containers = Array.from({ length: 20_000 }, (_, i) => `  - name: c${i}\n    image: harbor.example.com/library/nginx:${i}\n`).join("");
+  writeFileSync(join(dir, "many.yaml"), `containers:\n${containers}`);
+  const started = Date.now();
+  const result = await run(dir, ["--write", "many.yaml"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "many.yaml: 20000 reference(s) rewritten\n");
+  assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
+  const text = readFileSync(join(dir, "many.yaml"), "utf8");
+  assert.equal(text.match(/registry\.example\.com\/dr\/nginx:\d+/g)?.length, 20_000);
+  assert.ok(text.includes("image: registry.example.com/dr/nginx:19999\n"));
+
+  const huge = `${MANIFEST}${"#".repeat(17 * 1024 * 1024)}\n`;
+  writeFileSync(join(dir, "huge.yaml"), huge);
+  const refused = await run(dir, ["--write", "many.yaml", "huge.yaml"]);
+  assert.equal(refused.code, 2);
+  assert.equal(refused.stderr, `registry-dr rewrite: huge.yaml: ${Buffer.byteLength(huge)} bytes, larger than the 16 MiB a manifest or values file may be; split it; nothing was written\n`);
+  assert.equal(readFileSync(join(dir, "huge.yaml"), "utf8").length, huge.length);
+});
+
+test("SIGTERM during a rewrite of many files stops it before anything is written", async () => {
+  const dir = workspace("sigterm");
+  for (let i = 0; i < 400; i++) writeFileSync(join(dir, `m${String(i).padStart(3, "0")}.yaml`), `containers:\n${Array.from({ length: 200 }, (_, j) => `  - image: harbor.example.com/library/nginx:${j}\n`).join("")}`);
+  const child = spawn(process.execPath, [BIN, "rewrite", "--config", "sync.json", "--write", "."], { cwd: dir });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // Past start-up (the handler is installed once the command runs); the whole run takes several seconds.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  child.kill("SIGTERM");
+  assert.equal(await exited, 2, stderr);
+  assert.match(stderr, /^registry-dr rewrite: interrupted before m\d{3}\.yaml; nothing was written\n$/);
+  assert.equal(readdirSync(dir).filter((name) => name.endsWith(".yaml") && readFileSync(join(dir, name), "utf8").includes("registry.example.com")).length, 0);
 });
