@@ -184,8 +184,8 @@ test("SIGTERM during a rewrite of many files stops it before anything is written
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  // Past start-up (the handler is installed once the command runs); the whole run takes several seconds.
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  // Past start-up, also on a loaded machine (the handler is installed once the command runs); the run takes over 10 s.
+  await new Promise((resolve) => setTimeout(resolve, 5000));
   child.kill("SIGTERM");
   assert.equal(await exited, 2, stderr);
   assert.match(stderr, /^registry-dr rewrite: interrupted before m\d{3}\.yaml; nothing was written\n$/);
