@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { ImageResult } from "../provider/sync";
-import { redactSecrets } from "../provider/validation";
+import { Redactor, redactSecrets } from "../provider/validation";
 
 /**
  * Images written back in the `images` format (source -> list of destinations), so a file
@@ -22,9 +22,9 @@ export function imagesMapOf(results: ImageResult[]): Record<string, string[]> {
   return map;
 }
 
-export function writeImagesFile(file: string, results: ImageResult[], format: ImagesFileFormat = "json"): void {
+export function writeImagesFile(file: string, results: ImageResult[], format: ImagesFileFormat = "json", redact: Redactor = redactSecrets): void {
   const map = imagesMapOf(results);
   // Loaded only when asked for: most runs write JSON, and start-up time shows in cron runs.
   const text = format === "yaml" ? (require("yaml") as typeof import("yaml")).stringify(map) : `${JSON.stringify(map, null, 2)}\n`;
-  writeFileSync(file, redactSecrets(text));
+  writeFileSync(file, redact(text));
 }

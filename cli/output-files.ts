@@ -11,9 +11,9 @@ export function checkOutputFiles(args: CommandArguments, writesFailedImages = tr
   const inputs = [["--config", args.config], ["--auth", args.auth], ["--images", args.images]].filter((input): input is [string, string] => input[1] !== undefined);
   const imageLists = writesFailedImages ? [["--failed-images", args.failedImages], ["--output-success-images", args.successImages]] : [];
   const outputs = [["--log", args.log], ...imageLists].filter((output): output is [string, string] => output[1] !== undefined);
-  const seen = new Map(inputs.map(([flag, file]) => [whereIs(file), flag]));
+  const seen = new Map(inputs.map(([flag, file]) => [identityOf(file), flag]));
   for (const [flag, file] of outputs) {
-    const target = whereIs(file);
+    const target = identityOf(file);
     const clash = seen.get(target);
     if (clash) throw new UsageError(`${flag} ${file} is the ${clash} file: the run would overwrite it; write to another file`);
     assertWritable(flag, file);
@@ -21,7 +21,20 @@ export function checkOutputFiles(args: CommandArguments, writesFailedImages = tr
   }
 }
 
-/** The real path, so a symlink or "./x" versus "x" is still the same file. */
+/**
+ * What makes two names one file: an existing file's device and inode (a hard link has its own
+ * path but the same inode; a symlink is followed), or, for a file not yet there, its real path
+ * (so "./x" and "x" given to two outputs are still one file).
+ */
+function identityOf(file: string): string {
+  try {
+    const { dev, ino } = statSync(file);
+    return `inode ${dev}:${ino}`;
+  } catch {
+    return `path ${whereIs(file)}`;
+  }
+}
+
 function whereIs(file: string): string {
   try {
     return realpathSync(file);

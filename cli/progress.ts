@@ -1,6 +1,6 @@
 import { appendFileSync } from "node:fs";
 import { SyncEvent, describePlan, describeResult, formatBytes, formatRate } from "../provider/sync";
-import { redactSecrets } from "../provider/validation";
+import { Redactor, redactSecrets } from "../provider/validation";
 
 /**
  * Shows a run: on a terminal a one-line bar (images, bytes, rate) with result lines
@@ -12,6 +12,8 @@ import { redactSecrets } from "../provider/validation";
 export interface ReporterOptions {
   stream: NodeJS.WriteStream;
   logFile?: string;
+  /** The run's redactor (its configured secrets in all their forms); without one, the generic patterns. */
+  redact?: Redactor;
 }
 
 const BAR_WIDTH = 24;
@@ -57,7 +59,7 @@ export class ProgressReporter {
 
   /** Writes a line to the log (file or stream), keeping the bar below it. */
   line(raw: string): void {
-    const text = redactSecrets(raw);
+    const text = (this.options.redact ?? redactSecrets)(raw);
     if (this.options.logFile) {
       appendFileSync(this.options.logFile, `${new Date().toISOString()} ${text}\n`);
       return;
@@ -69,7 +71,7 @@ export class ProgressReporter {
 
   /** Always on the terminal, also when a log file takes the detail. */
   say(raw: string): void {
-    const text = redactSecrets(raw);
+    const text = (this.options.redact ?? redactSecrets)(raw);
     this.clearBar();
     this.options.stream.write(`${text}\n`);
     if (this.options.logFile) appendFileSync(this.options.logFile, `${new Date().toISOString()} ${text}\n`);

@@ -1,11 +1,10 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../provider/validation";
 import { lineDiff, mapperFromJob, rewriteReferences, type ReferenceMapper } from "../../provider/rewrite";
 import { planSiteMapper } from "../../components/disaster-recovery/plan-site-mapping";
 import { CommandArguments, UsageError } from "../arguments";
 import { loadSyncJob } from "../config-files";
+import { findManifests, readManifest, replaceFiles, type Replacement } from "../manifest-files";
 import { readPlanFile } from "./plan-check";
 
 /**
@@ -20,7 +19,9 @@ export const REWRITE_HELP = `Usage: registry-dr rewrite (--config FILE | --image
 Rewrites image references in Kubernetes manifests and Helm values (YAML) from the primary's
 names to where the sync puts them: "image:" fields (containers, init containers, CronJobs,
 anything) and Helm's repository/registry/tag keys. Digests (@sha256:...) are kept; comments
-and layout are left as they are. Directories are searched for .yaml and .yml files.
+and layout are left as they are. Directories are searched for .yaml and .yml files; a symlink
+in a directory leading out of it is skipped (said on stderr), and a file reached by several
+names is rewritten once.
 
   --config FILE      the sync's image-syncer config (auth and images), or
   --images FILE      its images alone
@@ -51,7 +52,7 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-export async function rewriteCommand(argv: string[]): Promise<number> {
+export async function rewriteCommand(argv: string[], signal?: AbortSignal): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
@@ -67,8 +68,14 @@ export async function rewriteCommand(argv: string[]): Promise<number> {
   if (values.check && values.write) throw new UsageError("--check only reports: give --check or --write, not both");
   const map = values.plan ? planMapper(values.plan, values.site, values) : mapperFromJob(loadSyncJob({ config: values.config, images: values.images, registry: values.registry, namespace: values.namespace } as CommandArguments), values.site);
   let unmapped = 0;
-  for (const file of positionals.flatMap(yamlFiles)) {
-    const before = readFileSync(file, "utf8");
+  const replacements: (Replacement & { count: number })[] = [];
+  const { files, skipped } = findManifests(positionals);
+  for (const reason of skipped) process.stderr.write(`registry-dr rewrite: ${reason}\n`);
+  for (const file of files) {
+    // A turn of the event loop between files, so Ctrl-C or SIGTERM is seen, and stops before anything is written.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted) throw new UsageError(`interrupted before ${file}; nothing was written`);
+    const before = readManifest(file);
     let result;
     try {
       result = rewriteReferences(before, map);
@@ -78,11 +85,12 @@ export async function rewriteCommand(argv: string[]): Promise<number> {
     for (const missing of result.unmapped) process.stdout.write(`${file}:${missing.line}: ${missing.reference}: no sync rule copies this image\n`);
     unmapped += result.unmapped.length;
     if (values.check) continue;
-    if (values.write) {
-      if (result.changes.length > 0) writeFileSync(file, result.text);
-      process.stdout.write(`${file}: ${result.changes.length} reference(s) rewritten\n`);
-    } else process.stdout.write(lineDiff(file, before, result.text));
+    if (values.write) replacements.push({ file, text: result.text, count: result.changes.length });
+    else process.stdout.write(lineDiff(file, before, result.text));
   }
+  // Every file is read and rewritten before any is written: a bad one changes nothing.
+  replaceFiles(replacements.filter((replacement) => replacement.count > 0));
+  for (const { file, count } of replacements) process.stdout.write(`${file}: ${count} reference(s) rewritten\n`);
   return values.check && unmapped > 0 ? 1 : 0;
 }
 
@@ -95,20 +103,4 @@ function planMapper(file: string, site: string | undefined, others: Record<strin
     if (error instanceof ConfigError || error instanceof UsageError) throw error;
     throw new UsageError(`${file}: ${(error as Error).message}`);
   }
-}
-
-function yamlFiles(path: string): string[] {
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch (error) {
-    throw new UsageError(`${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  if (!stat.isDirectory()) return [path];
-  return readdirSync(path)
-    .sort()
-    .flatMap((entry) => {
-      const inner = join(path, entry);
-      return statSync(inner).isDirectory() ? yamlFiles(inner) : [".yaml", ".yml"].includes(extname(entry).toLowerCase()) ? [inner] : [];
-    });
 }

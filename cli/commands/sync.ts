@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration, formatRate, runSync, syncOptionsOf } from "../../provider/sync";
+import { authRedactor, formatBytes, formatDuration, formatRate, runSync, syncOptionsOf } from "../../provider/sync";
 import { parseReference } from "../../provider/clients/oci/reference";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
@@ -12,7 +12,9 @@ const FAILURES_SHOWN = 50;
 export async function syncCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const job = loadSyncJob(args);
   checkOutputFiles(args);
-  const reporter = new ProgressReporter({ stream: process.stderr, logFile: args.log });
+  // One redactor for everything the run writes: stderr, the log, the images files.
+  const redact = authRedactor(job.auth);
+  const reporter = new ProgressReporter({ stream: process.stderr, logFile: args.log, redact });
   let report;
   try {
     report = await runSync(job, syncOptionsOf(args.settings, { surface: "command", signal, onEvent: reporter.onEvent }));
@@ -28,7 +30,7 @@ export async function syncCommand(args: CommandArguments, signal: AbortSignal): 
   const failures = report.results.filter((result) => result.status === "failed");
   if (args.successImages) {
     // Up-to-date images count as successes too: the destination holds them, and a re-run writes the same file.
-    writeImagesFile(args.successImages, report.results.filter((result) => result.status !== "failed"), args.imagesFormat);
+    writeImagesFile(args.successImages, report.results.filter((result) => result.status !== "failed"), args.imagesFormat, redact);
     reporter.say(`successful images written to ${args.successImages}`);
   }
   if (failures.length > 0) {
@@ -39,7 +41,7 @@ export async function syncCommand(args: CommandArguments, signal: AbortSignal): 
     const retryable = failures.filter((failure) => isReference(failure.source));
     if (retryable.length < failures.length) reporter.say(`${failures.length - retryable.length} failed image(s) left out of ${args.failedImages}: the source listed a tag that is not a valid tag`);
     if (retryable.length > 0) {
-      writeImagesFile(args.failedImages, retryable);
+      writeImagesFile(args.failedImages, retryable, "json", redact);
       reporter.say(`failed images written to ${args.failedImages}; retry them with --images ${args.failedImages} and the same --auth`);
     }
   }

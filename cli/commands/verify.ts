@@ -1,5 +1,4 @@
-import { ReadinessRow, runVerify, shortDigest, syncOptionsOf } from "../../provider/sync";
-import { redactSecrets } from "../../provider/validation";
+import { ReadinessRow, authRedactor, runVerify, shortDigest, syncOptionsOf } from "../../provider/sync";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
 
@@ -7,11 +6,12 @@ export async function verifyCommand(args: CommandArguments, signal: AbortSignal)
   const job = loadSyncJob(args);
   const report = await runVerify(job, syncOptionsOf(args.settings, { surface: "command", signal, shallow: args.shallow }));
   // Row errors quote registries, and a registry (or a proxy in front of it) may echo credentials back.
-  const rows = report.rows.map((row) => (row.error ? { ...row, error: redactSecrets(row.error) } : row));
+  const redact = authRedactor(job.auth);
+  const rows = report.rows.map((row) => (row.error ? { ...row, error: redact(row.error) } : row));
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ complete: report.complete, counts: countRows(report.rows), rows }, null, 2)}\n`);
+    process.stdout.write(redact(`${JSON.stringify({ complete: report.complete, counts: countRows(report.rows), rows }, null, 2)}\n`));
   } else {
-    process.stdout.write(renderTable(rows));
+    process.stdout.write(redact(renderTable(rows)));
     const counts = countRows(report.rows);
     process.stdout.write(
       `\n${report.complete ? "complete" : "INCOMPLETE"}${args.shallow ? " (tag digests only)" : ""}: ${counts.present} present, ${counts.incomplete} incomplete, ` +

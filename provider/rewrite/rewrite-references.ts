@@ -31,7 +31,7 @@ interface Edit {
 export function rewriteReferences(text: string, map: ReferenceMapper): RewriteResult {
   const edits: Edit[] = [];
   const result: RewriteResult = { text, changes: [], unmapped: [] };
-  const lineOf = (offset: number) => text.slice(0, offset).split("\n").length;
+  const lineOf = lineFinder(text);
   for (const document of parseAllDocuments(text)) {
     if ("errors" in document && document.errors.length > 0) throw new Error(`not valid YAML: ${document.errors[0].code.toLowerCase().replace(/_/g, " ")} at line ${document.errors[0].linePos?.[0].line ?? "?"}`);
     visit(document, {
@@ -97,10 +97,32 @@ function scalarEdit(text: string, node: Scalar, value: string): Edit {
   return { start, end, replacement: `${quote}${value}${quote}` };
 }
 
+/** One pass over the text, whatever the number of edits (slicing the whole text per edit made 10k references take 16 s). */
 function applyEdits(text: string, edits: Edit[]): string {
-  let out = text;
-  for (const edit of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, edit.start) + edit.replacement + out.slice(edit.end);
-  return out;
+  const parts: string[] = [];
+  let at = 0;
+  for (const edit of [...edits].sort((a, b) => a.start - b.start)) {
+    parts.push(text.slice(at, edit.start), edit.replacement);
+    at = edit.end;
+  }
+  parts.push(text.slice(at));
+  return parts.join("");
+}
+
+/** Line numbers by binary search over where lines start, not by splitting the text up to each offset. */
+function lineFinder(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let index = text.indexOf("\n"); index !== -1; index = text.indexOf("\n", index + 1)) starts.push(index + 1);
+  return (offset) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (starts[middle] <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return low + 1;
+  };
 }
 
 /** A line diff of a rewrite (only values change, so lines pair up one to one). */

@@ -1,4 +1,4 @@
-import { redactSecrets } from "../validation";
+import { Redactor, redactSecrets } from "../validation";
 
 /** What a sync reports while it runs; the CLI draws a progress bar from it, Pulumi prints lines. */
 
@@ -32,6 +32,6 @@ export type SyncEvent =
 export type SyncEventListener = (event: SyncEvent) => void;
 
 /** Error texts carry what registries said, which can echo credentials: they leave the engine redacted. */
-export function redactedResult(result: ImageResult): ImageResult {
-  return result.error === undefined ? result : { ...result, error: redactSecrets(result.error) };
+export function redactedResult(result: ImageResult, redact: Redactor = redactSecrets): ImageResult {
+  return result.error === undefined ? result : { ...result, error: redact(result.error) };
 }

@@ -15,3 +15,4 @@ export * from "./verify";
 export * from "./transfer-watchdog";
 export * from "./environment-references";
 export * from "./run-settings";
+export * from "./auth-secrets";

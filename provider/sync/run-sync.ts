@@ -9,6 +9,7 @@ import { RegistryPool } from "./registry-pool";
 import { checkImage, copyImage } from "./sync-image";
 import { SYNC_DEADLINES, SyncJob, SyncOptions, compileJob } from "./sync-job";
 import { accessFromAuthMap } from "./registry-credentials";
+import { authRedactor } from "./auth-secrets";
 import { UploadCleanup } from "./upload-cleanup";
 import { SyncTask, describeTask } from "./sync-task";
 import { ContentCheck } from "./pullable";
@@ -51,6 +52,7 @@ export const DEFAULT_CHUNK_SIZE = 64 * 1024 * 1024;
 export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<SyncReport> {
   const started = Date.now();
   const emit = options.onEvent ?? (() => {});
+  const redact = authRedactor(job.auth);
   return withPlan(job, options, async (plan, pool, unreachable, tagLists) => {
     const context = {
       pool,
@@ -69,7 +71,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
     };
     const results = new Map<SyncTask, ImageResult>();
     const finish = (task: SyncTask, outcome: ImageResult) => {
-      const result = redactedResult(outcome);
+      const result = redactedResult(outcome, redact);
       results.set(task, result);
       emit({ type: "image-finished", result });
     };
@@ -91,8 +93,9 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       await mapConcurrent(stale, proc, async (check) => finish(check.task, await copyImage(check.task, check.expected, check.startedAt, context, check.incomplete)));
       pending = round < (options.retries ?? RUN_SETTINGS.retries.default) ? pending.filter((task) => results.get(task)?.status === "failed" && results.get(task)?.retryable) : [];
     }
-    for (const failure of plan.failures) emit({ type: "image-finished", result: failure });
-    const all = [...plan.failures, ...results.values()];
+    const planFailures = plan.failures.map((failure) => redactedResult(failure, redact));
+    for (const failure of planFailures) emit({ type: "image-finished", result: failure });
+    const all = [...planFailures, ...results.values()];
     return { results: all, counts: countStatuses(all), stats: pool.transport.stats.snapshot(), durationMs: Date.now() - started };
   });
 }
@@ -101,7 +104,8 @@ export async function runVerify(job: SyncJob, options: SyncOptions = {}): Promis
   return withPlan(job, options, async (plan, pool, unreachable, tagLists) => {
     const checked = await checkReadiness(plan.tasks, pool, { concurrency: Math.max(options.proc ?? RUN_SETTINGS.proc.default, 8), platforms: options.platforms, shallow: options.shallow, unreachable, referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined });
     const failedPlans: ReadinessRow[] = plan.failures.map((failure) => ({ source: failure.source, destination: failure.destination, status: "error", error: failure.error }));
-    const rows = [...failedPlans, ...checked];
+    const redact = authRedactor(job.auth);
+    const rows = [...failedPlans, ...checked].map((row) => (row.error === undefined ? row : { ...row, error: redact(row.error) }));
     return { rows, complete: rows.every((row) => row.status === "present"), stats: pool.transport.stats.snapshot() };
   });
 }

@@ -28,3 +28,48 @@ export function redactSecrets(text: string): string {
   for (const [pattern, replacement] of RULES) result = result.replace(pattern, replacement as (substring: string, ...args: string[]) => string);
   return result;
 }
+
+export type Redactor = (text: string) => string;
+
+/** The configured secrets a redactor removes in every form they travel in. */
+export interface ConfiguredSecrets {
+  /** Passwords, tokens, keys. */
+  secrets: readonly string[];
+  /** Username/password pairs, sent as `Basic base64(username:password)`. */
+  logins: readonly { username: string; password: string }[];
+}
+
+/**
+ * Shorter secrets are removed only inside their longer forms (`user:password` and its
+ * base64): removing every "abc" from a run's output would garble it.
+ */
+const SHORTEST_SECRET = 4;
+
+/**
+ * A redactor for one run: the configured secrets themselves removed wherever they appear, as
+ * they are, as base64 (of the secret alone and of `username:password`, padded or not, standard
+ * or URL alphabet) and URL-encoded (either case of hex), and then the patterns of
+ * redactSecrets for credentials the configuration does not hold (tokens a registry minted).
+ */
+export function secretRedactor(configured: ConfiguredSecrets): Redactor {
+  const plain = [...configured.secrets.filter((secret) => secret.length >= SHORTEST_SECRET), ...configured.logins.map(({ username, password }) => `${username}:${password}`)];
+  const forms = new Set(plain.flatMap((text) => [text, ...base64Forms(text)]).flatMap((form) => [form, encodeURIComponent(form)]));
+  const patterns = [...forms].filter((form) => form.length > 0).sort((a, b) => b.length - a.length).map(literalPattern);
+  if (patterns.length === 0) return redactSecrets;
+  const known = new RegExp(patterns.join("|"), "g");
+  return (text) => redactSecrets(text.replace(known, REDACTED));
+}
+
+function base64Forms(text: string): string[] {
+  const bytes = Buffer.from(text, "utf8");
+  // Unpadded: the padded form holds it, and "=" may travel as "%3D".
+  return [bytes.toString("base64").replace(/=+$/, ""), bytes.toString("base64url")];
+}
+
+/** The text as a pattern, a %XX escape matching either case of its hex digits. */
+function literalPattern(text: string): string {
+  return text
+    .split(/(%[0-9A-F]{2})/)
+    .map((part, index) => (index % 2 === 1 ? `%[${part[1]}${part[1].toLowerCase()}][${part[2]}${part[2].toLowerCase()}]` : part.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&")))
+    .join("");
+}

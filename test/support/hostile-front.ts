@@ -41,6 +41,12 @@ export interface FrontOptions {
   trickleBlobsMs?: number;
   /** Requests whose "METHOD path" matches are refused with a 400 whose body echoes the request's headers, as some proxies do. */
   refuseEchoingHeaders?: RegExp;
+  /**
+   * Requests whose "METHOD path" matches are refused with a 400 whose body carries the request's
+   * Basic credentials in other forms: decoded (`user:password`, first), URL-encoded
+   * (`Basic%20...%3D%3D`) and as bare base64.
+   */
+  refuseEchoingCredentials?: RegExp;
 }
 
 /** A reverse proxy in front of a plain-HTTP registry, misbehaving as configured. */
@@ -50,6 +56,7 @@ export async function startFront(upstream: string, options: FrontOptions): Promi
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
     if (options.refuseEchoingHeaders?.test(`${req.method} ${req.url}`)) return refuseEchoing(req, res);
+    if (options.refuseEchoingCredentials?.test(`${req.method} ${req.url}`)) return refuseEchoingCredentials(req, res);
     const forward = request({ host: upstreamUrl.hostname, port: upstreamUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstreamUrl.host } }, (answer) => {
       const headers = { ...answer.headers };
       if (typeof headers.location === "string") headers.location = headers.location.replace(upstreamUrl.origin, `http://${req.headers.host}`);
@@ -91,6 +98,17 @@ function refuseEchoing(req: IncomingMessage, res: ServerResponse): void {
     // Authorization first: clients quote the start of a body they cannot parse.
     const lines = Object.entries(req.headers).sort(([a]) => (a === "authorization" ? -1 : 0)).map(([name, value]) => `${name}: ${value}`);
     const body = `Bad Request. Your request was:\n${lines.join("\n")}\n`;
+    res.writeHead(400, { "content-type": "text/plain", "content-length": Buffer.byteLength(body) });
+    res.end(body);
+  });
+}
+
+function refuseEchoingCredentials(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  req.on("end", () => {
+    const encoded = /^Basic (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+    const decoded = Buffer.from(encoded, "base64").toString("utf8");
+    const body = `${decoded} is not allowed here; forwarded as Basic%20${encodeURIComponent(encoded)} (base64 ${encoded})\n`;
     res.writeHead(400, { "content-type": "text/plain", "content-length": Buffer.byteLength(body) });
     res.end(body);
   });

@@ -36,3 +36,26 @@ test("an auth scheme's name at the end of a line is a word, not a credential: th
   assert.equal(redactSecrets(table), table);
   assert.ok(!redactSecrets("Authorization: Digest username123").includes("username123"));
 });
+
+test("a run's redactor removes its configured secrets in every form: as they are, base64 (of the secret and of user:password), URL-encoded, in either hex case", async () => {
+  const { secretRedactor } = await import("../../provider/validation");
+  const redact = secretRedactor({ secrets: ["Harbor12345-$ecret", "tok/en+with=signs", "abc"], logins: [{ username: "admin", password: "Harbor12345-$ecret" }] });
+  const basic = Buffer.from("admin:Harbor12345-$ecret").toString("base64");
+  const token64 = Buffer.from("tok/en+with=signs").toString("base64");
+  for (const leak of [
+    "admin:Harbor12345-$ecret rejected",
+    `forwarded Basic%20${encodeURIComponent(basic)}`,
+    `t ${encodeURIComponent("tok/en+with=signs").replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase())}`,
+    `seen ${basic}`,
+    `seen ${Buffer.from("admin:Harbor12345-$ecret").toString("base64url")}`,
+    `token=${encodeURIComponent("tok/en+with=signs")}`.replace("token=", "t "),
+    `t ${token64}`,
+    `t ${encodeURIComponent(token64)}`,
+  ]) {
+    const out = redact(leak);
+    assert.ok(out.includes("[redacted]"), `${leak} -> ${out}`);
+    for (const form of ["Harbor12345", basic.slice(0, 12), token64.slice(0, 12), "tok/en", "tok%2Fen"]) assert.ok(!out.includes(form), `${leak} -> ${out}`);
+  }
+  assert.equal(redact("abc: the repository library/abc"), "abc: the repository library/abc", "a secret shorter than 4 characters is removed only in its longer forms");
+  assert.equal(redact("h.io: manifest library/nginx:1.25 not found (MANIFEST_UNKNOWN)"), "h.io: manifest library/nginx:1.25 not found (MANIFEST_UNKNOWN)");
+});

@@ -1,0 +1,3 @@
+export * from "./replace-files";
+export * from "./find-manifests";
+export * from "./read-manifest";
