@@ -1,57 +1,14 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { builtinModules } from "node:module";
-import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { AcrLoginSource } from "../../provider/clients/alicloud/acr-temporary-login";
 import { GoogleRegistryLogin } from "../../provider/clients/google/registry-login";
 import { RegistryCredential, loginSourceFor, takesChunkedUploads } from "../../provider/sync";
 
 /**
- * The registry client is vendor-neutral: `provider/clients/oci` imports only its own files,
- * the shared HTTP layer and Node's built-ins. Which vendor login a credential comes to, and
- * what a vendor's registry can take, is decided in `provider/sync`.
+ * Which login source each credential kind comes to, and what each registry can take, is
+ * decided in provider/sync; the registry client knows no vendor (test/unit/architecture.test.ts).
  */
-
-const OCI_DIR = resolve(__dirname, "../../../provider/clients/oci");
-
-/** Every module specifier a TypeScript file names: static and type imports, re-exports, dynamic imports, requires. */
-function importedModules(source: string): string[] {
-  const patterns = [/\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s+["']([^"']+)["']/g, /\bimport\s+["']([^"']+)["']/g, /\b(?:import|require)\s*\(\s*["']([^"']+)["']\s*\)/g];
-  return patterns.flatMap((pattern) => [...source.matchAll(pattern)].map((match) => match[1]));
-}
-
-function allowed(specifier: string): boolean {
-  if (specifier.startsWith("./") && !specifier.slice(2).includes("..")) return true;
-  if (specifier === "../http" || specifier.startsWith("../http/")) return true;
-  return specifier.startsWith("node:") || builtinModules.includes(specifier);
-}
-
-test("provider/clients/oci imports nothing but its own files, ../http and Node's built-ins", () => {
-  const files = readdirSync(OCI_DIR).filter((name) => name.endsWith(".ts"));
-  assert.ok(files.includes("registry-client.ts") && files.includes("authenticator.ts"), `read the client's sources: ${files.join(", ")}`);
-  const outside = files.flatMap((name) =>
-    importedModules(readFileSync(join(OCI_DIR, name), "utf8"))
-      .filter((specifier) => !allowed(specifier))
-      .map((specifier) => `${name} imports ${specifier}`),
-  );
-  assert.deepEqual(outside, []);
-});
-
-test("the import scan sees every form of import (so an empty result means something)", () => {
-  const source = [
-    'import { A } from "../alicloud/x";',
-    'import type { B } from "../google/y";',
-    'export * from "../harbor";',
-    'const c = require("undici");',
-    'import "../dns/z";',
-    "await import('../google/w');",
-  ].join("\n");
-  assert.deepEqual(importedModules(source), ["../alicloud/x", "../google/y", "../harbor", "../dns/z", "undici", "../google/w"]);
-  assert.deepEqual(importedModules(source).filter(allowed), []);
-  assert.deepEqual(["./scope", "../http", "node:stream", "stream"].filter(allowed), ["./scope", "../http", "node:stream", "stream"]);
-});
 
 function serviceAccountKey(email: string): string {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
