@@ -14,7 +14,15 @@ export function readPlanConfig(project: string, read: ConfigReader): DrPlan | un
   const legacy = KEYS.filter((key) => read(`${project}:${key}`) !== undefined);
   if (legacy.length > 0) {
     const keys = legacy.map((key) => `${project}:${key}`).join(", ");
-    throw new ConfigError([{ path: [], message: `${project}:plan is set, and so is ${keys}: move the copy into the plan (a site with replication: {direct: {}}) and remove ${keys}, see README "The root stack as a DR plan"` }], "stack config");
+    throw new ConfigError(
+      [
+        {
+          path: [],
+          message: `${project}:plan is set, and so is ${keys}: move the copy into the plan (a site with replication: {direct: {}}) and remove ${keys}, see README "The root stack as a DR plan"`,
+        },
+      ],
+      "stack config",
+    );
   }
   return parseDrPlan(parseValue(raw), `${project}:plan`);
 }
@@ -43,7 +51,10 @@ export function readStackConfig(project: string, read: ConfigReader): ImageSyncI
   if (!parsed.success) {
     const issues: ConfigIssue[] = parsed.error.issues.map((issue) => ({
       path: [],
-      message: issue.path.length === 1 && values[String(issue.path[0])] === undefined ? `${named(issue.path)} is not set: run pulumi config set ${named(issue.path)}, or describe the whole DR setup in ${project}:plan (see README)` : `${named(issue.path)}: ${issue.message}`,
+      message:
+        issue.path.length === 1 && values[String(issue.path[0])] === undefined
+          ? `${named(issue.path)} is not set: run pulumi config set ${named(issue.path)}, or describe the whole DR setup in ${project}:plan (see README)`
+          : `${named(issue.path)}: ${issue.message}`,
     }));
     throw new ConfigError(issues, "stack config");
   }
@@ -51,7 +62,10 @@ export function readStackConfig(project: string, read: ConfigReader): ImageSyncI
     compileJob({ images: parsed.data.images, auth: parsed.data.auth, defaults: { registry: parsed.data.registry, namespace: parsed.data.namespace } });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    throw new ConfigError(error.issues.map((issue) => ({ path: [], message: `${named(issue.path)}: ${issue.message}` })), "stack config");
+    throw new ConfigError(
+      error.issues.map((issue) => ({ path: [], message: `${named(issue.path)}: ${issue.message}` })),
+      "stack config",
+    );
   }
   return parsed.data;
 }

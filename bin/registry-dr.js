@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-"use strict";
+
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 22) {
   process.stderr.write(
     `registry-dr needs Node.js 22 or newer, this is ${process.version}. ` +
-      "Run it as \"npx registry-dr\" inside the project (which pins Node 22), or install Node 22.\n",
+      'Run it as "npx registry-dr" inside the project (which pins Node 22), or install Node 22.\n',
   );
   process.exit(2);
 }
@@ -16,6 +16,6 @@ require("../dist/cli/main.js")
     process.exitCode = code;
   })
   .catch((error) => {
-    process.stderr.write(`registry-dr: ${error && error.stack ? error.stack : error}\n`);
+    process.stderr.write(`registry-dr: ${error?.stack ? error.stack : error}\n`);
     process.exitCode = 2;
   });

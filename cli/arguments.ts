@@ -79,7 +79,8 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     throw new UsageError(`${describeParseError(error as Error)} (see registry-dr ${command} --help)`);
   }
   for (const [flag, owner] of Object.entries(ONLY_FOR)) {
-    if (values[flag as keyof typeof values] !== undefined && owner !== command) throw new UsageError(`--${flag} belongs to registry-dr ${owner}, not ${command} (see registry-dr ${command} --help)`);
+    if (values[flag as keyof typeof values] !== undefined && owner !== command)
+      throw new UsageError(`--${flag} belongs to registry-dr ${owner}, not ${command} (see registry-dr ${command} --help)`);
   }
   const settings = runSettingsOf(values);
   return {
@@ -132,7 +133,8 @@ function checked<T>(name: RunSettingName, value: T, raw?: string): T {
  * its flag here and meets the value's own check ("expected a whole number from 1 to 256").
  */
 function withNegativeValues(argv: string[]): string[] {
-  const takesValue = (arg: string) => Object.entries(OPTIONS).some(([name, option]) => option.type === "string" && (arg === `--${name}` || ("short" in option && arg === `-${option.short}`)));
+  const takesValue = (arg: string) =>
+    Object.entries(OPTIONS).some(([name, option]) => option.type === "string" && (arg === `--${name}` || ("short" in option && arg === `-${option.short}`)));
   const joined: string[] = [];
   for (let index = 0; index < argv.length; index++) {
     const next = argv[index + 1];
@@ -148,7 +150,8 @@ function withNegativeValues(argv: string[]): string[] {
 
 function describeParseError(error: Error): string {
   const unknown = /Unknown option '([^']+)'/.exec(error.message);
-  if (unknown?.[1] === "--server") return "--server (image-syncer's HTTP server mode) is not supported: run registry-dr sync from cron or a Kubernetes CronJob, or ImageSync under pulumi up, to repeat the sync";
+  if (unknown?.[1] === "--server")
+    return "--server (image-syncer's HTTP server mode) is not supported: run registry-dr sync from cron or a Kubernetes CronJob, or ImageSync under pulumi up, to repeat the sync";
   if (unknown) return `unknown flag ${unknown[1]}`;
   const missing = /Option '([^']+)' argument missing/.exec(error.message);
   if (missing) return `flag ${missing[1].split(",").pop()!.trim().split(" ")[0]} needs a value`;
@@ -200,7 +203,9 @@ function minTransferRate(raw: string | undefined): RunSettings["minTransferRate"
   const windowSeconds = windowText === undefined ? RUN_SETTINGS.minTransferRate.default.windowSeconds : parseDuration(windowText) / 1000;
   const value = { bytesPerSecond, windowSeconds };
   if (extra !== undefined || runSettingProblem("minTransferRate", value) !== undefined) {
-    throw new UsageError(`--min-rate: expected RATE[,WINDOW] such as 1KiB or 512B,60s (a rate per second, averaged over a window of at least ${RUN_SETTINGS.minTransferRate.minWindowSeconds}s; 0 turns the floor off), got "${raw}"`);
+    throw new UsageError(
+      `--min-rate: expected RATE[,WINDOW] such as 1KiB or 512B,60s (a rate per second, averaged over a window of at least ${RUN_SETTINGS.minTransferRate.minWindowSeconds}s; 0 turns the floor off), got "${raw}"`,
+    );
   }
   return value;
 }
@@ -219,5 +224,8 @@ function selectors(kind: "os" | "arch", values: string[] | undefined): string[] 
 
 /** `--arch amd64,arm64` and `--arch amd64 --arch arm64` mean the same. */
 function splitList(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((value) => value.split(",")).map((value) => value.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((value) => value.split(","))
+    .map((value) => value.trim())
+    .filter(Boolean);
 }

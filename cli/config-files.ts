@@ -13,7 +13,10 @@ import { CommandArguments, UsageError } from "./arguments";
  * `--registry`/`--namespace` default to DEFAULT_REGISTRY/DEFAULT_NAMESPACE, as in image-syncer.
  */
 export function loadSyncJob(args: CommandArguments): SyncJob {
-  const defaults = { registry: args.registry ?? (process.env.DEFAULT_REGISTRY || undefined), namespace: args.namespace ?? (process.env.DEFAULT_NAMESPACE || undefined) };
+  const defaults = {
+    registry: args.registry ?? (process.env.DEFAULT_REGISTRY || undefined),
+    namespace: args.namespace ?? (process.env.DEFAULT_NAMESPACE || undefined),
+  };
   if (args.config) {
     if (args.images || args.auth) throw new UsageError("give either --config, or --auth and --images; not both");
     const config = readConfigFile(args.config, syncConfigSchema());
@@ -34,7 +37,12 @@ function withKeyFilesBeside(auth: AuthMap | undefined, file: string): AuthMap | 
   if (!auth) return auth;
   const besideFile = (path: string) => (isAbsolute(path) ? path : resolve(dirname(file), path));
   return Object.fromEntries(
-    Object.entries(auth).map(([key, entry]) => [key, entry.google?.serviceAccountKeyFile === undefined ? entry : { ...entry, google: { ...entry.google, serviceAccountKeyFile: besideFile(entry.google.serviceAccountKeyFile) } }]),
+    Object.entries(auth).map(([key, entry]) => [
+      key,
+      entry.google?.serviceAccountKeyFile === undefined
+        ? entry
+        : { ...entry, google: { ...entry.google, serviceAccountKeyFile: besideFile(entry.google.serviceAccountKeyFile) } },
+    ]),
   );
 }
 

@@ -10,7 +10,10 @@ type Command = (argv: string[], signal: AbortSignal) => Promise<number>;
  */
 const COMMANDS: Record<string, () => { run: Command; help: string }> = {
   sync: () => ({ run: withSyncArguments("sync", (require("./commands/sync") as typeof import("./commands/sync")).syncCommand, SYNC_HELP), help: SYNC_HELP }),
-  verify: () => ({ run: withSyncArguments("verify", (require("./commands/verify") as typeof import("./commands/verify")).verifyCommand, VERIFY_HELP), help: VERIFY_HELP }),
+  verify: () => ({
+    run: withSyncArguments("verify", (require("./commands/verify") as typeof import("./commands/verify")).verifyCommand, VERIFY_HELP),
+    help: VERIFY_HELP,
+  }),
   failover: () => {
     const loaded = require("./commands/failover") as typeof import("./commands/failover");
     return { run: loaded.failoverCommand, help: loaded.FAILOVER_HELP };
@@ -32,7 +35,8 @@ export async function main(argv: string[]): Promise<number> {
   if (name === "help") return print(process.stdout, (Object.hasOwn(COMMANDS, rest[0] ?? "") ? COMMANDS[rest[0]]().help : undefined) ?? MAIN_HELP, 0);
   if (name === "--version" || name === "version") return print(process.stdout, `${require("../../package.json").version}\n`, 0);
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name]() : undefined;
-  if (!command) return print(process.stderr, `registry-dr: unknown command "${name}": expected sync, verify, failover, plan or rewrite (see registry-dr --help)\n`, 2);
+  if (!command)
+    return print(process.stderr, `registry-dr: unknown command "${name}": expected sync, verify, failover, plan or rewrite (see registry-dr --help)\n`, 2);
 
   const controller = new AbortController();
   const interrupt = () => controller.abort(new Error("interrupted"));
@@ -41,7 +45,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest, controller.signal);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) return print(process.stderr, capLines(error.message).map((line) => `registry-dr ${name}: ${line}\n`).join(""), 2);
+    if (error instanceof UsageError || error instanceof ConfigError)
+      return print(
+        process.stderr,
+        capLines(error.message)
+          .map((line) => `registry-dr ${name}: ${line}\n`)
+          .join(""),
+        2,
+      );
     throw error;
   } finally {
     process.off("SIGINT", interrupt);

@@ -8,8 +8,17 @@ import { CommandArguments, UsageError } from "./arguments";
  * that cannot be written would fail the run after everything was pushed.
  */
 export function checkOutputFiles(args: CommandArguments, writesFailedImages = true): void {
-  const inputs = [["--config", args.config], ["--auth", args.auth], ["--images", args.images]].filter((input): input is [string, string] => input[1] !== undefined);
-  const imageLists = writesFailedImages ? [["--failed-images", args.failedImages], ["--output-success-images", args.successImages]] : [];
+  const inputs = [
+    ["--config", args.config],
+    ["--auth", args.auth],
+    ["--images", args.images],
+  ].filter((input): input is [string, string] => input[1] !== undefined);
+  const imageLists = writesFailedImages
+    ? [
+        ["--failed-images", args.failedImages],
+        ["--output-success-images", args.successImages],
+      ]
+    : [];
   const outputs = [["--log", args.log], ...imageLists].filter((output): output is [string, string] => output[1] !== undefined);
   const seen = new Map(inputs.map(([flag, file]) => [identityOf(file), flag]));
   for (const [flag, file] of outputs) {

@@ -94,7 +94,9 @@ export class ProgressReporter {
     const filled = Math.round(done * BAR_WIDTH);
     const bar = `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}]`;
     const failed = this.failed ? ` | ${this.failed} failed` : "";
-    this.options.stream.write(`\r\x1b[2K${bar} ${this.finished}/${this.planned} images | ${formatBytes(this.bytes)} | ${formatRate(this.bytes, elapsed)}${failed}`);
+    this.options.stream.write(
+      `\r\x1b[2K${bar} ${this.finished}/${this.planned} images | ${formatBytes(this.bytes)} | ${formatRate(this.bytes, elapsed)}${failed}`,
+    );
     this.barShown = true;
   }
 

@@ -18,7 +18,13 @@ export abstract class FailoverComponent extends pulumi.ComponentResource {
 
   /** The record's outputs as the component's own, registered with the component's `own` outputs: the constructor's last step. */
   protected passOnRecord(record: FailoverRecord, own: pulumi.Inputs): void {
-    const outputs = { recordId: record.recordId, activeTarget: record.activeTarget, previousTarget: record.previousTarget, switchedAt: record.switchedAt, preflight: record.preflight };
+    const outputs = {
+      recordId: record.recordId,
+      activeTarget: record.activeTarget,
+      previousTarget: record.previousTarget,
+      switchedAt: record.switchedAt,
+      preflight: record.preflight,
+    };
     Object.assign(this, outputs);
     this.registerOutputs({ ...own, ...outputs });
   }

@@ -4,8 +4,21 @@ import type { SameShape, Unwrapped } from "../provider/resources/define-dynamic-
 import type { DIRECT_RUN_SETTINGS, drPlanSchema } from "./disaster-recovery/plan-schema";
 import { FailoverRecord, ImageSync, type FailoverRecordArgs, type FailoverRecordPlacementArgs } from "../provider/resources";
 import type { ImageSyncArgs } from "../provider/resources/image-sync";
-import { HarborRegistry, HarborReplicationPolicy, HarborReplicationRun, type HarborConnectionArgs, type HarborReplicationPolicyArgs } from "../provider/resources/harbor";
-import { DEFAULT_FLATTEN, RepositorySelection, directImages, directPatternProblem, harborFilters, isRepositoryPattern } from "./disaster-recovery/repository-selection";
+import {
+  HarborRegistry,
+  HarborReplicationPolicy,
+  HarborReplicationRun,
+  type HarborConnectionArgs,
+  type HarborReplicationPolicyArgs,
+} from "../provider/resources/harbor";
+import {
+  DEFAULT_FLATTEN,
+  RepositorySelection,
+  directImages,
+  directPatternProblem,
+  harborFilters,
+  isRepositoryPattern,
+} from "./disaster-recovery/repository-selection";
 import { buildSiteEndpoint, SiteEndpoint, type SiteTargetArgs } from "./disaster-recovery/site-endpoint";
 import { registryHostOf } from "../provider/clients/registry-hosts";
 import { validateDisasterRecoveryArgs } from "./disaster-recovery/validate-args";
@@ -133,7 +146,12 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
     }
 
     this.endpoints = pulumi.output(
-      Object.fromEntries(Object.entries(this.siteEndpoints).map(([site, endpoint]) => [site, pulumi.all([endpoint.registry, endpoint.namespace]).apply(([registry, namespace]) => ({ registry, namespace }))])),
+      Object.fromEntries(
+        Object.entries(this.siteEndpoints).map(([site, endpoint]) => [
+          site,
+          pulumi.all([endpoint.registry, endpoint.namespace]).apply(([registry, namespace]) => ({ registry, namespace })),
+        ]),
+      ),
     ) as pulumi.Output<Record<string, { registry: string; namespace: string }>>;
     this.readiness = pulumi.output(readiness) as pulumi.Output<Record<string, SiteReadinessSummary>>;
     if (args.failover) {
@@ -158,7 +176,14 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
   }
 
   /** Harbor's replication: endpoint, push rule with the selection's filters, and a first run. */
-  private harborPath(prefix: string, site: string, args: RegistryDisasterRecoveryArgs, connection: HarborConnectionArgs, harbor: HarborReplicationArgs, endpoint: SiteEndpoint): pulumi.Output<SiteReadinessSummary> {
+  private harborPath(
+    prefix: string,
+    site: string,
+    args: RegistryDisasterRecoveryArgs,
+    connection: HarborConnectionArgs,
+    harbor: HarborReplicationArgs,
+    endpoint: SiteEndpoint,
+  ): pulumi.Output<SiteReadinessSummary> {
     const harborEndpoint = endpoint.harborEndpoint.apply((given) => {
       if (!given) throw new Error(`RegistryDisasterRecovery: sites.${site}: the harbor path needs the site's credential (createAccessKey / createKey true)`);
       return given;
@@ -216,11 +241,27 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
   }
 
   /** A direct copy: ImageSync with the selection as image-syncer entries and the site's login. */
-  private directPath(prefix: string, site: string, args: RegistryDisasterRecoveryArgs, direct: DirectReplicationArgs, endpoint: SiteEndpoint, primaryRegistry: pulumi.Output<string>, primaryAuth: pulumi.Output<Record<string, unknown>>): pulumi.Output<SiteReadinessSummary> {
-    const images = pulumi.all([primaryRegistry, endpoint.registry, endpoint.namespace]).apply(([source, registry, namespace]) => directImages(args.protect, source, { registry, namespace, flatten: direct.flatten ?? DEFAULT_FLATTEN }));
+  private directPath(
+    prefix: string,
+    site: string,
+    args: RegistryDisasterRecoveryArgs,
+    direct: DirectReplicationArgs,
+    endpoint: SiteEndpoint,
+    primaryRegistry: pulumi.Output<string>,
+    primaryAuth: pulumi.Output<Record<string, unknown>>,
+  ): pulumi.Output<SiteReadinessSummary> {
+    const images = pulumi
+      .all([primaryRegistry, endpoint.registry, endpoint.namespace])
+      .apply(([source, registry, namespace]) => directImages(args.protect, source, { registry, namespace, flatten: direct.flatten ?? DEFAULT_FLATTEN }));
     const sync = new ImageSync(
       `${prefix}-sync`,
-      { auth: pulumi.secret(pulumi.all([primaryAuth, endpoint.syncAuth]).apply(([primary, site]) => ({ ...primary, ...site }))) as ImageSyncAuth, images, proc: direct.proc, retries: direct.retries, timeoutSeconds: direct.timeoutSeconds },
+      {
+        auth: pulumi.secret(pulumi.all([primaryAuth, endpoint.syncAuth]).apply(([primary, site]) => ({ ...primary, ...site }))) as ImageSyncAuth,
+        images,
+        proc: direct.proc,
+        retries: direct.retries,
+        timeoutSeconds: direct.timeoutSeconds,
+      },
       { parent: this, dependsOn: endpoint.target ? [endpoint.target] : [] },
     );
     this.copies[site] = sync;
@@ -228,25 +269,47 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
       // No summary before the first copy (an import, a failed create).
       const images = summary?.images ?? [];
       const count = (statuses: string[]) => images.filter((image) => statuses.includes(image.status)).length;
-      const since = images.map((image) => image.missingSince).filter((value): value is string => Boolean(value)).sort();
-      return { path: "direct" as const, present: count(["synced", "skipped", "present"]), missing: count(["failed", "missing", "incomplete", "error"]), differs: count(["differs"]), copiedAt: summary?.syncedAt ?? "", oldestMissingSince: since[0] ?? "" };
+      const since = images
+        .map((image) => image.missingSince)
+        .filter((value): value is string => Boolean(value))
+        .sort();
+      return {
+        path: "direct" as const,
+        present: count(["synced", "skipped", "present"]),
+        missing: count(["failed", "missing", "incomplete", "error"]),
+        differs: count(["differs"]),
+        copiedAt: summary?.syncedAt ?? "",
+        oldestMissingSince: since[0] ?? "",
+      };
     });
   }
 
   /** The record between the primary and the standby; its readiness images are exactly what is copied there. */
-  private failoverRecord(name: string, args: RegistryDisasterRecoveryArgs, failover: DisasterRecoveryFailoverArgs, standby: string, primaryRegistry: pulumi.Output<string>, primaryAuth: pulumi.Output<Record<string, unknown>>): FailoverRecord {
+  private failoverRecord(
+    name: string,
+    args: RegistryDisasterRecoveryArgs,
+    failover: DisasterRecoveryFailoverArgs,
+    standby: string,
+    primaryRegistry: pulumi.Output<string>,
+    primaryAuth: pulumi.Output<Record<string, unknown>>,
+  ): FailoverRecord {
     const endpoint = this.siteEndpoints[standby];
     const flatten = flattenOf(args.sites[standby].replication);
     // The preflight checks what the sync can name: repositories and whole projects; other patterns are Harbor's alone.
-    const named = { ...args.protect, repositories: args.protect.repositories.filter((entry) => !isRepositoryPattern(entry) || !directPatternProblem(entry, flatten)) };
+    const named = {
+      ...args.protect,
+      repositories: args.protect.repositories.filter((entry) => !isRepositoryPattern(entry) || !directPatternProblem(entry, flatten)),
+    };
     const readiness =
       named.repositories.length === 0
         ? undefined
         : pulumi.secret(
-            pulumi.all([primaryRegistry, endpoint.registry, endpoint.namespace, primaryAuth, endpoint.syncAuth]).apply(([source, registry, namespace, primary, site]) => ({
-              auth: { ...primary, ...site },
-              images: directImages(named, source, { registry, namespace, flatten }),
-            })),
+            pulumi
+              .all([primaryRegistry, endpoint.registry, endpoint.namespace, primaryAuth, endpoint.syncAuth])
+              .apply(([source, registry, namespace, primary, site]) => ({
+                auth: { ...primary, ...site },
+                images: directImages(named, source, { registry, namespace, flatten }),
+              })),
           );
     const primaryProbe = primaryAddress(args.primary);
     const primaryInsecure = pulumi.output(args.primary.harbor?.insecure ?? args.primary.auth?.insecure ?? false);
@@ -281,7 +344,10 @@ function primaryAddress(primary: PrimaryArgs): pulumi.Input<string> {
 
 /** The Harbor whose replication serves a harbor-path site (the arguments' check has made sure there is one). */
 function harborConnection(name: string, site: string, primary: PrimaryArgs): HarborConnectionArgs {
-  if (!primary.harbor) throw new Error(`RegistryDisasterRecovery ${name}: sites.${site}.replication.harbor: expected primary.harbor: Harbor's replication runs in the primary Harbor`);
+  if (!primary.harbor)
+    throw new Error(
+      `RegistryDisasterRecovery ${name}: sites.${site}.replication.harbor: expected primary.harbor: Harbor's replication runs in the primary Harbor`,
+    );
   return primary.harbor;
 }
 
@@ -297,4 +363,5 @@ function flattenOf(replication: ReplicationArgs): number {
 export type ArgsMatchPlan = SameShape<Unwrapped<RegistryDisasterRecoveryArgs>, z.input<ReturnType<typeof drPlanSchema>>>;
 type Holds<Check extends true> = Check;
 // Never used: its constraint is the check.
+// biome-ignore lint/correctness/noUnusedVariables: the type's constraint is the compile-time check
 type ArgsMatchPlanHolds = Holds<ArgsMatchPlan>;

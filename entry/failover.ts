@@ -3,7 +3,15 @@
  * record's settings (one variant per DNS backend), the preflight that proves a site ready
  * before a flip, and the switch itself over a zone-bound record store.
  */
-export { runFailoverPreflight, checkSiteReadiness, failoverRecordSchema, withRecordStore, applyRecord, describeRecord, RecordOutsideZoneError } from "../provider/failover";
+export {
+  runFailoverPreflight,
+  checkSiteReadiness,
+  failoverRecordSchema,
+  withRecordStore,
+  applyRecord,
+  describeRecord,
+  RecordOutsideZoneError,
+} from "../provider/failover";
 export type {
   FailoverPreflight,
   FailoverSite,

@@ -6,7 +6,15 @@
  */
 
 // Dynamic resources.
-export { ImageSync, HarborProject, HarborRegistry, HarborReplicationPolicy, HarborReplicationRun, HarborRobotAccount, FailoverRecord } from "../provider/resources";
+export {
+  ImageSync,
+  HarborProject,
+  HarborRegistry,
+  HarborReplicationPolicy,
+  HarborReplicationRun,
+  HarborRobotAccount,
+  FailoverRecord,
+} from "../provider/resources";
 export type {
   ImageSyncArgs,
   AuthEntryArgs,
@@ -27,7 +35,15 @@ export type {
 } from "../provider/resources";
 
 // Components.
-export { AcrEnterpriseTarget, PrivateZoneFailover, DataCenterFailover, ArtifactRegistryTarget, CloudDnsFailover, SyncSchedule, RegistryDisasterRecovery } from "../components";
+export {
+  AcrEnterpriseTarget,
+  PrivateZoneFailover,
+  DataCenterFailover,
+  ArtifactRegistryTarget,
+  CloudDnsFailover,
+  SyncSchedule,
+  RegistryDisasterRecovery,
+} from "../components";
 export type {
   AcrEnterpriseTargetArgs,
   AcrSyncAuth,

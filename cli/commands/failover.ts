@@ -1,7 +1,17 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { FailoverPreflight, FailoverRecordInputs, applyRecord, checkRecordRules, describeRecord, failoverRecordSchema, readinessJob, runFailoverPreflight, withRecordStore } from "../../provider/failover";
+import {
+  FailoverPreflight,
+  FailoverRecordInputs,
+  applyRecord,
+  checkRecordRules,
+  describeRecord,
+  failoverRecordSchema,
+  readinessJob,
+  runFailoverPreflight,
+  withRecordStore,
+} from "../../provider/failover";
 import { withEnvironmentValues } from "../../provider/sync";
 import { ConfigError, redactSecrets } from "../../provider/validation";
 import { UsageError } from "../arguments";
@@ -42,9 +52,13 @@ export function parseFailoverArguments(argv: string[]): FailoverArguments | "hel
   const { values, positionals } = parsed;
   if (values.help) return "help";
   const status = positionals[0] === "status";
-  if (positionals.length > (status ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals[status ? 1 : 0]}": expected "failover --record FILE --to SITE" or "failover status --record FILE"`);
+  if (positionals.length > (status ? 1 : 0))
+    throw new UsageError(
+      `unexpected argument "${positionals[status ? 1 : 0]}": expected "failover --record FILE --to SITE" or "failover status --record FILE"`,
+    );
   if (!values.record) throw new UsageError("--record FILE is required: the record's description, with the FailoverRecord's fields");
-  if (!status && values.to !== "primary" && values.to !== "secondary") throw new UsageError(`--to: expected primary or secondary, got ${JSON.stringify(values.to ?? "nothing")}`);
+  if (!status && values.to !== "primary" && values.to !== "secondary")
+    throw new UsageError(`--to: expected primary or secondary, got ${JSON.stringify(values.to ?? "nothing")}`);
   if (status && values.to) throw new UsageError("--to belongs to a switch, not to status");
   return { status, record: values.record, to: values.to as FailoverArguments["to"], force: values.force ?? false, json: values.json ?? false };
 }
@@ -88,7 +102,8 @@ function withApplicationCredentials(record: Record<string, unknown>, file: strin
   if (record.backend !== "clouddns" || typeof google !== "object" || Array.isArray(google) || "serviceAccountKey" in google) return record;
   const keyFile = process.env.GOOGLE_APPLICATION_CREDENTIALS;
   if (!keyFile) {
-    const message = "no Google service-account key: give google.serviceAccountKey (write it as ${NAME} to read it from the environment), or set GOOGLE_APPLICATION_CREDENTIALS to the key file's path";
+    const message =
+      "no Google service-account key: give google.serviceAccountKey (write it as ${NAME} to read it from the environment), or set GOOGLE_APPLICATION_CREDENTIALS to the key file's path";
     throw new ConfigError([{ path: ["google", "serviceAccountKey"], message }], file);
   }
   try {
@@ -102,14 +117,19 @@ function withApplicationCredentials(record: Record<string, unknown>, file: strin
 function checkedRecord(file: string, value: unknown): FailoverRecordInputs {
   const parsed = failoverRecordSchema().safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new ConfigError(parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })), file);
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })),
+    file,
+  );
 }
 
 async function switchRecord(inputs: FailoverRecordInputs, json: boolean): Promise<number> {
   return withRecordStore(inputs, async (records) => {
     const found = (await records.find(inputs.name)).filter((record) => record.type === inputs.type);
     if (found.length !== 1) {
-      process.stderr.write(`registry-dr failover: ${describeRecord(inputs)}: expected one record there, found ${found.length}${found.length ? ` (${found.map((record) => record.value).join(", ")})` : ""}; nothing was changed\n`);
+      process.stderr.write(
+        `registry-dr failover: ${describeRecord(inputs)}: expected one record there, found ${found.length}${found.length ? ` (${found.map((record) => record.value).join(", ")})` : ""}; nothing was changed\n`,
+      );
       return 1;
     }
     const before = found[0];
@@ -117,7 +137,14 @@ async function switchRecord(inputs: FailoverRecordInputs, json: boolean): Promis
     // With --json, stdout holds the JSON alone; the progress lines go to stderr.
     const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
     const applied = await applyRecord(records, inputs, before, before.value, say);
-    const result = { record: describeRecord(inputs), site: inputs.active, from: before.value, to: applied.activeTarget, switched: applied.flipped, preflight: applied.preflight };
+    const result = {
+      record: describeRecord(inputs),
+      site: inputs.active,
+      from: before.value,
+      to: applied.activeTarget,
+      switched: applied.flipped,
+      preflight: applied.preflight,
+    };
     if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else if (!applied.flipped) say(`${result.record} already points at the ${inputs.active} site (${result.to}); nothing to do`);
     return 0;
@@ -129,14 +156,20 @@ async function status(inputs: FailoverRecordInputs, json: boolean, signal: Abort
   const value = current.map((record) => record.value).join(", ");
   const pointsAt = (["primary", "secondary"] as const).find((site) => current.length === 1 && current[0].value === inputs.sites[site].value);
   const sites = await Promise.all(
-    (["primary", "secondary"] as const).map(async (site): Promise<FailoverPreflight> => runFailoverPreflight({ name: site, ...inputs.sites[site] }, readinessJob(inputs), false, { signal })),
+    (["primary", "secondary"] as const).map(
+      async (site): Promise<FailoverPreflight> => runFailoverPreflight({ name: site, ...inputs.sites[site] }, readinessJob(inputs), false, { signal }),
+    ),
   );
   if (json) {
     process.stdout.write(`${JSON.stringify({ record: describeRecord(inputs), value: value || null, active: pointsAt ?? null, sites }, null, 2)}\n`);
   } else {
-    process.stdout.write(`${describeRecord(inputs)}: ${value || "no record"}${pointsAt ? ` (the ${pointsAt} site)` : current.length ? " (neither site's value)" : ""}\n`);
+    process.stdout.write(
+      `${describeRecord(inputs)}: ${value || "no record"}${pointsAt ? ` (the ${pointsAt} site)` : current.length ? " (neither site's value)" : ""}\n`,
+    );
     for (const preflight of sites) {
-      process.stdout.write(`${preflight.site.padEnd(9)} ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready"} (${preflight.counts.present} present, ${preflight.counts.missing} missing, ${preflight.counts.differs} differ)\n`);
+      process.stdout.write(
+        `${preflight.site.padEnd(9)} ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready"} (${preflight.counts.present} present, ${preflight.counts.missing} missing, ${preflight.counts.differs} differ)\n`,
+      );
       for (const problem of preflight.problems) process.stdout.write(`          ${problem}\n`);
     }
   }
@@ -153,7 +186,7 @@ changed by someone else meanwhile is not overwritten), and a read-back.
 
   --record FILE   the record, YAML or JSON, with the FailoverRecord's fields (backend, zone,
                   name, type, ttl, sites, readiness, rfc2136 | alicloud | google); a value
-                  written exactly as \${NAME} or \$NAME is read from the environment variable NAME;
+                  written exactly as \${NAME} or $NAME is read from the environment variable NAME;
                   a clouddns record without google.serviceAccountKey uses the key file
                   GOOGLE_APPLICATION_CREDENTIALS names
   --to SITE       primary or secondary
@@ -162,5 +195,3 @@ changed by someone else meanwhile is not overwritten), and a read-back.
 
 Afterwards, bring the stack in line: pulumi refresh, then set active to the site now serving.
 `;
-
-

@@ -60,7 +60,9 @@ export function readPlanFile(file: string): DrPlan {
   const stack = readStackFile(file);
   const config = stack && typeof stack === "object" ? (stack as { config?: Record<string, unknown> }).config : undefined;
   if (!config || typeof config !== "object" || config[PLAN_KEY] === undefined) {
-    throw new ConfigError([{ path: [], message: `no ${PLAN_KEY} in its config: expected a stack file with config: {"${PLAN_KEY}": {primary, protect, sites, failover?}}` }]);
+    throw new ConfigError([
+      { path: [], message: `no ${PLAN_KEY} in its config: expected a stack file with config: {"${PLAN_KEY}": {primary, protect, sites, failover?}}` },
+    ]);
   }
   const secretPaths: string[][] = [];
   const plan = withoutSecrets(config[PLAN_KEY], [], secretPaths);
@@ -78,7 +80,10 @@ function readStackFile(file: string): unknown {
   const document = parseDocument(text);
   // The yaml package's messages quote the text, which can hold a secret: the position is enough.
   const [problem] = document.errors;
-  if (problem) throw new ConfigError([{ path: [], message: `not valid YAML: ${problem.code.toLowerCase().replace(/_/g, " ")} at line ${problem.linePos?.[0].line ?? "?"}` }]);
+  if (problem)
+    throw new ConfigError([
+      { path: [], message: `not valid YAML: ${problem.code.toLowerCase().replace(/_/g, " ")} at line ${problem.linePos?.[0].line ?? "?"}` },
+    ]);
   return document.toJS();
 }
 

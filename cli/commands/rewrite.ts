@@ -66,7 +66,12 @@ export async function rewriteCommand(argv: string[], signal?: AbortSignal): Prom
   }
   if (positionals.length === 0) throw new UsageError("expected manifests or directories to rewrite");
   if (values.check && values.write) throw new UsageError("--check only reports: give --check or --write, not both");
-  const map = values.plan ? planMapper(values.plan, values.site, values) : mapperFromJob(loadSyncJob({ config: values.config, images: values.images, registry: values.registry, namespace: values.namespace } as CommandArguments), values.site);
+  const map = values.plan
+    ? planMapper(values.plan, values.site, values)
+    : mapperFromJob(
+        loadSyncJob({ config: values.config, images: values.images, registry: values.registry, namespace: values.namespace } as CommandArguments),
+        values.site,
+      );
   let unmapped = 0;
   const replacements: (Replacement & { count: number })[] = [];
   const { files, skipped } = findManifests(positionals);
@@ -96,7 +101,8 @@ export async function rewriteCommand(argv: string[], signal?: AbortSignal): Prom
 
 function planMapper(file: string, site: string | undefined, others: Record<string, unknown>): ReferenceMapper {
   if (!site) throw new UsageError("--plan needs --site NAME: the site to point the manifests at");
-  if (others.config || others.images || others.registry || others.namespace) throw new UsageError("--plan replaces --config, --images, --registry and --namespace: give one or the other");
+  if (others.config || others.images || others.registry || others.namespace)
+    throw new UsageError("--plan replaces --config, --images, --registry and --namespace: give one or the other");
   try {
     return planSiteMapper(readPlanFile(file), site);
   } catch (error) {

@@ -30,7 +30,12 @@ export async function syncCommand(args: CommandArguments, signal: AbortSignal): 
   const failures = report.results.filter((result) => result.status === "failed");
   if (args.successImages) {
     // Up-to-date images count as successes too: the destination holds them, and a re-run writes the same file.
-    writeImagesFile(args.successImages, report.results.filter((result) => result.status !== "failed"), args.imagesFormat, redact);
+    writeImagesFile(
+      args.successImages,
+      report.results.filter((result) => result.status !== "failed"),
+      args.imagesFormat,
+      redact,
+    );
     reporter.say(`successful images written to ${args.successImages}`);
   }
   if (failures.length > 0) {
@@ -39,7 +44,8 @@ export async function syncCommand(args: CommandArguments, signal: AbortSignal): 
     // A tag the source listed that is no tag at all cannot be asked for again by name; in the
     // file it would make the whole retry refuse to start.
     const retryable = failures.filter((failure) => isReference(failure.source));
-    if (retryable.length < failures.length) reporter.say(`${failures.length - retryable.length} failed image(s) left out of ${args.failedImages}: the source listed a tag that is not a valid tag`);
+    if (retryable.length < failures.length)
+      reporter.say(`${failures.length - retryable.length} failed image(s) left out of ${args.failedImages}: the source listed a tag that is not a valid tag`);
     if (retryable.length > 0) {
       writeImagesFile(args.failedImages, retryable, "json", redact);
       reporter.say(`failed images written to ${args.failedImages}; retry them with --images ${args.failedImages} and the same --auth`);

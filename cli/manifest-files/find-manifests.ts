@@ -44,7 +44,9 @@ function linkInside(path: string, root: string, given: string, search: ManifestS
     real = realpathSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    search.skipped.push(`${path}: skipped: ${code === "ELOOP" ? "a symlink loop" : code === "ENOENT" ? `a dangling symlink (to ${readlinkSync(path)})` : `an unreadable symlink (${code})`}`);
+    search.skipped.push(
+      `${path}: skipped: ${code === "ELOOP" ? "a symlink loop" : code === "ENOENT" ? `a dangling symlink (to ${readlinkSync(path)})` : `an unreadable symlink (${code})`}`,
+    );
     return undefined;
   }
   const stats = statSync(real);

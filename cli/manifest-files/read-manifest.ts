@@ -15,7 +15,10 @@ export function readManifest(file: string): string {
   let bytes: Buffer;
   try {
     const size = statSync(file).size;
-    if (size > LARGEST_MANIFEST) throw new UsageError(`${file}: ${size} bytes, larger than the ${LARGEST_MANIFEST / 1024 / 1024} MiB a manifest or values file may be; split it; nothing was written`);
+    if (size > LARGEST_MANIFEST)
+      throw new UsageError(
+        `${file}: ${size} bytes, larger than the ${LARGEST_MANIFEST / 1024 / 1024} MiB a manifest or values file may be; split it; nothing was written`,
+      );
     bytes = readFileSync(file);
   } catch (error) {
     if (error instanceof UsageError) throw error;
@@ -26,7 +29,9 @@ export function readManifest(file: string): string {
   } catch {
     const offset = firstInvalidByte(bytes);
     const line = bytes.subarray(0, offset).toString("latin1").split("\n").length;
-    throw new UsageError(`${file}: not UTF-8: byte 0x${bytes[offset].toString(16).padStart(2, "0")} at offset ${offset} (line ${line}); convert the file to UTF-8 first; nothing was written`);
+    throw new UsageError(
+      `${file}: not UTF-8: byte 0x${bytes[offset].toString(16).padStart(2, "0")} at offset ${offset} (line ${line}); convert the file to UTF-8 first; nothing was written`,
+    );
   }
 }
 
@@ -37,7 +42,8 @@ function firstInvalidByte(bytes: Uint8Array): number {
     const lead = bytes[offset];
     const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
     if (length === 0 || offset + length > bytes.length) return offset;
-    const [low, high] = lead === 0xe0 ? [0xa0, 0xbf] : lead === 0xed ? [0x80, 0x9f] : lead === 0xf0 ? [0x90, 0xbf] : lead === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+    const [low, high] =
+      lead === 0xe0 ? [0xa0, 0xbf] : lead === 0xed ? [0x80, 0x9f] : lead === 0xf0 ? [0x90, 0xbf] : lead === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
     if (length > 1 && (bytes[offset + 1] < low || bytes[offset + 1] > high)) return offset;
     for (let next = 2; next < length; next++) if (bytes[offset + next] < 0x80 || bytes[offset + next] > 0xbf) return offset;
     offset += length;

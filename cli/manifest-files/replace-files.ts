@@ -31,7 +31,9 @@ export function replaceFiles(replacements: readonly Replacement[]): void {
     } catch (error) {
       for (const temporary of staged.slice(index)) rmSync(temporary, { force: true });
       const written = targets.slice(0, index).map((done) => done.file);
-      throw new UsageError(`${target.file}: cannot replace it (${codeOf(error)}); ${written.length === 0 ? "no file was changed" : `already rewritten: ${written.join(", ")}`}`);
+      throw new UsageError(
+        `${target.file}: cannot replace it (${codeOf(error)}); ${written.length === 0 ? "no file was changed" : `already rewritten: ${written.join(", ")}`}`,
+      );
     }
   });
 }
@@ -54,7 +56,9 @@ function replaceablePath(file: string): string {
   try {
     accessSync(dirname(path), constants.W_OK);
   } catch (error) {
-    throw new UsageError(`${file}: its directory ${dirname(path)} cannot be written (${codeOf(error)}), and the new content is written beside the file and renamed over it; nothing was written`);
+    throw new UsageError(
+      `${file}: its directory ${dirname(path)} cannot be written (${codeOf(error)}), and the new content is written beside the file and renamed over it; nothing was written`,
+    );
   }
   return path;
 }

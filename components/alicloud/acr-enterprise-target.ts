@@ -140,7 +140,9 @@ export class AcrEnterpriseTarget extends pulumi.ComponentResource {
 
     // After the attachment: whoever receives the key gets one that already has its permissions.
     this.accessKey =
-      args.createAccessKey === false ? undefined : new alicloud.ram.AccessKey(`${name}-access-key`, { userName: this.user.name }, { parent: this, dependsOn: [this.policyAttachment] });
+      args.createAccessKey === false
+        ? undefined
+        : new alicloud.ram.AccessKey(`${name}-access-key`, { userName: this.user.name }, { parent: this, dependsOn: [this.policyAttachment] });
 
     this.internetAcl = [];
     if (whitelist.length > 0) {
@@ -152,7 +154,10 @@ export class AcrEnterpriseTarget extends pulumi.ComponentResource {
       // not used: it owns the endpoint's whole ACL and would fight these per-block entries.
       const aclInstanceId = pulumi.runtime.isDryRun()
         ? pulumi.output(args.instanceId)
-        : alicloud.cr.getEndpointAclServiceOutput({ enable: true, endpointType: "internet", instanceId: args.instanceId, moduleName: "Registry" }, { parent: this }).instanceId;
+        : alicloud.cr.getEndpointAclServiceOutput(
+            { enable: true, endpointType: "internet", instanceId: args.instanceId, moduleName: "Registry" },
+            { parent: this },
+          ).instanceId;
       whitelist.forEach((cidr, index) => {
         const suffix = typeof cidr === "string" ? cidr.replace(/[./]/g, "-") : String(index);
         this.internetAcl.push(
@@ -173,9 +178,11 @@ export class AcrEnterpriseTarget extends pulumi.ComponentResource {
     this.accessKeyId = pulumi.secret(this.accessKey ? this.accessKey.id : pulumi.output<string | undefined>(undefined));
     this.accessKeySecret = pulumi.secret(this.accessKey ? this.accessKey.secret : pulumi.output<string | undefined>(undefined));
     this.syncAuth = pulumi.secret(
-      pulumi.all([this.registryEndpoint, args.instanceId, args.region, this.accessKeyId, this.accessKeySecret]).apply(([endpoint, instanceId, region, accessKeyId, accessKeySecret]) => ({
-        [endpoint]: { alicloud: { instanceId, region, ...(accessKeyId && accessKeySecret ? { accessKeyId, accessKeySecret } : {}) } },
-      })),
+      pulumi
+        .all([this.registryEndpoint, args.instanceId, args.region, this.accessKeyId, this.accessKeySecret])
+        .apply(([endpoint, instanceId, region, accessKeyId, accessKeySecret]) => ({
+          [endpoint]: { alicloud: { instanceId, region, ...(accessKeyId && accessKeySecret ? { accessKeyId, accessKeySecret } : {}) } },
+        })),
     );
 
     this.registerOutputs({
@@ -195,7 +202,9 @@ export class AcrEnterpriseTarget extends pulumi.ComponentResource {
     return pulumi.all([found, args.instanceId, args.region]).apply(([result, instanceId, region]) => {
       const instance = (result.instances ?? []).find((candidate) => candidate.id === instanceId);
       if (!instance) {
-        throw new Error(`AcrEnterpriseTarget ${name}: instanceId: no ACR Enterprise Edition instance ${instanceId} in the alicloud provider's region; give instanceName, or set alicloud:region to the instance's region`);
+        throw new Error(
+          `AcrEnterpriseTarget ${name}: instanceId: no ACR Enterprise Edition instance ${instanceId} in the alicloud provider's region; give instanceName, or set alicloud:region to the instance's region`,
+        );
       }
       if (instance.region && instance.region !== region) {
         throw new Error(`AcrEnterpriseTarget ${name}: region: instance ${instanceId} is in ${instance.region}, not ${region}`);
@@ -212,7 +221,8 @@ function policyNameFor(userName: string): string {
 
 /** Checks the arguments known at construction time with the providers' schemas; returns the whitelist. */
 function validateArgs(name: string, args: AcrEnterpriseTargetArgs): pulumi.Input<string>[] {
-  if (args === undefined || args === null || typeof args !== "object") throw new Error(`AcrEnterpriseTarget ${name}: expected args {instanceId, region, namespace, ...}`);
+  if (args === undefined || args === null || typeof args !== "object")
+    throw new Error(`AcrEnterpriseTarget ${name}: expected args {instanceId, region, namespace, ...}`);
   const check = new ArgumentChecks("AcrEnterpriseTarget", name);
   check.schema("instanceId", args.instanceId, acrInstanceIdSchema(), true);
   check.schema("region", args.region, regionIdSchema(), true);
@@ -220,7 +230,11 @@ function validateArgs(name: string, args: AcrEnterpriseTargetArgs): pulumi.Input
   check.schema("namespace", args.namespace, acrNamespaceSchema(), true);
   check.schema("ramUserName", args.ramUserName, ramUserNameSchema());
   if (args.ramUserName === undefined && typeof args.namespace === "string" && !ramUserNameSchema().safeParse(`${args.namespace}-dr-sync`).success) {
-    check.fail("ramUserName", `expected a RAM user name of at most 64 characters: the default "${args.namespace}-dr-sync" is too long for this namespace, give ramUserName`, args.ramUserName);
+    check.fail(
+      "ramUserName",
+      `expected a RAM user name of at most 64 characters: the default "${args.namespace}-dr-sync" is too long for this namespace, give ramUserName`,
+      args.ramUserName,
+    );
   }
   check.schema("createAccessKey", args.createAccessKey, trueOrFalse());
   check.schema("retainNamespaceOnDelete", args.retainNamespaceOnDelete, trueOrFalse());

@@ -63,11 +63,18 @@ export class DataCenterFailover extends FailoverComponent {
     super("registry-dr:alicloud:DataCenterFailover", name, {}, opts);
     checkArgs(name, args);
 
-    const link = new alicloud.cr.VpcEndpointLinkedVpc(`${name}-vpc-endpoint`, { instanceId: args.instanceId, vpcId: args.vpcId, vswitchId: args.vswitchId, moduleName: "Registry", enableCreateDnsRecordInPvzt: false }, { parent: this });
+    const link = new alicloud.cr.VpcEndpointLinkedVpc(
+      `${name}-vpc-endpoint`,
+      { instanceId: args.instanceId, vpcId: args.vpcId, vswitchId: args.vswitchId, moduleName: "Registry", enableCreateDnsRecordInPvzt: false },
+      { parent: this },
+    );
     const linked = alicloud.cr.getVpcEndpointLinkedVpcsOutput({ instanceId: link.instanceId, moduleName: "Registry", ids: [link.id] }, { parent: this });
     this.endpointIp = pulumi.all([linked.vpcEndpointLinkedVpcs, link.id]).apply(([links, id]) => {
       const ip = links.find((entry) => entry.id === id)?.ip;
-      if (!ip) throw new Error(`DataCenterFailover ${name}: the VPC endpoint ${id} has no IP yet (status ${links.find((entry) => entry.id === id)?.status ?? "unknown"}); run pulumi up again once it is RUNNING`);
+      if (!ip)
+        throw new Error(
+          `DataCenterFailover ${name}: the VPC endpoint ${id} has no IP yet (status ${links.find((entry) => entry.id === id)?.status ?? "unknown"}); run pulumi up again once it is RUNNING`,
+        );
       return ip;
     });
     const vswitches = alicloud.vpc.getSwitchesOutput({ ids: [args.vswitchId] }, { parent: this });
@@ -100,7 +107,8 @@ export class DataCenterFailover extends FailoverComponent {
 /** The known arguments, checked with the FailoverRecord's own schema and rules before anything is created. */
 function checkArgs(name: string, args: DataCenterFailoverArgs): void {
   const check = new ArgumentChecks("DataCenterFailover", name);
-  if (args === undefined || args === null || typeof args !== "object") check.fail("args", "expected {instanceId, vpcId, vswitchId, zone, recordName, rfc2136, harbor, acrVpcRegistry, activeSite}", args);
+  if (args === undefined || args === null || typeof args !== "object")
+    check.fail("args", "expected {instanceId, vpcId, vswitchId, zone, recordName, rfc2136, harbor, acrVpcRegistry, activeSite}", args);
   check.schema("instanceId", args.instanceId, acrInstanceIdSchema(), true);
   check.schema("vpcId", args.vpcId, vpcIdSchema(), true);
   check.schema("vswitchId", args.vswitchId, vswitchIdSchema(), true);
@@ -112,12 +120,22 @@ function checkArgs(name: string, args: DataCenterFailoverArgs): void {
   if (!dns || typeof dns !== "object") return check.fail("rfc2136", "expected {server or servers, tsig: {name, algorithm, secret}}", typeof dns);
   if (!isEventual(dns)) {
     check.rule("rfc2136.server", dns.server, isServerAddress, 'a DNS server as host, host:port or [IPv6]:port, such as "10.0.0.53:53"');
-    if (Array.isArray(dns.servers)) dns.servers.forEach((server, index) => check.rule(`rfc2136.servers[${index}]`, server, isServerAddress, 'a DNS server as host, host:port or [IPv6]:port'));
-    if (dns.tsig && !isEventual(dns.tsig)) check.schema("rfc2136.tsig.algorithm", dns.tsig.algorithm, z.enum(TSIG_ALGORITHMS, { error: `expected one of ${TSIG_ALGORITHMS.join(", ")}` }), true);
+    if (Array.isArray(dns.servers)) {
+      for (const [index, server] of dns.servers.entries())
+        check.rule(`rfc2136.servers[${index}]`, server, isServerAddress, "a DNS server as host, host:port or [IPv6]:port");
+    }
+    if (dns.tsig && !isEventual(dns.tsig))
+      check.schema("rfc2136.tsig.algorithm", dns.tsig.algorithm, z.enum(TSIG_ALGORITHMS, { error: `expected one of ${TSIG_ALGORITHMS.join(", ")}` }), true);
   }
   if (!args.harbor || typeof args.harbor !== "object") check.fail("harbor", "expected {ip, registry}", args.harbor);
   check.rule("harbor.ip", args.harbor.ip, isIpv4, "Harbor's IPv4 address in the data center", true);
-  check.rule("acrVpcRegistry", args.acrVpcRegistry, (value: string) => isHostName(value.replace(/^https?:\/\//, "")), "the instance's VPC endpoint host, such as myinstance-registry-vpc.cn-hangzhou.cr.aliyuncs.com", true);
+  check.rule(
+    "acrVpcRegistry",
+    args.acrVpcRegistry,
+    (value: string) => isHostName(value.replace(/^https?:\/\//, "")),
+    "the instance's VPC endpoint host, such as myinstance-registry-vpc.cn-hangzhou.cr.aliyuncs.com",
+    true,
+  );
 }
 
 function isServerAddress(value: string): boolean {

@@ -4,7 +4,15 @@ import { z } from "zod";
 import { ArgumentChecks, isKnown } from "../argument-checks";
 import { FailoverComponent } from "../failover-component";
 import { isEventual } from "../eventual";
-import { PRIVATEZONE_TTLS, cnameLoopProblem, failoverRecordFieldsSchema, isHostName, isPrivateZoneTtl, recordNameSchema, sameSitesProblem } from "../../provider/failover";
+import {
+  PRIVATEZONE_TTLS,
+  cnameLoopProblem,
+  failoverRecordFieldsSchema,
+  isHostName,
+  isPrivateZoneTtl,
+  recordNameSchema,
+  sameSitesProblem,
+} from "../../provider/failover";
 import { FailoverRecord, type AlicloudCredentialsArgs, type FailoverRecordArgs, type FailoverSiteArgs } from "../../provider/resources";
 import { regionIdSchema, vpcIdSchema } from "../../provider/validation";
 
@@ -93,7 +101,8 @@ export class PrivateZoneFailover extends FailoverComponent {
 
 /** Checks the arguments known at construction time with the FailoverRecord's rules; its provider checks the rest at `check`. */
 function validateArgs(name: string, args: PrivateZoneFailoverArgs): void {
-  if (args === undefined || args === null || typeof args !== "object") throw new Error(`PrivateZoneFailover ${name}: expected args {zoneName, vpcs, sites, activeSite, ...}`);
+  if (args === undefined || args === null || typeof args !== "object")
+    throw new Error(`PrivateZoneFailover ${name}: expected args {zoneName, vpcs, sites, activeSite, ...}`);
   const check = new ArgumentChecks("PrivateZoneFailover", name);
   const record = failoverRecordFieldsSchema().shape;
   check.rule("zoneName", args.zoneName, isHostName, "the registry host name the zone answers for, such as harbor.example.com", true);
@@ -107,7 +116,8 @@ function validateArgs(name: string, args: PrivateZoneFailoverArgs): void {
 }
 
 function checkVpcs(check: ArgumentChecks, vpcs: PrivateZoneVpcArgs[]): void {
-  if (!Array.isArray(vpcs) || vpcs.length === 0) check.fail("vpcs", "expected a non-empty list of {vpcId, regionId?}: the VPCs whose clients pull through this name", vpcs);
+  if (!Array.isArray(vpcs) || vpcs.length === 0)
+    check.fail("vpcs", "expected a non-empty list of {vpcId, regionId?}: the VPCs whose clients pull through this name", vpcs);
   const seen = new Set<unknown>();
   vpcs.forEach((vpc, index) => {
     if (isEventual(vpc)) return;
@@ -129,11 +139,18 @@ function checkSites(check: ArgumentChecks, args: PrivateZoneFailoverArgs, regist
     if (given === undefined || given === null) check.fail(`sites.${site}`, "expected {value, registry, insecure?}", given);
     if (isEventual(given)) continue;
     const { value, registry } = given as FailoverSiteArgs;
-    check.rule(`sites.${site}.value`, value, isHostName, "the host name the CNAME points at while this site is active, such as xxx-registry.cn-hangzhou.cr.aliyuncs.com", true);
+    check.rule(
+      `sites.${site}.value`,
+      value,
+      isHostName,
+      "the host name the CNAME points at while this site is active, such as xxx-registry.cn-hangzhou.cr.aliyuncs.com",
+      true,
+    );
     check.schema(`sites.${site}.registry`, registry, registrySchema, true);
     values[site] = value;
   }
-  if (typeof values.primary === "string" && typeof values.secondary === "string") check.problem("sites.secondary.value", values.secondary, sameSitesProblem(values.primary, values.secondary));
+  if (typeof values.primary === "string" && typeof values.secondary === "string")
+    check.problem("sites.secondary.value", values.secondary, sameSitesProblem(values.primary, values.secondary));
   for (const site of ["primary", "secondary"] as const) {
     const value = values[site];
     if (typeof value === "string" && typeof args.zoneName === "string" && isKnown(args.recordName ?? "@")) {

@@ -12,8 +12,6 @@ export const SITE_KINDS = ["acrEnterprise", "artifactRegistry", "registry"] as c
 /** How a site is kept in sync: Harbor's replication, or a direct image-syncer copy. */
 export const REPLICATION_PATHS = ["harbor", "direct"] as const;
 
-
 export const PRIMARY_HINT = "{harbor: {url, username, password}} or {registry, auth?}";
 export const SITE_HINT = "the kind of registry the site's copies go to";
 export const REPLICATION_HINT = "harbor (Harbor's replication) or direct (a direct image-syncer copy)";
-

@@ -20,7 +20,10 @@ import { PRIMARY_HINT, PRIMARY_KINDS, REPLICATION_HINT, REPLICATION_PATHS, SITE_
 const text = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 const flag = () => z.boolean({ error: "expected true or false" });
 const whole = (what: string) => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` });
-const flatten = () => whole("a flattening level: -1 (all), 0 (none), 1, 2 or 3").min(-1, { error: "expected a flattening level: -1 (all), 0 (none), 1, 2 or 3" }).max(3, { error: "expected a flattening level: -1 (all), 0 (none), 1, 2 or 3 (Harbor flattens at most 3 levels)" });
+const flatten = () =>
+  whole("a flattening level: -1 (all), 0 (none), 1, 2 or 3")
+    .min(-1, { error: "expected a flattening level: -1 (all), 0 (none), 1, 2 or 3" })
+    .max(3, { error: "expected a flattening level: -1 (all), 0 (none), 1, 2 or 3 (Harbor flattens at most 3 levels)" });
 
 const acrEnterpriseSchema = () =>
   z.strictObject({
@@ -47,9 +50,15 @@ const artifactRegistrySchema = () =>
       serviceAccountId: serviceAccountIdSchema().optional(),
       createKey: flag().optional(),
     })
-    .refine((args) => (args.gcrHost === undefined ? args.repositoryId !== undefined && args.location !== undefined : args.repositoryId === undefined && args.location === undefined), {
-      error: "expected repositoryId and location, or gcrHost alone (a gcr.io repository's id is its host)",
-    });
+    .refine(
+      (args) =>
+        args.gcrHost === undefined
+          ? args.repositoryId !== undefined && args.location !== undefined
+          : args.repositoryId === undefined && args.location === undefined,
+      {
+        error: "expected repositoryId and location, or gcrHost alone (a gcr.io repository's id is its host)",
+      },
+    );
 
 const plainRegistrySchema = () =>
   z.strictObject({
@@ -66,7 +75,12 @@ export const DIRECT_RUN_SETTINGS = ["proc", "retries", "timeoutSeconds"] as cons
 const harborReplicationSchema = () =>
   z.strictObject({
     flatten: flatten().optional(),
-    trigger: z.strictObject({ type: z.enum(["manual", "scheduled", "event_based"], { error: 'expected "manual", "scheduled" or "event_based"' }), cron: z.string({ error: "expected a 6-field cron expression" }).optional() }).optional(),
+    trigger: z
+      .strictObject({
+        type: z.enum(["manual", "scheduled", "event_based"], { error: 'expected "manual", "scheduled" or "event_based"' }),
+        cron: z.string({ error: "expected a 6-field cron expression" }).optional(),
+      })
+      .optional(),
     replicateDeletion: flag().optional(),
     override: flag().optional(),
     speedKbps: whole("KB/s, or -1 for unlimited").min(-1, { error: "expected KB/s, or -1 for unlimited" }).optional(),
@@ -81,33 +95,48 @@ const directReplicationSchema = () =>
   });
 
 const replicationSchema = () =>
-  keyedUnion(REPLICATION_PATHS, [
-    z.strictObject({ harbor: harborReplicationSchema(), direct: absent() }),
-    z.strictObject({ direct: directReplicationSchema(), harbor: absent() }),
-  ], REPLICATION_HINT);
+  keyedUnion(
+    REPLICATION_PATHS,
+    [z.strictObject({ harbor: harborReplicationSchema(), direct: absent() }), z.strictObject({ direct: directReplicationSchema(), harbor: absent() })],
+    REPLICATION_HINT,
+  );
 
 const siteSchema = () =>
-  keyedUnion(SITE_KINDS, [
-    z.strictObject({ acrEnterprise: acrEnterpriseSchema(), artifactRegistry: absent(), registry: absent(), replication: replicationSchema() }),
-    z.strictObject({ artifactRegistry: artifactRegistrySchema(), acrEnterprise: absent(), registry: absent(), replication: replicationSchema() }),
-    z.strictObject({ registry: plainRegistrySchema(), acrEnterprise: absent(), artifactRegistry: absent(), replication: replicationSchema() }),
-  ], SITE_HINT);
+  keyedUnion(
+    SITE_KINDS,
+    [
+      z.strictObject({ acrEnterprise: acrEnterpriseSchema(), artifactRegistry: absent(), registry: absent(), replication: replicationSchema() }),
+      z.strictObject({ artifactRegistry: artifactRegistrySchema(), acrEnterprise: absent(), registry: absent(), replication: replicationSchema() }),
+      z.strictObject({ registry: plainRegistrySchema(), acrEnterprise: absent(), artifactRegistry: absent(), replication: replicationSchema() }),
+    ],
+    SITE_HINT,
+  );
 
 const primarySchema = () =>
-  keyedUnion(PRIMARY_KINDS, [
-    z.strictObject({ harbor: harborConnectionSchema(), registry: absent(), auth: absent("expected no auth with harbor: Harbor's own user reads the primary") }),
-    z.strictObject({
-      registry: text('a registry "host[:port]" or URL, such as harbor.example.com'),
-      auth: z.strictObject({ username: text("a user name"), password: text("the password"), insecure: flag().optional() }).optional(),
-      harbor: absent(),
-    }),
-  ], PRIMARY_HINT);
+  keyedUnion(
+    PRIMARY_KINDS,
+    [
+      z.strictObject({
+        harbor: harborConnectionSchema(),
+        registry: absent(),
+        auth: absent("expected no auth with harbor: Harbor's own user reads the primary"),
+      }),
+      z.strictObject({
+        registry: text('a registry "host[:port]" or URL, such as harbor.example.com'),
+        auth: z.strictObject({ username: text("a user name"), password: text("the password"), insecure: flag().optional() }).optional(),
+        harbor: absent(),
+      }),
+    ],
+    PRIMARY_HINT,
+  );
 
 const failoverSchema = () =>
   z.strictObject({
     standby: text("the site the record fails over to").optional(),
     record: failoverRecordPlacementSchema(),
-    values: z.record(z.string(), text("the record's value: a host name (CNAME) or an address (A, AAAA)"), { error: "expected {primary: <value>, <standby site>: <value>}" }),
+    values: z.record(z.string(), text("the record's value: a host name (CNAME) or an address (A, AAAA)"), {
+      error: "expected {primary: <value>, <standby site>: <value>}",
+    }),
     active: text('"primary" or the standby site\'s name'),
     force: flag().optional(),
   });
@@ -117,7 +146,9 @@ export const drPlanSchema = () =>
   z.strictObject({
     primary: primarySchema(),
     protect: z.strictObject({
-      repositories: z.array(z.string({ error: "expected a repository such as library/nginx" }), { error: "expected a list of repositories, such as [library/nginx]" }),
+      repositories: z.array(z.string({ error: "expected a repository such as library/nginx" }), {
+        error: "expected a list of repositories, such as [library/nginx]",
+      }),
       tags: z.string({ error: "expected a tag filter such as v*" }).optional(),
       tagDecoration: z.enum(["matches", "excludes"], { error: 'expected "matches" or "excludes"' }).optional(),
     }),
@@ -134,9 +165,14 @@ export type DrPlan = z.infer<ReturnType<typeof drPlanSchema>>;
  */
 export function parseDrPlan(value: unknown, key: string, secretPaths: string[][] = []): DrPlan {
   const parsed = drPlanSchema().safeParse(value);
-  const issues: PlanIssue[] = parsed.success ? rulesOf(parsed.data) : chosenIssues(parsed.error.issues).map((issue) => ({ path: issue.path as (string | number)[], message: issue.message }));
-  const isSecret = (path: (string | number)[]) => secretPaths.some((secret) => secret.length <= path.length && secret.every((part, index) => String(path[index]) === part));
-  const shown: ConfigIssue[] = issues.filter((issue) => !isSecret(issue.path)).map((issue) => ({ path: [], message: `${named(key, issue.path)}: ${issue.message}` }));
+  const issues: PlanIssue[] = parsed.success
+    ? rulesOf(parsed.data)
+    : chosenIssues(parsed.error.issues).map((issue) => ({ path: issue.path as (string | number)[], message: issue.message }));
+  const isSecret = (path: (string | number)[]) =>
+    secretPaths.some((secret) => secret.length <= path.length && secret.every((part, index) => String(path[index]) === part));
+  const shown: ConfigIssue[] = issues
+    .filter((issue) => !isSecret(issue.path))
+    .map((issue) => ({ path: [], message: `${named(key, issue.path)}: ${issue.message}` }));
   if (shown.length > 0) throw new ConfigError(shown, "stack config");
   return (parsed.success ? parsed.data : value) as DrPlan;
 }
@@ -163,7 +199,8 @@ function rulesOf(plan: DrPlan): PlanIssue[] {
     if (!(error instanceof ConfigError)) throw error;
     for (const issue of error.issues) {
       const path = issue.path.map(String);
-      if (path[0] === "sites" && path[2] === "value") issues.push({ path: ["failover", "values", path[1] === "primary" ? "primary" : standby], message: issue.message });
+      if (path[0] === "sites" && path[2] === "value")
+        issues.push({ path: ["failover", "values", path[1] === "primary" ? "primary" : standby], message: issue.message });
       else issues.push({ path: ["failover", "record", ...issue.path.map((part) => (typeof part === "number" ? part : String(part)))], message: issue.message });
     }
   }

@@ -15,7 +15,10 @@ export function planSiteMapper(plan: DrPlan, site: string): ReferenceMapper {
   if (!siteArgs) throw new Error(`no site "${site}" in the plan: expected one of ${Object.keys(plan.sites).join(", ")}`);
   const primary = registryHostOf(plan.primary.harbor ? plan.primary.harbor.url : plan.primary.registry);
   const replication = siteArgs.replication;
-  const destination: CopyDestination = { ...siteDestination(site, siteArgs), flatten: (replication.harbor ? replication.harbor.flatten : replication.direct.flatten) ?? DEFAULT_FLATTEN };
+  const destination: CopyDestination = {
+    ...siteDestination(site, siteArgs),
+    flatten: (replication.harbor ? replication.harbor.flatten : replication.direct.flatten) ?? DEFAULT_FLATTEN,
+  };
   const named = explicitRepositories(plan.protect);
   const byName = named.length > 0 ? mapperFromJob({ images: directImages({ ...plan.protect, repositories: named }, primary, destination) }) : () => undefined;
   const patterns = plan.protect.repositories.filter(isRepositoryPattern).map(harborPattern);
@@ -30,7 +33,8 @@ export function planSiteMapper(plan: DrPlan, site: string): ReferenceMapper {
     } catch {
       return undefined;
     }
-    if (ref.registry !== primary || !patterns.some((pattern) => pattern.test(ref.repository)) || !tagCopied(ref.tag ?? (ref.digest ? undefined : "latest"))) return undefined;
+    if (ref.registry !== primary || !patterns.some((pattern) => pattern.test(ref.repository)) || !tagCopied(ref.tag ?? (ref.digest ? undefined : "latest")))
+      return undefined;
     try {
       return `${destination.registry}/${flattenedDestination(ref.repository, destination.namespace, destination.flatten)}${ref.tag ? `:${ref.tag}` : ""}${ref.digest ? `@${ref.digest}` : ""}`;
     } catch {
@@ -44,7 +48,8 @@ function siteDestination(site: string, args: DrPlan["sites"][string]): { registr
   if (args.registry) return { registry: registryHostOf(args.registry.url), namespace: args.registry.namespace };
   if (args.acrEnterprise) {
     const acr = args.acrEnterprise;
-    if (!acr.instanceName) throw new Error(`sites.${site}.acrEnterprise: give instanceName, which the registry endpoint is named after (it is looked up only when the stack runs)`);
+    if (!acr.instanceName)
+      throw new Error(`sites.${site}.acrEnterprise: give instanceName, which the registry endpoint is named after (it is looked up only when the stack runs)`);
     return { registry: acrEnterpriseHost(acr.instanceName, acr.region), namespace: acr.namespace };
   }
   const ar = args.artifactRegistry;

@@ -42,10 +42,14 @@ export function repositoryEntryProblem(entry: unknown): string | undefined {
   if (typeof entry !== "string" || entry === "") return "expected a repository such as library/nginx, or a pattern such as library/**";
   if (isRepositoryPattern(entry)) {
     const literal = entry.replace(/\{[^}]*\}|\*\*|\*|\?/g, "x");
-    return isValidRepository(literal) && !/[{}]/.test(literal) ? undefined : `expected a Harbor pattern of lower-case path components with *, ** ,? or {a,b}, such as library/**; got "${entry}"`;
+    return isValidRepository(literal) && !/[{}]/.test(literal)
+      ? undefined
+      : `expected a Harbor pattern of lower-case path components with *, ** ,? or {a,b}, such as library/**; got "${entry}"`;
   }
   if (!entry.includes("/")) return `expected project/repository, such as library/${entry}: Harbor repositories live in a project`;
-  return isValidRepository(entry) ? undefined : `expected lower-case path components of letters, digits and . _ - joined by "/", such as library/nginx; got "${entry}"`;
+  return isValidRepository(entry)
+    ? undefined
+    : `expected lower-case path components of letters, digits and . _ - joined by "/", such as library/nginx; got "${entry}"`;
 }
 
 /** The problems of a whole selection, each with the property it concerns. */
@@ -67,7 +71,8 @@ export function selectionProblems(selection: RepositorySelection): { path: (stri
   if (selection.tagDecoration !== undefined && selection.tagDecoration !== "matches" && selection.tagDecoration !== "excludes") {
     problems.push({ path: ["tagDecoration"], message: 'expected "matches" or "excludes"' });
   }
-  if (selection.tagDecoration !== undefined && selection.tags === undefined) problems.push({ path: ["tagDecoration"], message: "expected a tag filter for the decoration to apply to" });
+  if (selection.tagDecoration !== undefined && selection.tags === undefined)
+    problems.push({ path: ["tagDecoration"], message: "expected a tag filter for the decoration to apply to" });
   return problems;
 }
 
@@ -75,7 +80,11 @@ export function selectionProblems(selection: RepositorySelection): { path: (stri
 export function harborFilters(selection: RepositorySelection): { name: string; tag?: string; tagDecoration?: "matches" | "excludes" } {
   const entries = selection.repositories;
   const name = entries.length === 1 ? entries[0] : `{${entries.join(",")}}`;
-  return { name, ...(selection.tags === undefined ? {} : { tag: selection.tags }), ...(selection.tagDecoration === undefined ? {} : { tagDecoration: selection.tagDecoration }) };
+  return {
+    name,
+    ...(selection.tags === undefined ? {} : { tag: selection.tags }),
+    ...(selection.tagDecoration === undefined ? {} : { tagDecoration: selection.tagDecoration }),
+  };
 }
 
 /** The selection's explicit repositories (patterns left out). */
@@ -94,7 +103,9 @@ export function directImages(selection: RepositorySelection, sourceRegistry: str
   const selector = tagSelector(selection);
   const images: Record<string, string> = {};
   for (const repository of selection.repositories) {
-    const target = isRepositoryPattern(repository) ? projectTarget(repository, destination) : `${destination.registry}/${flattenedDestination(repository, destination.namespace, destination.flatten)}`;
+    const target = isRepositoryPattern(repository)
+      ? projectTarget(repository, destination)
+      : `${destination.registry}/${flattenedDestination(repository, destination.namespace, destination.flatten)}`;
     images[`${sourceRegistry}/${repository}${selector}`] = target;
   }
   return images;

@@ -65,9 +65,11 @@ function acrEndpoint(target: AcrEnterpriseTarget): SiteEndpoint {
     syncAuth: target.syncAuth,
     // Harbor's ali-acr adapter logs in to the Enterprise instance with the RAM key, as ImageSync does.
     harborEndpoint: pulumi.secret(
-      pulumi.all([target.registryEndpoint, target.accessKeyId, target.accessKeySecret]).apply(([endpoint, accessKey, accessSecret]) =>
-        accessKey && accessSecret ? { type: "ali-acr" as const, url: `https://${endpoint}`, accessKey, accessSecret } : undefined,
-      ),
+      pulumi
+        .all([target.registryEndpoint, target.accessKeyId, target.accessKeySecret])
+        .apply(([endpoint, accessKey, accessSecret]) =>
+          accessKey && accessSecret ? { type: "ali-acr" as const, url: `https://${endpoint}`, accessKey, accessSecret } : undefined,
+        ),
     ),
     probe: target.registryEndpoint,
     insecure: pulumi.output(false),

@@ -9,17 +9,22 @@ import type { RegistryDisasterRecoveryArgs } from "../registry-disaster-recovery
  * site targets, the Harbor resources, ImageSync and the FailoverRecord check their own.
  */
 export function validateDisasterRecoveryArgs(name: string, args: RegistryDisasterRecoveryArgs): void {
-  if (args === undefined || args === null || typeof args !== "object") throw new Error(`RegistryDisasterRecovery ${name}: expected args {primary, protect, sites, failover?}`);
+  if (args === undefined || args === null || typeof args !== "object")
+    throw new Error(`RegistryDisasterRecovery ${name}: expected args {primary, protect, sites, failover?}`);
   const check = new ArgumentChecks("RegistryDisasterRecovery", name);
   if (args.protect === null || typeof args.protect !== "object") check.fail("protect", "expected {repositories, tags?, tagDecoration?}", args.protect);
   const [first] = planProblems(args, isEventual);
   if (first) check.fail(first.path.join("."), first.message, valueAt(args, first.path));
   const harbor = args.primary.harbor;
-  if (harbor !== undefined && !isEventual(harbor) && Object.values(harbor).every((value) => !isEventual(value))) check.schema("primary.harbor", harbor, harborConnectionSchema());
+  if (harbor !== undefined && !isEventual(harbor) && Object.values(harbor).every((value) => !isEventual(value)))
+    check.schema("primary.harbor", harbor, harborConnectionSchema());
 }
 
 function valueAt(root: unknown, path: (string | number)[]): unknown {
-  const value = path.reduce<unknown>((value, key) => (value === null || typeof value !== "object" ? undefined : (value as Record<string | number, unknown>)[key]), root);
+  const value = path.reduce<unknown>(
+    (value, key) => (value === null || typeof value !== "object" ? undefined : (value as Record<string | number, unknown>)[key]),
+    root,
+  );
   // Objects are not shown: they may hold a password.
   return isEventual(value) ? "(not known yet)" : value !== null && typeof value === "object" ? "{...}" : value;
 }

@@ -115,12 +115,21 @@ export class ArtifactRegistryTarget extends pulumi.ComponentResource {
     // On the repository, not the project: see the top of this file.
     this.writer = new gcp.artifactregistry.RepositoryIamMember(
       `${name}-writer`,
-      { project: this.repository.project, location: this.repository.location, repository: this.repository.name, role: ARTIFACT_REGISTRY_WRITER, member: this.serviceAccount.member },
+      {
+        project: this.repository.project,
+        location: this.repository.location,
+        repository: this.repository.name,
+        role: ARTIFACT_REGISTRY_WRITER,
+        member: this.serviceAccount.member,
+      },
       { parent: this },
     );
 
     // After the binding: whoever receives the key gets one that can already push.
-    this.key = args.createKey === false ? undefined : new gcp.serviceaccount.Key(`${name}-key`, { serviceAccountId: this.serviceAccount.name }, { parent: this, dependsOn: [this.writer] });
+    this.key =
+      args.createKey === false
+        ? undefined
+        : new gcp.serviceaccount.Key(`${name}-key`, { serviceAccountId: this.serviceAccount.name }, { parent: this, dependsOn: [this.writer] });
 
     this.registryHost = gcr ? pulumi.output(gcr) : pulumi.output(location).apply(artifactRegistryHost);
     this.repositoryPath = pulumi
@@ -129,12 +138,20 @@ export class ArtifactRegistryTarget extends pulumi.ComponentResource {
     this.harborDestNamespace = this.repositoryPath;
     this.serviceAccountEmail = this.serviceAccount.email;
     // serviceaccount.Key's privateKey is the key file in base64; logins and Harbor take its JSON text.
-    this.serviceAccountKey = pulumi.secret(this.key ? this.key.privateKey.apply((base64) => Buffer.from(base64, "base64").toString("utf8")) : pulumi.output<string | undefined>(undefined));
+    this.serviceAccountKey = pulumi.secret(
+      this.key ? this.key.privateKey.apply((base64) => Buffer.from(base64, "base64").toString("utf8")) : pulumi.output<string | undefined>(undefined),
+    );
     this.syncAuth = pulumi.secret(
-      pulumi.all([this.registryHost, this.repositoryPath, this.serviceAccountKey]).apply(([host, path, key]) => (key === undefined ? undefined : { [`${host}/${path}`]: { google: { serviceAccountKey: key } } })),
+      pulumi
+        .all([this.registryHost, this.repositoryPath, this.serviceAccountKey])
+        .apply(([host, path, key]) => (key === undefined ? undefined : { [`${host}/${path}`]: { google: { serviceAccountKey: key } } })),
     );
     this.harborEndpoint = pulumi.secret(
-      pulumi.all([this.registryHost, this.serviceAccountKey]).apply(([host, key]) => (key === undefined ? undefined : { type: "google-gcr" as const, url: `https://${host}`, accessKey: "_json_key" as const, accessSecret: key })),
+      pulumi
+        .all([this.registryHost, this.serviceAccountKey])
+        .apply(([host, key]) =>
+          key === undefined ? undefined : { type: "google-gcr" as const, url: `https://${host}`, accessKey: "_json_key" as const, accessSecret: key },
+        ),
     );
 
     this.registerOutputs({
@@ -156,11 +173,17 @@ export function defaultServiceAccountId(repositoryId: string): string {
 
 /** Checks the arguments known at construction time. */
 function validateArgs(name: string, args: ArtifactRegistryTargetArgs): void {
-  if (args === undefined || args === null || typeof args !== "object") throw new Error(`ArtifactRegistryTarget ${name}: expected args {repositoryId, location, ...} or {gcrHost, ...}`);
+  if (args === undefined || args === null || typeof args !== "object")
+    throw new Error(`ArtifactRegistryTarget ${name}: expected args {repositoryId, location, ...} or {gcrHost, ...}`);
   const check = new ArgumentChecks("ArtifactRegistryTarget", name);
   if (args.gcrHost !== undefined) {
     check.schema("gcrHost", args.gcrHost, z.enum(GCR_HOSTS, { error: `expected one of ${GCR_HOSTS.join(", ")}` }));
-    if (args.repositoryId !== undefined || args.location !== undefined) check.fail("gcrHost", "expected gcrHost alone, without repositoryId and location: a gcr.io repository's id is its host and its location the host's multi-region", { repositoryId: args.repositoryId, location: args.location });
+    if (args.repositoryId !== undefined || args.location !== undefined)
+      check.fail(
+        "gcrHost",
+        "expected gcrHost alone, without repositoryId and location: a gcr.io repository's id is its host and its location the host's multi-region",
+        { repositoryId: args.repositoryId, location: args.location },
+      );
   } else {
     check.schema("repositoryId", args.repositoryId, repositoryIdSchema(), true);
     check.schema("location", args.location, artifactRegistryLocationSchema(), true);
@@ -168,8 +191,16 @@ function validateArgs(name: string, args: ArtifactRegistryTargetArgs): void {
   check.schema("project", args.project, projectIdSchema());
   check.schema("serviceAccountId", args.serviceAccountId, serviceAccountIdSchema());
   const repositoryId = args.gcrHost ?? args.repositoryId;
-  if (args.serviceAccountId === undefined && typeof repositoryId === "string" && !serviceAccountIdSchema().safeParse(defaultServiceAccountId(repositoryId)).success) {
-    check.fail("serviceAccountId", `expected a service account id of 6-30 characters: the default "${defaultServiceAccountId(repositoryId)}" does not fit, give serviceAccountId`, args.serviceAccountId);
+  if (
+    args.serviceAccountId === undefined &&
+    typeof repositoryId === "string" &&
+    !serviceAccountIdSchema().safeParse(defaultServiceAccountId(repositoryId)).success
+  ) {
+    check.fail(
+      "serviceAccountId",
+      `expected a service account id of 6-30 characters: the default "${defaultServiceAccountId(repositoryId)}" does not fit, give serviceAccountId`,
+      args.serviceAccountId,
+    );
   }
   for (const flag of ["immutableTags", "retainOnDelete", "createKey"] as const) check.schema(flag, args[flag], z.boolean({ error: "expected true or false" }));
 }

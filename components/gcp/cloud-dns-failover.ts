@@ -1,7 +1,16 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { projectIdSchema } from "../../provider/clients/google";
-import { cloudDnsSettingsSchema, failoverRecordFieldsSchema, isHostName, isIpv4, isManagedZoneName, isZoneName, recordNameSchema, sameSitesProblem } from "../../provider/failover";
+import {
+  cloudDnsSettingsSchema,
+  failoverRecordFieldsSchema,
+  isHostName,
+  isIpv4,
+  isManagedZoneName,
+  isZoneName,
+  recordNameSchema,
+  sameSitesProblem,
+} from "../../provider/failover";
 import { FailoverRecord, type CloudDnsArgs, type FailoverRecordArgs, type FailoverSiteArgs } from "../../provider/resources";
 import { ArgumentChecks } from "../argument-checks";
 import { FailoverComponent } from "../failover-component";
@@ -64,7 +73,10 @@ export class CloudDnsFailover extends FailoverComponent {
       { parent: this },
     );
 
-    const google = args.project === undefined ? args.google : pulumi.all([args.google, args.project]).apply(([given, project]) => ({ ...given, project: given?.project ?? project }));
+    const google =
+      args.project === undefined
+        ? args.google
+        : pulumi.all([args.google, args.project]).apply(([given, project]) => ({ ...given, project: given?.project ?? project }));
     this.record = new FailoverRecord(
       `${name}-record`,
       {
@@ -88,21 +100,33 @@ export class CloudDnsFailover extends FailoverComponent {
 }
 
 function validateArgs(name: string, args: CloudDnsFailoverArgs): void {
-  if (args === undefined || args === null || typeof args !== "object") throw new Error(`CloudDnsFailover ${name}: expected args {dnsName, recordName, sites, activeSite, ...}`);
+  if (args === undefined || args === null || typeof args !== "object")
+    throw new Error(`CloudDnsFailover ${name}: expected args {dnsName, recordName, sites, activeSite, ...}`);
   const check = new ArgumentChecks("CloudDnsFailover", name);
   const record = failoverRecordFieldsSchema().shape;
   check.rule("dnsName", args.dnsName, (value: string) => isZoneName(value) && value.includes("."), "the zone's DNS name, such as dr.example.com", true);
-  check.rule("managedZoneName", args.managedZoneName, isManagedZoneName, "a managed zone name: lower-case letters, digits and hyphens, starting with a letter, at most 63");
+  check.rule(
+    "managedZoneName",
+    args.managedZoneName,
+    isManagedZoneName,
+    "a managed zone name: lower-case letters, digits and hyphens, starting with a letter, at most 63",
+  );
   check.schema("project", args.project, projectIdSchema());
   check.schema("recordName", args.recordName, recordNameSchema(), true);
   const type = args.type ?? "CNAME";
   check.schema("type", type, record.type);
-  if (type === "CNAME" && args.recordName === "@") check.fail("recordName", "expected a name below the zone's apex: Cloud DNS refuses a CNAME at the apex (it holds the SOA and NS records); use type A there, or a zone one level up", args.recordName);
+  if (type === "CNAME" && args.recordName === "@")
+    check.fail(
+      "recordName",
+      "expected a name below the zone's apex: Cloud DNS refuses a CNAME at the apex (it holds the SOA and NS records); use type A there, or a zone one level up",
+      args.recordName,
+    );
   check.schema("ttl", args.ttl, record.ttl.unwrap());
   check.schema("activeSite", args.activeSite, record.active, true);
   check.schema("force", args.force, record.force.unwrap());
   check.schema("google", args.google, cloudDnsSettingsSchema());
-  if (args.networks !== undefined && (!Array.isArray(args.networks) || args.networks.length === 0)) check.fail("networks", "expected a non-empty list of VPC network self links (or leave it out for a public zone)", args.networks);
+  if (args.networks !== undefined && (!Array.isArray(args.networks) || args.networks.length === 0))
+    check.fail("networks", "expected a non-empty list of VPC network self links (or leave it out for a public zone)", args.networks);
   checkSites(check, args, type, record.sites.shape.primary.shape.registry);
 }
 
@@ -115,10 +139,18 @@ function checkSites(check: ArgumentChecks, args: CloudDnsFailoverArgs, type: "CN
     if (given === undefined || given === null) check.fail(`sites.${site}`, "expected {value, registry, insecure?}", given);
     if (isEventual(given)) continue;
     const { value, registry } = given as FailoverSiteArgs;
-    if (type === "CNAME") check.rule(`sites.${site}.value`, value, isHostName, "the host name the CNAME points at while this site is active, such as europe-west4-docker.pkg.dev", true);
+    if (type === "CNAME")
+      check.rule(
+        `sites.${site}.value`,
+        value,
+        isHostName,
+        "the host name the CNAME points at while this site is active, such as europe-west4-docker.pkg.dev",
+        true,
+      );
     else check.rule(`sites.${site}.value`, value, isIpv4, "the IPv4 address the record holds while this site is active", true);
     check.schema(`sites.${site}.registry`, registry, registrySchema, true);
     values[site] = value;
   }
-  if (typeof values.primary === "string" && typeof values.secondary === "string") check.problem("sites.secondary.value", values.secondary, sameSitesProblem(values.primary, values.secondary));
+  if (typeof values.primary === "string" && typeof values.secondary === "string")
+    check.problem("sites.secondary.value", values.secondary, sameSitesProblem(values.primary, values.secondary));
 }

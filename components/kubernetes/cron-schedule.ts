@@ -25,7 +25,8 @@ const MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midni
 /** `@every 1h30m`: Go's duration syntax. */
 const EVERY = /^@every\s+(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 
-export const CRON_EXPECTED = 'five fields "minute hour day-of-month month day-of-week" (such as "*/30 * * * *" or "0 2 * * mon-fri") or a macro (@hourly, @daily, @weekly, @monthly, @yearly, @every 6h)';
+export const CRON_EXPECTED =
+  'five fields "minute hour day-of-month month day-of-week" (such as "*/30 * * * *" or "0 2 * * mon-fri") or a macro (@hourly, @daily, @weekly, @monthly, @yearly, @every 6h)';
 
 /** What is wrong with `schedule`, or undefined when Kubernetes accepts it. */
 export function cronScheduleProblem(schedule: string): string | undefined {
@@ -53,7 +54,8 @@ function fieldProblem(text: string, field: CronField): string | undefined {
     const bounds = match[1].split("-");
     if (bounds.length > 2) return `expected a value or a range a-b from ${field.min} to ${field.max}`;
     const values = bounds.map((bound) => valueOf(bound, field));
-    if (values.some((value) => value === undefined)) return `expected values from ${field.min} to ${field.max}${field.names ? ` or ${field.names[0]}-${field.names[field.names.length - 1]}` : ""}`;
+    if (values.some((value) => value === undefined))
+      return `expected values from ${field.min} to ${field.max}${field.names ? ` or ${field.names[0]}-${field.names[field.names.length - 1]}` : ""}`;
     if (values.length === 2 && values[0]! > values[1]!) return "expected a range whose start is not after its end";
   }
   return undefined;

@@ -24,12 +24,22 @@ export function authFileText(auth: unknown, withEnvironment: boolean, source: st
   const checked = parsePart<AuthMap>(authMapSchema(), auth, "auth", source);
   // Before compiling, which would read the file: its path names a file where Pulumi runs, not in the pod.
   const keyFiles = Object.entries(checked).filter(([, entry]) => entry.google?.serviceAccountKeyFile !== undefined);
-  if (keyFiles.length > 0) throw new ConfigError(keyFiles.map(([key]) => ({ path: ["auth", key, "google", "serviceAccountKeyFile"], message: "is a path the pods do not have: give serviceAccountKey, the key's JSON text (it goes into the Secret)" })), source);
+  if (keyFiles.length > 0)
+    throw new ConfigError(
+      keyFiles.map(([key]) => ({
+        path: ["auth", key, "google", "serviceAccountKeyFile"],
+        message: "is a path the pods do not have: give serviceAccountKey, the key's JSON text (it goes into the Secret)",
+      })),
+      source,
+    );
   withSource(source, () => compileJob({ images: {}, auth: checked }));
   const references = environmentReferences(checked, ["auth"]);
   if (references.length > 0 && !withEnvironment) {
     throw new ConfigError(
-      references.map(({ path, variable }) => ({ path, message: `is read from the environment variable ${variable}: give environmentSecret, an existing Secret holding ${variable}` })),
+      references.map(({ path, variable }) => ({
+        path,
+        message: `is read from the environment variable ${variable}: give environmentSecret, an existing Secret holding ${variable}`,
+      })),
       source,
     );
   }

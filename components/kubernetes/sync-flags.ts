@@ -36,7 +36,11 @@ export const COMPLETION_INDEX_VARIABLE = "JOB_COMPLETION_INDEX";
 
 /** Each flag's schema, so a flag given as an Output is left alone and the others are still checked. */
 export function syncFlagsSchema() {
-  const text = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` }).optional();
+  const text = (what: string) =>
+    z
+      .string({ error: `expected ${what}` })
+      .min(1, { error: `expected ${what}` })
+      .optional();
   return {
     ...runSettingFields(SCHEDULED_SETTINGS),
     registry: text("the default destination registry host"),

@@ -66,18 +66,34 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 
 /** Checks what is known while the program runs; config parts given as Outputs are checked when they resolve. */
 export function validateSyncScheduleArgs(name: string, args: SyncScheduleArgs): void {
-  if (args === undefined || args === null || typeof args !== "object") throw new Error(`SyncSchedule ${name}: expected args {schedule, image, config, shards?, ...}`);
+  if (args === undefined || args === null || typeof args !== "object")
+    throw new Error(`SyncSchedule ${name}: expected args {schedule, image, config, shards?, ...}`);
   const check = new ArgumentChecks("SyncSchedule", name);
-  if (!DNS_LABEL.test(name) || name.length > MAX_NAME_LENGTH) check.fail("name", `expected lowercase letters, digits and hyphens, at most ${MAX_NAME_LENGTH} characters (the CronJob is named after it)`, name);
+  if (!DNS_LABEL.test(name) || name.length > MAX_NAME_LENGTH)
+    check.fail("name", `expected lowercase letters, digits and hyphens, at most ${MAX_NAME_LENGTH} characters (the CronJob is named after it)`, name);
   check.rule<string>("schedule", args.schedule, (schedule) => typeof schedule === "string", "a cron schedule", true);
   if (isKnown(args.schedule)) check.problem("schedule", args.schedule, cronScheduleProblem(args.schedule as string));
   check.rule<string>("timeZone", args.timeZone, isTimeZone, "an IANA time zone name such as Europe/Berlin or UTC");
-  check.schema("shards", args.shards, z.number({ error: `expected a whole number of shards from 1 to ${MAX_SHARDS}` }).int({ error: `expected a whole number of shards from 1 to ${MAX_SHARDS}` }).min(1, { error: `expected at least 1 shard` }).max(MAX_SHARDS, { error: `expected at most ${MAX_SHARDS} shards (pods of one run)` }));
+  check.schema(
+    "shards",
+    args.shards,
+    z
+      .number({ error: `expected a whole number of shards from 1 to ${MAX_SHARDS}` })
+      .int({ error: `expected a whole number of shards from 1 to ${MAX_SHARDS}` })
+      .min(1, { error: `expected at least 1 shard` })
+      .max(MAX_SHARDS, { error: `expected at most ${MAX_SHARDS} shards (pods of one run)` }),
+  );
   check.rule<string>("image", args.image, (image) => typeof image === "string", "the container image reference", true);
   if (isKnown(args.image)) check.problem("image", args.image, imageProblem(args.image as string));
   check.schema("imagePullPolicy", args.imagePullPolicy, z.enum(["Always", "IfNotPresent", "Never"], { error: "expected Always, IfNotPresent or Never" }));
-  for (const [index, secret] of (args.imagePullSecrets ?? []).entries()) check.rule<string>(`imagePullSecrets[${index}]`, secret, (value) => DNS_SUBDOMAIN.test(value), "a Secret name");
-  check.rule<string>("namespace", args.namespace, (namespace) => DNS_LABEL.test(namespace) && namespace.length <= 63, "a Kubernetes namespace name (lowercase letters, digits and hyphens, at most 63)");
+  for (const [index, secret] of (args.imagePullSecrets ?? []).entries())
+    check.rule<string>(`imagePullSecrets[${index}]`, secret, (value) => DNS_SUBDOMAIN.test(value), "a Secret name");
+  check.rule<string>(
+    "namespace",
+    args.namespace,
+    (namespace) => DNS_LABEL.test(namespace) && namespace.length <= 63,
+    "a Kubernetes namespace name (lowercase letters, digits and hyphens, at most 63)",
+  );
   check.rule<string>("environmentSecret", args.environmentSecret, (secret) => DNS_SUBDOMAIN.test(secret), "the name of an existing Secret");
   check.rule<string>("serviceAccountName", args.serviceAccountName, (account) => DNS_SUBDOMAIN.test(account), "a service account name");
   checkJobFields(check, args);
@@ -89,8 +105,15 @@ export function validateSyncScheduleArgs(name: string, args: SyncScheduleArgs): 
 function checkJobFields(check: ArgumentChecks, args: SyncScheduleArgs): void {
   check.schema("concurrencyPolicy", args.concurrencyPolicy, z.enum(["Forbid", "Replace", "Allow"], { error: "expected Forbid, Replace or Allow" }));
   check.schema("suspend", args.suspend, z.boolean({ error: "expected true or false" }));
-  const seconds = (min: number) => z.number({ error: `expected a whole number of seconds of at least ${min}` }).int({ error: `expected a whole number of seconds of at least ${min}` }).min(min, { error: `expected a whole number of seconds of at least ${min}` });
-  const count = z.number({ error: "expected a whole number of at least 0" }).int({ error: "expected a whole number of at least 0" }).min(0, { error: "expected a whole number of at least 0" });
+  const seconds = (min: number) =>
+    z
+      .number({ error: `expected a whole number of seconds of at least ${min}` })
+      .int({ error: `expected a whole number of seconds of at least ${min}` })
+      .min(min, { error: `expected a whole number of seconds of at least ${min}` });
+  const count = z
+    .number({ error: "expected a whole number of at least 0" })
+    .int({ error: "expected a whole number of at least 0" })
+    .min(0, { error: "expected a whole number of at least 0" });
   check.schema("startingDeadlineSeconds", args.startingDeadlineSeconds, seconds(10));
   check.schema("activeDeadlineSeconds", args.activeDeadlineSeconds, seconds(1));
   for (const field of ["backoffLimit", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"] as const) check.schema(field, args[field], count);
@@ -107,7 +130,12 @@ function checkSyncFlags(check: ArgumentChecks, flags: SyncFlags | undefined): vo
 }
 
 function checkCredentialsSource(check: ArgumentChecks, args: SyncScheduleArgs): void {
-  if (args.config === null || typeof args.config !== "object" || isEventual(args.config)) check.fail("config", "expected {images, auth?}: auth goes into a Secret, images into a ConfigMap, so give them as fields", isEventual(args.config) ? "(an Output)" : typeof args.config);
+  if (args.config === null || typeof args.config !== "object" || isEventual(args.config))
+    check.fail(
+      "config",
+      "expected {images, auth?}: auth goes into a Secret, images into a ConfigMap, so give them as fields",
+      isEventual(args.config) ? "(an Output)" : typeof args.config,
+    );
   if (args.config.images === undefined) check.fail("config.images", "expected the images to copy, as image-syncer's images map", undefined);
   if (args.authSecret === undefined) return;
   if (args.config.auth !== undefined) check.fail("authSecret", "expected either config.auth or authSecret, not both", "{...}");

@@ -46,14 +46,22 @@ export class SyncSchedule extends pulumi.ComponentResource {
     const source = `SyncSchedule ${name}: config`;
     const flags = args.sync ?? {};
 
-    const imagesText = pulumi.all([args.config.images, flags.registry, flags.namespace]).apply(([images, registry, namespace]) => imagesFileText(images, { registry, namespace }, source));
+    const imagesText = pulumi
+      .all([args.config.images, flags.registry, flags.namespace])
+      .apply(([images, registry, namespace]) => imagesFileText(images, { registry, namespace }, source));
     this.configMap = new k8s.core.v1.ConfigMap(`${name}-images`, { metadata, data: { [IMAGES_KEY]: imagesText } }, { parent: this });
 
     if (args.config.auth !== undefined) {
       const authText = pulumi.output(args.config.auth).apply((auth) => authFileText(auth, args.environmentSecret !== undefined, source));
-      this.authSecret = new k8s.core.v1.Secret(`${name}-auth`, { metadata, type: "Opaque", stringData: { [AUTH_KEY]: pulumi.secret(authText) } }, { parent: this });
+      this.authSecret = new k8s.core.v1.Secret(
+        `${name}-auth`,
+        { metadata, type: "Opaque", stringData: { [AUTH_KEY]: pulumi.secret(authText) } },
+        { parent: this },
+      );
     }
-    const authVolume = this.authSecret ? { secretName: this.authSecret.metadata.name, key: AUTH_KEY } : args.authSecret && { secretName: args.authSecret.name, key: args.authSecret.key ?? AUTH_KEY };
+    const authVolume = this.authSecret
+      ? { secretName: this.authSecret.metadata.name, key: AUTH_KEY }
+      : args.authSecret && { secretName: args.authSecret.name, key: args.authSecret.key ?? AUTH_KEY };
 
     const container: k8s.types.input.core.v1.Container = {
       name: CONTAINER,

@@ -110,7 +110,10 @@ function prepare(work: string, primary: RegistryServer, standby: RegistryServer,
     name: "registry",
     type: "CNAME",
     ttl: 30,
-    sites: { primary: { value: SITES.primary, registry: primary.url, insecure: true }, secondary: { value: SITES.secondary, registry: standby.url, insecure: true } },
+    sites: {
+      primary: { value: SITES.primary, registry: primary.url, insecure: true },
+      secondary: { value: SITES.secondary, registry: standby.url, insecure: true },
+    },
     // What the standby must hold before the name points at it: exactly what the sync copies.
     readiness: { auth, images },
     // The TSIG secret is read from the environment, not written in the file.
@@ -130,12 +133,17 @@ async function push(drill: Drill, repoTag: string, variant: string): Promise<voi
 /** The standby's readiness from `failover status`, and the recovery point it implies. */
 async function report(drill: Drill): Promise<void> {
   const status = cli(drill, ["failover", "status", "--record", drill.recordFile, "--json"], true);
-  const parsed = JSON.parse(status.output) as { active: string | null; sites: { site: string; counts: { present: number; missing: number; differs: number }; problems: string[] }[] };
+  const parsed = JSON.parse(status.output) as {
+    active: string | null;
+    sites: { site: string; counts: { present: number; missing: number; differs: number }; problems: string[] }[];
+  };
   const standby = parsed.sites.find((site) => site.site === "secondary")!;
   const lagging = [...drill.pushedAt.entries()].filter(([repoTag]) => standby.problems.some((problem) => problem.includes(repoTag)));
   const oldest = lagging.reduce<[string, number] | undefined>((found, entry) => (found === undefined || entry[1] < found[1] ? entry : found), undefined);
   const { present, missing, differs } = standby.counts;
-  process.stdout.write(`   readiness: standby ${present} present, ${missing} missing, ${differs} differ; ${NAME} serves the ${parsed.active ?? "unknown"} site\n`);
+  process.stdout.write(
+    `   readiness: standby ${present} present, ${missing} missing, ${differs} differ; ${NAME} serves the ${parsed.active ?? "unknown"} site\n`,
+  );
   process.stdout.write(
     oldest
       ? `   recovery point: the standby lags ${((Date.now() - oldest[1]) / 1000).toFixed(1)} s behind the primary (oldest image it lacks: ${oldest[0]})\n`

@@ -35,8 +35,16 @@ export interface FailoverSite {
 const TCP_CHECK_TIMEOUT_MS = 5000;
 
 /** Checks the site and summarizes what it found; `forced` records that a failing preflight was overridden. */
-export async function runFailoverPreflight(site: FailoverSite, readiness: SyncJob | undefined, forced: boolean, options: SyncOptions = {}): Promise<FailoverPreflight> {
-  const [found, unreachable] = await Promise.all([checkSiteReadiness(site.registry, site.insecure, readiness, options), site.tcpCheck ? tcpProblem(site.tcpCheck) : undefined]);
+export async function runFailoverPreflight(
+  site: FailoverSite,
+  readiness: SyncJob | undefined,
+  forced: boolean,
+  options: SyncOptions = {},
+): Promise<FailoverPreflight> {
+  const [found, unreachable] = await Promise.all([
+    checkSiteReadiness(site.registry, site.insecure, readiness, options),
+    site.tcpCheck ? tcpProblem(site.tcpCheck) : undefined,
+  ]);
   return summarizePreflight(site.name, found, forced, unreachable ? [unreachable] : []);
 }
 
@@ -51,7 +59,9 @@ export function tcpProblem(address: string): Promise<string | undefined> {
       resolve(problem);
     };
     socket.once("connect", () => done(undefined));
-    socket.once("timeout", () => done(`${address} does not accept TCP connections from here (no answer within ${TCP_CHECK_TIMEOUT_MS / 1000} s): check the route to it`));
+    socket.once("timeout", () =>
+      done(`${address} does not accept TCP connections from here (no answer within ${TCP_CHECK_TIMEOUT_MS / 1000} s): check the route to it`),
+    );
     socket.once("error", (error: NodeJS.ErrnoException) => done(`${address} does not accept TCP connections from here (${error.code ?? error.message})`));
   });
 }
@@ -62,7 +72,20 @@ export function summarizePreflight(site: FailoverSiteName, readiness: SiteReadin
   const problems = [
     ...otherProblems,
     ...(readiness.answered ? [] : [`${readiness.registry} does not answer /v2/: ${readiness.error}`]),
-    ...readiness.rows.filter((row) => row.status !== "present").map((row) => `${row.destination}: ${row.status}${row.status === "differs" ? ` (${row.destinationDigest} here, ${row.sourceDigest} at ${row.source})` : row.missing ? ` (missing ${row.missing.join(", ")})` : row.error ? ` (${row.error})` : ` (source ${row.source})`}`),
+    ...readiness.rows
+      .filter((row) => row.status !== "present")
+      .map(
+        (row) =>
+          `${row.destination}: ${row.status}${row.status === "differs" ? ` (${row.destinationDigest} here, ${row.sourceDigest} at ${row.source})` : row.missing ? ` (missing ${row.missing.join(", ")})` : row.error ? ` (${row.error})` : ` (source ${row.source})`}`,
+      ),
   ];
-  return { site, registry: readiness.registry, checkedAt: new Date().toISOString(), registryAnswered: readiness.answered, counts, problems, forced: forced && problems.length > 0 };
+  return {
+    site,
+    registry: readiness.registry,
+    checkedAt: new Date().toISOString(),
+    registryAnswered: readiness.answered,
+    counts,
+    problems,
+    forced: forced && problems.length > 0,
+  };
 }

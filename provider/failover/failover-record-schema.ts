@@ -21,7 +21,9 @@ export const failoverSiteSchema = () =>
       value: text("the record value for this site: a host name (CNAME) or an IPv4 address (A)"),
       registry: text("the site's registry, such as harbor.example.com or https://xxx-registry.cn-hangzhou.cr.aliyuncs.com"),
       insecure: flag().optional(),
-      tcpCheck: text('"host:port" that must accept TCP before the record points here, such as 10.2.0.20:443').regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { error: 'expected "host:port", such as 10.2.0.20:443' }).optional(),
+      tcpCheck: text('"host:port" that must accept TCP before the record points here, such as 10.2.0.20:443')
+        .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { error: 'expected "host:port", such as 10.2.0.20:443' })
+        .optional(),
     },
     { error: "expected {value, registry, insecure?, tcpCheck?}" },
   );
@@ -29,7 +31,12 @@ export const failoverSiteSchema = () =>
 /** Alibaba Cloud credentials for PrivateZone and Alibaba Cloud DNS; the stack config fills in what is left out. */
 export const alicloudSettingsSchema = () =>
   z.strictObject(
-    { accessKey: text("an AccessKey id"), secretKey: text("the AccessKey secret"), securityToken: text("an STS token").optional(), region: regionIdSchema().optional() },
+    {
+      accessKey: text("an AccessKey id"),
+      secretKey: text("the AccessKey secret"),
+      securityToken: text("an STS token").optional(),
+      region: regionIdSchema().optional(),
+    },
     { error: "expected {accessKey, secretKey, securityToken?, region?}" },
   );
 
@@ -38,7 +45,10 @@ export const rfc2136SettingsSchema = () =>
   z.strictObject(
     {
       server: text('the primary DNS server, such as "10.0.0.53:53"').optional(),
-      servers: z.array(text('a primary DNS server, such as "10.0.0.53:53"'), { error: "expected a list of primary DNS servers" }).min(1, { error: "expected at least one server" }).optional(),
+      servers: z
+        .array(text('a primary DNS server, such as "10.0.0.53:53"'), { error: "expected a list of primary DNS servers" })
+        .min(1, { error: "expected at least one server" })
+        .optional(),
       tsig: z.strictObject(
         {
           name: text('the TSIG key\'s name, such as "dr-key"'),
@@ -78,17 +88,23 @@ const placementShape = () => ({
 const switchingShape = () => ({
   sites: z.strictObject({ primary: failoverSiteSchema(), secondary: failoverSiteSchema() }, { error: "expected {primary: {...}, secondary: {...}}" }),
   active: z.enum(["primary", "secondary"], { error: 'expected "primary" or "secondary": the key of the site in `sites` the record points at' }),
-  readiness: z.strictObject({ auth: authMapSchema().optional(), images: imagesMapSchema() }, { error: "expected {auth?, images} as ImageSync takes them" }).optional(),
+  readiness: z
+    .strictObject({ auth: authMapSchema().optional(), images: imagesMapSchema() }, { error: "expected {auth?, images} as ImageSync takes them" })
+    .optional(),
   force: flag().optional(),
 });
 
 /** The fields every backend has, for components that check their arguments one field at a time. */
 export const failoverRecordFieldsSchema = () => z.strictObject({ ...placementShape(), ...switchingShape() });
 
-const BACKEND_ERROR = 'expected "privatezone" (Alibaba PrivateZone), "alidns" (public Alibaba Cloud DNS), "rfc2136" (a DNS server taking dynamic updates) or "clouddns" (Google Cloud DNS)';
+const BACKEND_ERROR =
+  'expected "privatezone" (Alibaba PrivateZone), "alidns" (public Alibaba Cloud DNS), "rfc2136" (a DNS server taking dynamic updates) or "clouddns" (Google Cloud DNS)';
 
 /** Which settings block each backend takes. */
-export const BACKEND_SETTINGS = { privatezone: "alicloud", alidns: "alicloud", rfc2136: "rfc2136", clouddns: "google" } as const satisfies Record<FailoverBackend, string>;
+export const BACKEND_SETTINGS = { privatezone: "alicloud", alidns: "alicloud", rfc2136: "rfc2136", clouddns: "google" } as const satisfies Record<
+  FailoverBackend,
+  string
+>;
 
 /** What is said of another backend's settings block, by the record's schema and by a DR plan's check. */
 export function foreignSettingsMessage(settings: "alicloud" | "rfc2136" | "google", backend: FailoverBackend): string {
@@ -100,7 +116,8 @@ export function foreignSettingsMessage(settings: "alicloud" | "rfc2136" | "googl
 }
 
 /** Another backend's settings block, refused by name. */
-const notFor = (settings: "alicloud" | "rfc2136" | "google", backend: FailoverBackend) => z.never({ error: foreignSettingsMessage(settings, backend) }).optional();
+const notFor = (settings: "alicloud" | "rfc2136" | "google", backend: FailoverBackend) =>
+  z.never({ error: foreignSettingsMessage(settings, backend) }).optional();
 
 /** One strict variant per backend around `shape`; the Alibaba backends manage CNAME and A records only. */
 function byBackend<Shape extends z.ZodRawShape>(shape: Shape) {
@@ -154,7 +171,8 @@ export const failoverRecordSchema = () => {
   return byBackend({ ...placementShape(), ...switchingShape() }).superRefine(
     (value, context) => {
       const checked = fields.safeParse(value);
-      for (const issue of checked.success ? [] : checked.error.issues) context.addIssue({ ...issue, input: undefined } as Parameters<typeof context.addIssue>[0]);
+      for (const issue of checked.success ? [] : checked.error.issues)
+        context.addIssue({ ...issue, input: undefined } as Parameters<typeof context.addIssue>[0]);
     },
     { when: (payload) => payload.issues.some((issue) => issue.code === "invalid_union" && issue.path?.length === 1 && issue.path[0] === "backend") },
   );
@@ -196,7 +214,8 @@ export function checkRecordRules(inputs: FailoverRecordInputs): void {
 function rfc2136Problems(zone: string, settings: Rfc2136Settings): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (!isZoneName(zone)) issues.push({ path: ["zone"], message: `expected the zone's name, such as dr.example.com; got "${zone}"` });
-  if ((settings.server === undefined) === (settings.servers === undefined)) issues.push({ path: ["rfc2136", "server"], message: "expected either server or servers (a list of primaries, all updated), not both and not neither" });
+  if ((settings.server === undefined) === (settings.servers === undefined))
+    issues.push({ path: ["rfc2136", "server"], message: "expected either server or servers (a list of primaries, all updated), not both and not neither" });
   for (const [index, server] of (settings.servers ?? [settings.server ?? ""]).entries()) {
     try {
       if (server) parseServerAddress(server);
@@ -215,7 +234,11 @@ function rfc2136Problems(zone: string, settings: Rfc2136Settings): ConfigIssue[]
 /** A managed zone's name, a key that parses (errors name the key's field, never quote it), an https endpoint. */
 function cloudDnsProblems(zone: string, google: CloudDnsSettings | undefined): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  if (!isManagedZoneName(zone)) issues.push({ path: ["zone"], message: `expected the managed zone's name (as \`gcloud dns managed-zones list\` shows it: lower-case letters, digits and hyphens, such as dr-zone), not its DNS name; got "${zone}"` });
+  if (!isManagedZoneName(zone))
+    issues.push({
+      path: ["zone"],
+      message: `expected the managed zone's name (as \`gcloud dns managed-zones list\` shows it: lower-case letters, digits and hyphens, such as dr-zone), not its DNS name; got "${zone}"`,
+    });
   const key = google?.serviceAccountKey;
   if (key !== undefined) {
     try {
@@ -226,7 +249,8 @@ function cloudDnsProblems(zone: string, google: CloudDnsSettings | undefined): C
     }
   }
   const endpoint = google?.endpoint;
-  if (endpoint !== undefined && !isApiEndpoint(endpoint)) issues.push({ path: ["google", "endpoint"], message: `expected an https URL such as https://dns.googleapis.com/dns/v1/; got "${endpoint.slice(0, 100)}"` });
+  if (endpoint !== undefined && !isApiEndpoint(endpoint))
+    issues.push({ path: ["google", "endpoint"], message: `expected an https URL such as https://dns.googleapis.com/dns/v1/; got "${endpoint.slice(0, 100)}"` });
   return issues;
 }
 

@@ -38,10 +38,14 @@ export function pickAdopted(records: RecordStore, inputs: FailoverRecordInputs, 
   const listed = existing.map((record) => `${record.type} ${record.value} (RecordId ${record.recordId})`).join(", ");
   const sameType = existing.filter((record) => record.type === inputs.type);
   if (!inputs.adopt) {
-    throw new Error(`${records.product}: ${describeRecord(inputs)} already exists: ${listed}. Set adopt: true to manage it with this resource, or remove it first`);
+    throw new Error(
+      `${records.product}: ${describeRecord(inputs)} already exists: ${listed}. Set adopt: true to manage it with this resource, or remove it first`,
+    );
   }
   if (sameType.length !== 1 || existing.length !== 1) {
-    throw new Error(`${records.product}: cannot adopt ${describeRecord(inputs)}: the name holds ${existing.length} record(s) (${listed}); adopt needs exactly one ${inputs.type} record there`);
+    throw new Error(
+      `${records.product}: cannot adopt ${describeRecord(inputs)}: the name holds ${existing.length} record(s) (${listed}); adopt needs exactly one ${inputs.type} record there`,
+    );
   }
   return sameType[0];
 }
@@ -63,7 +67,13 @@ export type Say = (line: string) => void;
  * Makes `existing` (or a new record) hold the active site's value. A change of value waits for
  * the site's preflight; a TTL-only change does not. The DNS API must then show the new value.
  */
-export async function applyRecord(records: RecordStore, inputs: FailoverRecordInputs, existing: StoredRecord | undefined, lastSeen: string | undefined, say: Say = console.log): Promise<AppliedRecord> {
+export async function applyRecord(
+  records: RecordStore,
+  inputs: FailoverRecordInputs,
+  existing: StoredRecord | undefined,
+  lastSeen: string | undefined,
+  say: Say = console.log,
+): Promise<AppliedRecord> {
   const fields = recordFields(inputs);
   refuseUnseenChange(inputs, existing, lastSeen);
   const flipped = !existing || existing.value !== fields.value;
@@ -82,7 +92,9 @@ export async function applyRecord(records: RecordStore, inputs: FailoverRecordIn
  */
 function refuseUnseenChange(inputs: FailoverRecordInputs, existing: StoredRecord | undefined, lastSeen: string | undefined): void {
   if (!existing || lastSeen === undefined || existing.value === lastSeen || existing.value === desiredValue(inputs)) return;
-  throw new Error(`${describeRecord(inputs)} holds ${existing.value}, but state says ${lastSeen}: it was changed outside Pulumi, so it was not overwritten. Run \`pulumi refresh\` to record the change, then \`pulumi up\` to set ${desiredValue(inputs)}`);
+  throw new Error(
+    `${describeRecord(inputs)} holds ${existing.value}, but state says ${lastSeen}: it was changed outside Pulumi, so it was not overwritten. Run \`pulumi refresh\` to record the change, then \`pulumi up\` to set ${desiredValue(inputs)}`,
+  );
 }
 
 /** The written record, read again: a flip counts only once the DNS API shows the new value. */
@@ -90,7 +102,9 @@ async function readBack(records: RecordStore, inputs: FailoverRecordInputs, reco
   const fields = recordFields(inputs);
   const written = await records.get(recordId);
   if (!written || written.value !== fields.value) {
-    throw new Error(`${records.product}: ${describeRecord(inputs)} (RecordId ${recordId}) reads back ${written ? `as ${written.value}` : "as missing"} after writing ${fields.value}`);
+    throw new Error(
+      `${records.product}: ${describeRecord(inputs)} (RecordId ${recordId}) reads back ${written ? `as ${written.value}` : "as missing"} after writing ${fields.value}`,
+    );
   }
   return written;
 }
@@ -106,6 +120,8 @@ async function preflightOrStop(inputs: FailoverRecordInputs, siteName: FailoverS
         "Copy the missing images (ImageSync, or `registry-dr sync`) and run again, or set force: true to switch anyway.",
     );
   }
-  say(`preflight ${siteName} site ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready, forced"} (${preflight.counts.present} image(s) present)`);
+  say(
+    `preflight ${siteName} site ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready, forced"} (${preflight.counts.present} image(s) present)`,
+  );
   return preflight;
 }

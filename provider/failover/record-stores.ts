@@ -1,6 +1,16 @@
 import { AlidnsRecords, AlicloudClient, PrivateZoneRecords, alicloudSettings } from "../clients/alicloud";
 import { Rfc2136Records } from "../clients/dns";
-import { CloudDns, CloudDnsRecords, DEFAULT_CLOUD_DNS_ENDPOINT, GoogleAccessTokens, GoogleApi, MISSING_GOOGLE_KEY, SCOPES, googleSettings, parseServiceAccountKey } from "../clients/google";
+import {
+  CloudDns,
+  CloudDnsRecords,
+  DEFAULT_CLOUD_DNS_ENDPOINT,
+  GoogleAccessTokens,
+  GoogleApi,
+  MISSING_GOOGLE_KEY,
+  SCOPES,
+  googleSettings,
+  parseServiceAccountKey,
+} from "../clients/google";
 import { RecordStore } from "../clients/record-store";
 import { CloudDnsSettings, FailoverRecordPlacement, MISSING_GOOGLE_PROJECT, cloudDnsProject, rfc2136Servers } from "./failover-record-schema";
 

@@ -23,7 +23,12 @@ export function registryHostOf(registry: string): string {
   return registry.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
 }
 
-export async function checkSiteReadiness(registry: string, insecure: boolean | undefined, job: SyncJob | undefined, options: SyncOptions = {}): Promise<SiteReadiness> {
+export async function checkSiteReadiness(
+  registry: string,
+  insecure: boolean | undefined,
+  job: SyncJob | undefined,
+  options: SyncOptions = {},
+): Promise<SiteReadiness> {
   const host = registryHostOf(registry);
   const access = job ? compileJob(job).access[host] : undefined;
   const transport = new HttpTransport({ ...options.transport, signal: options.signal });

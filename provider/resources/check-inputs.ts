@@ -45,7 +45,8 @@ export function checkInputs<T>(schema: z.ZodType<T>, news: Record<string, unknow
 /** An unknown property is reported under its own name, so the failure points at it. */
 function toConfigIssues(issue: z.core.$ZodIssue): ConfigIssue[] {
   const path = issue.path.map((part) => (typeof part === "symbol" ? String(part) : part));
-  if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: [...path, key], message: "unknown property: check its spelling against the documented inputs" }));
+  if (issue.code === "unrecognized_keys")
+    return issue.keys.map((key) => ({ path: [...path, key], message: "unknown property: check its spelling against the documented inputs" }));
   return [{ path, message: issue.message }];
 }
 

@@ -38,7 +38,8 @@ export type Unwrapped<T> = unknown extends T
             : T;
 
 /** Compiles only when the public Args, unwrapped, are exactly what the schema accepts: drift breaks the build. */
-type ArgsMatchSchema<Args, S extends z.ZodType> = SameShape<Unwrapped<Args>, z.input<S>> extends true ? unknown : { argsDoNotMatchSchema: SameShape<Unwrapped<Args>, z.input<S>> };
+type ArgsMatchSchema<Args, S extends z.ZodType> =
+  SameShape<Unwrapped<Args>, z.input<S>> extends true ? unknown : { argsDoNotMatchSchema: SameShape<Unwrapped<Args>, z.input<S>> };
 
 /** An object schema, or a discriminated union of object schemas (one variant per kind, such as a backend). */
 export type InputSchema = z.ZodObject | z.ZodDiscriminatedUnion<readonly z.ZodObject[]>;
@@ -85,10 +86,18 @@ export interface DynamicResourceSpec<S extends InputSchema, O extends object> {
 }
 
 /** What the resource class is built from. */
-type ResourceParts = Pick<DynamicResourceSpec<z.ZodObject, object>, "module" | "type"> & { outputs: readonly string[]; secretInputs?: readonly string[]; secretOutputs?: readonly string[] };
+type ResourceParts = Pick<DynamicResourceSpec<z.ZodObject, object>, "module" | "type"> & {
+  outputs: readonly string[];
+  secretInputs?: readonly string[];
+  secretOutputs?: readonly string[];
+};
 
 /** The resource class: outputs typed from O, constructed with the public Args. */
-export type DynamicResourceClass<Args, O> = new (name: string, args: Args, opts?: pulumi.CustomResourceOptions) => pulumi.dynamic.Resource & {
+export type DynamicResourceClass<Args, O> = new (
+  name: string,
+  args: Args,
+  opts?: pulumi.CustomResourceOptions,
+) => pulumi.dynamic.Resource & {
   readonly [K in KeyOfAny<O>]-?: pulumi.Output<Exclude<ValueOfAny<O, K>, undefined>>;
 };
 
@@ -131,7 +140,11 @@ function providerOf<S extends InputSchema, O extends object>(spec: DynamicResour
     async diff(_id, olds: O, news: I) {
       const inputs = withoutProvider(news);
       const updateOn = spec.updateOn ?? inputKeys(spec.schema());
-      const { unknown, ...result } = diffInputs(olds, inputs, { replaceOn: spec.replaceOn ?? [], updateOn, normalize: spec.normalize as DiffRules["normalize"] });
+      const { unknown, ...result } = diffInputs(olds, inputs, {
+        replaceOn: spec.replaceOn ?? [],
+        updateOn,
+        normalize: spec.normalize as DiffRules["normalize"],
+      });
       if (result.changes || unknown || !spec.alsoChanged) return result;
       return { ...result, changes: await spec.alsoChanged(olds, inputs) };
     },

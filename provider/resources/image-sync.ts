@@ -2,7 +2,26 @@ import type * as pulumi from "@pulumi/pulumi";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { rememberAlicloudConfig } from "../clients/alicloud";
-import { AuthMap, ImagesMap, ReadinessRow, RunSettings, SyncEvent, SyncJob, SyncOptions, SyncReport, authMapSchema, compileJob, describePlan, describeResult, imagesMapSchema, removeImages, runSettingFields, runSync, runVerify, syncOptionsOf } from "../sync";
+import {
+  AuthMap,
+  ImagesMap,
+  ReadinessRow,
+  RunSettings,
+  SyncEvent,
+  SyncJob,
+  SyncOptions,
+  SyncReport,
+  authMapSchema,
+  compileJob,
+  describePlan,
+  describeResult,
+  imagesMapSchema,
+  removeImages,
+  runSettingFields,
+  runSync,
+  runVerify,
+  syncOptionsOf,
+} from "../sync";
 import { defineDynamicResource } from "./define-dynamic-resource";
 import { toStateValue } from "./state-value";
 
@@ -17,14 +36,15 @@ import { toStateValue } from "./state-value";
 const RESOURCE_SETTINGS = ["proc", "retries", "os", "arch", "force", "repair", "referrers", "shard", "timeoutSeconds", "maxRequestsPerSecond"] as const;
 
 /** A function, not a constant: each call gets a fresh schema. */
-export const imageSyncInputsSchema = () => z.strictObject({
-  auth: authMapSchema().optional(),
-  images: imagesMapSchema(),
-  registry: z.string({ error: "expected the default destination registry host" }).min(1).optional(),
-  namespace: z.string({ error: "expected the default destination namespace" }).min(1).optional(),
-  ...runSettingFields(RESOURCE_SETTINGS),
-  retainOnDelete: z.boolean({ error: "expected true or false" }).optional(),
-});
+export const imageSyncInputsSchema = () =>
+  z.strictObject({
+    auth: authMapSchema().optional(),
+    images: imagesMapSchema(),
+    registry: z.string({ error: "expected the default destination registry host" }).min(1).optional(),
+    namespace: z.string({ error: "expected the default destination namespace" }).min(1).optional(),
+    ...runSettingFields(RESOURCE_SETTINGS),
+    retainOnDelete: z.boolean({ error: "expected true or false" }).optional(),
+  });
 
 export type ImageSyncInputs = z.infer<ReturnType<typeof imageSyncInputsSchema>>;
 
@@ -83,13 +103,18 @@ export const imageSyncDefinition = defineDynamicResource<ImageSyncArgs, ImageSyn
     if (!props.images) return { id, props };
     const report = await runVerify(toJob(props as ImageSyncInputs), { signal: AbortSignal.timeout(DIFF_DEADLINE_MS) });
     const previous = upgradeSummary(props.summary).images;
-    const images = withMissingSince(report.rows.map((row) => ({ source: row.source, destination: row.destination, digest: row.destinationDigest, status: row.status })), previous);
+    const images = withMissingSince(
+      report.rows.map((row) => ({ source: row.source, destination: row.destination, digest: row.destinationDigest, status: row.status })),
+      previous,
+    );
     return { id, props: { ...props, summary: { ...upgradeSummary(props.summary), images } } };
   },
 
   async delete(_id, props) {
     if (props.retainOnDelete !== false) return;
-    const copies = (props.summary?.images ?? []).filter((image): image is { source: string; destination: string; digest: string; status: ImageSyncSummary["images"][number]["status"] } => Boolean(image.digest));
+    const copies = (props.summary?.images ?? []).filter(
+      (image): image is { source: string; destination: string; digest: string; status: ImageSyncSummary["images"][number]["status"] } => Boolean(image.digest),
+    );
     const failures = await removeImages(props, copies);
     if (failures.length) throw new Error(`could not delete ${failures.length} destination image(s):\n${failures.join("\n")}`);
   },
@@ -114,11 +139,16 @@ async function sync(id: string, inputs: ImageSyncInputs, previous?: SummaryImage
   const failed = report.results.filter((result) => result.status === "failed");
   if (failed.length > 0) {
     // Carrying id and properties keeps the resource in state with what did get copied.
-    throw Object.assign(new Error(`${failed.length} of ${report.results.length} image(s) failed to sync:\n${failed.map((result) => `  ${result.source} -> ${result.destination}: ${result.error}`).join("\n")}`), {
-      id,
-      properties: outs,
-      reasons: failed.map((result) => `${result.source} -> ${result.destination}: ${result.error}`),
-    });
+    throw Object.assign(
+      new Error(
+        `${failed.length} of ${report.results.length} image(s) failed to sync:\n${failed.map((result) => `  ${result.source} -> ${result.destination}: ${result.error}`).join("\n")}`,
+      ),
+      {
+        id,
+        properties: outs,
+        reasons: failed.map((result) => `${result.source} -> ${result.destination}: ${result.error}`),
+      },
+    );
   }
   return outs;
 }
@@ -135,7 +165,10 @@ function summarize(report: SyncReport, previous: SummaryImage[] = []): ImageSync
     schemaVersion: 1,
     syncedAt: new Date().toISOString(),
     counts: report.counts,
-    images: withMissingSince(report.results.map((result) => ({ source: result.source, destination: result.destination, digest: result.digest, status: result.status })), previous),
+    images: withMissingSince(
+      report.results.map((result) => ({ source: result.source, destination: result.destination, digest: result.digest, status: result.status })),
+      previous,
+    ),
   };
 }
 
@@ -153,14 +186,21 @@ export function withMissingSince(images: SummaryImage[], previous: SummaryImage[
 
 /** Summaries from older releases (none yet) are upgraded here, so refresh never fails on old state. */
 export function upgradeSummary(summary: Partial<ImageSyncSummary> | undefined): ImageSyncSummary {
-  return { schemaVersion: 1, syncedAt: summary?.syncedAt ?? "", counts: summary?.counts ?? { synced: 0, skipped: 0, failed: 0 }, images: summary?.images ?? [] };
+  return {
+    schemaVersion: 1,
+    syncedAt: summary?.syncedAt ?? "",
+    counts: summary?.counts ?? { synced: 0, skipped: 0, failed: 0 },
+    images: summary?.images ?? [],
+  };
 }
 
 async function staleImages(inputs: ImageSyncInputs): Promise<string[]> {
   const options = { ...toOptions(inputs), signal: AbortSignal.timeout(DIFF_DEADLINE_MS) };
   try {
     const report = await runVerify(toJob(inputs), options);
-    return report.rows.filter((row) => row.status !== "present").map((row) => `${row.source} -> ${row.destination}: ${row.status}${row.error ? ` (${row.error})` : ""}`);
+    return report.rows
+      .filter((row) => row.status !== "present")
+      .map((row) => `${row.source} -> ${row.destination}: ${row.status}${row.error ? ` (${row.error})` : ""}`);
   } catch (error) {
     return [`the destinations could not be checked: ${(error as Error).message}`];
   }
@@ -203,7 +243,9 @@ export interface ImageSyncArgs extends ImageSyncRunArgs {
 
 /** The run settings as resource inputs, each documented once in RunSettings. */
 export type ImageSyncRunArgs = {
-  [K in keyof Pick<RunSettings, (typeof RESOURCE_SETTINGS)[number]>]?: NonNullable<RunSettings[K]> extends (infer E)[] ? pulumi.Input<pulumi.Input<E>[]> : pulumi.Input<NonNullable<RunSettings[K]>>;
+  [K in keyof Pick<RunSettings, (typeof RESOURCE_SETTINGS)[number]>]?: NonNullable<RunSettings[K]> extends (infer E)[]
+    ? pulumi.Input<pulumi.Input<E>[]>
+    : pulumi.Input<NonNullable<RunSettings[K]>>;
 };
 
 /** image-syncer's job as a resource; see the top of this file. */

@@ -23,9 +23,12 @@ export function packagedProvider(exportName: string): pulumi.dynamic.ResourcePro
     try {
       loaded = fromStack("registry-dr/providers");
     } catch (error) {
-      throw new Error(`cannot load registry-dr/providers from ${process.cwd()}: is registry-dr installed in this stack (npm install)? ${(error as Error).message}`);
+      throw new Error(
+        `cannot load registry-dr/providers from ${process.cwd()}: is registry-dr installed in this stack (npm install)? ${(error as Error).message}`,
+      );
     }
-    if (!loaded[exportName]) throw new Error(`the installed registry-dr has no provider ${exportName}: install the release that wrote this stack's state, or a newer one`);
+    if (!loaded[exportName])
+      throw new Error(`the installed registry-dr has no provider ${exportName}: install the release that wrote this stack's state, or a newer one`);
     return loaded[exportName];
   };
   return {

@@ -53,7 +53,11 @@ function selects(selector: TagSelector, ref: ImageReference): boolean {
 
 function pickDestination(rule: SyncRule, site: string | undefined): ImageReference | undefined {
   if (!site) return rule.destinations[0];
-  return rule.destinations.find((destination) => `${destination.registry}/${destination.repository}` === site || `${destination.registry}/${destination.repository}`.startsWith(site.endsWith("/") ? site : `${site}/`));
+  return rule.destinations.find(
+    (destination) =>
+      `${destination.registry}/${destination.repository}` === site ||
+      `${destination.registry}/${destination.repository}`.startsWith(site.endsWith("/") ? site : `${site}/`),
+  );
 }
 
 /** The destination with the reference's tag (or the rule's own tag) and digest. */

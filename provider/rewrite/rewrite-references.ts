@@ -33,7 +33,8 @@ export function rewriteReferences(text: string, map: ReferenceMapper): RewriteRe
   const result: RewriteResult = { text, changes: [], unmapped: [] };
   const lineOf = lineFinder(text);
   for (const document of parseAllDocuments(text)) {
-    if ("errors" in document && document.errors.length > 0) throw new Error(`not valid YAML: ${document.errors[0].code.toLowerCase().replace(/_/g, " ")} at line ${document.errors[0].linePos?.[0].line ?? "?"}`);
+    if ("errors" in document && document.errors.length > 0)
+      throw new Error(`not valid YAML: ${document.errors[0].code.toLowerCase().replace(/_/g, " ")} at line ${document.errors[0].linePos?.[0].line ?? "?"}`);
     visit(document, {
       Pair(_key, pair) {
         if (keyOf(pair) === "image" && isScalar(pair.value) && typeof pair.value.value === "string") {

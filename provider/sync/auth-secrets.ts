@@ -11,7 +11,11 @@ export function authSecrets(auth: AuthMap | undefined): ConfiguredSecrets {
   const logins: { username: string; password: string }[] = [];
   for (const entry of Object.values(auth ?? {})) {
     if (entry.username !== undefined && entry.password !== undefined) logins.push({ username: entry.username, password: entry.password });
-    secrets.push(...[entry.password, entry.token, entry.identityToken, entry.alicloud?.accessKeySecret, entry.alicloud?.securityToken].filter((secret): secret is string => !!secret));
+    secrets.push(
+      ...[entry.password, entry.token, entry.identityToken, entry.alicloud?.accessKeySecret, entry.alicloud?.securityToken].filter(
+        (secret): secret is string => !!secret,
+      ),
+    );
     if (entry.google?.serviceAccountKey) secrets.push(entry.google.serviceAccountKey, ...privateKeyOf(entry.google.serviceAccountKey));
   }
   return { secrets, logins };

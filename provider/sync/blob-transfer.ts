@@ -1,6 +1,17 @@
 import { Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AbortedError, BlobStream, DEFAULT_RETRY_POLICY, abortReason, Descriptor, DigestMismatchError, NetworkError, RegistryClient, RegistryError, errorCode } from "../clients/oci";
+import {
+  AbortedError,
+  BlobStream,
+  DEFAULT_RETRY_POLICY,
+  abortReason,
+  Descriptor,
+  DigestMismatchError,
+  NetworkError,
+  RegistryClient,
+  RegistryError,
+  errorCode,
+} from "../clients/oci";
 import { SyncEventListener } from "./events";
 import { UploadCleanup } from "./upload-cleanup";
 import { readBlobFrom, resumableDownload } from "./resumable-download";
@@ -80,7 +91,10 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
   let session = openSession;
   try {
     if (download.size !== undefined && download.size !== blob.size) {
-      throw new DigestMismatchError(`${source.host}: blob ${blob.digest} in ${sourceRepository} is ${download.size} bytes, but its manifest says ${blob.size}`, { host: source.host });
+      throw new DigestMismatchError(
+        `${source.host}: blob ${blob.digest} in ${sourceRepository} is ${download.size} bytes, but its manifest says ${blob.size}`,
+        { host: source.host },
+      );
     }
     session ??= await startSession(destination, destinationRepository);
     if (feed.stalled) throw feed.stalled;
@@ -120,11 +134,17 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
       // upload; the message names the side that was holding the transfer up.
       const side = slowSide;
       const said = error instanceof AbortedError ? withoutHost(error.message) : "cancelled";
-      throw new AbortedError(`${hostOf(side)}: ${said} while ${side === "source" ? "reading" : "uploading"} blob ${blob.digest} (${feed.start + feed.watchdog.received()} of ${blob.size} bytes received from ${source.host})`);
+      throw new AbortedError(
+        `${hostOf(side)}: ${said} while ${side === "source" ? "reading" : "uploading"} blob ${blob.digest} (${feed.start + feed.watchdog.received()} of ${blob.size} bytes received from ${source.host})`,
+      );
     }
     // The upload fails too when the download breaks; name the side that broke.
     if (readError) {
-      throw new NetworkError(`${source.host}: reading blob ${blob.digest} from ${sourceRepository} broke off: ${readError.message}`, { host: source.host, code: errorCode(readError), retryable: true }, { cause: readError });
+      throw new NetworkError(
+        `${source.host}: reading blob ${blob.digest} from ${sourceRepository} broke off: ${readError.message}`,
+        { host: source.host, code: errorCode(readError), retryable: true },
+        { cause: readError },
+      );
     }
     throw error;
   } finally {

@@ -45,7 +45,12 @@ export class Semaphore {
  * `limit` operations exist at a time. Once `signal` is aborted no new item starts and the
  * call rejects with an AbortedError; items already started finish first.
  */
-export async function mapConcurrent<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+  signal?: AbortSignal,
+): Promise<R[]> {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a whole number of at least 1, got ${limit}`);
   const results = new Array<R>(items.length);
   let cursor = 0;

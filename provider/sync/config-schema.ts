@@ -16,7 +16,9 @@ export function alicloudAuthSchema() {
   return z
     .strictObject(
       {
-        instanceId: text("the instance id, such as cri-xxxxxxxx").regex(/^cri-[a-z0-9]+$/, { error: "expected an ACR Enterprise instance id, such as cri-kmsiwlxxdcvaduwb" }),
+        instanceId: text("the instance id, such as cri-xxxxxxxx").regex(/^cri-[a-z0-9]+$/, {
+          error: "expected an ACR Enterprise instance id, such as cri-kmsiwlxxdcvaduwb",
+        }),
         region: text("the instance's region, such as cn-hangzhou").regex(/^[a-z]{2}-[a-z0-9-]+$/, { error: "expected a region id, such as cn-hangzhou" }),
         accessKeyId: text("a RAM AccessKey id").optional(),
         accessKeySecret: text("the AccessKey secret").optional(),
@@ -24,10 +26,19 @@ export function alicloudAuthSchema() {
         /** The Container Registry API endpoint, e.g. a VPC one. */
         endpoint: text("an API endpoint host or URL").optional(),
       },
-      { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}: expected instanceId, region, accessKeyId, accessKeySecret, securityToken, endpoint` : "expected an object with instanceId and region") },
+      {
+        error: (issue) =>
+          issue.code === "unrecognized_keys"
+            ? `unknown field(s) ${issue.keys.join(", ")}: expected instanceId, region, accessKeyId, accessKeySecret, securityToken, endpoint`
+            : "expected an object with instanceId and region",
+      },
     )
-    .refine((entry) => (entry.accessKeyId === undefined) === (entry.accessKeySecret === undefined), { error: "accessKeyId and accessKeySecret go together: give both, or neither to use the alicloud:* config or ALICLOUD_* variables" })
-    .refine((entry) => entry.securityToken === undefined || entry.accessKeyId !== undefined, { error: "securityToken needs the STS accessKeyId and accessKeySecret it was issued with" });
+    .refine((entry) => (entry.accessKeyId === undefined) === (entry.accessKeySecret === undefined), {
+      error: "accessKeyId and accessKeySecret go together: give both, or neither to use the alicloud:* config or ALICLOUD_* variables",
+    })
+    .refine((entry) => entry.securityToken === undefined || entry.accessKeyId !== undefined, {
+      error: "securityToken needs the STS accessKeyId and accessKeySecret it was issued with",
+    });
 }
 
 /**
@@ -44,9 +55,16 @@ export function googleAuthSchema() {
         serviceAccountKey: text("the service-account key's JSON text").optional(),
         serviceAccountKeyFile: text("the path of the service-account key's JSON file").optional(),
       },
-      { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}: expected serviceAccountKey or serviceAccountKeyFile` : "expected an object with serviceAccountKey or serviceAccountKeyFile") },
+      {
+        error: (issue) =>
+          issue.code === "unrecognized_keys"
+            ? `unknown field(s) ${issue.keys.join(", ")}: expected serviceAccountKey or serviceAccountKeyFile`
+            : "expected an object with serviceAccountKey or serviceAccountKeyFile",
+      },
     )
-    .refine((entry) => (entry.serviceAccountKey === undefined) !== (entry.serviceAccountKeyFile === undefined), { error: "give serviceAccountKey (the key's JSON text) or serviceAccountKeyFile (its path), one of them" });
+    .refine((entry) => (entry.serviceAccountKey === undefined) !== (entry.serviceAccountKeyFile === undefined), {
+      error: "give serviceAccountKey (the key's JSON text) or serviceAccountKeyFile (its path), one of them",
+    });
 }
 
 export function authEntrySchema() {
@@ -67,10 +85,17 @@ export function authEntrySchema() {
         google: googleAuthSchema().optional(),
         insecure: z.boolean({ error: "expected true or false" }).optional(),
       },
-      { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}: expected username, password, identityToken, token, alicloud, google, insecure` : "expected an object with username, password and insecure") },
+      {
+        error: (issue) =>
+          issue.code === "unrecognized_keys"
+            ? `unknown field(s) ${issue.keys.join(", ")}: expected username, password, identityToken, token, alicloud, google, insecure`
+            : "expected an object with username, password and insecure",
+      },
     )
     .refine((entry) => (entry.username === undefined) === (entry.password === undefined), { error: "username and password go together: give both or neither" })
-    .refine((entry) => [entry.token, entry.identityToken, entry.username, entry.alicloud, entry.google].filter((given) => given !== undefined).length <= 1, { error: "give one of username/password, identityToken, token, alicloud or google, not several" });
+    .refine((entry) => [entry.token, entry.identityToken, entry.username, entry.alicloud, entry.google].filter((given) => given !== undefined).length <= 1, {
+      error: "give one of username/password, identityToken, token, alicloud or google, not several",
+    });
 }
 
 export function authMapSchema() {
@@ -78,9 +103,12 @@ export function authMapSchema() {
 }
 
 export function imagesMapSchema() {
-  const destinations = z.union([z.string(), z.array(z.string(), { error: "expected a list of destination strings" }).min(1, { error: "expected at least one destination" })], {
-    error: 'expected a destination string ("" for the --registry/--namespace default) or a list of them',
-  });
+  const destinations = z.union(
+    [z.string(), z.array(z.string(), { error: "expected a list of destination strings" }).min(1, { error: "expected at least one destination" })],
+    {
+      error: 'expected a destination string ("" for the --registry/--namespace default) or a list of them',
+    },
+  );
   return z.record(z.string(), destinations, { error: "expected an object mapping source images to destinations" });
 }
 
@@ -90,7 +118,12 @@ export function syncConfigSchema() {
       auth: authMapSchema().optional(),
       images: imagesMapSchema(),
     },
-    { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}: expected "auth" and "images"` : 'expected an object with "auth" and "images"') },
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? `unknown field(s) ${issue.keys.join(", ")}: expected "auth" and "images"`
+          : 'expected an object with "auth" and "images"',
+    },
   );
 }
 

@@ -29,7 +29,13 @@ export interface CopyContext {
 }
 
 /** `origin` names the source manifest in errors: `host/repo:tag` or `host/repo@digest`. */
-export async function copyManifestTree(ends: TransferEnds, manifest: FetchedManifest, reference: string, context: CopyContext, origin = `${ends.source.host}/${ends.sourceRepository}@${manifest.digest}`): Promise<void> {
+export async function copyManifestTree(
+  ends: TransferEnds,
+  manifest: FetchedManifest,
+  reference: string,
+  context: CopyContext,
+  origin = `${ends.source.host}/${ends.sourceRepository}@${manifest.digest}`,
+): Promise<void> {
   const parsed = parseManifest(manifest.bytes, manifest.mediaType, ends.source.host, origin);
   if (parsed.kind === "index") {
     await allSettledOrThrow(parsed.manifests.map((child) => copyChildManifest(ends, child, context)));

@@ -1,4 +1,15 @@
-import { Descriptor, FetchedManifest, MediaType, ReferrerDescriptor, RegistryClient, digestOf, parseManifest, parseReferrersIndex, referrersIndexBytes, referrersTag } from "../clients/oci";
+import {
+  Descriptor,
+  FetchedManifest,
+  MediaType,
+  ReferrerDescriptor,
+  RegistryClient,
+  digestOf,
+  parseManifest,
+  parseReferrersIndex,
+  referrersIndexBytes,
+  referrersTag,
+} from "../clients/oci";
 import { TransferEnds } from "./blob-transfer";
 import { CopyContext, copyManifestTree } from "./copy-image";
 import { FoundReferrers, ReferrerDirectory } from "./referrer-discovery";
@@ -62,12 +73,23 @@ async function copyTagged(ends: TransferEnds, tag: string, context: ReferrerCopy
   const present = await ends.destination.headManifest(ends.destinationRepository, tag);
   if (present?.digest !== source.digest || context.force) {
     const manifest = await ends.source.getManifest(ends.sourceRepository, source.digest);
-    await copyManifestTree(ends, { ...manifest, mediaType: manifest.mediaType || source.mediaType || "" }, tag, context, `${ends.source.host}/${ends.sourceRepository}:${tag}`);
+    await copyManifestTree(
+      ends,
+      { ...manifest, mediaType: manifest.mediaType || source.mediaType || "" },
+      tag,
+      context,
+      `${ends.source.host}/${ends.sourceRepository}:${tag}`,
+    );
   }
   await copyReferrers(ends, source.digest, context, depth + 1);
 }
 
-async function copyByDigest(ends: TransferEnds, descriptor: ReferrerDescriptor, manifest: FetchedManifest | undefined, context: ReferrerCopyContext): Promise<void> {
+async function copyByDigest(
+  ends: TransferEnds,
+  descriptor: ReferrerDescriptor,
+  manifest: FetchedManifest | undefined,
+  context: ReferrerCopyContext,
+): Promise<void> {
   if (!context.force && (await ends.destination.headManifest(ends.destinationRepository, descriptor.digest))?.digest === descriptor.digest) return;
   const fetched = manifest ?? (await ends.source.getManifest(ends.sourceRepository, descriptor.digest));
   await copyManifestTree(ends, { ...fetched, mediaType: fetched.mediaType || descriptor.mediaType }, descriptor.digest, context);
@@ -106,5 +128,8 @@ function withoutExtras(entry: ReferrerDescriptor): ReferrerDescriptor {
 
 function warnForeign(found: FoundReferrers, ends: TransferEnds, subject: string, context: CopyContext): void {
   if (found.foreign.length === 0) return;
-  context.emit({ type: "warning", message: `${ends.source.host}/${ends.sourceRepository}: the referrers index of ${subject} lists ${found.foreign.join(", ")}, which name another subject: not copied` });
+  context.emit({
+    type: "warning",
+    message: `${ends.source.host}/${ends.sourceRepository}: the referrers index of ${subject} lists ${found.foreign.join(", ")}, which name another subject: not copied`,
+  });
 }

@@ -38,13 +38,19 @@ export function environmentReferences(document: unknown, path: (string | number)
  * variable that is unset or empty (and `source`, the file), never a value. `path` is where the
  * document sits in its file, for the messages.
  */
-export function withEnvironmentValues<T>(document: T, environment: Readonly<Record<string, string | undefined>>, source?: string, path: (string | number)[] = []): T {
+export function withEnvironmentValues<T>(
+  document: T,
+  environment: Readonly<Record<string, string | undefined>>,
+  source?: string,
+  path: (string | number)[] = [],
+): T {
   const issues: ConfigIssue[] = [];
   const resolve = (value: unknown, at: (string | number)[]): unknown => {
     const variable = environmentVariableOf(value);
     if (variable !== undefined) {
       const found = environment[variable];
-      if (found === undefined || found === "") issues.push({ path: at, message: `is read from the environment variable ${variable}, which is ${found === undefined ? "not set" : "empty"}` });
+      if (found === undefined || found === "")
+        issues.push({ path: at, message: `is read from the environment variable ${variable}, which is ${found === undefined ? "not set" : "empty"}` });
       return found;
     }
     if (Array.isArray(value)) return value.map((item, index) => resolve(item, [...at, index]));

@@ -16,11 +16,7 @@ import { ImagesMap } from "./config-schema";
  * "" to `--registry/--namespace/<its last path component>`, as image-syncer names them.
  */
 
-export type TagSelector =
-  | { kind: "all" }
-  | { kind: "tags"; tags: string[] }
-  | { kind: "digest"; digest: string }
-  | { kind: "pattern"; pattern: RegExp };
+export type TagSelector = { kind: "all" } | { kind: "tags"; tags: string[] } | { kind: "digest"; digest: string } | { kind: "pattern"; pattern: RegExp };
 
 export interface SourceSpec {
   registry: string;
@@ -129,7 +125,9 @@ export function parseDestination(input: string, source: SourceSpec, defaults: De
   if (source.repositories) return projectBase(input, source, defaults);
   if (input.trim() === "") {
     if (!defaults.registry || !defaults.namespace) {
-      throw new ReferenceError('the destination is "", so a default destination registry and namespace must be given (--registry and --namespace; the registry and namespace inputs in Pulumi)');
+      throw new ReferenceError(
+        'the destination is "", so a default destination registry and namespace must be given (--registry and --namespace; the registry and namespace inputs in Pulumi)',
+      );
     }
     const name = source.repository.split("/").pop()!;
     return parseReference(`${defaults.registry}/${defaults.namespace}/${name}`);
@@ -147,12 +145,17 @@ function projectBase(input: string, source: SourceSpec, defaults: DestinationDef
   if (source.selector.kind === "digest") throw new ReferenceError(`a digest names one image; "${source.repositories!.text}" selects many repositories`);
   if (input.trim() === "") {
     if (!defaults.registry || !defaults.namespace) {
-      throw new ReferenceError('the destination is "", so a default destination registry and namespace must be given (--registry and --namespace; the registry and namespace inputs in Pulumi)');
+      throw new ReferenceError(
+        'the destination is "", so a default destination registry and namespace must be given (--registry and --namespace; the registry and namespace inputs in Pulumi)',
+      );
     }
     return { registry: defaults.registry, repository: defaults.namespace };
   }
   const ref = parseReference(input.trim());
-  if (ref.tag || ref.digest) throw new ReferenceError(`destination "${input}": a whole-project source selects many repositories, so its destination is a registry and namespace, without a tag`);
+  if (ref.tag || ref.digest)
+    throw new ReferenceError(
+      `destination "${input}": a whole-project source selects many repositories, so its destination is a registry and namespace, without a tag`,
+    );
   return ref;
 }
 
@@ -177,7 +180,11 @@ export function compileRules(images: ImagesMap, defaults: DestinationDefaults = 
         issues.push({ path: typeof value === "string" ? ["images", key] : ["images", key, index], message: describe(error, destination) });
       }
     });
-    rules.push(source.repositories ? { key, source, destinations, destinationPaths: list.map((destination) => (destination.trim() === "" ? "last" : "below")) } : { key, source, destinations });
+    rules.push(
+      source.repositories
+        ? { key, source, destinations, destinationPaths: list.map((destination) => (destination.trim() === "" ? "last" : "below")) }
+        : { key, source, destinations },
+    );
   }
   issues.push(...sharedDestinationTags(rules));
   if (issues.length) throw new ConfigError(issues);
@@ -200,7 +207,8 @@ function sharedDestinationTags(rules: SyncRule[]): ConfigIssue[] {
     const { registry, repository, selector } = rule.source;
     const sourceTags = selector.kind === "tags" ? selector.tags : selector.kind === "digest" ? [undefined] : [];
     for (const sourceTag of sourceTags) {
-      const source = sourceTag === undefined ? `${registry}/${repository}@${(selector as { digest: string }).digest}` : `${registry}/${repository}:${sourceTag}`;
+      const source =
+        sourceTag === undefined ? `${registry}/${repository}@${(selector as { digest: string }).digest}` : `${registry}/${repository}:${sourceTag}`;
       for (const destination of rule.destinations) {
         const tag = destination.tag ?? sourceTag;
         if (tag === undefined) continue;
@@ -212,7 +220,10 @@ function sharedDestinationTags(rules: SyncRule[]): ConfigIssue[] {
         }
         const [otherIndex, otherSource] = other.split("\u0000");
         if (otherSource !== source) {
-          issues.push({ path: ["images", rule.key], message: `writes ${written}, which images[${JSON.stringify(rules[Number(otherIndex)].key)}] also writes with ${otherSource}: two source images cannot write one destination tag` });
+          issues.push({
+            path: ["images", rule.key],
+            message: `writes ${written}, which images[${JSON.stringify(rules[Number(otherIndex)].key)}] also writes with ${otherSource}: two source images cannot write one destination tag`,
+          });
         }
       }
     }

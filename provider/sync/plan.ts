@@ -26,7 +26,14 @@ export type Unreachable = Map<RegistryClient, Error>;
 const LISTING_CONCURRENCY = 8;
 
 /** `tagLists` is shared with the rest of the run, which reads the same lists for cosign tags and fallback indexes. */
-export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: SyncEventListener, unreachable: Unreachable = new Map(), signal?: AbortSignal, tagLists = new TagLists()): Promise<SyncPlan> {
+export async function planSync(
+  rules: SyncRule[],
+  pool: RegistryPool,
+  emit: SyncEventListener,
+  unreachable: Unreachable = new Map(),
+  signal?: AbortSignal,
+  tagLists = new TagLists(),
+): Promise<SyncPlan> {
   const listTags = (source: SourceSpec) => tagLists.list(pool.client(source), source.repository);
   // Per client and project: where the catalog is refused, Harbor's API lists one project at a time.
   const catalogs = new Map<RegistryClient, Map<string, Promise<string[]>>>();
@@ -46,7 +53,9 @@ export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: Sync
     rules,
     LISTING_CONCURRENCY,
     async (rule, index) => {
-      planned[index] = rule.source.repositories ? await planProjectRule(rule, pool, listRepositories, listTags, unreachable, emit) : await planRule(rule, pool, listTags, unreachable, emit);
+      planned[index] = rule.source.repositories
+        ? await planProjectRule(rule, pool, listRepositories, listTags, unreachable, emit)
+        : await planRule(rule, pool, listTags, unreachable, emit);
     },
     signal,
   );
@@ -67,7 +76,13 @@ export async function planSync(rules: SyncRule[], pool: RegistryPool, emit: Sync
   return withoutSharedDestinations({ tasks, failures });
 }
 
-async function planRule(rule: SyncRule, pool: RegistryPool, listTags: (source: SourceSpec) => Promise<string[]>, unreachable: Unreachable, emit: SyncEventListener): Promise<SyncPlan> {
+async function planRule(
+  rule: SyncRule,
+  pool: RegistryPool,
+  listTags: (source: SourceSpec) => Promise<string[]>,
+  unreachable: Unreachable,
+  emit: SyncEventListener,
+): Promise<SyncPlan> {
   let sources: ImageReference[];
   try {
     const down = unreachable.get(pool.client(rule.source));
@@ -77,12 +92,21 @@ async function planRule(rule: SyncRule, pool: RegistryPool, listTags: (source: S
     return failedRule(rule, error as Error);
   }
   if (sources.length === 0) emit({ type: "warning", message: `${rule.key}: no tags selected; nothing to copy` });
-  const tasks = rule.destinations.flatMap((destination) => sources.map((source) => ({ rule: rule.key, source, destination: { ...destination, tag: destination.tag ?? source.tag } })));
+  const tasks = rule.destinations.flatMap((destination) =>
+    sources.map((source) => ({ rule: rule.key, source, destination: { ...destination, tag: destination.tag ?? source.tag } })),
+  );
   return { tasks, failures: [] };
 }
 
 /** A whole-project rule: every repository of the catalog its glob matches, each planned as a rule of its own. */
-async function planProjectRule(rule: SyncRule, pool: RegistryPool, listRepositories: (source: SourceSpec) => Promise<string[]>, listTags: (source: SourceSpec) => Promise<string[]>, unreachable: Unreachable, emit: SyncEventListener): Promise<SyncPlan> {
+async function planProjectRule(
+  rule: SyncRule,
+  pool: RegistryPool,
+  listRepositories: (source: SourceSpec) => Promise<string[]>,
+  listTags: (source: SourceSpec) => Promise<string[]>,
+  unreachable: Unreachable,
+  emit: SyncEventListener,
+): Promise<SyncPlan> {
   let repositories: string[];
   try {
     const down = unreachable.get(pool.client(rule.source));
@@ -121,7 +145,17 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pro
 }
 
 function failedRule(rule: SyncRule, error: Error): SyncPlan {
-  const failures = rule.destinations.map((destination): ImageResult => ({ source: rule.key, destination: formatReference(destination), status: "failed", error: error.message, retryable: false, bytesUploaded: 0, durationMs: 0 }));
+  const failures = rule.destinations.map(
+    (destination): ImageResult => ({
+      source: rule.key,
+      destination: formatReference(destination),
+      status: "failed",
+      error: error.message,
+      retryable: false,
+      bytesUploaded: 0,
+      durationMs: 0,
+    }),
+  );
   return { tasks: [], failures };
 }
 

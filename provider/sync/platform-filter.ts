@@ -44,7 +44,8 @@ export function matchesPlatform(descriptor: Descriptor, filter: PlatformFilter):
   const platform = descriptor.platform as Record<string, unknown> | undefined;
   if (typeof platform !== "object" || platform === null) return false;
   const osOk = filter.os.length === 0 || filter.os.some((entry) => selectorMatches(parsePlatformSelector("os", entry), platform.os, platform["os.version"]));
-  const archOk = filter.arch.length === 0 || filter.arch.some((entry) => selectorMatches(parsePlatformSelector("arch", entry), platform.architecture, platform.variant));
+  const archOk =
+    filter.arch.length === 0 || filter.arch.some((entry) => selectorMatches(parsePlatformSelector("arch", entry), platform.architecture, platform.variant));
   return osOk && archOk;
 }
 

@@ -26,10 +26,19 @@ export class ContentCheck {
    * reference itself is absent. For an index, its entries too: their signatures and SBOMs
    * are checked next, without reading the index again.
    */
-  async inspect(client: RegistryClient, repository: string, reference: string): Promise<{ digest: string; missing: string[]; children: Descriptor[] } | undefined> {
+  async inspect(
+    client: RegistryClient,
+    repository: string,
+    reference: string,
+  ): Promise<{ digest: string; missing: string[]; children: Descriptor[] } | undefined> {
     const manifest = await this.requests.run(() => manifestIfPresent(client, repository, reference));
     if (!manifest) return undefined;
-    const parsed = parseManifest(manifest.bytes, manifest.mediaType, client.host, `${client.host}/${repository}${reference.includes(":") ? "@" : ":"}${reference}`);
+    const parsed = parseManifest(
+      manifest.bytes,
+      manifest.mediaType,
+      client.host,
+      `${client.host}/${repository}${reference.includes(":") ? "@" : ":"}${reference}`,
+    );
     const missing = await this.memo(this.trees, client, repository, manifest.digest, () => this.missingUnder(client, repository, parsed));
     return { digest: manifest.digest, missing, children: parsed.kind === "index" ? parsed.manifests : [] };
   }

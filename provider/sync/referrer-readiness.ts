@@ -45,7 +45,9 @@ export async function missingReferrers(ends: ReferrerEnds, subject: string, dire
     else missing.push(...(await missingReferrers(ends, source.digest, directory, depth + 1)));
   }
   if (found.referrers.length === 0) return missing;
-  const listed = (await directory.apiReferrers(ends.destination, ends.destinationRepository, subject)) ?? (await fallbackEntries(ends.destination, ends.destinationRepository, subject));
+  const listed =
+    (await directory.apiReferrers(ends.destination, ends.destinationRepository, subject)) ??
+    (await fallbackEntries(ends.destination, ends.destinationRepository, subject));
   const discoverable = new Set(listed.map((entry) => entry.digest));
   for (const { descriptor } of found.referrers) {
     const what = `referrer ${descriptor.digest}${descriptor.artifactType ? ` (${descriptor.artifactType})` : ""}`;

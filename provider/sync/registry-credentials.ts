@@ -50,11 +50,13 @@ export function accessFromAuthMap(auth: AuthMap = {}): AccessMap {
       continue;
     }
     if (scheme === "http") {
-      if (entry.insecure === false) issues.push({ path: ["auth", key], message: 'an http:// registry is insecure, but "insecure" is false: drop the scheme or the flag' });
+      if (entry.insecure === false)
+        issues.push({ path: ["auth", key], message: 'an http:// registry is insecure, but "insecure" is false: drop the scheme or the flag' });
       insecure = true;
     }
     const earlier = written.get(name);
-    if (earlier !== undefined) issues.push({ path: ["auth", key], message: `names the same registry as auth[${JSON.stringify(earlier)}]: give its credentials once` });
+    if (earlier !== undefined)
+      issues.push({ path: ["auth", key], message: `names the same registry as auth[${JSON.stringify(earlier)}]: give its credentials once` });
     written.set(name, key);
     try {
       access[name] = { credential: credentialOf(entry, key), insecure };
@@ -103,7 +105,9 @@ function googleCredential(google: NonNullable<AuthEntry["google"]>, authKey: str
     try {
       text = readFileSync(google.serviceAccountKeyFile!, "utf8");
     } catch (error) {
-      throw new ConfigError([{ path, message: `cannot read ${JSON.stringify(google.serviceAccountKeyFile)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+      throw new ConfigError([
+        { path, message: `cannot read ${JSON.stringify(google.serviceAccountKeyFile)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` },
+      ]);
     }
   }
   return googleKeyCredential(text, path);
@@ -118,7 +122,12 @@ function googleKeyLogin(password: string, authKey: string): RegistryCredential {
   const path = ["auth", authKey, "password"];
   const base64 = password.replace(/\s+/g, "");
   if (base64.length === 0 || base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) {
-    throw new ConfigError([{ path, message: `with username ${GOOGLE_KEY_USER}, expected the base64 of a service-account key's JSON file (base64 -w0 key.json); this is not base64 (not shown: it would hold the private key)` }]);
+    throw new ConfigError([
+      {
+        path,
+        message: `with username ${GOOGLE_KEY_USER}, expected the base64 of a service-account key's JSON file (base64 -w0 key.json); this is not base64 (not shown: it would hold the private key)`,
+      },
+    ]);
   }
   return googleKeyCredential(Buffer.from(base64, "base64").toString("utf8"), path);
 }

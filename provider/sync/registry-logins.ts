@@ -47,7 +47,12 @@ export interface RegistryClientSettings {
 }
 
 /** A client for one registry API host, logging in and uploading as the job's access entry for it says. */
-export function registryClientFor(host: string, access: RegistryAccess | undefined, transport: HttpTransport, settings: RegistryClientSettings = {}): RegistryClient {
+export function registryClientFor(
+  host: string,
+  access: RegistryAccess | undefined,
+  transport: HttpTransport,
+  settings: RegistryClientSettings = {},
+): RegistryClient {
   const credential = access?.credential ?? ANONYMOUS_CREDENTIAL;
   return new RegistryClient({
     host,

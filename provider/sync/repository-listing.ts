@@ -23,12 +23,21 @@ export async function listRepositoriesUnder(client: RegistryClient, prefix: stri
 async function harborRepositories(client: RegistryClient, prefix: string, credential: RegistryCredential, refusal: RegistryError): Promise<string[]> {
   const project = prefix.split("/")[0];
   if (!project || credential.kind !== "basic") {
-    throw new RegistryError(`${client.host} refused its catalog (${refusal.message}); a Harbor lists a project's repositories through its API instead, which needs the project named in the source (registry/project/**) and a username and password in auth`, { host: client.host, status: refusal.status, retryable: false });
+    throw new RegistryError(
+      `${client.host} refused its catalog (${refusal.message}); a Harbor lists a project's repositories through its API instead, which needs the project named in the source (registry/project/**) and a username and password in auth`,
+      { host: client.host, status: refusal.status, retryable: false },
+    );
   }
   try {
-    const names = await withHarbor({ url: await client.origin(), username: credential.username, password: credential.password, insecure: client.insecure }, (harbor) => harbor.projects.repositoryNames(project));
+    const names = await withHarbor(
+      { url: await client.origin(), username: credential.username, password: credential.password, insecure: client.insecure },
+      (harbor) => harbor.projects.repositoryNames(project),
+    );
     return names.map((name) => checkListedRepository(name, client.host)).sort();
   } catch (error) {
-    throw new RegistryError(`${client.host} refused its catalog (${refusal.message}), and Harbor's API did not list the repositories of project ${project} either: ${(error as Error).message}`, { host: client.host, retryable: false });
+    throw new RegistryError(
+      `${client.host} refused its catalog (${refusal.message}), and Harbor's API did not list the repositories of project ${project} either: ${(error as Error).message}`,
+      { host: client.host, retryable: false },
+    );
   }
 }

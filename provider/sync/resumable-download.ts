@@ -17,7 +17,14 @@ export interface ResumeEvent {
 }
 
 /** `first` carries the blob from byte `start` on (a ranged read), or from its beginning. */
-export function resumableDownload(source: RegistryClient, repository: string, blob: Descriptor, first: BlobStream, onResume: (event: ResumeEvent) => void = () => {}, start = 0): BlobStream {
+export function resumableDownload(
+  source: RegistryClient,
+  repository: string,
+  blob: Descriptor,
+  first: BlobStream,
+  onResume: (event: ResumeEvent) => void = () => {},
+  start = 0,
+): BlobStream {
   return { body: Readable.from(chunksFrom(source, repository, blob, first, onResume, start), { objectMode: false }), size: first.size };
 }
 
@@ -45,7 +52,14 @@ async function* skipBytes(body: AsyncIterable<Buffer>, count: number): AsyncGene
   }
 }
 
-async function* chunksFrom(source: RegistryClient, repository: string, blob: Descriptor, first: BlobStream, onResume: (event: ResumeEvent) => void, start: number): AsyncGenerator<Buffer> {
+async function* chunksFrom(
+  source: RegistryClient,
+  repository: string,
+  blob: Descriptor,
+  first: BlobStream,
+  onResume: (event: ResumeEvent) => void,
+  start: number,
+): AsyncGenerator<Buffer> {
   let offset = start;
   let body = first.body;
   for (let resumes = 0; ; ) {

@@ -105,7 +105,11 @@ async function heldBytes(upload: ResumableUpload, offered: number, resumes: numb
 function restart(upload: ResumableUpload, error: unknown, why: string): UploadRestartError {
   const host = upload.destination.host;
   const said = (error as Error)?.message ?? String(error);
-  return new UploadRestartError(`${host}: the upload of blob ${upload.blob.digest} to ${upload.repository} broke off (${said}) and cannot be continued: ${why}`, { host, retryable: true }, { cause: error });
+  return new UploadRestartError(
+    `${host}: the upload of blob ${upload.blob.digest} to ${upload.repository} broke off (${said}) and cannot be continued: ${why}`,
+    { host, retryable: true },
+    { cause: error },
+  );
 }
 
 function distrust(upload: ResumableUpload, resumedAt: number, error: unknown): UploadRestartError {

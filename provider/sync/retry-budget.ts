@@ -51,7 +51,12 @@ export class RetryBudget {
    * Runs `once` until it succeeds, fails with an error `transient` refuses, or the run's
    * attempts at `work` are spent; `pause` waits between attempts, given the failure.
    */
-  async run<T>(work: string, once: () => Promise<T>, transient: (error: unknown) => boolean, pause: (attempt: number, error: unknown) => Promise<void>): Promise<T> {
+  async run<T>(
+    work: string,
+    once: () => Promise<T>,
+    transient: (error: unknown) => boolean,
+    pause: (attempt: number, error: unknown) => Promise<void>,
+  ): Promise<T> {
     const entry = this.spent.get(work) ?? { attempts: 0 };
     this.spent.set(work, entry);
     if (entry.attempts >= this.attemptsPerWork) throw entry.last;

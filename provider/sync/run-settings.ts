@@ -37,7 +37,10 @@ export const RUN_SETTINGS = {
     defaultUnderPulumi: 3600,
     doc: "stop the run after this long; unfinished images fail as cancelled",
   },
-  maxRequestsPerSecond: { flag: "--max-rps", doc: "at most this many requests a second to each registry host (Artifact Registry quotas); 429 answers are retried after their Retry-After anyway" },
+  maxRequestsPerSecond: {
+    flag: "--max-rps",
+    doc: "at most this many requests a second to each registry host (Artifact Registry quotas); 429 answers are retried after their Retry-After anyway",
+  },
   minTransferRate: {
     flag: "--min-rate",
     default: { bytesPerSecond: 1024, windowSeconds: 30 },
@@ -54,7 +57,10 @@ export const RUN_SETTINGS = {
 } as const;
 
 /** The engine's floor when a run names none (RUN_SETTINGS.minTransferRate's default). */
-export const DEFAULT_MIN_TRANSFER_RATE: MinTransferRate = { bytesPerSecond: RUN_SETTINGS.minTransferRate.default.bytesPerSecond, windowMs: RUN_SETTINGS.minTransferRate.default.windowSeconds * 1000 };
+export const DEFAULT_MIN_TRANSFER_RATE: MinTransferRate = {
+  bytesPerSecond: RUN_SETTINGS.minTransferRate.default.bytesPerSecond,
+  windowMs: RUN_SETTINGS.minTransferRate.default.windowSeconds * 1000,
+};
 
 /** What a run's settings hold after checking; every one optional, its default from RUN_SETTINGS. */
 export interface RunSettings {
@@ -131,12 +137,22 @@ export const runSettingsSchema = () =>
       })
       .optional()
       .describe(RUN_SETTINGS.shard.doc),
-    timeoutSeconds: wholeNumber(RUN_SETTINGS.timeoutSeconds, "seconds", ` (at most ${LONGEST_TIMEOUT_TEXT}: Node's timers go no further)`).optional().describe(RUN_SETTINGS.timeoutSeconds.doc),
-    maxRequestsPerSecond: z.number({ error: requestsPerSecond }).positive({ error: requestsPerSecond }).finite({ error: requestsPerSecond }).optional().describe(RUN_SETTINGS.maxRequestsPerSecond.doc),
+    timeoutSeconds: wholeNumber(RUN_SETTINGS.timeoutSeconds, "seconds", ` (at most ${LONGEST_TIMEOUT_TEXT}: Node's timers go no further)`)
+      .optional()
+      .describe(RUN_SETTINGS.timeoutSeconds.doc),
+    maxRequestsPerSecond: z
+      .number({ error: requestsPerSecond })
+      .positive({ error: requestsPerSecond })
+      .finite({ error: requestsPerSecond })
+      .optional()
+      .describe(RUN_SETTINGS.maxRequestsPerSecond.doc),
     minTransferRate: z
       .strictObject(
         {
-          bytesPerSecond: z.number({ error: "expected bytes a second, 0 or more" }).min(0, { error: "expected bytes a second, 0 or more" }).finite({ error: "expected bytes a second, 0 or more" }),
+          bytesPerSecond: z
+            .number({ error: "expected bytes a second, 0 or more" })
+            .min(0, { error: "expected bytes a second, 0 or more" })
+            .finite({ error: "expected bytes a second, 0 or more" }),
           windowSeconds: z
             .number({ error: windowExpectation() })
             .min(RUN_SETTINGS.minTransferRate.minWindowSeconds, { error: windowExpectation() })
@@ -193,7 +209,8 @@ export interface ResolvedRunSettings {
 
 /** Defaults applied, once. The settings have been checked (by runSettingsSchema, or a flag parser holding to its bounds). */
 export function resolveRunSettings(settings: RunSettings, surface: RunSurface): ResolvedRunSettings {
-  const timeoutSeconds = settings.timeoutSeconds ?? (surface === "pulumi" ? RUN_SETTINGS.timeoutSeconds.defaultUnderPulumi : RUN_SETTINGS.timeoutSeconds.default);
+  const timeoutSeconds =
+    settings.timeoutSeconds ?? (surface === "pulumi" ? RUN_SETTINGS.timeoutSeconds.defaultUnderPulumi : RUN_SETTINGS.timeoutSeconds.default);
   return {
     proc: settings.proc ?? RUN_SETTINGS.proc.default,
     retries: settings.retries ?? RUN_SETTINGS.retries.default,
@@ -204,7 +221,10 @@ export function resolveRunSettings(settings: RunSettings, surface: RunSurface): 
     shard: settings.shard === undefined ? undefined : parseShard(settings.shard),
     timeoutMs: timeoutSeconds === undefined ? undefined : Math.round(timeoutSeconds * 1000),
     maxRequestsPerSecond: settings.maxRequestsPerSecond,
-    minRate: settings.minTransferRate === undefined ? DEFAULT_MIN_TRANSFER_RATE : { bytesPerSecond: settings.minTransferRate.bytesPerSecond, windowMs: Math.round(settings.minTransferRate.windowSeconds * 1000) },
+    minRate:
+      settings.minTransferRate === undefined
+        ? DEFAULT_MIN_TRANSFER_RATE
+        : { bytesPerSecond: settings.minTransferRate.bytesPerSecond, windowMs: Math.round(settings.minTransferRate.windowSeconds * 1000) },
   };
 }
 
@@ -221,7 +241,8 @@ export interface RunContext {
 /** The engine's options for a run with these settings: the one way from settings to SyncOptions. */
 export function syncOptionsOf(settings: RunSettings, context: RunContext): SyncOptions {
   const { timeoutMs, maxRequestsPerSecond, ...engine } = resolveRunSettings(settings, context.surface);
-  const deadline = timeoutMs === undefined ? undefined : deadlineSignal(timeoutMs, context.surface === "command" ? RUN_SETTINGS.timeoutSeconds.flag : "timeoutSeconds");
+  const deadline =
+    timeoutMs === undefined ? undefined : deadlineSignal(timeoutMs, context.surface === "command" ? RUN_SETTINGS.timeoutSeconds.flag : "timeoutSeconds");
   const signal = deadline && context.signal ? AbortSignal.any([context.signal, deadline]) : (deadline ?? context.signal);
   return {
     ...engine,

@@ -90,8 +90,13 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
         return "expected" in check ? check : undefined;
       });
       const stale = checked.filter((check) => check !== undefined);
-      await mapConcurrent(stale, proc, async (check) => finish(check.task, await copyImage(check.task, check.expected, check.startedAt, context, check.incomplete)));
-      pending = round < (options.retries ?? RUN_SETTINGS.retries.default) ? pending.filter((task) => results.get(task)?.status === "failed" && results.get(task)?.retryable) : [];
+      await mapConcurrent(stale, proc, async (check) =>
+        finish(check.task, await copyImage(check.task, check.expected, check.startedAt, context, check.incomplete)),
+      );
+      pending =
+        round < (options.retries ?? RUN_SETTINGS.retries.default)
+          ? pending.filter((task) => results.get(task)?.status === "failed" && results.get(task)?.retryable)
+          : [];
     }
     const planFailures = plan.failures.map((failure) => redactedResult(failure, redact));
     for (const failure of planFailures) emit({ type: "image-finished", result: failure });
@@ -102,15 +107,30 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
 
 export async function runVerify(job: SyncJob, options: SyncOptions = {}): Promise<ReadinessReport> {
   return withPlan(job, options, async (plan, pool, unreachable, tagLists) => {
-    const checked = await checkReadiness(plan.tasks, pool, { concurrency: Math.max(options.proc ?? RUN_SETTINGS.proc.default, 8), platforms: options.platforms, shallow: options.shallow, unreachable, referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined });
-    const failedPlans: ReadinessRow[] = plan.failures.map((failure) => ({ source: failure.source, destination: failure.destination, status: "error", error: failure.error }));
+    const checked = await checkReadiness(plan.tasks, pool, {
+      concurrency: Math.max(options.proc ?? RUN_SETTINGS.proc.default, 8),
+      platforms: options.platforms,
+      shallow: options.shallow,
+      unreachable,
+      referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined,
+    });
+    const failedPlans: ReadinessRow[] = plan.failures.map((failure) => ({
+      source: failure.source,
+      destination: failure.destination,
+      status: "error",
+      error: failure.error,
+    }));
     const redact = authRedactor(job.auth);
     const rows = [...failedPlans, ...checked].map((row) => (row.error === undefined ? row : { ...row, error: redact(row.error) }));
     return { rows, complete: rows.every((row) => row.status === "present"), stats: pool.transport.stats.snapshot() };
   });
 }
 
-async function withPlan<T>(job: SyncJob, options: SyncOptions, work: (plan: SyncPlan, pool: RegistryPool, unreachable: Unreachable, tagLists: TagLists) => Promise<T>): Promise<T> {
+async function withPlan<T>(
+  job: SyncJob,
+  options: SyncOptions,
+  work: (plan: SyncPlan, pool: RegistryPool, unreachable: Unreachable, tagLists: TagLists) => Promise<T>,
+): Promise<T> {
   const { rules, access } = compileJob(job);
   const pool = new RegistryPool(access, { ...SYNC_DEADLINES, ...options.transport, signal: options.signal }, options.tagPageSize);
   try {

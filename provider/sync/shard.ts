@@ -20,7 +20,8 @@ export function parseShard(text: string): Shard {
   const match = SHARD_PATTERN.exec(text.trim());
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
-  if (!match || count < 1 || index >= count) throw new ShardError(`invalid shard "${text}": expected i/N with N at least 1 and i from 0 to N-1 (0/3, 1/3, 2/3)`);
+  if (!match || count < 1 || index >= count)
+    throw new ShardError(`invalid shard "${text}": expected i/N with N at least 1 and i from 0 to N-1 (0/3, 1/3, 2/3)`);
   return { index, count };
 }
 

@@ -69,14 +69,21 @@ export async function checkImage(task: SyncTask, context: ImageSyncContext): Pro
 }
 
 /** `incomplete` (from a repair check): what is missing under a tag that is otherwise right. */
-export async function copyImage(task: SyncTask, expected: ExpectedImage, startedAt: number, context: ImageSyncContext, incomplete?: string[]): Promise<ImageResult> {
+export async function copyImage(
+  task: SyncTask,
+  expected: ExpectedImage,
+  startedAt: number,
+  context: ImageSyncContext,
+  incomplete?: string[],
+): Promise<ImageResult> {
   let bytesUploaded = 0;
   const emit = (event: SyncEvent) => {
     if (event.type === "bytes") bytesUploaded += event.bytes;
     context.emit(event);
   };
   context.emit({ type: "image-started", ...describeTask(task) });
-  if (incomplete) context.emit({ type: "warning", message: `${formatReference(task.destination)}: repairing ${incomplete.length} missing: ${incomplete.join(", ")}` });
+  if (incomplete)
+    context.emit({ type: "warning", message: `${formatReference(task.destination)}: repairing ${incomplete.length} missing: ${incomplete.join(", ")}` });
   const source = context.pool.client(task.source);
   const destination = context.pool.client(task.destination);
   try {
@@ -105,7 +112,12 @@ async function upToDate(task: SyncTask, startedAt: number, digest: string, conte
     context.emit(event);
   };
   try {
-    const ends = { source: context.pool.client(task.source), sourceRepository: task.source.repository, destination: context.pool.client(task.destination), destinationRepository: task.destination.repository };
+    const ends = {
+      source: context.pool.client(task.source),
+      sourceRepository: task.source.repository,
+      destination: context.pool.client(task.destination),
+      destinationRepository: task.destination.repository,
+    };
     await copyReferrers(ends, digest, { ...context, emit, referrers: context.referrers });
     await copyChildReferrers(ends, children, { ...context, emit, referrers: context.referrers });
     return resultOf(task, startedAt, bytesUploaded, { status: bytesUploaded > 0 ? "synced" : "skipped", digest });
@@ -114,7 +126,12 @@ async function upToDate(task: SyncTask, startedAt: number, digest: string, conte
   }
 }
 
-function resultOf(task: SyncTask, startedAt: number, bytesUploaded: number, outcome: Pick<ImageResult, "status" | "digest" | "error" | "retryable">): ImageResult {
+function resultOf(
+  task: SyncTask,
+  startedAt: number,
+  bytesUploaded: number,
+  outcome: Pick<ImageResult, "status" | "digest" | "error" | "retryable">,
+): ImageResult {
   return { ...describeTask(task), ...outcome, bytesUploaded, durationMs: Date.now() - startedAt };
 }
 

@@ -12,7 +12,11 @@ import { Shard } from "./shard";
  * answers fails each request after these (times the transport's attempts) instead of the
  * transport's generous defaults. Overridden per field by `SyncOptions.transport`.
  */
-export const SYNC_DEADLINES: Pick<TransportOptions, "connectTimeoutMs" | "headersTimeoutMs" | "bodyTimeoutMs"> = { connectTimeoutMs: 10_000, headersTimeoutMs: 30_000, bodyTimeoutMs: 60_000 };
+export const SYNC_DEADLINES: Pick<TransportOptions, "connectTimeoutMs" | "headersTimeoutMs" | "bodyTimeoutMs"> = {
+  connectTimeoutMs: 10_000,
+  headersTimeoutMs: 30_000,
+  bodyTimeoutMs: 60_000,
+};
 
 /** A validated sync configuration: image-syncer's `auth` and `images`, plus destination defaults. */
 export interface SyncJob {

@@ -62,7 +62,12 @@ interface CheckedContent {
  */
 async function withReferrers(task: SyncTask, pool: RegistryPool, options: ReadinessOptions, { row, children = [] }: CheckedContent): Promise<ReadinessRow> {
   if (!options.referrers || row.status !== "present" || !row.sourceDigest) return row;
-  const ends = { source: pool.client(task.source), sourceRepository: task.source.repository, destination: pool.client(task.destination), destinationRepository: task.destination.repository };
+  const ends = {
+    source: pool.client(task.source),
+    sourceRepository: task.source.repository,
+    destination: pool.client(task.destination),
+    destinationRepository: task.destination.repository,
+  };
   try {
     const missing = await missingImageReferrers(ends, row.sourceDigest, children, options.referrers);
     return missing.length === 0 ? row : { ...row, status: "incomplete", missing };

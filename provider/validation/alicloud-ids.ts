@@ -6,18 +6,27 @@ import { z } from "zod";
  * Functions: each caller gets a fresh schema.
  */
 
-export const regionIdSchema = () => z.string({ error: "expected a region id, such as cn-hangzhou" }).regex(/^[a-z]{2}-[a-z0-9-]+$/, { error: "expected a region id, such as cn-hangzhou" });
+export const regionIdSchema = () =>
+  z.string({ error: "expected a region id, such as cn-hangzhou" }).regex(/^[a-z]{2}-[a-z0-9-]+$/, { error: "expected a region id, such as cn-hangzhou" });
 
-export const vpcIdSchema = () => z.string({ error: "expected a VPC id, such as vpc-bp1abcdefg" }).regex(/^vpc-[a-z0-9]+$/, { error: "expected a VPC id, such as vpc-bp1abcdefg" });
+export const vpcIdSchema = () =>
+  z.string({ error: "expected a VPC id, such as vpc-bp1abcdefg" }).regex(/^vpc-[a-z0-9]+$/, { error: "expected a VPC id, such as vpc-bp1abcdefg" });
 
-export const vswitchIdSchema = () => z.string({ error: "expected a vSwitch id, such as vsw-bp1s5fnvk4gn2tws03624" }).regex(/^vsw-[a-z0-9]+$/, { error: "expected a vSwitch id, such as vsw-bp1s5fnvk4gn2tws03624" });
+export const vswitchIdSchema = () =>
+  z
+    .string({ error: "expected a vSwitch id, such as vsw-bp1s5fnvk4gn2tws03624" })
+    .regex(/^vsw-[a-z0-9]+$/, { error: "expected a vSwitch id, such as vsw-bp1s5fnvk4gn2tws03624" });
 
 export const acrInstanceIdSchema = () =>
-  z.string({ error: "expected an ACR Enterprise Edition instance id, such as cri-kmsiwlxxdcvaduwb" }).regex(/^cri-[a-z0-9]+$/, { error: "expected an ACR Enterprise Edition instance id, such as cri-kmsiwlxxdcvaduwb" });
+  z
+    .string({ error: "expected an ACR Enterprise Edition instance id, such as cri-kmsiwlxxdcvaduwb" })
+    .regex(/^cri-[a-z0-9]+$/, { error: "expected an ACR Enterprise Edition instance id, such as cri-kmsiwlxxdcvaduwb" });
 
 /** The instance's name, as in <instanceName>-registry.<region>.cr.aliyuncs.com. */
 export const acrInstanceNameSchema = () =>
-  z.string({ error: "expected the instance's name, as in <instanceName>-registry.<region>.cr.aliyuncs.com" }).regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i, { error: "expected the instance's name, as in <instanceName>-registry.<region>.cr.aliyuncs.com" });
+  z
+    .string({ error: "expected the instance's name, as in <instanceName>-registry.<region>.cr.aliyuncs.com" })
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i, { error: "expected the instance's name, as in <instanceName>-registry.<region>.cr.aliyuncs.com" });
 
 /** ACR EE namespaces: 2-120 of a-z 0-9 _ - ., not starting or ending with a delimiter. */
 export const acrNamespaceSchema = () => {
@@ -37,7 +46,7 @@ export const ipv4CidrSchema = () => {
   return z.string({ error: expected }).refine(
     (value) => {
       const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
-      return match !== null && match.slice(1, 5).every((part) => Number(part) <= 255) && Number(match[5]) <= 32;
+      return match?.slice(1, 5).every((part) => Number(part) <= 255) && Number(match[5]) <= 32;
     },
     { error: expected },
   );

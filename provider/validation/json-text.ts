@@ -52,7 +52,11 @@ class JsonReader {
     if (char === "[") return this.array(depth);
     if (char === '"') return this.string();
     if (char === "-" || (char >= "0" && char <= "9")) return this.number();
-    for (const [word, value] of [["true", true], ["false", false], ["null", null]] as const) {
+    for (const [word, value] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const) {
       if (this.text.startsWith(word, this.at)) {
         this.at += word.length;
         return value;
@@ -76,7 +80,8 @@ class JsonReader {
     for (;;) {
       this.skipSpace();
       const char = this.text[this.at];
-      if (char !== '"') this.fail(char === undefined ? "unexpected end of the file: expected a key" : char === "}" ? "a comma before '}'" : "expected a key in double quotes");
+      if (char !== '"')
+        this.fail(char === undefined ? "unexpected end of the file: expected a key" : char === "}" ? "a comma before '}'" : "expected a key in double quotes");
       const keyAt = this.at;
       const key = this.string();
       const first = offsets.get(key);

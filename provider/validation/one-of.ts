@@ -26,7 +26,11 @@ export function oneOfProblem(keys: readonly string[], value: unknown, hint?: str
 const chosenBranches = new WeakMap<object, number>();
 
 /** A union of objects, `options[i]` chosen by holding `keys[i]`; the options declare the other keys absent. */
-export function keyedUnion<const O extends readonly [z.ZodObject, z.ZodObject, ...z.ZodObject[]]>(keys: { readonly [I in keyof O]: string }, options: O, hint?: string) {
+export function keyedUnion<const O extends readonly [z.ZodObject, z.ZodObject, ...z.ZodObject[]]>(
+  keys: { readonly [I in keyof O]: string },
+  options: O,
+  hint?: string,
+) {
   return z.union(options, {
     error: (issue) => {
       const problem = oneOfProblem(keys, issue.input, hint);

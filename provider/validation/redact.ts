@@ -12,7 +12,10 @@ const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:passw(?:or)?d|passwd|pwd|secret
 
 const RULES: readonly [RegExp, string | ((...groups: string[]) => string)][] = [
   // "password": "…", 'token': '…', "secret":"…" (JSON, with escaped quotes inside the value)
-  [new RegExp(String.raw`(["'](?:${SECRET_NAME})["']\s*:\s*)(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\[[^\]]*\])`, "gi"), (_match, name) => `${name}"${REDACTED}"`],
+  [
+    new RegExp(String.raw`(["'](?:${SECRET_NAME})["']\s*:\s*)(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\[[^\]]*\])`, "gi"),
+    (_match, name) => `${name}"${REDACTED}"`,
+  ],
   // Authorization: Basic …, X-Auth-Token: …, cookie: … (header lines, as a proxy echoes them)
   [new RegExp(String.raw`\b((?:${SECRET_NAME})\s*:\s*)[^\r\n"',}\]]+`, "gi"), (_match, name) => `${name}${REDACTED}`],
   // password=…, access_token=…&… (query strings, form bodies, YAML-ish key=value)
@@ -52,9 +55,15 @@ const SHORTEST_SECRET = 4;
  * redactSecrets for credentials the configuration does not hold (tokens a registry minted).
  */
 export function secretRedactor(configured: ConfiguredSecrets): Redactor {
-  const plain = [...configured.secrets.filter((secret) => secret.length >= SHORTEST_SECRET), ...configured.logins.map(({ username, password }) => `${username}:${password}`)];
+  const plain = [
+    ...configured.secrets.filter((secret) => secret.length >= SHORTEST_SECRET),
+    ...configured.logins.map(({ username, password }) => `${username}:${password}`),
+  ];
   const forms = new Set(plain.flatMap((text) => [text, ...base64Forms(text)]).flatMap((form) => [form, encodeURIComponent(form)]));
-  const patterns = [...forms].filter((form) => form.length > 0).sort((a, b) => b.length - a.length).map(literalPattern);
+  const patterns = [...forms]
+    .filter((form) => form.length > 0)
+    .sort((a, b) => b.length - a.length)
+    .map(literalPattern);
   if (patterns.length === 0) return redactSecrets;
   const known = new RegExp(patterns.join("|"), "g");
   return (text) => redactSecrets(text.replace(known, REDACTED));
@@ -70,6 +79,8 @@ function base64Forms(text: string): string[] {
 function literalPattern(text: string): string {
   return text
     .split(/(%[0-9A-F]{2})/)
-    .map((part, index) => (index % 2 === 1 ? `%[${part[1]}${part[1].toLowerCase()}][${part[2]}${part[2].toLowerCase()}]` : part.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&")))
+    .map((part, index) =>
+      index % 2 === 1 ? `%[${part[1]}${part[1].toLowerCase()}][${part[2]}${part[2].toLowerCase()}]` : part.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"),
+    )
     .join("");
 }

@@ -31,12 +31,20 @@ async function main(): Promise<void> {
     const tags = fixture.repos.reduce((sum, repo) => sum + repo.tags.length, 0);
     const login = { username: "bench", password: "bench-password" };
     const config = join(scratch, "config.json");
-    writeFileSync(config, JSON.stringify({ auth: { [source.host]: login, [destination.host]: login }, images: Object.fromEntries(fixture.repos.map((repo) => [`${source.host}/${repo.name}`, `${destination.host}/mirror/${repo.name}`])) }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        auth: { [source.host]: login, [destination.host]: login },
+        images: Object.fromEntries(fixture.repos.map((repo) => [`${source.host}/${repo.name}`, `${destination.host}/mirror/${repo.name}`])),
+      }),
+    );
     source.clearRequests();
     const cold = await measure(process.execPath, [COMMAND, "sync", "--config", config], scratch);
     const sides = { source: source.requests(), destination: destination.requests() };
     const total = sides.source.length + sides.destination.length;
-    log(`cold copy of ${tags} tags (${fixture.images.length} manifests pushed): ${total} requests, ${(total / tags).toFixed(2)} per image, ${(cold.wallMs / 1000).toFixed(2)} s`);
+    log(
+      `cold copy of ${tags} tags (${fixture.images.length} manifests pushed): ${total} requests, ${(total / tags).toFixed(2)} per image, ${(cold.wallMs / 1000).toFixed(2)} s`,
+    );
     for (const [side, requests] of Object.entries(sides)) {
       log(`  ${side}: ${requests.length}`);
       for (const [kind, count] of countByKind(requests)) log(`    ${kind.padEnd(28)} ${String(count).padStart(5)}`);

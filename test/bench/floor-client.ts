@@ -14,7 +14,8 @@ interface FloorInput {
   concurrency: number;
 }
 
-const ACCEPT = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+const ACCEPT =
+  "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
 
 async function main(): Promise<void> {
   const input = JSON.parse(readFileSync(process.argv[2], "utf8")) as FloorInput;
@@ -24,7 +25,12 @@ async function main(): Promise<void> {
   const head = async (url: string) => {
     const host = new URL(url).host;
     // reset: false keeps the connection after a HEAD (undici closes it otherwise), as the engine does.
-    const response = await request(url, { method: "HEAD", dispatcher: agent, reset: false, headers: { accept: ACCEPT, authorization: `Basic ${Buffer.from(input.credentials[host]).toString("base64")}` } });
+    const response = await request(url, {
+      method: "HEAD",
+      dispatcher: agent,
+      reset: false,
+      headers: { accept: ACCEPT, authorization: `Basic ${Buffer.from(input.credentials[host]).toString("base64")}` },
+    });
     await response.body.dump();
     requests++;
     if (response.statusCode !== 200) throw new Error(`HEAD ${url}: ${response.statusCode}`);

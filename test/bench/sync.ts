@@ -46,13 +46,20 @@ async function main(): Promise<void> {
     const seeding = performance.now();
     const fixture = await seedStandardFixture(source, { scale: SCALE });
     const tags = fixture.repos.flatMap((repo) => repo.tags.map((tag) => ({ repo: repo.name, ...tag })));
-    log(`fixture: ${fixture.repos.length} repositories, ${tags.length} tags, ${mib(fixture.uniqueBlobBytes)} MiB of unique blobs (seeded in ${secs(performance.now() - seeding)} s)`);
+    log(
+      `fixture: ${fixture.repos.length} repositories, ${tags.length} tags, ${mib(fixture.uniqueBlobBytes)} MiB of unique blobs (seeded in ${secs(performance.now() - seeding)} s)`,
+    );
 
     const [oursDest, skopeoDest] = [await start(), await start()];
     const ourJob = { images: Object.fromEntries(fixture.repos.map((repo) => [`${source.host}/${repo.name}`, `${oursDest.host}/mirror/${repo.name}`])) };
     const skopeoYaml = join(scratch, "skopeo-sync.yaml");
     writeFileSync(skopeoYaml, `${source.host}:\n  tls-verify: false\n  images:\n${fixture.repos.map((repo) => `    ${repo.name}: []\n`).join("")}`);
-    const runSkopeo = () => measure("skopeo", ["sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", "--all", "--preserve-digests", skopeoYaml, `${skopeoDest.host}/mirror`], scratch);
+    const runSkopeo = () =>
+      measure(
+        "skopeo",
+        ["sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", "--all", "--preserve-digests", skopeoYaml, `${skopeoDest.host}/mirror`],
+        scratch,
+      );
 
     const coldOurs = await runEngine(ourJob, scratch);
     const coldSkopeo = await runSkopeo();
@@ -75,7 +82,9 @@ async function main(): Promise<void> {
     ];
     printTable(table);
     log(`* registry access-log lines during the no-op, pings and tag lists aside`);
-    log(`registry-dr cold: ${coldOurs.output.counts.synced} synced; bytes uploaded ${coldOurs.output.stats.bytesUploaded} / unique missing blob bytes ${fixture.uniqueBlobBytes} = ${(coldOurs.output.stats.bytesUploaded / fixture.uniqueBlobBytes).toFixed(2)}`);
+    log(
+      `registry-dr cold: ${coldOurs.output.counts.synced} synced; bytes uploaded ${coldOurs.output.stats.bytesUploaded} / unique missing blob bytes ${fixture.uniqueBlobBytes} = ${(coldOurs.output.stats.bytesUploaded / fixture.uniqueBlobBytes).toFixed(2)}`,
+    );
     log(`registry-dr no-op: ${noopOurs.output.counts.skipped} skipped`);
 
     if (BASIC) await basicAuthBothSides(start, scratch);
@@ -101,11 +110,38 @@ async function basicAuthBothSides(start: (options?: RegistryServerOptions) => Pr
   const [oursDest, skopeoDest] = [await start({ auth: { kind: "htpasswd", users } }), await start({ auth: { kind: "htpasswd", users } })];
   const login = { username: "bench", password: "bench-password" };
   const config = join(scratch, "basic-config.json");
-  writeFileSync(config, JSON.stringify({ auth: { [source.host]: login, [oursDest.host]: login }, images: Object.fromEntries(fixture.repos.map((repo) => [`${source.host}/${repo.name}`, `${oursDest.host}/mirror/${repo.name}`])) }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      auth: { [source.host]: login, [oursDest.host]: login },
+      images: Object.fromEntries(fixture.repos.map((repo) => [`${source.host}/${repo.name}`, `${oursDest.host}/mirror/${repo.name}`])),
+    }),
+  );
   const runCommand = () => measure(process.execPath, ["-r", COUNTER, COMMAND, "sync", "--config", config], scratch);
   const skopeoYaml = join(scratch, "basic-skopeo.yaml");
-  writeFileSync(skopeoYaml, `${source.host}:\n  tls-verify: false\n  credentials:\n    username: bench\n    password: bench-password\n  images:\n${fixture.repos.map((repo) => `    ${repo.name}: []\n`).join("")}`);
-  const runSkopeo = () => measure("skopeo", ["sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", "--dest-creds", creds, "--all", "--preserve-digests", skopeoYaml, `${skopeoDest.host}/mirror`], scratch);
+  writeFileSync(
+    skopeoYaml,
+    `${source.host}:\n  tls-verify: false\n  credentials:\n    username: bench\n    password: bench-password\n  images:\n${fixture.repos.map((repo) => `    ${repo.name}: []\n`).join("")}`,
+  );
+  const runSkopeo = () =>
+    measure(
+      "skopeo",
+      [
+        "sync",
+        "--src",
+        "yaml",
+        "--dest",
+        "docker",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        creds,
+        "--all",
+        "--preserve-digests",
+        skopeoYaml,
+        `${skopeoDest.host}/mirror`,
+      ],
+      scratch,
+    );
 
   // Seeding went through the source: only the copy's own requests count.
   source.clearRequests();
@@ -121,23 +157,45 @@ async function basicAuthBothSides(start: (options?: RegistryServerOptions) => Pr
   const noopSkopeo = await runSkopeo();
   const floorInput = join(scratch, "floor.json");
   const credentials = { [source.host]: creds, [oursDest.host]: creds };
-  writeFileSync(floorInput, JSON.stringify({ credentials, concurrency: CHECK_CONCURRENCY, tags: tags.map((tag) => ({ source: `${source.url}/v2/${tag.repo}/manifests/${tag.tag}`, destination: `${oursDest.url}/v2/mirror/${tag.repo}/manifests/${tag.tag}` })) }));
+  writeFileSync(
+    floorInput,
+    JSON.stringify({
+      credentials,
+      concurrency: CHECK_CONCURRENCY,
+      tags: tags.map((tag) => ({
+        source: `${source.url}/v2/${tag.repo}/manifests/${tag.tag}`,
+        destination: `${oursDest.url}/v2/mirror/${tag.repo}/manifests/${tag.tag}`,
+      })),
+    }),
+  );
   const floor = await measure(process.execPath, [FLOOR, floorInput], scratch);
   const coldConnections = connectionsOf(cold.stderr);
   const noopConnections = connectionsOf(noop.stderr);
   log(`\nBasic auth (htpasswd, bcrypt per request) on both sides, ${tags.length} tags; registry-dr run as installed, start-up included`);
   printTable([
     ["", "registry-dr", "floor", "skopeo sync", "registry-dr / floor", "skopeo / registry-dr"],
-    ["no-op resync, wall time", `${secs(noop.wallMs)} s`, `${secs(floor.wallMs)} s`, `${secs(noopSkopeo.wallMs)} s`, ratio(noop.wallMs, floor.wallMs), ratio(noopSkopeo.wallMs, noop.wallMs)],
+    [
+      "no-op resync, wall time",
+      `${secs(noop.wallMs)} s`,
+      `${secs(floor.wallMs)} s`,
+      `${secs(noopSkopeo.wallMs)} s`,
+      ratio(noop.wallMs, floor.wallMs),
+      ratio(noopSkopeo.wallMs, noop.wallMs),
+    ],
     ["cold sync, wall time", `${secs(cold.wallMs)} s`, "", `${secs(coldSkopeo.wallMs)} s`, "", ratio(coldSkopeo.wallMs, cold.wallMs)],
     ["cold sync, peak RSS", `${cold.maxRssMiB.toFixed(0)} MiB`, "", `${coldSkopeo.maxRssMiB.toFixed(0)} MiB`, "", ""],
   ]);
-  log(`no-op: ${(noopRequests / tags.length).toFixed(2)} requests per tag (pings and tag lists aside), ${noopConnections.connects} TCP connections, first request ${noopConnections.firstConnectMs?.toFixed(0)} ms after start`);
-  log(`cold: ${(coldRequests.length / tags.length).toFixed(2)} requests per image at the registries (skopeo ${(coldSkopeoRequests.length / tags.length).toFixed(2)}), ${coldConnections.connects} TCP connections, first request ${coldConnections.firstConnectMs?.toFixed(0)} ms after start`);
+  log(
+    `no-op: ${(noopRequests / tags.length).toFixed(2)} requests per tag (pings and tag lists aside), ${noopConnections.connects} TCP connections, first request ${noopConnections.firstConnectMs?.toFixed(0)} ms after start`,
+  );
+  log(
+    `cold: ${(coldRequests.length / tags.length).toFixed(2)} requests per image at the registries (skopeo ${(coldSkopeoRequests.length / tags.length).toFixed(2)}), ${coldConnections.connects} TCP connections, first request ${coldConnections.firstConnectMs?.toFixed(0)} ms after start`,
+  );
   log(`cold requests by kind, registry-dr / skopeo:`);
   const skopeoKinds = new Map(countByKind(coldSkopeoRequests));
   const ourKinds = new Map(countByKind(coldRequests));
-  for (const kind of [...new Set([...ourKinds.keys(), ...skopeoKinds.keys()])].sort()) log(`  ${kind.padEnd(28)} ${String(ourKinds.get(kind) ?? 0).padStart(5)} ${String(skopeoKinds.get(kind) ?? 0).padStart(7)}`);
+  for (const kind of [...new Set([...ourKinds.keys(), ...skopeoKinds.keys()])].sort())
+    log(`  ${kind.padEnd(28)} ${String(ourKinds.get(kind) ?? 0).padStart(5)} ${String(skopeoKinds.get(kind) ?? 0).padStart(7)}`);
 }
 
 function connectionsOf(stderr: string): { connects: number; firstConnectMs?: number } {
@@ -153,7 +211,18 @@ async function largeLayer(start: () => Promise<RegistryServer>, scratch: string)
   log(`\nlarge layer: one ${LARGE_MIB} MiB layer, built and pushed in ${secs(performance.now() - building)} s`);
   const [oursDest, skopeoDest] = [await start(), await start()];
   const ours = await runEngine({ images: { [`${source.host}/large/layer:1`]: `${oursDest.host}/large/layer` } }, scratch);
-  const skopeo = await measure("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", "--preserve-digests", `docker://${source.host}/large/layer:1`, `docker://${skopeoDest.host}/large/layer:1`], scratch);
+  const skopeo = await measure(
+    "skopeo",
+    [
+      "copy",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      "--preserve-digests",
+      `docker://${source.host}/large/layer:1`,
+      `docker://${skopeoDest.host}/large/layer:1`,
+    ],
+    scratch,
+  );
   if ((await manifestDigest(`docker://${oursDest.host}/large/layer:1`)) !== pushed.digest) throw new Error("large layer: digest differs after copy");
   printTable([
     ["", "registry-dr", "skopeo copy", "skopeo / registry-dr"],

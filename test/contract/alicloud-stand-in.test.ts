@@ -62,7 +62,9 @@ test("the verifier accepts Alibaba's published V3 example request", () => {
   const replay = () => verifier.verify({ method: "POST", rawQuery, headers: published, body: Buffer.alloc(0) });
   assert.throws(replay, { code: "SignatureNonceUsed" });
   const tampered = new Acs3Verifier({ YourAccessKeyId: { secret: "YourAccessKeySecret" } }, () => Date.parse("2023-10-26T10:22:40Z"));
-  assert.throws(() => tampered.verify({ method: "POST", rawQuery: rawQuery.replace("cn-shanghai", "cn-beijing"), headers: published, body: Buffer.alloc(0) }), { code: "SignatureDoesNotMatch" });
+  assert.throws(() => tampered.verify({ method: "POST", rawQuery: rawQuery.replace("cn-shanghai", "cn-beijing"), headers: published, body: Buffer.alloc(0) }), {
+    code: "SignatureDoesNotMatch",
+  });
   const late = new Acs3Verifier({ YourAccessKeyId: { secret: "YourAccessKeySecret" } }, () => Date.parse("2023-10-26T11:00:00Z"));
   assert.throws(() => late.verify({ method: "POST", rawQuery, headers: published, body: Buffer.alloc(0) }), { code: "InvalidTimeStamp.Expired" });
 });
@@ -118,13 +120,27 @@ test("unknown actions, wrong versions, misspelt or out-of-range parameters are r
 test("PrivateZone rules: documented TTLs only, a CNAME stands alone, BindZoneVpc replaces, a bound zone stays", async () => {
   const before = violationCount();
   const zoneId = (await client.call<{ ZoneId: string }>("pvtz", "AddZone", { ZoneName: "rules.example.com" })).ZoneId;
-  await assert.rejects(client.call("pvtz", "AddZoneRecord", { ZoneId: zoneId, Rr: "www", Type: "A", Value: "10.0.0.1", Ttl: 120 }), { code: "Record.Invalid.Ttl" });
+  await assert.rejects(client.call("pvtz", "AddZoneRecord", { ZoneId: zoneId, Rr: "www", Type: "A", Value: "10.0.0.1", Ttl: 120 }), {
+    code: "Record.Invalid.Ttl",
+  });
   await client.call("pvtz", "AddZoneRecord", { ZoneId: zoneId, Rr: "www", Type: "A", Value: "10.0.0.1", Ttl: 60 });
-  await assert.rejects(client.call("pvtz", "AddZoneRecord", { ZoneId: zoneId, Rr: "www", Type: "CNAME", Value: "other.example.com", Ttl: 60 }), { code: "Record.Invalid.Conflict" });
-  await client.call("pvtz", "BindZoneVpc", { ZoneId: zoneId, "Vpcs.1.RegionId": "cn-hangzhou", "Vpcs.1.VpcId": "vpc-a", "Vpcs.2.RegionId": "cn-hangzhou", "Vpcs.2.VpcId": "vpc-b" });
+  await assert.rejects(client.call("pvtz", "AddZoneRecord", { ZoneId: zoneId, Rr: "www", Type: "CNAME", Value: "other.example.com", Ttl: 60 }), {
+    code: "Record.Invalid.Conflict",
+  });
+  await client.call("pvtz", "BindZoneVpc", {
+    ZoneId: zoneId,
+    "Vpcs.1.RegionId": "cn-hangzhou",
+    "Vpcs.1.VpcId": "vpc-a",
+    "Vpcs.2.RegionId": "cn-hangzhou",
+    "Vpcs.2.VpcId": "vpc-b",
+  });
   await client.call("pvtz", "BindZoneVpc", { ZoneId: zoneId, "Vpcs.1.RegionId": "cn-shanghai", "Vpcs.1.VpcId": "vpc-c" });
   const info = await client.call<{ BindVpcs: { Vpc: { VpcId: string }[] } }>("pvtz", "DescribeZoneInfo", { ZoneId: zoneId });
-  assert.deepEqual(info.BindVpcs.Vpc.map((vpc) => vpc.VpcId), ["vpc-c"], "the second bind replaced the first set");
+  assert.deepEqual(
+    info.BindVpcs.Vpc.map((vpc) => vpc.VpcId),
+    ["vpc-c"],
+    "the second bind replaced the first set",
+  );
   await assert.rejects(client.call("pvtz", "DeleteZone", { ZoneId: zoneId }), { code: "Zone.VpcExists" });
   await client.call("pvtz", "BindZoneVpc", { ZoneId: zoneId });
   await client.call("pvtz", "DeleteZone", { ZoneId: zoneId });
@@ -134,10 +150,16 @@ test("PrivateZone rules: documented TTLs only, a CNAME stands alone, BindZoneVpc
 
 test("Alibaba DNS enforces the edition's TTL floor; ACR logins expire", async () => {
   alibaba.addDomain("floor.example.com", { minTtl: 600 });
-  await assert.rejects(client.call("alidns", "AddDomainRecord", { DomainName: "floor.example.com", RR: "www", Type: "A", Value: "10.0.0.1", TTL: 60 }), { code: "QuotaExceeded.TTL" });
-  await assert.rejects(client.call("alidns", "AddDomainRecord", { DomainName: "nobody.example.com", RR: "www", Type: "A", Value: "10.0.0.1" }), { code: "InvalidDomainName.NoExist" });
+  await assert.rejects(client.call("alidns", "AddDomainRecord", { DomainName: "floor.example.com", RR: "www", Type: "A", Value: "10.0.0.1", TTL: 60 }), {
+    code: "QuotaExceeded.TTL",
+  });
+  await assert.rejects(client.call("alidns", "AddDomainRecord", { DomainName: "nobody.example.com", RR: "www", Type: "A", Value: "10.0.0.1" }), {
+    code: "InvalidDomainName.NoExist",
+  });
   alibaba.addAcrInstance("cri-expiry0001");
-  const login = await client.call<{ TempUsername: string; AuthorizationToken: string; ExpireTime: number }>("cr", "GetAuthorizationToken", { InstanceId: "cri-expiry0001" });
+  const login = await client.call<{ TempUsername: string; AuthorizationToken: string; ExpireTime: number }>("cr", "GetAuthorizationToken", {
+    InstanceId: "cri-expiry0001",
+  });
   assert.equal(alibaba.acrLoginValid(login.TempUsername, login.AuthorizationToken), true);
   assert.equal(alibaba.acrLoginValid(login.TempUsername, "forged"), false);
   await sleep(Math.max(0, login.ExpireTime - Date.now()) + 20);

@@ -126,8 +126,16 @@ test("faults follow the seed and the configured fractions, whatever the arrival 
   const first = await faultsFor(7, paths);
   const again = await faultsFor(7, [...paths].reverse());
   const other = await faultsFor(8, paths);
-  assert.deepEqual(paths.map((p) => again.get(p)), paths.map((p) => first.get(p)), "the same seed gives the same faults");
-  assert.notDeepEqual(paths.map((p) => other.get(p)), paths.map((p) => first.get(p)), "another seed gives others");
+  assert.deepEqual(
+    paths.map((p) => again.get(p)),
+    paths.map((p) => first.get(p)),
+    "the same seed gives the same faults",
+  );
+  assert.notDeepEqual(
+    paths.map((p) => other.get(p)),
+    paths.map((p) => first.get(p)),
+    "another seed gives others",
+  );
   const count = (kind: string) => [...first.values()].filter((fault) => fault === kind).length;
   assert.ok(count("error") >= 20 && count("error") <= 60, `errors: ${count("error")} of 200`);
   assert.ok(count("throttle") >= 8 && count("throttle") <= 35, `throttles: ${count("throttle")} of 200`);

@@ -47,10 +47,20 @@ test("Harbor's quirks: 201 without a body, 409, masked secrets, flat registry PU
   assert.equal(created.body, undefined);
   assert.match(created.headers.get("location")!, /^\/api\/v2\.0\/projects\/\d+$/);
   assert.equal((await call("POST", "projects", { project_name: "quirks" })).status, 409);
-  const unreachable = await call("POST", "registries", { name: "down", type: "docker-registry", url: "http://127.0.0.1:9", credential: { type: "basic", access_key: "u", access_secret: "p" } });
+  const unreachable = await call("POST", "registries", {
+    name: "down",
+    type: "docker-registry",
+    url: "http://127.0.0.1:9",
+    credential: { type: "basic", access_key: "u", access_secret: "p" },
+  });
   assert.equal(unreachable.status, 400);
   assert.match(unreachable.body.errors[0].message, /unhealthy/);
-  const endpoint = await call("POST", "registries", { name: "self", type: "docker-registry", url: harbor.registry.url, credential: { type: "basic", access_key: "u", access_secret: "p" } });
+  const endpoint = await call("POST", "registries", {
+    name: "self",
+    type: "docker-registry",
+    url: harbor.registry.url,
+    credential: { type: "basic", access_key: "u", access_secret: "p" },
+  });
   const id = Number(endpoint.headers.get("location")!.split("/").pop());
   assert.equal((await call("GET", `registries/${id}`)).body.credential.access_secret, "*****");
   assert.equal((await call("PUT", `registries/${id}`, { credential: { access_key: "u" } })).status, 422, "the Registry shape is not the update body");
@@ -65,6 +75,19 @@ test("Harbor's quirks: 201 without a body, 409, masked secrets, flat registry PU
   assert.equal((await call("GET", `replication/policies/${stored.id}`)).body.enabled, false, "PUT replaces the whole policy");
   assert.equal((await call("POST", "replication/executions", { policy_id: stored.id })).status, 412, "a disabled policy cannot run");
   assert.equal((await call("DELETE", `registries/${id}`)).status, 412, "in use by a policy");
-  assert.match((await call("POST", "replication/policies", { name: "bad", dest_registry: { id }, trigger: { type: "scheduled", trigger_settings: { cron: "0 * * * * *" } } })).body.errors[0].message, /Minutes field/);
-  assert.match((await call("POST", "replication/policies", { name: "bad", dest_registry: { id }, filters: [{ type: "name", value: "x", decoration: "excludes" }] })).body.errors[0].message, /only tag and label filter support decoration/);
+  assert.match(
+    (
+      await call("POST", "replication/policies", {
+        name: "bad",
+        dest_registry: { id },
+        trigger: { type: "scheduled", trigger_settings: { cron: "0 * * * * *" } },
+      })
+    ).body.errors[0].message,
+    /Minutes field/,
+  );
+  assert.match(
+    (await call("POST", "replication/policies", { name: "bad", dest_registry: { id }, filters: [{ type: "name", value: "x", decoration: "excludes" }] })).body
+      .errors[0].message,
+    /only tag and label filter support decoration/,
+  );
 });

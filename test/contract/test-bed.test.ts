@@ -91,35 +91,60 @@ test("plain registry: OCI and Docker images, an OCI index and a Docker list keep
     for (const tag of repo.tags) assert.equal(await manifestDigest(`docker://${plain.host}/${repo.name}:${tag.tag}`), tag.digest, `${repo.name}:${tag.tag}`);
   }
   const mediaTypes = fixture.repos.flatMap((repo) => repo.tags.map((tag) => tag.mediaType));
-  for (const type of ["application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json", "application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"]) {
+  for (const type of [
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+  ]) {
     assert.ok(mediaTypes.includes(type), `fixture has a ${type}`);
   }
-  const list = JSON.parse((await rawManifest(`docker://${plain.host}/multi/docker-list:1.0`)).toString()) as { mediaType: string; manifests: { digest: string; platform: { architecture: string } }[] };
+  const list = JSON.parse((await rawManifest(`docker://${plain.host}/multi/docker-list:1.0`)).toString()) as {
+    mediaType: string;
+    manifests: { digest: string; platform: { architecture: string } }[];
+  };
   assert.equal(list.mediaType, "application/vnd.docker.distribution.manifest.list.v2+json");
-  assert.deepEqual(list.manifests.map((m) => m.platform.architecture), ["amd64", "arm64"]);
+  assert.deepEqual(
+    list.manifests.map((m) => m.platform.architecture),
+    ["amd64", "arm64"],
+  );
   for (const child of list.manifests) assert.equal(await manifestDigest(`docker://${plain.host}/multi/docker-list@${child.digest}`), child.digest);
   const index = fixture.images.find((image) => image.ref === "multi/oci-index:1.0");
-  assert.deepEqual(index?.children?.map((c) => c.platform), [
-    { os: "linux", architecture: "amd64" },
-    { os: "linux", architecture: "arm64" },
-    { os: "linux", architecture: "arm", variant: "v7" },
-  ]);
+  assert.deepEqual(
+    index?.children?.map((c) => c.platform),
+    [
+      { os: "linux", architecture: "amd64" },
+      { os: "linux", architecture: "arm64" },
+      { os: "linux", architecture: "arm", variant: "v7" },
+    ],
+  );
 
   // The two repositories share the base layer: the fixture counts it once.
-  const baseShared = fixture.images.filter((image) => image.ref.startsWith("library/") || image.ref.startsWith("apps/")).map((image) => new Set(image.blobs.map((b) => b.digest)));
+  const baseShared = fixture.images
+    .filter((image) => image.ref.startsWith("library/") || image.ref.startsWith("apps/"))
+    .map((image) => new Set(image.blobs.map((b) => b.digest)));
   const common = [...baseShared[0]].filter((digest) => baseShared.every((set) => set.has(digest)));
   assert.equal(common.length, 1, "one base layer in every alpine-like and web image");
   const distinct = new Map(fixture.images.flatMap((image) => image.blobs.map((b) => [b.digest, b.size] as const)));
-  assert.equal(fixture.uniqueBlobBytes, [...distinct.values()].reduce((a, b) => a + b, 0));
+  assert.equal(
+    fixture.uniqueBlobBytes,
+    [...distinct.values()].reduce((a, b) => a + b, 0),
+  );
 
   plain.clearRequests();
   assert.deepEqual(plain.requests(), []);
   await rawManifest(`docker://${plain.host}/apps/web:1.0`);
   const seen = plain.requests();
-  assert.ok(seen.some((r) => r.method === "GET" && r.path === "/v2/apps/web/manifests/1.0" && r.status === 200), JSON.stringify(seen));
+  assert.ok(
+    seen.some((r) => r.method === "GET" && r.path === "/v2/apps/web/manifests/1.0" && r.status === 200),
+    JSON.stringify(seen),
+  );
   const missing = await send({ method: "GET", url: `${plain.url}/v2/apps/web/tags/list?n=1&last=0` });
   assert.equal(missing.status, 200);
-  assert.ok(plain.requests().some((r) => r.path === "/v2/apps/web/tags/list?n=1&last=0" && r.status === 200), "query strings are kept");
+  assert.ok(
+    plain.requests().some((r) => r.path === "/v2/apps/web/tags/list?n=1&last=0" && r.status === 200),
+    "query strings are kept",
+  );
 });
 
 test("many/tags: 120 tags across 40 manifests; paginateTags serves them in Link-chained pages", async (t) => {
@@ -131,7 +156,10 @@ test("many/tags: 120 tags across 40 manifests; paginateTags serves them in Link-
   assert.equal(repo.name, "many/tags");
   assert.equal(repo.tags.length, 120);
   assert.equal(new Set(repo.tags.map((t) => t.digest)).size, 40);
-  assert.deepEqual((await listTags(`docker://${paged.host}/many/tags`)).sort(), repo.tags.map((t) => t.tag));
+  assert.deepEqual(
+    (await listTags(`docker://${paged.host}/many/tags`)).sort(),
+    repo.tags.map((t) => t.tag),
+  );
   for (const tag of ["t000", "t001", "t059", "t119"]) {
     assert.equal(await manifestDigest(`docker://${paged.host}/many/tags:${tag}`), repo.tags.find((t) => t.tag === tag)?.digest);
   }
@@ -144,8 +172,14 @@ test("many/tags: 120 tags across 40 manifests; paginateTags serves them in Link-
     pages.push((JSON.parse(page.body.toString()) as { tags: string[] }).tags);
     path = /<([^>]+)>;\s*rel="next"/.exec(String(page.headers.link ?? ""))?.[1];
   }
-  assert.deepEqual(pages.map((p) => p.length), [50, 50, 20]);
-  assert.deepEqual(pages.flat(), repo.tags.map((t) => t.tag));
+  assert.deepEqual(
+    pages.map((p) => p.length),
+    [50, 50, 20],
+  );
+  assert.deepEqual(
+    pages.flat(),
+    repo.tags.map((t) => t.tag),
+  );
   assert.deepEqual(
     paged.requests().map((r) => r.path),
     ["/v2/many/tags/tags/list?n=50", "/v2/many/tags/tags/list?n=50&last=t049", "/v2/many/tags/tags/list?n=50&last=t099"],
@@ -162,7 +196,7 @@ test("distribution 2.8 itself ignores n on tag lists, and lists tags in no parti
 });
 
 test("htpasswd registry: Basic credentials are required and checked", async () => {
-  const users = { "robot$ci": "pa$$w0rd" };
+  const users = { robot$ci: "pa$$w0rd" };
   const basic = await registry({ auth: { kind: "htpasswd", users } });
   const image = await pushSmallImage(basic, "team/app:1.0", "robot$ci:pa$$w0rd");
   assert.equal(await manifestDigest(`docker://${basic.host}/team/app:1.0`, "robot$ci:pa$$w0rd"), image.digest);
@@ -188,7 +222,10 @@ for (const keyHeader of ["x5c", "kid"] as const) {
     await addTags(bearer, "apps/web", ["stable"], planStandardFixture(1, ["shared-base"])[1].tags[2].artifact, "pusher:s3cret-push");
     assert.equal(await manifestDigest(`docker://${bearer.host}/apps/web:stable`, "pusher:s3cret-push"), fixture.repos[1].tags[2].digest);
     assert.ok(tokens.requests().every((r) => r.status === 200 && r.account === "pusher"));
-    assert.ok(tokens.requests().some((r) => r.scopes.includes("repository:apps/web:pull,push")), JSON.stringify(tokens.requests()));
+    assert.ok(
+      tokens.requests().some((r) => r.scopes.includes("repository:apps/web:pull,push")),
+      JSON.stringify(tokens.requests()),
+    );
 
     tokens.clearRequests();
     await assert.rejects(manifestDigest(`docker://${bearer.host}/apps/web:1.0`, "pusher:wrong"), /incorrect username or password/);
@@ -206,7 +243,11 @@ for (const keyHeader of ["x5c", "kid"] as const) {
     const challenge = await send({ method: "GET", url: `${bearer.url}/v2/apps/web/manifests/1.0` });
     assert.equal(challenge.status, 401);
     assert.equal(challenge.headers["www-authenticate"], `Bearer realm="${tokens.realm}",service="${tokens.service}",scope="repository:apps/web:pull"`);
-    const issued = await send({ method: "GET", url: `${tokens.realm}?service=${tokens.service}&scope=repository:apps/web:pull`, headers: { authorization: basicHeader("pusher:s3cret-push") } });
+    const issued = await send({
+      method: "GET",
+      url: `${tokens.realm}?service=${tokens.service}&scope=repository:apps/web:pull`,
+      headers: { authorization: basicHeader("pusher:s3cret-push") },
+    });
     const body = JSON.parse(issued.body.toString()) as { token: string; access_token: string; expires_in: number; issued_at: string };
     assert.equal(body.token, body.access_token);
     assert.equal(body.expires_in, 300);
@@ -217,7 +258,11 @@ for (const keyHeader of ["x5c", "kid"] as const) {
     assert.ok(keyHeader === "x5c" ? Array.isArray(header.x5c) : typeof header.kid === "string");
     assert.deepEqual(claims.access, [{ type: "repository", name: "apps/web", actions: ["pull"] }]);
     assert.equal(claims.aud, tokens.service);
-    const accepted = await send({ method: "GET", url: `${bearer.url}/v2/apps/web/manifests/1.0`, headers: { authorization: `Bearer ${body.token}`, accept: "application/vnd.oci.image.manifest.v1+json" } });
+    const accepted = await send({
+      method: "GET",
+      url: `${bearer.url}/v2/apps/web/manifests/1.0`,
+      headers: { authorization: `Bearer ${body.token}`, accept: "application/vnd.oci.image.manifest.v1+json" },
+    });
     assert.equal(accepted.status, 200);
 
     // The same claims signed by a key the registry does not trust.
@@ -250,11 +295,7 @@ test("TLS registry: HTTPS with a self-signed certificate for 127.0.0.1", async (
   assert.equal(await manifestDigest(`docker://${tls.host}/secure/app:1.0`), image.digest);
   const ca = readFileSync(tls.caCertPath);
   assert.equal((await send({ method: "GET", url: `${tls.url}/v2/`, ca })).status, 200, "trusted with the certificate as CA");
-  await assert.rejects(
-    new Promise((resolve, reject) => httpsGet(`${tls.url}/v2/`, resolve).on("error", reject)),
-    /self[- ]signed/i,
-    "untrusted without it",
-  );
+  await assert.rejects(new Promise((resolve, reject) => httpsGet(`${tls.url}/v2/`, resolve).on("error", reject)), /self[- ]signed/i, "untrusted without it");
 });
 
 test("redirecting registry: blob GETs answer 307 to another loopback host that serves the bytes and refuses credentials", async () => {

@@ -66,7 +66,12 @@ test("check names a managed zone given as a DNS name, the key's missing field an
   assert.ok(isSecretValue(record.captured.inputs.google), "google (with the key) is a secret input");
   const key = JSON.parse(account.keyJson);
   const { client_email: _dropped, ...keyWithoutEmail } = key;
-  const { failures } = await record.check(record.inputs({ zone: "dr.example.com", google: { project: PROJECT, serviceAccountKey: JSON.stringify(keyWithoutEmail), endpoint: "http://dns.example.com/dns/v1/" } }));
+  const { failures } = await record.check(
+    record.inputs({
+      zone: "dr.example.com",
+      google: { project: PROJECT, serviceAccountKey: JSON.stringify(keyWithoutEmail), endpoint: "http://dns.example.com/dns/v1/" },
+    }),
+  );
   const byProperty = Object.fromEntries(failures.map((failure) => [failure.property, failure.reason]));
   assert.match(byProperty.zone, /expected the managed zone's name .* not its DNS name; got "dr\.example\.com"/);
   assert.match(byProperty["google.serviceAccountKey.client_email"], /expected the service account's e-mail address \(client_email\)/);
@@ -87,7 +92,10 @@ test("create writes the record set, CNAME data with the final dot; a record alre
 });
 
 test("a flip to a standby missing images is refused by the preflight; the record stays", async () => {
-  await assert.rejects(record.update(id, outputs, record.inputs({ active: "secondary" })), /preflight of the secondary site .* failed, so CNAME record "registry" in managed zone dr-zone was not changed/);
+  await assert.rejects(
+    record.update(id, outputs, record.inputs({ active: "secondary" })),
+    /preflight of the secondary site .* failed, so CNAME record "registry" in managed zone dr-zone was not changed/,
+  );
   assert.deepEqual(live()?.rrdatas, [`${PRIMARY}.`]);
 });
 
@@ -97,8 +105,15 @@ test("flip and failback are each one atomic change (the set as read deleted, the
   const flipped = await record.update(id, outputs, record.inputs({ active: "secondary" }));
   assert.deepEqual(live()?.rrdatas, [`${STANDBY}.`]);
   assert.deepEqual([flipped.outputs.activeTarget, flipped.outputs.previousTarget], [STANDBY, PRIMARY]);
-  assert.equal(google.requests().filter((request) => request.method === "POST" && request.path.endsWith("/changes")).length, changesBefore + 1, "one change per flip");
-  assert.ok(google.requests().some((request) => request.method === "GET" && /\/changes\/\d+$/.test(request.path)), "the change is polled until done");
+  assert.equal(
+    google.requests().filter((request) => request.method === "POST" && request.path.endsWith("/changes")).length,
+    changesBefore + 1,
+    "one change per flip",
+  );
+  assert.ok(
+    google.requests().some((request) => request.method === "GET" && /\/changes\/\d+$/.test(request.path)),
+    "the change is polled until done",
+  );
   const back = await record.update(id, flipped.outputs, record.inputs({ active: "primary" }));
   assert.deepEqual(live()?.rrdatas, [`${PRIMARY}.`]);
   outputs = back.outputs;
@@ -107,7 +122,10 @@ test("flip and failback are each one atomic change (the set as read deleted, the
 
 test("a change made by hand is refused until refresh sees it; refresh reports it; the next update repairs it", async () => {
   google.dns.setRecord(PROJECT, ZONE, { name: FQDN, type: "CNAME", ttl: 60, rrdatas: ["elsewhere.example.com."] });
-  await assert.rejects(record.update(id, outputs, record.inputs({ active: "secondary" })), /holds elsewhere\.example\.com, but state says harbor\.dc\.example\.com: it was changed outside Pulumi/);
+  await assert.rejects(
+    record.update(id, outputs, record.inputs({ active: "secondary" })),
+    /holds elsewhere\.example\.com, but state says harbor\.dc\.example\.com: it was changed outside Pulumi/,
+  );
   const read = await record.read(id, outputs);
   assert.equal(read.outputs.activeTarget, "elsewhere.example.com");
   assert.match(host.output(), /was changed outside Pulumi: it holds elsewhere\.example\.com/);
@@ -120,7 +138,10 @@ test("a change made by hand is refused until refresh sees it; refresh reports it
 test("a record changed between the provider's read and its write: Cloud DNS's 412 is reported as such, with what to do", async () => {
   google.failNext("/changes", 1, 412, "conditionNotMet");
   await assert.rejects(record.update(id, outputs, record.inputs({ active: "secondary" })), (error: Error) => {
-    assert.match(error.message, /CNAME record registry\.dr\.example\.com changed since it was read \(412 conditionNotMet.*\), so nothing was written\. Run `pulumi refresh` to record what it holds now, then `pulumi up`/);
+    assert.match(
+      error.message,
+      /CNAME record registry\.dr\.example\.com changed since it was read \(412 conditionNotMet.*\), so nothing was written\. Run `pulumi refresh` to record what it holds now, then `pulumi up`/,
+    );
     return true;
   });
   assert.deepEqual(live()?.rrdatas, [`${PRIMARY}.`]);
@@ -138,7 +159,10 @@ test("project and key from the stack config @pulumi/gcp reads (gcp:project, gcp:
     assert.deepEqual(google.dns.record(PROJECT, ZONE, "config.dr.example.com.", "CNAME")?.rrdatas, [`${PRIMARY}.`]);
     await driver.delete(created.id, created.outputs);
     assert.equal(google.dns.record(PROJECT, ZONE, "config.dr.example.com.", "CNAME"), undefined);
-    assert.deepEqual(findSecretLeaks([account.keyJson], { outputs: created.outputs, secretOutputs: ["google", "readiness"], hostOutput: configured.output() }), []);
+    assert.deepEqual(
+      findSecretLeaks([account.keyJson], { outputs: created.outputs, secretOutputs: ["google", "readiness"], hostOutput: configured.output() }),
+      [],
+    );
   } finally {
     await configured.stop();
   }
@@ -147,7 +171,15 @@ test("project and key from the stack config @pulumi/gcp reads (gcp:project, gcp:
 test("the key never reaches the serialized provider, plain outputs or the host's output", () => {
   const key = JSON.parse(account.keyJson);
   const keyLines = (key.private_key as string).split("\n").filter((line) => line.length > 40);
-  assert.deepEqual(findSecretLeaks([account.keyJson, ...keyLines], { providerText: record.captured.providerText, outputs, secretOutputs: ["google", "readiness", "alicloud", "rfc2136"], hostOutput: host.output() }), []);
+  assert.deepEqual(
+    findSecretLeaks([account.keyJson, ...keyLines], {
+      providerText: record.captured.providerText,
+      outputs,
+      secretOutputs: ["google", "readiness", "alicloud", "rfc2136"],
+      hostOutput: host.output(),
+    }),
+    [],
+  );
 });
 
 test("delete removes the record set it created, and only that", async () => {

@@ -89,14 +89,20 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
     });
 
     test("a flip to a standby missing images is refused by the preflight; the record stays, per dig", async () => {
-      await assert.rejects(record.update(id, outputs, record.inputs({ active: "secondary" })), /preflight of the secondary site .* failed, so A record "registry" in zone dr\.example\.com was not changed/);
+      await assert.rejects(
+        record.update(id, outputs, record.inputs({ active: "secondary" })),
+        /preflight of the secondary site .* failed, so A record "registry" in zone dr\.example\.com was not changed/,
+      );
       assert.deepEqual(await dns.dig(fqdn(), "A"), [PRIMARY_IP]);
     });
 
     test("a wrong TSIG secret is refused with what is wrong, and changes nothing", async () => {
       await imageSync.create(imageSync.inputs());
       const wrong = { server: dns.address, tsig: { name: dns.key.name, algorithm: dns.key.algorithm, secret: Buffer.alloc(32, 9).toString("base64") } };
-      await assert.rejects(record.update(id, outputs, record.inputs({ active: "secondary", rfc2136: wrong })), /NOTAUTH \(BADSIG\): the server does not accept key "dr-key" with this secret/);
+      await assert.rejects(
+        record.update(id, outputs, record.inputs({ active: "secondary", rfc2136: wrong })),
+        /NOTAUTH \(BADSIG\): the server does not accept key "dr-key" with this secret/,
+      );
       assert.deepEqual(await dns.dig(fqdn(), "A"), [PRIMARY_IP]);
     });
 
@@ -111,7 +117,10 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
 
     test("a change made by hand is refused as a compare-and-swap until refresh sees it; then the next update repairs it", async () => {
       await dns.nsupdate([`update delete ${fqdn()} A`, `update add ${fqdn()} 60 A 10.7.7.7`]);
-      await assert.rejects(record.update(id, outputs, record.inputs({ active: "secondary" })), /holds 10\.7\.7\.7, but state says 10\.1\.0\.10: it was changed outside Pulumi, so it was not overwritten/);
+      await assert.rejects(
+        record.update(id, outputs, record.inputs({ active: "secondary" })),
+        /holds 10\.7\.7\.7, but state says 10\.1\.0\.10: it was changed outside Pulumi, so it was not overwritten/,
+      );
       assert.deepEqual(await dns.dig(fqdn(), "A"), ["10.7.7.7"]);
       const read = await record.read(id, outputs);
       assert.equal(read.outputs.activeTarget, "10.7.7.7");
@@ -123,7 +132,15 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
     });
 
     test("the TSIG secret never reaches the serialized provider, plain outputs or the host's output", () => {
-      assert.deepEqual(findSecretLeaks([dns.key.secret], { providerText: record.captured.providerText, outputs, secretOutputs: ["rfc2136", "readiness", "alicloud"], hostOutput: host.output() }), []);
+      assert.deepEqual(
+        findSecretLeaks([dns.key.secret], {
+          providerText: record.captured.providerText,
+          outputs,
+          secretOutputs: ["rfc2136", "readiness", "alicloud"],
+          hostOutput: host.output(),
+        }),
+        [],
+      );
     });
 
     test("delete removes the record it created, and only that", async () => {
@@ -155,7 +172,11 @@ describe("FailoverRecord on two primaries (BIND and Knot, each holding the zone)
         zone: "dr.example.com",
         name: "registry",
         type: "A",
-        rfc2136: { servers: [bind.address, knot.address], tsig: { name: bind.key.name, algorithm: bind.key.algorithm, secret: pulumi.secret(bind.key.secret) }, transport: "tcp" },
+        rfc2136: {
+          servers: [bind.address, knot.address],
+          tsig: { name: bind.key.name, algorithm: bind.key.algorithm, secret: pulumi.secret(bind.key.secret) },
+          transport: "tcp",
+        },
         sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: primary.host, tcpCheck: "127.0.0.1:1" } },
         active: "primary",
       }),
@@ -179,7 +200,10 @@ describe("FailoverRecord on two primaries (BIND and Knot, each holding the zone)
   });
 
   test("a flip left half done (one server already switched) is finished on the other", async () => {
-    const inputs = record.inputs({ active: "secondary", sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: primary.host } } });
+    const inputs = record.inputs({
+      active: "secondary",
+      sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: primary.host } },
+    });
     await knot.nsupdate([`update delete ${fqdn} A`, `update add ${fqdn} 60 A ${STANDBY_IP}`]);
     const flipped = await record.update(id, outputs, inputs);
     assert.deepEqual([await bind.dig(fqdn, "A"), await knot.dig(fqdn, "A")], [[STANDBY_IP], [STANDBY_IP]]);
@@ -189,7 +213,10 @@ describe("FailoverRecord on two primaries (BIND and Knot, each holding the zone)
   test("a second server holding a third value refuses the flip before any server is written", async () => {
     await knot.nsupdate([`update delete ${fqdn} A`, `update add ${fqdn} 60 A 10.9.9.9`]);
     const back = record.inputs({ sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: primary.host } } });
-    await assert.rejects(record.update(id, outputs, back), /holds 10\.9\.9\.9, not 10\.2\.0\.20 as last read: it was changed meanwhile, so nothing was written/);
+    await assert.rejects(
+      record.update(id, outputs, back),
+      /holds 10\.9\.9\.9, not 10\.2\.0\.20 as last read: it was changed meanwhile, so nothing was written/,
+    );
     assert.deepEqual([await bind.dig(fqdn, "A"), await knot.dig(fqdn, "A")], [[STANDBY_IP], ["10.9.9.9"]]);
   });
 });

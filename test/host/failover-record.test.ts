@@ -47,7 +47,10 @@ before(async () => {
       name: "@",
       type: "CNAME",
       ttl: 60,
-      sites: { primary: { value: PRIMARY_VALUE, registry: primary.host }, secondary: { value: SECONDARY_VALUE, registry: `http://${standby.host}`, insecure: true } },
+      sites: {
+        primary: { value: PRIMARY_VALUE, registry: primary.host },
+        secondary: { value: SECONDARY_VALUE, registry: `http://${standby.host}`, insecure: true },
+      },
       active: "primary",
       readiness: { images },
       alicloud: { accessKey: KEY.accessKey, secretKey: pulumi.secret(KEY.secretKey) },
@@ -80,7 +83,12 @@ test("check names the property for each bad input and accepts unknowns", async (
   assert.ok(isSecretValue(record.captured.inputs.readiness), "readiness auth is a secret input");
   const sites = record.inputs().sites as Record<string, Record<string, unknown>>;
   const bad = await record.check(
-    record.inputs({ backend: "route53", ttl: 120, active: "tertiary", sites: { primary: { ...sites.primary, value: "10.0.0.7" }, secondary: sites.secondary } }),
+    record.inputs({
+      backend: "route53",
+      ttl: 120,
+      active: "tertiary",
+      sites: { primary: { ...sites.primary, value: "10.0.0.7" }, secondary: sites.secondary },
+    }),
   );
   const byProperty = Object.fromEntries(bad.failures.map((failure) => [failure.property, failure.reason]));
   assert.match(byProperty.backend, /expected "privatezone" .*, "alidns" .*, "rfc2136" .* or "clouddns" \(Google Cloud DNS\)/);
@@ -110,7 +118,10 @@ test("create writes the record for the active site after its preflight; diff is 
 });
 
 test("a second resource on the same name is a conflict; adopt takes over a record and leaves it on delete", async () => {
-  await assert.rejects(record.create(record.inputs()), /CNAME record "@" in PrivateZone zone .* already exists: CNAME harbor-origin\.example\.com \(RecordId \d+\)\. Set adopt: true/);
+  await assert.rejects(
+    record.create(record.inputs()),
+    /CNAME record "@" in PrivateZone zone .* already exists: CNAME harbor-origin\.example\.com \(RecordId \d+\)\. Set adopt: true/,
+  );
   await new PrivateZoneRecords(operator, zoneId).create({ rr: "legacy", type: "CNAME", value: "old-harbor.example.com", ttl: 3600 });
   const adopted = await record.create(record.inputs({ name: "legacy", ttl: 3600, adopt: true }));
   assert.equal(adopted.outputs.createdByResource, false);
@@ -123,7 +134,10 @@ test("a second resource on the same name is a conflict; adopt takes over a recor
 test("a flip to a standby missing two tags is blocked, lists them, and changes nothing", async () => {
   const flip = record.inputs({ active: "secondary" });
   assert.deepEqual(await record.diff(id, outputs, flip), { changes: "some", replaces: [] });
-  const error = await record.update(id, outputs, flip).then(() => undefined, (failure: Error) => failure);
+  const error = await record.update(id, outputs, flip).then(
+    () => undefined,
+    (failure: Error) => failure,
+  );
   assert.ok(error, "the flip must fail");
   assert.match(error.message, /preflight of the secondary site .* failed, so CNAME record "@" .* was not changed/);
   assert.match(error.message, new RegExp(`${standby.host}/dr/app:1\\.1: missing`));
@@ -167,7 +181,15 @@ test("refresh sees a record changed outside Pulumi; the next update puts it back
 });
 
 test("the secret key never reaches the serialized provider, plain outputs or the host's output", () => {
-  assert.deepEqual(findSecretLeaks([KEY.secretKey], { providerText: record.captured.providerText, outputs, secretOutputs: ["alicloud", "readiness"], hostOutput: host.output() }), []);
+  assert.deepEqual(
+    findSecretLeaks([KEY.secretKey], {
+      providerText: record.captured.providerText,
+      outputs,
+      secretOutputs: ["alicloud", "readiness"],
+      hostOutput: host.output(),
+    }),
+    [],
+  );
   assert.deepEqual(alibaba.violations(), []);
 });
 
@@ -195,7 +217,10 @@ test("public DNS (solution 2): a flip to a site that does not answer is blocked 
   const publicRecord = host.resource(captured);
   const records = new AlidnsRecords(operator, "dr-example.com");
   const created = await publicRecord.create(publicRecord.inputs());
-  assert.deepEqual((await records.find("harbor")).map((r) => [r.value, r.ttl]), [[PRIMARY_VALUE, 600]]);
+  assert.deepEqual(
+    (await records.find("harbor")).map((r) => [r.value, r.ttl]),
+    [[PRIMARY_VALUE, 600]],
+  );
   await assert.rejects(publicRecord.update(created.id, created.outputs, publicRecord.inputs({ active: "secondary" })), /127\.0\.0\.1:1 does not answer \/v2\//);
   assert.equal((await records.get(created.id))?.value, PRIMARY_VALUE, "the blocked flip changed nothing");
   const forced = await publicRecord.update(created.id, created.outputs, publicRecord.inputs({ active: "secondary", force: true }));

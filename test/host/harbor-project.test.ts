@@ -34,7 +34,9 @@ after(async () => Promise.all([host?.stop(), harbor?.stop()]));
 
 /** The stand-in's view of a project, read straight from its API. */
 async function harborProject(name: string): Promise<{ project_id: number; metadata?: { public?: string }; repo_count?: number } | undefined> {
-  const response = await fetch(`${harbor.url}/api/v2.0/projects/${name}`, { headers: { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`, "x-is-resource-name": "true" } });
+  const response = await fetch(`${harbor.url}/api/v2.0/projects/${name}`, {
+    headers: { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`, "x-is-resource-name": "true" },
+  });
   return response.status === 200 ? ((await response.json()) as { project_id: number; metadata?: { public?: string }; repo_count?: number }) : undefined;
 }
 
@@ -76,7 +78,11 @@ test("an existing project is a conflict unless adopted; an adopted one survives 
   assert.equal(adopted.outputs.adopted, true);
   // public and storageLimit are left out: a refresh must not fill in Harbor's defaults.
   const refreshed = await viaConfig.read(adopted.id, adopted.outputs);
-  assert.deepEqual(await viaConfig.diff(adopted.id, refreshed.outputs, viaConfig.inputs()), { changes: "none", replaces: [] }, "no perpetual diff after a refresh");
+  assert.deepEqual(
+    await viaConfig.diff(adopted.id, refreshed.outputs, viaConfig.inputs()),
+    { changes: "none", replaces: [] },
+    "no perpetual diff after a refresh",
+  );
   await viaConfig.delete(adopted.id, adopted.outputs);
   assert.ok(await harborProject("library"), "an adopted project is left in Harbor");
 });
@@ -86,7 +92,11 @@ test("update applies settings; read shows changes made in Harbor; import by name
   assert.equal((await harborProject("dr-source"))?.metadata?.public, "true");
   const put = await fetch(`${harbor.url}/api/v2.0/projects/dr-source`, {
     method: "PUT",
-    headers: { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`, "x-is-resource-name": "true", "content-type": "application/json" },
+    headers: {
+      authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`,
+      "x-is-resource-name": "true",
+      "content-type": "application/json",
+    },
     body: JSON.stringify({ metadata: { public: "false" } }),
   });
   assert.equal(put.status, 200);

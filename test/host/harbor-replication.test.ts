@@ -29,13 +29,30 @@ let run: ResourceDriver;
 const pushed: Record<string, SmallImage> = {};
 
 before(async () => {
-  [harbor, target] = await Promise.all([startHarborStandIn({ adminPassword: ADMIN }), startRegistry({ auth: { kind: "htpasswd", users: { [PUSHER.username]: PUSHER.password, [ROTATED.username]: ROTATED.password } } })]);
-  for (const [ref, variant] of [["dr-source/nginx:1.0", "a"], ["dr-source/nginx:1.1", "b"], ["dr-source/nginx:2.0-rc", "c"], ["dr-source/team/redis:7.0", "d"], ["other/app:1.0", "e"]]) {
+  [harbor, target] = await Promise.all([
+    startHarborStandIn({ adminPassword: ADMIN }),
+    startRegistry({ auth: { kind: "htpasswd", users: { [PUSHER.username]: PUSHER.password, [ROTATED.username]: ROTATED.password } } }),
+  ]);
+  for (const [ref, variant] of [
+    ["dr-source/nginx:1.0", "a"],
+    ["dr-source/nginx:1.1", "b"],
+    ["dr-source/nginx:2.0-rc", "c"],
+    ["dr-source/team/redis:7.0", "d"],
+    ["other/app:1.0", "e"],
+  ]) {
     pushed[ref] = await pushSmallImage(harbor.registry, ref, undefined, variant);
   }
   const connection = { url: harbor.url, username: "admin", password: pulumi.secret(ADMIN) };
   const captured = await captureResources(() => [
-    new HarborRegistry("acr-ee", { name: "acr-ee", description: "ACR EE", type: "docker-registry", url: target.url, accessKey: PUSHER.username, accessSecret: PUSHER.password, harbor: connection }),
+    new HarborRegistry("acr-ee", {
+      name: "acr-ee",
+      description: "ACR EE",
+      type: "docker-registry",
+      url: target.url,
+      accessKey: PUSHER.username,
+      accessSecret: PUSHER.password,
+      harbor: connection,
+    }),
     new HarborReplicationPolicy("to-acr", {
       name: "to-acr",
       description: "Harbor-to-ACR guide, step 2",
@@ -62,7 +79,14 @@ before(async () => {
 after(async () => Promise.all([host?.stop(), harbor?.stop(), target?.stop()]));
 
 const api = async (path: string, init: RequestInit = {}) =>
-  fetch(`${harbor.url}/api/v2.0/${path}`, { ...init, headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN}`).toString("base64")}`, "content-type": "application/json", ...(init.headers as Record<string, string>) } });
+  fetch(`${harbor.url}/api/v2.0/${path}`, {
+    ...init,
+    headers: {
+      authorization: `Basic ${Buffer.from(`admin:${ADMIN}`).toString("base64")}`,
+      "content-type": "application/json",
+      ...(init.headers as Record<string, string>),
+    },
+  });
 
 let endpointOuts: Record<string, unknown>;
 let registryId: string;
@@ -74,7 +98,8 @@ test("tokens, secret inputs, and check naming the property", async () => {
   assert.equal(policy.captured.type, "pulumi-nodejs:dynamic/harbor:HarborReplicationPolicy");
   assert.equal(run.captured.type, "pulumi-nodejs:dynamic/harbor:HarborReplicationRun");
   assert.ok(isSecretValue(endpoint.captured.inputs.accessSecret));
-  const failures = async (driver: ResourceDriver, overrides: Record<string, unknown>) => Object.fromEntries((await driver.check(driver.inputs(overrides))).failures.map((f) => [f.property, f.reason]));
+  const failures = async (driver: ResourceDriver, overrides: Record<string, unknown>) =>
+    Object.fromEntries((await driver.check(driver.inputs(overrides))).failures.map((f) => [f.property, f.reason]));
   const badEndpoint = await failures(endpoint, { type: "gcr" });
   assert.match(badEndpoint.type, /expected one of Harbor's adapter types: harbor, docker-hub, docker-registry/);
   assert.match((await failures(endpoint, { type: "google-gcr", accessKey: "me" })).accessKey, /"_json_key"/);
@@ -82,11 +107,18 @@ test("tokens, secret inputs, and check naming the property", async () => {
   assert.match((await failures(endpoint, { type: "aws-ecr", accessKey: "alice" })).accessKey, /AWS access key id/);
   assert.match((await failures(endpoint, { type: "quay", accessKey: undefined, accessSecret: "pw" })).accessSecret, /docker_cli_password/);
   assert.deepEqual(await failures(endpoint, { type: "ali-acr", accessKey: "LTAI5tExampleKey01" }), {});
-  const badPolicy = await failures(policy, { trigger: { type: "scheduled", cron: "* * * * * *" }, flatten: 4, filters: { name: "x/**", labelDecoration: "excludes", nameDecoration: "excludes" } });
+  const badPolicy = await failures(policy, {
+    trigger: { type: "scheduled", cron: "* * * * * *" },
+    flatten: 4,
+    filters: { name: "x/**", labelDecoration: "excludes", nameDecoration: "excludes" },
+  });
   assert.match(badPolicy["trigger.cron"], /first \(seconds\) field/);
   assert.match(badPolicy.flatten, /at most 3 levels/);
   assert.match(badPolicy["filters.nameDecoration"], /unknown property/);
-  assert.match((await failures(policy, { filters: { name: "x/**", labelDecoration: "excludes" } }))["filters.labelDecoration"], /Harbor decorates only tag and label filters/);
+  assert.match(
+    (await failures(policy, { filters: { name: "x/**", labelDecoration: "excludes" } }))["filters.labelDecoration"],
+    /Harbor decorates only tag and label filters/,
+  );
   assert.match((await failures(policy, { trigger: { type: "scheduled", cron: "0 * 2 * * *" } }))["trigger.cron"], /not \*/);
   assert.match((await failures(policy, { direction: "pull", trigger: { type: "event_based" } }))["trigger.type"], /pull policy can never be event-based/);
   assert.match((await failures(run, { policyId: 0 })).policyId, /policy id/);
@@ -94,7 +126,10 @@ test("tokens, secret inputs, and check naming the property", async () => {
 });
 
 test("an endpoint whose connection test fails is not created; a good one is, with its secret masked", async () => {
-  await assert.rejects(endpoint.create(endpoint.inputs({ accessSecret: "wrong-Secret-9" })), /connection test to http:\/\/127\.0\.0\.1:\d+ \(docker-registry, access ID "acr_pusher"\) failed: .*unhealthy/);
+  await assert.rejects(
+    endpoint.create(endpoint.inputs({ accessSecret: "wrong-Secret-9" })),
+    /connection test to http:\/\/127\.0\.0\.1:\d+ \(docker-registry, access ID "acr_pusher"\) failed: .*unhealthy/,
+  );
   assert.deepEqual(await (await api("registries")).json(), [], "nothing was created");
   const created = await endpoint.create(endpoint.inputs());
   registryId = created.id;
@@ -107,18 +142,29 @@ test("an endpoint whose connection test fails is not created; a good one is, wit
   assert.equal(harbor.storedRegistry(Number(registryId))?.credential.access_secret, PUSHER.password);
   assert.deepEqual(await endpoint.diff(registryId, endpointOuts, endpoint.inputs()), { changes: "none", replaces: [] });
   assert.deepEqual(await endpoint.diff(registryId, endpointOuts, endpoint.inputs({ type: "harbor" })), { changes: "some", replaces: ["type"] });
-  assert.deepEqual(await endpoint.diff(registryId, endpointOuts, endpoint.inputs({ accessSecret: "another" })), { changes: "some", replaces: [] }, "a changed secret is seen through the fingerprint");
+  assert.deepEqual(
+    await endpoint.diff(registryId, endpointOuts, endpoint.inputs({ accessSecret: "another" })),
+    { changes: "some", replaces: [] },
+    "a changed secret is seen through the fingerprint",
+  );
   await assert.rejects(endpoint.create(endpoint.inputs()), /registry endpoint named "acr-ee" already exists .*pulumi import/);
 });
 
 test("a rotated credential is applied on update; a bad one is refused and changes nothing", async () => {
-  await assert.rejects(endpoint.update(registryId, endpointOuts, endpoint.inputs({ accessKey: ROTATED.username, accessSecret: PUSHER.password })), /connection test .* failed/);
+  await assert.rejects(
+    endpoint.update(registryId, endpointOuts, endpoint.inputs({ accessKey: ROTATED.username, accessSecret: PUSHER.password })),
+    /connection test .* failed/,
+  );
   assert.equal(harbor.storedRegistry(Number(registryId))?.credential.access_key, PUSHER.username, "still the old credential");
   const rotated = await endpoint.update(registryId, endpointOuts, endpoint.inputs({ accessKey: ROTATED.username, accessSecret: ROTATED.password }));
   assert.deepEqual(harbor.storedRegistry(Number(registryId))?.credential, { type: "basic", access_key: ROTATED.username, access_secret: ROTATED.password });
   assert.notEqual(rotated.outputs.secretFingerprint, endpointOuts.secretFingerprint);
   endpointOuts = rotated.outputs;
-  const described = await endpoint.update(registryId, endpointOuts, endpoint.inputs({ accessKey: ROTATED.username, accessSecret: ROTATED.password, description: "ACR EE, rotated" }));
+  const described = await endpoint.update(
+    registryId,
+    endpointOuts,
+    endpoint.inputs({ accessKey: ROTATED.username, accessSecret: ROTATED.password, description: "ACR EE, rotated" }),
+  );
   assert.equal(harbor.storedRegistry(Number(registryId))?.credential.access_secret, ROTATED.password, "an unchanged secret is kept");
   endpointOuts = described.outputs;
   // An import with the resource's declared connection (the stack config is empty here).
@@ -141,14 +187,38 @@ test("the policy is created with every field; refresh reads every field back wit
   assert.equal(stored.deletion, true, "replicate deletion reached Harbor through `deletion`");
   assert.equal(stored.speed, 0, "Harbor stores -1 as 0");
   assert.equal(stored.dest_namespace_replace_count, 1);
-  assert.deepEqual(stored.filters, [{ type: "name", value: "dr-source/**" }, { type: "tag", value: "*-rc", decoration: "excludes" }]);
+  assert.deepEqual(stored.filters, [
+    { type: "name", value: "dr-source/**" },
+    { type: "tag", value: "*-rc", decoration: "excludes" },
+  ]);
   assert.equal(stored.dest_registry.id, Number(registryId));
   const refreshed = await policy.read(policyId, policyOuts);
   assert.equal(refreshed.outputs.speedKbps, -1);
-  assert.deepEqual(await policy.diff(policyId, refreshed.outputs, policy.inputs({ remoteRegistryId: Number(registryId) })), { changes: "none", replaces: [] }, "speed, trigger and filters read back equal");
-  assert.deepEqual(await policy.diff(policyId, refreshed.outputs, policy.inputs({ remoteRegistryId: Number(registryId), speedKbps: 0 })), { changes: "none", replaces: [] }, "-1 and 0 both mean unlimited");
+  assert.deepEqual(
+    await policy.diff(policyId, refreshed.outputs, policy.inputs({ remoteRegistryId: Number(registryId) })),
+    { changes: "none", replaces: [] },
+    "speed, trigger and filters read back equal",
+  );
+  assert.deepEqual(
+    await policy.diff(policyId, refreshed.outputs, policy.inputs({ remoteRegistryId: Number(registryId), speedKbps: 0 })),
+    { changes: "none", replaces: [] },
+    "-1 and 0 both mean unlimited",
+  );
   const imported = await policy.read(policyId, { harbor: policy.inputs().harbor });
-  for (const key of ["name", "description", "direction", "remoteRegistryId", "destNamespace", "flatten", "trigger", "filters", "replicateDeletion", "override", "enabled", "copyByChunk"]) {
+  for (const key of [
+    "name",
+    "description",
+    "direction",
+    "remoteRegistryId",
+    "destNamespace",
+    "flatten",
+    "trigger",
+    "filters",
+    "replicateDeletion",
+    "override",
+    "enabled",
+    "copyByChunk",
+  ]) {
     assert.deepEqual(imported.outputs[key], refreshed.outputs[key], `import reads ${key}`);
   }
 });
@@ -179,10 +249,16 @@ test("a run replicates exactly the filtered, flattened images, digests intact", 
   const creds = `${ROTATED.username}:${ROTATED.password}`;
   assert.deepEqual((await listTags(`docker://${target.host}/dr/nginx`, creds)).sort(), ["1.0", "1.1"]);
   assert.deepEqual(await listTags(`docker://${target.host}/dr/team/redis`, creds), ["7.0"]);
-  for (const [ref, destination] of [["dr-source/nginx:1.0", "dr/nginx:1.0"], ["dr-source/nginx:1.1", "dr/nginx:1.1"], ["dr-source/team/redis:7.0", "dr/team/redis:7.0"]]) {
+  for (const [ref, destination] of [
+    ["dr-source/nginx:1.0", "dr/nginx:1.0"],
+    ["dr-source/nginx:1.1", "dr/nginx:1.1"],
+    ["dr-source/team/redis:7.0", "dr/team/redis:7.0"],
+  ]) {
     assert.equal(await manifestDigest(`docker://${target.host}/${destination}`, creds), pushed[ref].digest, destination);
   }
-  const catalog = (await (await fetch(`${target.url}/v2/_catalog`, { headers: { authorization: `Basic ${Buffer.from(creds).toString("base64")}` } })).json()) as { repositories: string[] };
+  const catalog = (await (
+    await fetch(`${target.url}/v2/_catalog`, { headers: { authorization: `Basic ${Buffer.from(creds).toString("base64")}` } })
+  ).json()) as { repositories: string[] };
   assert.deepEqual(catalog.repositories.sort(), ["dr/nginx", "dr/team/redis"]);
   assert.deepEqual(await run.diff(result.id, result.outputs, run.inputs({ policyId: Number(policyId) })), { changes: "none", replaces: [] });
   assert.equal((await run.diff(result.id, result.outputs, run.inputs({ policyId: Number(policyId), triggers: { release: "2" } }))).changes, "some");

@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { HarborProject, HarborRobotAccount } from "../../provider/resources/harbor";
@@ -36,7 +35,9 @@ after(async () => Promise.all([host?.stop(), harbor?.stop()]));
 
 /** Whether Harbor accepts these robot credentials on its API. */
 async function canLogIn(user: string, secret: string): Promise<boolean> {
-  const response = await fetch(`${harbor.url}/api/v2.0/projects?page_size=1`, { headers: { authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}` } });
+  const response = await fetch(`${harbor.url}/api/v2.0/projects?page_size=1`, {
+    headers: { authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}` },
+  });
   return response.status === 200;
 }
 
@@ -46,7 +47,15 @@ const secrets: string[] = [KNOWN];
 
 test("check names the property", async () => {
   assert.equal(robot.captured.type, "pulumi-nodejs:dynamic/harbor:HarborRobotAccount");
-  const bad = await robot.check(robot.inputs({ secret: "short", permissions: [...(robot.inputs().permissions as unknown[]), { kind: "project", namespace: "library", access: [{ resource: "repository", action: "pull" }] }] }));
+  const bad = await robot.check(
+    robot.inputs({
+      secret: "short",
+      permissions: [
+        ...(robot.inputs().permissions as unknown[]),
+        { kind: "project", namespace: "library", access: [{ resource: "repository", action: "pull" }] },
+      ],
+    }),
+  );
   const byProperty = Object.fromEntries(bad.failures.map((f) => [f.property, f.reason]));
   assert.match(byProperty.secret, /8-128 characters/);
   assert.match(byProperty.permissions, /exactly one permission of kind project/);
@@ -56,8 +65,14 @@ test("check names the property", async () => {
 test("a create that fails after Harbor made the robot takes the robot back", async () => {
   // Harbor refuses the secret (check would have too): the robot it had just created must not linger.
   await assert.rejects(robot.create(robot.inputs({ secret: "weak" })), /secret must be 8 to 128 characters/);
-  const response = await fetch(`${harbor.url}/api/v2.0/robots?page_size=100`, { headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN}`).toString("base64")}` } });
-  assert.deepEqual(((await response.json()) as { name: string }[]).map((r) => r.name), [], "no robot left behind to conflict with the next create");
+  const response = await fetch(`${harbor.url}/api/v2.0/robots?page_size=100`, {
+    headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN}`).toString("base64")}` },
+  });
+  assert.deepEqual(
+    ((await response.json()) as { name: string }[]).map((r) => r.name),
+    [],
+    "no robot left behind to conflict with the next create",
+  );
 });
 
 test("create returns the secret once, as a secret output that logs in", async () => {
@@ -83,7 +98,20 @@ test("a new rotateTriggers value rotates the secret: the old one stops working",
 });
 
 test("a known secret is set; permissions are updated in place; import reads them", async () => {
-  const news = robot.inputs({ rotateTriggers: { quarter: "2027Q1" }, secret: KNOWN, permissions: [{ kind: "project", namespace: "dr-source", access: [{ resource: "repository", action: "pull" }, { resource: "repository", action: "push" }] }] });
+  const news = robot.inputs({
+    rotateTriggers: { quarter: "2027Q1" },
+    secret: KNOWN,
+    permissions: [
+      {
+        kind: "project",
+        namespace: "dr-source",
+        access: [
+          { resource: "repository", action: "pull" },
+          { resource: "repository", action: "push" },
+        ],
+      },
+    ],
+  });
   outputs = (await robot.update(id, outputs, news)).outputs;
   assert.equal(outputs.robotSecret, KNOWN);
   assert.ok(await canLogIn(String(outputs.fullName), KNOWN));
@@ -94,5 +122,13 @@ test("a known secret is set; permissions are updated in place; import reads them
   assert.equal(await canLogIn(String(outputs.fullName), KNOWN), false);
   assert.equal((await robot.read(id, {})).id, "");
   assert.deepEqual(harbor.violations(), []);
-  assert.deepEqual(findSecretLeaks([ADMIN, ...secrets], { providerText: robot.captured.providerText, outputs, secretOutputs: ["robotSecret", "secret", "harbor"], hostOutput: host.output() }), []);
+  assert.deepEqual(
+    findSecretLeaks([ADMIN, ...secrets], {
+      providerText: robot.captured.providerText,
+      outputs,
+      secretOutputs: ["robotSecret", "secret", "harbor"],
+      hostOutput: host.output(),
+    }),
+    [],
+  );
 });

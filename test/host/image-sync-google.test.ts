@@ -62,7 +62,9 @@ test("a bad key is a check failure naming the missing field, without quoting the
   assert.ok(failure, JSON.stringify(failures));
   assert.match(failure.reason, /expected the service account's e-mail address \(client_email\)/);
   assert.ok(!JSON.stringify(failures).includes("PRIVATE KEY"));
-  const { failures: both } = await driver.check(driver.inputs({ auth: { [front.host]: { google: { serviceAccountKey: account.keyJson }, username: "_json_key", password: account.keyJson } } }));
+  const { failures: both } = await driver.check(
+    driver.inputs({ auth: { [front.host]: { google: { serviceAccountKey: account.keyJson }, username: "_json_key", password: account.keyJson } } }),
+  );
   assert.match(JSON.stringify(both), /give one of username\/password, identityToken, token, alicloud or google, not several/);
   assert.deepEqual((await driver.check(driver.inputs())).failures, []);
 });
@@ -81,13 +83,28 @@ test("the copy logs in as oauth2accesstoken, renews the access token as it lapse
   assert.ok(minted >= 2, `expected the access token to be renewed mid-run, saw ${minted} minted`);
   assert.deepEqual(front.refusals(), [], "the front never refused a login or an upload");
   const logins = front.logins();
-  assert.ok(logins.length >= REPOSITORIES.length && logins.every((login) => login.kind === "oauth2accesstoken" && login.email === account.email), JSON.stringify(logins));
+  assert.ok(
+    logins.length >= REPOSITORIES.length && logins.every((login) => login.kind === "oauth2accesstoken" && login.email === account.email),
+    JSON.stringify(logins),
+  );
   for (const repository of REPOSITORIES) {
-    assert.equal(await manifestDigest(`docker://${front.backend.host}/dr-project/dr-images/${repository}:1.0`), await manifestDigest(`docker://${source.host}/team/${repository}:1.0`), repository);
+    assert.equal(
+      await manifestDigest(`docker://${front.backend.host}/dr-project/dr-images/${repository}:1.0`),
+      await manifestDigest(`docker://${source.host}/team/${repository}:1.0`),
+      repository,
+    );
   }
 });
 
 test("the key never reaches the serialized provider, plain outputs or the host's output", () => {
   const keyLines = (JSON.parse(account.keyJson).private_key as string).split("\n").filter((line) => line.length > 40);
-  assert.deepEqual(findSecretLeaks([account.keyJson, ...keyLines], { providerText: driver.captured.providerText, outputs, secretOutputs: ["auth"], hostOutput: host.output() }), []);
+  assert.deepEqual(
+    findSecretLeaks([account.keyJson, ...keyLines], {
+      providerText: driver.captured.providerText,
+      outputs,
+      secretOutputs: ["auth"],
+      hostOutput: host.output(),
+    }),
+    [],
+  );
 });

@@ -69,14 +69,24 @@ test("the type token, a secret auth input, and a serialized provider without sec
 });
 
 test("check names the property and what is expected; unknown values pass", async () => {
-  const bad = await driver.check(plainInputs({ images: { [`${harbor.host}/library/nginx`]: 3, "h.io/Bad": "x.io/a" }, proc: 0, extra: true, auth: { [harbor.host]: { username: "u", password: 5 } } }));
+  const bad = await driver.check(
+    plainInputs({
+      images: { [`${harbor.host}/library/nginx`]: 3, "h.io/Bad": "x.io/a" },
+      proc: 0,
+      extra: true,
+      auth: { [harbor.host]: { username: "u", password: 5 } },
+    }),
+  );
   const byProperty = Object.fromEntries(bad.failures.map((f) => [f.property, f.reason]));
   assert.match(byProperty[`images["${harbor.host}/library/nginx"]`], /expected a destination string/);
   assert.match(byProperty[`auth["${harbor.host}"].password`], /expected a string/);
   assert.match(byProperty.proc, /expected a whole number from 1 to 256/);
   assert.match(byProperty.extra, /unknown property/);
   const rule = await driver.check(plainInputs({ images: { "h.io/Bad": "x.io/a" } }));
-  assert.deepEqual(rule.failures.map((f) => f.property), ['images["h.io/Bad"]']);
+  assert.deepEqual(
+    rule.failures.map((f) => f.property),
+    ['images["h.io/Bad"]'],
+  );
   assert.match(rule.failures[0].reason, /repository "Bad" is not valid/);
   // Beyond Node's longest timer a deadline would fire at once and abort the run after 1 ms: refused before anything runs.
   const beyond = await driver.check(plainInputs({ timeoutSeconds: 2_500_000, proc: 257 }));
@@ -97,7 +107,12 @@ test("create copies every tag, reports a versioned summary, and leaks no secret"
   id = created.id;
   outputs = created.outputs;
   for (const tag of ["1.0", "1.1"]) assert.equal(await manifestDigest(acrRef(tag), acrCreds), images[tag].digest);
-  const summary = outputs.summary as { schemaVersion: number; counts: Record<string, number>; images: { destination: string; digest: string }[]; syncedAt: string };
+  const summary = outputs.summary as {
+    schemaVersion: number;
+    counts: Record<string, number>;
+    images: { destination: string; digest: string }[];
+    syncedAt: string;
+  };
   assert.equal(summary.schemaVersion, 1);
   assert.deepEqual(summary.counts, { synced: 2, skipped: 0, failed: 0 });
   assert.deepEqual(summary.images.map((i) => [i.destination, i.digest]).sort(), [
@@ -105,7 +120,7 @@ test("create copies every tag, reports a versioned summary, and leaks no secret"
     [`${acr.host}/image-syncer/nginx:1.1`, images["1.1"].digest],
   ]);
   assert.ok(!Number.isNaN(Date.parse(summary.syncedAt)));
-  assert.match(host.output(), /synced  .*library\/nginx:1\.0 -> .*image-syncer\/nginx:1\.0/);
+  assert.match(host.output(), /synced {2}.*library\/nginx:1\.0 -> .*image-syncer\/nginx:1\.0/);
   assert.deepEqual(findSecretLeaks(SECRETS, { outputs, secretOutputs: ["auth"], hostOutput: host.output() }), []);
 });
 
@@ -113,7 +128,7 @@ test("diff: no change while in sync; a change once the source has a new tag; upd
   assert.equal((await driver.diff(id, outputs, plainInputs())).changes, "none");
   const added = await pushSmallImage(harbor, "library/nginx:1.2", `${HARBOR.username}:${HARBOR.password}`, "1.2");
   assert.equal((await driver.diff(id, outputs, plainInputs())).changes, "some");
-  assert.match(host.output(), /stale   .*nginx:1\.2 .*missing/);
+  assert.match(host.output(), /stale {3}.*nginx:1\.2 .*missing/);
   const updated = await driver.update(id, outputs, plainInputs());
   outputs = updated.outputs;
   assert.equal(await manifestDigest(acrRef("1.2"), acrCreds), added.digest);
@@ -147,7 +162,10 @@ test("a failed image fails the operation with the list, and keeps the resource i
     assert.match(error.message, /nginx:absent -> .*: .*not found/);
     assert.ok(error.initFailure?.id.startsWith("imagesync-"), "the partially created resource is tracked");
     assert.equal(error.initFailure?.reasons.length, 1);
-    assert.deepEqual(findSecretLeaks(SECRETS, { outputs: error.initFailure?.properties, secretOutputs: ["auth"], hostOutput: host.output() + error.message }), []);
+    assert.deepEqual(
+      findSecretLeaks(SECRETS, { outputs: error.initFailure?.properties, secretOutputs: ["auth"], hostOutput: host.output() + error.message }),
+      [],
+    );
     return true;
   });
 });
@@ -156,6 +174,9 @@ test("delete keeps the copies unless retainOnDelete is false", async () => {
   await driver.delete(id, outputs);
   assert.equal(await manifestDigest(acrRef("1.1"), acrCreds), images["1.1"].digest);
   await driver.delete(id, { ...outputs, retainOnDelete: false });
-  const gone = await fetch(`${acr.url}/v2/image-syncer/nginx/manifests/${images["1.1"].digest}`, { method: "HEAD", headers: { authorization: `Basic ${Buffer.from(acrCreds).toString("base64")}` } });
+  const gone = await fetch(`${acr.url}/v2/image-syncer/nginx/manifests/${images["1.1"].digest}`, {
+    method: "HEAD",
+    headers: { authorization: `Basic ${Buffer.from(acrCreds).toString("base64")}` },
+  });
   assert.equal(gone.status, 404);
 });

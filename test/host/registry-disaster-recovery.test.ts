@@ -29,7 +29,13 @@ const pushed: Record<string, SmallImage> = {};
 before(async () => {
   const auth = { kind: "htpasswd" as const, users: { [PUSHER.username]: PUSHER.password } };
   [harbor, viaHarbor, direct] = await Promise.all([startHarborStandIn({ adminPassword: ADMIN }), startRegistry({ auth }), startRegistry({ auth })]);
-  const images: [string, string][] = [["library/nginx:1.0", "a"], ["library/nginx:1.1", "b"], ["library/nginx:2.0-rc", "c"], ["team/app/api:3.1", "d"], ["library/redis:7.0", "e"]];
+  const images: [string, string][] = [
+    ["library/nginx:1.0", "a"],
+    ["library/nginx:1.1", "b"],
+    ["library/nginx:2.0-rc", "c"],
+    ["team/app/api:3.1", "d"],
+    ["library/redis:7.0", "e"],
+  ];
   for (const [ref, variant] of images) pushed[ref] = await pushSmallImage(harbor.registry, ref, undefined, variant);
   const site = (target: RegistryServer) => ({ url: target.url, namespace: "dr", username: PUSHER.username, password: pulumi.secret(PUSHER.password) });
   captured = await captureResources(() => {
@@ -64,7 +70,9 @@ const resource = (name: string) => {
 const creds = `${PUSHER.username}:${PUSHER.password}`;
 
 async function holdings(target: RegistryServer, namespace = "dr"): Promise<Record<string, string>> {
-  const catalog = (await (await fetch(`${target.url}/v2/_catalog`, { headers: { authorization: `Basic ${Buffer.from(creds).toString("base64")}` } })).json()) as { repositories: string[] };
+  const catalog = (await (
+    await fetch(`${target.url}/v2/_catalog`, { headers: { authorization: `Basic ${Buffer.from(creds).toString("base64")}` } })
+  ).json()) as { repositories: string[] };
   const held: Record<string, string> = {};
   for (const repository of catalog.repositories.filter((name) => name.startsWith(`${namespace}/`)).sort()) {
     for (const tag of (await listTags(`docker://${target.host}/${repository}`, creds)).sort()) {
@@ -107,7 +115,11 @@ test("a whole project (library/**) lands in the same places through both paths t
   assert.equal((await run.create(run.inputs({ policyId: Number(policy.id) }))).outputs.status, "Succeed");
 
   const sync = resource("whole-direct-sync");
-  assert.deepEqual(Object.keys(sync.captured.inputs.images as object), [`${new URL(harbor.url).host}/library/**:/^(?![^/]*-rc$).*$/`], "the direct copy asks the sync for the whole project");
+  assert.deepEqual(
+    Object.keys(sync.captured.inputs.images as object),
+    [`${new URL(harbor.url).host}/library/**:/^(?![^/]*-rc$).*$/`],
+    "the direct copy asks the sync for the whole project",
+  );
   const copied = await sync.create(sync.inputs());
   assert.deepEqual((copied.outputs.summary as { counts: unknown }).counts, { synced: 3, skipped: 0, failed: 0 });
 

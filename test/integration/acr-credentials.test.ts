@@ -44,7 +44,9 @@ before(async () => {
 });
 after(async () => Promise.all([slowSource?.stop(), acr?.stop(), source?.stop(), tokens?.stop(), alibaba?.stop()]));
 
-const acrAuth = (extra: Record<string, string> = {}) => ({ alicloud: { instanceId: INSTANCE, region: "cn-hangzhou", endpoint: alibaba.endpoints.cr, ...extra } });
+const acrAuth = (extra: Record<string, string> = {}) => ({
+  alicloud: { instanceId: INSTANCE, region: "cn-hangzhou", endpoint: alibaba.endpoints.cr, ...extra },
+});
 
 test("a copy longer than a temporary login renews it and every image arrives", { timeout: 120_000 }, async () => {
   const started = Date.now();
@@ -54,7 +56,10 @@ test("a copy longer than a temporary login renews it and every image arrives", {
   assert.ok(took > LOGIN_LIFETIME_MS * 1.5, `the run (${took} ms) must outlive a login (${LOGIN_LIFETIME_MS} ms) for this test to mean anything`);
   const logins = alibaba.requests().filter((request) => request.action === "GetAuthorizationToken" && request.status === 200);
   assert.ok(logins.length >= 2, `expected the login to be renewed mid-run, saw ${logins.length} GetAuthorizationToken call(s)`);
-  assert.ok(tokens.requests().every((request) => request.status === 200), "the registry's token server never refused a login");
+  assert.ok(
+    tokens.requests().every((request) => request.status === 200),
+    "the registry's token server never refused a login",
+  );
   await assert.rejects(manifestDigest(`${acr.host}/dr/app:1.0`), "anonymous pulls are refused: only the temporary logins got in");
   const verify = await runVerify({ auth: { [acr.host]: acrAuth(KEY) }, images: { [`${source.host}/team/app`]: `${acr.host}/dr/app` } });
   assert.equal(verify.complete, true, JSON.stringify(verify.rows));
@@ -80,7 +85,9 @@ test("the CLI reads an alicloud auth entry and takes the key from ALICLOUD_* var
   const env = { ...process.env, CI: "true", ALICLOUD_ACCESS_KEY: KEY.accessKeyId, ALICLOUD_SECRET_KEY: KEY.accessKeySecret };
   const run = (args: string[]) =>
     new Promise<{ code: number; output: string }>((done) => {
-      execFile(process.execPath, [resolve(__dirname, "../../../bin/registry-dr.js"), ...args], { cwd: dir, env }, (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }));
+      execFile(process.execPath, [resolve(__dirname, "../../../bin/registry-dr.js"), ...args], { cwd: dir, env }, (error, stdout, stderr) =>
+        done({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+      );
     });
   const synced = await run(["sync", `--config=${config}`]);
   assert.equal(synced.code, 0, synced.output);
@@ -93,15 +100,32 @@ test("the CLI reads an alicloud auth entry and takes the key from ALICLOUD_* var
 
 test("ImageSync through the provider host logs in to ACR with the key from the alicloud:* stack config", { timeout: 60_000 }, async () => {
   const images = { [`${source.host}/team/app:1.1`]: `${acr.host}/pulumi/app` };
-  const [captured] = await captureResources(() => new ImageSync("to-acr", { auth: { [acr.host]: { alicloud: { instanceId: INSTANCE, region: "cn-hangzhou" } } }, images }));
+  const [captured] = await captureResources(
+    () => new ImageSync("to-acr", { auth: { [acr.host]: { alicloud: { instanceId: INSTANCE, region: "cn-hangzhou" } } }, images }),
+  );
   const host = await ProviderHost.start();
   try {
-    await host.configure({ "alicloud:accessKey": KEY.accessKeyId, "alicloud:secretKey": KEY.accessKeySecret, "alicloud:endpoints": JSON.stringify([{ cr: alibaba.endpoints.cr }]) });
+    await host.configure({
+      "alicloud:accessKey": KEY.accessKeyId,
+      "alicloud:secretKey": KEY.accessKeySecret,
+      "alicloud:endpoints": JSON.stringify([{ cr: alibaba.endpoints.cr }]),
+    });
     const imageSync = host.resource(captured);
     const created = await imageSync.create(imageSync.inputs());
     assert.deepEqual((created.outputs.summary as { counts: unknown }).counts, { synced: 1, skipped: 0, failed: 0 });
-    assert.ok(alibaba.requests().some((request) => request.action === "GetAuthorizationToken" && request.accessKeyId === KEY.accessKeyId), "the stack config's key signed the login");
-    assert.deepEqual(findSecretLeaks([KEY.accessKeySecret], { providerText: captured.providerText, outputs: created.outputs, secretOutputs: ["auth"], hostOutput: host.output() }), []);
+    assert.ok(
+      alibaba.requests().some((request) => request.action === "GetAuthorizationToken" && request.accessKeyId === KEY.accessKeyId),
+      "the stack config's key signed the login",
+    );
+    assert.deepEqual(
+      findSecretLeaks([KEY.accessKeySecret], {
+        providerText: captured.providerText,
+        outputs: created.outputs,
+        secretOutputs: ["auth"],
+        hostOutput: host.output(),
+      }),
+      [],
+    );
   } finally {
     await host.stop();
   }

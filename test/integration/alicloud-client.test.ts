@@ -20,7 +20,9 @@ let alibaba: AlicloudStandIn;
 let client: AlicloudClient;
 
 before(async () => {
-  alibaba = await startAlicloudStandIn({ accessKeys: { [KEY.accessKeyId]: { secret: KEY.accessKeySecret }, [STS.accessKeyId]: { secret: STS.accessKeySecret, securityToken: STS.securityToken } } });
+  alibaba = await startAlicloudStandIn({
+    accessKeys: { [KEY.accessKeyId]: { secret: KEY.accessKeySecret }, [STS.accessKeyId]: { secret: STS.accessKeySecret, securityToken: STS.securityToken } },
+  });
   client = new AlicloudClient({ accessKey: KEY, endpoints: alibaba.endpoints, retry: FAST_RETRY });
 });
 after(async () => {
@@ -29,7 +31,10 @@ after(async () => {
 });
 
 async function failure(call: Promise<unknown>): Promise<AlicloudApiError> {
-  const error = await call.then(() => undefined, (caught: unknown) => caught);
+  const error = await call.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   assert.ok(error instanceof AlicloudApiError, `expected an AlicloudApiError, got ${error}`);
   return error;
 }
@@ -40,7 +45,10 @@ test("signed calls are accepted, with an AccessKey and with an STS token", async
   const sts = new AlicloudClient({ accessKey: STS, endpoints: alibaba.endpoints });
   try {
     const found = await sts.call<{ Zones: { Zone: { ZoneId: string }[] } }>("pvtz", "DescribeZones", { Keyword: "signed.example.com", SearchMode: "EXACT" });
-    assert.deepEqual(found.Zones.Zone.map((z) => z.ZoneId), [zone.ZoneId]);
+    assert.deepEqual(
+      found.Zones.Zone.map((z) => z.ZoneId),
+      [zone.ZoneId],
+    );
   } finally {
     await sts.close();
   }
@@ -70,7 +78,10 @@ test("throttling is retried for every action; a 5xx only for actions safe to rep
   alibaba.clearRequests();
   alibaba.throttle("AddZoneRecord", 2);
   await client.call("pvtz", "AddZoneRecord", { ZoneId: zoneId, Rr: "www", Type: "A", Value: "10.0.0.1", Ttl: 60 });
-  assert.deepEqual(alibaba.requests().map((r) => `${r.action} ${r.status}`), ["AddZoneRecord 400", "AddZoneRecord 400", "AddZoneRecord 200"]);
+  assert.deepEqual(
+    alibaba.requests().map((r) => `${r.action} ${r.status}`),
+    ["AddZoneRecord 400", "AddZoneRecord 400", "AddZoneRecord 200"],
+  );
 
   alibaba.clearRequests();
   alibaba.failNext("DescribeZoneRecords", 2, 503);
@@ -110,7 +121,10 @@ test("Alibaba DNS: an update to the record's current values succeeds despite Dom
   await records.update(id, { rr: "harbor", type: "CNAME", value: "harbor-origin.example.net", ttl: 600 });
   await records.update(id, { rr: "harbor", type: "CNAME", value: "acr.example.net", ttl: 600 });
   assert.equal((await records.get(id))?.value, "acr.example.net");
-  assert.deepEqual((await records.find("harbor")).map((r) => r.recordId), [id]);
+  assert.deepEqual(
+    (await records.find("harbor")).map((r) => r.recordId),
+    [id],
+  );
   assert.equal(await records.get("999999999"), undefined);
   assert.deepEqual(alibaba.violations(), []);
 });
@@ -118,7 +132,9 @@ test("Alibaba DNS: an update to the record's current values succeeds despite Dom
 test("a network failure is worded for a cloud API: never advice about insecure registries", async () => {
   const dir = mkdtempSync(join(tmpdir(), "alicloud-tls-"));
   const pair = await makeSelfSignedCert(dir, { commonName: "127.0.0.1", ipAddress: "127.0.0.1" });
-  const tls = await listenOnLoopback(createHttpsServer({ cert: readFileSync(pair.certPath), key: readFileSync(pair.keyPath) }, (_req, res) => res.end("{}")) as unknown as Server);
+  const tls = await listenOnLoopback(
+    createHttpsServer({ cert: readFileSync(pair.certPath), key: readFileSync(pair.keyPath) }, (_req, res) => res.end("{}")) as unknown as Server,
+  );
   const closed = await listenOnLoopback(createServer());
   await closed.close();
   const untrusted = new AlicloudClient({ accessKey: KEY, endpoints: { pvtz: `https://127.0.0.1:${tls.port}` }, retry: FAST_RETRY });
@@ -142,16 +158,34 @@ test("a network failure is worded for a cloud API: never advice about insecure r
 
 test("record ids in Alibaba's answers must be digits before they are kept or sent again", async () => {
   let recordId: unknown = "";
-  const fake = await listenOnLoopback(createServer((req, res) => req.resume().on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ RequestId: "R-1", RecordId: recordId, Records: { Record: [{ RecordId: recordId, Rr: "www", Type: "A", Value: "10.0.0.1", Ttl: 60 }] } })))));
+  const fake = await listenOnLoopback(
+    createServer((req, res) =>
+      req.resume().on("end", () =>
+        res.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            RequestId: "R-1",
+            RecordId: recordId,
+            Records: { Record: [{ RecordId: recordId, Rr: "www", Type: "A", Value: "10.0.0.1", Ttl: 60 }] },
+          }),
+        ),
+      ),
+    ),
+  );
   const faked = new AlicloudClient({ accessKey: KEY, endpoints: { pvtz: `http://127.0.0.1:${fake.port}`, alidns: `http://127.0.0.1:${fake.port}` } });
   try {
     recordId = 1234567;
     assert.equal(await new PrivateZoneRecords(faked, "zone-1").create({ rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }), "1234567");
     for (const hostile of ["12/../34", "1234 OR 1=1", "", "-5", 1.5, null]) {
       recordId = hostile;
-      await assert.rejects(new PrivateZoneRecords(faked, "zone-1").create({ rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }), (error: Error) => error instanceof AlicloudApiError && /AddZoneRecord: expected a RecordId of digits in the answer, got /.test(error.message));
+      await assert.rejects(
+        new PrivateZoneRecords(faked, "zone-1").create({ rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }),
+        (error: Error) => error instanceof AlicloudApiError && /AddZoneRecord: expected a RecordId of digits in the answer, got /.test(error.message),
+      );
       await assert.rejects(new PrivateZoneRecords(faked, "zone-1").find("www"), /DescribeZoneRecords: expected a RecordId of digits/);
-      await assert.rejects(new AlidnsRecords(faked, "example.com").create({ rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }), /AddDomainRecord: expected a RecordId of digits/);
+      await assert.rejects(
+        new AlidnsRecords(faked, "example.com").create({ rr: "www", type: "A", value: "10.0.0.1", ttl: 60 }),
+        /AddDomainRecord: expected a RecordId of digits/,
+      );
     }
   } finally {
     await faked.close();
@@ -162,7 +196,11 @@ test("record ids in Alibaba's answers must be digits before they are kept or sen
 test("an ACR temporary login is checked before it goes into an Authorization header", () => {
   const now = Date.parse("2026-06-01T00:00:00Z");
   const good = { TempUsername: "cr_temp_user", AuthorizationToken: "eyJhbGciOi.token", ExpireTime: now + 3_600_000, RequestId: "R-9" };
-  assert.deepEqual(temporaryLoginFrom(good, "cr GetAuthorizationToken", now), { username: "cr_temp_user", password: "eyJhbGciOi.token", expiresAt: now + 3_600_000 });
+  assert.deepEqual(temporaryLoginFrom(good, "cr GetAuthorizationToken", now), {
+    username: "cr_temp_user",
+    password: "eyJhbGciOi.token",
+    expiresAt: now + 3_600_000,
+  });
   assert.equal(temporaryLoginFrom({ ...good, ExpireTime: String(now + 60_000) }, "cr", now).expiresAt, now + 60_000);
   const refused: [Record<string, unknown>, RegExp][] = [
     [{ TempUsername: undefined }, /TempUsername is missing/],
@@ -176,11 +214,14 @@ test("an ACR temporary login is checked before it goes into an Authorization hea
     [{ ExpireTime: "soon" }, /ExpireTime is "soon"/],
   ];
   for (const [change, expected] of refused) {
-    assert.throws(() => temporaryLoginFrom({ ...good, ...change }, "cr GetAuthorizationToken for cri-1", now), (error: Error) => {
-      assert.match(error.message, expected);
-      assert.match(error.message, /^cr GetAuthorizationToken for cri-1: .*\(RequestId R-9\)$/);
-      assert.doesNotMatch(error.message, /eyJhbGciOi|token\r|[\r\n]/, "never the token, never a raw line break");
-      return true;
-    });
+    assert.throws(
+      () => temporaryLoginFrom({ ...good, ...change }, "cr GetAuthorizationToken for cri-1", now),
+      (error: Error) => {
+        assert.match(error.message, expected);
+        assert.match(error.message, /^cr GetAuthorizationToken for cri-1: .*\(RequestId R-9\)$/);
+        assert.doesNotMatch(error.message, /eyJhbGciOi|token\r|[\r\n]/, "never the token, never a raw line break");
+        return true;
+      },
+    );
   }
 });

@@ -34,12 +34,18 @@ after(async () => {
 
 test("no chunked PATCH reaches Artifact Registry even with a chunk size set: the blob goes in one request", { timeout: 120_000 }, async () => {
   const report = await runSync(
-    { auth: { [front.host]: { google: { serviceAccountKey: account.keyJson } } }, images: { [`${source.host}/team/big:1.0`]: `${front.host}/dr-project/dr-images/big:1.0` } },
+    {
+      auth: { [front.host]: { google: { serviceAccountKey: account.keyJson } } },
+      images: { [`${source.host}/team/big:1.0`]: `${front.host}/dr-project/dr-images/big:1.0` },
+    },
     { chunkSize: 1024 * 1024 },
   );
   assert.deepEqual(report.counts, { synced: 1, skipped: 0, failed: 0 }, JSON.stringify(report.results));
   assert.deepEqual(front.refusals(), []);
-  assert.equal(await manifestDigest(`docker://${front.backend.host}/dr-project/dr-images/big:1.0`), await manifestDigest(`docker://${source.host}/team/big:1.0`));
+  assert.equal(
+    await manifestDigest(`docker://${front.backend.host}/dr-project/dr-images/big:1.0`),
+    await manifestDigest(`docker://${source.host}/team/big:1.0`),
+  );
   // The run closed its token client too: no connection to the token endpoint outlives it.
   const deadline = Date.now() + 1000;
   while ((await google.openConnections()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -51,7 +57,8 @@ test("which registries take chunked uploads: not Artifact Registry's hosts, nor 
   try {
     const credential = (kind: "basic" | "google"): RegistryCredential =>
       kind === "basic" ? { kind, username: "u", password: "p" } : { kind, serviceAccountKey: account.keyJson, clientEmail: account.email };
-    const takes = (host: string, kind: "basic" | "google" = "basic") => registryClientFor(host, { credential: credential(kind) }, transport).takesChunkedUploads;
+    const takes = (host: string, kind: "basic" | "google" = "basic") =>
+      registryClientFor(host, { credential: credential(kind) }, transport).takesChunkedUploads;
     for (const host of ["europe-west4-docker.pkg.dev", "us-docker.pkg.dev", "gcr.io", "eu.gcr.io", "asia.gcr.io"]) assert.equal(takes(host), false, host);
     assert.equal(takes("harbor.example.com"), true);
     assert.equal(takes("docker.pkg.dev.example.com"), true, "a look-alike name is not Artifact Registry");
@@ -62,11 +69,27 @@ test("which registries take chunked uploads: not Artifact Registry's hosts, nor 
 });
 
 test("plain _json_key and _json_key_base64 Basic logins keep working", { timeout: 60_000 }, async () => {
-  for (const [user, password] of [["_json_key", account.keyJson], ["_json_key_base64", Buffer.from(account.keyJson).toString("base64")]]) {
-    const report = await runSync({ auth: { [front.host]: { username: user, password } }, images: { [`${source.host}/team/big:1.0`]: `${front.host}/dr-project/dr-images/${user.replace(/_/g, "")}:1.0` } });
+  for (const [user, password] of [
+    ["_json_key", account.keyJson],
+    ["_json_key_base64", Buffer.from(account.keyJson).toString("base64")],
+  ]) {
+    const report = await runSync({
+      auth: { [front.host]: { username: user, password } },
+      images: { [`${source.host}/team/big:1.0`]: `${front.host}/dr-project/dr-images/${user.replace(/_/g, "")}:1.0` },
+    });
     assert.deepEqual(report.counts, { synced: 1, skipped: 0, failed: 0 }, JSON.stringify(report.results));
   }
-  assert.deepEqual([...new Set(front.logins().filter((login) => login.kind !== "oauth2accesstoken").map((login) => login.kind))], ["_json_key", "_json_key_base64"]);
+  assert.deepEqual(
+    [
+      ...new Set(
+        front
+          .logins()
+          .filter((login) => login.kind !== "oauth2accesstoken")
+          .map((login) => login.kind),
+      ),
+    ],
+    ["_json_key", "_json_key_base64"],
+  );
 });
 
 test("maxRequestsPerSecond holds each host to its rate, hosts apart", async () => {
@@ -85,5 +108,8 @@ test("a run with maxRequestsPerSecond stays under it", { timeout: 60_000 }, asyn
   const report = await runSync({ images: { [`${source.host}/team/big:1.0`]: `${source.host}/team/big-copy:1.0` } }, { transport: { maxRequestsPerSecond: 4 } });
   assert.deepEqual(report.counts, { synced: 1, skipped: 0, failed: 0 });
   const perSecond = report.stats.requests / (report.durationMs / 1000);
-  assert.ok(report.stats.requests >= 6 && perSecond <= 4 * 1.5 + 4 / (report.durationMs / 1000), `${report.stats.requests} requests in ${report.durationMs} ms`);
+  assert.ok(
+    report.stats.requests >= 6 && perSecond <= 4 * 1.5 + 4 / (report.durationMs / 1000),
+    `${report.stats.requests} requests in ${report.durationMs} ms`,
+  );
 });

@@ -46,7 +46,10 @@ const auth = () => ({
 test("Basic source to Bearer destination; tokens are cached per repository scope", async () => {
   tokens.clearRequests();
   const report = await runSync({ auth: auth(), images: { [`${basic.host}/team/app:1.0`]: [`${bearer.host}/dr/app`, `${bearer.host}/dr/app-copy`] } });
-  assert.deepEqual(report.results.map((r) => r.status), ["synced", "synced"]);
+  assert.deepEqual(
+    report.results.map((r) => r.status),
+    ["synced", "synced"],
+  );
   const requested = tokens.requests(); // before skopeo, which asks for tokens of its own
   assert.equal(await manifestDigest(`docker://${bearer.host}/dr/app:1.0`, `${PUSHER.user}:${PUSHER.password}`), image.digest);
   assert.ok(requested.every((r) => r.status === 200 && r.account === PUSHER.user));
@@ -57,7 +60,11 @@ test("Basic source to Bearer destination; tokens are cached per repository scope
   // Whichever repository uploads first, the other mounts from it, asking pull on it as well.
   const mountScopes = requested.filter((r) => r.scopes.length === 2).map((r) => [...r.scopes].sort());
   assert.ok(
-    mountScopes.some((pair) => isDeepStrictEqual(pair, ["repository:dr/app-copy:pull,push", "repository:dr/app:pull"]) || isDeepStrictEqual(pair, ["repository:dr/app-copy:pull", "repository:dr/app:pull,push"])),
+    mountScopes.some(
+      (pair) =>
+        isDeepStrictEqual(pair, ["repository:dr/app-copy:pull,push", "repository:dr/app:pull"]) ||
+        isDeepStrictEqual(pair, ["repository:dr/app-copy:pull", "repository:dr/app:pull,push"]),
+    ),
     `the mount asks pull on the repository it mounts from: ${JSON.stringify(mountScopes)}`,
   );
 });
@@ -66,9 +73,15 @@ test("wrong credentials fail fast, naming the host, with no retry storm", async 
   tokens.clearRequests();
   basic.clearRequests();
   const wrong = { ...auth(), [bearer.host]: { username: PUSHER.user, password: "wrong" }, [basic.host]: { username: ROBOT.user, password: "wrong" } };
-  const report = await runSync({ auth: wrong, images: { [`${basic.host}/team/app:1.0`]: `${bearer.host}/dr/denied`, [`${tls.host}/nothing/here:1`]: `${bearer.host}/dr/denied2` } }, { retries: 5 });
+  const report = await runSync(
+    { auth: wrong, images: { [`${basic.host}/team/app:1.0`]: `${bearer.host}/dr/denied`, [`${tls.host}/nothing/here:1`]: `${bearer.host}/dr/denied2` } },
+    { retries: 5 },
+  );
   assert.ok(report.results.every((r) => r.status === "failed"));
-  assert.match(report.results.find((r) => r.source.startsWith(basic.host))!.error!, new RegExp(`^${basic.host.replace(/\./g, "\\.")}: .*authentication failed \\(HTTP 401`));
+  assert.match(
+    report.results.find((r) => r.source.startsWith(basic.host))!.error!,
+    new RegExp(`^${basic.host.replace(/\./g, "\\.")}: .*authentication failed \\(HTTP 401`),
+  );
   assert.ok(report.results.some((r) => new RegExp(`${bearer.host.replace(/\./g, "\\.")}: token server .* rejected user "pusher"`).test(r.error!)));
   assert.ok(tokens.requests().length <= 2, `token server asked ${tokens.requests().length} times`);
   assert.ok(basic.requests().length <= 3, `basic registry asked ${basic.requests().length} times`);
@@ -89,7 +102,10 @@ test("a TLS registry with a self-signed certificate: refused unless insecure, wi
 test("blob GETs redirected to another host are followed without Authorization", async () => {
   const report = await runSync({ auth: auth(), images: { [`${redirecting.host}/team/app:1.0`]: `${bearer.host}/dr/redirected` } });
   assert.equal(report.counts.synced, 1, report.results[0].error);
-  assert.ok(redirecting.requests().some((r) => r.method === "GET" && r.path.includes("/blobs/") && r.status === 307), "the registry redirected blob reads");
+  assert.ok(
+    redirecting.requests().some((r) => r.method === "GET" && r.path.includes("/blobs/") && r.status === 307),
+    "the registry redirected blob reads",
+  );
   assert.deepEqual(redirecting.redirectViolations(), []);
   assert.equal(await manifestDigest(`docker://${bearer.host}/dr/redirected:1.0`, `${PUSHER.user}:${PUSHER.password}`), image.digest);
 });

@@ -62,12 +62,17 @@ test("_oauth2_ with the base64 key copies through access tokens minted from the 
   const result = await run(["sync", "--auth", writeAuth("auth.json", keyBase64()), "--images", writeImages("app")]);
   assert.equal(result.code, 0, result.output);
   assert.equal(await manifestDigest(`docker://${front.backend.host}/dr-project/dr-images/app:1.0`), image.digest);
-  assert.ok(front.logins().length > 0 && front.logins().every((login) => login.kind === "oauth2accesstoken" && login.email === account.email), JSON.stringify(front.logins()));
+  assert.ok(
+    front.logins().length > 0 && front.logins().every((login) => login.kind === "oauth2accesstoken" && login.email === account.email),
+    JSON.stringify(front.logins()),
+  );
   assert.ok(!result.output.includes("PRIVATE KEY") && !result.output.includes(keyBase64().slice(0, 40)), "the key is never printed");
 });
 
 test("the password may come from the environment, as ${NAME}", { timeout: 90_000 }, async () => {
-  const result = await run(["sync", "--auth", writeAuth("auth-env.json", "${GCR_KEY_BASE64}"), "--images", writeImages("app-env")], { GCR_KEY_BASE64: keyBase64() });
+  const result = await run(["sync", "--auth", writeAuth("auth-env.json", "${GCR_KEY_BASE64}"), "--images", writeImages("app-env")], {
+    GCR_KEY_BASE64: keyBase64(),
+  });
   assert.equal(result.code, 0, result.output);
   assert.equal(await manifestDigest(`docker://${front.backend.host}/dr-project/dr-images/app-env:1.0`), image.digest);
 });
@@ -76,7 +81,10 @@ test("a password that is not base64, or the base64 of a bad key, fails the confi
   const notBase64 = account.keyJson;
   const first = await run(["sync", "--auth", writeAuth("not-base64.json", notBase64), "--images", writeImages("refused")]);
   assert.equal(first.code, 2, first.output);
-  assert.ok(first.output.includes(`auth["${front.host}/dr-project"].password: with username _oauth2_, expected the base64 of a service-account key's JSON file`), first.output);
+  assert.ok(
+    first.output.includes(`auth["${front.host}/dr-project"].password: with username _oauth2_, expected the base64 of a service-account key's JSON file`),
+    first.output,
+  );
   assert.ok(!first.output.includes("PRIVATE KEY") && !first.output.includes(account.email));
 
   const { client_email: _dropped, ...withoutEmail } = JSON.parse(account.keyJson);

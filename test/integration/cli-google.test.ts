@@ -41,15 +41,23 @@ function run(args: string[], cwd = dir): Promise<{ code: number; stdout: string;
   });
 }
 
-test("sync with {google: {serviceAccountKeyFile}} (beside the config file, wherever the command runs) and --max-rps copies the image and exits", { timeout: 90_000 }, async () => {
+test("sync with {google: {serviceAccountKeyFile}} (beside the config file, wherever the command runs) and --max-rps copies the image and exits", {
+  timeout: 90_000,
+}, async () => {
   writeFileSync(join(dir, "dr-sync-key.json"), account.keyJson);
   writeFileSync(
     join(dir, "config.json"),
-    JSON.stringify({ auth: { [`${front.host}/dr-project`]: { google: { serviceAccountKeyFile: "dr-sync-key.json" } } }, images: { [`${source.host}/team/app:1.0`]: `${front.host}/dr-project/dr-images/app` } }),
+    JSON.stringify({
+      auth: { [`${front.host}/dr-project`]: { google: { serviceAccountKeyFile: "dr-sync-key.json" } } },
+      images: { [`${source.host}/team/app:1.0`]: `${front.host}/dr-project/dr-images/app` },
+    }),
   );
   const result = await run(["sync", "--config", join(dir, "config.json"), "--max-rps", "10"], tmpdir());
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(await manifestDigest(`docker://${front.backend.host}/dr-project/dr-images/app:1.0`), await manifestDigest(`docker://${source.host}/team/app:1.0`));
+  assert.equal(
+    await manifestDigest(`docker://${front.backend.host}/dr-project/dr-images/app:1.0`),
+    await manifestDigest(`docker://${source.host}/team/app:1.0`),
+  );
   assert.ok(front.logins().some((login) => login.kind === "oauth2accesstoken"));
   assert.ok(!(result.stdout + result.stderr).includes("PRIVATE KEY"), "the key is never printed");
 });
@@ -57,7 +65,13 @@ test("sync with {google: {serviceAccountKeyFile}} (beside the config file, where
 test("a key file missing a field fails before any copy, naming the field", async () => {
   const { token_uri: _dropped, ...rest } = JSON.parse(account.keyJson);
   writeFileSync(join(dir, "bad-key.json"), JSON.stringify(rest));
-  writeFileSync(join(dir, "bad.json"), JSON.stringify({ auth: { [front.host]: { google: { serviceAccountKeyFile: "bad-key.json" } } }, images: { [`${source.host}/team/app:1.0`]: `${front.host}/dr-project/dr-images/bad` } }));
+  writeFileSync(
+    join(dir, "bad.json"),
+    JSON.stringify({
+      auth: { [front.host]: { google: { serviceAccountKeyFile: "bad-key.json" } } },
+      images: { [`${source.host}/team/app:1.0`]: `${front.host}/dr-project/dr-images/bad` },
+    }),
+  );
   const result = await run(["sync", "--config", "bad.json"]);
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /google\.serviceAccountKeyFile\.token_uri: expected the token endpoint/);

@@ -34,7 +34,17 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 test("an output that is a hard link of an input (or of another output) is refused: the config, its auth and the images file stay intact", async () => {
   const config = join(dir, "linked.json");
-  writeFileSync(config, JSON.stringify({ auth: { [destination.host]: { username: PUSHER.name, password: PUSHER.password } }, images: { [`${source.host}/library/app:1.0`]: `${destination.host}/linked/app` } }, null, 2));
+  writeFileSync(
+    config,
+    JSON.stringify(
+      {
+        auth: { [destination.host]: { username: PUSHER.name, password: PUSHER.password } },
+        images: { [`${source.host}/library/app:1.0`]: `${destination.host}/linked/app` },
+      },
+      null,
+      2,
+    ),
+  );
   const images = join(dir, "linked-images.json");
   writeFileSync(images, JSON.stringify({ [`${source.host}/library/app:1.0`]: `${destination.host}/linked/app` }));
   const auth = join(dir, "linked-auth.json");
@@ -64,7 +74,11 @@ test("an output that is a hard link of an input (or of another output) is refuse
     assert.match(result.stderr, expected);
     assert.ok(!result.stderr.includes("    at "), "no stack trace");
   }
-  assert.deepEqual([config, images, auth].map((file) => readFileSync(file, "utf8")), originals, "every input is intact");
+  assert.deepEqual(
+    [config, images, auth].map((file) => readFileSync(file, "utf8")),
+    originals,
+    "every input is intact",
+  );
   assert.equal(readFileSync(join(dir, "first.log"), "utf8"), "");
   assert.deepEqual(destination.requests(), [], "nothing was pushed, nor any registry asked");
 });
@@ -73,16 +87,38 @@ test("a registry echoing the credentials decoded, URL-encoded or as bare base64:
   const echoing: Front = await startFront(destination.url, { refuseEchoingCredentials: /^(PUT|GET) \/v2\/forms\/app\/manifests\// });
   try {
     const config = join(dir, "forms.json");
-    writeFileSync(config, JSON.stringify({ auth: { [echoing.host]: { username: PUSHER.name, password: PUSHER.password } }, images: { [`${source.host}/library/app:1.0`]: `${echoing.host}/forms/app` } }, null, 2));
+    writeFileSync(
+      config,
+      JSON.stringify(
+        {
+          auth: { [echoing.host]: { username: PUSHER.name, password: PUSHER.password } },
+          images: { [`${source.host}/library/app:1.0`]: `${echoing.host}/forms/app` },
+        },
+        null,
+        2,
+      ),
+    );
     const basic = Buffer.from(`${PUSHER.name}:${PUSHER.password}`).toString("base64");
-    const forms = [PUSHER.password, `${PUSHER.name}:${PUSHER.password}`, basic, basic.replace(/=+$/, ""), encodeURIComponent(basic), encodeURIComponent(PUSHER.password), Buffer.from(PUSHER.password).toString("base64").replace(/=+$/, "")];
+    const forms = [
+      PUSHER.password,
+      `${PUSHER.name}:${PUSHER.password}`,
+      basic,
+      basic.replace(/=+$/, ""),
+      encodeURIComponent(basic),
+      encodeURIComponent(PUSHER.password),
+      Buffer.from(PUSHER.password).toString("base64").replace(/=+$/, ""),
+    ];
     const leaks = (text: string) => forms.filter((form) => text.includes(form));
 
     const sync = await run(["sync", "--config", config, "--log", "forms.log", "--failed-images", "forms-failed.json", "--retries", "0"]);
     assert.equal(sync.code, 1, sync.stderr);
     const log = readFileSync(join(dir, "forms.log"), "utf8");
     assert.match(log, /forms\/app:1\.0: .*HTTP 400.*\[redacted\] is not allowed here; forwarded as Basic%20\[redacted\]/, "the error is there, redacted");
-    for (const [name, text] of [["stderr", sync.stderr], ["log", log], ["failed-images", readFileSync(join(dir, "forms-failed.json"), "utf8")]]) {
+    for (const [name, text] of [
+      ["stderr", sync.stderr],
+      ["log", log],
+      ["failed-images", readFileSync(join(dir, "forms-failed.json"), "utf8")],
+    ]) {
       assert.deepEqual(leaks(text), [], `${name} holds a credential:\n${text}`);
     }
     for (const extra of [["--json"], []]) {

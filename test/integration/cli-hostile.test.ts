@@ -50,7 +50,11 @@ test("a proxy that echoes request headers in its errors: no credential reaches s
     const failed = readFileSync(join(dir, "echo-failed.json"), "utf8");
     assert.match(result.stderr, /pushing manifest echoed\/app:1\.0: HTTP 400 \(Bad Request\. Your request was:\s+authorization: \[redacted\]/);
     const basic = Buffer.from(`${PUSHER.name}:${PUSHER.password}`).toString("base64");
-    for (const [name, text] of [["stderr", result.stderr], ["log", log], ["failed-images", failed]]) {
+    for (const [name, text] of [
+      ["stderr", result.stderr],
+      ["log", log],
+      ["failed-images", failed],
+    ]) {
       assert.ok(!text.includes(basic) && !text.includes(PUSHER.password) && !/Basic [A-Za-z0-9+/=]{8,}/.test(text), `${name} holds a credential:\n${text}`);
     }
     assert.match(result.stderr, /uploaded \((\d+ B|\d+\.\d (KiB|MiB|GiB))\/s\)/, "the rate is rounded");
@@ -86,7 +90,10 @@ test("--log or --failed-images naming an input file, or a place that cannot be w
     [["--failed-images", config], /--failed-images .*keep-me\.json is the --config file: the run would overwrite it; write to another file/],
     [["--log", "./alias.json"], /--log \.\/alias\.json is the --config file/],
     [["--log", "same.log", "--failed-images", "same.log"], /--failed-images same\.log is the --log file/],
-    [["--failed-images", join(dir, "no-such-dir", "failed.json")], /--failed-images .*no-such-dir\/failed\.json: cannot create the file in .*no-such-dir \(ENOENT\)/],
+    [
+      ["--failed-images", join(dir, "no-such-dir", "failed.json")],
+      /--failed-images .*no-such-dir\/failed\.json: cannot create the file in .*no-such-dir \(ENOENT\)/,
+    ],
     [["--log", dir], /--log .* is a directory: expected a file path/],
   ];
   if (process.getuid?.() !== 0) cases.push([["--log", join(dir, "locked", "x.log")], /--log .*locked\/x\.log: cannot create the file in .*locked \(EACCES\)/]);
@@ -110,7 +117,10 @@ test("summaries: no 'planned 0 image(s)' after a planning failure, at most 50 fa
   assert.match(down.stderr, /nothing to copy: 1 image\(s\) failed while planning/);
 
   const tags = Array.from({ length: 60 }, (_, i) => `absent-${i}`);
-  const many = writeConfig("many.json", { [`${source.host}/library/app:${tags.join(",")}`]: `${destination.host}/many/app`, [`${source.host}/library/app@${image.digest}`]: `${destination.host}/bydigest/app` });
+  const many = writeConfig("many.json", {
+    [`${source.host}/library/app:${tags.join(",")}`]: `${destination.host}/many/app`,
+    [`${source.host}/library/app@${image.digest}`]: `${destination.host}/bydigest/app`,
+  });
   const result = await run(["sync", "--config", many, "--log", "many.log", "--failed-images", "many-failed.json", "--retries", "0"]);
   assert.equal(result.code, 1);
   assert.equal(result.stderr.match(/^failed {2}/gm)?.length, 50, result.stderr);
@@ -123,10 +133,16 @@ test("summaries: no 'planned 0 image(s)' after a planning failure, at most 50 fa
 
 test("two sources writing one destination tag: exit 2 naming both, nothing pushed", async () => {
   destination.clearRequests();
-  const config = writeConfig("clash.json", { [`${source.host}/library/app:1.0`]: `${destination.host}/clash/app:prod`, [`${source.host}/library/other:2.0`]: `${destination.host}/clash/app:prod` });
+  const config = writeConfig("clash.json", {
+    [`${source.host}/library/app:1.0`]: `${destination.host}/clash/app:prod`,
+    [`${source.host}/library/other:2.0`]: `${destination.host}/clash/app:prod`,
+  });
   const result = await run(["sync", "--config", config]);
   assert.equal(result.code, 2);
-  assert.match(result.stderr, /clash\.json: images\[".*library\/other:2\.0"\]: writes .*\/clash\/app:prod, which images\[".*library\/app:1\.0"\] also writes with .*library\/app:1\.0/);
+  assert.match(
+    result.stderr,
+    /clash\.json: images\[".*library\/other:2\.0"\]: writes .*\/clash\/app:prod, which images\[".*library\/app:1\.0"\] also writes with .*library\/app:1\.0/,
+  );
   assert.deepEqual(destination.requests(), []);
   assert.ok(!existsSync(join(dir, "failed-images.json")));
 });
@@ -136,7 +152,10 @@ test("SIGINT while a source trickles: exit 1 naming the source, and every upload
   try {
     const config = writeConfig("sigint.json", { [`${trickling.host}/library/app:1.0`]: `${destination.host}/sigint/app` });
     destination.clearRequests();
-    const child = spawn(process.execPath, [BIN, "sync", "--config", config, "--failed-images", "sigint-failed.json"], { cwd: dir, env: { ...process.env, CI: "true" } });
+    const child = spawn(process.execPath, [BIN, "sync", "--config", config, "--failed-images", "sigint-failed.json"], {
+      cwd: dir,
+      env: { ...process.env, CI: "true" },
+    });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -148,7 +167,11 @@ test("SIGINT while a source trickles: exit 1 naming the source, and every upload
     await new Promise((resolve) => setTimeout(resolve, 500));
     child.kill("SIGINT");
     assert.equal(await exited, 1, stderr);
-    assert.match(stderr, new RegExp(`failed  .*sigint/app:1\\.0: ${trickling.host.replace(/\./g, "\\.")}: cancelled: interrupted while reading blob sha256:`), stderr);
+    assert.match(
+      stderr,
+      new RegExp(`failed  .*sigint/app:1\\.0: ${trickling.host.replace(/\./g, "\\.")}: cancelled: interrupted while reading blob sha256:`),
+      stderr,
+    );
     const requests = destination.requests().filter((r) => r.path.startsWith("/v2/sigint/app/blobs/uploads/"));
     const opened = requests.filter((r) => r.method === "POST" && r.status === 202).length;
     // Distinct sessions with an authenticated DELETE (the fresh connection's first try learns the challenge: 401).

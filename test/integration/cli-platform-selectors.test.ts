@@ -17,7 +17,8 @@ import { rawManifest, skopeo } from "../support/skopeo";
 
 const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 
-const image = (platform: Platform) => buildImage({ format: "oci", layers: [{ seed: "platforms/base", size: 2048 }], platform, labels: { platform: JSON.stringify(platform) } });
+const image = (platform: Platform) =>
+  buildImage({ format: "oci", layers: [{ seed: "platforms/base", size: 2048 }], platform, labels: { platform: JSON.stringify(platform) } });
 const children = {
   windows1809: image({ os: "windows", architecture: "amd64", "os.version": "10.0.17763.1999" }),
   windows2022: image({ os: "windows", architecture: "amd64", "os.version": "10.0.20348.2113" }),
@@ -41,9 +42,14 @@ function sync(repository: string, flags: string[]): Promise<{ code: number; stde
   const config = resolve(dir, `${repository.replace(/\W/g, "-")}.json`);
   writeFileSync(config, JSON.stringify({ images: { [`${source.host}/multi/platforms:1.0`]: `${destination.host}/${repository}` } }));
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, "sync", "--config", config, ...flags], { cwd: dir, env: { ...process.env, CI: "true" }, timeout: 60_000 }, (error, _stdout, stderr) => {
-      done({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, "sync", "--config", config, ...flags],
+      { cwd: dir, env: { ...process.env, CI: "true" }, timeout: 60_000 },
+      (error, _stdout, stderr) => {
+        done({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stderr });
+      },
+    );
   });
 }
 
@@ -55,7 +61,10 @@ async function landed(repository: string): Promise<string[]> {
 }
 
 async function absent(repository: string, child: ImageArtifact): Promise<void> {
-  await assert.rejects(skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${destination.host}/${repository}@${child.digest}`]), /manifest unknown|not found/i);
+  await assert.rejects(
+    skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${destination.host}/${repository}@${child.digest}`]),
+    /manifest unknown|not found/i,
+  );
 }
 
 test("--os windows:10.0.17763.1999 copies the entry of that build only", { timeout: 90_000 }, async () => {
@@ -66,7 +75,10 @@ test("--os windows:10.0.17763.1999 copies the entry of that build only", { timeo
 });
 
 test("--arch arm:v7 copies the v7 entry, not v6; arm/v7 means the same", { timeout: 90_000 }, async () => {
-  for (const [repository, selector] of [["only/arm-colon", "arm:v7"], ["only/arm-slash", "arm/v7"]]) {
+  for (const [repository, selector] of [
+    ["only/arm-colon", "arm:v7"],
+    ["only/arm-slash", "arm/v7"],
+  ]) {
     const result = await sync(repository, ["--arch", selector]);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(await landed(repository), [children.armV7.digest]);

@@ -24,9 +24,12 @@ function workspace(name: string): string {
 function run(dir: string, args: string[], fileSizeLimitKiB?: number): Promise<{ code: number; stdout: string; stderr: string }> {
   const command = [process.execPath, BIN, "rewrite", "--config", "sync.json", ...args];
   // A file size limit (ulimit -f, in KiB) set for the command alone, as a quota or a full disk would stop it.
-  const [file, argv] = fileSizeLimitKiB === undefined ? [command[0], command.slice(1)] : ["bash", ["-c", `ulimit -f ${fileSizeLimitKiB}; exec "$0" "$@"`, ...command]];
+  const [file, argv] =
+    fileSizeLimitKiB === undefined ? [command[0], command.slice(1)] : ["bash", ["-c", `ulimit -f ${fileSizeLimitKiB}; exec "$0" "$@"`, ...command]];
   return new Promise((done) =>
-    execFile(file, argv, { cwd: dir, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })),
+    execFile(file, argv, { cwd: dir, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
   );
 }
 
@@ -53,7 +56,10 @@ test("--write with a file that cannot be written in the middle of the batch: exi
   makeUnwritable(join(dir, "k8s", "b.yaml"));
   const result = await run(dir, ["--write", "k8s"]);
   assert.equal(result.code, 2, result.stderr);
-  assert.match(result.stderr, /^registry-dr rewrite: k8s\/b\.yaml: the file cannot be written \((EPERM|EACCES)\): make it writable or leave it out; nothing was written\n$/);
+  assert.match(
+    result.stderr,
+    /^registry-dr rewrite: k8s\/b\.yaml: the file cannot be written \((EPERM|EACCES)\): make it writable or leave it out; nothing was written\n$/,
+  );
   assert.deepEqual(contents(dir, ["k8s/a.yaml", "k8s/b.yaml", "k8s/c.yaml"]), [MANIFEST, MANIFEST, MANIFEST], "no file was changed, not even a.yaml before it");
   assert.doesNotMatch(result.stdout, /rewritten/);
 });
@@ -66,7 +72,10 @@ test("--write with a file in a directory that cannot be written: exit 2 naming t
   makeUnwritable(join(dir, "k8s", "frozen"));
   const result = await run(dir, ["--write", "k8s"]);
   assert.equal(result.code, 2, result.stderr);
-  assert.match(result.stderr, /^registry-dr rewrite: k8s\/frozen\/b\.yaml: its directory .*\/k8s\/frozen cannot be written \((EPERM|EACCES)\), and the new content is written beside the file and renamed over it; nothing was written\n$/);
+  assert.match(
+    result.stderr,
+    /^registry-dr rewrite: k8s\/frozen\/b\.yaml: its directory .*\/k8s\/frozen cannot be written \((EPERM|EACCES)\), and the new content is written beside the file and renamed over it; nothing was written\n$/,
+  );
   assert.deepEqual(contents(dir, ["k8s/a.yaml", "k8s/frozen/b.yaml"]), [MANIFEST, MANIFEST]);
 });
 
@@ -87,7 +96,12 @@ test("--write under a file size limit smaller than a 4 MB values file: the origi
 
   const unlimited = await run(dir, ["--write", "small.yaml", "values.yaml"]);
   assert.equal(unlimited.code, 0, unlimited.stderr);
-  assert.equal(readFileSync(join(dir, "values.yaml"), "utf8"), big.replace("harbor.example.com/library/nginx:1.25", "registry.example.com/dr/nginx:1.25").replace("harbor.example.com/library/nginx:1.26", "registry.example.com/dr/nginx:1.26"));
+  assert.equal(
+    readFileSync(join(dir, "values.yaml"), "utf8"),
+    big
+      .replace("harbor.example.com/library/nginx:1.25", "registry.example.com/dr/nginx:1.25")
+      .replace("harbor.example.com/library/nginx:1.26", "registry.example.com/dr/nginx:1.26"),
+  );
   assert.equal(readFileSync(join(dir, "small.yaml"), "utf8"), REWRITTEN);
   assert.equal(statSync(join(dir, "values.yaml")).mode & 0o777, 0o640, "the file keeps its mode");
   assert.deepEqual(readdirSync(dir).sort(), ["small.yaml", "sync.json", "values.yaml"]);
@@ -132,7 +146,11 @@ test("symlinks in the tree: links leading out are skipped and said, a file reach
   assert.equal(named.stderr, "registry-dr rewrite: k8s/loop.yaml: cannot read it (a symlink loop)\n");
   const explicit = await run(dir, ["--write", "k8s/linked.yaml"]);
   assert.equal(explicit.code, 0, explicit.stderr);
-  assert.equal(readFileSync(join(dir, "outside-file.yaml"), "utf8"), REWRITTEN, "a link named on the command line is the user's choice: its target is rewritten");
+  assert.equal(
+    readFileSync(join(dir, "outside-file.yaml"), "utf8"),
+    REWRITTEN,
+    "a link named on the command line is the user's choice: its target is rewritten",
+  );
   assert.ok(lstatSync(join(dir, "k8s", "linked.yaml")).isSymbolicLink(), "and the link stays a link");
 });
 
@@ -144,7 +162,10 @@ test("a file that is not UTF-8 (a Latin-1 é) is refused naming the file, the by
   for (const args of [["--write"], [], ["--check"]]) {
     const result = await run(dir, [...args, "a.yaml", "b.yaml"]);
     assert.equal(result.code, 2, result.stderr);
-    assert.equal(result.stderr, "registry-dr rewrite: b.yaml: not UTF-8: byte 0xe9 at offset 5 (line 1); convert the file to UTF-8 first; nothing was written\n");
+    assert.equal(
+      result.stderr,
+      "registry-dr rewrite: b.yaml: not UTF-8: byte 0xe9 at offset 5 (line 1); convert the file to UTF-8 first; nothing was written\n",
+    );
   }
   assert.equal(readFileSync(join(dir, "a.yaml"), "utf8"), MANIFEST, "the UTF-8 file before it is not written either");
   assert.ok(readFileSync(join(dir, "b.yaml")).equals(latin1), "the Latin-1 file is intact, byte for byte");
@@ -173,6 +194,9 @@ test("20,000 references are rewritten in one pass (a generous 20 s bound: slicin
   writeFileSync(join(dir, "huge.yaml"), huge);
   const refused = await run(dir, ["--write", "many.yaml", "huge.yaml"]);
   assert.equal(refused.code, 2);
-  assert.equal(refused.stderr, `registry-dr rewrite: huge.yaml: ${Buffer.byteLength(huge)} bytes, larger than the 16 MiB a manifest or values file may be; split it; nothing was written\n`);
+  assert.equal(
+    refused.stderr,
+    `registry-dr rewrite: huge.yaml: ${Buffer.byteLength(huge)} bytes, larger than the 16 MiB a manifest or values file may be; split it; nothing was written\n`,
+  );
   assert.equal(readFileSync(join(dir, "huge.yaml"), "utf8").length, huge.length);
 });

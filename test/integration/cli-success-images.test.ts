@@ -48,7 +48,17 @@ function writeImages(name: string, prefix: string): string {
 }
 
 test("with one failing image, the JSON file lists only the successful ones (sorted), and re-runs as an images file", { timeout: 120_000 }, async () => {
-  const first = await run(["sync", "--images", writeImages("images.json", "json"), "--output-success-images", "ok.json", "--failed-images", "bad.json", "--retries", "0"]);
+  const first = await run([
+    "sync",
+    "--images",
+    writeImages("images.json", "json"),
+    "--output-success-images",
+    "ok.json",
+    "--failed-images",
+    "bad.json",
+    "--retries",
+    "0",
+  ]);
   assert.equal(first.code, 1, first.stderr);
   const written = JSON.parse(readFileSync(join(dir, "ok.json"), "utf8"));
   assert.deepEqual(written, {
@@ -66,7 +76,19 @@ test("with one failing image, the JSON file lists only the successful ones (sort
 });
 
 test("--output-images-format yaml writes YAML that runs as an images file", { timeout: 120_000 }, async () => {
-  const first = await run(["sync", "--images", writeImages("images-for-yaml.json", "yaml"), "--output-success-images", "ok.yaml", "--output-images-format", "yaml", "--failed-images", "bad-yaml.json", "--retries", "0"]);
+  const first = await run([
+    "sync",
+    "--images",
+    writeImages("images-for-yaml.json", "yaml"),
+    "--output-success-images",
+    "ok.yaml",
+    "--output-images-format",
+    "yaml",
+    "--failed-images",
+    "bad-yaml.json",
+    "--retries",
+    "0",
+  ]);
   assert.equal(first.code, 1, first.stderr);
   const text = readFileSync(join(dir, "ok.yaml"), "utf8");
   assert.ok(!text.trimStart().startsWith("{"), "YAML, not JSON");
@@ -90,6 +112,9 @@ test("an output that would overwrite an input, or an unknown format, is refused 
   const format = await run(["sync", "--images", "clash.json", "--output-success-images", "ok.toml", "--output-images-format", "toml"]);
   assert.equal(format.code, 2);
   assert.match(format.stderr, /--output-images-format: expected json or yaml, got "toml"/);
-  assert.deepEqual(destination.requests().filter((request) => request.path.includes("/clash/")), []);
+  assert.deepEqual(
+    destination.requests().filter((request) => request.path.includes("/clash/")),
+    [],
+  );
   assert.ok(JSON.parse(readFileSync(join(dir, "clash.json"), "utf8"))[`${source.host}/team/app:1.0`], "the input is untouched");
 });

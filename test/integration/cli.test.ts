@@ -21,7 +21,10 @@ let image: SmallImage;
 let dir: string;
 
 before(async () => {
-  [harbor, acr] = await Promise.all([startRegistry({ auth: { kind: "htpasswd", users: { [USER.name]: USER.password } } }), startRegistry({ auth: { kind: "htpasswd", users: { pusher: "push-pass-9" } } })]);
+  [harbor, acr] = await Promise.all([
+    startRegistry({ auth: { kind: "htpasswd", users: { [USER.name]: USER.password } } }),
+    startRegistry({ auth: { kind: "htpasswd", users: { pusher: "push-pass-9" } } }),
+  ]);
   image = await pushSmallImage(harbor, "library/nginx:1.25", `${USER.name}:${USER.password}`);
   dir = mkdtempSync(join(tmpdir(), "registry-dr-cli-"));
 });
@@ -37,7 +40,20 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 function writeConfig(name: string, images: Record<string, string | string[]>, passwords = { harbor: USER.password, acr: "push-pass-9" }): string {
   const path = join(dir, name);
-  writeFileSync(path, JSON.stringify({ auth: { [harbor.host]: { username: USER.name, password: passwords.harbor, insecure: true }, [acr.host]: { username: "pusher", password: passwords.acr } }, images }, null, 2));
+  writeFileSync(
+    path,
+    JSON.stringify(
+      {
+        auth: {
+          [harbor.host]: { username: USER.name, password: passwords.harbor, insecure: true },
+          [acr.host]: { username: "pusher", password: passwords.acr },
+        },
+        images,
+      },
+      null,
+      2,
+    ),
+  );
   return path;
 }
 
@@ -65,7 +81,10 @@ test("verify: a table and exit 0 when complete; --json and exit 1 when something
   assert.equal(incomplete.code, 1);
   const report = JSON.parse(incomplete.stdout);
   assert.equal(report.complete, false);
-  assert.deepEqual(report.rows.map((row: { status: string }) => row.status), ["missing"]);
+  assert.deepEqual(
+    report.rows.map((row: { status: string }) => row.status),
+    ["missing"],
+  );
   assert.equal(report.rows[0].sourceDigest, image.digest);
 });
 
@@ -74,12 +93,18 @@ test("failed images: exit 1, a summary, and a file to retry them with", async ()
   const result = await run(["sync", "--config", config, "--failed-images", "retry.json"]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /1 synced, 0 up to date, 1 failed/);
-  assert.match(result.stderr, /failed  .*nginx:absent .*not found/);
-  assert.deepEqual(JSON.parse(readFileSync(join(dir, "retry.json"), "utf8")), { [`${harbor.host}/library/nginx:absent`]: [`${acr.host}/partial/nginx:absent`] });
+  assert.match(result.stderr, /failed {2}.*nginx:absent .*not found/);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, "retry.json"), "utf8")), {
+    [`${harbor.host}/library/nginx:absent`]: [`${acr.host}/partial/nginx:absent`],
+  });
 });
 
 test("wrong credentials: exit 1 and a message naming the registry, never the password", async () => {
-  const config = writeConfig("wrong.json", { [`${harbor.host}/library/nginx:1.25`]: `${acr.host}/wrong/nginx` }, { harbor: "not-the-password", acr: "push-pass-9" });
+  const config = writeConfig(
+    "wrong.json",
+    { [`${harbor.host}/library/nginx:1.25`]: `${acr.host}/wrong/nginx` },
+    { harbor: "not-the-password", acr: "push-pass-9" },
+  );
   const result = await run(["sync", "--config", config]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, new RegExp(`${harbor.host.replace(/\./g, "\\.")}: checking the registry API \\(GET /v2/\\): authentication failed`));
@@ -91,7 +116,7 @@ test("an unreachable registry: exit 1 and one line naming the host", async () =>
   writeFileSync(config, JSON.stringify({ images: { "127.0.0.1:1/library/nginx:1.25": `${acr.host}/x/nginx` } }));
   const result = await run(["sync", "--config", config, "--failed-images", "unreachable-failed.json"]);
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /failed  127\.0\.0\.1:1\/library\/nginx:1\.25 -> .*: 127\.0\.0\.1:1: connection refused/);
+  assert.match(result.stderr, /failed {2}127\.0\.0\.1:1\/library\/nginx:1\.25 -> .*: 127\.0\.0\.1:1: connection refused/);
 });
 
 test("--timeout stops a run against a registry that never answers, with exit 1 and the deadline named", async () => {
@@ -117,7 +142,10 @@ test("--timeout stops a run against a registry that never answers, with exit 1 a
 test("bad input exits 2 with the file and field named, and pushes nothing", async () => {
   acr.clearRequests();
   const config = join(dir, "invalid.json");
-  writeFileSync(config, JSON.stringify({ images: { [`${harbor.host}/library/nginx`]: `${acr.host}/ok/nginx`, [`${harbor.host}/library/Bad`]: `${acr.host}/x` } }));
+  writeFileSync(
+    config,
+    JSON.stringify({ images: { [`${harbor.host}/library/nginx`]: `${acr.host}/ok/nginx`, [`${harbor.host}/library/Bad`]: `${acr.host}/x` } }),
+  );
   const result = await run(["sync", "--config", config, "--failed-images", "invalid-failed.json"]);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /invalid\.json: images\[".*library\/Bad"\]: repository "library\/Bad" is not valid/);

@@ -21,7 +21,11 @@ const transport = new HttpTransport();
 
 before(async () => {
   [source, destination] = await Promise.all([startRegistry(), startRegistry()]);
-  images = [await pushSmallImage(source, "apps/api:1", undefined, "1"), await pushSmallImage(source, "apps/api:2", undefined, "2"), await pushSmallImage(source, "apps/api:3", undefined, "3")];
+  images = [
+    await pushSmallImage(source, "apps/api:1", undefined, "1"),
+    await pushSmallImage(source, "apps/api:2", undefined, "2"),
+    await pushSmallImage(source, "apps/api:3", undefined, "3"),
+  ];
   other = await pushSmallImage(source, "apps/other:1", undefined, "other");
 });
 after(() => Promise.all([source?.stop(), destination?.stop(), transport.close()]));
@@ -51,13 +55,31 @@ test("a cold copy costs three requests per new blob and, past a repository's fir
   const [at, from] = [destination.requests(), source.requests()];
   assert.equal(count(at, isBlobHead), 0, "no blob HEAD: the repository was empty, a mount asks instead");
   assert.equal(count(at, isUploadStart), blobs.length, "one POST per new blob, a mount that opened the session");
-  assert.ok(at.filter(isUploadStart).every((r) => r.status === 202 && r.path.includes("mount=")), "every POST was a mount answered with a session");
+  assert.ok(
+    at.filter(isUploadStart).every((r) => r.status === 202 && r.path.includes("mount=")),
+    "every POST was a mount answered with a session",
+  );
   assert.equal(count(at, isUploadPut), blobs.length, "one PUT per new blob");
   assert.equal(count(from, isBlobGet), blobs.length, "one GET per new blob");
-  assert.equal(count(at, (r) => r.method === "HEAD" && r.path.includes("/manifests/")), 1, "one manifest HEAD: the repository's first tag, which found it empty");
-  assert.equal(count(at, (r) => r.path.includes("/tags/list")), 1, "then one tag list instead of a HEAD per tag");
-  assert.equal(count(from, (r) => r.method === "HEAD"), 0, "the source is read, not HEADed, for images the destination lacks");
-  assert.equal(count(from, (r) => r.method === "GET" && r.path.includes("/manifests/")), images.length);
+  assert.equal(
+    count(at, (r) => r.method === "HEAD" && r.path.includes("/manifests/")),
+    1,
+    "one manifest HEAD: the repository's first tag, which found it empty",
+  );
+  assert.equal(
+    count(at, (r) => r.path.includes("/tags/list")),
+    1,
+    "then one tag list instead of a HEAD per tag",
+  );
+  assert.equal(
+    count(from, (r) => r.method === "HEAD"),
+    0,
+    "the source is read, not HEADed, for images the destination lacks",
+  );
+  assert.equal(
+    count(from, (r) => r.method === "GET" && r.path.includes("/manifests/")),
+    images.length,
+  );
   const client = new RegistryClient({ host: destination.host, transport });
   for (const image of images) assert.equal((await client.headManifest("cold/api", image.ref.split(":")[1]))?.digest, image.digest);
 
@@ -67,10 +89,16 @@ test("a cold copy costs three requests per new blob and, past a repository's fir
   const again = await runSync({ images: { [`${source.host}/apps/api`]: `${destination.host}/cold/api` } });
   assert.equal(again.counts.skipped, 3);
   assert.deepEqual(
-    destination.requests().filter((r) => r.path !== "/v2/").map((r) => r.method),
+    destination
+      .requests()
+      .filter((r) => r.path !== "/v2/")
+      .map((r) => r.method),
     ["HEAD", "HEAD", "HEAD"],
   );
-  assert.equal(count(source.requests(), (r) => r.method === "HEAD"), 3);
+  assert.equal(
+    count(source.requests(), (r) => r.method === "HEAD"),
+    3,
+  );
 });
 
 async function withQuirkyRegistry(options: QuirkyRegistryOptions, work: (registry: QuirkyRegistry) => Promise<void>): Promise<void> {
@@ -93,7 +121,9 @@ for (const mounts of ["ignore", "refuse"] as const) {
   test(`a registry that ${how} gets every blob, and no blob its repository holds is uploaded again`, async () => {
     await withQuirkyRegistry({ mounts }, async (registry) => {
       // Cold, into two repositories sharing the base layer: the mount between them is answered with a session (or refused), which must still carry the blob.
-      const cold = await runSync({ images: { [`${source.host}/apps/api:1`]: `${registry.host}/dr/api`, [`${source.host}/apps/other:1`]: `${registry.host}/dr/other` } });
+      const cold = await runSync({
+        images: { [`${source.host}/apps/api:1`]: `${registry.host}/dr/api`, [`${source.host}/apps/other:1`]: `${registry.host}/dr/other` },
+      });
       assert.equal(cold.counts.synced, 2, JSON.stringify(cold.results));
       assert.ok(registry.ignoredMounts() > 0, "mounts were sent");
       await assertHolds(registry, "dr/api", [images[0]]);
@@ -113,10 +143,20 @@ for (const mounts of ["ignore", "refuse"] as const) {
       // One image at a time: apps/other into a new repository, which places the shared base layer there first, then apps/api:1
       // into dr/other (its tag 1 replaced), which holds the base layer: the mount from dr/fresh opens a session, and a HEAD finds the layer held.
       registry.backend.clearRequests();
-      const across = await runSync({ images: { [`${source.host}/apps/other:1`]: `${registry.host}/dr/fresh`, [`${source.host}/apps/api:1`]: `${registry.host}/dr/other` } }, { proc: 1 });
+      const across = await runSync(
+        { images: { [`${source.host}/apps/other:1`]: `${registry.host}/dr/fresh`, [`${source.host}/apps/api:1`]: `${registry.host}/dr/other` } },
+        { proc: 1 },
+      );
       assert.equal(across.counts.synced, 2, JSON.stringify(across.results));
       const lacked = blobsLacking(images[0].blobs, other);
-      assert.equal(count(registry.backend.requests().filter((r) => r.path.startsWith("/v2/dr/other/")), isUploadPut), lacked.length, "only blobs dr/other lacked were uploaded into it");
+      assert.equal(
+        count(
+          registry.backend.requests().filter((r) => r.path.startsWith("/v2/dr/other/")),
+          isUploadPut,
+        ),
+        lacked.length,
+        "only blobs dr/other lacked were uploaded into it",
+      );
       assert.equal(across.stats.bytesUploaded, sizeOf([...lacked, ...other.blobs]));
       await assertHolds(registry, "dr/fresh", [other]);
       await assertHolds(registry, "dr/other", [images[0]]);
@@ -131,7 +171,15 @@ test("once a host has answered a mount with 201, a mount stands in for the blob 
     await runSync({ images: { [`${source.host}/apps/api:1`]: `${target.host}/warm/api` } });
     target.clearRequests();
     // One image at a time, in order: apps/other goes to two new repositories, the second by mounts (201) from the first; then apps/api into the repository that holds tag 1.
-    const report = await runSync({ images: { [`${source.host}/apps/other:1`]: [`${target.host}/warm/other`, `${target.host}/warm/other-copy`], [`${source.host}/apps/api`]: `${target.host}/warm/api` } }, { proc: 1 });
+    const report = await runSync(
+      {
+        images: {
+          [`${source.host}/apps/other:1`]: [`${target.host}/warm/other`, `${target.host}/warm/other-copy`],
+          [`${source.host}/apps/api`]: `${target.host}/warm/api`,
+        },
+      },
+      { proc: 1 },
+    );
     assert.equal(report.counts.failed, 0, JSON.stringify(report.results));
     const intoApi = target.requests().filter((r) => r.path.startsWith("/v2/warm/api/blobs/"));
     assert.equal(count(intoApi, isBlobHead), 0, "no blob HEAD once the host is known to mount");
@@ -150,7 +198,11 @@ test("a destination that refuses its tag lists is asked with a HEAD per tag and 
     const report = await runSync({ images: { [`${source.host}/apps/api`]: `${registry.host}/listless/api` } });
     assert.equal(report.counts.synced, 3, JSON.stringify(report.results));
     const at = registry.backend.requests();
-    assert.equal(count(at, (r) => r.method === "HEAD" && r.path.includes("/manifests/")), images.length, "one HEAD per tag");
+    assert.equal(
+      count(at, (r) => r.method === "HEAD" && r.path.includes("/manifests/")),
+      images.length,
+      "one HEAD per tag",
+    );
     assert.equal(count(at, isBlobHead), distinctBlobs(...images).length, "one HEAD per blob: nothing says the repository was empty");
     await assertHolds(registry, "listless/api", images);
   });

@@ -42,7 +42,10 @@ async function countConnects<T>(work: () => Promise<T>): Promise<{ result: T; co
 
 const job = (): SyncJob => {
   const login = { username: "copier", password: "copier-password" };
-  return { auth: { [source.host]: login, [destination.host]: login }, images: Object.fromEntries(fixture.repos.map((repo) => [`${source.host}/${repo.name}`, `${destination.host}/mirror/${repo.name}`])) };
+  return {
+    auth: { [source.host]: login, [destination.host]: login },
+    images: Object.fromEntries(fixture.repos.map((repo) => [`${source.host}/${repo.name}`, `${destination.host}/mirror/${repo.name}`])),
+  };
 };
 
 test("Basic auth on both sides: a cold copy and a no-op ride pooled connections (at most 16 per registry), not one per request", async (t) => {
@@ -50,7 +53,10 @@ test("Basic auth on both sides: a cold copy and a no-op ride pooled connections 
   assert.equal(cold.result.counts.failed, 0);
   const noop = await countConnects(() => runSync(job(), { proc: 5 }));
   assert.equal(noop.result.counts.skipped, cold.result.counts.synced);
-  for (const [name, run] of [["cold", cold], ["no-op", noop]] as const) {
+  for (const [name, run] of [
+    ["cold", cold],
+    ["no-op", noop],
+  ] as const) {
     const requests = run.result.stats.requests;
     t.diagnostic(`${name}: ${requests} requests over ${run.connects} TCP connections (${(run.connects / requests).toFixed(3)} per request)`);
     // Two registries, 16 connections each at most, and the scheme probe's own.

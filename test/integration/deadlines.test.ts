@@ -15,11 +15,11 @@ const FAST_TRANSPORT = { connectTimeoutMs: 500, headersTimeoutMs: 500, retry: { 
 
 let source: RegistryServer;
 let destination: RegistryServer;
-let image: SmallImage;
+let _image: SmallImage;
 
 before(async () => {
   [source, destination] = await Promise.all([startRegistry(), startRegistry()]);
-  image = await pushSmallImage(source, "library/app:1.0");
+  _image = await pushSmallImage(source, "library/app:1.0");
 });
 after(async () => Promise.all([source?.stop(), destination?.stop()]));
 
@@ -47,7 +47,10 @@ test("a source trickling a blob below the floor fails that transfer with a messa
     );
     assert.equal(report.counts.failed, 1);
     const error = report.results[0].error!;
-    assert.match(error, new RegExp(`^${escape(trickling.host)}: blob sha256:[0-9a-f]{64} arrived at [0-9.]+ B/s, below the 64 B/s floor for 1\\.5 s: the source is stalling$`));
+    assert.match(
+      error,
+      new RegExp(`^${escape(trickling.host)}: blob sha256:[0-9a-f]{64} arrived at [0-9.]+ B/s, below the 64 B/s floor for 1\\.5 s: the source is stalling$`),
+    );
     assert.equal(report.results[0].retryable, false, "a stalled source is not retried into another window");
     assert.deepEqual(uploadSessions(destination, "trickled/app"), [], "the failed transfer's upload session is closed");
   } finally {
@@ -63,7 +66,10 @@ test("after an interrupt during a stalled download, the source is blamed and no 
     const started = new Promise<void>((resolve) => {
       const poll = setInterval(() => blobs(trickling) > 0 && (clearInterval(poll), resolve()), 20);
     });
-    const running = runSync({ images: { [`${trickling.host}/library/app:1.0`]: `${destination.host}/interrupted/app` } }, { transport: FAST_TRANSPORT, minRate: { bytesPerSecond: 0, windowMs: 1000 }, signal: controller.signal });
+    const running = runSync(
+      { images: { [`${trickling.host}/library/app:1.0`]: `${destination.host}/interrupted/app` } },
+      { transport: FAST_TRANSPORT, minRate: { bytesPerSecond: 0, windowMs: 1000 }, signal: controller.signal },
+    );
     await started;
     // Let the uploads open their sessions at the destination, then interrupt as SIGINT does.
     await new Promise((resolve) => setTimeout(resolve, 800));

@@ -19,17 +19,24 @@ import { skopeoCopy } from "../support/skopeo";
 const bed = useSeededRegistries();
 const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 
-const job = () => ({ images: Object.fromEntries(bed.fixture.repos.map((repo) => [`${bed.source.host}/${repo.name}`, `${bed.destination.host}/mirror/${repo.name}`])) });
+const job = () => ({
+  images: Object.fromEntries(bed.fixture.repos.map((repo) => [`${bed.source.host}/${repo.name}`, `${bed.destination.host}/mirror/${repo.name}`])),
+});
 const tagCount = () => bed.fixture.repos.reduce((sum, repo) => sum + repo.tags.length, 0);
 /** Requests per tag: pings, tag listings and the referrers API probe (404 on distribution 2.8) are per run, not per tag. */
-const perTagRequests = () => [...bed.source.requests(), ...bed.destination.requests()].filter((r) => r.path !== "/v2/" && !r.path.includes("/tags/list") && !r.path.includes("/referrers/"));
+const perTagRequests = () =>
+  [...bed.source.requests(), ...bed.destination.requests()].filter(
+    (r) => r.path !== "/v2/" && !r.path.includes("/tags/list") && !r.path.includes("/referrers/"),
+  );
 
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), "registry-dr-verify-"));
   const config = join(dir, "config.json");
   writeFileSync(config, JSON.stringify(job()));
   return new Promise((done) =>
-    execFile(process.execPath, [BIN, ...args, "--config", config], { cwd: dir, env: { ...process.env, CI: "true" } }, (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })),
+    execFile(process.execPath, [BIN, ...args, "--config", config], { cwd: dir, env: { ...process.env, CI: "true" } }, (error, stdout, stderr) =>
+      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
   );
 }
 
@@ -71,18 +78,29 @@ test("deep verify of a complete copy: every tag present, each distinct blob and 
   }
   const expected = 2 * tagCount() + [...distinct.values()].reduce((sum, set) => sum + set.size, 0);
   const deepRequests = perTagRequests();
-  assert.equal(deepRequests.length, expected, "deep: a HEAD at the source and a GET at the destination per tag, plus one request per distinct blob and child manifest");
-  assert.ok(bed.source.requests().every((r) => r.method === "HEAD" || r.path === "/v2/" || r.path.includes("/tags/list") || r.path.includes("/referrers/")), "the source is only asked for digests (and once whether it has the referrers API)");
+  assert.equal(
+    deepRequests.length,
+    expected,
+    "deep: a HEAD at the source and a GET at the destination per tag, plus one request per distinct blob and child manifest",
+  );
+  assert.ok(
+    bed.source.requests().every((r) => r.method === "HEAD" || r.path === "/v2/" || r.path.includes("/tags/list") || r.path.includes("/referrers/")),
+    "the source is only asked for digests (and once whether it has the referrers API)",
+  );
   const fewTags = tagCount() - bed.fixture.repos.find((repo) => repo.name === "many/tags")!.tags.length;
   const fewTagRequests = deepRequests.filter((r) => !r.path.startsWith("/v2/many/") && !r.path.startsWith("/v2/mirror/many/")).length;
   t.diagnostic(`deep, without many/tags (${fewTags} tags, no sharing across tags): ${fewTagRequests} (${(fewTagRequests / fewTags).toFixed(2)}/tag)`);
-  t.diagnostic(`request cost on the standard fixture (${tagCount()} tags): shallow ${shallowRequests} (${(shallowRequests / tagCount()).toFixed(2)}/tag), deep ${deepRequests.length} (${(deepRequests.length / tagCount()).toFixed(2)}/tag)`);
+  t.diagnostic(
+    `request cost on the standard fixture (${tagCount()} tags): shallow ${shallowRequests} (${(shallowRequests / tagCount()).toFixed(2)}/tag), deep ${deepRequests.length} (${(deepRequests.length / tagCount()).toFixed(2)}/tag)`,
+  );
 });
 
 test("a deleted layer blob and a deleted child manifest make those images incomplete; sync without --repair calls them up to date; --repair re-copies them", async () => {
   const web = imageOf("apps/web:1.0");
   const appLayer = (JSON.parse(web.manifest.toString("utf8")) as { layers: { digest: string }[] }).layers.at(-1)!.digest;
-  const otherWebLayers = bed.fixture.images.filter((image) => image.ref.startsWith("apps/web:") && image !== web).flatMap((image) => image.blobs.map((blob) => blob.digest));
+  const otherWebLayers = bed.fixture.images
+    .filter((image) => image.ref.startsWith("apps/web:") && image !== web)
+    .flatMap((image) => image.blobs.map((blob) => blob.digest));
   assert.ok(!otherWebLayers.includes(appLayer), "the app layer is apps/web:1.0's own");
   const index = imageOf("multi/oci-index:1.0");
   const arm64 = index.children!.find((child) => child.platform.architecture === "arm64")!;
@@ -90,7 +108,10 @@ test("a deleted layer blob and a deleted child manifest make those images incomp
   await deleteAtDestination(`mirror/apps/web/blobs/${appLayer}`);
   await deleteAtDestination(`mirror/multi/oci-index/manifests/${arm64.digest}`);
   const scratch = mkdtempSync(join(tmpdir(), "registry-dr-pull-"));
-  await assert.rejects(skopeoCopy(`docker://${bed.destination.host}/mirror/multi/oci-index:1.0`, `dir:${join(scratch, "before")}`, { all: true }), "the deletion does break a pull");
+  await assert.rejects(
+    skopeoCopy(`docker://${bed.destination.host}/mirror/multi/oci-index:1.0`, `dir:${join(scratch, "before")}`, { all: true }),
+    "the deletion does break a pull",
+  );
 
   const report = await runVerify(job());
   assert.equal(report.complete, false);

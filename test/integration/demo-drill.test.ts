@@ -11,7 +11,9 @@ import { test } from "node:test";
 test("the DR drill: sync, a refused failover naming the missing image, resync, failover seen by dig, rewrite, failback, in under a minute", async () => {
   const started = Date.now();
   const result = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-    execFile(process.execPath, [resolve(__dirname, "../../examples/local-demo/demo.js")], { timeout: 90_000 }, (error, stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })),
+    execFile(process.execPath, [resolve(__dirname, "../../examples/local-demo/demo.js")], { timeout: 90_000 }, (error, stdout, stderr) =>
+      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
   );
   const seconds = (Date.now() - started) / 1000;
   assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);

@@ -75,7 +75,10 @@ function run(args: string[], env: Record<string, string | undefined>): Promise<{
 test("without a key in the record or GOOGLE_APPLICATION_CREDENTIALS, the command says where a key may come from and changes nothing", async () => {
   const none = await run(["failover", "--record", recordFile, "--to", "secondary"], { GOOGLE_APPLICATION_CREDENTIALS: undefined });
   assert.equal(none.code, 2, none.stderr);
-  assert.match(none.stderr, /cloud-dns\.yaml: google\.serviceAccountKey: no Google service-account key: give google\.serviceAccountKey .* or set GOOGLE_APPLICATION_CREDENTIALS/);
+  assert.match(
+    none.stderr,
+    /cloud-dns\.yaml: google\.serviceAccountKey: no Google service-account key: give google\.serviceAccountKey .* or set GOOGLE_APPLICATION_CREDENTIALS/,
+  );
   const unreadable = await run(["failover", "--record", recordFile, "--to", "secondary"], { GOOGLE_APPLICATION_CREDENTIALS: join(dir, "missing.json") });
   assert.equal(unreadable.code, 2, unreadable.stderr);
   assert.match(unreadable.stderr, /GOOGLE_APPLICATION_CREDENTIALS names ".*missing\.json", which cannot be read \(ENOENT\)/);

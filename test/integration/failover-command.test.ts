@@ -72,7 +72,10 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
       assert.match(stdout, /secondary .*: NOT ready \(0 present, 1 missing/);
       const json = JSON.parse((await run(["failover", "status", "--record", recordFile, "--json"])).stdout);
       assert.equal(json.active, "primary");
-      assert.deepEqual(json.sites.map((site: { problems: string[] }) => site.problems.length), [0, 1]);
+      assert.deepEqual(
+        json.sites.map((site: { problems: string[] }) => site.problems.length),
+        [0, 1],
+      );
     });
 
     test("a switch to a standby that lacks images is refused, and the record stays", async () => {
@@ -87,7 +90,12 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
       assert.equal(synced.counts.failed, 0);
       const over = await run(["failover", "--record", recordFile, "--to", "secondary"]);
       assert.equal(over.code, 0, over.stderr);
-      assert.match(over.stdout, new RegExp(`switched A record "registry" in zone dr\\.example\\.com: ${PRIMARY_IP.replace(/\./g, "\\.")} -> ${STANDBY_IP.replace(/\./g, "\\.")} \\(secondary\\)`));
+      assert.match(
+        over.stdout,
+        new RegExp(
+          `switched A record "registry" in zone dr\\.example\\.com: ${PRIMARY_IP.replace(/\./g, "\\.")} -> ${STANDBY_IP.replace(/\./g, "\\.")} \\(secondary\\)`,
+        ),
+      );
       assert.deepEqual(await dns.dig(fqdn(), "A"), [STANDBY_IP]);
       const again = await run(["failover", "--record", recordFile, "--to", "secondary", "--json"]);
       assert.equal(again.code, 0, again.stderr);
@@ -95,7 +103,10 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
       assert.equal(over.stdout.match(/switched/g)?.length, 1, "one line says the record switched");
       const back = await run(["failover", "--record", recordFile, "--to", "primary", "--json"]);
       assert.equal(back.code, 0, back.stderr);
-      assert.deepEqual(({ ...JSON.parse(back.stdout), preflight: undefined }), { record: `A record "registry" in zone ${dns.zone}`, site: "primary", from: STANDBY_IP, to: PRIMARY_IP, switched: true, preflight: undefined });
+      assert.deepEqual(
+        { ...JSON.parse(back.stdout), preflight: undefined },
+        { record: `A record "registry" in zone ${dns.zone}`, site: "primary", from: STANDBY_IP, to: PRIMARY_IP, switched: true, preflight: undefined },
+      );
       assert.match(back.stderr, /switched A record/, "with --json the progress lines go to stderr");
       assert.deepEqual(await dns.dig(fqdn(), "A"), [PRIMARY_IP]);
       for (const output of [over, again, back]) assert.ok(!`${output.stdout}${output.stderr}`.includes(dns.key.secret), "the TSIG secret is never printed");

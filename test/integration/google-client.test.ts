@@ -24,11 +24,21 @@ test("a key's missing or wrong fields are named, and no part of the key is quote
   const key = JSON.parse(account.keyJson);
   for (const field of ["client_email", "private_key", "token_uri"]) {
     const { [field]: _dropped, ...rest } = key;
-    assert.throws(() => parseServiceAccountKey(JSON.stringify(rest)), (error: Error) => error.message.includes(field) && !error.message.includes("PRIVATE KEY"), `missing ${field}`);
+    assert.throws(
+      () => parseServiceAccountKey(JSON.stringify(rest)),
+      (error: Error) => error.message.includes(field) && !error.message.includes("PRIVATE KEY"),
+      `missing ${field}`,
+    );
   }
-  assert.throws(() => parseServiceAccountKey(JSON.stringify({ ...key, private_key: "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n" })), /private_key: expected a PEM private key/);
+  assert.throws(
+    () => parseServiceAccountKey(JSON.stringify({ ...key, private_key: "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n" })),
+    /private_key: expected a PEM private key/,
+  );
   assert.throws(() => parseServiceAccountKey(JSON.stringify({ ...key, token_uri: "http://oauth2.example.com/token" })), /token_uri: expected an https URL/);
-  assert.throws(() => parseServiceAccountKey("{not json " + key.private_key), (error: Error) => /expected a service-account key/.test(error.message) && !error.message.includes("PRIVATE KEY"));
+  assert.throws(
+    () => parseServiceAccountKey("{not json " + key.private_key),
+    (error: Error) => /expected a service-account key/.test(error.message) && !error.message.includes("PRIVATE KEY"),
+  );
   const fromBase64 = parseServiceAccountKey(Buffer.from(account.keyJson).toString("base64"));
   assert.equal(fromBase64.clientEmail, account.email);
   assert.equal(fromBase64.tokenUri.href, google.tokenUri);
@@ -39,7 +49,13 @@ test("the assertion is RS256 over iss, scope, aud = the key's token_uri, iat and
   const jwt = jwtAssertion(key, [SCOPES.cloudDns], 1_764_612_000);
   const [header, claims, signature] = jwt.split(".");
   assert.deepEqual(JSON.parse(Buffer.from(header, "base64url").toString()), { alg: "RS256", typ: "JWT", kid: "0123456789abcdef" });
-  assert.deepEqual(JSON.parse(Buffer.from(claims, "base64url").toString()), { iss: account.email, scope: SCOPES.cloudDns, aud: google.tokenUri, iat: 1_764_612_000, exp: 1_764_615_600 });
+  assert.deepEqual(JSON.parse(Buffer.from(claims, "base64url").toString()), {
+    iss: account.email,
+    scope: SCOPES.cloudDns,
+    aud: google.tokenUri,
+    iat: 1_764_612_000,
+    exp: 1_764_615_600,
+  });
   assert.ok(createVerify("RSA-SHA256").update(`${header}.${claims}`).verify(createPublicKey(key.privateKey), Buffer.from(signature, "base64url")));
 });
 
@@ -90,9 +106,15 @@ test("Cloud DNS: a change is applied and polled to done; a stale deletion is ref
     assert.deepEqual(await dns.recordSet("dr-zone", "registry.dr.example.com.", "CNAME"), primary);
     google.dns.setRecord("dr-project", "dr-zone", { ...primary, rrdatas: ["hand-edit.example.com."] });
     const flip = { additions: [{ ...primary, rrdatas: ["dr-registry.example.com."] }], deletions: [primary] };
-    await assert.rejects(dns.change("dr-zone", flip), (error: Error) => error instanceof GoogleApiError && error.status === 412 && error.code === "conditionNotMet");
+    await assert.rejects(
+      dns.change("dr-zone", flip),
+      (error: Error) => error instanceof GoogleApiError && error.status === 412 && error.code === "conditionNotMet",
+    );
     assert.deepEqual(google.dns.record("dr-project", "dr-zone", "registry.dr.example.com.", "CNAME")?.rrdatas, ["hand-edit.example.com."]);
-    assert.ok(google.requests().some((request) => request.method === "GET" && /\/changes\/\d+$/.test(request.path)), "the change was polled");
+    assert.ok(
+      google.requests().some((request) => request.method === "GET" && /\/changes\/\d+$/.test(request.path)),
+      "the change was polled",
+    );
   } finally {
     await api.close();
     await tokens.close();

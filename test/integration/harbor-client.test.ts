@@ -41,7 +41,10 @@ test("create returns the id from Location; every page of a long list is read", a
   const http = new HarborHttp({ url: proxy.url, username: "admin", password: PASSWORD });
   try {
     const listed = await http.list<{ name: string }>("projects");
-    const listedNames = listed.map((p) => p.name).filter((name) => name.startsWith("paged-")).sort();
+    const listedNames = listed
+      .map((p) => p.name)
+      .filter((name) => name.startsWith("paged-"))
+      .sort();
     assert.deepEqual(listedNames, names);
     assert.equal(proxy.requests().length, 2, "124 projects in two pages of 100");
   } finally {
@@ -96,7 +99,10 @@ test("a redirect (Harbor's front end sending http to https) is an error naming w
   try {
     await assert.rejects(redirected.projects.delete("dr-source"), (error: HarborApiError) => {
       assert.equal(error.status, 308);
-      assert.match(error.message, /DELETE \/api\/v2\.0\/projects\/dr-source: 308 redirect to https:\/\/harbor\.example\.com\/api\/v2\.0\/projects\/dr-source: set the Harbor URL/);
+      assert.match(
+        error.message,
+        /DELETE \/api\/v2\.0\/projects\/dr-source: 308 redirect to https:\/\/harbor\.example\.com\/api\/v2\.0\/projects\/dr-source: set the Harbor URL/,
+      );
       return true;
     });
     assert.equal(requests, 1, "nothing is resent");
@@ -172,7 +178,9 @@ test("a registry name Harbor's q syntax cannot carry (a comma) is still matched 
     { id: 2, name: "dr,acr" },
     { id: 3, name: "acr" },
   ];
-  const fake = await fakeHarbor((_req, res) => res.writeHead(200, { "content-type": "application/json", "x-total-count": "3" }).end(JSON.stringify(registries)));
+  const fake = await fakeHarbor((_req, res) =>
+    res.writeHead(200, { "content-type": "application/json", "x-total-count": "3" }).end(JSON.stringify(registries)),
+  );
   try {
     assert.equal((await fake.client.registries.findByName("dr,acr"))?.id, 2);
     assert.ok(!new URL(fake.urls[0], fake.origin).searchParams.has("q"), `no q for a name with a comma: ${fake.urls[0]}`);

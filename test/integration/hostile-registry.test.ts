@@ -41,7 +41,11 @@ interface HostileProxy {
 }
 
 /** Forwards to `upstream` (keeping the Host header, so Locations point back here) unless `answer` says otherwise. */
-async function startHostileProxy(upstream: RegistryServer, answer: (req: IncomingMessage) => Answer | undefined, rewrite?: (req: IncomingMessage, headers: IncomingHttpHeaders) => void): Promise<HostileProxy> {
+async function startHostileProxy(
+  upstream: RegistryServer,
+  answer: (req: IncomingMessage) => Answer | undefined,
+  rewrite?: (req: IncomingMessage, headers: IncomingHttpHeaders) => void,
+): Promise<HostileProxy> {
   const upstreamUrl = new URL(upstream.url);
   const requests: string[] = [];
   const server = createServer((req, res) => {
@@ -81,10 +85,18 @@ async function startTrap(): Promise<{ origin: string; hits: string[]; stop(): Pr
   return { origin: `http://127.0.0.1:${port}`, hits, stop: close };
 }
 
-const json = (value: unknown, headers: Record<string, string> = {}): Answer => ({ status: 200, headers: { "content-type": "application/json", ...headers }, body: Buffer.from(JSON.stringify(value)) });
+const json = (value: unknown, headers: Record<string, string> = {}): Answer => ({
+  status: 200,
+  headers: { "content-type": "application/json", ...headers },
+  body: Buffer.from(JSON.stringify(value)),
+});
 
 function manifestAnswer(bytes: Buffer, mediaType: string): Answer {
-  return { status: 200, headers: { "content-type": mediaType, "docker-content-digest": `sha256:${createHash("sha256").update(bytes).digest("hex")}` }, body: bytes };
+  return {
+    status: 200,
+    headers: { "content-type": mediaType, "docker-content-digest": `sha256:${createHash("sha256").update(bytes).digest("hex")}` },
+    body: bytes,
+  };
 }
 
 let source: RegistryServer;
@@ -124,9 +136,11 @@ test("a source listing path-like, over-long and non-grammar tags, an index child
   const indexDigest = `sha256:${createHash("sha256").update(index).digest("hex")}`;
   const proxy = await startHostileProxy(source, (req) => {
     const path = new URL(req.url ?? "/", "http://proxy").pathname;
-    if (path === "/v2/evil/img/tags/list") return json({ name: "evil/img", tags: ["1.0", TRAVERSAL, LONG_TAG, "bad tag!", "..%2F..%2Fv2%2Fvictim%2Fapp", ESCAPE] });
+    if (path === "/v2/evil/img/tags/list")
+      return json({ name: "evil/img", tags: ["1.0", TRAVERSAL, LONG_TAG, "bad tag!", "..%2F..%2Fv2%2Fvictim%2Fapp", ESCAPE] });
     if (path === "/v2/evil/index/manifests/1.0" || path === `/v2/evil/index/manifests/${indexDigest}`) return manifestAnswer(index, MediaType.ociIndex);
-    if (path === "/v2/evil/paged/tags/list") return json({ name: "evil/paged", tags: ["1.0"] }, { link: `<${trap.origin}/v2/evil/paged/tags/list?n=1&last=1.0>; rel="next"` });
+    if (path === "/v2/evil/paged/tags/list")
+      return json({ name: "evil/paged", tags: ["1.0"] }, { link: `<${trap.origin}/v2/evil/paged/tags/list?n=1&last=1.0>; rel="next"` });
     return undefined;
   });
   try {
@@ -143,15 +157,33 @@ test("a source listing path-like, over-long and non-grammar tags, an index child
     assert.equal(await manifestDigest(`docker://${destination.host}/mirror/evil:1.0`), evil.digest);
     assert.equal(failed.length, 7, JSON.stringify(report.results, null, 2));
     const shown = report.results.flatMap((result) => [result.source, result.destination, result.error ?? ""]);
-    assert.ok(shown.some((text) => text.includes(JSON.stringify(ESCAPE))), "the tag is shown escaped");
+    assert.ok(
+      shown.some((text) => text.includes(JSON.stringify(ESCAPE))),
+      "the tag is shown escaped",
+    );
     assert.ok(!shown.some((text) => text.includes("\u001b")), "no terminal escape sequence from the registry reaches a report");
     for (const bad of [TRAVERSAL, "bad tag!", "..%2F..%2Fv2%2Fvictim%2Fapp"]) {
-      assert.ok(failed.some((result) => result.error === `invalid tag ${JSON.stringify(bad)} listed by ${proxy.host}/evil/img`), `failed naming ${bad}`);
+      assert.ok(
+        failed.some((result) => result.error === `invalid tag ${JSON.stringify(bad)} listed by ${proxy.host}/evil/img`),
+        `failed naming ${bad}`,
+      );
     }
-    assert.ok(failed.some((result) => result.error === `invalid tag "${"x".repeat(80)}..." listed by ${proxy.host}/evil/img`), "the over-long tag is named, cut short");
-    assert.equal(byDestination(report.results, "/mirror/index:1.0")?.error, `invalid digest ${JSON.stringify(TRAVERSAL)} in the index of ${proxy.host}/evil/index:1.0`);
-    assert.match(byDestination(report.results, "/mirror/paged")?.error ?? "", new RegExp(`^invalid Link "${trap.origin}/v2/evil/paged/tags/list\\?n=1&last=1\\.0" from ${proxy.host}`));
-    assert.ok(failed.every((result) => result.retryable === false), "a bad answer is not retried");
+    assert.ok(
+      failed.some((result) => result.error === `invalid tag "${"x".repeat(80)}..." listed by ${proxy.host}/evil/img`),
+      "the over-long tag is named, cut short",
+    );
+    assert.equal(
+      byDestination(report.results, "/mirror/index:1.0")?.error,
+      `invalid digest ${JSON.stringify(TRAVERSAL)} in the index of ${proxy.host}/evil/index:1.0`,
+    );
+    assert.match(
+      byDestination(report.results, "/mirror/paged")?.error ?? "",
+      new RegExp(`^invalid Link "${trap.origin}/v2/evil/paged/tags/list\\?n=1&last=1\\.0" from ${proxy.host}`),
+    );
+    assert.ok(
+      failed.every((result) => result.retryable === false),
+      "a bad answer is not retried",
+    );
     assert.deepEqual(trap.hits, [], "the Link's host was never contacted");
     await assertVictimUntouched();
   } finally {
@@ -168,7 +200,9 @@ test("through the CLI, a hostile tag list makes sync exit 1 naming the bad tag, 
     const config = join(dir, "config.json");
     writeFileSync(config, JSON.stringify({ images: { [`${proxy.host}/evil/img`]: `${destination.host}/cli/evil` } }));
     const result = await new Promise<{ code: number; stderr: string }>((done) =>
-      execFile(process.execPath, [BIN, "sync", "--config", config], { cwd: dir, env: { ...process.env, CI: "true" } }, (error, _stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stderr })),
+      execFile(process.execPath, [BIN, "sync", "--config", config], { cwd: dir, env: { ...process.env, CI: "true" } }, (error, _stdout, stderr) =>
+        done({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+      ),
     );
     assert.equal(result.code, 1, result.stderr);
     assert.ok(result.stderr.includes(`invalid tag ${JSON.stringify(TRAVERSAL)} listed by ${proxy.host}/evil/img`), result.stderr);
@@ -183,9 +217,13 @@ test("through the CLI, a hostile tag list makes sync exit 1 naming the bad tag, 
 
 test("an upload Location pointing at another host, or at another repository of the destination, fails the image without using it", async () => {
   let location = (_original: string) => _original;
-  const proxy = await startHostileProxy(destination, () => undefined, (req, headers) => {
-    if (req.method === "POST" && typeof headers.location === "string") headers.location = location(headers.location);
-  });
+  const proxy = await startHostileProxy(
+    destination,
+    () => undefined,
+    (req, headers) => {
+      if (req.method === "POST" && typeof headers.location === "string") headers.location = location(headers.location);
+    },
+  );
   try {
     for (const [name, rewrite] of [
       ["other-host", () => `${trap.origin}/v2/mirror/other-host/blobs/uploads/abc`],
@@ -209,15 +247,23 @@ test("a token realm that is not an http(s) URL is refused before any credential 
   const seen: string[] = [];
   const server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url} ${req.headers.authorization ? "with credentials" : ""}`.trim());
-    res.writeHead(401, { "www-authenticate": 'Bearer realm="file:///etc/passwd",service="x"', "content-type": "application/json" }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+    res
+      .writeHead(401, { "www-authenticate": 'Bearer realm="file:///etc/passwd",service="x"', "content-type": "application/json" })
+      .end('{"errors":[{"code":"UNAUTHORIZED"}]}');
   });
   const { port, close } = await listenOnLoopback(server);
   try {
     const host = `127.0.0.1:${port}`;
-    const report = await runSync({ auth: { [host]: { username: "u", password: "p-secret" } }, images: { [`${host}/team/app:1.0`]: `${destination.host}/mirror/realm` } });
+    const report = await runSync({
+      auth: { [host]: { username: "u", password: "p-secret" } },
+      images: { [`${host}/team/app:1.0`]: `${destination.host}/mirror/realm` },
+    });
     assert.equal(report.counts.failed, 1);
     assert.equal(report.results[0].error, `invalid token realm "file:///etc/passwd" from ${host}: expected an https URL (or http for this insecure registry)`);
-    assert.ok(seen.every((line) => !line.endsWith("with credentials")), seen.join("\n"));
+    assert.ok(
+      seen.every((line) => !line.endsWith("with credentials")),
+      seen.join("\n"),
+    );
   } finally {
     await close();
   }

@@ -74,19 +74,38 @@ test("an identity token is exchanged at the realm by a form POST (refresh_token 
     assert.deepEqual([request.method, request.grant, request.account, request.status], ["POST", "refresh_token", "robot-sync", 200], JSON.stringify(request));
     assert.ok(!request.url.includes(IDENTITY_TOKEN), "the refresh token stays out of the URL");
   }
-  assert.ok(asked.some((request) => request.scopes.includes("repository:dr/app:pull,push")), JSON.stringify(asked.map((request) => request.scopes)));
+  assert.ok(
+    asked.some((request) => request.scopes.includes("repository:dr/app:pull,push")),
+    JSON.stringify(asked.map((request) => request.scopes)),
+  );
   assert.ok(!readOutputs(result, ["identity.log"]).includes(IDENTITY_TOKEN));
 });
 
 test("the identity token may come from the environment, as ${NAME}", { timeout: 90_000 }, async () => {
-  writeFileSync(join(dir, "identity-env.json"), JSON.stringify({ auth: { [source.host]: { identityToken: "${REGISTRY_IDENTITY_TOKEN}" }, [destination.host]: { identityToken: "$REGISTRY_IDENTITY_TOKEN" } }, images: { [`${source.host}/team/app:1.0`]: `${destination.host}/dr/app-env` } }));
+  writeFileSync(
+    join(dir, "identity-env.json"),
+    JSON.stringify({
+      auth: { [source.host]: { identityToken: "${REGISTRY_IDENTITY_TOKEN}" }, [destination.host]: { identityToken: "$REGISTRY_IDENTITY_TOKEN" } },
+      images: { [`${source.host}/team/app:1.0`]: `${destination.host}/dr/app-env` },
+    }),
+  );
   const result = await run(["sync", "--config", "identity-env.json"], { REGISTRY_IDENTITY_TOKEN: IDENTITY_TOKEN });
   assert.equal(result.code, 0, result.output);
   assert.equal(await manifestDigest(`docker://${destination.host}/dr/app-env:1.0`, "seeder:seed-pass-4"), image.digest);
 });
 
 test("a revoked identity token fails the image saying so, and appears in no output", { timeout: 90_000 }, async () => {
-  const result = await run(["sync", "--config", writeConfig("revoked.json", destination.host, REVOKED_TOKEN, "revoked"), "--log", "revoked.log", "--failed-images", "revoked-failed.json", "--retries", "0"]);
+  const result = await run([
+    "sync",
+    "--config",
+    writeConfig("revoked.json", destination.host, REVOKED_TOKEN, "revoked"),
+    "--log",
+    "revoked.log",
+    "--failed-images",
+    "revoked-failed.json",
+    "--retries",
+    "0",
+  ]);
   assert.equal(result.code, 1, result.output);
   assert.match(result.output, /rejected an identity token \(HTTP 400\): check the identityToken for this registry/);
   const outputs = readOutputs(result, ["revoked.log", "revoked-failed.json"]);
@@ -95,18 +114,45 @@ test("a revoked identity token fails the image saying so, and appears in no outp
 
 test("a registry offering only Basic is refused clearly, without sending the identity token", { timeout: 90_000 }, async () => {
   basicOnly.clearRequests();
-  const result = await run(["sync", "--config", writeConfig("basic-only.json", basicOnly.host, IDENTITY_TOKEN, "basic"), "--log", "basic.log", "--failed-images", "basic-failed.json", "--retries", "0"]);
+  const result = await run([
+    "sync",
+    "--config",
+    writeConfig("basic-only.json", basicOnly.host, IDENTITY_TOKEN, "basic"),
+    "--log",
+    "basic.log",
+    "--failed-images",
+    "basic-failed.json",
+    "--retries",
+    "0",
+  ]);
   assert.equal(result.code, 1, result.output);
-  assert.match(result.output, new RegExp(`${basicOnly.host.replace(/\./g, "\\.")}: the registry takes only username/password logins \\(its challenge is Basic, with no token realm\\), and an identityToken is only exchanged at a token realm .*give username and password for this registry instead`));
+  assert.match(
+    result.output,
+    new RegExp(
+      `${basicOnly.host.replace(/\./g, "\\.")}: the registry takes only username/password logins \\(its challenge is Basic, with no token realm\\), and an identityToken is only exchanged at a token realm .*give username and password for this registry instead`,
+    ),
+  );
   assert.ok(!readOutputs(result, ["basic.log", "basic-failed.json"]).includes(IDENTITY_TOKEN));
-  assert.ok(basicOnly.requests().every((request) => request.status === 401 || request.path === "/v2/"), JSON.stringify(basicOnly.requests()));
+  assert.ok(
+    basicOnly.requests().every((request) => request.status === 401 || request.path === "/v2/"),
+    JSON.stringify(basicOnly.requests()),
+  );
 });
 
 test("identityToken with username/password, or empty, is refused by the config check naming the entry", async () => {
-  writeFileSync(join(dir, "both.json"), JSON.stringify({ auth: { [source.host]: { identityToken: IDENTITY_TOKEN, username: "u", password: "p" }, [destination.host]: { identityToken: "" } }, images: { [`${source.host}/team/app:1.0`]: `${destination.host}/dr/none` } }));
+  writeFileSync(
+    join(dir, "both.json"),
+    JSON.stringify({
+      auth: { [source.host]: { identityToken: IDENTITY_TOKEN, username: "u", password: "p" }, [destination.host]: { identityToken: "" } },
+      images: { [`${source.host}/team/app:1.0`]: `${destination.host}/dr/none` },
+    }),
+  );
   const result = await run(["sync", "--config", "both.json"]);
   assert.equal(result.code, 2, result.output);
-  assert.match(result.output, new RegExp(`auth\\["${source.host.replace(/\./g, "\\.")}"\\]: give one of username/password, identityToken, token, alicloud or google, not several`));
+  assert.match(
+    result.output,
+    new RegExp(`auth\\["${source.host.replace(/\./g, "\\.")}"\\]: give one of username/password, identityToken, token, alicloud or google, not several`),
+  );
   assert.match(result.output, /identityToken: expected a non-empty identity token/);
   assert.ok(!result.output.includes(IDENTITY_TOKEN));
 });

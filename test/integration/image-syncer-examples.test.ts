@@ -30,7 +30,10 @@ let dir: string;
 const quays: RegistryServer[] = [];
 
 before(async () => {
-  [dockerHub, aliyun] = await Promise.all([startRegistry({ auth: { kind: "htpasswd", users: { xxx: "xxxxxxxxxx" } } }), startRegistry({ auth: { kind: "htpasswd", users: { xxx: "xxxxxxxxx" } } })]);
+  [dockerHub, aliyun] = await Promise.all([
+    startRegistry({ auth: { kind: "htpasswd", users: { xxx: "xxxxxxxxxx" } } }),
+    startRegistry({ auth: { kind: "htpasswd", users: { xxx: "xxxxxxxxx" } } }),
+  ]);
   dir = makeTempDir("registry-dr-image-syncer-examples-");
 });
 after(async () => Promise.all([dockerHub?.stop(), aliyun?.stop(), ...quays.map((quay) => quay.stop()), dir && removeTempDir(dir)]));
@@ -100,9 +103,21 @@ test("auth.json with images.json: all tags, a tag, a tag list, a list of destina
   assert.ok(!result.output.includes("xxxxxxxxx"), "no password printed");
 });
 
-test("auth.yaml with images.yaml: everything lands but the rule naming a digest this registry does not hold, which fails by name", { timeout: 180_000 }, async () => {
+test("auth.yaml with images.yaml: everything lands but the rule naming a digest this registry does not hold, which fails by name", {
+  timeout: 180_000,
+}, async () => {
   const { quay, digests } = await startQuay();
-  const result = await run(["sync", "--auth", localCopy("auth.yaml", quay), "--images", localCopy("images.yaml", quay), "--failed-images", "yaml-failed.json", "--retries", "0"]);
+  const result = await run([
+    "sync",
+    "--auth",
+    localCopy("auth.yaml", quay),
+    "--images",
+    localCopy("images.yaml", quay),
+    "--failed-images",
+    "yaml-failed.json",
+    "--retries",
+    "0",
+  ]);
   assert.equal(result.code, 1, result.output);
   await assertLanded(quay, digests);
   const failed = JSON.parse(readFileSync(join(dir, "yaml-failed.json"), "utf8"));

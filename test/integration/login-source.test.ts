@@ -57,7 +57,10 @@ let transport: HttpTransport;
 
 before(async () => {
   tokens = await startTokenServer({ users: (user, password) => accepted.get(user) === password });
-  [bearer, basic] = await Promise.all([startRegistry({ auth: { kind: "token", tokenServer: tokens } }), startRegistry({ auth: { kind: "htpasswd", users: { [ROBOT.user]: ROBOT.password } } })]);
+  [bearer, basic] = await Promise.all([
+    startRegistry({ auth: { kind: "token", tokenServer: tokens } }),
+    startRegistry({ auth: { kind: "htpasswd", users: { [ROBOT.user]: ROBOT.password } } }),
+  ]);
   for (const repoTag of ["team/app:1.0", "team/other:1.0"]) await pushSmallImage(bearer, repoTag, `${PUSHER.user}:${PUSHER.password}`);
   await pushSmallImage(basic, "team/app:1.0", `${ROBOT.user}:${ROBOT.password}`);
   transport = new HttpTransport();

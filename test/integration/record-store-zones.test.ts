@@ -15,11 +15,18 @@ import { GoogleStandIn, startGoogleStandIn } from "../support/google";
  * a Google project serve several zones).
  */
 
-const outside = (error: unknown) => error instanceof RecordOutsideZoneError && /is not in zone .*, the zone this record store is bound to, so nothing was read or written there$/.test((error as Error).message);
+const outside = (error: unknown) =>
+  error instanceof RecordOutsideZoneError &&
+  /is not in zone .*, the zone this record store is bound to, so nothing was read or written there$/.test((error as Error).message);
 const fields = { rr: "registry", type: "CNAME", value: "intruder.example.com", ttl: 60 };
 
 /** The same questions for every backend: the other zone's record is neither read, changed nor deleted. */
-async function staysOutOfZoneB(store: RecordStore, otherZoneId: string, otherZoneRecord: () => Promise<string | undefined>, outsideReads: "missing" | "refused"): Promise<void> {
+async function staysOutOfZoneB(
+  store: RecordStore,
+  otherZoneId: string,
+  otherZoneRecord: () => Promise<string | undefined>,
+  outsideReads: "missing" | "refused",
+): Promise<void> {
   if (outsideReads === "missing") assert.equal(await store.get(otherZoneId), undefined, "another zone's record reads as missing");
   else await assert.rejects(store.get(otherZoneId), outside);
   const before = await otherZoneRecord();
@@ -91,7 +98,12 @@ describe("Cloud DNS store (stand-in)", () => {
     const inB = new CloudDnsRecords(dns, "zone-b", "dr-project");
     const id = await inB.create({ rr: "registry", type: "CNAME", value: "harbor-b.example.com", ttl: 60 });
     assert.equal(id, "registry.b.example.com/CNAME");
-    await staysOutOfZoneB(new CloudDnsRecords(dns, "zone-a", "dr-project"), id, async () => google.dns.record("dr-project", "zone-b", "registry.b.example.com.", "CNAME")?.rrdatas.join(","), "refused");
+    await staysOutOfZoneB(
+      new CloudDnsRecords(dns, "zone-a", "dr-project"),
+      id,
+      async () => google.dns.record("dr-project", "zone-b", "registry.b.example.com.", "CNAME")?.rrdatas.join(","),
+      "refused",
+    );
   });
 });
 
@@ -112,6 +124,10 @@ describe("RFC 2136 store (BIND)", () => {
     await staysOutOfZoneB(store, id, async () => (await bind.dig(`registry.${bind.zone}`, "CNAME")).join(","), "refused");
     await assert.rejects(store.get(`registry.elsewhere.example/A`), outside);
     const bound = new Rfc2136Records(bind.zone, { servers: [bind.address], key: bind.key, timeoutMs: 2000 });
-    assert.deepEqual(await bound.find("registry"), [{ recordId: id, rr: "registry", type: "CNAME", value: "harbor.example.com", ttl: 60 }], "the zone's own record is found");
+    assert.deepEqual(
+      await bound.find("registry"),
+      [{ recordId: id, rr: "registry", type: "CNAME", value: "harbor.example.com", ttl: 60 }],
+      "the zone's own record is found",
+    );
   });
 });

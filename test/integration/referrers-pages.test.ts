@@ -29,7 +29,9 @@ after(async () => {
 
 /** `count` SBOM-like referrers of `subject`, pushed through the front so it lists them. */
 async function pushReferrers(front: ReferrersFront, repository: string, subject: Descriptor, count: number): Promise<BuiltArtifact[]> {
-  const artifacts = Array.from({ length: count }, (_, i) => referrer(subject, `application/vnd.example.report${i}+json`, `{"report":${i},"of":"${repository}"}`));
+  const artifacts = Array.from({ length: count }, (_, i) =>
+    referrer(subject, `application/vnd.example.report${i}+json`, `{"report":${i},"of":"${repository}"}`),
+  );
   for (const artifact of artifacts) await pushArtifact(front.url, repository, artifact);
   return artifacts;
 }
@@ -61,18 +63,28 @@ test("referrers over three pages are all copied, digests unchanged, and verify r
     const artifacts = await pushReferrers(sourceFront, "paged/app", subject, 5);
     const listed = await listAllPages(sourceFront, "paged/app", subject.digest);
     assert.equal(listed.pages, 3, "the front pages the list: 2 + 2 + 1");
-    assert.deepEqual(listed.digests, artifacts.map((artifact) => artifact.digest));
+    assert.deepEqual(
+      listed.digests,
+      artifacts.map((artifact) => artifact.digest),
+    );
 
     const images = { [`${sourceFront.host}/paged/app:1.0`]: `${destinationFront.host}/paged/app` };
     const asked = sourceFront.requests().length;
     const report = await runSync({ images });
     assert.equal(report.counts.failed, 0, JSON.stringify(report.results));
-    const pageRequests = sourceFront.requests().slice(asked).filter((line) => line.startsWith(`GET /v2/paged/app/referrers/${subject.digest}`));
+    const pageRequests = sourceFront
+      .requests()
+      .slice(asked)
+      .filter((line) => line.startsWith(`GET /v2/paged/app/referrers/${subject.digest}`));
     assert.equal(pageRequests.length, 3, `one request per page of the subject's list: ${pageRequests.join(", ")}`);
     for (const artifact of artifacts) assert.equal(await manifestDigest(`docker://${destination.host}/paged/app@${artifact.digest}`), artifact.digest);
     const copied = await listAllPages(destinationFront, "paged/app", subject.digest);
     assert.deepEqual(copied.digests.sort(), artifacts.map((artifact) => artifact.digest).sort(), "the destination's API lists every one");
-    assert.equal((await getJson(`${destination.url}/v2/paged/app/manifests/${fallbackTag(subject.digest)}`)).status, 404, "a destination with the API gets no fallback index");
+    assert.equal(
+      (await getJson(`${destination.url}/v2/paged/app/manifests/${fallbackTag(subject.digest)}`)).status,
+      404,
+      "a destination with the API gets no fallback index",
+    );
     assert.equal((await runVerify({ images })).complete, true);
 
     // Gone from the destination's last page: only a verify that reads every page sees it.
@@ -81,7 +93,10 @@ test("referrers over three pages are all copied, digests unchanged, and verify r
     assert.equal(removed.status, 202);
     const verify = await runVerify({ images });
     assert.equal(verify.complete, false);
-    assert.ok(verify.rows[0].missing!.some((line) => line.includes(last)), JSON.stringify(verify.rows[0]));
+    assert.ok(
+      verify.rows[0].missing!.some((line) => line.includes(last)),
+      JSON.stringify(verify.rows[0]),
+    );
   } finally {
     await sourceFront?.stop();
     await destinationFront?.stop();
@@ -125,18 +140,33 @@ test("a page link to another host, another repository, a page already read, or p
 
     const result = (name: string) => report.results.find((row) => row.destination.endsWith(`/mirror/${name}:1.0`)) as ImageResult;
     assert.equal(result("fine").status, "synced", JSON.stringify(report.results, null, 2));
-    for (const artifact of referrersOf.get("fine")!) assert.equal(await manifestDigest(`docker://${destination.host}/mirror/fine@${artifact.digest}`), artifact.digest);
+    for (const artifact of referrersOf.get("fine")!)
+      assert.equal(await manifestDigest(`docker://${destination.host}/mirror/fine@${artifact.digest}`), artifact.digest);
     const path = (name: string) => `/v2/hostile/${name}/referrers/${subjects.get(name)!.digest}`;
-    assert.match(result("other-host").error ?? "", new RegExp(`^invalid Link "${trapOrigin}/v2/hostile/other-host/referrers/sha256:[0-9a-f]+.*" from ${front.host}: expected the next page of ${path("other-host")} on http://${front.host}$`));
-    assert.match(result("other-repo").error ?? "", new RegExp(`^invalid Link "/v2/hostile/fine/referrers/sha256:[0-9a-f]+.*" from ${front.host}: expected the next page of ${path("other-repo")}`));
+    assert.match(
+      result("other-host").error ?? "",
+      new RegExp(
+        `^invalid Link "${trapOrigin}/v2/hostile/other-host/referrers/sha256:[0-9a-f]+.*" from ${front.host}: expected the next page of ${path("other-host")} on http://${front.host}$`,
+      ),
+    );
+    assert.match(
+      result("other-repo").error ?? "",
+      new RegExp(`^invalid Link "/v2/hostile/fine/referrers/sha256:[0-9a-f]+.*" from ${front.host}: expected the next page of ${path("other-repo")}`),
+    );
     assert.match(result("loop").error ?? "", new RegExp(`^${front.host}: the referrers of hostile/loop@sha256:[0-9a-f]{64} link back to a page already read`));
     assert.match(result("endless").error ?? "", new RegExp(`^${front.host}: the referrers of hostile/endless@sha256:[0-9a-f]{64} go on past 100 pages$`));
     assert.equal(report.counts.failed, 4);
-    assert.ok(report.results.filter((row) => row.status === "failed").every((row) => row.retryable === false), "a bad answer is not retried");
+    assert.ok(
+      report.results.filter((row) => row.status === "failed").every((row) => row.retryable === false),
+      "a bad answer is not retried",
+    );
 
     assert.deepEqual(trapHits, [], "the other host was never contacted");
     const asked = front.requests();
-    assert.ok(!asked.some((line) => line.includes(`/v2/hostile/fine/referrers/${subjects.get("other-repo")!.digest}`)), "the other repository's list was never asked for");
+    assert.ok(
+      !asked.some((line) => line.includes(`/v2/hostile/fine/referrers/${subjects.get("other-repo")!.digest}`)),
+      "the other repository's list was never asked for",
+    );
     const writes = destination.requests().filter((request) => request.method !== "GET" && request.method !== "HEAD");
     const outside = writes.filter((request) => !names.some((name) => request.path.startsWith(`/v2/mirror/${name}/`)));
     assert.deepEqual(outside, [], "nothing written outside the images' own repositories");

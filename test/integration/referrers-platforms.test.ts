@@ -45,7 +45,15 @@ after(async () => {
 });
 
 function multiArchIndex(variant: string): IndexArtifact {
-  const image = (platform: Platform) => buildImage({ format: "oci", platform, layers: [{ seed: `platform-referrers/common`, size: 4096 }, { seed: `platform-referrers/${variant}/${platform.architecture}${platform.variant ?? ""}`, size: 8192 }] });
+  const image = (platform: Platform) =>
+    buildImage({
+      format: "oci",
+      platform,
+      layers: [
+        { seed: `platform-referrers/common`, size: 4096 },
+        { seed: `platform-referrers/${variant}/${platform.architecture}${platform.variant ?? ""}`, size: 8192 },
+      ],
+    });
   return buildIndex({ format: "oci", images: PLATFORMS.map(image) });
 }
 
@@ -91,11 +99,18 @@ test("every platform's signature, attestation and SBOM come with the index (fall
     assert.equal(await manifestDigest(`docker://${destination.host}/dr/app:${fallbackTag(child)}.sig`), signature.digest);
     assert.equal(await manifestDigest(`docker://${destination.host}/dr/app@${sbom.digest}`), sbom.digest);
     const index = await getJson(`${destination.url}/v2/dr/app/manifests/${fallbackTag(child)}`);
-    assert.deepEqual(index.body.manifests.map((entry: { digest: string }) => entry.digest), [sbom.digest], "the child's fallback index lists its SBOM");
+    assert.deepEqual(
+      index.body.manifests.map((entry: { digest: string }) => entry.digest),
+      [sbom.digest],
+      "the child's fallback index lists its SBOM",
+    );
   }
   assert.equal(await manifestDigest(`docker://${destination.host}/dr/app:${fallbackTag(signed.arm64)}.att`), signed.attestation.digest);
   // Subject first: each child's manifest reached the destination before anything naming it.
-  const puts = destination.requests().filter((request) => request.method === "PUT" && request.path.includes("/manifests/")).map((request) => request.path);
+  const puts = destination
+    .requests()
+    .filter((request) => request.method === "PUT" && request.path.includes("/manifests/"))
+    .map((request) => request.path);
   for (const [child, { sbom }] of signed.children) {
     const subjectAt = puts.indexOf(`/v2/dr/app/manifests/${child}`);
     assert.ok(subjectAt >= 0 && subjectAt < puts.indexOf(`/v2/dr/app/manifests/${sbom.digest}`), `child ${child} before its SBOM: ${puts.join("\n")}`);
@@ -108,7 +123,9 @@ test("every platform's signature, attestation and SBOM come with the index (fall
   destination.clearRequests();
   const noop = await runSync({ images });
   assert.equal(noop.counts.skipped, 1);
-  const childPaths = [...source.requests(), ...destination.requests()].filter((request) => [...signed.children.keys()].some((child) => request.path.includes(hexOf(child))));
+  const childPaths = [...source.requests(), ...destination.requests()].filter((request) =>
+    [...signed.children.keys()].some((child) => request.path.includes(hexOf(child))),
+  );
   assert.deepEqual(childPaths, [], "no request about a child in a no-op resync");
   t.diagnostic(`no-op resync of a signed 3-platform index: ${noop.stats.requests} requests (${JSON.stringify(noop.stats.byKind)})`);
 
@@ -122,8 +139,14 @@ test("every platform's signature, attestation and SBOM come with the index (fall
   assert.equal(verify.complete, false);
   assert.equal(verify.rows[0].status, "incomplete");
   const missing = verify.rows[0].missing!;
-  assert.ok(missing.includes(`linux/arm64 manifest ${signed.arm64}: referrer ${signed.children.get(signed.arm64)!.sbom.digest} (application/spdx+json)`), missing.join("\n"));
-  assert.ok(missing.some((line) => line.startsWith(`linux/amd64 manifest ${amd64}: signature tag ${fallbackTag(amd64)}.sig is ${forged.digest}`)), missing.join("\n"));
+  assert.ok(
+    missing.includes(`linux/arm64 manifest ${signed.arm64}: referrer ${signed.children.get(signed.arm64)!.sbom.digest} (application/spdx+json)`),
+    missing.join("\n"),
+  );
+  assert.ok(
+    missing.some((line) => line.startsWith(`linux/amd64 manifest ${amd64}: signature tag ${fallbackTag(amd64)}.sig is ${forged.digest}`)),
+    missing.join("\n"),
+  );
   assert.equal(missing.length, 2, missing.join("\n"));
   assert.equal((await runVerify({ images }, { shallow: true })).complete, true, "a shallow verify checks the index's own referrers only");
 
@@ -133,7 +156,10 @@ test("every platform's signature, attestation and SBOM come with the index (fall
   assert.equal(repair.counts.failed, 0, JSON.stringify(repair.results));
   t.diagnostic(`--repair of the same index: ${repair.stats.requests} requests (${JSON.stringify(repair.stats.byKind)})`);
   assert.equal(await manifestDigest(`docker://${destination.host}/dr/app:${fallbackTag(amd64)}.sig`), signed.children.get(amd64)!.signature.digest);
-  assert.equal(await manifestDigest(`docker://${destination.host}/dr/app@${signed.children.get(signed.arm64)!.sbom.digest}`), signed.children.get(signed.arm64)!.sbom.digest);
+  assert.equal(
+    await manifestDigest(`docker://${destination.host}/dr/app@${signed.children.get(signed.arm64)!.sbom.digest}`),
+    signed.children.get(signed.arm64)!.sbom.digest,
+  );
   assert.equal((await runVerify({ images })).complete, true);
 });
 
@@ -153,15 +179,27 @@ test("--arch with the referrers API on both sides: only the kept platforms' sign
     assert.equal(await manifestDigest(`docker://${destination.host}/arm/app:${fallbackTag(signed.arm64)}.sig`), arm64.signature.digest);
     assert.equal(await manifestDigest(`docker://${destination.host}/arm/app:${fallbackTag(signed.arm64)}.att`), signed.attestation.digest);
     const listed = await getJson(`${destinationFront.url}/v2/arm/app/referrers/${signed.arm64}`);
-    assert.deepEqual(listed.body.manifests.map((entry: { digest: string }) => entry.digest), [arm64.sbom.digest], "the destination's API lists the arm64 SBOM");
+    assert.deepEqual(
+      listed.body.manifests.map((entry: { digest: string }) => entry.digest),
+      [arm64.sbom.digest],
+      "the destination's API lists the arm64 SBOM",
+    );
     assert.equal((await getJson(`${destination.url}/v2/arm/app/manifests/${fallbackTag(signed.arm64)}`)).status, 404, "no fallback index where the API is");
     for (const [child, { platform, signature, sbom }] of signed.children) {
       if (child === signed.arm64) continue;
-      assert.equal((await getJson(`${destination.url}/v2/arm/app/manifests/${fallbackTag(child)}.sig`)).status, 404, `${platform.architecture}'s signature stays behind`);
+      assert.equal(
+        (await getJson(`${destination.url}/v2/arm/app/manifests/${fallbackTag(child)}.sig`)).status,
+        404,
+        `${platform.architecture}'s signature stays behind`,
+      );
       assert.equal((await getJson(`${destination.url}/v2/arm/app/manifests/${sbom.digest}`)).status, 404, `${platform.architecture}'s SBOM stays behind`);
       assert.equal((await getJson(`${destination.url}/v2/arm/app/manifests/${signature.digest}`)).status, 404);
     }
-    assert.equal((await getJson(`${destination.url}/v2/arm/app/manifests/${fallbackTag(signed.index.digest)}.sig`)).status, 404, "the source index's signature does not name the filtered index");
+    assert.equal(
+      (await getJson(`${destination.url}/v2/arm/app/manifests/${fallbackTag(signed.index.digest)}.sig`)).status,
+      404,
+      "the source index's signature does not name the filtered index",
+    );
 
     assert.equal((await runVerify({ images }, { platforms })).complete, true);
     const removed = await fetch(`${destinationFront.url}/v2/arm/app/manifests/${arm64.sbom.digest}`, { method: "DELETE" });

@@ -66,7 +66,10 @@ test("one tag selected: its cosign signature, its SBOM and the SBOM's signature 
   const index = await getJson(`${destination.url}/v2/dr/app/manifests/${fallbackTag(subject.digest)}`);
   assert.deepEqual(index.body.manifests.map((entry: { digest: string }) => entry.digest).sort(), [theirs.digest, sbom.digest].sort(), "merged, not replaced");
   const nested = await getJson(`${destination.url}/v2/dr/app/manifests/${fallbackTag(sbom.digest)}`);
-  assert.deepEqual(nested.body.manifests.map((entry: { digest: string }) => entry.digest), [sbomSignature.digest]);
+  assert.deepEqual(
+    nested.body.manifests.map((entry: { digest: string }) => entry.digest),
+    [sbomSignature.digest],
+  );
 
   assert.equal((await runVerify({ images })).complete, true);
   const again = await runSync({ images });
@@ -88,8 +91,14 @@ test("verify reports a removed referrer and a replaced signature, and fails", as
   assert.equal(report.complete, false);
   const row = report.rows[0];
   assert.equal(row.status, "incomplete");
-  assert.ok(row.missing!.some((line) => line.includes(sbomSignature.digest)), row.missing!.join("\n"));
-  assert.ok(row.missing!.some((line) => line.includes(".sig is") && line.includes(replaced.digest)), row.missing!.join("\n"));
+  assert.ok(
+    row.missing!.some((line) => line.includes(sbomSignature.digest)),
+    row.missing!.join("\n"),
+  );
+  assert.ok(
+    row.missing!.some((line) => line.includes(".sig is") && line.includes(replaced.digest)),
+    row.missing!.join("\n"),
+  );
   assert.equal((await runVerify({ images }, { referrers: false })).complete, true, "--no-referrers checks the image only");
 });
 
@@ -119,7 +128,10 @@ test("referrers API on both sides: listed by the source's API, indexed by the de
     const report = await runSync({ images });
     assert.equal(report.counts.failed, 0, JSON.stringify(report.results));
     const answer = await getJson(`${destinationFront.url}/v2/api/app/referrers/${image.digest}`);
-    assert.deepEqual(answer.body.manifests.map((entry: { digest: string; artifactType: string }) => [entry.digest, entry.artifactType]), [[attestation.digest, "application/vnd.in-toto+json"]]);
+    assert.deepEqual(
+      answer.body.manifests.map((entry: { digest: string; artifactType: string }) => [entry.digest, entry.artifactType]),
+      [[attestation.digest, "application/vnd.in-toto+json"]],
+    );
     assert.ok(destinationFront.apiRequests() > 1, "the engine asked the destination's API, not only this test");
     const fallback = await getJson(`${destination.url}/v2/api/app/manifests/${fallbackTag(image.digest)}`);
     assert.equal(fallback.status, 404, "a destination with the API gets no fallback index");

@@ -105,7 +105,11 @@ async function scanDestination(registryUrl: string, repositories: string[], comp
     if (response.status !== 200) return void scan.problems.push(`${where}: manifest answers ${response.status}`);
     const digest = String(response.headers["docker-content-digest"]);
     if (complete.has(`${repository}@${digest}`)) return;
-    const manifest = JSON.parse(response.body.toString("utf8")) as { manifests?: { digest: string }[]; config?: { digest: string }; layers?: { digest: string }[] };
+    const manifest = JSON.parse(response.body.toString("utf8")) as {
+      manifests?: { digest: string }[];
+      config?: { digest: string };
+      layers?: { digest: string }[];
+    };
     const before = scan.problems.length;
     if (manifest.manifests) {
       for (const child of manifest.manifests) {
@@ -188,7 +192,12 @@ function openUploadSessions(registry: RegistryServer): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       const uploads = join(dir, entry.name);
-      if (entry.name === "_uploads") open.push(...readdirSync(uploads).filter((id) => existsSync(join(uploads, id, "startedat"))).map((id) => `${name}: ${id}`));
+      if (entry.name === "_uploads")
+        open.push(
+          ...readdirSync(uploads)
+            .filter((id) => existsSync(join(uploads, id, "startedat")))
+            .map((id) => `${name}: ${id}`),
+        );
       else if (!entry.name.startsWith("_")) walk(join(dir, entry.name), name ? `${name}/${entry.name}` : entry.name);
     }
   };
@@ -198,7 +207,9 @@ function openUploadSessions(registry: RegistryServer): string[] {
 
 // ---------------------------------------------------------------------------------------------
 
-test("through faulty proxies at both ends (5xx, 429, mid-blob resets, slow answers) every image arrives with its digest", { timeout: TEST_TIMEOUT_MS }, async (t) => {
+test("through faulty proxies at both ends (5xx, 429, mid-blob resets, slow answers) every image arrives with its digest", {
+  timeout: TEST_TIMEOUT_MS,
+}, async (t) => {
   const bed = await testBed({});
   try {
     const faults: Faults = { error: 0.1, throttle: 0.03, reset: 0.35, slow: 0.1, slowMs: 50, retryAfterSeconds: 1, maxPerRequest: 3 };
@@ -208,18 +219,28 @@ test("through faulty proxies at both ends (5xx, 429, mid-blob resets, slow answe
     t.diagnostic(`sync ${report.durationMs} ms; faults at source ${JSON.stringify(from.faultCounts())}, at destination ${JSON.stringify(to.faultCounts())}`);
 
     const failed = report.results.filter((result) => result.status === "failed");
-    assert.deepEqual(failed.map((result) => `${result.source}: ${result.error}`), []);
+    assert.deepEqual(
+      failed.map((result) => `${result.source}: ${result.error}`),
+      [],
+    );
     assert.equal(report.counts.synced, allTags(bed.fixture).length);
     await assertDigestsMatch(bed.destination, bed.fixture);
-    const scan = await scanDestination(bed.destination.url, bed.fixture.repos.map((repo) => `mirror/${repo.name}`));
+    const scan = await scanDestination(
+      bed.destination.url,
+      bed.fixture.repos.map((repo) => `mirror/${repo.name}`),
+    );
     assert.deepEqual(scan.problems, []);
     assert.equal(scan.tagsSeen, allTags(bed.fixture).length);
 
     // Not vacuous: every kind of fault was served, at both ends.
     const [atSource, atDestination] = [from.faultCounts(), to.faultCounts()];
-    for (const kind of ["error", "throttle", "reset", "slow"] as const) assert.ok(atSource[kind] > 0, `source proxy served no ${kind}: ${JSON.stringify(atSource)}`);
-    for (const kind of ["error", "throttle", "slow"] as const) assert.ok(atDestination[kind] > 0, `destination proxy served no ${kind}: ${JSON.stringify(atDestination)}`);
-    const brokenUploads = to.requests().filter((r) => (r.fault === "error" || r.fault === "throttle") && r.method === "PUT" && r.path.includes("/blobs/uploads/"));
+    for (const kind of ["error", "throttle", "reset", "slow"] as const)
+      assert.ok(atSource[kind] > 0, `source proxy served no ${kind}: ${JSON.stringify(atSource)}`);
+    for (const kind of ["error", "throttle", "slow"] as const)
+      assert.ok(atDestination[kind] > 0, `destination proxy served no ${kind}: ${JSON.stringify(atDestination)}`);
+    const brokenUploads = to
+      .requests()
+      .filter((r) => (r.fault === "error" || r.fault === "throttle") && r.method === "PUT" && r.path.includes("/blobs/uploads/"));
     assert.ok(brokenUploads.length > 0, "some blob uploads were refused");
     assert.deepEqual(openUploadSessions(bed.destination), [], "no upload session left open at the destination");
   } finally {
@@ -227,7 +248,9 @@ test("through faulty proxies at both ends (5xx, 429, mid-blob resets, slow answe
   }
 });
 
-test("a blob download cut off mid-body resumes at once, its upload never restarted, and a lasting break blamed on the source", { timeout: TEST_TIMEOUT_MS }, async () => {
+test("a blob download cut off mid-body resumes at once, its upload never restarted, and a lasting break blamed on the source", {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
   const [source, destination] = await Promise.all([startRegistry(), startRegistry()]);
   let from: FaultProxy | undefined;
   try {
@@ -275,7 +298,11 @@ test("a CLI run killed mid-copy never exposes a manifest with missing content, a
     const watcher = watchDestination(bed.destination.url, repositories);
 
     const done = (kind: "blobs" | "tags") =>
-      bed.destination.requests().filter((r) => r.method === "PUT" && r.status === 201 && (kind === "blobs" ? r.path.includes("/blobs/uploads/") : /\/manifests\/(?!sha256:)/.test(r.path)));
+      bed.destination
+        .requests()
+        .filter(
+          (r) => r.method === "PUT" && r.status === 201 && (kind === "blobs" ? r.path.includes("/blobs/uploads/") : /\/manifests\/(?!sha256:)/.test(r.path)),
+        );
     const first = (child = spawn(process.execPath, [BIN, "sync", "--proc", "1", "--config", config], { cwd: dir, stdio: "ignore" }));
     const exited = new Promise<void>((resolve) => first.once("exit", () => resolve()));
     const deadline = Date.now() + 20_000;
@@ -286,7 +313,9 @@ test("a CLI run killed mid-copy never exposes a manifest with missing content, a
     const firstRun = new Set(done("blobs").map((r) => uploadKey(r.path)));
 
     const halfway = await scanDestination(bed.destination.url, repositories);
-    t.diagnostic(`killed after ${firstRun.size} blob uploads with ${halfway.tagsSeen} of ${total} tags there; the watcher had scanned ${watcher.scans()} times`);
+    t.diagnostic(
+      `killed after ${firstRun.size} blob uploads with ${halfway.tagsSeen} of ${total} tags there; the watcher had scanned ${watcher.scans()} times`,
+    );
     assert.deepEqual(halfway.problems, []);
     assert.ok(halfway.tagsSeen >= 2 && halfway.tagsSeen < total, `killed mid-run: ${halfway.tagsSeen} of ${total} tags there`);
 
@@ -296,7 +325,11 @@ test("a CLI run killed mid-copy never exposes a manifest with missing content, a
     assert.match(second.stderr, new RegExp(`${total - halfway.tagsSeen} synced, ${halfway.tagsSeen} up to date, 0 failed`));
     const secondRun = done("blobs").map((r) => uploadKey(r.path));
     assert.ok(secondRun.length > 0);
-    assert.deepEqual(secondRun.filter((key) => firstRun.has(key)), [], "blobs the killed run finished are not uploaded again");
+    assert.deepEqual(
+      secondRun.filter((key) => firstRun.has(key)),
+      [],
+      "blobs the killed run finished are not uploaded again",
+    );
 
     const watched = await watcher.stop();
     assert.deepEqual(watched.problems, [], "the watcher never saw a manifest with content missing");
@@ -317,21 +350,35 @@ test("a deadline stops a run against a very slow registry promptly, failing unfi
     const from = await proxy(bed, bed.source, 31, { slow: 1, slowMs: 10_000, methods: ["GET"], path: /^\/v2\/multi\/.*\/blobs\// });
     const deadlineMs = 3000;
     const started = performance.now();
-    const report = await runSync(jobFor(bed.fixture, from.host, bed.destination.host), { proc: 8, signal: AbortSignal.timeout(deadlineMs), transport: { retry: FAST_RETRY } });
+    const report = await runSync(jobFor(bed.fixture, from.host, bed.destination.host), {
+      proc: 8,
+      signal: AbortSignal.timeout(deadlineMs),
+      transport: { retry: FAST_RETRY },
+    });
     const elapsed = performance.now() - started;
     t.diagnostic(`returned after ${Math.round(elapsed)} ms: ${JSON.stringify(report.counts)}; ${report.results.find((r) => r.status === "failed")?.error}`);
     assert.ok(elapsed < deadlineMs + 2000, `returned ${Math.round(elapsed)} ms after the start, deadline ${deadlineMs} ms`);
-    assert.ok(from.requests().some((r) => r.fault === "slow"), "the run did reach the slow reads");
+    assert.ok(
+      from.requests().some((r) => r.fault === "slow"),
+      "the run did reach the slow reads",
+    );
 
     assert.equal(report.results.length, allTags(bed.fixture).length, "every image is reported");
-    const byStatus = (status: string) => report.results.filter((result) => result.status === status).map((result) => result.destination.replace(/^[^/]+\/mirror\//, "")).sort();
+    const byStatus = (status: string) =>
+      report.results
+        .filter((result) => result.status === status)
+        .map((result) => result.destination.replace(/^[^/]+\/mirror\//, ""))
+        .sort();
     assert.deepEqual(byStatus("synced"), ["apps/web:1.0", "apps/web:1.1", "apps/web:2.0", "library/alpine-like:3.18", "library/alpine-like:3.19"]);
     assert.deepEqual(byStatus("failed"), ["multi/docker-list:1.0", "multi/oci-index:1.0"]);
     for (const result of report.results.filter((r) => r.status === "failed")) {
       assert.match(result.error ?? "", /cancelled/i, `${result.destination}: ${result.error}`);
       assert.equal(result.retryable, false, `${result.destination} is not retried after the deadline`);
     }
-    const scan = await scanDestination(bed.destination.url, bed.fixture.repos.map((repo) => `mirror/${repo.name}`));
+    const scan = await scanDestination(
+      bed.destination.url,
+      bed.fixture.repos.map((repo) => `mirror/${repo.name}`),
+    );
     assert.deepEqual(scan.problems, []);
     assert.equal(scan.tagsSeen, 5, "only the synced images are tagged at the destination");
     await assertDigestsMatch(bed.destination, { ...bed.fixture, repos: bed.fixture.repos.filter((repo) => !repo.name.startsWith("multi/")) });
@@ -356,7 +403,10 @@ test("429 with Retry-After: the client waits at least that long before retrying"
     const throttled = requests.filter((r) => r.fault === "throttle");
     assert.ok(throttled.length >= 4, `${throttled.length} requests throttled`);
     const kinds = new Set(throttled.map((r) => `${r.method} ${/\/manifests\//.test(r.path) ? "manifest" : /\/blobs\//.test(r.path) ? "blob" : r.path}`));
-    assert.ok(["GET /v2/", "HEAD manifest", "GET manifest", "GET blob"].every((kind) => kinds.has(kind)), `throttled: ${[...kinds].join(", ")}`);
+    assert.ok(
+      ["GET /v2/", "HEAD manifest", "GET manifest", "GET blob"].every((kind) => kinds.has(kind)),
+      `throttled: ${[...kinds].join(", ")}`,
+    );
     for (const answered of throttled) {
       const retry = requests.find((r) => r.seq > answered.seq && r.key === answered.key);
       assert.ok(retry, `${answered.key} was retried`);
@@ -365,7 +415,10 @@ test("429 with Retry-After: the client waits at least that long before retrying"
       assert.ok(waited >= 995, `${answered.key}: retried ${Math.round(waited)} ms after the 429`);
       assert.ok(waited < 3000, `${answered.key}: retried only ${Math.round(waited)} ms after the 429`);
     }
-    await assertDigestsMatch(bed.destination, { ...bed.fixture, repos: [{ name: "library/alpine-like", tags: bed.fixture.repos[0].tags.filter((t) => t.tag === "3.18") }] });
+    await assertDigestsMatch(bed.destination, {
+      ...bed.fixture,
+      repos: [{ name: "library/alpine-like", tags: bed.fixture.repos[0].tags.filter((t) => t.tag === "3.18") }],
+    });
   } finally {
     await bed.stop();
   }

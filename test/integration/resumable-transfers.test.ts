@@ -45,7 +45,11 @@ test("a 200 MiB blob cut twice mid-read resumes each time with Range: the bytes 
     assert.equal(await manifestDigest(`docker://${destination.host}/big/app:1.0`), image.digest);
 
     const reads = source.requests().filter((r) => r.method === "GET" && r.path.endsWith(`/blobs/${layer}`));
-    assert.deepEqual(reads.map((r) => r.status), [200, 206, 206], "one whole read, then two ranged reads from where each broke");
+    assert.deepEqual(
+      reads.map((r) => r.status),
+      [200, 206, 206],
+      "one whole read, then two ranged reads from where each broke",
+    );
     assert.equal(proxy.faultCounts().reset, 2, "the read was cut twice");
     const imageBytes = image.config.size + image.layers.reduce((sum, l) => sum + l.size, 0);
     const resent = report.stats.bytesUploaded - imageBytes;

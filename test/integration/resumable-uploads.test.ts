@@ -103,9 +103,16 @@ test("a 200 MiB chunked upload cut twice resumes each time from the offset the s
 
     const events = front.events();
     const probes = events.filter((e) => e.method === "GET");
-    assert.deepEqual(probes.map((e) => e.status), [204, 204], "one status GET after each cut");
+    assert.deepEqual(
+      probes.map((e) => e.status),
+      [204, 204],
+      "one status GET after each cut",
+    );
     assert.equal(events.filter((e) => e.method === "PATCH" && e.status === 0).length, 2, "two PATCHes broke off mid-body");
-    assert.ok(probes.every((probe) => probe.held > 0), "each resume continued a session that held bytes");
+    assert.ok(
+      probes.every((probe) => probe.held > 0),
+      "each resume continued a session that held bytes",
+    );
     const sessions = new Set(events.filter((e) => e.method === "PATCH").map((e) => e.session));
     assert.equal(sessions.size, 1, "the layer went up in one session");
     // The registry behind the front received each blob in one monolithic PUT, never a PATCH.
@@ -113,7 +120,9 @@ test("a 200 MiB chunked upload cut twice resumes each time from the offset the s
   });
 });
 
-test("without a chunk size (as the command and ImageSync run), a large blob goes up in streamed 64 MiB chunks and a cut resumes", { timeout: 300_000 }, async () => {
+test("without a chunk size (as the command and ImageSync run), a large blob goes up in streamed 64 MiB chunks and a cut resumes", {
+  timeout: 300_000,
+}, async () => {
   await withDestination({ resumable: true, faults: { cutUploadsAt: [CUTS[1]] } }, async ({ destination, front, proxy }) => {
     const report = await runSync({ images: { [`${source.host}/big/app:1.0`]: `${proxy.host}/big/app` } }, { retries: 0 });
     assert.equal(report.counts.synced, 1, report.results[0].error);
@@ -123,12 +132,18 @@ test("without a chunk size (as the command and ImageSync run), a large blob goes
     // 0-64 and 64-128 MiB, the chunk from 128 MiB cut at 140, then one from where the session stood to the end.
     assert.equal(patches.length, 3, `two whole chunks, then the rest after the resume: ${uploadTrail(proxy)}`);
     assert.equal(events.filter((e) => e.method === "PATCH" && e.status === 0).length, 1, "one PATCH broke off");
-    assert.deepEqual(events.filter((e) => e.method === "GET").map((e) => e.status), [204], "one status GET after the cut");
+    assert.deepEqual(
+      events.filter((e) => e.method === "GET").map((e) => e.status),
+      [204],
+      "one status GET after the cut",
+    );
     assert.ok(proxy.uploadBytes() - imageBytes(big) < 64 * MiB, `re-sent ${proxy.uploadBytes() - imageBytes(big)} bytes: less than a chunk`);
   });
 });
 
-test("the same cuts against plain distribution: the session cannot be continued, so the blob is sent again whole, and the copy is right", { timeout: 300_000 }, async () => {
+test("the same cuts against plain distribution: the session cannot be continued, so the blob is sent again whole, and the copy is right", {
+  timeout: 300_000,
+}, async () => {
   await withDestination({ resumable: false, faults: { cutUploadsAt: CUTS } }, async ({ destination, proxy }) => {
     const report = await runSync({ images: { [`${source.host}/big/app:1.0`]: `${proxy.host}/big/app` } }, { retries: 0, chunkSize: CHUNK_SIZE });
     assert.equal(report.counts.synced, 1, report.results[0].error);
@@ -149,41 +164,77 @@ test("the same cuts against plain distribution: the session cannot be continued,
   });
 });
 
-test("a closing PUT that keeps failing asks the session: holding every byte, it is closed again without reading the blob twice", { timeout: 120_000 }, async () => {
+test("a closing PUT that keeps failing asks the session: holding every byte, it is closed again without reading the blob twice", {
+  timeout: 120_000,
+}, async () => {
   // 503 to the closing PUT until the client's own retries are spent (1 + 3), then through.
   const layerHex = small.layers[0].digest.slice("sha256:".length);
-  await withDestination({ resumable: true, faults: { methods: ["PUT"], path: new RegExp(`/blobs/uploads/[^/?]+\\?.*digest=sha256(:|%3A)${layerHex}`), error: 1, maxPerRequest: 4 } }, async ({ destination, front, proxy }) => {
-    source.clearRequests();
-    const report = await runSync({ images: { [`${source.host}/small/app:1.0`]: `${proxy.host}/small/app` } }, { retries: 0, chunkSize: MiB, transport: { retry: { baseDelayMs: 10 } } });
-    assert.equal(report.counts.synced, 1, report.results[0].error);
-    await assertFaithfulCopy(`${destination.host}/small/app:1.0`, small);
-    const probes = front.events().filter((e) => e.method === "GET");
-    assert.deepEqual(probes.map((e) => [e.status, e.held]), [[204, small.layers[0].size]], "asked once, and the session held the whole layer");
-    assert.equal(proxy.faultCounts().error, 4);
-    const layer = small.layers[0].digest;
-    assert.equal(source.requests().filter((r) => r.method === "GET" && r.path.endsWith(`/blobs/${layer}`)).length, 1, "the layer was read from the source once");
-  });
+  await withDestination(
+    {
+      resumable: true,
+      faults: { methods: ["PUT"], path: new RegExp(`/blobs/uploads/[^/?]+\\?.*digest=sha256(:|%3A)${layerHex}`), error: 1, maxPerRequest: 4 },
+    },
+    async ({ destination, front, proxy }) => {
+      source.clearRequests();
+      const report = await runSync(
+        { images: { [`${source.host}/small/app:1.0`]: `${proxy.host}/small/app` } },
+        { retries: 0, chunkSize: MiB, transport: { retry: { baseDelayMs: 10 } } },
+      );
+      assert.equal(report.counts.synced, 1, report.results[0].error);
+      await assertFaithfulCopy(`${destination.host}/small/app:1.0`, small);
+      const probes = front.events().filter((e) => e.method === "GET");
+      assert.deepEqual(
+        probes.map((e) => [e.status, e.held]),
+        [[204, small.layers[0].size]],
+        "asked once, and the session held the whole layer",
+      );
+      assert.equal(proxy.faultCounts().error, 4);
+      const layer = small.layers[0].digest;
+      assert.equal(
+        source.requests().filter((r) => r.method === "GET" && r.path.endsWith(`/blobs/${layer}`)).length,
+        1,
+        "the layer was read from the source once",
+      );
+    },
+  );
 });
 
-test("a session that claims bytes it never received is caught by the digest check: the blob is sent again whole, before any manifest", { timeout: 120_000 }, async () => {
+test("a session that claims bytes it never received is caught by the digest check: the blob is sent again whole, before any manifest", {
+  timeout: 120_000,
+}, async () => {
   // The first cut lands in the first session (about 7 MiB in all), the second mid-chunk in the one after the refused digest.
-  await withDestination({ resumable: true, faults: { cutUploadsAt: [2 * MiB + MiB / 2, 9 * MiB + MiB / 2] }, lieAboutOffsets: 4096 }, async ({ destination, front, proxy }) => {
-    const report = await runSync({ images: { [`${source.host}/small/app:1.0`]: `${proxy.host}/small/app` } }, { retries: 0, chunkSize: MiB });
-    assert.equal(report.counts.synced, 1, report.results[0].error);
-    await assertFaithfulCopy(`${destination.host}/small/app:1.0`, small);
+  await withDestination(
+    { resumable: true, faults: { cutUploadsAt: [2 * MiB + MiB / 2, 9 * MiB + MiB / 2] }, lieAboutOffsets: 4096 },
+    async ({ destination, front, proxy }) => {
+      const report = await runSync({ images: { [`${source.host}/small/app:1.0`]: `${proxy.host}/small/app` } }, { retries: 0, chunkSize: MiB });
+      assert.equal(report.counts.synced, 1, report.results[0].error);
+      await assertFaithfulCopy(`${destination.host}/small/app:1.0`, small);
 
-    assert.equal(proxy.faultCounts().reset, 2);
-    const events = front.events();
-    assert.equal(events.filter((e) => e.method === "GET").length, 1, "resumed once: after the refused digest, the second cut starts the blob over without asking");
-    assert.equal(new Set(events.filter((e) => e.method === "PATCH").map((e) => e.session)).size, 3, "three sessions: resumed and refused, cut and dropped, whole");
-    const closings = events.filter((e) => e.method === "PUT");
-    assert.deepEqual(closings.map((e) => e.status).filter((status) => status !== 201), [400], "the resumed session's digest was refused once");
-    const requests = proxy.requests();
-    const refused = requests.findIndex((r) => r.method === "PUT" && r.status === 400);
-    const manifests = requests.filter((r) => r.method === "PUT" && r.path.includes("/manifests/"));
-    assert.equal(manifests.length, 1);
-    assert.ok(refused >= 0 && manifests[0].seq > requests[refused].seq, "the manifest went up only after the blob was sent again and accepted");
-  });
+      assert.equal(proxy.faultCounts().reset, 2);
+      const events = front.events();
+      assert.equal(
+        events.filter((e) => e.method === "GET").length,
+        1,
+        "resumed once: after the refused digest, the second cut starts the blob over without asking",
+      );
+      assert.equal(
+        new Set(events.filter((e) => e.method === "PATCH").map((e) => e.session)).size,
+        3,
+        "three sessions: resumed and refused, cut and dropped, whole",
+      );
+      const closings = events.filter((e) => e.method === "PUT");
+      assert.deepEqual(
+        closings.map((e) => e.status).filter((status) => status !== 201),
+        [400],
+        "the resumed session's digest was refused once",
+      );
+      const requests = proxy.requests();
+      const refused = requests.findIndex((r) => r.method === "PUT" && r.status === 400);
+      const manifests = requests.filter((r) => r.method === "PUT" && r.path.includes("/manifests/"));
+      assert.equal(manifests.length, 1);
+      assert.ok(refused >= 0 && manifests[0].seq > requests[refused].seq, "the manifest went up only after the blob was sent again and accepted");
+    },
+  );
 });
 
 test("a session claiming more bytes than were ever sent to it is not continued: the blob is sent again whole", { timeout: 120_000 }, async () => {
@@ -194,8 +245,16 @@ test("a session claiming more bytes than were ever sent to it is not continued: 
     await assertFaithfulCopy(`${destination.host}/small/app:1.0`, small);
     const events = front.events();
     assert.equal(events.filter((e) => e.method === "GET").length, 1, "the session was asked once");
-    assert.deepEqual(events.filter((e) => e.method === "PUT" && e.status !== 201), [], "nothing was resumed onto the claim, so no digest was refused");
-    assert.equal(new Set(events.filter((e) => e.method === "PATCH").map((e) => e.session)).size, 2, "the claimed session dropped, the blob sent whole in a new one");
+    assert.deepEqual(
+      events.filter((e) => e.method === "PUT" && e.status !== 201),
+      [],
+      "nothing was resumed onto the claim, so no digest was refused",
+    );
+    assert.equal(
+      new Set(events.filter((e) => e.method === "PATCH").map((e) => e.session)).size,
+      2,
+      "the claimed session dropped, the blob sent whole in a new one",
+    );
   });
 });
 
@@ -206,7 +265,10 @@ test("cut in every attempt after its offsets proved wrong, the blob fails naming
     const report = await runSync({ images: { [`${source.host}/small/app:1.0`]: `${proxy.host}/small/app` } }, { retries: 0, chunkSize: MiB });
     assert.equal(report.counts.failed, 1, `uploads as the proxy saw them: ${uploadTrail(proxy)}`);
     const layer = small.layers[0].digest;
-    assert.match(report.results[0].error ?? "", new RegExp(`upload of blob ${layer} to small/app broke off .* cannot be continued: this registry's offsets were found wrong before`));
+    assert.match(
+      report.results[0].error ?? "",
+      new RegExp(`upload of blob ${layer} to small/app broke off .* cannot be continued: this registry's offsets were found wrong before`),
+    );
     assert.equal(proxy.requests().filter((r) => r.path.includes("/manifests/") && r.method === "PUT").length, 0, "no manifest pushed");
     assert.equal(front.events().filter((e) => e.method === "PUT" && e.status === 201 && e.held === small.layers[0].size).length, 0, "the layer never stored");
   });
@@ -231,9 +293,18 @@ test("an upload status answer is untrusted: its Range must be in the grammar and
     const host = `127.0.0.1:${listening.port}`;
     const client = new RegistryClient({ host, transport });
     const session = (id: string) => new URL(`http://${host}/v2/app/blobs/uploads/${id}`);
-    await assert.rejects(client.uploadStatus("app", session("grammar"), 100), (error: Error) => error instanceof InvalidAnswerError && /invalid Range "bytes 0-99\/100".*expected 0-<last byte held>/.test(error.message));
-    await assert.rejects(client.uploadStatus("app", session("beyond"), 1000), (error: Error) => error instanceof InvalidAnswerError && /claims 4097 bytes of a 1000-byte blob/.test(error.message));
-    await assert.rejects(client.uploadStatus("app", session("elsewhere"), 100), (error: Error) => error instanceof InvalidAnswerError && /upload Location/.test(error.message));
+    await assert.rejects(
+      client.uploadStatus("app", session("grammar"), 100),
+      (error: Error) => error instanceof InvalidAnswerError && /invalid Range "bytes 0-99\/100".*expected 0-<last byte held>/.test(error.message),
+    );
+    await assert.rejects(
+      client.uploadStatus("app", session("beyond"), 1000),
+      (error: Error) => error instanceof InvalidAnswerError && /claims 4097 bytes of a 1000-byte blob/.test(error.message),
+    );
+    await assert.rejects(
+      client.uploadStatus("app", session("elsewhere"), 100),
+      (error: Error) => error instanceof InvalidAnswerError && /upload Location/.test(error.message),
+    );
     const good = await client.uploadStatus("app", session("good"), 100);
     assert.equal(good?.held, 10);
     assert.equal(good?.uploadUrl.href, `http://${host}/v2/app/blobs/uploads/next?_state=abc`);

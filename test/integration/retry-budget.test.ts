@@ -55,7 +55,10 @@ test("a blob GET that always fails with 5xx is sent at most the documented numbe
     const image = await pushSmallImage(bed.source, "budget/app:1.0");
     const proxy = (bed.proxy = await startFaultProxy(bed.source.url, { seed: 7, faults: BLOB_GET }));
     const rounds: number[] = [];
-    const report = await runSync({ images: { [`${proxy.host}/budget/app:1.0`]: `${bed.destination.host}/budget/app` } }, { ...FAST_BACKOFF, onEvent: (event) => event.type === "round" && rounds.push(event.round) });
+    const report = await runSync(
+      { images: { [`${proxy.host}/budget/app:1.0`]: `${bed.destination.host}/budget/app` } },
+      { ...FAST_BACKOFF, onEvent: (event) => event.type === "round" && rounds.push(event.round) },
+    );
     const [result] = report.results;
     assert.equal(result.status, "failed");
     assert.equal(result.retryable, true, "a 5xx stays a transient failure");
@@ -92,7 +95,10 @@ test("a blob GET that fails more often than the HTTP layer retries is recovered 
     const failures = DEFAULT_RETRY_POLICY.maxRetries + 2;
     const proxy = (bed.proxy = await startFaultProxy(bed.source.url, { seed: 9, faults: { ...BLOB_GET, maxPerRequest: failures } }));
     const rounds: number[] = [];
-    const report = await runSync({ images: { [`${proxy.host}/budget/flaky:1.0`]: `${bed.destination.host}/budget/flaky` } }, { ...FAST_BACKOFF, onEvent: (event) => event.type === "round" && rounds.push(event.round) });
+    const report = await runSync(
+      { images: { [`${proxy.host}/budget/flaky:1.0`]: `${bed.destination.host}/budget/flaky` } },
+      { ...FAST_BACKOFF, onEvent: (event) => event.type === "round" && rounds.push(event.round) },
+    );
     assert.equal(report.counts.synced, 1, report.results[0].error);
     assert.deepEqual(rounds, [], "recovered within the first round");
     assert.equal(await manifestDigest(`docker://${bed.destination.host}/budget/flaky:1.0`), image.digest);
@@ -102,10 +108,15 @@ test("a blob GET that fails more often than the HTTP layer retries is recovered 
   });
 });
 
-test("a streamed upload answered 429 is tried again only after its Retry-After, which the HTTP layer cannot honour for it", { timeout: TEST_TIMEOUT_MS }, async () => {
+test("a streamed upload answered 429 is tried again only after its Retry-After, which the HTTP layer cannot honour for it", {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
   await withBed(async (bed) => {
     const image = await pushSmallImage(bed.source, "budget/throttled:1.0");
-    const proxy = (bed.proxy = await startFaultProxy(bed.destination.url, { seed: 10, faults: { methods: ["PUT"], path: /\/blobs\/uploads\//, throttle: 1, retryAfterSeconds: 3, maxPerRequest: 1 } }));
+    const proxy = (bed.proxy = await startFaultProxy(bed.destination.url, {
+      seed: 10,
+      faults: { methods: ["PUT"], path: /\/blobs\/uploads\//, throttle: 1, retryAfterSeconds: 3, maxPerRequest: 1 },
+    }));
     const report = await runSync({ images: { [`${bed.source.host}/budget/throttled:1.0`]: `${proxy.host}/budget/throttled` } }, FAST_BACKOFF);
     assert.equal(report.counts.synced, 1, report.results[0].error);
     assert.equal(await manifestDigest(`docker://${bed.destination.host}/budget/throttled:1.0`), image.digest);

@@ -34,7 +34,10 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
       await dns.nsupdate([`update delete ${name("registry")} A`, `update add ${name("registry")} 60 A 10.9.9.9`]);
       await assert.rejects(
         client().update({ zone: dns.zone, name: name("registry"), type: "A", ttl: 60, expect: ["10.2.0.20"], values: ["10.1.0.10"] }),
-        (error: Error) => error instanceof DnsPrerequisiteError && error.code === "NXRRSET" && /no longer holds 10\.2\.0\.20: someone changed it meanwhile, so nothing was written/.test(error.message),
+        (error: Error) =>
+          error instanceof DnsPrerequisiteError &&
+          error.code === "NXRRSET" &&
+          /no longer holds 10\.2\.0\.20: someone changed it meanwhile, so nothing was written/.test(error.message),
       );
       assert.deepEqual(await dns.dig(name("registry"), "A"), ["10.9.9.9"], "the concurrent change stands");
     });
@@ -42,15 +45,28 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
     test("create refuses a record that exists (no silent merge), and delete removes only the values it expects", async () => {
       await client({ transport: "tcp" }).update({ zone: dns.zone, name: name("fresh"), type: "AAAA", ttl: 30, expect: "absent", values: ["fd00::20"] });
       assert.deepEqual(await dns.dig(name("fresh"), "AAAA"), ["fd00::20"]);
-      await assert.rejects(client().update({ zone: dns.zone, name: name("fresh"), type: "AAAA", ttl: 30, expect: "absent", values: ["fd00::30"] }), (error: Error) => error instanceof DnsPrerequisiteError && error.code === "YXRRSET");
+      await assert.rejects(
+        client().update({ zone: dns.zone, name: name("fresh"), type: "AAAA", ttl: 30, expect: "absent", values: ["fd00::30"] }),
+        (error: Error) => error instanceof DnsPrerequisiteError && error.code === "YXRRSET",
+      );
       assert.deepEqual(await dns.dig(name("fresh"), "AAAA"), ["fd00::20"]);
-      await assert.rejects(client().update({ zone: dns.zone, name: name("fresh"), type: "AAAA", ttl: 30, expect: ["fd00::99"], values: [] }), DnsPrerequisiteError);
+      await assert.rejects(
+        client().update({ zone: dns.zone, name: name("fresh"), type: "AAAA", ttl: 30, expect: ["fd00::99"], values: [] }),
+        DnsPrerequisiteError,
+      );
       await client().update({ zone: dns.zone, name: name("fresh"), type: "AAAA", ttl: 30, expect: ["fd00:0:0::20"], values: [] });
       assert.deepEqual(await dns.dig(name("fresh"), "AAAA"), []);
     });
 
     test("a CNAME moves from one host to another", async () => {
-      await client().update({ zone: dns.zone, name: name("mirror"), type: "CNAME", ttl: 60, expect: ["Harbor.Example.com."], values: ["xxx-registry-vpc.cn-hangzhou.cr.aliyuncs.com"] });
+      await client().update({
+        zone: dns.zone,
+        name: name("mirror"),
+        type: "CNAME",
+        ttl: 60,
+        expect: ["Harbor.Example.com."],
+        values: ["xxx-registry-vpc.cn-hangzhou.cr.aliyuncs.com"],
+      });
       assert.deepEqual(await dns.dig(name("mirror"), "CNAME"), ["xxx-registry-vpc.cn-hangzhou.cr.aliyuncs.com"]);
     });
 
@@ -58,11 +74,24 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
       const before = await dns.dig(name("registry"), "A");
       const change = { zone: dns.zone, name: name("registry"), type: "A" as const, ttl: 60, expect: before, values: ["10.3.0.30"] };
       const wrongSecret = client({ key: { ...dns.key, secret: Buffer.alloc(32, 1).toString("base64") } });
-      await assert.rejects(wrongSecret.update(change), (error: Error) => error instanceof DnsError && error.code === "BADSIG" && /NOTAUTH \(BADSIG\): the server does not accept key "dr-key" with this secret/.test(error.message));
+      await assert.rejects(
+        wrongSecret.update(change),
+        (error: Error) =>
+          error instanceof DnsError &&
+          error.code === "BADSIG" &&
+          /NOTAUTH \(BADSIG\): the server does not accept key "dr-key" with this secret/.test(error.message),
+      );
       const unknownKey = client({ key: { ...dns.key, name: "who-is-this" } });
-      await assert.rejects(unknownKey.update(change), (error: Error) => error instanceof DnsError && error.code === "BADKEY" && /NOTAUTH \(BADKEY\): the server does not know key "who-is-this"/.test(error.message));
+      await assert.rejects(
+        unknownKey.update(change),
+        (error: Error) =>
+          error instanceof DnsError && error.code === "BADKEY" && /NOTAUTH \(BADKEY\): the server does not know key "who-is-this"/.test(error.message),
+      );
       const skewed = client({ now: () => Math.floor(Date.now() / 1000) + 1000 });
-      await assert.rejects(skewed.update(change), (error: Error) => error instanceof DnsError && error.code === "BADTIME" && /clock differs from the server's/.test(error.message));
+      await assert.rejects(
+        skewed.update(change),
+        (error: Error) => error instanceof DnsError && error.code === "BADTIME" && /clock differs from the server's/.test(error.message),
+      );
       const unsigned = client({ key: undefined });
       await assert.rejects(unsigned.update(change), (error: Error) => error instanceof DnsError && /REFUSED|NOTAUTH/.test(error.message));
       assert.deepEqual(await dns.dig(name("registry"), "A"), before);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { runSync } from "../../provider";
 import { useSeededRegistries } from "../support/seeded-registries";
 import { listTags, manifestDigest } from "../support/skopeo";
@@ -45,8 +45,11 @@ test("a digest source is pushed by digest; a destination tag renames it", async 
   assert.equal(await manifestDigest(`docker://${bed.destination.host}/renamed/web:golden`), first.digest);
 });
 
-test('an empty destination uses --registry/--namespace and keeps the last path component', async () => {
-  const report = await runSync({ images: { [`${bed.source.host}/library/alpine-like`]: "" }, defaults: { registry: bed.destination.host, namespace: "image-syncer" } });
+test("an empty destination uses --registry/--namespace and keeps the last path component", async () => {
+  const report = await runSync({
+    images: { [`${bed.source.host}/library/alpine-like`]: "" },
+    defaults: { registry: bed.destination.host, namespace: "image-syncer" },
+  });
   assert.equal(report.counts.failed, 0);
   for (const tag of tagsOf("library/alpine-like")) {
     assert.equal(await manifestDigest(`docker://${bed.destination.host}/image-syncer/alpine-like:${tag.tag}`), tag.digest);
@@ -57,6 +60,6 @@ test("a missing source tag fails that image only, with the reason", async () => 
   const report = await runSync({ images: { [`${bed.source.host}/apps/web:1.0,nope`]: `${bed.destination.host}/partial/web` } });
   const byTag = Object.fromEntries(report.results.map((r) => [r.source.split(":").pop(), r]));
   assert.equal(byTag["1.0"].status, "synced");
-  assert.equal(byTag["nope"].status, "failed");
-  assert.match(byTag["nope"].error!, /source image apps\/web:nope not found/);
+  assert.equal(byTag.nope.status, "failed");
+  assert.match(byTag.nope.error!, /source image apps\/web:nope not found/);
 });

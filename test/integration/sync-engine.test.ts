@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { runSync, runVerify, SyncEvent } from "../../provider";
 import { useSeededRegistries } from "../support/seeded-registries";
 import { manifestDigest } from "../support/skopeo";
@@ -11,7 +11,9 @@ import { manifestDigest } from "../support/skopeo";
 
 const bed = useSeededRegistries();
 
-const job = () => ({ images: Object.fromEntries(bed.fixture.repos.map((repo) => [`${bed.source.host}/${repo.name}`, `${bed.destination.host}/mirror/${repo.name}`])) });
+const job = () => ({
+  images: Object.fromEntries(bed.fixture.repos.map((repo) => [`${bed.source.host}/${repo.name}`, `${bed.destination.host}/mirror/${repo.name}`])),
+});
 const allTags = () => bed.fixture.repos.flatMap((repo) => repo.tags.map((tag) => ({ repo: repo.name, ...tag })));
 
 test("a cold sync copies every tag with its digest preserved, uploading each unique blob once", async () => {
@@ -24,7 +26,10 @@ test("a cold sync copies every tag with its digest preserved, uploading each uni
     assert.equal(await manifestDigest(`docker://${bed.destination.host}/mirror/${tag.repo}:${tag.tag}`), tag.digest, `${tag.repo}:${tag.tag}`);
   }
   assert.equal(report.stats.bytesUploaded, bed.fixture.uniqueBlobBytes, "bytes uploaded equal the unique missing blob bytes");
-  assert.ok(events.some((e) => e.type === "blob" && e.outcome === "mounted"), "shared layers are mounted across repositories");
+  assert.ok(
+    events.some((e) => e.type === "blob" && e.outcome === "mounted"),
+    "shared layers are mounted across repositories",
+  );
   const uploads = bed.destination.requests().filter((r) => r.method === "PUT" && r.path.includes("/blobs/uploads/"));
   const uploadedDigests = uploads.map((r) => new URL(r.path, "http://x").searchParams.get("digest"));
   assert.equal(new Set(uploadedDigests).size, uploadedDigests.length, "no blob uploaded twice");
@@ -40,7 +45,10 @@ test("a no-op resync skips every tag with two manifest HEADs per tag", async () 
   // The source is asked once per run whether it has the referrers API (distribution 2.8: 404).
   assert.equal(all.filter((r) => r.path.includes("/referrers/")).length, 1, "one referrers API probe per run");
   const perTag = all.filter((r) => !r.path.includes("/tags/list") && r.path !== "/v2/" && !r.path.includes("/referrers/"));
-  assert.ok(perTag.every((r) => r.method === "HEAD" && r.path.includes("/manifests/")), "only manifest HEADs besides pings, tag lists and the referrers probe");
+  assert.ok(
+    perTag.every((r) => r.method === "HEAD" && r.path.includes("/manifests/")),
+    "only manifest HEADs besides pings, tag lists and the referrers probe",
+  );
   assert.equal(perTag.length, 2 * allTags().length);
 });
 
@@ -74,4 +82,3 @@ test("a deleted destination tag is found missing, then restored by the next sync
   assert.ok(resync.counts.synced >= 1);
   assert.equal((await runVerify(job())).complete, true);
 });
-

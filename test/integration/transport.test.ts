@@ -39,7 +39,9 @@ test("429 with Retry-After is waited out, then retried", async () => {
 });
 
 test("5xx is retried a bounded number of times, then reported as retryable", async () => {
-  const server = await scriptedServer("127.0.0.1", [(_req, res) => res.writeHead(503, { "x-request-id": "req-42" }).end('{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}')]);
+  const server = await scriptedServer("127.0.0.1", [
+    (_req, res) => res.writeHead(503, { "x-request-id": "req-42" }).end('{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}'),
+  ]);
   const client = new RegistryClient({ host: server.host, transport: transport() });
   await assert.rejects(client.ping(), (error: Error) => {
     assert.ok(error instanceof RegistryError);
@@ -65,13 +67,30 @@ test("a connection reset is retried", async () => {
 
 test("redirects are followed, and Authorization never goes to another host", async () => {
   const elsewhere = await scriptedServer("127.0.0.2", [ok]);
-  const same = await scriptedServer("127.0.0.1", [(_req, res) => res.writeHead(307, { location: `/moved` }).end(), (_req, res) => res.writeHead(302, { location: `http://${elsewhere.host}/blob?sig=1` }).end()]);
-  const response = await transport().send({ method: "GET", url: new URL(`http://${same.host}/start`), headers: { authorization: "Bearer secret-token" }, kind: "blob.get" });
+  const same = await scriptedServer("127.0.0.1", [
+    (_req, res) => res.writeHead(307, { location: `/moved` }).end(),
+    (_req, res) => res.writeHead(302, { location: `http://${elsewhere.host}/blob?sig=1` }).end(),
+  ]);
+  const response = await transport().send({
+    method: "GET",
+    url: new URL(`http://${same.host}/start`),
+    headers: { authorization: "Bearer secret-token" },
+    kind: "blob.get",
+  });
   await response.body.dump();
   assert.equal(response.status, 200);
   assert.equal(response.url.host, elsewhere.host);
-  assert.deepEqual(same.seen.map((r) => [r.url, r.authorization]), [["/start", "Bearer secret-token"], ["/moved", "Bearer secret-token"]]);
-  assert.deepEqual(elsewhere.seen.map((r) => [r.url, r.authorization]), [["/blob?sig=1", undefined]]);
+  assert.deepEqual(
+    same.seen.map((r) => [r.url, r.authorization]),
+    [
+      ["/start", "Bearer secret-token"],
+      ["/moved", "Bearer secret-token"],
+    ],
+  );
+  assert.deepEqual(
+    elsewhere.seen.map((r) => [r.url, r.authorization]),
+    [["/blob?sig=1", undefined]],
+  );
   await Promise.all([same.close(), elsewhere.close()]);
 });
 
@@ -86,7 +105,10 @@ test("an unreachable host is a NetworkError naming it, quickly", async () => {
 });
 
 test("a registry asking for Basic auth without credentials gets a clear AuthError, once", async () => {
-  const server = await scriptedServer("127.0.0.1", [(_req, res) => res.writeHead(401, { "www-authenticate": 'Basic realm="r"' }).end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}')]);
+  const server = await scriptedServer("127.0.0.1", [
+    (_req, res) =>
+      res.writeHead(401, { "www-authenticate": 'Basic realm="r"' }).end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}'),
+  ]);
   const client = new RegistryClient({ host: server.host, transport: transport() });
   await assert.rejects(client.ping(), (error: Error) => error instanceof AuthError && /authentication failed \(HTTP 401, UNAUTHORIZED/.test(error.message));
   assert.equal(server.seen.length, 1, "nothing to answer the challenge with: no retry");

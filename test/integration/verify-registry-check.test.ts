@@ -58,10 +58,11 @@ async function startSilentServer() {
   return {
     host: `127.0.0.1:${port}`,
     connections: () => connections,
-    stop: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -95,7 +96,10 @@ test("a host that accepts TCP and never answers fails its check once, and every 
     // The check: one HTTPS probe, then plain HTTP with one retry.
     assert.ok(afterCheck <= 3, `${afterCheck} connections`);
     assert.equal(report.rows.length, TAGS.length);
-    assert.ok(report.rows.every((row) => row.status === "error" && row.error === report.rows[0].error), JSON.stringify(report.rows.map((row) => row.error)));
+    assert.ok(
+      report.rows.every((row) => row.status === "error" && row.error === report.rows[0].error),
+      JSON.stringify(report.rows.map((row) => row.error)),
+    );
     assert.match(report.rows[0].error!, new RegExp(`^${silent.host}: timed out waiting for a response`));
     assert.deepEqual(sourceManifestRequests(), [], "no tag is looked up at the source either");
 

@@ -54,7 +54,10 @@ test('"" destinations take --registry/--namespace and the last path component, a
 });
 
 test("a whole-project destination with a tag is refused before anything is copied", async () => {
-  await assert.rejects(runSync({ images: { [`${source.host}/lib/**`]: `${destination.host}/dr:latest` } }), /selects many repositories, so its destination is a registry and namespace, without a tag/);
+  await assert.rejects(
+    runSync({ images: { [`${source.host}/lib/**`]: `${destination.host}/dr:latest` } }),
+    /selects many repositories, so its destination is a registry and namespace, without a tag/,
+  );
 });
 
 test("a Harbor that refuses its catalog to a robot: the project's repositories come from Harbor's API", async () => {
@@ -62,16 +65,27 @@ test("a Harbor that refuses its catalog to a robot: the project's repositories c
   const { withHarbor } = await import("../../provider/clients/harbor/harbor-client");
   const harbor = await startHarborStandIn({ adminPassword: "Harbor12345" });
   try {
-    for (const [index, ref] of ["library/a:1.0", "library/team/b:1.0", "other/c:1.0"].entries()) await pushSmallImage(harbor.registry, ref, undefined, `h${index}`);
+    for (const [index, ref] of ["library/a:1.0", "library/team/b:1.0", "other/c:1.0"].entries())
+      await pushSmallImage(harbor.registry, ref, undefined, `h${index}`);
     const robot = await withHarbor({ url: harbor.url, username: "admin", password: "Harbor12345" }, (api) =>
-      api.robots.create({ name: "copier", level: "project", duration: -1, permissions: [{ kind: "project", namespace: "library", access: [{ resource: "repository", action: "pull", effect: "allow" }] }] }),
+      api.robots.create({
+        name: "copier",
+        level: "project",
+        duration: -1,
+        permissions: [{ kind: "project", namespace: "library", access: [{ resource: "repository", action: "pull", effect: "allow" }] }],
+      }),
     );
     const auth = { [harbor.host]: { username: robot.name, password: robot.secret } };
-    const refused = await fetch(`${harbor.url}/v2/_catalog`, { headers: { authorization: `Basic ${Buffer.from(`${robot.name}:${robot.secret}`).toString("base64")}` } });
+    const refused = await fetch(`${harbor.url}/v2/_catalog`, {
+      headers: { authorization: `Basic ${Buffer.from(`${robot.name}:${robot.secret}`).toString("base64")}` },
+    });
     assert.equal(refused.status, 401, "the stand-in refuses the catalog to a robot, as Harbor does");
     const report = await runSync({ auth, images: { [`${harbor.host}/library/**`]: `${destination.host}/from-harbor` } });
     assert.equal(report.counts.failed, 0, JSON.stringify(report.results));
-    assert.deepEqual(report.results.map((result) => result.destination).sort(), [`${destination.host}/from-harbor/a:1.0`, `${destination.host}/from-harbor/team/b:1.0`]);
+    assert.deepEqual(report.results.map((result) => result.destination).sort(), [
+      `${destination.host}/from-harbor/a:1.0`,
+      `${destination.host}/from-harbor/team/b:1.0`,
+    ]);
     assert.ok(harbor.requests().some((request) => request.operationId === "listRepositories"));
     assert.deepEqual(harbor.violations(), []);
   } finally {

@@ -17,7 +17,9 @@ interface Recorded {
 }
 
 /** Mocks that record registrations and invokes; invokes answer with `answer` (default: their inputs). */
-async function mock(options: { preview?: boolean; answer?: (call: pulumi.runtime.MockCallArgs) => Record<string, unknown>; delayMs?: Record<string, number> } = {}): Promise<Recorded> {
+async function mock(
+  options: { preview?: boolean; answer?: (call: pulumi.runtime.MockCallArgs) => Record<string, unknown>; delayMs?: Record<string, number> } = {},
+): Promise<Recorded> {
   const recorded: Recorded = { resources: [], events: [], calls: [] };
   await drained();
   await pulumi.runtime.setMocks(
@@ -53,7 +55,14 @@ async function drained(): Promise<void> {
 
 /** Waits until every child of the component is registered. */
 async function settled(target: AcrEnterpriseTarget): Promise<void> {
-  const children = [target.namespace, target.user, target.policy, target.policyAttachment, ...(target.accessKey ? [target.accessKey] : []), ...target.internetAcl];
+  const children = [
+    target.namespace,
+    target.user,
+    target.policy,
+    target.policyAttachment,
+    ...(target.accessKey ? [target.accessKey] : []),
+    ...target.internetAcl,
+  ];
   await Promise.all(children.map((child) => valueOf(child.urn)));
   await valueOf(target.syncAuth);
 }
@@ -77,7 +86,10 @@ test("namespace (auto-create, private), RAM user, minimal custom policy attached
   ]);
 
   const [namespace] = byType(recorded, "alicloud:cs/registryEnterpriseNamespace:RegistryEnterpriseNamespace");
-  assert.deepEqual([namespace.inputs.instanceId, namespace.inputs.name, namespace.inputs.autoCreate, namespace.inputs.defaultVisibility], ["cri-kmsiwlxxdcvaduwb", "test-project", true, "PRIVATE"]);
+  assert.deepEqual(
+    [namespace.inputs.instanceId, namespace.inputs.name, namespace.inputs.autoCreate, namespace.inputs.defaultVisibility],
+    ["cri-kmsiwlxxdcvaduwb", "test-project", true, "PRIVATE"],
+  );
 
   const [user] = byType(recorded, "alicloud:ram/user:User");
   assert.equal(user.inputs.name, "test-project-dr-sync", "the default RAM user name is <namespace>-dr-sync");
@@ -158,7 +170,12 @@ test("an Internet whitelist enables the Internet endpoint and adds one ACL entry
   await settled(target);
   assert.deepEqual(
     recorded.calls.map((c) => [c.token, c.inputs]),
-    [["alicloud:cr/getEndpointAclService:getEndpointAclService", { enable: true, endpointType: "internet", instanceId: "cri-kmsiwlxxdcvaduwb", moduleName: "Registry" }]],
+    [
+      [
+        "alicloud:cr/getEndpointAclService:getEndpointAclService",
+        { enable: true, endpointType: "internet", instanceId: "cri-kmsiwlxxdcvaduwb", moduleName: "Registry" },
+      ],
+    ],
   );
   const acl = byType(recorded, "alicloud:cr/endpointAclPolicy:EndpointAclPolicy");
   assert.deepEqual(
@@ -177,7 +194,10 @@ test("a preview adds the ACL entries but does not read the enabling data source 
   await Promise.all([...target.internetAcl, target.policy].map((child) => valueOf(child.urn)));
   assert.deepEqual(recorded.calls, []);
   const acl = byType(recorded, "alicloud:cr/endpointAclPolicy:EndpointAclPolicy");
-  assert.deepEqual(acl.map((r) => [r.inputs.instanceId, r.inputs.entry]), [["cri-kmsiwlxxdcvaduwb", "203.0.113.0/24"]]);
+  assert.deepEqual(
+    acl.map((r) => [r.inputs.instanceId, r.inputs.entry]),
+    [["cri-kmsiwlxxdcvaduwb", "203.0.113.0/24"]],
+  );
 });
 
 test("without a whitelist Internet access is left alone; without createAccessKey no key and syncAuth names none", async () => {
@@ -189,9 +209,15 @@ test("without a whitelist Internet access is left alone; without createAccessKey
   assert.deepEqual(byType(recorded, "alicloud:cr/endpointAclPolicy:EndpointAclPolicy"), []);
   assert.deepEqual(recorded.calls, []);
   assert.equal(byType(recorded, "alicloud:ram/user:User")[0].inputs.name, "acr.pusher_1");
-  assert.equal(byType(recorded, "alicloud:ram/policy:Policy")[0].inputs.policyName, "acr-pusher-1-acr-push", "policy names take letters, digits and hyphens only");
+  assert.equal(
+    byType(recorded, "alicloud:ram/policy:Policy")[0].inputs.policyName,
+    "acr-pusher-1-acr-push",
+    "policy names take letters, digits and hyphens only",
+  );
   assert.equal(await valueOf(target.accessKeyId), undefined);
-  assert.deepEqual(await valueOf(target.syncAuth), { "myacr-registry.cn-hangzhou.cr.aliyuncs.com": { alicloud: { instanceId: "cri-kmsiwlxxdcvaduwb", region: "cn-hangzhou" } } });
+  assert.deepEqual(await valueOf(target.syncAuth), {
+    "myacr-registry.cn-hangzhou.cr.aliyuncs.com": { alicloud: { instanceId: "cri-kmsiwlxxdcvaduwb", region: "cn-hangzhou" } },
+  });
   assert.equal(await pulumi.isSecret(target.syncAuth), true);
 });
 
@@ -199,7 +225,12 @@ test("without instanceName, the endpoints come from the Enterprise instances dat
   const recorded = await mock({
     answer: (call) =>
       call.token === "alicloud:cs/getRegistryEnterpriseInstances:getRegistryEnterpriseInstances"
-        ? { id: "x", ids: ["cri-kmsiwlxxdcvaduwb"], names: ["found-acr"], instances: [{ id: "cri-kmsiwlxxdcvaduwb", name: "found-acr", region: "cn-hangzhou", publicEndpoints: [], vpcEndpoints: [] }] }
+        ? {
+            id: "x",
+            ids: ["cri-kmsiwlxxdcvaduwb"],
+            names: ["found-acr"],
+            instances: [{ id: "cri-kmsiwlxxdcvaduwb", name: "found-acr", region: "cn-hangzhou", publicEndpoints: [], vpcEndpoints: [] }],
+          }
         : call.inputs,
   });
   const { instanceName: _omitted, ...withoutName } = BASE;

@@ -6,7 +6,12 @@ import { isRegisteredSecret, valueOf } from "../support/pulumi-mocks";
 
 /** The Google components' resource graphs under mocks: ArtifactRegistryTarget and CloudDnsFailover. */
 
-const KEY_JSON = JSON.stringify({ type: "service_account", client_email: "dr-images-dr-sync@dr-project.iam.gserviceaccount.com", private_key: "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n", token_uri: "https://oauth2.googleapis.com/token" });
+const KEY_JSON = JSON.stringify({
+  type: "service_account",
+  client_email: "dr-images-dr-sync@dr-project.iam.gserviceaccount.com",
+  private_key: "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+  token_uri: "https://oauth2.googleapis.com/token",
+});
 
 interface Recorded {
   resources: pulumi.runtime.MockResourceArgs[];
@@ -23,7 +28,11 @@ async function mock(): Promise<Recorded> {
         recorded.resources.push(args);
         const outputs: Record<string, Record<string, unknown>> = {
           "gcp:artifactregistry/repository:Repository": { project: args.inputs.project ?? "dr-project", name: args.inputs.repositoryId },
-          "gcp:serviceaccount/account:Account": { email: `${args.inputs.accountId}@dr-project.iam.gserviceaccount.com`, member: `serviceAccount:${args.inputs.accountId}@dr-project.iam.gserviceaccount.com`, name: `projects/dr-project/serviceAccounts/${args.inputs.accountId}@dr-project.iam.gserviceaccount.com` },
+          "gcp:serviceaccount/account:Account": {
+            email: `${args.inputs.accountId}@dr-project.iam.gserviceaccount.com`,
+            member: `serviceAccount:${args.inputs.accountId}@dr-project.iam.gserviceaccount.com`,
+            name: `projects/dr-project/serviceAccounts/${args.inputs.accountId}@dr-project.iam.gserviceaccount.com`,
+          },
           "gcp:serviceaccount/key:Key": { privateKey: Buffer.from(KEY_JSON).toString("base64") },
           "gcp:dns/managedZone:ManagedZone": { name: args.inputs.name ?? `${args.name}-1234567` },
         };
@@ -70,29 +79,49 @@ test("ArtifactRegistryTarget: a Docker repository kept on delete, a service acco
     [COMPONENT, "dr"],
   ]);
   const [repository] = byType(recorded, "gcp:artifactregistry/repository:Repository");
-  assert.deepEqual([repository.inputs.repositoryId, repository.inputs.location, repository.inputs.format, repository.inputs.dockerConfig], ["dr-images", "europe-west4", "DOCKER", { immutableTags: true }]);
+  assert.deepEqual(
+    [repository.inputs.repositoryId, repository.inputs.location, repository.inputs.format, repository.inputs.dockerConfig],
+    ["dr-images", "europe-west4", "DOCKER", { immutableTags: true }],
+  );
   assert.equal(recorded.options.get("dr-repository")?.retainOnDelete, true, "DR copies are never deleted implicitly");
   assert.equal(byType(recorded, "gcp:serviceaccount/account:Account")[0].inputs.accountId, "dr-images-dr-sync");
 
   const [writer] = byType(recorded, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember");
-  assert.deepEqual(writer.inputs, { project: "dr-project", location: "europe-west4", repository: "dr-images", role: "roles/artifactregistry.writer", member: "serviceAccount:dr-images-dr-sync@dr-project.iam.gserviceaccount.com" });
+  assert.deepEqual(writer.inputs, {
+    project: "dr-project",
+    location: "europe-west4",
+    repository: "dr-images",
+    role: "roles/artifactregistry.writer",
+    member: "serviceAccount:dr-images-dr-sync@dr-project.iam.gserviceaccount.com",
+  });
   assert.ok(!recorded.resources.some((resource) => /projectIam|storage/i.test(resource.type)), "no project-wide grant (the guide's Storage Admin)");
 
-  for (const child of [target.repository, target.serviceAccount, target.writer, target.key!]) assert.ok((await valueOf(child.urn)).includes(`::${COMPONENT}$gcp:`), "a child of the component");
+  for (const child of [target.repository, target.serviceAccount, target.writer, target.key!])
+    assert.ok((await valueOf(child.urn)).includes(`::${COMPONENT}$gcp:`), "a child of the component");
 
   assert.equal(await valueOf(target.registryHost), "europe-west4-docker.pkg.dev");
   assert.equal(await valueOf(target.repositoryPath), "dr-project/dr-images");
   assert.equal(await valueOf(target.harborDestNamespace), "dr-project/dr-images");
   assert.equal(await valueOf(target.serviceAccountKey), KEY_JSON, "the key's base64 decoded to its JSON");
   assert.deepEqual(await valueOf(target.syncAuth), { "europe-west4-docker.pkg.dev/dr-project/dr-images": { google: { serviceAccountKey: KEY_JSON } } });
-  assert.deepEqual(await valueOf(target.harborEndpoint), { type: "google-gcr", url: "https://europe-west4-docker.pkg.dev", accessKey: "_json_key", accessSecret: KEY_JSON });
-  for (const secret of [target.serviceAccountKey, target.syncAuth, target.harborEndpoint] as pulumi.Output<unknown>[]) assert.equal(await pulumi.isSecret(secret), true);
+  assert.deepEqual(await valueOf(target.harborEndpoint), {
+    type: "google-gcr",
+    url: "https://europe-west4-docker.pkg.dev",
+    accessKey: "_json_key",
+    accessSecret: KEY_JSON,
+  });
+  for (const secret of [target.serviceAccountKey, target.syncAuth, target.harborEndpoint] as pulumi.Output<unknown>[])
+    assert.equal(await pulumi.isSecret(secret), true);
   assert.equal(await pulumi.isSecret(target.registryHost), false);
 });
 
 test("ArtifactRegistryTarget: the key is created only after the binding; retainOnDelete false and no key are honoured", async () => {
   const recorded = await mock();
-  const target = new ArtifactRegistryTarget("plain", { ...BASE, retainOnDelete: false, createKey: false, serviceAccountId: "images-pusher" }, watchOptions(recorded));
+  const target = new ArtifactRegistryTarget(
+    "plain",
+    { ...BASE, retainOnDelete: false, createKey: false, serviceAccountId: "images-pusher" },
+    watchOptions(recorded),
+  );
   await settled(target);
   assert.equal(target.key, undefined);
   assert.equal(recorded.options.get("plain-repository")?.retainOnDelete, false);
@@ -122,15 +151,27 @@ test("ArtifactRegistryTarget: a gcr.io repository keeps gcr.io/<project>/... nam
 
 test("ArtifactRegistryTarget: bad arguments name the property and what is expected", async () => {
   await mock();
-  assert.throws(() => new ArtifactRegistryTarget("bad", { ...BASE, repositoryId: "DR_images" }), /ArtifactRegistryTarget bad: repositoryId: expected an Artifact Registry repository id/);
+  assert.throws(
+    () => new ArtifactRegistryTarget("bad", { ...BASE, repositoryId: "DR_images" }),
+    /ArtifactRegistryTarget bad: repositoryId: expected an Artifact Registry repository id/,
+  );
   assert.throws(() => new ArtifactRegistryTarget("bad", { ...BASE, location: "Europe West" }), /location: expected an Artifact Registry location/);
-  assert.throws(() => new ArtifactRegistryTarget("bad", { ...BASE, repositoryId: "a-very-long-repository-name" }), /serviceAccountId: expected a service account id of 6-30 characters: the default "a-very-long-repository-name-dr-sync" does not fit/);
+  assert.throws(
+    () => new ArtifactRegistryTarget("bad", { ...BASE, repositoryId: "a-very-long-repository-name" }),
+    /serviceAccountId: expected a service account id of 6-30 characters: the default "a-very-long-repository-name-dr-sync" does not fit/,
+  );
   assert.throws(() => new ArtifactRegistryTarget("bad", { ...BASE, serviceAccountId: "sync" }), /serviceAccountId: expected a service account id: 6-30/);
   assert.throws(() => new ArtifactRegistryTarget("bad", { ...BASE, gcrHost: "gcr.io" }), /gcrHost: expected gcrHost alone/);
-  assert.throws(() => new ArtifactRegistryTarget("bad", { gcrHost: "docker.io" as never }), /gcrHost: expected one of gcr\.io, us\.gcr\.io, eu\.gcr\.io, asia\.gcr\.io/);
+  assert.throws(
+    () => new ArtifactRegistryTarget("bad", { gcrHost: "docker.io" as never }),
+    /gcrHost: expected one of gcr\.io, us\.gcr\.io, eu\.gcr\.io, asia\.gcr\.io/,
+  );
 });
 
-const SITES: CloudDnsFailoverArgs["sites"] = { primary: { value: "harbor.dc.example.com", registry: "harbor.dc.example.com" }, secondary: { value: "europe-west4-docker.pkg.dev", registry: "europe-west4-docker.pkg.dev" } };
+const SITES: CloudDnsFailoverArgs["sites"] = {
+  primary: { value: "harbor.dc.example.com", registry: "harbor.dc.example.com" },
+  secondary: { value: "europe-west4-docker.pkg.dev", registry: "europe-west4-docker.pkg.dev" },
+};
 
 test("CloudDnsFailover: a private zone on the given networks and a clouddns record in it, children of the component", async () => {
   const recorded = await mock();
@@ -146,13 +187,20 @@ test("CloudDnsFailover: a private zone on the given networks and a clouddns reco
   });
   await Promise.all([failover.zone.urn, failover.record.urn, failover.recordId].map(valueOf));
   const [zone] = byType(recorded, "gcp:dns/managedZone:ManagedZone");
-  assert.deepEqual([zone.inputs.name, zone.inputs.dnsName, zone.inputs.visibility, zone.inputs.privateVisibilityConfig, zone.inputs.project], ["dr-zone", "dr.example.com.", "private", { networks: [{ networkUrl: "projects/dr-project/global/networks/default" }] }, "dr-project"]);
+  assert.deepEqual(
+    [zone.inputs.name, zone.inputs.dnsName, zone.inputs.visibility, zone.inputs.privateVisibilityConfig, zone.inputs.project],
+    ["dr-zone", "dr.example.com.", "private", { networks: [{ networkUrl: "projects/dr-project/global/networks/default" }] }, "dr-project"],
+  );
   const [record] = byType(recorded, "pulumi-nodejs:dynamic/dns:FailoverRecord");
-  assert.deepEqual([record.inputs.backend, record.inputs.zone, record.inputs.name, record.inputs.type, record.inputs.ttl, record.inputs.active], ["clouddns", "dr-zone", "registry", "CNAME", 60, "primary"]);
+  assert.deepEqual(
+    [record.inputs.backend, record.inputs.zone, record.inputs.name, record.inputs.type, record.inputs.ttl, record.inputs.active],
+    ["clouddns", "dr-zone", "registry", "CNAME", 60, "primary"],
+  );
   assert.ok(isRegisteredSecret(record.inputs.google), "the record's Google credentials are a secret input");
   const { google: _google, ...others } = record.inputs;
   assert.equal(JSON.stringify(others).includes("BEGIN PRIVATE KEY"), false, "the key is nowhere else");
-  for (const child of [failover.zone, failover.record]) assert.ok((await valueOf(child.urn)).includes("::registry-dr:gcp:CloudDnsFailover$"), "a child of the component");
+  for (const child of [failover.zone, failover.record])
+    assert.ok((await valueOf(child.urn)).includes("::registry-dr:gcp:CloudDnsFailover$"), "a child of the component");
 });
 
 test("CloudDnsFailover: without networks the zone is public; bad arguments fail early", async () => {
@@ -162,10 +210,16 @@ test("CloudDnsFailover: without networks the zone is public; bad arguments fail 
   const [zone] = byType(recorded, "gcp:dns/managedZone:ManagedZone");
   assert.deepEqual([zone.inputs.visibility, zone.inputs.privateVisibilityConfig, zone.inputs.dnsName], ["public", undefined, "dr.example.com."]);
   const args = { dnsName: "dr.example.com", recordName: "registry", sites: SITES, activeSite: "primary" } as CloudDnsFailoverArgs;
-  assert.throws(() => new CloudDnsFailover("bad", { ...args, recordName: "@" }), /CloudDnsFailover bad: recordName: expected a name below the zone's apex: Cloud DNS refuses a CNAME at the apex/);
+  assert.throws(
+    () => new CloudDnsFailover("bad", { ...args, recordName: "@" }),
+    /CloudDnsFailover bad: recordName: expected a name below the zone's apex: Cloud DNS refuses a CNAME at the apex/,
+  );
   assert.throws(() => new CloudDnsFailover("bad", { ...args, networks: [] }), /networks: expected a non-empty list/);
   assert.throws(() => new CloudDnsFailover("bad", { ...args, managedZoneName: "Dr.Zone" }), /managedZoneName: expected a managed zone name/);
   assert.throws(() => new CloudDnsFailover("bad", { ...args, activeSite: "tertiary" as never }), /activeSite: expected "primary" or "secondary"/);
-  assert.throws(() => new CloudDnsFailover("bad", { ...args, sites: { ...SITES, secondary: { value: "10.0.0.1", registry: "x" } } }), /sites\.secondary\.value: expected the host name the CNAME points at/);
+  assert.throws(
+    () => new CloudDnsFailover("bad", { ...args, sites: { ...SITES, secondary: { value: "10.0.0.1", registry: "x" } } }),
+    /sites\.secondary\.value: expected the host name the CNAME points at/,
+  );
   assert.throws(() => new CloudDnsFailover("bad", { ...args, google: { projekt: "x" } as never }), /google: /);
 });

@@ -29,7 +29,11 @@ test("the example wires endpoint -> push rule (event trigger, flatten 1) -> init
   assert.equal(byType.HarborRegistry.type, "docker-registry");
   assert.ok(isRegisteredSecret(byType.HarborRegistry.accessSecret), "the ACR password is a secret");
   const rule = byType.HarborReplicationPolicy;
-  assert.deepEqual([rule.direction, rule.remoteRegistryId, rule.destNamespace, rule.flatten, rule.trigger, rule.filters], ["push", 7, "dr-ns", 1, { type: "event_based" }, { name: "test-project/**" }]);
+  assert.deepEqual(
+    [rule.direction, rule.remoteRegistryId, rule.destNamespace, rule.flatten, rule.trigger, rule.filters],
+    ["push", 7, "dr-ns", 1, { type: "event_based" }, { name: "test-project/**" }],
+  );
   assert.equal(byType.HarborReplicationRun.policyId, 3);
-  for (const inputs of registered.map((r) => r.inputs)) assert.ok(!String(inputs.__provider).includes("acr-pw") && !String(inputs.__provider).includes("harbor-pw"));
+  for (const inputs of registered.map((r) => r.inputs))
+    assert.ok(!String(inputs.__provider).includes("acr-pw") && !String(inputs.__provider).includes("harbor-pw"));
 });

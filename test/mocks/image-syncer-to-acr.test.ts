@@ -24,7 +24,10 @@ test("the example copies the configured Harbor repositories into the ACR namespa
 
   const program = await import("../../examples/image-syncer-to-acr");
   await valueOf(program.counts);
-  assert.deepEqual(registered.map((r) => r.type), ["pulumi-nodejs:dynamic/registry-dr:ImageSync"]);
+  assert.deepEqual(
+    registered.map((r) => r.type),
+    ["pulumi-nodejs:dynamic/registry-dr:ImageSync"],
+  );
   const inputs = registered[0].inputs;
   assert.deepEqual(inputs.images, { "harbor.myk8s.paas.com:32080/library/nginx": "", "harbor.myk8s.paas.com:32080/library/redis": "" });
   assert.equal(inputs.namespace, "image-syncer");

@@ -25,7 +25,15 @@ const RECORD_OUTPUTS = {
   activeTarget: ACR,
   previousTarget: HARBOR,
   switchedAt: "2025-01-01T00:00:00.000Z",
-  preflight: { site: "secondary", registry: ACR, checkedAt: "2025-01-01T00:00:00.000Z", registryAnswered: true, counts: { present: 1, missing: 0, differs: 0, error: 0 }, problems: [], forced: false },
+  preflight: {
+    site: "secondary",
+    registry: ACR,
+    checkedAt: "2025-01-01T00:00:00.000Z",
+    registryAnswered: true,
+    counts: { present: 1, missing: 0, differs: 0, error: 0 },
+    problems: [],
+    forced: false,
+  },
   createdByResource: true,
 };
 
@@ -95,7 +103,10 @@ test("a zone named like the registry, bound to the VPCs, and a FailoverRecord CN
   assert.match(record.type, /^pulumi-nodejs:dynamic\/.*FailoverRecord$/);
   assert.equal(record.name, "pzf-record");
   const inputs = record.inputs;
-  assert.deepEqual([inputs.backend, inputs.zone, inputs.name, inputs.type, inputs.ttl, inputs.active], ["privatezone", "pzf-zone-id", "@", "CNAME", 60, "secondary"]);
+  assert.deepEqual(
+    [inputs.backend, inputs.zone, inputs.name, inputs.type, inputs.ttl, inputs.active],
+    ["privatezone", "pzf-zone-id", "@", "CNAME", 60, "secondary"],
+  );
   assert.deepEqual(inputs.sites, { primary: { value: HARBOR, registry: "harbor.example.com" }, secondary: { value: ACR, registry: ACR } });
   assert.ok(isRegisteredSecret(inputs.readiness), "readiness (it may hold registry passwords) is a secret");
   assert.ok(isRegisteredSecret(inputs.alicloud), "the AccessKey is a secret");
@@ -120,7 +131,10 @@ test("defaults: record @, TTL 60, no dnsGroup (the account's default), no force,
   await settled(failover);
   assert.equal(find(registered, ":Zone").args.inputs.dnsGroup, undefined);
   const inputs = find(registered, ":FailoverRecord").args.inputs;
-  assert.deepEqual([inputs.name, inputs.ttl, inputs.active, inputs.force, inputs.readiness, inputs.alicloud], ["@", 60, "primary", undefined, undefined, undefined]);
+  assert.deepEqual(
+    [inputs.name, inputs.ttl, inputs.active, inputs.force, inputs.readiness, inputs.alicloud],
+    ["@", 60, "primary", undefined, undefined, undefined],
+  );
 });
 
 test("recordName, ttl and force pass through", async () => {
@@ -154,11 +168,26 @@ test("bad plain arguments fail at construction, naming the argument and what is 
     [{ ttl: 600 }, /ttl: expected one of 5, 30, 60, 3600, 43200, 86400 seconds/],
     [{ recordName: "bad name" }, /recordName: expected the record's RR/],
     [{ dnsGroup: "SLOW_ZONE" as "FAST_ZONE" }, /dnsGroup: expected "NORMAL_ZONE" or "FAST_ZONE"/],
-    [{ sites: { primary: { value: HARBOR, registry: "harbor.example.com" } } as PrivateZoneFailoverArgs["sites"] }, /sites\.secondary: expected \{value, registry, insecure\?\}/],
-    [{ sites: { primary: { value: "", registry: "h" }, secondary: { value: ACR, registry: ACR } } }, /sites\.primary\.value: expected the host name the CNAME points at/],
-    [{ sites: { primary: { value: HARBOR, registry: "" }, secondary: { value: ACR, registry: ACR } } }, /sites\.primary\.registry: expected the site's registry/],
-    [{ sites: { primary: { value: ACR, registry: "h" }, secondary: { value: ACR, registry: ACR } } }, /sites\.secondary\.value: expected a value other than the primary's/],
-    [{ sites: { primary: { value: "harbor.example.com", registry: "h" }, secondary: { value: ACR, registry: ACR } } }, /sites\.primary\.value: expected the site's own host name, not the zone's name harbor\.example\.com/],
+    [
+      { sites: { primary: { value: HARBOR, registry: "harbor.example.com" } } as PrivateZoneFailoverArgs["sites"] },
+      /sites\.secondary: expected \{value, registry, insecure\?\}/,
+    ],
+    [
+      { sites: { primary: { value: "", registry: "h" }, secondary: { value: ACR, registry: ACR } } },
+      /sites\.primary\.value: expected the host name the CNAME points at/,
+    ],
+    [
+      { sites: { primary: { value: HARBOR, registry: "" }, secondary: { value: ACR, registry: ACR } } },
+      /sites\.primary\.registry: expected the site's registry/,
+    ],
+    [
+      { sites: { primary: { value: ACR, registry: "h" }, secondary: { value: ACR, registry: ACR } } },
+      /sites\.secondary\.value: expected a value other than the primary's/,
+    ],
+    [
+      { sites: { primary: { value: "harbor.example.com", registry: "h" }, secondary: { value: ACR, registry: ACR } } },
+      /sites\.primary\.value: expected the site's own host name, not the zone's name harbor\.example\.com/,
+    ],
   ];
   for (const [override, message] of cases) {
     assert.throws(() => new PrivateZoneFailover("bad", { ...BASE, ...override } as PrivateZoneFailoverArgs), message, JSON.stringify(override));
@@ -168,7 +197,12 @@ test("bad plain arguments fail at construction, naming the argument and what is 
 
 test("unknown (Output) arguments are left to the FailoverRecord provider's check", async () => {
   const registered = await mock();
-  const failover = new PrivateZoneFailover("eventual", { ...BASE, activeSite: pulumi.output<"primary" | "secondary">("primary"), zoneName: pulumi.output("harbor.example.com"), vpcs: [{ vpcId: pulumi.output("vpc-later") }] });
+  const failover = new PrivateZoneFailover("eventual", {
+    ...BASE,
+    activeSite: pulumi.output<"primary" | "secondary">("primary"),
+    zoneName: pulumi.output("harbor.example.com"),
+    vpcs: [{ vpcId: pulumi.output("vpc-later") }],
+  });
   await settled(failover);
   assert.equal(find(registered, ":FailoverRecord").args.inputs.active, "primary");
   assert.deepEqual(find(registered, ":ZoneAttachment").args.inputs.vpcs, [{ vpcId: "vpc-later" }]);

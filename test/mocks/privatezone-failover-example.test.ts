@@ -30,7 +30,15 @@ test("the example binds the Harbor name's zone to the VPC and points its @ CNAME
     },
     ["alicloud:secretKey", `${project}:readinessAuth`],
   );
-  const preflight = { site: "secondary", registry: ACR, checkedAt: "2025-01-01T00:00:00.000Z", registryAnswered: true, counts: { present: 1, missing: 0, differs: 0, error: 0 }, problems: [], forced: false };
+  const preflight = {
+    site: "secondary",
+    registry: ACR,
+    checkedAt: "2025-01-01T00:00:00.000Z",
+    registryAnswered: true,
+    counts: { present: 1, missing: 0, differs: 0, error: 0 },
+    problems: [],
+    forced: false,
+  };
   const registered = await recordRegistrations(project, {
     recordId: "rec-1",
     activeTarget: ACR,
@@ -53,8 +61,14 @@ test("the example binds the Harbor name's zone to the VPC and points its @ CNAME
   assert.deepEqual(byType.ZoneAttachment.inputs, { zoneId: "registry-endpoint-zone-id", vpcs: [{ vpcId: "vpc-bbbbb", regionId: "cn-zhangjiakou" }] });
 
   const record = byType.FailoverRecord.inputs;
-  assert.deepEqual([record.backend, record.zone, record.name, record.type, record.ttl, record.active], ["privatezone", "registry-endpoint-zone-id", "@", "CNAME", 60, "secondary"]);
-  assert.deepEqual(record.sites, { primary: { value: "harbor-lb.example.internal", registry: "harbor.example.com" }, secondary: { value: ACR, registry: ACR } });
+  assert.deepEqual(
+    [record.backend, record.zone, record.name, record.type, record.ttl, record.active],
+    ["privatezone", "registry-endpoint-zone-id", "@", "CNAME", 60, "secondary"],
+  );
+  assert.deepEqual(record.sites, {
+    primary: { value: "harbor-lb.example.internal", registry: "harbor.example.com" },
+    secondary: { value: ACR, registry: ACR },
+  });
   assert.ok(isRegisteredSecret(record.readiness), "readiness (with the Harbor password) is a secret");
   assert.equal(record.alicloud, undefined, "PrivateZone credentials come from the alicloud:* config, read by the provider at run time");
   assert.equal(record.force, undefined);

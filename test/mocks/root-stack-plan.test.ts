@@ -19,7 +19,9 @@ test("the root stack builds the plan's component, its site and its copy, credent
   const endpoints = await valueOf(program.endpoints as pulumi.Output<unknown>);
   assert.deepEqual(endpoints, { beijing: { registry: "myinstance-registry.cn-beijing.cr.aliyuncs.com", namespace: "image-syncer" } });
   assert.equal(await valueOf(program.activeSite as pulumi.Output<unknown>), "primary");
-  assert.deepEqual(await valueOf(program.readiness as pulumi.Output<unknown>), { beijing: { path: "direct", present: 0, missing: 0, differs: 0, copiedAt: "", oldestMissingSince: "" } });
+  assert.deepEqual(await valueOf(program.readiness as pulumi.Output<unknown>), {
+    beijing: { path: "direct", present: 0, missing: 0, differs: 0, copiedAt: "", oldestMissingSince: "" },
+  });
   assert.equal(program.syncCounts, undefined, "the ImageSync-only outputs are not exported with a plan");
   const byType = (type: string) => registered.filter((resource) => resource.type === type);
   assert.equal(byType("registry-dr:index:RegistryDisasterRecovery").length, 1);
@@ -31,5 +33,8 @@ test("the root stack builds the plan's component, its site and its copy, credent
   });
   assert.equal(sync.inputs.proc, 10);
   assert.ok(isRegisteredSecret(sync.inputs.auth));
-  assert.ok(!JSON.stringify(registered.map((resource) => ({ ...resource.inputs, auth: undefined }))).includes("reader-Secret-1"), "the password is nowhere else in plain text");
+  assert.ok(
+    !JSON.stringify(registered.map((resource) => ({ ...resource.inputs, auth: undefined }))).includes("reader-Secret-1"),
+    "the password is nowhere else in plain text",
+  );
 });

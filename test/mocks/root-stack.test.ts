@@ -25,7 +25,10 @@ test("the stack builds one ImageSync from config, with auth as a secret", async 
   const program = await import("../../index");
   const counts = await valueOf(program.syncCounts);
   assert.deepEqual(counts, { synced: 1, skipped: 0, failed: 0 });
-  assert.deepEqual(registered.map((r) => [r.type, r.name]), [["pulumi-nodejs:dynamic/registry-dr:ImageSync", "image-sync"]]);
+  assert.deepEqual(
+    registered.map((r) => [r.type, r.name]),
+    [["pulumi-nodejs:dynamic/registry-dr:ImageSync", "image-sync"]],
+  );
   const inputs = registered[0].inputs;
   assert.deepEqual(inputs.images, { "harbor.example.com/library/nginx": "" });
   assert.equal(inputs.registry, "registry.cn-beijing.aliyuncs.com");
@@ -50,7 +53,10 @@ test("a misconfigured stack fails naming every bad config key", () => {
       return true;
     },
   );
-  assert.throws(() => readStackConfig(PROJECT, (key) => ({ "registry-dr:images": JSON.stringify({ "h.io/library/Nginx": "x.io/a" }) })[key]), /registry-dr:images\["h\.io\/library\/Nginx"\]: repository "library\/Nginx" is not valid/);
+  assert.throws(
+    () => readStackConfig(PROJECT, (key) => ({ "registry-dr:images": JSON.stringify({ "h.io/library/Nginx": "x.io/a" }) })[key]),
+    /registry-dr:images\["h\.io\/library\/Nginx"\]: repository "library\/Nginx" is not valid/,
+  );
   assert.throws(() => readStackConfig(PROJECT, () => undefined), /registry-dr:images is not set: run pulumi config set registry-dr:images/);
   assert.throws(
     () => readStackConfig(PROJECT, (key) => ({ "registry-dr:images": JSON.stringify({ "h.io/library/nginx": "" }) })[key]),

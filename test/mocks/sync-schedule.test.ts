@@ -23,12 +23,17 @@ const HARBOR_PASSWORD = "harbor-robot-password-never-shown";
 const ACR_SECRET = "acr-access-key-secret-never-shown";
 const IMAGES = {
   "harbor.example.com/library/nginx": "myacr-registry.cn-hangzhou.cr.aliyuncs.com/library/nginx",
-  "harbor.example.com/library/redis:7.2": ["myacr-registry.cn-hangzhou.cr.aliyuncs.com/library/redis", "europe-west4-docker.pkg.dev/dr-project/dr-images/redis"],
+  "harbor.example.com/library/redis:7.2": [
+    "myacr-registry.cn-hangzhou.cr.aliyuncs.com/library/redis",
+    "europe-west4-docker.pkg.dev/dr-project/dr-images/redis",
+  ],
   "harbor.example.com/apps/*": "",
 };
 const AUTH = {
   "harbor.example.com": { username: "robot$dr-sync", password: HARBOR_PASSWORD },
-  "myacr-registry.cn-hangzhou.cr.aliyuncs.com": { alicloud: { instanceId: "cri-kmsiwlxxdcvaduwb", region: "cn-hangzhou", accessKeyId: "LTAI5tExample", accessKeySecret: ACR_SECRET } },
+  "myacr-registry.cn-hangzhou.cr.aliyuncs.com": {
+    alicloud: { instanceId: "cri-kmsiwlxxdcvaduwb", region: "cn-hangzhou", accessKeyId: "LTAI5tExample", accessKeySecret: ACR_SECRET },
+  },
 };
 const BASE: SyncScheduleArgs = {
   schedule: "*/30 * * * *",
@@ -67,7 +72,8 @@ async function settled(schedule: SyncSchedule): Promise<void> {
 
 const ofType = (registered: Registered[], type: string) => registered.filter((resource) => resource.type === type);
 /** The plain value of a registered input, whether or not it was sent as a secret. */
-const plain = (value: unknown) => JSON.parse(JSON.stringify(value), (_key, item) => (item && typeof item === "object" && "4dabf18193072939515e22adb298388d" in item ? item.value : item));
+const plain = (value: unknown) =>
+  JSON.parse(JSON.stringify(value), (_key, item) => (item && typeof item === "object" && "4dabf18193072939515e22adb298388d" in item ? item.value : item));
 
 function podOf(cronJob: Registered) {
   const job = cronJob.inputs.spec.jobTemplate.spec;
@@ -87,7 +93,8 @@ test("SyncSchedule: a CronJob of an Indexed Job, one pod per shard, Forbid by de
     ["kubernetes:core/v1:Secret", "harbor-dr-auth"],
     [COMPONENT, "harbor-dr"],
   ]);
-  for (const child of [schedule.configMap, schedule.authSecret!, schedule.cronJob]) assert.ok((await valueOf(child.urn)).includes(`::${COMPONENT}$kubernetes:`), "a child of the component");
+  for (const child of [schedule.configMap, schedule.authSecret!, schedule.cronJob])
+    assert.ok((await valueOf(child.urn)).includes(`::${COMPONENT}$kubernetes:`), "a child of the component");
 
   const [cronJob] = ofType(registered, "kubernetes:batch/v1:CronJob");
   assert.equal(cronJob.inputs.metadata.namespace, "registry-dr");
@@ -99,15 +106,37 @@ test("SyncSchedule: a CronJob of an Indexed Job, one pod per shard, Forbid by de
   assert.equal(pod.automountServiceAccountToken, false);
   assert.deepEqual(pod.securityContext, { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
   assert.deepEqual(container.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
-  assert.deepEqual(job.podFailurePolicy.rules[0], { action: "FailJob", onExitCodes: { containerName: "sync", operator: "In", values: [2] } }, "bad input is not retried");
+  assert.deepEqual(
+    job.podFailurePolicy.rules[0],
+    { action: "FailJob", onExitCodes: { containerName: "sync", operator: "In", values: [2] } },
+    "bad input is not retried",
+  );
   assert.equal(container.image, "registry.example.com/tools/registry-dr:0.1.0");
   assert.deepEqual(container.command, ["registry-dr"]);
   assert.deepEqual(container.args, [
-    "sync", "--images", "/etc/registry-dr/images/images.json", "--auth", "/etc/registry-dr/auth/auth.json",
-    "--shard", "$(JOB_COMPLETION_INDEX)/3", "--failed-images", "/tmp/failed-images.json",
-    "--proc", "8", "--retries", "3", "--registry", "myacr-registry.cn-hangzhou.cr.aliyuncs.com", "--namespace", "dr", "--timeout", "3600s",
+    "sync",
+    "--images",
+    "/etc/registry-dr/images/images.json",
+    "--auth",
+    "/etc/registry-dr/auth/auth.json",
+    "--shard",
+    "$(JOB_COMPLETION_INDEX)/3",
+    "--failed-images",
+    "/tmp/failed-images.json",
+    "--proc",
+    "8",
+    "--retries",
+    "3",
+    "--registry",
+    "myacr-registry.cn-hangzhou.cr.aliyuncs.com",
+    "--namespace",
+    "dr",
+    "--timeout",
+    "3600s",
   ]);
-  assert.deepEqual(container.env, [{ name: "JOB_COMPLETION_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } }]);
+  assert.deepEqual(container.env, [
+    { name: "JOB_COMPLETION_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
+  ]);
 
   // The auth file is the created Secret, mounted where --auth reads it; the images file is the ConfigMap.
   const [secret] = ofType(registered, "kubernetes:core/v1:Secret");
@@ -140,7 +169,8 @@ test("SyncSchedule: credentials are secret in the Secret and absent from every o
   assert.ok(isRegisteredSecret(secret.inputs.stringData), "the auth file is a secret input");
   for (const resource of registered.filter((resource) => resource !== secret)) {
     const text = JSON.stringify(resource.inputs);
-    for (const credential of [HARBOR_PASSWORD, ACR_SECRET, "LTAI5tExample"]) assert.ok(!text.includes(credential), `${resource.type} ${resource.name} does not hold a credential`);
+    for (const credential of [HARBOR_PASSWORD, ACR_SECRET, "LTAI5tExample"])
+      assert.ok(!text.includes(credential), `${resource.type} ${resource.name} does not hold a credential`);
   }
   const outputs = await valueOf(pulumi.all([schedule.cronJobName, schedule.namespace, schedule.configMapName, schedule.authSecretName]));
   assert.ok(!JSON.stringify(outputs).includes(HARBOR_PASSWORD));
@@ -148,7 +178,20 @@ test("SyncSchedule: credentials are secret in the Secret and absent from every o
 
 test("SyncSchedule: the rendered files and each pod's command line are accepted by the registry-dr command's own parsers", async () => {
   const registered = await mock();
-  const schedule = new SyncSchedule("parsed", { ...BASE, shards: 4, sync: { ...BASE.sync, proc: 256, os: ["linux", "windows:10.0.17763.1999"], arch: ["amd64", "arm:v7"], referrers: false, repair: true, force: true, maxRequestsPerSecond: 20 } });
+  const schedule = new SyncSchedule("parsed", {
+    ...BASE,
+    shards: 4,
+    sync: {
+      ...BASE.sync,
+      proc: 256,
+      os: ["linux", "windows:10.0.17763.1999"],
+      arch: ["amd64", "arm:v7"],
+      referrers: false,
+      repair: true,
+      force: true,
+      maxRequestsPerSecond: 20,
+    },
+  });
   await settled(schedule);
   const { container } = podOf(ofType(registered, "kubernetes:batch/v1:CronJob")[0]);
   const directory = makeTempDir("sync-schedule-files");
@@ -158,7 +201,15 @@ test("SyncSchedule: the rendered files and each pod's command line are accepted 
     const auth = join(directory, "auth.json");
     writeFileSync(images, ofType(registered, "kubernetes:core/v1:ConfigMap")[0].inputs.data["images.json"]);
     writeFileSync(auth, plain(ofType(registered, "kubernetes:core/v1:Secret")[0].inputs.stringData)["auth.json"]);
-    const local = (args: string[]) => args.map((arg) => ({ "/etc/registry-dr/images/images.json": images, "/etc/registry-dr/auth/auth.json": auth, "/tmp/failed-images.json": join(directory, "failed.json") })[arg] ?? arg);
+    const local = (args: string[]) =>
+      args.map(
+        (arg) =>
+          ({
+            "/etc/registry-dr/images/images.json": images,
+            "/etc/registry-dr/auth/auth.json": auth,
+            "/tmp/failed-images.json": join(directory, "failed.json"),
+          })[arg] ?? arg,
+      );
 
     const repositories = Array.from({ length: 40 }, (_, index) => `apps/service-${index}`);
     const owners = new Map<string, number[]>();
@@ -167,15 +218,25 @@ test("SyncSchedule: the rendered files and each pod's command line are accepted 
       assert.equal(command, "sync");
       const parsed = parseCommandArguments("sync", argv);
       assert.deepEqual(parsed.shard, { index, count: 4 }, `pod ${index} runs shard ${index}/4`);
-      assert.deepEqual([parsed.proc, parsed.retries, parsed.registry, parsed.namespace, parsed.timeoutMs, parsed.maxRequestsPerSecond], [256, 3, "myacr-registry.cn-hangzhou.cr.aliyuncs.com", "dr", 3_600_000, 20]);
-      assert.deepEqual([parsed.platforms, parsed.referrers, parsed.repair, parsed.force], [{ os: ["linux", "windows:10.0.17763.1999"], arch: ["amd64", "arm:v7"] }, false, true, true]);
+      assert.deepEqual(
+        [parsed.proc, parsed.retries, parsed.registry, parsed.namespace, parsed.timeoutMs, parsed.maxRequestsPerSecond],
+        [256, 3, "myacr-registry.cn-hangzhou.cr.aliyuncs.com", "dr", 3_600_000, 20],
+      );
+      assert.deepEqual(
+        [parsed.platforms, parsed.referrers, parsed.repair, parsed.force],
+        [{ os: ["linux", "windows:10.0.17763.1999"], arch: ["amd64", "arm:v7"] }, false, true, true],
+      );
       const job = loadSyncJob(parsed);
       assert.deepEqual(job.images, IMAGES);
       assert.deepEqual(job.auth, AUTH);
-      for (const repository of repositories) if (inShard(parsed.shard, "harbor.example.com", repository)) owners.set(repository, [...(owners.get(repository) ?? []), index]);
+      for (const repository of repositories)
+        if (inShard(parsed.shard, "harbor.example.com", repository)) owners.set(repository, [...(owners.get(repository) ?? []), index]);
     }
     assert.deepEqual([...owners.keys()].sort(), [...repositories].sort(), "every repository is in some shard");
-    assert.ok([...owners.values()].every((shards) => shards.length === 1), "and in one only");
+    assert.ok(
+      [...owners.values()].every((shards) => shards.length === 1),
+      "and in one only",
+    );
     assert.equal(new Set([...owners.values()].flat()).size, 4, "every pod has work with 40 repositories");
   } finally {
     await removeTempDir(directory);
@@ -184,14 +245,23 @@ test("SyncSchedule: the rendered files and each pod's command line are accepted 
 
 test("SyncSchedule: an existing Secret as the auth file, another as environment variables for ${NAME} passwords; no auth at all", async () => {
   let registered = await mock();
-  const given = new SyncSchedule("given", { ...BASE, shards: undefined, config: { images: IMAGES }, authSecret: { name: "dr-registry-logins", key: "auth.yaml" }, environmentSecret: "dr-passwords" });
+  const given = new SyncSchedule("given", {
+    ...BASE,
+    shards: undefined,
+    config: { images: IMAGES },
+    authSecret: { name: "dr-registry-logins", key: "auth.yaml" },
+    environmentSecret: "dr-passwords",
+  });
   await settled(given);
   assert.equal(given.authSecret, undefined);
   assert.deepEqual(ofType(registered, "kubernetes:core/v1:Secret"), [], "no Secret is created for a given one");
   let { job, pod, container } = podOf(ofType(registered, "kubernetes:batch/v1:CronJob")[0]);
   assert.deepEqual([job.completions, job.parallelism], [1, 1]);
   assert.ok(container.args.includes("--auth") && container.args.includes("$(JOB_COMPLETION_INDEX)/1"));
-  assert.deepEqual(pod.volumes.find((volume: { name: string }) => volume.name === "auth").secret, { secretName: "dr-registry-logins", items: [{ key: "auth.yaml", path: "auth.json" }] });
+  assert.deepEqual(pod.volumes.find((volume: { name: string }) => volume.name === "auth").secret, {
+    secretName: "dr-registry-logins",
+    items: [{ key: "auth.yaml", path: "auth.json" }],
+  });
   assert.deepEqual(container.envFrom, [{ secretRef: { name: "dr-passwords" } }]);
   assert.equal(await valueOf(given.authSecretName), "dr-registry-logins");
 
@@ -201,14 +271,21 @@ test("SyncSchedule: an existing Secret as the auth file, another as environment 
   const withEnvironment = new SyncSchedule("env", { ...BASE, config: { images: IMAGES, auth: referenced }, environmentSecret: "dr-passwords" });
   await settled(withEnvironment);
   const authText = plain(ofType(registered, "kubernetes:core/v1:Secret")[0].inputs.stringData)["auth.json"];
-  assert.deepEqual(withEnvironmentValues(JSON.parse(authText), { HARBOR_PASSWORD: "from-the-secret" }, "auth.json"), { "harbor.example.com": { username: "robot$dr-sync", password: "from-the-secret" } }, "the command reads the reference the component let through");
+  assert.deepEqual(
+    withEnvironmentValues(JSON.parse(authText), { HARBOR_PASSWORD: "from-the-secret" }, "auth.json"),
+    { "harbor.example.com": { username: "robot$dr-sync", password: "from-the-secret" } },
+    "the command reads the reference the component let through",
+  );
 
   registered = await mock();
   const anonymous = new SyncSchedule("anonymous", { ...BASE, config: { images: { "docker.io/library/nginx:1.27": "mirror.example.com/library/nginx" } } });
   await settled(anonymous);
   ({ pod, container } = podOf(ofType(registered, "kubernetes:batch/v1:CronJob")[0]));
   assert.ok(!container.args.includes("--auth"));
-  assert.deepEqual(pod.volumes.map((volume: { name: string }) => volume.name), ["images", "tmp"]);
+  assert.deepEqual(
+    pod.volumes.map((volume: { name: string }) => volume.name),
+    ["images", "tmp"],
+  );
   assert.equal(await valueOf(anonymous.authSecretName), undefined);
 });
 
@@ -234,10 +311,24 @@ test("SyncSchedule: the Job's limits and history, time zone, suspend, resources 
   await settled(schedule);
   const [cronJob] = ofType(registered, "kubernetes:batch/v1:CronJob");
   const spec = cronJob.inputs.spec;
-  assert.deepEqual([spec.schedule, spec.timeZone, spec.concurrencyPolicy, spec.suspend, spec.startingDeadlineSeconds, spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit], ["0 2 * * mon-fri", "Asia/Shanghai", "Replace", true, 600, 2, 5]);
+  assert.deepEqual(
+    [
+      spec.schedule,
+      spec.timeZone,
+      spec.concurrencyPolicy,
+      spec.suspend,
+      spec.startingDeadlineSeconds,
+      spec.successfulJobsHistoryLimit,
+      spec.failedJobsHistoryLimit,
+    ],
+    ["0 2 * * mon-fri", "Asia/Shanghai", "Replace", true, 600, 2, 5],
+  );
   const { job, pod, container } = podOf(cronJob);
   assert.deepEqual([job.backoffLimit, job.activeDeadlineSeconds], [1, 7200]);
-  assert.deepEqual([container.resources, container.imagePullPolicy, pod.imagePullSecrets, pod.serviceAccountName], [resources, "IfNotPresent", [{ name: "registry-pull" }], "registry-dr"]);
+  assert.deepEqual(
+    [container.resources, container.imagePullPolicy, pod.imagePullSecrets, pod.serviceAccountName],
+    [resources, "IfNotPresent", [{ name: "registry-pull" }], "registry-dr"],
+  );
 });
 
 test("SyncSchedule: bad arguments fail with the field and what is expected, and register nothing", async () => {
@@ -271,14 +362,23 @@ test("SyncSchedule: bad arguments fail with the field and what is expected, and 
     [{ sync: { parallel: 3 } as never }, /sync\.parallel: unknown flag: expected one of proc, retries/],
     [{ sync: { arch: ["amd64,arm64"] } }, /sync\.arch: invalid arch selector "amd64,arm64": expected amd64, or arch:variant such as arm:v7/],
     [{ sync: { os: ["windows:"] } }, /sync\.os: invalid os selector "windows:": expected linux, or os:osversion/],
-    [{ config: { images: { "harbor.example.com/library/nginx:1.0@sha256:zz": "x.example.com/nginx" } } }, /SyncSchedule bad: config: images\["harbor\.example\.com\/library\/nginx:1\.0@sha256:zz"\]/],
+    [
+      { config: { images: { "harbor.example.com/library/nginx:1.0@sha256:zz": "x.example.com/nginx" } } },
+      /SyncSchedule bad: config: images\["harbor\.example\.com\/library\/nginx:1\.0@sha256:zz"\]/,
+    ],
     [{ config: { images: { "harbor.example.com/apps/*": "" } }, sync: {} }, /config: images\["harbor\.example\.com\/apps\/\*"\]: .*registry/i],
     [{ config: undefined as never }, /config: expected \{images, auth\?\}/],
     [{ config: { auth: AUTH } as never }, /config\.images: expected the images to copy/],
     [{ config: { images: IMAGES, auth: AUTH }, authSecret: { name: "logins" } }, /authSecret: expected either config\.auth or authSecret, not both/],
     [{ config: { images: IMAGES }, authSecret: { name: "Logins!" } }, /authSecret\.name: expected the name of an existing Secret/],
-    [{ config: { images: IMAGES, auth: { "europe-west4-docker.pkg.dev": { google: { serviceAccountKeyFile: "/home/me/key.json" } } } } }, /config: auth\["europe-west4-docker\.pkg\.dev"\]\.google\.serviceAccountKeyFile: is a path the pods do not have: give serviceAccountKey/],
-    [{ config: { images: IMAGES, auth: { "harbor.example.com": { username: "robot", password: "${HARBOR_PASSWORD}" } } } }, /config: auth\["harbor\.example\.com"\]\.password: is read from the environment variable HARBOR_PASSWORD: give environmentSecret/],
+    [
+      { config: { images: IMAGES, auth: { "europe-west4-docker.pkg.dev": { google: { serviceAccountKeyFile: "/home/me/key.json" } } } } },
+      /config: auth\["europe-west4-docker\.pkg\.dev"\]\.google\.serviceAccountKeyFile: is a path the pods do not have: give serviceAccountKey/,
+    ],
+    [
+      { config: { images: IMAGES, auth: { "harbor.example.com": { username: "robot", password: "${HARBOR_PASSWORD}" } } } },
+      /config: auth\["harbor\.example\.com"\]\.password: is read from the environment variable HARBOR_PASSWORD: give environmentSecret/,
+    ],
   ];
   for (const [override, message] of cases) {
     const { name, ...args } = override;
@@ -287,7 +387,8 @@ test("SyncSchedule: bad arguments fail with the field and what is expected, and 
   // A credential the command would refuse is named, its value never shown.
   assert.throws(
     () => new SyncSchedule("bad", { ...BASE, config: { images: IMAGES, auth: { "harbor.example.com": { password: HARBOR_PASSWORD } } } }),
-    (error: Error) => /config: auth\["harbor\.example\.com"\]: username and password go together/.test(error.message) && !error.message.includes(HARBOR_PASSWORD),
+    (error: Error) =>
+      /config: auth\["harbor\.example\.com"\]: username and password go together/.test(error.message) && !error.message.includes(HARBOR_PASSWORD),
   );
   assert.deepEqual(registered, [], "nothing is registered for rejected arguments");
 });
@@ -303,20 +404,40 @@ test("SyncSchedule: arguments not known yet (Outputs) are checked when they reso
   });
   await settled(schedule);
   const [configMap] = ofType(registered, "kubernetes:core/v1:ConfigMap");
-  assert.deepEqual(JSON.parse(configMap.inputs.data["images.json"]), { "harbor.example.com/library/nginx": "myacr-registry.cn-hangzhou.cr.aliyuncs.com/library/nginx" });
+  assert.deepEqual(JSON.parse(configMap.inputs.data["images.json"]), {
+    "harbor.example.com/library/nginx": "myacr-registry.cn-hangzhou.cr.aliyuncs.com/library/nginx",
+  });
   assert.ok(!isRegisteredSecret(configMap.inputs.data), "the images stay readable in the ConfigMap");
   assert.ok(podOf(ofType(registered, "kubernetes:batch/v1:CronJob")[0]).container.args.includes("myacr-registry.cn-hangzhou.cr.aliyuncs.com"));
 
   // What runs inside the Outputs: the same checks, errors without values.
-  assert.throws(() => imagesFileText({ "harbor.example.com/apps/*": "" }, {}, "SyncSchedule late: config"), /SyncSchedule late: config: images\["harbor\.example\.com\/apps\/\*"\]/);
+  assert.throws(
+    () => imagesFileText({ "harbor.example.com/apps/*": "" }, {}, "SyncSchedule late: config"),
+    /SyncSchedule late: config: images\["harbor\.example\.com\/apps\/\*"\]/,
+  );
   assert.throws(
     () => authFileText({ "harbor.example.com": { username: "robot", password: HARBOR_PASSWORD, token: "t" } }, false, "SyncSchedule late: config"),
-    (error: Error) => /config: auth\["harbor\.example\.com"\]: give one of username\/password, identityToken, token/.test(error.message) && !error.message.includes(HARBOR_PASSWORD),
+    (error: Error) =>
+      /config: auth\["harbor\.example\.com"\]: give one of username\/password, identityToken, token/.test(error.message) &&
+      !error.message.includes(HARBOR_PASSWORD),
   );
 });
 
 test("cron schedules Kubernetes accepts pass: lists, ranges, steps, names, macros", () => {
-  for (const schedule of ["* * * * *", "0 */6 * * *", "15,45 9-17 * * 1-5", "0 2 1 jan,jul *", "0 0 ? * SUN", "5/15 * * * *", "0 3 * * mon-fri", " 0 4 * * * ", "@hourly", "@daily", "@Weekly", "@every 1h30m"]) {
+  for (const schedule of [
+    "* * * * *",
+    "0 */6 * * *",
+    "15,45 9-17 * * 1-5",
+    "0 2 1 jan,jul *",
+    "0 0 ? * SUN",
+    "5/15 * * * *",
+    "0 3 * * mon-fri",
+    " 0 4 * * * ",
+    "@hourly",
+    "@daily",
+    "@Weekly",
+    "@every 1h30m",
+  ]) {
     assert.equal(cronScheduleProblem(schedule), undefined, schedule);
   }
 });
@@ -333,7 +454,12 @@ test("the scheduled-sync example: an ACR target's RAM key and the Harbor robot i
       [`${project}:harborPassword`]: HARBOR_PASSWORD,
       [`${project}:acrRegistry`]: "myacr-registry-vpc.cn-hangzhou.cr.aliyuncs.com",
       [`${project}:images`]: JSON.stringify({ "harbor.example.com/library/nginx": "myacr-registry-vpc.cn-hangzhou.cr.aliyuncs.com/library/nginx" }),
-      [`${project}:acrAuth`]: JSON.stringify({ instanceId: "cri-kmsiwlxxdcvaduwb", region: "cn-hangzhou", accessKeyId: "LTAI5tExample", accessKeySecret: ACR_SECRET }),
+      [`${project}:acrAuth`]: JSON.stringify({
+        instanceId: "cri-kmsiwlxxdcvaduwb",
+        region: "cn-hangzhou",
+        accessKeyId: "LTAI5tExample",
+        accessKeySecret: ACR_SECRET,
+      }),
     },
     [`${project}:harborPassword`, `${project}:acrAuth`],
   );
@@ -345,6 +471,10 @@ test("the scheduled-sync example: an ACR target's RAM key and the Harbor robot i
   assert.ok(container.args.includes("$(JOB_COMPLETION_INDEX)/4"));
   const [secret] = ofType(registered, "kubernetes:core/v1:Secret");
   assert.ok(isRegisteredSecret(secret.inputs.stringData));
-  assert.deepEqual(Object.keys(JSON.parse(plain(secret.inputs.stringData)["auth.json"])).sort(), ["harbor.example.com", "myacr-registry-vpc.cn-hangzhou.cr.aliyuncs.com"]);
-  for (const resource of registered.filter((resource) => resource !== secret)) assert.ok(!JSON.stringify(resource.inputs).includes(ACR_SECRET) && !JSON.stringify(resource.inputs).includes(HARBOR_PASSWORD));
+  assert.deepEqual(Object.keys(JSON.parse(plain(secret.inputs.stringData)["auth.json"])).sort(), [
+    "harbor.example.com",
+    "myacr-registry-vpc.cn-hangzhou.cr.aliyuncs.com",
+  ]);
+  for (const resource of registered.filter((resource) => resource !== secret))
+    assert.ok(!JSON.stringify(resource.inputs).includes(ACR_SECRET) && !JSON.stringify(resource.inputs).includes(HARBOR_PASSWORD));
 });

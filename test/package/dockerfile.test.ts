@@ -11,7 +11,12 @@ import { test } from "node:test";
  */
 
 const REPO = resolve(__dirname, "../../..");
-const packageJson = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { files: string[]; bin: Record<string, string>; engines: { node: string }; devDependencies: Record<string, string> };
+const packageJson = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
+  files: string[];
+  bin: Record<string, string>;
+  engines: { node: string };
+  devDependencies: Record<string, string>;
+};
 
 interface Instruction {
   keyword: string;
@@ -22,11 +27,18 @@ interface Instruction {
 /** The Dockerfile's instructions, continuation lines joined, comments dropped, ARG defaults substituted. */
 function instructions(): Instruction[] {
   const text = readFileSync(join(REPO, "Dockerfile"), "utf8");
-  const lines = text.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n").replace(/\\\n/g, " ");
+  const lines = text
+    .split("\n")
+    .filter((line) => !/^\s*#/.test(line))
+    .join("\n")
+    .replace(/\\\n/g, " ");
   const defaults = new Map<string, string>();
   const parsed: Instruction[] = [];
   let stage = -1;
-  for (const line of lines.split("\n").map((line) => line.trim()).filter(Boolean)) {
+  for (const line of lines
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)) {
     const [, keyword, rest] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
     assert.ok(keyword, `not an instruction: ${line}`);
     const args = rest.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced, bare) => defaults.get(braced ?? bare) ?? whole);
@@ -71,14 +83,19 @@ test("the runtime stage runs as a numeric non-root user, set before the entrypoi
   if (group !== undefined) assert.notEqual(Number(group), 0, "not the root group");
   const entrypointAt = runtime.findIndex((instruction) => instruction.keyword === "ENTRYPOINT");
   assert.ok(runtime.indexOf(users[users.length - 1]) < entrypointAt, "USER comes before ENTRYPOINT");
-  assert.ok(runtime.slice(runtime.indexOf(users[users.length - 1]) + 1).every((instruction) => instruction.keyword !== "RUN"), "nothing runs after the switch (it would run as that user, or tempt a switch back)");
+  assert.ok(
+    runtime.slice(runtime.indexOf(users[users.length - 1]) + 1).every((instruction) => instruction.keyword !== "RUN"),
+    "nothing runs after the switch (it would run as that user, or tempt a switch back)",
+  );
 });
 
 test("the entrypoint is the registry-dr command in exec form, linked to the packed bin", () => {
   const [entrypoint] = inStage(finalStage, "ENTRYPOINT");
   assert.deepEqual(JSON.parse(entrypoint.args), ["registry-dr"], "exec form: arguments (and signals) reach the command, not a shell");
   const install = installDirectory();
-  const link = inStage(finalStage, "RUN").map((run) => /ln -s (\S+) (\S+)/.exec(run.args)).find((match) => match?.[2].endsWith("/registry-dr"));
+  const link = inStage(finalStage, "RUN")
+    .map((run) => /ln -s (\S+) (\S+)/.exec(run.args))
+    .find((match) => match?.[2].endsWith("/registry-dr"));
   assert.ok(link, "registry-dr is linked onto the PATH");
   assert.equal(link[1], `${install}/${packageJson.bin["registry-dr"]}`, "the link points at package.json's bin");
   assert.ok(["/usr/local/bin/registry-dr", "/usr/bin/registry-dr"].includes(link[2]));
@@ -88,8 +105,11 @@ test("the runtime stage gets only the packed package and its production dependen
   const install = installDirectory();
   const copies = [...inStage(finalStage, "COPY"), ...inStage(finalStage, "ADD")];
   assert.ok(copies.length > 0);
-  for (const copy of copies) assert.equal(copy.args, `--from=build ${install} ${install}`, `${copy.keyword} ${copy.args}: only the packed package from the build stage`);
-  const build = inStage(buildStage!, "RUN").map((run) => run.args).join(" && ");
+  for (const copy of copies)
+    assert.equal(copy.args, `--from=build ${install} ${install}`, `${copy.keyword} ${copy.args}: only the packed package from the build stage`);
+  const build = inStage(buildStage!, "RUN")
+    .map((run) => run.args)
+    .join(" && ");
   assert.match(build, /npm pack --ignore-scripts/, "the package as npm publishes it (package.json files)");
   assert.ok(build.includes(`-C ${install} --strip-components=1`), "unpacked where the runtime stage copies from");
   assert.match(build, /npm ci --omit=dev/, "production dependencies pinned by the lockfile");
@@ -100,8 +120,13 @@ test("the runtime stage gets only the packed package and its production dependen
 test("there is a build stage named build", () => assert.notEqual(buildStage, undefined));
 
 test("the build stage copies every source the published files are compiled from, and those import nothing left out", () => {
-  const copied = inStage(buildStage!, "COPY").flatMap((copy) => copy.args.split(/\s+/).slice(0, -1)).filter((source) => !source.startsWith("--"));
-  const ignored = readFileSync(join(REPO, ".dockerignore"), "utf8").split("\n").map((line) => line.trim()).filter((line) => line && !line.startsWith("#"));
+  const copied = inStage(buildStage!, "COPY")
+    .flatMap((copy) => copy.args.split(/\s+/).slice(0, -1))
+    .filter((source) => !source.startsWith("--"));
+  const ignored = readFileSync(join(REPO, ".dockerignore"), "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith("#"));
   for (const source of copied) {
     assert.ok(existsSync(join(REPO, source)), `${source} exists`);
     assert.ok(!ignored.some((pattern) => pattern === source || source.startsWith(`${pattern}/`)), `${source} is not in .dockerignore`);
@@ -110,7 +135,12 @@ test("the build stage copies every source the published files are compiled from,
 
   // package.json "files" -> the sources they are built from.
   for (const published of packageJson.files) {
-    const source = published.startsWith("dist/") ? published.slice("dist/".length).split("/")[0].replace(/\.(js|d\.ts)$/, ".ts") : published.split("/")[0];
+    const source = published.startsWith("dist/")
+      ? published
+          .slice("dist/".length)
+          .split("/")[0]
+          .replace(/\.(js|d\.ts)$/, ".ts")
+      : published.split("/")[0];
     assert.ok(copied.includes(source), `${published} is built from ${source}, which the build stage copies`);
   }
 
@@ -122,11 +152,13 @@ test("the build stage copies every source the published files are compiled from,
     for (const [, specifier] of readFileSync(file, "utf8").matchAll(/(?:from\s+|import\(|require\()"(\.{1,2}\/[^"]*)"/g)) {
       // JSON is read at run time from the compiled file's place in dist/: the packed package.json.
       if (specifier.endsWith(".json")) {
-        if (resolve(REPO, "dist", relative(REPO, dirname(file)), specifier) !== join(REPO, "package.json")) escapes.push(`${relative(REPO, file)}: ${specifier}`);
+        if (resolve(REPO, "dist", relative(REPO, dirname(file)), specifier) !== join(REPO, "package.json"))
+          escapes.push(`${relative(REPO, file)}: ${specifier}`);
         continue;
       }
       const target = resolve(dirname(file), specifier);
-      if (![target, `${target}.ts`, join(target, "index.ts")].some((candidate) => existsSync(candidate) && within(candidate))) escapes.push(`${relative(REPO, file)}: ${specifier}`);
+      if (![target, `${target}.ts`, join(target, "index.ts")].some((candidate) => existsSync(candidate) && within(candidate)))
+        escapes.push(`${relative(REPO, file)}: ${specifier}`);
     }
   }
   assert.deepEqual(escapes, []);
@@ -134,7 +166,9 @@ test("the build stage copies every source the published files are compiled from,
 
 /** Where the build stage unpacks the package. */
 function installDirectory(): string {
-  const build = inStage(buildStage!, "RUN").map((run) => run.args).join(" && ");
+  const build = inStage(buildStage!, "RUN")
+    .map((run) => run.args)
+    .join(" && ");
   const match = /tar -xzf \S+ -C (\S+)/.exec(build);
   assert.ok(match, "the build stage unpacks the npm pack tarball");
   return match[1];

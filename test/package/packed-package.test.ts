@@ -20,7 +20,8 @@ import { startRegistry } from "../support/registry-server";
 
 const run = promisify(execFile);
 const REPO = resolve(__dirname, "../../..");
-const PRODUCT = /^(bin\/registry-dr\.js|dist\/entry\/[a-z-]+\.(js|d\.ts)|dist\/(cli|provider|components)\/.+\.(js|d\.ts)|package\.json|README\.md|LICENSE|NOTICE)$/;
+const PRODUCT =
+  /^(bin\/registry-dr\.js|dist\/entry\/[a-z-]+\.(js|d\.ts)|dist\/(cli|provider|components)\/.+\.(js|d\.ts)|package\.json|README\.md|LICENSE|NOTICE)$/;
 /**
  * The stack's own @pulumi/pulumi: another release than the one registry-dr is built with
  * (package.json devDependencies), as a user's program that pins its own would have.
@@ -28,10 +29,29 @@ const PRODUCT = /^(bin\/registry-dr\.js|dist\/entry\/[a-z-]+\.(js|d\.ts)|dist\/(
 const STACK_PULUMI = "3.276.0";
 
 /** Every documented subpath and the values it exports (types are checked by the compiler). */
-const ENGINE = ["runSync", "runVerify", "checkSiteReadiness", "syncConfigSchema", "ConfigError", "ShardError", "TransferStalledError", "HttpError", "AbortedError", "RegistryError"];
+const ENGINE = [
+  "runSync",
+  "runVerify",
+  "checkSiteReadiness",
+  "syncConfigSchema",
+  "ConfigError",
+  "ShardError",
+  "TransferStalledError",
+  "HttpError",
+  "AbortedError",
+  "RegistryError",
+];
 const REWRITE = ["mapperFromJob", "rewriteReferences"];
 const RESOURCES = ["ImageSync", "HarborProject", "HarborRegistry", "HarborReplicationPolicy", "HarborReplicationRun", "HarborRobotAccount", "FailoverRecord"];
-const COMPONENTS = ["AcrEnterpriseTarget", "PrivateZoneFailover", "DataCenterFailover", "ArtifactRegistryTarget", "CloudDnsFailover", "SyncSchedule", "RegistryDisasterRecovery"];
+const COMPONENTS = [
+  "AcrEnterpriseTarget",
+  "PrivateZoneFailover",
+  "DataCenterFailover",
+  "ArtifactRegistryTarget",
+  "CloudDnsFailover",
+  "SyncSchedule",
+  "RegistryDisasterRecovery",
+];
 const SUBPATHS: Record<string, string[]> = {
   "registry-dr": [...RESOURCES, ...COMPONENTS, ...ENGINE, ...REWRITE],
   "registry-dr/engine": ENGINE,
@@ -55,7 +75,11 @@ before(async () => {
   stackDir = join(workDir, "stack");
   await run("mkdir", [stackDir]);
   writeFileSync(join(stackDir, "package.json"), JSON.stringify({ name: "dr-stack", private: true }));
-  await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", `@pulumi/pulumi@${STACK_PULUMI}`, join(workDir, report.filename)], { cwd: stackDir, maxBuffer: 16 * 1024 * 1024 });
+  await run(
+    "npm",
+    ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", `@pulumi/pulumi@${STACK_PULUMI}`, join(workDir, report.filename)],
+    { cwd: stackDir, maxBuffer: 16 * 1024 * 1024 },
+  );
 });
 
 after(async () => {
@@ -81,7 +105,11 @@ async function exportedNames(specifier: string, how: "require" | "import"): Prom
 test("the tarball holds the product only: no tests, stand-ins, benchmarks, examples or the repository's own stack", () => {
   const extra = packed.filter((path) => !PRODUCT.test(path));
   assert.deepEqual(extra, [], "files outside the product");
-  const needed = ["bin/registry-dr.js", "dist/cli/main.js", ...["index", "engine", "rewrite", "failover", "providers"].flatMap((name) => [`dist/entry/${name}.js`, `dist/entry/${name}.d.ts`])];
+  const needed = [
+    "bin/registry-dr.js",
+    "dist/cli/main.js",
+    ...["index", "engine", "rewrite", "failover", "providers"].flatMap((name) => [`dist/entry/${name}.js`, `dist/entry/${name}.d.ts`]),
+  ];
   for (const path of needed) assert.ok(packed.includes(path), `${path} ships`);
 });
 
@@ -93,7 +121,14 @@ for (const how of ["require", "import"] as const) {
   });
 
   test(`files inside the package are not importable with ${how}, except the provider paths state names`, async () => {
-    const internal = ["registry-dr/dist/provider/sync/plan.js", "registry-dr/dist/provider", "registry-dr/dist/provider/index.js", "registry-dr/dist/entry/index.js", "registry-dr/dist/lib.js", "registry-dr/dist/provider/resources/harbor/harbor-replication-policy-wire.js"];
+    const internal = [
+      "registry-dr/dist/provider/sync/plan.js",
+      "registry-dr/dist/provider",
+      "registry-dr/dist/provider/index.js",
+      "registry-dr/dist/entry/index.js",
+      "registry-dr/dist/lib.js",
+      "registry-dr/dist/provider/resources/harbor/harbor-replication-policy-wire.js",
+    ];
     const script = (specifier: string) =>
       how === "require"
         ? `try { require(${JSON.stringify(specifier)}); console.log("loaded") } catch (e) { console.log(e.code) }`
@@ -127,14 +162,23 @@ test("TypeScript finds every entry's types: CommonJS with node10 resolution (Pul
   writeFileSync(join(stackDir, "program.mts"), TYPED_PROGRAM);
   const tsc = join(REPO, "node_modules", ".bin", "tsc");
   const common = ["--noEmit", "--strict", "--skipLibCheck", "--types", "node", "--typeRoots", join(REPO, "node_modules", "@types")];
-  for (const [module, resolution, file] of [["commonjs", "node10", "program.ts"], ["node16", "node16", "program.ts"], ["node16", "node16", "program.mts"]]) {
-    await run(tsc, [...common, "--module", module, "--moduleResolution", resolution, file], { cwd: stackDir }).catch((error) => assert.fail(`${module}/${resolution} ${file}: ${error.stdout}`));
+  for (const [module, resolution, file] of [
+    ["commonjs", "node10", "program.ts"],
+    ["node16", "node16", "program.ts"],
+    ["node16", "node16", "program.mts"],
+  ]) {
+    await run(tsc, [...common, "--module", module, "--moduleResolution", resolution, file], { cwd: stackDir }).catch((error) =>
+      assert.fail(`${module}/${resolution} ${file}: ${error.stdout}`),
+    );
   }
 });
 
 test("the engine, rewrite and failover subpaths do not load @pulumi/pulumi", async () => {
   for (const specifier of WITHOUT_PULUMI) {
-    const loaded = await inStack(["-e", `require(${JSON.stringify(specifier)}); console.log(Object.keys(require.cache).filter((p) => p.includes("@pulumi")).length)`]);
+    const loaded = await inStack([
+      "-e",
+      `require(${JSON.stringify(specifier)}); console.log(Object.keys(require.cache).filter((p) => p.includes("@pulumi")).length)`,
+    ]);
     assert.equal(loaded.trim(), "0", `${specifier} loads no @pulumi package`);
   }
 });
@@ -144,12 +188,18 @@ test("the stack holds one @pulumi/pulumi, its own, which registry-dr and the clo
   const copies = stdout.trim().split("\n").filter(Boolean);
   assert.deepEqual(copies, [join(stackDir, "node_modules/@pulumi/pulumi/package.json")]);
   assert.equal(JSON.parse(readFileSync(copies[0], "utf8")).version, STACK_PULUMI);
-  const resolved = await inStack(["-e", `const { dirname } = require("node:path"); console.log(["registry-dr", "@pulumi/alicloud", "@pulumi/gcp", "@pulumi/kubernetes"].map((p) => require.resolve("@pulumi/pulumi", { paths: [dirname(require.resolve(p))] })).join("\\n"))`]);
+  const resolved = await inStack([
+    "-e",
+    `const { dirname } = require("node:path"); console.log(["registry-dr", "@pulumi/alicloud", "@pulumi/gcp", "@pulumi/kubernetes"].map((p) => require.resolve("@pulumi/pulumi", { paths: [dirname(require.resolve(p))] })).join("\\n"))`,
+  ]);
   assert.deepEqual(new Set(resolved.trim().split("\n")), new Set([join(stackDir, "node_modules/@pulumi/pulumi/index.js")]));
 });
 
 test("npx registry-dr --help runs from the installed package", async () => {
-  const { stdout } = await run("npx", ["--no-install", "registry-dr", "--help"], { cwd: stackDir, env: { ...process.env, PATH: `${join(REPO, "node_modules", ".bin")}:${process.env.PATH}` } });
+  const { stdout } = await run("npx", ["--no-install", "registry-dr", "--help"], {
+    cwd: stackDir,
+    env: { ...process.env, PATH: `${join(REPO, "node_modules", ".bin")}:${process.env.PATH}` },
+  });
   assert.match(stdout, /^registry-dr: copy container images/);
   assert.match(stdout, /registry-dr sync +\[flags\]/);
 });
@@ -165,9 +215,15 @@ test("every provider the Pulumi shim loads resolves from the installed package, 
       const provider = fromStack("registry-dr/" + path)[exportName];
       return [path, exportName, ["check", "diff", "create", "read", "update", "delete"].filter((m) => typeof provider?.[m] !== "function")];
     })));`;
-  const entries = dynamicResourceModules.flatMap(({ exportName, modulePathIn010 }) => [{ path: "providers", exportName }, ...(modulePathIn010 ? [{ path: modulePathIn010, exportName }] : [])]);
+  const entries = dynamicResourceModules.flatMap(({ exportName, modulePathIn010 }) => [
+    { path: "providers", exportName },
+    ...(modulePathIn010 ? [{ path: modulePathIn010, exportName }] : []),
+  ]);
   const results = JSON.parse(await inStack(["-e", script, JSON.stringify(entries)])) as [string, string, string[]][];
-  assert.deepEqual(results, entries.map(({ path, exportName }) => [path, exportName, []]));
+  assert.deepEqual(
+    results,
+    entries.map(({ path, exportName }) => [path, exportName, []]),
+  );
 });
 
 test("an ImageSync written to state by 0.1.0 reads, diffs and deletes through the stack's provider host", async () => {
@@ -176,7 +232,9 @@ test("an ImageSync written to state by 0.1.0 reads, diffs and deletes through th
   try {
     const image = await pushSmallImage(registry, "library/nginx:1.0");
     await pushSmallImage(registry, "copy/nginx:1.0");
-    const fixture = JSON.parse(readFileSync(join(REPO, "test/fixtures/state-0.1.0/image-sync.json"), "utf8").replaceAll("REGISTRY", registry.host).replaceAll("DIGEST", image.digest));
+    const fixture = JSON.parse(
+      readFileSync(join(REPO, "test/fixtures/state-0.1.0/image-sync.json"), "utf8").replaceAll("REGISTRY", registry.host).replaceAll("DIGEST", image.digest),
+    );
     const { __provider: providerText, ...outputs } = fixture.outputs;
     assert.match(providerText, /modulePath: "dist\/provider\/resources\/image-sync\.js"/, "the fixture loads by the 0.1.0 file path");
     await host.configure({});
@@ -187,12 +245,16 @@ test("an ImageSync written to state by 0.1.0 reads, diffs and deletes through th
     assert.equal(read.id, fixture.id);
     const summary = read.outputs.summary as { schemaVersion: number; images: { destination: string; status: string; digest: string }[] };
     assert.equal(summary.schemaVersion, 1);
-    assert.deepEqual(summary.images.map(({ destination, status, digest }) => ({ destination, status, digest })), [{ destination: `${registry.host}/copy/nginx:1.0`, status: "present", digest: image.digest }]);
+    assert.deepEqual(
+      summary.images.map(({ destination, status, digest }) => ({ destination, status, digest })),
+      [{ destination: `${registry.host}/copy/nginx:1.0`, status: "present", digest: image.digest }],
+    );
 
     assert.equal((await driver.diff(fixture.id, outputs, { images, retainOnDelete })).changes, "none");
     assert.equal((await driver.diff(fixture.id, outputs, { images, retainOnDelete, proc: 2 })).changes, "some");
 
-    const manifestStatus = async (repository: string) => (await fetch(`${registry.url}/v2/${repository}/manifests/${image.digest}`, { method: "HEAD", headers: { accept: MANIFEST_TYPES } })).status;
+    const manifestStatus = async (repository: string) =>
+      (await fetch(`${registry.url}/v2/${repository}/manifests/${image.digest}`, { method: "HEAD", headers: { accept: MANIFEST_TYPES } })).status;
     assert.equal(await manifestStatus("copy/nginx"), 200);
     await driver.delete(fixture.id, outputs);
     assert.equal(await manifestStatus("copy/nginx"), 404, "retainOnDelete: false removed the copy");

@@ -18,7 +18,22 @@ export interface CertificatePair {
 export async function makeSelfSignedCert(dir: string, options: { commonName: string; ipAddress?: string; days?: number }): Promise<CertificatePair> {
   const certPath = join(dir, `${options.commonName.replace(/[^A-Za-z0-9.-]/g, "_")}.crt`);
   const keyPath = certPath.replace(/\.crt$/, ".key");
-  const args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", String(options.days ?? 2), "-subj", `/CN=${options.commonName}`, "-keyout", keyPath, "-out", certPath];
+  const args = [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-sha256",
+    "-days",
+    String(options.days ?? 2),
+    "-subj",
+    `/CN=${options.commonName}`,
+    "-keyout",
+    keyPath,
+    "-out",
+    certPath,
+  ];
   if (options.ipAddress) args.push("-addext", `subjectAltName=IP:${options.ipAddress}`);
   try {
     await run("openssl", args);

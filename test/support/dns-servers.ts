@@ -80,12 +80,18 @@ function server(kind: DnsServerKind, zone: string, port: number, key: DnsKey, di
     key,
     async dig(name, type) {
       const { stdout } = await run("dig", ["@127.0.0.1", "-p", String(port), "+short", "+norecurse", "+time=2", "+tries=2", name, type]);
-      return stdout.split("\n").map((line) => line.trim().replace(/\.$/, "").toLowerCase()).filter(Boolean).sort();
+      return stdout
+        .split("\n")
+        .map((line) => line.trim().replace(/\.$/, "").toLowerCase())
+        .filter(Boolean)
+        .sort();
     },
     async nsupdate(commands) {
       const script = [`server 127.0.0.1 ${port}`, `zone ${zone}`, ...commands, "send", ""].join("\n");
       await new Promise<void>((resolve, reject) => {
-        const child = execFile("nsupdate", ["-y", keyArg], (error, _stdout, stderr) => (error ? reject(new Error(`nsupdate failed: ${stderr || error.message}`)) : resolve()));
+        const child = execFile("nsupdate", ["-y", keyArg], (error, _stdout, stderr) =>
+          error ? reject(new Error(`nsupdate failed: ${stderr || error.message}`)) : resolve(),
+        );
         child.stdin!.end(script);
       });
     },
@@ -178,7 +184,14 @@ async function waitReady(child: ChildProcess, zone: string, port: number): Promi
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (exited) return exited;
-    const answers = await Promise.all(["+notcp", "+tcp"].map((mode) => run("dig", ["@127.0.0.1", "-p", String(port), mode, "+short", "+time=1", "+tries=1", zone, "SOA"]).then(({ stdout }) => stdout.trim() !== "", () => false)));
+    const answers = await Promise.all(
+      ["+notcp", "+tcp"].map((mode) =>
+        run("dig", ["@127.0.0.1", "-p", String(port), mode, "+short", "+time=1", "+tries=1", zone, "SOA"]).then(
+          ({ stdout }) => stdout.trim() !== "",
+          () => false,
+        ),
+      ),
+    );
     if (answers.every(Boolean)) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

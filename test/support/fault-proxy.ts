@@ -119,7 +119,13 @@ export async function startFaultProxy(upstreamUrl: string, options: { seed?: num
       case "error":
         return answerAfterBody(req, res, fault.status, { code: "UNAVAILABLE", message: "injected by the fault proxy" });
       case "throttle":
-        return answerAfterBody(req, res, 429, { code: "TOOMANYREQUESTS", message: "injected by the fault proxy" }, { "retry-after": String(faults.retryAfterSeconds ?? 1) });
+        return answerAfterBody(
+          req,
+          res,
+          429,
+          { code: "TOOMANYREQUESTS", message: "injected by the fault proxy" },
+          { "retry-after": String(faults.retryAfterSeconds ?? 1) },
+        );
       case "slow": {
         const timer = setTimeout(() => {
           timers.delete(timer);
@@ -200,7 +206,13 @@ function uniforms(text: string): [number, number] {
 }
 
 /** Reads the whole request body first, as a server that fails after receiving would. */
-function answerAfterBody(req: IncomingMessage, res: ServerResponse, status: number, error: { code: string; message: string }, headers: Record<string, string> = {}): void {
+function answerAfterBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  error: { code: string; message: string },
+  headers: Record<string, string> = {},
+): void {
   const body = JSON.stringify({ errors: [error] });
   req.resume();
   req.once("end", () => res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body));
@@ -214,32 +226,43 @@ interface UploadCut {
 }
 
 /** Forwards to the upstream; with `cut`, a 200 or 206 body is cut off half-way and the socket destroyed. */
-function forwardRequest(req: IncomingMessage, res: ServerResponse, upstream: URL, origin: string, agent: Agent, cut: ProxiedRequest | undefined, upload?: UploadCut): void {
-  const outgoing = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host }, agent }, (answer) => {
-    const headers = rewriteLocation(answer.headers, upstream.origin, origin);
-    const length = Number(answer.headers["content-length"]);
-    // A ranged read (206, a resumed download) is cut like a whole one.
-    if (!cut || (answer.statusCode !== 200 && answer.statusCode !== 206) || !(length > 1)) {
-      if (cut) cut.fault = undefined;
-      res.writeHead(answer.statusCode ?? 502, headers);
-      answer.pipe(res);
-      return;
-    }
-    res.writeHead(answer.statusCode, headers);
-    let budget = Math.floor(length / 2);
-    answer.on("data", (chunk: Buffer) => {
-      if (budget <= 0) return;
-      const part = chunk.subarray(0, budget);
-      budget -= part.length;
-      if (budget > 0) return void res.write(part);
-      answer.destroy();
-      // Flush what was promised, then break the connection mid-body.
-      res.write(part, () => {
-        cut.answeredAt = performance.now();
-        res.destroy();
+function forwardRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  upstream: URL,
+  origin: string,
+  agent: Agent,
+  cut: ProxiedRequest | undefined,
+  upload?: UploadCut,
+): void {
+  const outgoing = request(
+    { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host }, agent },
+    (answer) => {
+      const headers = rewriteLocation(answer.headers, upstream.origin, origin);
+      const length = Number(answer.headers["content-length"]);
+      // A ranged read (206, a resumed download) is cut like a whole one.
+      if (!cut || (answer.statusCode !== 200 && answer.statusCode !== 206) || !(length > 1)) {
+        if (cut) cut.fault = undefined;
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
+        return;
+      }
+      res.writeHead(answer.statusCode, headers);
+      let budget = Math.floor(length / 2);
+      answer.on("data", (chunk: Buffer) => {
+        if (budget <= 0) return;
+        const part = chunk.subarray(0, budget);
+        budget -= part.length;
+        if (budget > 0) return void res.write(part);
+        answer.destroy();
+        // Flush what was promised, then break the connection mid-body.
+        res.write(part, () => {
+          cut.answeredAt = performance.now();
+          res.destroy();
+        });
       });
-    });
-  });
+    },
+  );
   outgoing.on("error", (error) => {
     if (res.destroyed) return;
     if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end(`fault proxy: ${error.message}`);

@@ -70,8 +70,22 @@ export function planStandardFixture(scale = 1, parts: FixturePart[] = ["shared-b
     // Docker schema 2, as on Docker Hub; apps/web is OCI on the same blobs.
     const alpine = (version: string, kb: number) => buildImage({ format: "docker", layers: [baseOs, layer(`alpine-${version}`, kb)] });
     const web = (version: string, alpineVersion: string, runtime: string, kb: number) =>
-      buildImage({ format: "oci", layers: [baseOs, layer(`alpine-${alpineVersion}`, alpineVersion === "3.18" ? 12 : 14), layer(`web-runtime-${runtime}`, runtime === "1" ? 96 : 110), layer(`web-app-${version}`, kb)] });
-    repos.push({ name: "library/alpine-like", tags: [{ tag: "3.18", artifact: alpine("3.18", 12) }, { tag: "3.19", artifact: alpine("3.19", 14) }] });
+      buildImage({
+        format: "oci",
+        layers: [
+          baseOs,
+          layer(`alpine-${alpineVersion}`, alpineVersion === "3.18" ? 12 : 14),
+          layer(`web-runtime-${runtime}`, runtime === "1" ? 96 : 110),
+          layer(`web-app-${version}`, kb),
+        ],
+      });
+    repos.push({
+      name: "library/alpine-like",
+      tags: [
+        { tag: "3.18", artifact: alpine("3.18", 12) },
+        { tag: "3.19", artifact: alpine("3.19", 14) },
+      ],
+    });
     repos.push({
       name: "apps/web",
       tags: [
@@ -106,7 +120,10 @@ export function planStandardFixture(scale = 1, parts: FixturePart[] = ["shared-b
     for (let i = 0; i < Math.ceil(MANY_TAGS / TAGS_PER_MANY_IMAGE); i++) {
       images.push(buildImage({ format: "oci", layers: [shared], labels: { "org.example.build": String(i) } }));
     }
-    const tags = Array.from({ length: MANY_TAGS }, (_, i) => ({ tag: `t${String(i).padStart(3, "0")}`, artifact: images[Math.floor(i / TAGS_PER_MANY_IMAGE)] }));
+    const tags = Array.from({ length: MANY_TAGS }, (_, i) => ({
+      tag: `t${String(i).padStart(3, "0")}`,
+      artifact: images[Math.floor(i / TAGS_PER_MANY_IMAGE)],
+    }));
     repos.push({ name: "many/tags", tags });
   }
   return repos;
@@ -149,7 +166,13 @@ export async function seedStandardFixture(registry: RegistryServer, opts: Fixtur
  * The same variant gives the same bytes and digest; variants share the base layer.
  */
 export function smallImage(variant = ""): ImageArtifact {
-  return buildImage({ format: "oci", layers: [{ seed: "small/base", size: 6 * KB }, { seed: `small/app${variant}`, size: 100 * KB }] });
+  return buildImage({
+    format: "oci",
+    layers: [
+      { seed: "small/base", size: 6 * KB },
+      { seed: `small/app${variant}`, size: 100 * KB },
+    ],
+  });
 }
 
 export function pushSmallImage(registry: RegistryServer, repoTag: string, creds?: string, variant?: string): Promise<SmallImage> {

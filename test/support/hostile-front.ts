@@ -57,14 +57,17 @@ export async function startFront(upstream: string, options: FrontOptions): Promi
     requests.push(`${req.method} ${req.url}`);
     if (options.refuseEchoingHeaders?.test(`${req.method} ${req.url}`)) return refuseEchoing(req, res);
     if (options.refuseEchoingCredentials?.test(`${req.method} ${req.url}`)) return refuseEchoingCredentials(req, res);
-    const forward = request({ host: upstreamUrl.hostname, port: upstreamUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstreamUrl.host } }, (answer) => {
-      const headers = { ...answer.headers };
-      if (typeof headers.location === "string") headers.location = headers.location.replace(upstreamUrl.origin, `http://${req.headers.host}`);
-      const isBlobGet = req.method === "GET" && /\/blobs\/sha256:/.test(req.url ?? "") && answer.statusCode === 200;
-      if (options.trickleBlobsMs !== undefined && isBlobGet) return trickle(answer, res, headers, options.trickleBlobsMs);
-      res.writeHead(answer.statusCode ?? 502, headers);
-      answer.pipe(res);
-    });
+    const forward = request(
+      { host: upstreamUrl.hostname, port: upstreamUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstreamUrl.host } },
+      (answer) => {
+        const headers = { ...answer.headers };
+        if (typeof headers.location === "string") headers.location = headers.location.replace(upstreamUrl.origin, `http://${req.headers.host}`);
+        const isBlobGet = req.method === "GET" && /\/blobs\/sha256:/.test(req.url ?? "") && answer.statusCode === 200;
+        if (options.trickleBlobsMs !== undefined && isBlobGet) return trickle(answer, res, headers, options.trickleBlobsMs);
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
+      },
+    );
     forward.on("error", () => res.destroy());
     req.pipe(forward);
   });
@@ -96,7 +99,9 @@ function refuseEchoing(req: IncomingMessage, res: ServerResponse): void {
   req.resume();
   req.on("end", () => {
     // Authorization first: clients quote the start of a body they cannot parse.
-    const lines = Object.entries(req.headers).sort(([a]) => (a === "authorization" ? -1 : 0)).map(([name, value]) => `${name}: ${value}`);
+    const lines = Object.entries(req.headers)
+      .sort(([a]) => (a === "authorization" ? -1 : 0))
+      .map(([name, value]) => `${name}: ${value}`);
     const body = `Bad Request. Your request was:\n${lines.join("\n")}\n`;
     res.writeHead(400, { "content-type": "text/plain", "content-length": Buffer.byteLength(body) });
     res.end(body);

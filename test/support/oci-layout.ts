@@ -161,7 +161,9 @@ export async function writeOciLayout(dir: string, refName: string, artifact: Art
   await writeFile(join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
   const index = {
     schemaVersion: 2,
-    manifests: [{ mediaType: artifact.mediaType, digest: artifact.digest, size: artifact.manifest.length, annotations: { "org.opencontainers.image.ref.name": refName } }],
+    manifests: [
+      { mediaType: artifact.mediaType, digest: artifact.digest, size: artifact.manifest.length, annotations: { "org.opencontainers.image.ref.name": refName } },
+    ],
   };
   await writeFile(join(dir, "index.json"), JSON.stringify(index));
   for (const manifest of manifestsOf(artifact)) await writeFile(join(blobDir, hex(manifest.digest)), manifest.manifest);

@@ -54,7 +54,13 @@ export async function captureResources(construct: () => pulumi.Resource | pulumi
     {
       newResource: (args) => {
         const inputs = args.inputs as Record<string, unknown>;
-        captured.push({ type: args.type, name: args.name, urn: `urn:pulumi:test::registry-dr::${args.type}::${args.name}`, inputs, providerText: String(inputs.__provider ?? "") });
+        captured.push({
+          type: args.type,
+          name: args.name,
+          urn: `urn:pulumi:test::registry-dr::${args.type}::${args.name}`,
+          inputs,
+          providerText: String(inputs.__provider ?? ""),
+        });
         return { id: `${args.name}-id`, state: args.inputs };
       },
       call: (args) => args.inputs,
@@ -154,7 +160,10 @@ export class ResourceDriver {
     request.setOlds(toStruct(olds));
     request.setNews(toStruct(this.withProvider(news)));
     const response = await this.host.call("check", request);
-    return { inputs: response.getInputs()?.toJavaScript() ?? {}, failures: response.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })) };
+    return {
+      inputs: response.getInputs()?.toJavaScript() ?? {},
+      failures: response.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
+    };
   }
 
   async diff(id: string, olds: Props, news: Props): Promise<{ changes: "none" | "some" | "unknown"; replaces: string[] }> {
@@ -164,7 +173,9 @@ export class ResourceDriver {
     request.setOlds(toStruct(olds));
     request.setNews(toStruct(this.withProvider(news)));
     const response = await this.host.call("diff", request);
-    const changes = { [provproto.DiffResponse.DiffChanges.DIFF_NONE]: "none", [provproto.DiffResponse.DiffChanges.DIFF_SOME]: "some" }[response.getChanges() as number] ?? "unknown";
+    const changes =
+      { [provproto.DiffResponse.DiffChanges.DIFF_NONE]: "none", [provproto.DiffResponse.DiffChanges.DIFF_SOME]: "some" }[response.getChanges() as number] ??
+      "unknown";
     return { changes: changes as "none" | "some" | "unknown", replaces: response.getReplacesList() };
   }
 
@@ -230,7 +241,10 @@ function hostError(error: grpc.ServiceError): HostError {
  * Secrets must not reach the serialized provider, outputs other than the secret ones,
  * or anything the host printed. Names where each secret was found.
  */
-export function findSecretLeaks(secrets: string[], places: { providerText?: string; outputs?: Props; secretOutputs?: string[]; hostOutput?: string }): string[] {
+export function findSecretLeaks(
+  secrets: string[],
+  places: { providerText?: string; outputs?: Props; secretOutputs?: string[]; hostOutput?: string },
+): string[] {
   const publicOutputs = Object.fromEntries(Object.entries(places.outputs ?? {}).filter(([key]) => !(places.secretOutputs ?? []).includes(key)));
   const texts: [string, string][] = [
     ["serialized provider", places.providerText ?? ""],

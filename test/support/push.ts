@@ -32,7 +32,13 @@ export async function pushImage(registry: RegistryServer, repoTag: string, artif
     if (artifact.format === "oci") await writeOciLayout(source, tag, artifact);
     else await writeDirTransport(source, artifact);
     const ref = `docker://${registry.host}/${repository}:${tag}`;
-    await seedWithRetry(() => skopeoCopy(artifact.format === "oci" ? `oci:${source}:${tag}` : `dir:${source}`, ref, { all: true, preserveDigests: true, ...(creds ? { destCreds: creds } : {}) }));
+    await seedWithRetry(() =>
+      skopeoCopy(artifact.format === "oci" ? `oci:${source}:${tag}` : `dir:${source}`, ref, {
+        all: true,
+        preserveDigests: true,
+        ...(creds ? { destCreds: creds } : {}),
+      }),
+    );
     const stored = await manifestDigest(ref, creds);
     if (stored !== artifact.digest) throw new Error(`${registry.host}/${repoTag}: the registry holds ${stored}, built ${artifact.digest}`);
   } finally {
@@ -74,7 +80,12 @@ export function describePushed(ref: string, artifact: Artifact): BuiltImage {
     blobs: blobsOf(artifact).map(({ digest, size }) => ({ digest, size })),
   };
   if (artifact.kind === "index") {
-    built.children = artifact.children.map((child) => ({ digest: child.digest, mediaType: child.mediaType, size: child.manifest.length, platform: child.platform }));
+    built.children = artifact.children.map((child) => ({
+      digest: child.digest,
+      mediaType: child.mediaType,
+      size: child.manifest.length,
+      platform: child.platform,
+    }));
   }
   return built;
 }

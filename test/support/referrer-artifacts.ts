@@ -33,12 +33,21 @@ export const fallbackTag = (digest: string) => digest.replace(":", "-");
 /** cosign's signature manifest: an OCI image whose one layer is the signed payload, no subject. */
 export function cosignSignature(subject: string, note = "signature"): BuiltArtifact {
   const config = Buffer.from("{}");
-  const payload = Buffer.from(JSON.stringify({ critical: { image: { "docker-manifest-digest": subject }, type: "cosign container image signature" }, optional: { note } }));
+  const payload = Buffer.from(
+    JSON.stringify({ critical: { image: { "docker-manifest-digest": subject }, type: "cosign container image signature" }, optional: { note } }),
+  );
   const manifest = json({
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
     config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha256(config), size: config.length },
-    layers: [{ mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", digest: sha256(payload), size: payload.length, annotations: { "dev.cosignproject.cosign/signature": Buffer.from(note).toString("base64") } }],
+    layers: [
+      {
+        mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+        digest: sha256(payload),
+        size: payload.length,
+        annotations: { "dev.cosignproject.cosign/signature": Buffer.from(note).toString("base64") },
+      },
+    ],
   });
   return built(manifest, [config, payload]);
 }
@@ -79,9 +88,17 @@ export async function getJson(url: string, accept = `${OCI_INDEX}, ${OCI_MANIFES
 }
 
 export async function descriptorOf(registryUrl: string, repository: string, reference: string): Promise<Descriptor> {
-  const result = await send({ method: "HEAD", url: `${registryUrl}/v2/${repository}/manifests/${reference}`, headers: { accept: `${OCI_INDEX}, ${OCI_MANIFEST}, application/vnd.docker.distribution.manifest.v2+json` } });
+  const result = await send({
+    method: "HEAD",
+    url: `${registryUrl}/v2/${repository}/manifests/${reference}`,
+    headers: { accept: `${OCI_INDEX}, ${OCI_MANIFEST}, application/vnd.docker.distribution.manifest.v2+json` },
+  });
   if (result.status !== 200) throw new Error(`HEAD ${repository}:${reference}: HTTP ${result.status}`);
-  return { mediaType: String(result.headers["content-type"]), digest: String(result.headers["docker-content-digest"]), size: Number(result.headers["content-length"]) };
+  return {
+    mediaType: String(result.headers["content-type"]),
+    digest: String(result.headers["docker-content-digest"]),
+    size: Number(result.headers["content-length"]),
+  };
 }
 
 async function pushBlob(registryUrl: string, repository: string, blob: Buffer): Promise<void> {
@@ -94,7 +111,12 @@ async function pushBlob(registryUrl: string, repository: string, blob: Buffer): 
 }
 
 async function putManifest(registryUrl: string, repository: string, reference: string, manifest: Buffer, mediaType: string): Promise<void> {
-  const put = await send({ method: "PUT", url: `${registryUrl}/v2/${repository}/manifests/${reference}`, headers: { "content-type": mediaType }, body: manifest });
+  const put = await send({
+    method: "PUT",
+    url: `${registryUrl}/v2/${repository}/manifests/${reference}`,
+    headers: { "content-type": mediaType },
+    body: manifest,
+  });
   if (put.status !== 201) throw new Error(`PUT ${repository}:${reference}: HTTP ${put.status} ${put.body.toString("utf8")}`);
 }
 

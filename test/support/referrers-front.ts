@@ -50,7 +50,8 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
 
 export async function startReferrersFront(upstream: URL, options: ReferrersFrontOptions = {}): Promise<ReferrersFront> {
-  if (options.pageSize !== undefined && !(Number.isSafeInteger(options.pageSize) && options.pageSize > 0)) throw new Error(`pageSize must be a positive integer, got ${options.pageSize}`);
+  if (options.pageSize !== undefined && !(Number.isSafeInteger(options.pageSize) && options.pageSize > 0))
+    throw new Error(`pageSize must be a positive integer, got ${options.pageSize}`);
   const agent = new Agent({ keepAlive: true });
   // repository -> subject digest -> entries
   const index = new Map<string, Map<string, Entry[]>>();
@@ -62,7 +63,11 @@ export async function startReferrersFront(upstream: URL, options: ReferrersFront
     const referrers = REFERRERS.exec(url.pathname);
     if (referrers && req.method === "GET") {
       apiRequests++;
-      answerReferrers(res, { repository: referrers[1], digest: referrers[2], entries: index.get(referrers[1])?.get(referrers[2]) ?? [], query: url.searchParams }, options);
+      answerReferrers(
+        res,
+        { repository: referrers[1], digest: referrers[2], entries: index.get(referrers[1])?.get(referrers[2]) ?? [], query: url.searchParams },
+        options,
+      );
       return;
     }
     const manifest = MANIFEST.exec(url.pathname);
@@ -97,7 +102,11 @@ function answerReferrers(res: ServerResponse, ask: ReferrersAsk, options: Referr
   const page = pageOf(shown, ask.query.get("last"), options.pageSize);
   if (!page) return refuse(res, 400, "UNSUPPORTED", "the last parameter names no referrer of this subject");
   const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: page.entries }));
-  const headers: Record<string, string> = { "content-type": OCI_INDEX, "content-length": String(body.length), "docker-distribution-api-version": "registry/2.0" };
+  const headers: Record<string, string> = {
+    "content-type": OCI_INDEX,
+    "content-length": String(body.length),
+    "docker-distribution-api-version": "registry/2.0",
+  };
   if (artifactType !== null) headers["oci-filters-applied"] = "artifactType";
   const next = page.rest > 0 ? nextPage(ask, page.entries[page.entries.length - 1].digest, options.pageSize!) : undefined;
   const link = options.nextLink ? options.nextLink({ repository: ask.repository, digest: ask.digest, number: page.number, next }) : next;
@@ -126,13 +135,21 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ code, message }] }));
 }
 
-function recordPush(req: IncomingMessage, res: ServerResponse, upstream: URL, agent: Agent, repository: string, index: Map<string, Map<string, Entry[]>>): void {
+function recordPush(
+  req: IncomingMessage,
+  res: ServerResponse,
+  upstream: URL,
+  agent: Agent,
+  repository: string,
+  index: Map<string, Map<string, Entry[]>>,
+): void {
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {
     const body = Buffer.concat(chunks);
     const outgoing = request({ host: upstream.hostname, port: upstream.port, method: "PUT", path: req.url, headers: req.headers, agent }, (answer) => {
-      if (answer.statusCode === 201) remember(index, repository, body, String(req.headers["content-type"] ?? ""), String(answer.headers["docker-content-digest"] ?? ""));
+      if (answer.statusCode === 201)
+        remember(index, repository, body, String(req.headers["content-type"] ?? ""), String(answer.headers["docker-content-digest"] ?? ""));
       // Registries with the API say which subject they indexed.
       const subject = subjectOf(body);
       const headers = [...answer.rawHeaders, ...(answer.statusCode === 201 && subject ? ["OCI-Subject", subject] : [])];
@@ -164,7 +181,11 @@ function remember(index: Map<string, Map<string, Entry[]>>, repository: string, 
 }
 
 function forget(index: Map<string, Map<string, Entry[]>>, repository: string, digest: string): void {
-  for (const [subject, entries] of index.get(repository) ?? []) index.get(repository)!.set(subject, entries.filter((entry) => entry.digest !== digest));
+  for (const [subject, entries] of index.get(repository) ?? [])
+    index.get(repository)!.set(
+      subject,
+      entries.filter((entry) => entry.digest !== digest),
+    );
 }
 
 function subjectOf(body: Buffer): string | undefined {

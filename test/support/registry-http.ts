@@ -30,7 +30,11 @@ export function send(req: HttpRequest): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       url,
-      { method: req.method, headers: { ...req.headers, ...(req.body ? { "content-length": String(req.body.length) } : {}) }, ...(req.ca ? { ca: req.ca } : {}) },
+      {
+        method: req.method,
+        headers: { ...req.headers, ...(req.body ? { "content-length": String(req.body.length) } : {}) },
+        ...(req.ca ? { ca: req.ca } : {}),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -77,8 +81,15 @@ export class RegistryHttp {
 
   /** PUTs manifest bytes under `reference` (a tag) and checks the digest the registry computed. */
   async putManifest(repository: string, reference: string, manifest: Buffer, mediaType: string, expectedDigest: string): Promise<void> {
-    const result = await this.request("PUT", `/v2/${repository}/manifests/${reference}`, `repository:${repository}:pull,push`, { "content-type": mediaType }, manifest);
-    if (result.status !== 201) throw new Error(`PUT ${repository}:${reference} on ${this.registry.url}: HTTP ${result.status} ${result.body.toString("utf8").trim()}`);
+    const result = await this.request(
+      "PUT",
+      `/v2/${repository}/manifests/${reference}`,
+      `repository:${repository}:pull,push`,
+      { "content-type": mediaType },
+      manifest,
+    );
+    if (result.status !== 201)
+      throw new Error(`PUT ${repository}:${reference} on ${this.registry.url}: HTTP ${result.status} ${result.body.toString("utf8").trim()}`);
     const digest = result.headers["docker-content-digest"];
     if (digest !== expectedDigest) throw new Error(`PUT ${repository}:${reference}: the registry stored ${digest}, expected ${expectedDigest}`);
   }

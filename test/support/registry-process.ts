@@ -16,7 +16,13 @@ export type StartOutcome = { ready: true; child: ChildProcess } | { ready: false
  * `accessLogPath` and stderr to `stderrPath`, and waits until GET `url`/v2/ answers 200 or
  * 401. On exit or timeout the process is gone and its stderr is returned.
  */
-export async function launchRegistry(configPath: string, url: string, caCertPath: string | undefined, accessLogPath: string, stderrPath: string): Promise<StartOutcome> {
+export async function launchRegistry(
+  configPath: string,
+  url: string,
+  caCertPath: string | undefined,
+  accessLogPath: string,
+  stderrPath: string,
+): Promise<StartOutcome> {
   const out = openSync(accessLogPath, "a");
   const err = openSync(stderrPath, "w");
   let child: ChildProcess;

@@ -100,7 +100,17 @@ export async function startRegistry(opts: RegistryServerOptions = {}): Promise<R
         await stopChild(outcome.child);
         throw error;
       }
-      return handle({ child: outcome.child, dir, host: proxy?.host ?? host, url: proxy ? `http://${proxy.host}` : url, rootDir, log, caCertPath: tls?.certPath, blobServer, proxy });
+      return handle({
+        child: outcome.child,
+        dir,
+        host: proxy?.host ?? host,
+        url: proxy ? `http://${proxy.host}` : url,
+        rootDir,
+        log,
+        caCertPath: tls?.certPath,
+        blobServer,
+        proxy,
+      });
     }
   } catch (error) {
     await blobServer?.stop();

@@ -81,7 +81,8 @@ export async function startResumableUploadFront(upstreamUrl: string): Promise<Re
     const session = SESSION.exec(url.pathname);
     if (session && ["GET", "PATCH", "PUT", "DELETE"].includes(req.method ?? "")) {
       const known = sessions.get(session[2]);
-      if (!known || known.repository !== session[1]) return drainThen(req, () => answerError(res, 404, "BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry"));
+      if (!known || known.repository !== session[1])
+        return drainThen(req, () => answerError(res, 404, "BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry"));
       const handled = known.queue.then(() => onSession(context, known, req, res, url));
       known.queue = handled.catch((error: Error) => answerError(res, 500, "UNKNOWN", error.message));
       return;
@@ -128,7 +129,10 @@ async function openSession(context: FrontContext, req: IncomingMessage, res: Ser
 
 /** Asks the registry to mount; a 202 (it cannot) is an upstream session, closed at once: sessions live here. */
 async function mountedUpstream(context: FrontContext, req: IncomingMessage, repository: string, url: URL): Promise<boolean> {
-  const answer = await upstreamRequest(context, "POST", `/v2/${repository}/blobs/uploads/${url.search}`, { ...forwardedAuth(req.headers), "content-length": "0" });
+  const answer = await upstreamRequest(context, "POST", `/v2/${repository}/blobs/uploads/${url.search}`, {
+    ...forwardedAuth(req.headers),
+    "content-length": "0",
+  });
   if (answer.status === 201) return true;
   if (answer.status === 202 && answer.location) await upstreamRequest(context, "DELETE", pathOf(answer.location), forwardedAuth(req.headers));
   return false;
@@ -210,7 +214,10 @@ async function appendBody(req: IncomingMessage, file: string): Promise<void> {
   writer.on("drain", () => req.resume());
   await new Promise<void>((resolve) => {
     if (req.complete || req.destroyed) return resolve();
-    req.once("end", resolve).once("close", resolve).once("error", () => resolve());
+    req
+      .once("end", resolve)
+      .once("close", resolve)
+      .once("error", () => resolve());
   });
   await new Promise<void>((resolve, reject) => writer.once("error", reject).end(resolve));
 }
@@ -231,7 +238,13 @@ async function complete(context: FrontContext, session: Session, req: IncomingMe
   if (started.status !== 202 || !started.location) return { status: 502, code: "UNKNOWN", message: `the registry behind answered ${started.status} to POST` };
   const target = new URL(started.location, "http://upstream");
   target.searchParams.set("digest", digest);
-  const put = await upstreamRequest(context, "PUT", target.pathname + target.search, { ...auth, "content-type": "application/octet-stream", "content-length": String(session.held) }, session.file);
+  const put = await upstreamRequest(
+    context,
+    "PUT",
+    target.pathname + target.search,
+    { ...auth, "content-type": "application/octet-stream", "content-length": String(session.held) },
+    session.file,
+  );
   if (put.status !== 201) return { status: 502, code: "UNKNOWN", message: `the registry behind answered ${put.status} to the blob's PUT` };
   await dropSession(context, session);
   return undefined;
@@ -286,7 +299,9 @@ function upstreamRequest(context: FrontContext, method: string, path: string, he
   return new Promise((resolve, reject) => {
     const outgoing = request({ host: context.upstream.hostname, port: context.upstream.port, method, path, headers, agent: context.agent }, (answer) => {
       answer.resume();
-      answer.once("end", () => resolve({ status: answer.statusCode ?? 0, location: typeof answer.headers.location === "string" ? answer.headers.location : undefined }));
+      answer.once("end", () =>
+        resolve({ status: answer.statusCode ?? 0, location: typeof answer.headers.location === "string" ? answer.headers.location : undefined }),
+      );
     });
     outgoing.once("error", reject);
     if (bodyFile) createReadStream(bodyFile).once("error", reject).pipe(outgoing);

@@ -64,7 +64,9 @@ export async function rawManifest(ref: string, creds?: string): Promise<Buffer> 
 
 /** sha256 of the raw manifest bytes, computed here rather than trusting any header. */
 export async function manifestDigest(ref: string, creds?: string): Promise<string> {
-  return `sha256:${createHash("sha256").update(await rawManifest(ref, creds)).digest("hex")}`;
+  return `sha256:${createHash("sha256")
+    .update(await rawManifest(ref, creds))
+    .digest("hex")}`;
 }
 
 /** Tags of the repository named by `ref` (a tag or digest on it is ignored). */

@@ -40,11 +40,20 @@ export async function startTagPaginationProxy(upstream: URL): Promise<TagPaginat
  * Passes a request to the registry untouched, Host header included (its Location URLs then
  * point back here), but for the path or headers a front rewrites.
  */
-export function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, agent: Agent, rewritten: { path?: string; headers?: IncomingHttpHeaders } = {}): void {
-  const outgoing = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: rewritten.path ?? req.url, headers: rewritten.headers ?? req.headers, agent }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
-    answer.pipe(res);
-  });
+export function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  upstream: URL,
+  agent: Agent,
+  rewritten: { path?: string; headers?: IncomingHttpHeaders } = {},
+): void {
+  const outgoing = request(
+    { host: upstream.hostname, port: upstream.port, method: req.method, path: rewritten.path ?? req.url, headers: rewritten.headers ?? req.headers, agent },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+      answer.pipe(res);
+    },
+  );
   outgoing.on("error", (error) => fail(res, error));
   req.pipe(outgoing);
 }
@@ -64,7 +73,10 @@ function paginate(req: IncomingMessage, res: ServerResponse, upstream: URL, agen
       const n = Math.max(0, Number(url.searchParams.get("n")) || 0);
       const last = url.searchParams.get("last");
       // Lexical order, as the distribution spec prescribes for tag lists.
-      const after = (list.tags ?? []).slice().sort().filter((tag) => last === null || tag > last);
+      const after = (list.tags ?? [])
+        .slice()
+        .sort()
+        .filter((tag) => last === null || tag > last);
       const page = n > 0 ? after.slice(0, n) : after;
       const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", "docker-distribution-api-version": "registry/2.0" };
       if (page.length < after.length) headers.link = `</v2/${name}/tags/list?n=${n}&last=${encodeURIComponent(page[page.length - 1])}>; rel="next"`;

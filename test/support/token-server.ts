@@ -119,7 +119,10 @@ function handleRequest(req: IncomingMessage, body: string, res: ServerResponse, 
     return;
   }
   // Some clients send one scope parameter with space-separated scopes; the spec allows both.
-  const scopes = url.searchParams.getAll("scope").flatMap((scope) => scope.split(" ")).filter((scope) => scope !== "");
+  const scopes = url.searchParams
+    .getAll("scope")
+    .flatMap((scope) => scope.split(" "))
+    .filter((scope) => scope !== "");
   const credentials = parseBasic(req.headers.authorization);
   const entry: TokenRequestLog = { ...(credentials ? { account: credentials.user } : {}), scopes, status: 0, method: req.method ?? "", url: req.url ?? "" };
   log.push(entry);
@@ -153,18 +156,32 @@ function handleRequest(req: IncomingMessage, body: string, res: ServerResponse, 
  * identity token sends it: a form body, never the query; `client_id` required; an unknown
  * refresh token is 400 invalid_grant (RFC 6749, 5.2).
  */
-function handleRefreshGrant(req: IncomingMessage, body: string, url: URL, res: ServerResponse, refreshTokens: Record<string, string>, expiresIn: number, signer: TokenSigner, log: TokenRequestLog[]): void {
+function handleRefreshGrant(
+  req: IncomingMessage,
+  body: string,
+  url: URL,
+  res: ServerResponse,
+  refreshTokens: Record<string, string>,
+  expiresIn: number,
+  signer: TokenSigner,
+  log: TokenRequestLog[],
+): void {
   const form = new URLSearchParams(body);
-  const scopes = form.getAll("scope").flatMap((scope) => scope.split(" ")).filter((scope) => scope !== "");
+  const scopes = form
+    .getAll("scope")
+    .flatMap((scope) => scope.split(" "))
+    .filter((scope) => scope !== "");
   const entry: TokenRequestLog = { scopes, status: 0, method: "POST", grant: form.get("grant_type") ?? undefined, url: req.url ?? "" };
   log.push(entry);
   const answer = (status: number, answerBody: object) => {
     entry.status = status;
     reply(res, status, answerBody);
   };
-  if (!(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) return answer(400, { error: "invalid_request", error_description: "expected a form body (application/x-www-form-urlencoded)" });
+  if (!(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"))
+    return answer(400, { error: "invalid_request", error_description: "expected a form body (application/x-www-form-urlencoded)" });
   if (url.search !== "") return answer(400, { error: "invalid_request", error_description: "parameters go in the form body, not the query" });
-  if (form.get("grant_type") !== "refresh_token") return answer(400, { error: "unsupported_grant_type", error_description: "only refresh_token is implemented" });
+  if (form.get("grant_type") !== "refresh_token")
+    return answer(400, { error: "unsupported_grant_type", error_description: "only refresh_token is implemented" });
   if (!form.get("client_id")) return answer(400, { error: "invalid_request", error_description: "client_id is required" });
   const service = form.get("service");
   if (service !== null && service !== SERVICE) return answer(400, { error: "invalid_request", error_description: `unknown service "${service}"` });
@@ -202,8 +219,15 @@ function grant(scope: string, authenticated: boolean, anonymousPull: boolean): A
   if (first < 0 || last === first) return [];
   const type = scope.slice(0, first);
   const name = scope.slice(first + 1, last);
-  const asked = scope.slice(last + 1).split(",").filter((action) => action !== "");
-  const actions = authenticated ? asked.filter((action) => USER_ACTIONS.has(action)) : anonymousPull && type === "repository" ? asked.filter((action) => action === "pull") : [];
+  const asked = scope
+    .slice(last + 1)
+    .split(",")
+    .filter((action) => action !== "");
+  const actions = authenticated
+    ? asked.filter((action) => USER_ACTIONS.has(action))
+    : anonymousPull && type === "repository"
+      ? asked.filter((action) => action === "pull")
+      : [];
   return actions.length > 0 ? [{ type, name, actions }] : [];
 }
 

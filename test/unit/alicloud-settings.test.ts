@@ -11,7 +11,10 @@ test("an input beats stack config, which beats the environment; a key pair is ne
   rememberAlicloudConfig(config({ "alicloud:accessKey": "cfg-id", "alicloud:secretKey": "cfg-secret", "alicloud:securityToken": "cfg-token" }));
   assert.deepEqual(alicloudSettings({}, ENV).accessKey, { accessKeyId: "cfg-id", accessKeySecret: "cfg-secret", securityToken: "cfg-token" });
   assert.equal(alicloudSettings({}, ENV).region, "cn-shanghai", "the region comes from wherever it is set");
-  assert.deepEqual(alicloudSettings({ accessKey: "in-id", secretKey: "in-secret", region: "cn-beijing" }, ENV).accessKey, { accessKeyId: "in-id", accessKeySecret: "in-secret" });
+  assert.deepEqual(alicloudSettings({ accessKey: "in-id", secretKey: "in-secret", region: "cn-beijing" }, ENV).accessKey, {
+    accessKeyId: "in-id",
+    accessKeySecret: "in-secret",
+  });
   assert.equal(alicloudSettings({ accessKey: "in-id", secretKey: "in-secret", region: "cn-beijing" }, ENV).region, "cn-beijing");
   assert.equal(alicloudSettings({ accessKey: "in-id" }, ENV).accessKey?.accessKeyId, "cfg-id", "half a pair is not a key");
 

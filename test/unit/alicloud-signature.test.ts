@@ -38,7 +38,10 @@ test("any change to what is signed changes the signature", () => {
 test("an STS token is sent and signed; the body is hashed", () => {
   const headers = acs3Headers({ ...EXAMPLE, body: "a=1", contentType: "application/x-www-form-urlencoded" }, { ...KEY, securityToken: "sts-token" });
   assert.equal(headers["x-acs-security-token"], "sts-token");
-  assert.match(headers.authorization, /SignedHeaders=content-type;host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-security-token;x-acs-signature-nonce;x-acs-version,/);
+  assert.match(
+    headers.authorization,
+    /SignedHeaders=content-type;host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-security-token;x-acs-signature-nonce;x-acs-version,/,
+  );
   assert.equal(headers["x-acs-content-sha256"], createHash("sha256").update("a=1").digest("hex"));
   assert.match(headers["x-acs-date"], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 });

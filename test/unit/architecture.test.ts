@@ -101,7 +101,14 @@ describe("architecture", () => {
   });
 
   it("the import scan sees every form of import, so an empty finding means something", () => {
-    const source = ['import { A } from "../alicloud/x";', 'import type { B } from "../google/y";', 'export * from "../harbor";', 'const c = require("undici");', 'import "../dns/z";', "await import('../google/w');"].join("\n");
+    const source = [
+      'import { A } from "../alicloud/x";',
+      'import type { B } from "../google/y";',
+      'export * from "../harbor";',
+      'const c = require("undici");',
+      'import "../dns/z";',
+      "await import('../google/w');",
+    ].join("\n");
     assert.deepEqual(importedModules(source).sort(), ["../alicloud/x", "../dns/z", "../google/w", "../google/y", "../harbor", "undici"]);
   });
 });
@@ -133,7 +140,11 @@ function readSources(): Map<string, SourceFile> {
  * static imports and re-exports, side-effect imports, dynamic imports and requires.
  */
 function importedModules(source: string): string[] {
-  const patterns = [/\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s+["']([^"']+)["']/g, /^\s*import\s+["']([^"']+)["']/gm, /\b(?:import|require)\s*\(\s*["']([^"']+)["']\s*\)/g];
+  const patterns = [
+    /\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s+["']([^"']+)["']/g,
+    /^\s*import\s+["']([^"']+)["']/gm,
+    /\b(?:import|require)\s*\(\s*["']([^"']+)["']\s*\)/g,
+  ];
   return patterns.flatMap((pattern) => [...source.matchAll(pattern)].map((match) => match[1]));
 }
 
@@ -147,7 +158,9 @@ function packageName(specifier: string): string {
 }
 
 function resolve(from: string, spec: string, known: Set<string>): string | undefined {
-  const base = normalize(join(dirname(from), spec)).split("\\").join("/");
+  const base = normalize(join(dirname(from), spec))
+    .split("\\")
+    .join("/");
   for (const candidate of [`${base}.ts`, `${base}/index.ts`]) if (known.has(candidate)) return candidate;
   // A file outside the product folders (lib.ts, a test helper) is not a layer of its own.
   return undefined;

@@ -3,10 +3,17 @@ import { test } from "node:test";
 import { parseChallenges, preferredChallenge } from "../../provider/clients/oci";
 
 test("parses a Bearer challenge whose scope contains commas", () => {
-  const [challenge] = parseChallenges('Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:samalba/my-app:pull,push",error="insufficient_scope"');
+  const [challenge] = parseChallenges(
+    'Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:samalba/my-app:pull,push",error="insufficient_scope"',
+  );
   assert.deepEqual(challenge, {
     scheme: "bearer",
-    params: { realm: "https://auth.example.com/token", service: "registry.example.com", scope: "repository:samalba/my-app:pull,push", error: "insufficient_scope" },
+    params: {
+      realm: "https://auth.example.com/token",
+      service: "registry.example.com",
+      scope: "repository:samalba/my-app:pull,push",
+      error: "insufficient_scope",
+    },
   });
 });
 
@@ -17,7 +24,10 @@ test("parses several challenges, unquoted values and escapes", () => {
     { scheme: "bearer", params: { realm: "https://t.example/token", service: "reg" } },
   ]);
   assert.equal(preferredChallenge(challenges)?.scheme, "bearer");
-  assert.deepEqual(parseChallenges('Basic realm="x", Bearer realm="y"').map((c) => c.scheme), ["basic", "bearer"]);
+  assert.deepEqual(
+    parseChallenges('Basic realm="x", Bearer realm="y"').map((c) => c.scheme),
+    ["basic", "bearer"],
+  );
 });
 
 test("nothing to answer when the header is absent or a Bearer has no realm", () => {

@@ -16,11 +16,24 @@ const file = (name: string, text: string) => {
 };
 
 test("the image-syncer guide's command line parses with image-syncer's flags", () => {
-  const config = file("harbor-to-acr.json", JSON.stringify({
-    auth: { "harbor.myk8s.paas.com:32080": { username: "admin", password: "xxxxxxxxx", insecure: true }, "registry.cn-beijing.aliyuncs.com": { username: "acr_pusher@1938562138124787", password: "xxxxxxxx" } },
-    images: { "harbor.myk8s.paas.com:32080/library/nginx": "" },
-  }));
-  const args = parseCommandArguments("sync", ["--proc=10", `--config=${config}`, "--registry=registry.cn-beijing.aliyuncs.com", "--namespace=image-syncer", "--retries=10", "--log=./log"]);
+  const config = file(
+    "harbor-to-acr.json",
+    JSON.stringify({
+      auth: {
+        "harbor.myk8s.paas.com:32080": { username: "admin", password: "xxxxxxxxx", insecure: true },
+        "registry.cn-beijing.aliyuncs.com": { username: "acr_pusher@1938562138124787", password: "xxxxxxxx" },
+      },
+      images: { "harbor.myk8s.paas.com:32080/library/nginx": "" },
+    }),
+  );
+  const args = parseCommandArguments("sync", [
+    "--proc=10",
+    `--config=${config}`,
+    "--registry=registry.cn-beijing.aliyuncs.com",
+    "--namespace=image-syncer",
+    "--retries=10",
+    "--log=./log",
+  ]);
   assert.equal(args.proc, 10);
   assert.equal(args.retries, 10);
   const job = loadSyncJob(args);
@@ -47,36 +60,54 @@ test("bad files name the file, the field and what is expected", () => {
     ["bad-rule.json", '{"images": {"h.io/A": "x.io/a"}}', /bad-rule\.json: images\["h\.io\/A"\]: repository "A" is not valid/],
   ];
   for (const [name, text, expected] of cases) {
-    assert.throws(() => loadSyncJob(parseCommandArguments("sync", ["--config", file(name, text)])), (error: Error) => error instanceof ConfigError && expected.test(error.message), name);
+    assert.throws(
+      () => loadSyncJob(parseCommandArguments("sync", ["--config", file(name, text)])),
+      (error: Error) => error instanceof ConfigError && expected.test(error.message),
+      name,
+    );
   }
   assert.throws(() => loadSyncJob(parseCommandArguments("sync", ["--config", join(dir, "absent.json")])), /absent\.json: cannot read the file \(ENOENT\)/);
 });
 
 test("flag errors say which flag and what it takes", () => {
-  assert.throws(() => parseCommandArguments("sync", ["--bogus"]), (error: Error) => error instanceof UsageError && /unknown flag --bogus/.test(error.message));
+  assert.throws(
+    () => parseCommandArguments("sync", ["--bogus"]),
+    (error: Error) => error instanceof UsageError && /unknown flag --bogus/.test(error.message),
+  );
   assert.throws(() => parseCommandArguments("sync", ["--proc", "0"]), /--proc: expected a whole number from 1 to 256, got "0"/);
   assert.throws(() => parseCommandArguments("sync", ["--retries=-1"]), /--retries: expected a whole number from 0 to 100/);
   assert.throws(() => parseCommandArguments("sync", ["stray"]), /unexpected argument "stray"/);
-  assert.deepEqual(parseCommandArguments("sync", ["--arch", "amd64,arm64", "--arch=arm/v7", "--os", "linux"]).platforms, { os: ["linux"], arch: ["amd64", "arm64", "arm/v7"] });
+  assert.deepEqual(parseCommandArguments("sync", ["--arch", "amd64,arm64", "--arch=arm/v7", "--os", "linux"]).platforms, {
+    os: ["linux"],
+    arch: ["amd64", "arm64", "arm/v7"],
+  });
 });
 
 test("--proc -1 and -p -1 are values with a clear message, and --proc has an upper bound", () => {
   for (const argv of [["--proc", "-1"], ["-p", "-1"], ["--proc=-1"]]) {
-    assert.throws(() => parseCommandArguments("sync", argv), (error: Error) => error instanceof UsageError && error.message === '--proc: expected a whole number from 1 to 256, got "-1"', argv.join(" "));
+    assert.throws(
+      () => parseCommandArguments("sync", argv),
+      (error: Error) => error instanceof UsageError && error.message === '--proc: expected a whole number from 1 to 256, got "-1"',
+      argv.join(" "),
+    );
   }
   assert.throws(() => parseCommandArguments("sync", ["--proc", "257"]), /--proc: expected a whole number from 1 to 256, got "257"/);
   assert.equal(parseCommandArguments("sync", ["--proc", "256"]).proc, 256);
 });
 
 test("--timeout is capped where Node's timers overflow; --min-rate takes a rate and a window", () => {
-  assert.throws(() => parseCommandArguments("sync", ["--timeout", "600h"]), (error: Error) => error instanceof UsageError && /--timeout: at most 24d \(596h\), got "600h"/.test(error.message));
+  assert.throws(
+    () => parseCommandArguments("sync", ["--timeout", "600h"]),
+    (error: Error) => error instanceof UsageError && /--timeout: at most 24d \(596h\), got "600h"/.test(error.message),
+  );
   assert.equal(parseCommandArguments("sync", ["--timeout", "24d"]).timeoutMs, 24 * 86_400_000);
   assert.equal(parseCommandArguments("sync", ["--timeout", "596h"]).timeoutMs, 596 * 3_600_000);
   assert.deepEqual(parseCommandArguments("sync", []).minRate, { bytesPerSecond: 1024, windowMs: 30_000 });
   assert.deepEqual(parseCommandArguments("sync", ["--min-rate", "512B,60s"]).minRate, { bytesPerSecond: 512, windowMs: 60_000 });
   assert.deepEqual(parseCommandArguments("sync", ["--min-rate", "2MiB/s"]).minRate, { bytesPerSecond: 2 * 1024 * 1024, windowMs: 30_000 });
   assert.deepEqual(parseCommandArguments("sync", ["--min-rate", "0"]).minRate, { bytesPerSecond: 0, windowMs: 30_000 });
-  for (const bad of ["fast", "1KiB,0s", "1KiB,30s,x", "-1"]) assert.throws(() => parseCommandArguments("sync", ["--min-rate", bad]), /--min-rate: expected RATE\[,WINDOW\]/, bad);
+  for (const bad of ["fast", "1KiB,0s", "1KiB,30s,x", "-1"])
+    assert.throws(() => parseCommandArguments("sync", ["--min-rate", bad]), /--min-rate: expected RATE\[,WINDOW\]/, bad);
 });
 
 test("a JSON syntax error inside a password names the line and column, never the text", () => {
@@ -85,7 +116,11 @@ test("a JSON syntax error inside a password names the line and column, never the
   const unterminated = `{\n  "auth": {"h.io": {"username": "a", "password": "${secret}\n  }}, "images": {}}`;
   for (const [name, body, expected] of [
     ["password.json", text, /password\.json: not valid JSON: a string in single quotes: JSON strings use double quotes at line 3, column 47/],
-    ["unterminated.json", unterminated, /unterminated\.json: not valid JSON: a string is not closed on its line \(or holds a control character\) at line 2, column \d+/],
+    [
+      "unterminated.json",
+      unterminated,
+      /unterminated\.json: not valid JSON: a string is not closed on its line \(or holds a control character\) at line 2, column \d+/,
+    ],
   ] as const) {
     assert.throws(
       () => loadSyncJob(parseCommandArguments("sync", ["--config", file(name, body)])),
@@ -94,18 +129,30 @@ test("a JSON syntax error inside a password names the line and column, never the
     );
   }
   const yaml = file("password.yaml", `auth:\n  h.io:\n    username: admin\n    password: "${secret}\n  x: [\nimages: {}\n`);
-  assert.throws(() => loadSyncJob(parseCommandArguments("sync", ["--config", yaml])), (error: Error) => /password\.yaml: not valid YAML: .* at line \d+, column \d+$/.test(error.message) && !error.message.includes("Hunter2"));
+  assert.throws(
+    () => loadSyncJob(parseCommandArguments("sync", ["--config", yaml])),
+    (error: Error) => /password\.yaml: not valid YAML: .* at line \d+, column \d+$/.test(error.message) && !error.message.includes("Hunter2"),
+  );
 });
 
 test("a key given twice in a JSON file is an error naming the key and both lines, as in YAML", () => {
   const text = '{\n  "images": {\n    "h.io/a/b:1": "x.io/n/b",\n    "h.io/a/b:1": "y.io/n/b"\n  }\n}\n';
-  assert.throws(() => loadSyncJob(parseCommandArguments("sync", ["--config", file("twice.json", text)])), /twice\.json: not valid JSON: duplicate key "h\.io\/a\/b:1" \(first given at line 3\) at line 4, column 5/);
+  assert.throws(
+    () => loadSyncJob(parseCommandArguments("sync", ["--config", file("twice.json", text)])),
+    /twice\.json: not valid JSON: duplicate key "h\.io\/a\/b:1" \(first given at line 3\) at line 4, column 5/,
+  );
   const yaml = file("twice.yaml", "images:\n  h.io/a/b:1: x.io/n/b\n  h.io/a/b:1: y.io/n/b\n");
   assert.throws(() => loadSyncJob(parseCommandArguments("sync", ["--config", yaml])), /twice\.yaml: not valid YAML: duplicate key at line 3, column 3/);
 });
 
 test("an auth key written as a URL is taken without its scheme; http:// means insecure", () => {
-  const config = file("url-key.json", JSON.stringify({ auth: { "http://127.0.0.1:15002/": { username: "u", password: "p" }, "https://h.io": { token: "t" } }, images: { "127.0.0.1:15002/a/b:1": "h.io/n/b" } }));
+  const config = file(
+    "url-key.json",
+    JSON.stringify({
+      auth: { "http://127.0.0.1:15002/": { username: "u", password: "p" }, "https://h.io": { token: "t" } },
+      images: { "127.0.0.1:15002/a/b:1": "h.io/n/b" },
+    }),
+  );
   const job = loadSyncJob(parseCommandArguments("sync", ["--config", config]));
   const { access } = compileJob(job);
   assert.deepEqual(access["127.0.0.1:15002"], { credential: { kind: "basic", username: "u", password: "p" }, insecure: true });
@@ -117,7 +164,10 @@ test("an auth key written as a URL is taken without its scheme; http:// means in
     [{ "h.io": { token: "t" }, "https://h.io/": { token: "u" } }, /auth\["https:\/\/h\.io\/"\]: names the same registry as auth\["h\.io"\]/],
   ];
   for (const [auth, expected] of cases) {
-    assert.throws(() => loadSyncJob(parseCommandArguments("sync", ["--config", file("bad-url-key.json", JSON.stringify({ auth, images: {} }))])), (error: Error) => error instanceof ConfigError && /bad-url-key\.json: /.test(error.message) && expected.test(error.message));
+    assert.throws(
+      () => loadSyncJob(parseCommandArguments("sync", ["--config", file("bad-url-key.json", JSON.stringify({ auth, images: {} }))])),
+      (error: Error) => error instanceof ConfigError && /bad-url-key\.json: /.test(error.message) && expected.test(error.message),
+    );
   }
 });
 
@@ -128,7 +178,10 @@ test("two sources writing one destination tag are an error naming both; the same
     /clash\.json: images\["h\.io\/a\/two:2\.0"\]: writes x\.io\/n\/app:prod, which images\["h\.io\/a\/one:1\.0"\] also writes with h\.io\/a\/one:1\.0: two source images cannot write one destination tag/,
   );
   const derived = file("derived.json", JSON.stringify({ images: { "h.io/a/one:1.0,2.0": "x.io/n/app", "h.io/b/one:2.0": "x.io/n/app" } }));
-  assert.throws(() => loadSyncJob(parseCommandArguments("sync", ["--config", derived])), /images\["h\.io\/b\/one:2\.0"\]: writes x\.io\/n\/app:2\.0, which images\["h\.io\/a\/one:1\.0,2\.0"\] also writes/);
+  assert.throws(
+    () => loadSyncJob(parseCommandArguments("sync", ["--config", derived])),
+    /images\["h\.io\/b\/one:2\.0"\]: writes x\.io\/n\/app:2\.0, which images\["h\.io\/a\/one:1\.0,2\.0"\] also writes/,
+  );
   const same = file("same.json", JSON.stringify({ images: { "h.io/a/one:1.0": "x.io/n/app", "h.io/a/one:1.0,2.0": ["x.io/n/app"] } }));
   assert.doesNotThrow(() => loadSyncJob(parseCommandArguments("sync", ["--config", same])));
 });

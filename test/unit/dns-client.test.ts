@@ -44,7 +44,11 @@ after(() => {
 });
 
 /** A reply to `request` with flags and sections as given; no TSIG unless the caller adds one. */
-function reply(request: Buffer, build: (writer: MessageWriter) => void = () => {}, flags = { rcode: 0, truncated: false, id: undefined as number | undefined }): Buffer {
+function reply(
+  request: Buffer,
+  build: (writer: MessageWriter) => void = () => {},
+  flags = { rcode: 0, truncated: false, id: undefined as number | undefined },
+): Buffer {
   const parsed = parseMessage(request, "test");
   const writer = new MessageWriter({ id: flags.id ?? parsed.id, opcode: parsed.opcode });
   for (const question of parsed.questions) writer.question(question.name, question.type, question.class);
@@ -58,12 +62,18 @@ const client = (options = {}) => new Rfc2136Client({ server: `127.0.0.1:${port}`
 
 test("an unsigned NOERROR reply to a signed update is not trusted", async () => {
   answerUdp = (request) => reply(request);
-  await assert.rejects(client().update({ zone: "dr.example.com", name: "registry.dr.example.com", type: "A", ttl: 60, expect: "absent", values: ["10.0.0.1"] }), (error: Error) => error instanceof DnsError && /NOERROR, but the reply is not signed, so it cannot be trusted/.test(error.message));
+  await assert.rejects(
+    client().update({ zone: "dr.example.com", name: "registry.dr.example.com", type: "A", ttl: 60, expect: "absent", values: ["10.0.0.1"] }),
+    (error: Error) => error instanceof DnsError && /NOERROR, but the reply is not signed, so it cannot be trusted/.test(error.message),
+  );
 });
 
 test("an answer with another id is not ours: it is ignored, and the wait times out", async () => {
   answerUdp = (request) => reply(request, () => {}, { rcode: 0, truncated: false, id: (request.readUInt16BE(0) + 1) & 0xffff });
-  await assert.rejects(client({ key: undefined }).query("registry.dr.example.com", "A"), (error: Error) => error instanceof DnsError && error.code === "TIMEOUT");
+  await assert.rejects(
+    client({ key: undefined }).query("registry.dr.example.com", "A"),
+    (error: Error) => error instanceof DnsError && error.code === "TIMEOUT",
+  );
 });
 
 test("a truncated UDP answer is asked again over TCP", async () => {
@@ -71,7 +81,9 @@ test("a truncated UDP answer is asked again over TCP", async () => {
   answerUdp = (request) => reply(request, () => {}, { rcode: 0, truncated: true, id: undefined });
   answerTcp = (request) => {
     tcpQueries++;
-    return reply(request, (writer) => writer.record(1, { name: "registry.dr.example.com", type: RR_TYPE.A, class: RR_CLASS.IN, ttl: 60, data: Buffer.from([10, 2, 0, 20]) }));
+    return reply(request, (writer) =>
+      writer.record(1, { name: "registry.dr.example.com", type: RR_TYPE.A, class: RR_CLASS.IN, ttl: 60, data: Buffer.from([10, 2, 0, 20]) }),
+    );
   };
   assert.deepEqual(await client({ key: undefined }).query("registry.dr.example.com", "A"), { values: ["10.2.0.20"], ttl: 60 });
   assert.equal(tcpQueries, 1);
@@ -83,10 +95,19 @@ test("malformed replies fail with what is wrong: a compression loop, a record pa
     bytes.writeUInt16BE(1, 6); // one answer
     return Buffer.concat([bytes, Buffer.from([0xc0, bytes.length])]); // a name pointing at itself
   };
-  await assert.rejects(client({ key: undefined }).query("registry.dr.example.com", "A"), (error: Error) => error instanceof DnsProtocolError && /compression pointer points forwards/.test(error.message));
+  await assert.rejects(
+    client({ key: undefined }).query("registry.dr.example.com", "A"),
+    (error: Error) => error instanceof DnsProtocolError && /compression pointer points forwards/.test(error.message),
+  );
   answerUdp = (request) => reply(request).subarray(0, 20);
-  await assert.rejects(client({ key: undefined }).query("registry.dr.example.com", "A"), (error: Error) => error instanceof DnsProtocolError && /runs past the end/.test(error.message));
-  answerUdp = (request) => reply(request, (writer) => writer.record(1, { name: "registry.dr.example.com", type: RR_TYPE.A, class: RR_CLASS.IN, ttl: 60, data: Buffer.from([10, 2, 0]) }));
+  await assert.rejects(
+    client({ key: undefined }).query("registry.dr.example.com", "A"),
+    (error: Error) => error instanceof DnsProtocolError && /runs past the end/.test(error.message),
+  );
+  answerUdp = (request) =>
+    reply(request, (writer) =>
+      writer.record(1, { name: "registry.dr.example.com", type: RR_TYPE.A, class: RR_CLASS.IN, ttl: 60, data: Buffer.from([10, 2, 0]) }),
+    );
   await assert.rejects(client({ key: undefined }).query("registry.dr.example.com", "A"), /sent an A record of 3 octets/);
 });
 
@@ -110,7 +131,10 @@ test("every retry is signed afresh: a new id and a new time each attempt", async
     return undefined; // no answer: the client times out and tries again
   };
   let clock = 1_764_612_000;
-  await assert.rejects(client({ retries: 2, timeoutMs: 100, now: () => clock++ }).query("registry.dr.example.com", "A"), (error: Error) => error instanceof DnsError && error.code === "TIMEOUT");
+  await assert.rejects(
+    client({ retries: 2, timeoutMs: 100, now: () => clock++ }).query("registry.dr.example.com", "A"),
+    (error: Error) => error instanceof DnsError && error.code === "TIMEOUT",
+  );
   assert.equal(seen.length, 3);
   assert.equal(new Set(seen.map((attempt) => attempt.id)).size, 3, "a new id per attempt");
   assert.equal(new Set(seen.map((attempt) => attempt.time)).size, 3, "a new signature time per attempt");

@@ -36,7 +36,9 @@ test("a primary naming both a Harbor and a registry is refused, naming both", ()
   plan.primary.registry = "registry.internal:5000";
   assert.deepEqual(problems(plan), ["registry-dr:plan.primary: expected exactly one of harbor or registry; got both harbor and registry"]);
   plan.primary = {};
-  assert.deepEqual(problems(plan), ["registry-dr:plan.primary: expected exactly one of harbor or registry: {harbor: {url, username, password}} or {registry, auth?}"]);
+  assert.deepEqual(problems(plan), [
+    "registry-dr:plan.primary: expected exactly one of harbor or registry: {harbor: {url, username, password}} or {registry, auth?}",
+  ]);
 });
 
 test("the chosen primary's own problems keep their paths, and auth beside a Harbor is refused with the reason", () => {
@@ -53,13 +55,19 @@ test("the chosen primary's own problems keep their paths, and auth beside a Harb
 test("a site naming two kinds is refused naming both; one naming none is told the kinds", () => {
   const plan = harborToAcr();
   plan.sites.hangzhou.artifactRegistry = { repositoryId: "dr-images", location: "europe-west4", project: "dr-project" };
-  assert.deepEqual(problems(plan), ["registry-dr:plan.sites.hangzhou: expected exactly one of acrEnterprise, artifactRegistry or registry; got both acrEnterprise and artifactRegistry"]);
+  assert.deepEqual(problems(plan), [
+    "registry-dr:plan.sites.hangzhou: expected exactly one of acrEnterprise, artifactRegistry or registry; got both acrEnterprise and artifactRegistry",
+  ]);
   plan.sites.hangzhou.registry = { url: "https://r.example.com", namespace: "dr" };
-  assert.deepEqual(problems(plan), ["registry-dr:plan.sites.hangzhou: expected exactly one of acrEnterprise, artifactRegistry or registry; got acrEnterprise, artifactRegistry and registry"]);
+  assert.deepEqual(problems(plan), [
+    "registry-dr:plan.sites.hangzhou: expected exactly one of acrEnterprise, artifactRegistry or registry; got acrEnterprise, artifactRegistry and registry",
+  ]);
   delete plan.sites.hangzhou.acrEnterprise;
   delete plan.sites.hangzhou.artifactRegistry;
   delete plan.sites.hangzhou.registry;
-  assert.deepEqual(problems(plan), ["registry-dr:plan.sites.hangzhou: expected exactly one of acrEnterprise, artifactRegistry or registry: the kind of registry the site's copies go to"]);
+  assert.deepEqual(problems(plan), [
+    "registry-dr:plan.sites.hangzhou: expected exactly one of acrEnterprise, artifactRegistry or registry: the kind of registry the site's copies go to",
+  ]);
 });
 
 test("a missing value inside the chosen site kind is named at its path, beside the site's other problems", () => {
@@ -68,7 +76,10 @@ test("a missing value inside the chosen site kind is named at its path, beside t
   plan.sites.hangzhou.replication.harbor.flatten = 7;
   const found = problems(plan);
   assert.ok(found.includes("registry-dr:plan.sites.hangzhou.acrEnterprise.region: expected a region id, such as cn-hangzhou"), found.join("\n"));
-  assert.ok(found.some((message) => message.startsWith("registry-dr:plan.sites.hangzhou.replication.harbor.flatten: expected a flattening level")), found.join("\n"));
+  assert.ok(
+    found.some((message) => message.startsWith("registry-dr:plan.sites.hangzhou.replication.harbor.flatten: expected a flattening level")),
+    found.join("\n"),
+  );
 });
 
 test("a site replicated both by Harbor and directly is refused naming both", () => {
@@ -76,22 +87,31 @@ test("a site replicated both by Harbor and directly is refused naming both", () 
   plan.sites.hangzhou.replication.direct = { proc: 4 };
   assert.deepEqual(problems(plan), ["registry-dr:plan.sites.hangzhou.replication: expected exactly one of harbor or direct; got both harbor and direct"]);
   plan.sites.hangzhou.replication = {};
-  assert.deepEqual(problems(plan), ["registry-dr:plan.sites.hangzhou.replication: expected exactly one of harbor or direct: harbor (Harbor's replication) or direct (a direct image-syncer copy)"]);
+  assert.deepEqual(problems(plan), [
+    "registry-dr:plan.sites.hangzhou.replication: expected exactly one of harbor or direct: harbor (Harbor's replication) or direct (a direct image-syncer copy)",
+  ]);
 });
 
 test("a failover record with another backend's settings is refused naming both; an unknown backend is told the backends", () => {
   const plan = harborToAcr();
   plan.failover.record.rfc2136 = { server: "10.0.0.53", tsig: { name: "dr-key", algorithm: "hmac-sha256", secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQ=" } };
-  assert.deepEqual(problems(plan), [`registry-dr:plan.failover.record.rfc2136: expected no rfc2136 settings with backend "privatezone": they belong to backend "rfc2136"`]);
+  assert.deepEqual(problems(plan), [
+    `registry-dr:plan.failover.record.rfc2136: expected no rfc2136 settings with backend "privatezone": they belong to backend "rfc2136"`,
+  ]);
   delete plan.failover.record.rfc2136;
   plan.failover.record.backend = "route53";
-  assert.match(problems(plan).join("\n"), /registry-dr:plan\.failover\.record\.backend: expected "privatezone" \(Alibaba PrivateZone\), "alidns" .* or "clouddns"/);
+  assert.match(
+    problems(plan).join("\n"),
+    /registry-dr:plan\.failover\.record\.backend: expected "privatezone" \(Alibaba PrivateZone\), "alidns" .* or "clouddns"/,
+  );
 });
 
 test("Harbor's replication to a site whose key is not created is refused by the plan, not when Harbor's endpoint is built", () => {
   const plan = harborToAcr();
   plan.sites.hangzhou.acrEnterprise.createAccessKey = false;
-  assert.deepEqual(problems(plan), ["registry-dr:plan.sites.hangzhou.replication.harbor: expected acrEnterprise.createAccessKey true (the default): Harbor's endpoint for the site logs in with the key it creates"]);
+  assert.deepEqual(problems(plan), [
+    "registry-dr:plan.sites.hangzhou.replication.harbor: expected acrEnterprise.createAccessKey true (the default): Harbor's endpoint for the site logs in with the key it creates",
+  ]);
   plan.sites.hangzhou.replication = { direct: {} };
   assert.equal(read(plan)?.sites.hangzhou.acrEnterprise?.createAccessKey, false, "a direct copy falls back to the alicloud config");
 });

@@ -21,7 +21,12 @@ type Agrees<Args> = SameShape<Unwrapped<Args>, PlanInput>;
 export type ArgsAndPlanAgree = Holds<ArgsMatchPlan>;
 
 /** The arguments as they were before: every kind and path optional, so two at once type-checked. */
-type LooseSite = { acrEnterprise?: AcrEnterpriseTargetArgs; artifactRegistry?: ArtifactRegistryTargetArgs; registry?: PlainRegistryArgs; replication: { harbor?: HarborReplicationArgs; direct?: DirectReplicationArgs } };
+type LooseSite = {
+  acrEnterprise?: AcrEnterpriseTargetArgs;
+  artifactRegistry?: ArtifactRegistryTargetArgs;
+  registry?: PlainRegistryArgs;
+  replication: { harbor?: HarborReplicationArgs; direct?: DirectReplicationArgs };
+};
 // @ts-expect-error the check refuses arguments that allow what the plan refuses
 export type LooseSitesRefused = Holds<Agrees<Omit<RegistryDisasterRecoveryArgs, "sites"> & { sites: Record<string, LooseSite> }>>;
 // @ts-expect-error the check refuses a setting whose type drifts

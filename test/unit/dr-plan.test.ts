@@ -20,11 +20,14 @@ const dir = mkdtempSync(join(tmpdir(), "registry-dr-plan-"));
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir }, (error, stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    execFile(process.execPath, [BIN, ...args], { cwd: dir }, (error, stdout, stderr) =>
+      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
-const samplePlan = () => (parse(require("node:fs").readFileSync(join(PLANS, "Pulumi.harbor-to-acr.yaml"), "utf8")) as { config: Record<string, any> }).config["registry-dr:plan"];
+const samplePlan = () =>
+  (parse(require("node:fs").readFileSync(join(PLANS, "Pulumi.harbor-to-acr.yaml"), "utf8")) as { config: Record<string, any> }).config["registry-dr:plan"];
 
 function broken(): Record<string, any> {
   const plan = samplePlan();
@@ -74,7 +77,10 @@ test("rules across parts are named by path once the shapes are right", () => {
   plan.failover.active = "hangzhou";
   plan.sites.hangzhou.replication = { direct: {} };
   plan.protect.repositories = ["library/ng*"];
-  assert.throws(read(plan), /registry-dr:plan\.sites\.hangzhou\.replication\.direct: library\/ng\*: a direct copy takes a repository name, or a whole project as prefix\/\*\* or prefix\/\*/);
+  assert.throws(
+    read(plan),
+    /registry-dr:plan\.sites\.hangzhou\.replication\.direct: library\/ng\*: a direct copy takes a repository name, or a whole project as prefix\/\*\* or prefix\/\*/,
+  );
   plan.protect.repositories = ["library/**"];
   plan.sites.hangzhou.replication = { direct: { flatten: 2 } };
   assert.throws(read(plan), /library\/\*\*: a direct copy takes .* with a flattening of 0 to 1/);
@@ -85,9 +91,19 @@ test("rules across parts are named by path once the shapes are right", () => {
 });
 
 test("the older ImageSync keys beside a plan are refused with what to do", () => {
-  const config: Record<string, string> = { "registry-dr:plan": JSON.stringify({ ...samplePlan(), primary: { registry: "r.example.com" } }), "registry-dr:images": "{}" };
-  assert.throws(() => readPlanConfig("registry-dr", (key) => config[key]), /registry-dr:plan is set, and so is registry-dr:images: move the copy into the plan/);
-  assert.equal(readPlanConfig("registry-dr", (key) => (key === "registry-dr:images" ? "{}" : undefined)), undefined, "without a plan, the older keys are read as before");
+  const config: Record<string, string> = {
+    "registry-dr:plan": JSON.stringify({ ...samplePlan(), primary: { registry: "r.example.com" } }),
+    "registry-dr:images": "{}",
+  };
+  assert.throws(
+    () => readPlanConfig("registry-dr", (key) => config[key]),
+    /registry-dr:plan is set, and so is registry-dr:images: move the copy into the plan/,
+  );
+  assert.equal(
+    readPlanConfig("registry-dr", (key) => (key === "registry-dr:images" ? "{}" : undefined)),
+    undefined,
+    "without a plan, the older keys are read as before",
+  );
 });
 
 test("plan check: the sample stack files are valid; a broken one fails with the stack's messages; encrypted values are taken as given", async () => {
@@ -112,7 +128,11 @@ test("plan check: the sample stack files are valid; a broken one fails with the 
 
 test("plan check loads no Pulumi module", async () => {
   const loaded = await new Promise<string>((done) =>
-    execFile(process.execPath, ["-e", `require(${JSON.stringify(join(ROOT, "dist/cli/main.js"))}); console.log(Object.keys(require.cache).filter((k) => k.includes("@pulumi")).length)`], (_error, stdout) => done(stdout.trim())),
+    execFile(
+      process.execPath,
+      ["-e", `require(${JSON.stringify(join(ROOT, "dist/cli/main.js"))}); console.log(Object.keys(require.cache).filter((k) => k.includes("@pulumi")).length)`],
+      (_error, stdout) => done(stdout.trim()),
+    ),
   );
   assert.equal(loaded, "0");
 });

@@ -15,7 +15,16 @@ const IMAGES = { "h.io/library/nginx:1.25": "d.io/mirror/nginx" };
 
 test("a username or password that is exactly ${NAME} or $NAME is read from the environment; other $ stay literal", () => {
   const environment = { ROBOT_USER: "robot$ci", ROBOT_SECRET: "s3cret" };
-  const auth = withEnvironmentValues({ "h.io": { username: "${ROBOT_USER}", password: "$ROBOT_SECRET" }, "g.io": { username: "robot$ci", password: "pa$$word" }, "k.io": { username: "u", password: "${ROBOT_SECRET}x" } }, environment, "auth.json", ["auth"]);
+  const auth = withEnvironmentValues(
+    {
+      "h.io": { username: "${ROBOT_USER}", password: "$ROBOT_SECRET" },
+      "g.io": { username: "robot$ci", password: "pa$$word" },
+      "k.io": { username: "u", password: "${ROBOT_SECRET}x" },
+    },
+    environment,
+    "auth.json",
+    ["auth"],
+  );
   assert.deepEqual(auth["h.io"], { username: "robot$ci", password: "s3cret" });
   assert.deepEqual(auth["g.io"], { username: "robot$ci", password: "pa$$word" });
   assert.equal(auth["k.io"]?.password, "${ROBOT_SECRET}x", "only whole values are references");
@@ -28,7 +37,8 @@ test("an unset or empty variable is refused by name, without any value in the me
   );
   assert.throws(
     () => withEnvironmentValues({ "h.io": { username: "$ACR_USER", password: "x" } }, { ACR_USER: "" }, "auth.json", ["auth"]),
-    (error: Error) => error instanceof ConfigError && /auth\["h\.io"\]\.username: is read from the environment variable ACR_USER, which is empty/.test(error.message),
+    (error: Error) =>
+      error instanceof ConfigError && /auth\["h\.io"\]\.username: is read from the environment variable ACR_USER, which is empty/.test(error.message),
   );
 });
 
@@ -49,7 +59,11 @@ const FILE_KINDS: { kind: string; read(value: string): Promise<unknown>; place: 
   },
   {
     kind: "failover --record (YAML)",
-    read: (value) => failoverCommand(["--record", writeFile("record.yaml", `backend: rfc2136\nrfc2136:\n  tsig:\n    secret: '${value}'\n`), "--to", "secondary"], AbortSignal.abort()),
+    read: (value) =>
+      failoverCommand(
+        ["--record", writeFile("record.yaml", `backend: rfc2136\nrfc2136:\n  tsig:\n    secret: '${value}'\n`), "--to", "secondary"],
+        AbortSignal.abort(),
+      ),
     place: /record\.yaml: rfc2136\.tsig\.secret/,
   },
   {
@@ -65,7 +79,11 @@ test("one rule in every file kind: exactly ${NAME} or $NAME names a variable, an
   for (const { kind, read, place } of FILE_KINDS) {
     await t.test(kind, async () => {
       for (const value of [`\${${unset}}`, `$${unset}`]) {
-        await assert.rejects(read(value), (error: Error) => error instanceof ConfigError && place.test(error.message) && error.message.includes(`environment variable ${unset}`), `${kind}: ${value} is read from the environment`);
+        await assert.rejects(
+          read(value),
+          (error: Error) => error instanceof ConfigError && place.test(error.message) && error.message.includes(`environment variable ${unset}`),
+          `${kind}: ${value} is read from the environment`,
+        );
       }
       for (const value of [`x$${unset}`, `\${${unset}}x`, `pa$$word`]) {
         try {
@@ -98,9 +116,15 @@ test("DEFAULT_REGISTRY and DEFAULT_NAMESPACE stand in for --registry and --names
     process.env.DEFAULT_REGISTRY = "acr.example.com";
     process.env.DEFAULT_NAMESPACE = "mirror";
     assert.deepEqual(loadSyncJob(parseCommandArguments("sync", ["--config", config])).defaults, { registry: "acr.example.com", namespace: "mirror" });
-    assert.deepEqual(loadSyncJob(parseCommandArguments("sync", ["--config", config, "--namespace", "other"])).defaults, { registry: "acr.example.com", namespace: "other" });
+    assert.deepEqual(loadSyncJob(parseCommandArguments("sync", ["--config", config, "--namespace", "other"])).defaults, {
+      registry: "acr.example.com",
+      namespace: "other",
+    });
   } finally {
-    for (const [key, value] of [["DEFAULT_REGISTRY", saved.registry], ["DEFAULT_NAMESPACE", saved.namespace]] as const) {
+    for (const [key, value] of [
+      ["DEFAULT_REGISTRY", saved.registry],
+      ["DEFAULT_NAMESPACE", saved.namespace],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
@@ -114,9 +138,18 @@ function writeFile(name: string, text: string): string {
 }
 
 function configJob(password: string) {
-  return loadSyncJob(parseCommandArguments("sync", ["--config", writeFile("config.json", JSON.stringify({ auth: { "h.io": { username: "u", password } }, images: IMAGES }))]));
+  return loadSyncJob(
+    parseCommandArguments("sync", ["--config", writeFile("config.json", JSON.stringify({ auth: { "h.io": { username: "u", password } }, images: IMAGES }))]),
+  );
 }
 
 function authFileJob(token: string) {
-  return loadSyncJob(parseCommandArguments("sync", ["--auth", writeFile("auth.yaml", `h.io:\n  token: '${token}'\n`), "--images", writeFile("images.json", JSON.stringify(IMAGES))]));
+  return loadSyncJob(
+    parseCommandArguments("sync", [
+      "--auth",
+      writeFile("auth.yaml", `h.io:\n  token: '${token}'\n`),
+      "--images",
+      writeFile("images.json", JSON.stringify(IMAGES)),
+    ]),
+  );
 }

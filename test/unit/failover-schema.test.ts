@@ -23,18 +23,41 @@ test("each backend takes its own settings block", () => {
 });
 
 test("another backend's settings block is refused, naming the block and the backend it belongs to", () => {
-  assert.deepEqual(issues({ ...record, backend: "rfc2136", rfc2136, alicloud }), ['alicloud: expected no alicloud settings with backend "rfc2136": they belong to backend "privatezone" and "alidns"']);
-  assert.deepEqual(issues({ ...record, backend: "privatezone", alicloud, google }), ['google: expected no google settings with backend "privatezone": they belong to backend "clouddns"']);
-  assert.deepEqual(issues({ ...record, backend: "clouddns", zone: "dr-zone", rfc2136 }), ['rfc2136: expected no rfc2136 settings with backend "clouddns": they belong to backend "rfc2136"']);
+  assert.deepEqual(issues({ ...record, backend: "rfc2136", rfc2136, alicloud }), [
+    'alicloud: expected no alicloud settings with backend "rfc2136": they belong to backend "privatezone" and "alidns"',
+  ]);
+  assert.deepEqual(issues({ ...record, backend: "privatezone", alicloud, google }), [
+    'google: expected no google settings with backend "privatezone": they belong to backend "clouddns"',
+  ]);
+  assert.deepEqual(issues({ ...record, backend: "clouddns", zone: "dr-zone", rfc2136 }), [
+    'rfc2136: expected no rfc2136 settings with backend "clouddns": they belong to backend "rfc2136"',
+  ]);
   assert.deepEqual(issues({ ...record, backend: "alidns", rfc2136, google }).length, 2, "each foreign block is named");
 });
 
 test("rfc2136 needs its servers and key; the Alibaba backends manage CNAME and A records only", () => {
-  assert.deepEqual(issues({ ...record, backend: "rfc2136" }), ["rfc2136: expected {server or servers, tsig: {name, algorithm, secret}, transport?}: the DNS server(s) to update and the TSIG key"]);
-  assert.deepEqual(issues({ ...record, backend: "alidns", type: "AAAA", sites: { primary: { ...sites.primary, value: "fd00::10" }, secondary: { ...sites.secondary, value: "fd00::20" } } }), [
-    'type: expected "CNAME" or "A": the Alibaba backends here manage those',
+  assert.deepEqual(issues({ ...record, backend: "rfc2136" }), [
+    "rfc2136: expected {server or servers, tsig: {name, algorithm, secret}, transport?}: the DNS server(s) to update and the TSIG key",
   ]);
-  assert.deepEqual(issues({ ...record, backend: "rfc2136", rfc2136, type: "AAAA", sites: { primary: { ...sites.primary, value: "fd00::10" }, secondary: { ...sites.secondary, value: "fd00::20" } } }), []);
+  assert.deepEqual(
+    issues({
+      ...record,
+      backend: "alidns",
+      type: "AAAA",
+      sites: { primary: { ...sites.primary, value: "fd00::10" }, secondary: { ...sites.secondary, value: "fd00::20" } },
+    }),
+    ['type: expected "CNAME" or "A": the Alibaba backends here manage those'],
+  );
+  assert.deepEqual(
+    issues({
+      ...record,
+      backend: "rfc2136",
+      rfc2136,
+      type: "AAAA",
+      sites: { primary: { ...sites.primary, value: "fd00::10" }, secondary: { ...sites.secondary, value: "fd00::20" } },
+    }),
+    [],
+  );
 });
 
 test("an unknown or missing backend is named, and the fields every backend has are still checked", () => {
@@ -49,6 +72,13 @@ test("a DR plan's record is the same union without sites and switching", () => {
   const placement = (value: unknown) => failoverRecordPlacementSchema().safeParse(value);
   assert.equal(placement({ backend: "rfc2136", zone: "dr.example.com", name: "registry", type: "A", rfc2136 }).success, true);
   const foreign = placement({ backend: "rfc2136", zone: "dr.example.com", name: "registry", type: "A", rfc2136, google });
-  assert.deepEqual(foreign.error?.issues.map((issue) => issue.path), [["google"]]);
-  assert.equal(placement({ backend: "rfc2136", zone: "dr.example.com", name: "registry", type: "A", rfc2136, sites }).success, false, "sites belong to the switch, not the plan's record");
+  assert.deepEqual(
+    foreign.error?.issues.map((issue) => issue.path),
+    [["google"]],
+  );
+  assert.equal(
+    placement({ backend: "rfc2136", zone: "dr.example.com", name: "registry", type: "A", rfc2136, sites }).success,
+    false,
+    "sites belong to the switch, not the plan's record",
+  );
 });

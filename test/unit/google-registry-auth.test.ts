@@ -20,11 +20,21 @@ test("a google entry takes the key's text or its file, one of them; the credenti
   const dir = mkdtempSync(join(tmpdir(), "registry-dr-google-key-"));
   const file = join(dir, "key.json");
   writeFileSync(file, KEY_JSON);
-  const access = accessFromAuthMap({ "europe-west4-docker.pkg.dev/dr-project/dr-images": { google: { serviceAccountKeyFile: file } }, "gcr.io/dr-project": { google: { serviceAccountKey: KEY_JSON } } });
-  for (const entry of Object.values(access)) assert.deepEqual({ ...entry.credential, serviceAccountKey: "..." }, { kind: "google", serviceAccountKey: "...", clientEmail: "dr-sync@dr-project.iam.gserviceaccount.com" });
+  const access = accessFromAuthMap({
+    "europe-west4-docker.pkg.dev/dr-project/dr-images": { google: { serviceAccountKeyFile: file } },
+    "gcr.io/dr-project": { google: { serviceAccountKey: KEY_JSON } },
+  });
+  for (const entry of Object.values(access))
+    assert.deepEqual(
+      { ...entry.credential, serviceAccountKey: "..." },
+      { kind: "google", serviceAccountKey: "...", clientEmail: "dr-sync@dr-project.iam.gserviceaccount.com" },
+    );
   assert.equal(authMapSchema().safeParse({ h: { google: { serviceAccountKey: KEY_JSON, serviceAccountKeyFile: file } } }).success, false);
   assert.equal(authMapSchema().safeParse({ h: { google: {} } }).success, false);
-  assert.throws(() => accessFromAuthMap({ h: { google: { serviceAccountKeyFile: join(dir, "missing.json") } } }), /auth\.h\.google\.serviceAccountKeyFile: cannot read .*ENOENT/);
+  assert.throws(
+    () => accessFromAuthMap({ h: { google: { serviceAccountKeyFile: join(dir, "missing.json") } } }),
+    /auth\.h\.google\.serviceAccountKeyFile: cannot read .*ENOENT/,
+  );
   const { private_key: _dropped, ...noKey } = JSON.parse(KEY_JSON);
   assert.throws(
     () => accessFromAuthMap({ h: { google: { serviceAccountKey: JSON.stringify(noKey) } } }),
@@ -36,6 +46,9 @@ test("--max-rps takes requests per second above zero", () => {
   assert.equal(parseCommandArguments("sync", ["--max-rps", "20"]).maxRequestsPerSecond, 20);
   assert.equal(parseCommandArguments("sync", ["--max-rps=0.5"]).maxRequestsPerSecond, 0.5);
   assert.equal(parseCommandArguments("sync", []).maxRequestsPerSecond, undefined);
-  assert.throws(() => parseCommandArguments("sync", ["--max-rps", "0"]), (error: Error) => error instanceof UsageError && /--max-rps: expected requests per second above zero/.test(error.message));
+  assert.throws(
+    () => parseCommandArguments("sync", ["--max-rps", "0"]),
+    (error: Error) => error instanceof UsageError && /--max-rps: expected requests per second above zero/.test(error.message),
+  );
   assert.throws(() => parseCommandArguments("sync", ["--max-rps", "fast"]), UsageError);
 });

@@ -5,7 +5,10 @@ import { DEFAULT_RETRY_POLICY, nextLink, parseRetryAfter, retryDelayMs } from ".
 test("Link pagination: relative and absolute next links, other rels ignored", () => {
   const base = new URL("http://r.example:5000/v2/a/tags/list?n=2");
   assert.equal(nextLink('</v2/a/tags/list?last=t2&n=2>; rel="next"', base)?.href, "http://r.example:5000/v2/a/tags/list?last=t2&n=2");
-  assert.equal(nextLink('<https://cdn.example/x>; rel="prev", <https://r.example/v2/a/tags/list?last=b>; rel=next', base)?.href, "https://r.example/v2/a/tags/list?last=b");
+  assert.equal(
+    nextLink('<https://cdn.example/x>; rel="prev", <https://r.example/v2/a/tags/list?last=b>; rel=next', base)?.href,
+    "https://r.example/v2/a/tags/list?last=b",
+  );
   assert.equal(nextLink(undefined, base), undefined);
   assert.equal(nextLink('</x>; rel="last"', base), undefined);
 });

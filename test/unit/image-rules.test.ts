@@ -23,7 +23,7 @@ test("a pattern may contain slashes and colons; a Docker Hub source may carry on
   assert.ok(spec.selector.kind === "pattern" && spec.selector.pattern.source === "a:b\\/c");
 });
 
-test('an empty destination keeps the last path component under --registry/--namespace (as in the image-syncer guide)', () => {
+test("an empty destination keeps the last path component under --registry/--namespace (as in the image-syncer guide)", () => {
   const [rule] = compileRules({ "harbor.myk8s.paas.com:32080/library/nginx": "" }, { registry: "registry.cn-beijing.aliyuncs.com", namespace: "image-syncer" });
   assert.deepEqual(rule.destinations, [{ registry: "registry.cn-beijing.aliyuncs.com", repository: "image-syncer/nginx", tag: undefined, digest: undefined }]);
 });
@@ -52,7 +52,13 @@ test("every bad rule is reported at once, with its path, before anything runs", 
   assert.ok(caught instanceof ConfigError);
   assert.deepEqual(
     caught.issues.map((issue) => issue.path),
-    [["images", "h.io/a/B"], ["images", "h.io/a/c:/[/"], ["images", "h.io/a/d"], ["images", "h.io/a/e:1,2", 0], ["images", `h.io/a/f@${DIGEST}`]],
+    [
+      ["images", "h.io/a/B"],
+      ["images", "h.io/a/c:/[/"],
+      ["images", "h.io/a/d"],
+      ["images", "h.io/a/e:1,2", 0],
+      ["images", `h.io/a/f@${DIGEST}`],
+    ],
   );
   assert.match(caught.message, /images\["h\.io\/a\/B"\]: repository "a\/B" is not valid/);
   assert.match(caught.message, /not a valid regular expression/);
@@ -81,6 +87,9 @@ test("whole-project sources: a literal prefix and a glob; tag globs; bad forms n
   assert.equal(projectDestination(rules[0], 0, "library/team/app").repository, "dr/team/app");
   const flat = compileRules({ "harbor.example.com/library/*": "" }, { registry: "acr.example.com", namespace: "ns" });
   assert.equal(projectDestination(flat[0], 0, "library/app").repository, "ns/app");
-  assert.throws(() => compileRules({ "harbor.example.com/library/**@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": "acr.example.com/dr" }), /a digest names one image/);
+  assert.throws(
+    () => compileRules({ "harbor.example.com/library/**@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": "acr.example.com/dr" }),
+    /a digest names one image/,
+  );
   assert.throws(() => compileRules({ "harbor.example.com/Library/**": "acr.example.com/dr" }), /is not valid/);
 });

@@ -13,13 +13,25 @@ test("media type comes from Content-Type, then the body, then the shape", () => 
 });
 
 test("foreign layers are not copied; config and other layers are", () => {
-  const parsed = parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, config: d("a"), layers: [d("b"), d("c", 5, { mediaType: MediaType.dockerForeignLayer, urls: ["https://x"] })] })), MediaType.dockerManifest, "h");
+  const parsed = parseManifest(
+    Buffer.from(
+      JSON.stringify({ schemaVersion: 2, config: d("a"), layers: [d("b"), d("c", 5, { mediaType: MediaType.dockerForeignLayer, urls: ["https://x"] })] }),
+    ),
+    MediaType.dockerManifest,
+    "h",
+  );
   assert.ok(parsed.kind === "image");
-  assert.deepEqual(referencedBlobs(parsed).map((blob) => blob.digest[7]), ["a", "b"]);
+  assert.deepEqual(
+    referencedBlobs(parsed).map((blob) => blob.digest[7]),
+    ["a", "b"],
+  );
 });
 
 test("schema 1 and malformed manifests are refused with the reason", () => {
-  assert.throws(() => parseManifest(Buffer.from('{"schemaVersion":1,"fsLayers":[]}'), MediaType.dockerSchema1Signed, "h.io"), (error: Error) => error instanceof UnsupportedManifestError && /schema 1/.test(error.message));
+  assert.throws(
+    () => parseManifest(Buffer.from('{"schemaVersion":1,"fsLayers":[]}'), MediaType.dockerSchema1Signed, "h.io"),
+    (error: Error) => error instanceof UnsupportedManifestError && /schema 1/.test(error.message),
+  );
   assert.throws(() => parseManifest(Buffer.from("{not json"), undefined, "h.io"), /not valid JSON/);
   assert.throws(() => parseManifest(Buffer.from('{"schemaVersion":2,"layers":[]}'), undefined, "h.io"), /config is missing/);
 });

@@ -9,7 +9,10 @@ const schema = () =>
   z.strictObject({
     site: keyedUnion(
       ["acr", "registry"],
-      [z.strictObject({ acr: z.strictObject({ region: z.string({ error: "expected a region" }) }), registry: absent() }), z.strictObject({ registry: z.strictObject({ url: z.string({ error: "expected a URL" }) }), acr: absent() })],
+      [
+        z.strictObject({ acr: z.strictObject({ region: z.string({ error: "expected a region" }) }), registry: absent() }),
+        z.strictObject({ registry: z.strictObject({ url: z.string({ error: "expected a URL" }) }), acr: absent() }),
+      ],
       "where copies go",
     ),
   });

@@ -94,7 +94,10 @@ test("sources listed at plan time that write one destination tag fail, each nami
   const pool = { client: () => client } as unknown as RegistryPool;
   const rules = compileRules({ "src.io/team/one": "dst.io/mirror/app", "src.io/team/two": "dst.io/mirror/app", "src.io/team/one:1.0": "dst.io/mirror/app" });
   const plan = await planSync(rules, pool, () => {});
-  assert.deepEqual(plan.tasks.map((task) => `${task.source.repository}:${task.source.tag} -> ${task.destination.tag}`), ["team/one:1.0 -> 1.0", "team/two:3.0 -> 3.0"]);
+  assert.deepEqual(
+    plan.tasks.map((task) => `${task.source.repository}:${task.source.tag} -> ${task.destination.tag}`),
+    ["team/one:1.0 -> 1.0", "team/two:3.0 -> 3.0"],
+  );
   assert.deepEqual(
     plan.failures.map((failure) => failure.error),
     [

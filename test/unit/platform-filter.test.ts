@@ -9,7 +9,9 @@ const entry = (architecture: string, variant?: string) => ({
   size: 100,
   platform: { os: "linux", architecture, ...(variant ? { variant } : {}) },
 });
-const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [entry("amd64"), entry("arm64"), entry("arm", "v7")] }, null, 2));
+const bytes = Buffer.from(
+  JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [entry("amd64"), entry("arm64"), entry("arm", "v7")] }, null, 2),
+);
 const manifest = { bytes, mediaType: MediaType.ociIndex, digest: digestOf(bytes) };
 const index = parseManifest(bytes, MediaType.ociIndex, "test") as IndexManifest;
 
@@ -30,7 +32,10 @@ test("a partial match gives a smaller index, deterministically", () => {
   assert.equal(first.digest, again.digest);
   assert.notEqual(first.digest, manifest.digest);
   assert.equal(first.digest, digestOf(first.bytes));
-  assert.deepEqual((parseManifest(first.bytes, MediaType.ociIndex, "h") as IndexManifest).manifests.map((m) => m.platform?.architecture), ["amd64", "arm64"]);
+  assert.deepEqual(
+    (parseManifest(first.bytes, MediaType.ociIndex, "h") as IndexManifest).manifests.map((m) => m.platform?.architecture),
+    ["amd64", "arm64"],
+  );
 });
 
 test("no match is an error naming the filter", () => {
@@ -62,12 +67,18 @@ test("arch:variant and arch/variant mean the same", () => {
 test("platform fields that are not strings match nothing (the index is the registry's answer)", () => {
   const odd = { ...entry("arm", "v7"), platform: { os: "linux", architecture: "arm", variant: 7 } } as unknown as Parameters<typeof matchesPlatform>[0];
   assert.ok(!matchesPlatform(odd, { os: [], arch: ["arm:7"] }));
-  const osVersionObject = { ...windows("x"), platform: { os: "windows", architecture: "amd64", "os.version": { toString: () => "10.0" } } } as unknown as Parameters<typeof matchesPlatform>[0];
+  const osVersionObject = {
+    ...windows("x"),
+    platform: { os: "windows", architecture: "amd64", "os.version": { toString: () => "10.0" } },
+  } as unknown as Parameters<typeof matchesPlatform>[0];
   assert.ok(!matchesPlatform(osVersionObject, { os: ["windows:10.0"], arch: [] }));
 });
 
 test("a malformed selector is refused naming the form expected", () => {
-  assert.throws(() => parsePlatformSelector("os", "windows:"), /invalid os selector "windows:": expected linux, or os:osversion such as windows:10\.0\.17763\.1999/);
+  assert.throws(
+    () => parsePlatformSelector("os", "windows:"),
+    /invalid os selector "windows:": expected linux, or os:osversion such as windows:10\.0\.17763\.1999/,
+  );
   assert.throws(() => parsePlatformSelector("arch", "arm:v7:x"), /invalid arch selector "arm:v7:x": expected amd64, or arch:variant such as arm:v7/);
   assert.throws(() => parsePlatformSelector("os", "windows/10.0"), /invalid os selector/);
   assert.deepEqual(parsePlatformSelector("arch", "arm/v7"), { name: "arm", detail: "v7" });

@@ -11,7 +11,14 @@ function fakeStream(isTTY: boolean) {
   return { stream, writes };
 }
 
-const result = { source: "a.io/x:1", destination: "b.io/x:1", status: "synced" as const, digest: `sha256:${"a".repeat(64)}`, bytesUploaded: 2048, durationMs: 1500 };
+const result = {
+  source: "a.io/x:1",
+  destination: "b.io/x:1",
+  status: "synced" as const,
+  digest: `sha256:${"a".repeat(64)}`,
+  bytesUploaded: 2048,
+  durationMs: 1500,
+};
 
 test("on a terminal: a bar with images, bytes and rate, redrawn below result lines", async () => {
   const { stream, writes } = fakeStream(true);

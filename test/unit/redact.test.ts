@@ -7,13 +7,19 @@ const JWT = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJyb2JvdCRjaSJ9.c2lnb
 
 test("Authorization values, tokens, JWTs and password fields are removed wherever they appear", () => {
   const cases: [string, string][] = [
-    [`HTTP 400: {"errors":[{"detail":{"Authorization":["${BASIC}"],"User-Agent":["undici"]}}]}`, 'HTTP 400: {"errors":[{"detail":{"Authorization":"[redacted]","User-Agent":["undici"]}}]}'],
+    [
+      `HTTP 400: {"errors":[{"detail":{"Authorization":["${BASIC}"],"User-Agent":["undici"]}}]}`,
+      'HTTP 400: {"errors":[{"detail":{"Authorization":"[redacted]","User-Agent":["undici"]}}]}',
+    ],
     [`echo\nAuthorization: ${BASIC}\nHost: h.io`, "echo\nAuthorization: [redacted]\nHost: h.io"],
     [`bad request (sent ${BASIC})`, "bad request (sent Basic [redacted])"],
     [`denied: bearer ${JWT}`, "denied: bearer [redacted]"],
     [`token ${JWT} expired`, "token [redacted] expired"],
     ['{"token": "abc\\"def", "access_token":"zzz", "expires_in": 300}', '{"token": "[redacted]", "access_token":"[redacted]", "expires_in": 300}'],
-    ['{"username": "admin", "password": "Hunter2", "accessKeySecret": "k"}', '{"username": "admin", "password": "[redacted]", "accessKeySecret": "[redacted]"}'],
+    [
+      '{"username": "admin", "password": "Hunter2", "accessKeySecret": "k"}',
+      '{"username": "admin", "password": "[redacted]", "accessKeySecret": "[redacted]"}',
+    ],
     ["GET /token?service=h.io&password=hunter2&scope=repository:a:pull", "GET /token?service=h.io&password=[redacted]&scope=repository:a:pull"],
     ["X-Registry-Token: s3cr3t", "X-Registry-Token: [redacted]"],
   ];
@@ -39,7 +45,10 @@ test("an auth scheme's name at the end of a line is a word, not a credential: th
 
 test("a run's redactor removes its configured secrets in every form: as they are, base64 (of the secret and of user:password), URL-encoded, in either hex case", async () => {
   const { secretRedactor } = await import("../../provider/validation");
-  const redact = secretRedactor({ secrets: ["Harbor12345-$ecret", "tok/en+with=signs", "abc"], logins: [{ username: "admin", password: "Harbor12345-$ecret" }] });
+  const redact = secretRedactor({
+    secrets: ["Harbor12345-$ecret", "tok/en+with=signs", "abc"],
+    logins: [{ username: "admin", password: "Harbor12345-$ecret" }],
+  });
   const basic = Buffer.from("admin:Harbor12345-$ecret").toString("base64");
   const token64 = Buffer.from("tok/en+with=signs").toString("base64");
   for (const leak of [
@@ -56,6 +65,10 @@ test("a run's redactor removes its configured secrets in every form: as they are
     assert.ok(out.includes("[redacted]"), `${leak} -> ${out}`);
     for (const form of ["Harbor12345", basic.slice(0, 12), token64.slice(0, 12), "tok/en", "tok%2Fen"]) assert.ok(!out.includes(form), `${leak} -> ${out}`);
   }
-  assert.equal(redact("abc: the repository library/abc"), "abc: the repository library/abc", "a secret shorter than 4 characters is removed only in its longer forms");
+  assert.equal(
+    redact("abc: the repository library/abc"),
+    "abc: the repository library/abc",
+    "a secret shorter than 4 characters is removed only in its longer forms",
+  );
   assert.equal(redact("h.io: manifest library/nginx:1.25 not found (MANIFEST_UNKNOWN)"), "h.io: manifest library/nginx:1.25 not found (MANIFEST_UNKNOWN)");
 });

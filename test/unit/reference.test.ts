@@ -28,7 +28,10 @@ test("round-trips through formatReference", () => {
 });
 
 test("rejects malformed references with the reason", () => {
-  assert.throws(() => parseReference("r.io/Upper/case"), (error: Error) => error instanceof ReferenceError && /repository "Upper\/case" is not valid/.test(error.message));
+  assert.throws(
+    () => parseReference("r.io/Upper/case"),
+    (error: Error) => error instanceof ReferenceError && /repository "Upper\/case" is not valid/.test(error.message),
+  );
   assert.throws(() => parseReference("r.io/a:-bad"), /tag "-bad" is not valid/);
   assert.throws(() => parseReference("r.io/a@sha256:123"), /digest "sha256:123" is not valid/);
   assert.throws(() => parseReference("r.io/a//b"), /is not valid/);

@@ -19,14 +19,34 @@ test("a subject is read from a manifest, and a malformed one is an error, not a 
 
 test("a referrers list must be an OCI index of checked descriptors", () => {
   const entry = { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: DIGEST, size: 10, artifactType: "application/spdx+json" };
-  assert.deepEqual(parseReferrersIndex(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [entry] })), "reg", "x"), [entry]);
-  assert.throws(() => parseReferrersIndex(Buffer.from(JSON.stringify({ mediaType: "application/vnd.docker.distribution.manifest.list.v2+json", manifests: [] })), "reg", "x"), /expected an OCI index/);
+  assert.deepEqual(
+    parseReferrersIndex(
+      Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [entry] })),
+      "reg",
+      "x",
+    ),
+    [entry],
+  );
+  assert.throws(
+    () =>
+      parseReferrersIndex(Buffer.from(JSON.stringify({ mediaType: "application/vnd.docker.distribution.manifest.list.v2+json", manifests: [] })), "reg", "x"),
+    /expected an OCI index/,
+  );
   assert.throws(() => parseReferrersIndex(Buffer.from(JSON.stringify({ manifests: [{ ...entry, size: -1 }] })), "reg", "x"), /invalid size/);
-  assert.throws(() => parseReferrersIndex(Buffer.from(JSON.stringify({ manifests: [{ ...entry, mediaType: "bad type\r\nx: y" }] })), "reg", "x"), /invalid media type/);
+  assert.throws(
+    () => parseReferrersIndex(Buffer.from(JSON.stringify({ manifests: [{ ...entry, mediaType: "bad type\r\nx: y" }] })), "reg", "x"),
+    /invalid media type/,
+  );
 });
 
 test("a referrer's artifactType is its own, else its config's media type", () => {
-  const own = referrerDescriptor(Buffer.from(JSON.stringify({ artifactType: "application/spdx+json", config: { mediaType: "application/vnd.oci.empty.v1+json" } })), "m/t", DIGEST, "reg", "x");
+  const own = referrerDescriptor(
+    Buffer.from(JSON.stringify({ artifactType: "application/spdx+json", config: { mediaType: "application/vnd.oci.empty.v1+json" } })),
+    "m/t",
+    DIGEST,
+    "reg",
+    "x",
+  );
   assert.equal(own.artifactType, "application/spdx+json");
   const fromConfig = referrerDescriptor(Buffer.from(JSON.stringify({ config: { mediaType: "application/vnd.dev.cosign.x" } })), "m/t", DIGEST, "reg", "x");
   assert.equal(fromConfig.artifactType, "application/vnd.dev.cosign.x");
@@ -42,8 +62,21 @@ test("a referrers page link must stay on the registry, in the repository and on 
   const check = (raw: string) => checkReferrersPageLink(new URL(raw, first), raw, first, "team/app", DIGEST, "reg:5000");
   assert.equal(check(`/v2/team/app/referrers/${DIGEST}?n=2&last=x`).search, "?n=2&last=x");
   assert.equal(check(`/v2/team/app/referrers/${DIGEST.replace(":", "%3A")}?n=2`).search, "?n=2");
-  for (const hostile of [`http://other:5000/v2/team/app/referrers/${DIGEST}`, `/v2/team/other/referrers/${DIGEST}`, `/v2/team/app/referrers/sha256:${"b".repeat(64)}`, `/v2/team/app/tags/list`, `http://user:pw@reg:5000/v2/team/app/referrers/${DIGEST}`, `/v2/team/app/referrers/${DIGEST}/../../../other/referrers/${DIGEST}`]) {
-    assert.throws(() => check(hostile), (error: Error) => error.message.startsWith("invalid Link ") && error.message.includes(`from reg:5000: expected the next page of /v2/team/app/referrers/${DIGEST} on http://reg:5000`), hostile);
+  for (const hostile of [
+    `http://other:5000/v2/team/app/referrers/${DIGEST}`,
+    `/v2/team/other/referrers/${DIGEST}`,
+    `/v2/team/app/referrers/sha256:${"b".repeat(64)}`,
+    `/v2/team/app/tags/list`,
+    `http://user:pw@reg:5000/v2/team/app/referrers/${DIGEST}`,
+    `/v2/team/app/referrers/${DIGEST}/../../../other/referrers/${DIGEST}`,
+  ]) {
+    assert.throws(
+      () => check(hostile),
+      (error: Error) =>
+        error.message.startsWith("invalid Link ") &&
+        error.message.includes(`from reg:5000: expected the next page of /v2/team/app/referrers/${DIGEST} on http://reg:5000`),
+      hostile,
+    );
   }
 });
 
@@ -69,7 +102,9 @@ test("a referrers probe that fails fails its own image only: the images that wai
 
   asked.length = 0;
   const withoutApi = client(false);
-  const answers = await Promise.all([DIGEST, `sha256:${"b".repeat(64)}`, `sha256:${"c".repeat(64)}`].map((digest) => directory.apiReferrers(withoutApi, "r", digest)));
+  const answers = await Promise.all(
+    [DIGEST, `sha256:${"b".repeat(64)}`, `sha256:${"c".repeat(64)}`].map((digest) => directory.apiReferrers(withoutApi, "r", digest)),
+  );
   assert.deepEqual(answers, [undefined, undefined, undefined]);
   assert.deepEqual(asked, [DIGEST], "one probe; the others learn from it");
 });

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { acrEnterpriseHost, acrEnterpriseVpcHost, artifactRegistryHost, artifactRegistryPath, GCR_HOSTS, isArtifactRegistryHost, registryHostOf } from "../../provider/clients/registry-hosts";
+import {
+  acrEnterpriseHost,
+  acrEnterpriseVpcHost,
+  artifactRegistryHost,
+  artifactRegistryPath,
+  GCR_HOSTS,
+  isArtifactRegistryHost,
+  registryHostOf,
+} from "../../provider/clients/registry-hosts";
 import { isArtifactRegistryHost as googleIsArtifactRegistryHost } from "../../provider/clients/google";
 
 /** The cloud registries' host names, spelled in one module for components, the plan and the clients. */
@@ -18,8 +26,10 @@ test("Artifact Registry hosts and paths, gcr.io repositories under the project a
 });
 
 test("the hosts Artifact Registry serves are recognised, whatever names them", () => {
-  for (const host of [artifactRegistryHost("us"), artifactRegistryHost("europe-west4"), ...GCR_HOSTS, "EU.GCR.IO", "europe-west4-docker.pkg.dev:443"]) assert.ok(isArtifactRegistryHost(host), host);
-  for (const host of [acrEnterpriseHost("dr", "cn-hangzhou"), "docker.pkg.dev", "gcr.io.example.com", "registry.example.com"]) assert.ok(!isArtifactRegistryHost(host), host);
+  for (const host of [artifactRegistryHost("us"), artifactRegistryHost("europe-west4"), ...GCR_HOSTS, "EU.GCR.IO", "europe-west4-docker.pkg.dev:443"])
+    assert.ok(isArtifactRegistryHost(host), host);
+  for (const host of [acrEnterpriseHost("dr", "cn-hangzhou"), "docker.pkg.dev", "gcr.io.example.com", "registry.example.com"])
+    assert.ok(!isArtifactRegistryHost(host), host);
   assert.equal(googleIsArtifactRegistryHost, isArtifactRegistryHost, "the Google client's rule is this module's");
 });
 

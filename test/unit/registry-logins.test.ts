@@ -12,7 +12,12 @@ import { RegistryCredential, loginSourceFor, takesChunkedUploads } from "../../p
 
 function serviceAccountKey(email: string): string {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return JSON.stringify({ type: "service_account", client_email: email, private_key: privateKey.export({ type: "pkcs8", format: "pem" }), token_uri: "https://oauth2.googleapis.com/token" });
+  return JSON.stringify({
+    type: "service_account",
+    client_email: email,
+    private_key: privateKey.export({ type: "pkcs8", format: "pem" }),
+    token_uri: "https://oauth2.googleapis.com/token",
+  });
 }
 
 test("each credential kind comes to its login source; descriptions name who, never the secret", async () => {
@@ -24,10 +29,19 @@ test("each credential kind comes to its login source; descriptions name who, nev
   assert.deepEqual(await token.login(), { registryToken: "tok-123" });
   const identity = loginSourceFor({ kind: "identity-token", identityToken: "refresh-456" })!;
   assert.deepEqual(await identity.login(), { identityToken: "refresh-456" });
-  const acr = loginSourceFor({ kind: "alicloud", instanceId: "cri-test", region: "cn-hangzhou", accessKey: { accessKeyId: "LTAIkey", accessKeySecret: "key-secret" } })!;
+  const acr = loginSourceFor({
+    kind: "alicloud",
+    instanceId: "cri-test",
+    region: "cn-hangzhou",
+    accessKey: { accessKeyId: "LTAIkey", accessKeySecret: "key-secret" },
+  })!;
   assert.ok(acr instanceof AcrLoginSource);
   assert.equal(acr.description, "an ACR temporary login for instance cri-test");
-  const google = loginSourceFor({ kind: "google", serviceAccountKey: serviceAccountKey("dr@p.iam.gserviceaccount.com"), clientEmail: "dr@p.iam.gserviceaccount.com" })!;
+  const google = loginSourceFor({
+    kind: "google",
+    serviceAccountKey: serviceAccountKey("dr@p.iam.gserviceaccount.com"),
+    clientEmail: "dr@p.iam.gserviceaccount.com",
+  })!;
   assert.ok(google instanceof GoogleRegistryLogin);
   assert.equal(google.description, "an access token of service account dr@p.iam.gserviceaccount.com");
   await google.close?.();

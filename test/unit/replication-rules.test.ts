@@ -13,7 +13,13 @@ test("cron: six fields, seconds 0, minutes not *", () => {
 });
 
 test("flattening follows the table in Harbor's docs, and agrees with the stand-in's own rule", () => {
-  const cases: [number, string][] = [[-1, "ns/img"], [0, "ns/a/b/c/d/img"], [1, "ns/b/c/d/img"], [2, "ns/c/d/img"], [3, "ns/d/img"]];
+  const cases: [number, string][] = [
+    [-1, "ns/img"],
+    [0, "ns/a/b/c/d/img"],
+    [1, "ns/b/c/d/img"],
+    [2, "ns/c/d/img"],
+    [3, "ns/d/img"],
+  ];
   for (const [level, expected] of cases) {
     assert.equal(flattenedDestination("a/b/c/d/img", "ns", level), expected, `level ${level}`);
     assert.deepEqual(destinationRepository("a/b/c/d/img", "ns", level), { repository: expected });

@@ -22,7 +22,15 @@ test("attempts at one piece of work count across calls (rounds); a spent one fai
 test("a failure that is not transient is not repeated, and a later round may try again while attempts remain", async () => {
   const budget = new RetryBudget(3);
   let calls = 0;
-  await assert.rejects(budget.run("blob a", async () => Promise.reject(new Error(`denied ${++calls}`)), () => false, noPause), /denied 1/);
+  await assert.rejects(
+    budget.run(
+      "blob a",
+      async () => Promise.reject(new Error(`denied ${++calls}`)),
+      () => false,
+      noPause,
+    ),
+    /denied 1/,
+  );
   assert.equal(await budget.run("blob a", async () => `ok after ${++calls}`, transient, noPause), "ok after 2");
 });
 
@@ -30,7 +38,15 @@ test("success forgets the count; pauses come between attempts only", async () =>
   const budget = new RetryBudget(3);
   const pauses: number[] = [];
   let calls = 0;
-  assert.equal(await budget.run("blob a", async () => (++calls < 3 ? Promise.reject(new Error("reset")) : "done"), transient, async (attempt) => void pauses.push(attempt)), "done");
+  assert.equal(
+    await budget.run(
+      "blob a",
+      async () => (++calls < 3 ? Promise.reject(new Error("reset")) : "done"),
+      transient,
+      async (attempt) => void pauses.push(attempt),
+    ),
+    "done",
+  );
   assert.deepEqual(pauses, [1, 2]);
   calls = 0;
   assert.equal(await budget.run("blob a", async () => (++calls < 3 ? Promise.reject(new Error("reset")) : "again"), transient, noPause), "again");

@@ -75,7 +75,10 @@ test("image fields in Deployments, init containers and CronJobs are mapped the w
     .replace(`"harbor.example.com/library/nginx:1.25@${DIGEST}"`, `"registry.cn-hangzhou.example.com/dr/nginx:1.25@${DIGEST}"`)
     .replace("'harbor.example.com/team/api:v2.1'", "'registry.cn-hangzhou.example.com/dr/api:v2.1'");
   assert.equal(result.text, expected, "only the three values changed, byte for byte");
-  assert.deepEqual(result.changes.map((change) => change.line), [11, 14, 16]);
+  assert.deepEqual(
+    result.changes.map((change) => change.line),
+    [11, 14, 16],
+  );
   assert.deepEqual(result.unmapped, [
     { line: 19, reference: "prom/statsd-exporter:v0.26.0" },
     { line: 33, reference: "harbor.example.com/team/api:nightly" },
@@ -92,7 +95,11 @@ test("Helm values: registry, repository and tag keys are split back as they were
   assert.match(result.text, /^# Helm values for the cache\.$/m);
   const europe = rewriteReferences(VALUES, mapperFromJob(JOB, "europe-docker.pkg.dev"));
   assert.match(europe.text, /^ {4}repository: europe-docker\.pkg\.dev\/dr-project\/dr-images\/api$/m);
-  assert.deepEqual(europe.unmapped.map((entry) => entry.reference), ["harbor.example.com/bitnami/redis:7.2.4"], "no destination at that site");
+  assert.deepEqual(
+    europe.unmapped.map((entry) => entry.reference),
+    ["harbor.example.com/bitnami/redis:7.2.4"],
+    "no destination at that site",
+  );
 });
 
 test("the command: a diff by default, --check lists unmapped references and fails, --write writes", async () => {
@@ -105,21 +112,30 @@ test("the command: a diff by default, --check lists unmapped references and fail
   const bin = resolve(__dirname, "../../../bin/registry-dr.js");
   const run = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-      execFile(process.execPath, [bin, "rewrite", "--config", "sync.json", "--registry", "registry.cn-hangzhou.example.com", "--namespace", "dr", ...args], { cwd: dir }, (error, stdout, stderr) =>
-        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [bin, "rewrite", "--config", "sync.json", "--registry", "registry.cn-hangzhou.example.com", "--namespace", "dr", ...args],
+        { cwd: dir },
+        (error, stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       ),
     );
   const diff = await run(["k8s"]);
   assert.equal(diff.code, 0, diff.stderr);
   assert.match(diff.stdout, /^--- k8s\/deployment\.yaml$/m);
-  assert.match(diff.stdout, /^-          image: harbor\.example\.com\/library\/busybox:1\.36 {3}# waits for the database\n\+          image: registry\.cn-hangzhou\.example\.com\/dr\/busybox:1\.36 {3}# waits for the database$/m);
+  assert.match(
+    diff.stdout,
+    /^- {10}image: harbor\.example\.com\/library\/busybox:1\.36 {3}# waits for the database\n\+ {10}image: registry\.cn-hangzhou\.example\.com\/dr\/busybox:1\.36 {3}# waits for the database$/m,
+  );
   assert.match(diff.stdout, /^--- k8s\/jobs\/values\.yml$/m);
   assert.ok(!diff.stdout.includes("README.txt"), "only YAML files");
   assert.equal(readFileSync(join(dir, "k8s", "deployment.yaml"), "utf8"), DEPLOYMENT, "a diff writes nothing");
 
   const check = await run(["--check", "k8s"]);
   assert.equal(check.code, 1);
-  assert.equal(check.stdout, "k8s/deployment.yaml:19: prom/statsd-exporter:v0.26.0: no sync rule copies this image\nk8s/deployment.yaml:33: harbor.example.com/team/api:nightly: no sync rule copies this image\n");
+  assert.equal(
+    check.stdout,
+    "k8s/deployment.yaml:19: prom/statsd-exporter:v0.26.0: no sync rule copies this image\nk8s/deployment.yaml:33: harbor.example.com/team/api:nightly: no sync rule copies this image\n",
+  );
 
   const written = await run(["--write", "k8s"]);
   assert.equal(written.code, 0);
@@ -142,15 +158,22 @@ test("--plan and --site: the plan's named repositories and Harbor patterns, with
   const plan = resolve(__dirname, "../../../examples/plans/Pulumi.harbor-to-acr.yaml");
   const run = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-      execFile(process.execPath, [bin, "rewrite", ...args], { cwd: dir }, (error, stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })),
+      execFile(process.execPath, [bin, "rewrite", ...args], { cwd: dir }, (error, stdout, stderr) =>
+        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      ),
     );
   const written = await run(["--plan", plan, "--site", "hangzhou", "--write", "pod.yaml"]);
   assert.equal(written.code, 0, written.stderr);
   assert.equal(
     readFileSync(join(dir, "pod.yaml"), "utf8"),
-    manifest.replace("harbor.example.com/library/nginx:1.25", "myinstance-registry.cn-hangzhou.cr.aliyuncs.com/dr/nginx:1.25").replace("harbor.example.com/apps/shop/web:2.0", "myinstance-registry.cn-hangzhou.cr.aliyuncs.com/dr/shop/web:2.0"),
+    manifest
+      .replace("harbor.example.com/library/nginx:1.25", "myinstance-registry.cn-hangzhou.cr.aliyuncs.com/dr/nginx:1.25")
+      .replace("harbor.example.com/apps/shop/web:2.0", "myinstance-registry.cn-hangzhou.cr.aliyuncs.com/dr/shop/web:2.0"),
   );
-  assert.match((await run(["--plan", plan, "--site", "hangzhou", "--check", "pod.yaml"])).stdout, /pod\.yaml:4: harbor\.example\.com\/apps\/shop\/web:2\.1-rc: no sync rule copies this image/);
+  assert.match(
+    (await run(["--plan", plan, "--site", "hangzhou", "--check", "pod.yaml"])).stdout,
+    /pod\.yaml:4: harbor\.example\.com\/apps\/shop\/web:2\.1-rc: no sync rule copies this image/,
+  );
   assert.match((await run(["--plan", plan, "--site", "beijing", "pod.yaml"])).stderr, /no site "beijing" in the plan: expected one of hangzhou/);
   assert.match((await run(["--plan", plan, "pod.yaml"])).stderr, /--plan needs --site NAME/);
 });

@@ -53,7 +53,12 @@ const schedule: Surface = {
   carries: ["proc", "retries", "os", "arch", "force", "repair", "referrers", "timeoutSeconds", "maxRequestsPerSecond"],
   async problem(setting, value) {
     try {
-      validateSyncScheduleArgs("nightly", { schedule: "0 * * * *", image: "registry.example.com/tools/registry-dr:0.1.0", config: { images: IMAGES }, sync: { [setting]: value } });
+      validateSyncScheduleArgs("nightly", {
+        schedule: "0 * * * *",
+        image: "registry.example.com/tools/registry-dr:0.1.0",
+        config: { images: IMAGES },
+        sync: { [setting]: value },
+      });
       return undefined;
     } catch (error) {
       return messageOf(error);
@@ -105,7 +110,11 @@ const stackConfig: Surface = {
 const SURFACES = [command, schedule, imageSync, plan, stackConfig];
 
 /** Values at and just past each bounded setting's bounds. */
-const BOUNDED = (["proc", "retries", "timeoutSeconds"] as const).map((setting) => ({ setting, min: RUN_SETTINGS[setting].min, max: RUN_SETTINGS[setting].max }));
+const BOUNDED = (["proc", "retries", "timeoutSeconds"] as const).map((setting) => ({
+  setting,
+  min: RUN_SETTINGS[setting].min,
+  max: RUN_SETTINGS[setting].max,
+}));
 
 test("each surface carries only settings of the one schema", () => {
   const declared = Object.keys(runSettingsSchema().shape).sort();
@@ -125,7 +134,8 @@ test("every surface takes each bound and refuses just past it, naming the settin
         const named = surface === command ? (setting === "timeoutSeconds" ? "--timeout" : RUN_SETTINGS[setting].flag) : setting;
         assert.ok(problem.includes(named), `${surface.name}: ${problem} names ${named}`);
         // The command states --timeout's bound as a duration (it takes 500ms as well as whole seconds).
-        if (setting !== "timeoutSeconds" || surface !== command) assert.ok(problem.includes(runSettingProblem(setting, beyond)!), `${surface.name}: ${problem}`);
+        if (setting !== "timeoutSeconds" || surface !== command)
+          assert.ok(problem.includes(runSettingProblem(setting, beyond)!), `${surface.name}: ${problem}`);
       }
     }
   }
@@ -165,12 +175,18 @@ test("proc 257 is refused by ImageSync and by the plan's direct block, as by the
 test("defaults are applied in one place: the command's and a resource's runs differ only in the deadline", async () => {
   const commandRun = syncOptionsOf({}, { surface: "command" });
   const resourceRun = syncOptionsOf({}, { surface: "pulumi" });
-  assert.deepEqual([commandRun.proc, commandRun.retries, commandRun.force, commandRun.repair, commandRun.referrers, commandRun.platforms, commandRun.minRate], [5, 2, false, false, true, { os: [], arch: [] }, { bytesPerSecond: 1024, windowMs: 30_000 }]);
+  assert.deepEqual(
+    [commandRun.proc, commandRun.retries, commandRun.force, commandRun.repair, commandRun.referrers, commandRun.platforms, commandRun.minRate],
+    [5, 2, false, false, true, { os: [], arch: [] }, { bytesPerSecond: 1024, windowMs: 30_000 }],
+  );
   assert.deepEqual({ ...resourceRun, signal: undefined }, { ...commandRun, signal: undefined });
   assert.equal(commandRun.signal, undefined, "the command runs until done unless --timeout is given");
   assert.ok(resourceRun.signal && !resourceRun.signal.aborted, "a resource's run has its hour");
   const parsed = parseCommandArguments("sync", []);
-  assert.deepEqual([parsed.proc, parsed.retries, parsed.referrers, parsed.minRate, parsed.timeoutMs], [commandRun.proc, commandRun.retries, commandRun.referrers, commandRun.minRate, undefined]);
+  assert.deepEqual(
+    [parsed.proc, parsed.retries, parsed.referrers, parsed.minRate, parsed.timeoutMs],
+    [commandRun.proc, commandRun.retries, commandRun.referrers, commandRun.minRate, undefined],
+  );
   const longest = syncOptionsOf({ timeoutSeconds: RUN_SETTINGS.timeoutSeconds.max }, { surface: "pulumi" });
   await new Promise((done) => setTimeout(done, 20));
   assert.equal(longest.signal?.aborted, false, "the longest deadline does not fire at once");
@@ -179,12 +195,12 @@ test("defaults are applied in one place: the command's and a resource's runs dif
 test("a deadline's reason names the setting that ran out, and a cancel still cancels", async () => {
   const short = syncOptionsOf({ timeoutSeconds: 0.05 }, { surface: "command" });
   await new Promise((done) => setTimeout(done, 120));
-  assert.equal((short.signal?.reason as Error).message, "--timeout of 50 ms reached");
+  assert.equal((short.signal!.reason as Error).message, "--timeout of 50 ms reached");
   const controller = new AbortController();
   const cancelled = syncOptionsOf({ timeoutSeconds: 3600, maxRequestsPerSecond: 4 }, { surface: "pulumi", signal: controller.signal });
   assert.deepEqual(cancelled.transport, { maxRequestsPerSecond: 4 });
   controller.abort(new Error("interrupted"));
-  assert.equal((cancelled.signal?.reason as Error).message, "interrupted");
+  assert.equal((cancelled.signal!.reason as Error).message, "interrupted");
 });
 
 test("the command's help and the README's flag table state the schema's defaults and bounds", () => {

@@ -37,7 +37,12 @@ export async function getAuthorizationToken(access: AcrInstanceAccess): Promise<
   const client = AlicloudClient.fromSettings({ ...settings, accessKey, region: access.region });
   try {
     const endpoint = access.endpoint ? endpointUrl(access.endpoint) : client.endpoint("cr", access.region);
-    const answer = await client.call<{ TempUsername?: unknown; AuthorizationToken?: unknown; ExpireTime?: unknown }>("cr", "GetAuthorizationToken", { InstanceId: access.instanceId }, endpoint);
+    const answer = await client.call<{ TempUsername?: unknown; AuthorizationToken?: unknown; ExpireTime?: unknown }>(
+      "cr",
+      "GetAuthorizationToken",
+      { InstanceId: access.instanceId },
+      endpoint,
+    );
     return temporaryLoginFrom(answer, `cr GetAuthorizationToken for ${access.instanceId}`);
   } finally {
     await client.close();
@@ -50,18 +55,28 @@ export async function getAuthorizationToken(access: AcrInstanceAccess): Promise<
  * the expiry decides when to renew (a time in milliseconds, not already past, not years away).
  * Messages never quote the token.
  */
-export function temporaryLoginFrom(answer: { TempUsername?: unknown; AuthorizationToken?: unknown; ExpireTime?: unknown; RequestId?: string }, where: string, now = Date.now()): TemporaryLogin {
+export function temporaryLoginFrom(
+  answer: { TempUsername?: unknown; AuthorizationToken?: unknown; ExpireTime?: unknown; RequestId?: string },
+  where: string,
+  now = Date.now(),
+): TemporaryLogin {
   const requestId = answer.RequestId ? ` (RequestId ${answer.RequestId})` : "";
   const { TempUsername: username, AuthorizationToken: password, ExpireTime: expireTime } = answer;
   if (typeof username !== "string" || !/^[^\s:\x00-\x1f\x7f]{1,256}$/.test(username)) {
-    throw new Error(`${where}: the answer's TempUsername is ${username === undefined ? "missing" : `not a user name (${JSON.stringify(String(username).slice(0, 40))})`}; expected up to 256 printable characters without ":"${requestId}`);
+    throw new Error(
+      `${where}: the answer's TempUsername is ${username === undefined ? "missing" : `not a user name (${JSON.stringify(String(username).slice(0, 40))})`}; expected up to 256 printable characters without ":"${requestId}`,
+    );
   }
   if (typeof password !== "string" || !/^[^\s\x00-\x1f\x7f]{1,8192}$/.test(password)) {
-    throw new Error(`${where}: the answer's AuthorizationToken is ${password === undefined ? "missing" : "not a token"}; expected up to 8192 printable characters${requestId}`);
+    throw new Error(
+      `${where}: the answer's AuthorizationToken is ${password === undefined ? "missing" : "not a token"}; expected up to 8192 printable characters${requestId}`,
+    );
   }
   const expiresAt = typeof expireTime === "string" && /^[0-9]{1,16}$/.test(expireTime) ? Number(expireTime) : expireTime;
   if (typeof expiresAt !== "number" || !Number.isSafeInteger(expiresAt) || expiresAt <= now || expiresAt > now + MAX_LOGIN_LIFETIME_MS) {
-    throw new Error(`${where}: the answer's ExpireTime is ${expireTime === undefined ? "missing" : JSON.stringify(expireTime)}; expected a time in milliseconds within the next ${MAX_LOGIN_LIFETIME_MS / 86_400_000} days${requestId}`);
+    throw new Error(
+      `${where}: the answer's ExpireTime is ${expireTime === undefined ? "missing" : JSON.stringify(expireTime)}; expected a time in milliseconds within the next ${MAX_LOGIN_LIFETIME_MS / 86_400_000} days${requestId}`,
+    );
   }
   return { username, password, expiresAt };
 }

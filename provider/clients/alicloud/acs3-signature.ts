@@ -53,7 +53,9 @@ export function acs3Headers(request: Acs3Request, key: AlicloudAccessKey, moment
     signedNames.join(";"),
     headers["x-acs-content-sha256"],
   ].join("\n");
-  const signature = createHmac("sha256", key.accessKeySecret).update(`${ACS3_ALGORITHM}\n${sha256Hex(canonicalRequest)}`).digest("hex");
+  const signature = createHmac("sha256", key.accessKeySecret)
+    .update(`${ACS3_ALGORITHM}\n${sha256Hex(canonicalRequest)}`)
+    .digest("hex");
   return { ...headers, authorization: `${ACS3_ALGORITHM} Credential=${key.accessKeyId},SignedHeaders=${signedNames.join(";")},Signature=${signature}` };
 }
 

@@ -38,7 +38,13 @@ export function describeAlicloudError(status: number, body: string): { code?: st
   try {
     const parsed = JSON.parse(body) as { Code?: string; Message?: string; RequestId?: string; Recommend?: string };
     // One line: gateways put the string they signed on a second line of the message.
-    if (parsed.Code || parsed.Message) return { code: parsed.Code, message: (parsed.Message ?? parsed.Code ?? "").replace(/\s+/g, " ").trim(), requestId: parsed.RequestId, recommend: parsed.Recommend };
+    if (parsed.Code || parsed.Message)
+      return {
+        code: parsed.Code,
+        message: (parsed.Message ?? parsed.Code ?? "").replace(/\s+/g, " ").trim(),
+        requestId: parsed.RequestId,
+        recommend: parsed.Recommend,
+      };
   } catch {
     // not JSON: a proxy's HTML page, an empty body
   }

@@ -70,7 +70,11 @@ export function alicloudSettings(input: AlicloudCredentialsInput = {}, env: Node
   const sources = [input, stackConfig, fromEnv];
   const withKey = sources.find((source) => source.accessKey && source.secretKey);
   return {
-    accessKey: withKey && { accessKeyId: withKey.accessKey!, accessKeySecret: withKey.secretKey!, ...(withKey.securityToken ? { securityToken: withKey.securityToken } : {}) },
+    accessKey: withKey && {
+      accessKeyId: withKey.accessKey!,
+      accessKeySecret: withKey.secretKey!,
+      ...(withKey.securityToken ? { securityToken: withKey.securityToken } : {}),
+    },
     region: sources.map((source) => source.region).find(Boolean),
     endpoints: stackConfig.endpoints ?? {},
   };
@@ -90,13 +94,16 @@ export function parseEndpointsConfig(value: unknown): Partial<Record<AlicloudPro
     try {
       parsed = JSON.parse(value);
     } catch {
-      throw new Error(`${ALICLOUD_CONFIG_KEYS.endpoints}: expected a list of objects keyed by product, such as [{"pvtz": "pvtz.aliyuncs.com"}]; got text that is not JSON`);
+      throw new Error(
+        `${ALICLOUD_CONFIG_KEYS.endpoints}: expected a list of objects keyed by product, such as [{"pvtz": "pvtz.aliyuncs.com"}]; got text that is not JSON`,
+      );
     }
   }
   const entries = Array.isArray(parsed) ? parsed : [parsed];
   const endpoints: Partial<Record<AlicloudProduct, string>> = {};
   for (const entry of entries) {
-    if (!entry || typeof entry !== "object") throw new Error(`${ALICLOUD_CONFIG_KEYS.endpoints}: expected a list of objects keyed by product, such as [{"pvtz": "pvtz.aliyuncs.com"}]`);
+    if (!entry || typeof entry !== "object")
+      throw new Error(`${ALICLOUD_CONFIG_KEYS.endpoints}: expected a list of objects keyed by product, such as [{"pvtz": "pvtz.aliyuncs.com"}]`);
     for (const [product, endpoint] of Object.entries(entry as Record<string, unknown>)) {
       if ((product === "pvtz" || product === "alidns" || product === "cr") && typeof endpoint === "string" && endpoint !== "") endpoints[product] = endpoint;
     }

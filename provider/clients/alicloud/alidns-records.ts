@@ -39,7 +39,12 @@ export class AlidnsRecords implements RecordStore {
   async find(rr: string): Promise<StoredRecord[]> {
     const records: StoredRecord[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const answer = await this.client.call<DescribeDomainRecordsAnswer>("alidns", "DescribeDomainRecords", { DomainName: this.zone, RRKeyWord: rr, PageNumber: page, PageSize: PAGE_SIZE });
+      const answer = await this.client.call<DescribeDomainRecordsAnswer>("alidns", "DescribeDomainRecords", {
+        DomainName: this.zone,
+        RRKeyWord: rr,
+        PageNumber: page,
+        PageSize: PAGE_SIZE,
+      });
       const batch = answer.DomainRecords?.Record ?? [];
       records.push(...batch.map((wire) => fromWire(wire, this.client, "DescribeDomainRecords")));
       if (batch.length < PAGE_SIZE || records.length >= (answer.TotalCount ?? Infinity)) break;
@@ -92,5 +97,12 @@ function wireFields(record: RecordFields) {
 }
 
 function fromWire(wire: DomainRecordWire, client: AlicloudClient, action: string): StoredRecord {
-  return { recordId: recordIdFrom(wire.RecordId, client, "alidns", action), rr: wire.RR, type: wire.Type, value: wire.Value, ttl: wire.TTL, status: wire.Status };
+  return {
+    recordId: recordIdFrom(wire.RecordId, client, "alidns", action),
+    rr: wire.RR,
+    type: wire.Type,
+    value: wire.Value,
+    ttl: wire.TTL,
+    status: wire.Status,
+  };
 }

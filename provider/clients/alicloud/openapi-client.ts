@@ -1,4 +1,15 @@
-import { AbortedError, AttemptOutcome, HttpClient, HttpError, HttpRequest, RequestStats, RetryPolicy, describeNetworkError, headerValue, isRetryableErrorCode } from "../http";
+import {
+  AbortedError,
+  AttemptOutcome,
+  HttpClient,
+  HttpError,
+  HttpRequest,
+  RequestStats,
+  RetryPolicy,
+  describeNetworkError,
+  headerValue,
+  isRetryableErrorCode,
+} from "../http";
 import { AlicloudAccessKey, describeAccessKey } from "./alicloud-access-key";
 import { AlicloudApiError, describeAlicloudError, isThrottling } from "./alicloud-errors";
 import { API_VERSIONS, AlicloudProduct, defaultEndpoint, endpointUrl } from "./alicloud-products";
@@ -70,30 +81,47 @@ export class AlicloudClient {
 
   async call<T extends object>(product: AlicloudProduct, action: string, params: ApiParams = {}, endpoint?: URL): Promise<T & { RequestId: string }> {
     const origin = (endpoint ?? this.endpoint(product)).origin;
-    const query = Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined).map(([key, value]) => [key, String(value)]));
+    const query = Object.fromEntries(
+      Object.entries(params)
+        .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
+        .map(([key, value]) => [key, String(value)]),
+    );
     const url = new URL(`${origin}/?${canonicalQuery(query)}`);
     const details = { product, action, host: url.host };
-    const sign = () => ({ ...acs3Headers({ method: "POST", host: url.host, action, version: API_VERSIONS[product], query }, this.options.accessKey), accept: "application/json" });
+    const sign = () => ({
+      ...acs3Headers({ method: "POST", host: url.host, action, version: API_VERSIONS[product], query }, this.options.accessKey),
+      accept: "application/json",
+    });
     let response;
     try {
       // `kind` is the action: what counts requests and what decides whether a retry is safe.
       response = await this.http.sendText({ method: "POST", url, kind: action, prepare: sign });
     } catch (error) {
       if (error instanceof AbortedError || !(error instanceof HttpError)) throw error;
-      throw new AlicloudApiError(`${product} ${action} at ${url.host}: ${describeNetworkError(error.code, error.cause)}`, { ...details, code: error.code, retryable: error.retryable }, { cause: error.cause });
+      throw new AlicloudApiError(
+        `${product} ${action} at ${url.host}: ${describeNetworkError(error.code, error.cause)}`,
+        { ...details, code: error.code, retryable: error.retryable },
+        { cause: error.cause },
+      );
     }
     const { status, text } = response;
     const problem = problemOf(status, text);
     if (!problem) return JSON.parse(text) as T & { RequestId: string };
     const requestId = problem.requestId ?? headerValue(response.headers, "x-acs-request-id");
-    const signedAs = problem.code && /AccessKey|Signature|SecurityToken|Forbidden|NoPermission|NoPrivilege/i.test(problem.code) ? ` (signed with ${describeAccessKey(this.options.accessKey)})` : "";
-    throw new AlicloudApiError(`${product} ${action}: ${status}${problem.code ? ` ${problem.code}` : ""}: ${problem.message}${signedAs}${requestId ? ` (RequestId ${requestId})` : ""}`, {
-      ...details,
-      status,
-      code: problem.code,
-      requestId,
-      retryable: isThrottling(problem.code) || status >= 500,
-    });
+    const signedAs =
+      problem.code && /AccessKey|Signature|SecurityToken|Forbidden|NoPermission|NoPrivilege/i.test(problem.code)
+        ? ` (signed with ${describeAccessKey(this.options.accessKey)})`
+        : "";
+    throw new AlicloudApiError(
+      `${product} ${action}: ${status}${problem.code ? ` ${problem.code}` : ""}: ${problem.message}${signedAs}${requestId ? ` (RequestId ${requestId})` : ""}`,
+      {
+        ...details,
+        status,
+        code: problem.code,
+        requestId,
+        retryable: isThrottling(problem.code) || status >= 500,
+      },
+    );
   }
 
   close(): Promise<void> {
@@ -102,7 +130,11 @@ export class AlicloudClient {
 }
 
 /** Runs `work` with a client that is closed afterwards, whatever happens. */
-export async function withAlicloud<T>(settings: AlicloudSettings, work: (client: AlicloudClient) => Promise<T>, options?: Omit<AlicloudClientOptions, "accessKey" | "region" | "endpoints">): Promise<T> {
+export async function withAlicloud<T>(
+  settings: AlicloudSettings,
+  work: (client: AlicloudClient) => Promise<T>,
+  options?: Omit<AlicloudClientOptions, "accessKey" | "region" | "endpoints">,
+): Promise<T> {
   const client = AlicloudClient.fromSettings(settings, options);
   try {
     return await work(client);
@@ -122,7 +154,12 @@ function safeToRepeat(request: HttpRequest, outcome: AttemptOutcome): boolean {
 function problemOf(status: number, text: string): Problem | undefined {
   const answer = status < 400 ? parseBody(text) : undefined;
   if (answer && answer.IsSuccess !== false) return undefined;
-  if (answer) return { code: String(answer.Code ?? "IsSuccess=false"), message: String(answer.Message ?? "the call reported IsSuccess: false"), requestId: typeof answer.RequestId === "string" ? answer.RequestId : undefined };
+  if (answer)
+    return {
+      code: String(answer.Code ?? "IsSuccess=false"),
+      message: String(answer.Message ?? "the call reported IsSuccess: false"),
+      requestId: typeof answer.RequestId === "string" ? answer.RequestId : undefined,
+    };
   return describeAlicloudError(status, text);
 }
 

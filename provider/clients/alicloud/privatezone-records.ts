@@ -75,7 +75,13 @@ export class PrivateZoneRecords implements RecordStore {
   private async list(keyword?: string): Promise<StoredRecord[]> {
     const records: StoredRecord[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const answer = await this.client.call<DescribeZoneRecordsAnswer>("pvtz", "DescribeZoneRecords", { ZoneId: this.zone, Keyword: keyword, SearchMode: keyword === undefined ? undefined : "EXACT", PageNumber: page, PageSize: PAGE_SIZE });
+      const answer = await this.client.call<DescribeZoneRecordsAnswer>("pvtz", "DescribeZoneRecords", {
+        ZoneId: this.zone,
+        Keyword: keyword,
+        SearchMode: keyword === undefined ? undefined : "EXACT",
+        PageNumber: page,
+        PageSize: PAGE_SIZE,
+      });
       const batch = answer.Records?.Record ?? [];
       records.push(...batch.map((wire) => fromWire(wire, this.client)));
       if (batch.length < PAGE_SIZE || page >= (answer.TotalPages ?? page) || records.length >= (answer.TotalItems ?? Infinity)) return records;
@@ -89,5 +95,12 @@ function wireFields(record: RecordFields) {
 }
 
 function fromWire(wire: ZoneRecordWire, client: AlicloudClient): StoredRecord {
-  return { recordId: recordIdFrom(wire.RecordId, client, "pvtz", "DescribeZoneRecords"), rr: wire.Rr, type: wire.Type, value: wire.Value, ttl: wire.Ttl, status: wire.Status };
+  return {
+    recordId: recordIdFrom(wire.RecordId, client, "pvtz", "DescribeZoneRecords"),
+    rr: wire.Rr,
+    type: wire.Type,
+    value: wire.Value,
+    ttl: wire.Ttl,
+    status: wire.Status,
+  };
 }

@@ -11,5 +11,9 @@ export function recordIdFrom(value: unknown, client: AlicloudClient, product: Al
   const text = typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? String(value) : value;
   if (typeof text === "string" && /^[0-9]{1,20}$/.test(text)) return text;
   const shown = typeof value === "string" ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value) : String(value);
-  throw new AlicloudApiError(`${product} ${action}: expected a RecordId of digits in the answer, got ${shown}`, { product, action, host: client.endpoint(product).host });
+  throw new AlicloudApiError(`${product} ${action}: expected a RecordId of digits in the answer, got ${shown}`, {
+    product,
+    action,
+    host: client.endpoint(product).host,
+  });
 }

@@ -90,7 +90,7 @@ export class MessageWriter {
     const head = Buffer.alloc(12);
     head.writeUInt16BE(this.header.id, 0);
     head.writeUInt16BE(flags, 2);
-    this.counts.forEach((count, index) => head.writeUInt16BE(count, 4 + index * 2));
+    for (const [index, count] of this.counts.entries()) head.writeUInt16BE(count, 4 + index * 2);
     return Buffer.concat([head, ...this.chunks]);
   }
 }
@@ -109,7 +109,17 @@ export function parseMessage(bytes: Buffer, from: string): DnsMessage {
   const authority = section(counts[2]);
   const additional = section(counts[3]);
   if (reader.offset !== bytes.length) reader.fail(`${bytes.length - reader.offset} byte(s) after the last record`);
-  return { id, response: (flags & 0x8000) !== 0, opcode: (flags >> 11) & 0xf, truncated: (flags & 0x0200) !== 0, rcode: flags & 0xf, questions, answers, authority, additional };
+  return {
+    id,
+    response: (flags & 0x8000) !== 0,
+    opcode: (flags >> 11) & 0xf,
+    truncated: (flags & 0x0200) !== 0,
+    rcode: flags & 0xf,
+    questions,
+    answers,
+    authority,
+    additional,
+  };
 }
 
 /** A name inside record data (CNAME target), expanded against the message it came from. */

@@ -80,7 +80,13 @@ function exchangeTcp(server: DnsServerAddress, message: Buffer, timeoutMs: numbe
 type Finish = (error: Error | undefined, reply?: Buffer) => void;
 
 /** Runs one exchange to its first outcome (a reply, an error, the deadline or the caller's abort), then tears it down. */
-function settle(server: DnsServerAddress, transport: string, timeoutMs: number, signal: AbortSignal | undefined, start: (finish: Finish) => () => void): Promise<Buffer> {
+function settle(
+  server: DnsServerAddress,
+  transport: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  start: (finish: Finish) => () => void,
+): Promise<Buffer> {
   const where = formatServerAddress(server);
   return new Promise((resolve, reject) => {
     let teardown = () => {};
@@ -95,7 +101,10 @@ function settle(server: DnsServerAddress, transport: string, timeoutMs: number, 
       else resolve(reply!);
     };
     const onAbort = () => finish(new DnsError(`${where}: cancelled`, { host: where, code: "ABORTED" }));
-    const timer = setTimeout(() => finish(new DnsError(`${where}: no answer over ${transport} within ${timeoutMs} ms`, { host: where, code: "TIMEOUT", retryable: true })), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new DnsError(`${where}: no answer over ${transport} within ${timeoutMs} ms`, { host: where, code: "TIMEOUT", retryable: true })),
+      timeoutMs,
+    );
     signal?.addEventListener("abort", onAbort, { once: true });
     teardown = start(finish);
     if (settled) teardown();

@@ -58,7 +58,7 @@ function ipv6Bytes(text: string): Buffer {
   const right = tail === undefined ? [] : groups(tail);
   const words = tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
   const bytes = Buffer.alloc(16);
-  words.forEach((word, index) => bytes.writeUInt16BE(word, index * 2));
+  for (const [index, word] of words.entries()) bytes.writeUInt16BE(word, index * 2);
   return bytes;
 }
 

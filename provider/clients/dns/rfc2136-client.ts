@@ -66,7 +66,11 @@ export class Rfc2136Client {
     const build = (id: number) => new MessageWriter({ id, opcode: OPCODE.QUERY }).question(name, TYPE_CODES[type], RR_CLASS.IN).toBuffer();
     const { reply, message } = await this.send(call, build, OPCODE.QUERY, name);
     if (message.rcode !== RCODE.NOERROR && message.rcode !== RCODE.NXDOMAIN) {
-      throw new DnsError(`${this.where}: ${call}: ${describeRcode(message.rcode, 0, { keyName: this.options.key?.name, zone: name })}`, { host: this.where, call, code: rcodeName(message.rcode) });
+      throw new DnsError(`${this.where}: ${call}: ${describeRcode(message.rcode, 0, { keyName: this.options.key?.name, zone: name })}`, {
+        host: this.where,
+        call,
+        code: rcodeName(message.rcode),
+      });
     }
     const question = message.questions[0];
     if (message.questions.length !== 1 || question.name !== canonicalName(name) || question.type !== TYPE_CODES[type]) {
@@ -84,18 +88,34 @@ export class Rfc2136Client {
     if (message.rcode === RCODE.NOERROR) return;
     if (message.rcode === RCODE.NXRRSET || message.rcode === RCODE.YXRRSET) {
       // A first attempt that went through unanswered makes the retry's prerequisite fail: it is done.
-      if (attempts > 1 && sameValues((await this.query(change.name, change.type)).values, change.values.map((value) => canonicalValue(change.type, value)))) return;
+      if (
+        attempts > 1 &&
+        sameValues(
+          (await this.query(change.name, change.type)).values,
+          change.values.map((value) => canonicalValue(change.type, value)),
+        )
+      )
+        return;
       const held = change.expect === "absent" ? "no such record" : change.expect.join(", ");
       throw new DnsPrerequisiteError(
         `${this.where}: ${call}: ${rcodeName(message.rcode)}: the record no longer holds ${held}: someone changed it meanwhile, so nothing was written. Look at it (refresh), then run again`,
         { host: this.where, call, code: rcodeName(message.rcode) },
       );
     }
-    throw new DnsError(`${this.where}: ${call}: ${describeRcode(message.rcode, 0, { keyName: this.options.key?.name, zone: change.zone })}`, { host: this.where, call, code: rcodeName(message.rcode) });
+    throw new DnsError(`${this.where}: ${call}: ${describeRcode(message.rcode, 0, { keyName: this.options.key?.name, zone: change.zone })}`, {
+      host: this.where,
+      call,
+      code: rcodeName(message.rcode),
+    });
   }
 
   /** Sends a message built afresh for every attempt, verifies the reply, and retries what is safe to. */
-  private async send(call: string, build: (id: number) => Buffer, opcode: number, zone: string): Promise<{ reply: Buffer; message: DnsMessage; attempts: number }> {
+  private async send(
+    call: string,
+    build: (id: number) => Buffer,
+    opcode: number,
+    zone: string,
+  ): Promise<{ reply: Buffer; message: DnsMessage; attempts: number }> {
     const retries = this.options.retries ?? DEFAULT_RETRIES;
     let transport = this.options.transport ?? "udp";
     for (let attempt = 1; ; attempt++) {
@@ -133,10 +153,16 @@ export class Rfc2136Client {
     if (signature.tsigError !== 0) {
       const offset = signature.serverTime === undefined ? undefined : Math.abs(this.now() - signature.serverTime);
       const code = signature.tsigError === TSIG_ERROR.BADTIME ? "BADTIME" : signature.tsigError === TSIG_ERROR.BADKEY ? "BADKEY" : "BADSIG";
-      throw new DnsError(`${this.where}: ${call}: ${describeRcode(message.rcode, signature.tsigError, { keyName: key.name, zone, timeOffsetSeconds: offset })}`, { host: this.where, call, code });
+      throw new DnsError(
+        `${this.where}: ${call}: ${describeRcode(message.rcode, signature.tsigError, { keyName: key.name, zone, timeOffsetSeconds: offset })}`,
+        { host: this.where, call, code },
+      );
     }
     if (!signature.signed) {
-      const why = message.rcode === RCODE.NOERROR ? "NOERROR, but the reply is not signed, so it cannot be trusted" : describeRcode(message.rcode, 0, { keyName: key.name, zone });
+      const why =
+        message.rcode === RCODE.NOERROR
+          ? "NOERROR, but the reply is not signed, so it cannot be trusted"
+          : describeRcode(message.rcode, 0, { keyName: key.name, zone });
       throw new DnsError(`${this.where}: ${call}: ${why}`, { host: this.where, call, code: rcodeName(message.rcode) });
     }
     return message;
@@ -157,7 +183,8 @@ function updateMessage(id: number, change: RecordChange): Buffer {
     for (const value of change.expect) writer.record(1, { name: change.name, type, class: RR_CLASS.IN, ttl: 0, data: encodeRecordData(change.type, value) });
   }
   writer.record(2, { name: change.name, type, class: RR_CLASS.ANY, ttl: 0, data: Buffer.alloc(0) });
-  for (const value of change.values) writer.record(2, { name: change.name, type, class: RR_CLASS.IN, ttl: change.ttl, data: encodeRecordData(change.type, value) });
+  for (const value of change.values)
+    writer.record(2, { name: change.name, type, class: RR_CLASS.IN, ttl: change.ttl, data: encodeRecordData(change.type, value) });
   return writer.toBuffer();
 }
 

@@ -73,7 +73,8 @@ export class Rfc2136Records implements RecordStore {
       this.clients.map(async (client) => {
         const live = await client.query(name, type);
         const done = sameSet(live.values, target) && (value === undefined || live.ttl === ttl);
-        const allowed = sameSet(live.values, target) || (expected === undefined ? live.values.length === 0 : sameSet(live.values, [canonicalValue(type, expected)]));
+        const allowed =
+          sameSet(live.values, target) || (expected === undefined ? live.values.length === 0 : sameSet(live.values, [canonicalValue(type, expected)]));
         if (!allowed) {
           throw new DnsError(
             `${client.where}: ${type} record ${name} holds ${live.values.join(", ") || "nothing"}, not ${expected ?? "nothing"} as last read: it was changed meanwhile, so nothing was written. Refresh (pulumi refresh), then run again`,

@@ -42,7 +42,8 @@ export interface ReplySignature {
 /** Decodes the secret once, saying what is wrong without quoting it. */
 export function secretBytes(key: TsigKey): Buffer {
   const compact = key.secret.replace(/\s+/g, "");
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact) || compact.length % 4 !== 0) throw new RangeError(`TSIG key "${key.name}": the secret is not base64 (as tsig-keygen prints it)`);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact) || compact.length % 4 !== 0)
+    throw new RangeError(`TSIG key "${key.name}": the secret is not base64 (as tsig-keygen prints it)`);
   return Buffer.from(compact, "base64");
 }
 
@@ -66,10 +67,13 @@ export function signMessage(unsigned: Buffer, key: TsigKey, nowSeconds: number):
 export function verifyReply(reply: Buffer, parsed: DnsMessage, request: SignedRequest, key: TsigKey, nowSeconds: number, from: string): ReplySignature {
   const tsig = parsed.additional.find((record) => record.type === RR_TYPE.TSIG);
   if (!tsig) return { signed: false, tsigError: 0 };
-  if (tsig !== parsed.additional[parsed.additional.length - 1]) throw new DnsProtocolError(`${from}: the TSIG record is not the last record of the reply`, { host: from });
+  if (tsig !== parsed.additional[parsed.additional.length - 1])
+    throw new DnsProtocolError(`${from}: the TSIG record is not the last record of the reply`, { host: from });
   const fields = readTsigData(reply, tsig, from);
   if (tsig.name !== canonical(key.name) || fields.algorithm !== key.algorithm) {
-    throw new DnsProtocolError(`${from}: the reply is signed with key "${tsig.name}" (${fields.algorithm}), not "${key.name}" (${key.algorithm})`, { host: from });
+    throw new DnsProtocolError(`${from}: the reply is signed with key "${tsig.name}" (${fields.algorithm}), not "${key.name}" (${key.algorithm})`, {
+      host: from,
+    });
   }
   if (fields.mac.length === 0) return { signed: false, tsigError: fields.error };
   const stripped = Buffer.from(reply.subarray(0, tsig.offset));
@@ -77,11 +81,17 @@ export function verifyReply(reply: Buffer, parsed: DnsMessage, request: SignedRe
   stripped.writeUInt16BE(stripped.readUInt16BE(10) - 1, 10);
   const expected = hmac(key, [u16(request.mac.length), request.mac, stripped, variables(key, fields)]);
   if (expected.length !== fields.mac.length || !timingSafeEqual(expected, fields.mac)) {
-    throw new DnsProtocolError(`${from}: the reply's TSIG signature does not verify with key "${key.name}": it may not come from the server, or the server holds another secret`, { host: from, code: "BADSIG" });
+    throw new DnsProtocolError(
+      `${from}: the reply's TSIG signature does not verify with key "${key.name}": it may not come from the server, or the server holds another secret`,
+      { host: from, code: "BADSIG" },
+    );
   }
   const serverTime = fields.error === TSIG_ERROR.BADTIME && fields.other.length === 6 ? fields.other.readUIntBE(0, 6) : undefined;
   if (fields.error === 0 && Math.abs(nowSeconds - fields.time) > fields.fudge) {
-    throw new DnsProtocolError(`${from}: the reply was signed ${Math.abs(nowSeconds - fields.time)} s away from this machine's clock, more than the ${fields.fudge} s fudge: fix the clock`, { host: from, code: "BADTIME" });
+    throw new DnsProtocolError(
+      `${from}: the reply was signed ${Math.abs(nowSeconds - fields.time)} s away from this machine's clock, more than the ${fields.fudge} s fudge: fix the clock`,
+      { host: from, code: "BADTIME" },
+    );
   }
   return { signed: true, tsigError: fields.error, serverTime };
 }

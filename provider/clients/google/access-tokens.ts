@@ -56,12 +56,27 @@ export class GoogleAccessTokens {
   private async mint(): Promise<AccessToken> {
     const obtainedAt = Date.now();
     const url = this.key.tokenUri;
-    const body = new URLSearchParams({ grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion: jwtAssertion(this.key, this.scopes, Math.floor(obtainedAt / 1000)) }).toString();
+    const body = new URLSearchParams({
+      grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+      assertion: jwtAssertion(this.key, this.scopes, Math.floor(obtainedAt / 1000)),
+    }).toString();
     const call = `POST ${url.pathname} (token for ${this.key.clientEmail})`;
-    const response = await this.http.sendText({ method: "POST", url, kind: "oauth.token", body, headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" } });
+    const response = await this.http.sendText({
+      method: "POST",
+      url,
+      kind: "oauth.token",
+      body,
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+    });
     if (response.status !== 200) {
       const problem = describeGoogleError(response.status, response.text);
-      throw new GoogleApiError(`${url.host}: ${call}: ${response.status}${problem.code ? ` ${problem.code}` : ""}: ${problem.message}`, { host: url.host, call, status: response.status, code: problem.code, requestId: headerValue(response.headers, "x-request-id") });
+      throw new GoogleApiError(`${url.host}: ${call}: ${response.status}${problem.code ? ` ${problem.code}` : ""}: ${problem.message}`, {
+        host: url.host,
+        call,
+        status: response.status,
+        code: problem.code,
+        requestId: headerValue(response.headers, "x-request-id"),
+      });
     }
     const token = this.readToken(response.text, url.host, call, obtainedAt);
     this.minted++;

@@ -49,7 +49,10 @@ export class CloudDnsRecords implements RecordStore {
     try {
       await this.dns.change(this.zone, { additions: [set], deletions: [] });
     } catch (error) {
-      if (isGoogleStatus(error, 409)) throw new RecordChangedError(`${this.product}: ${record.type} record ${set.name} was created by someone else since it was read (409 alreadyExists), so nothing was written. Run \`pulumi refresh\`, then \`pulumi up\``);
+      if (isGoogleStatus(error, 409))
+        throw new RecordChangedError(
+          `${this.product}: ${record.type} record ${set.name} was created by someone else since it was read (409 alreadyExists), so nothing was written. Run \`pulumi refresh\`, then \`pulumi up\``,
+        );
       throw error;
     }
     return recordId(set.name.slice(0, -1), record.type);
@@ -87,7 +90,12 @@ export class CloudDnsRecords implements RecordStore {
 
   private async recordSet(record: RecordFields): Promise<ResourceRecordSet> {
     const values = record.value.split(",");
-    return { name: `${await this.absolute(record.rr)}.`, type: record.type, ttl: record.ttl, rrdatas: record.type === "CNAME" ? values.map((value) => `${value.replace(/\.$/, "")}.`) : values };
+    return {
+      name: `${await this.absolute(record.rr)}.`,
+      type: record.type,
+      ttl: record.ttl,
+      rrdatas: record.type === "CNAME" ? values.map((value) => `${value.replace(/\.$/, "")}.`) : values,
+    };
   }
 
   /** The zone's DNS name without the final dot, asked once. */
@@ -116,7 +124,8 @@ export class CloudDnsRecords implements RecordStore {
   private async relative(name: string): Promise<string> {
     const zone = await this.zoneName();
     if (name === zone) return "@";
-    if (!name.endsWith(`.${zone}`)) throw new GoogleApiError(`${this.dns.host}: ${name} is not within managed zone ${this.zone} (${zone})`, { host: this.dns.host });
+    if (!name.endsWith(`.${zone}`))
+      throw new GoogleApiError(`${this.dns.host}: ${name} is not within managed zone ${this.zone} (${zone})`, { host: this.dns.host });
     return name.slice(0, -(zone.length + 1));
   }
 }

@@ -43,15 +43,21 @@ export class CloudDns {
 
   async zone(zone: string): Promise<ManagedZone> {
     const found = await this.api.request<ManagedZone>("GET", `projects/${segment(this.project, "project")}/managedZones/${segment(zone, "managed zone")}`);
-    if (typeof found.dnsName !== "string" || !/^([a-z0-9_-]+\.)+$/i.test(found.dnsName)) throw new GoogleApiError(`${this.host}: managed zone ${zone}: the answer has no valid dnsName`, { host: this.host });
+    if (typeof found.dnsName !== "string" || !/^([a-z0-9_-]+\.)+$/i.test(found.dnsName))
+      throw new GoogleApiError(`${this.host}: managed zone ${zone}: the answer has no valid dnsName`, { host: this.host });
     return found;
   }
 
   /** The record set of this name and type, or undefined. */
   async recordSet(zone: string, name: string, type: string): Promise<ResourceRecordSet | undefined> {
-    const answer = await this.api.request<{ rrsets?: ResourceRecordSet[] }>("GET", `projects/${segment(this.project, "project")}/managedZones/${segment(zone, "managed zone")}/rrsets`, { query: { name, type } });
+    const answer = await this.api.request<{ rrsets?: ResourceRecordSet[] }>(
+      "GET",
+      `projects/${segment(this.project, "project")}/managedZones/${segment(zone, "managed zone")}/rrsets`,
+      { query: { name, type } },
+    );
     const sets = (answer.rrsets ?? []).filter((set) => set.name === name && set.type === type);
-    if (sets.length > 1) throw new GoogleApiError(`${this.host}: ${name} ${type}: the answer lists ${sets.length} record sets for one name and type`, { host: this.host });
+    if (sets.length > 1)
+      throw new GoogleApiError(`${this.host}: ${name} ${type}: the answer lists ${sets.length} record sets for one name and type`, { host: this.host });
     const set = sets[0];
     if (set && (!Array.isArray(set.rrdatas) || set.rrdatas.some((data) => typeof data !== "string") || !Number.isInteger(set.ttl))) {
       throw new GoogleApiError(`${this.host}: ${name} ${type}: the record set in the answer is malformed`, { host: this.host });
@@ -65,8 +71,12 @@ export class CloudDns {
     let current = await this.api.request<Change>("POST", base, { body: change });
     const deadline = Date.now() + POLL_DEADLINE_MS;
     for (let delay = 250; current.status !== "done"; delay = Math.min(delay * 2, 5000)) {
-      if (current.status !== "pending") throw new GoogleApiError(`${this.host}: change ${String(current.id).slice(0, 40)}: unexpected status ${JSON.stringify(current.status)}`, { host: this.host });
-      if (Date.now() > deadline) throw new GoogleApiError(`${this.host}: change ${current.id} still pending after ${POLL_DEADLINE_MS / 1000} s`, { host: this.host, retryable: true });
+      if (current.status !== "pending")
+        throw new GoogleApiError(`${this.host}: change ${String(current.id).slice(0, 40)}: unexpected status ${JSON.stringify(current.status)}`, {
+          host: this.host,
+        });
+      if (Date.now() > deadline)
+        throw new GoogleApiError(`${this.host}: change ${current.id} still pending after ${POLL_DEADLINE_MS / 1000} s`, { host: this.host, retryable: true });
       await sleep(delay, undefined, { signal });
       current = await this.api.request<Change>("GET", `${base}/${segment(String(current.id), "change id")}`);
     }

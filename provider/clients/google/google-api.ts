@@ -16,7 +16,13 @@ export class GoogleApi {
     private readonly tokens: GoogleAccessTokens,
     options: { signal?: AbortSignal; timeoutMs?: number } = {},
   ) {
-    this.http = new HttpClient({ signal: options.signal, connectionsPerOrigin: 4, headersTimeoutMs: options.timeoutMs ?? 30_000, bodyTimeoutMs: options.timeoutMs ?? 30_000, retryable: safeToRepeat });
+    this.http = new HttpClient({
+      signal: options.signal,
+      connectionsPerOrigin: 4,
+      headersTimeoutMs: options.timeoutMs ?? 30_000,
+      bodyTimeoutMs: options.timeoutMs ?? 30_000,
+      retryable: safeToRepeat,
+    });
   }
 
   get host(): string {
@@ -62,7 +68,8 @@ export class GoogleApi {
 
 /** One path segment, checked and encoded: ids and names from answers never steer a URL elsewhere. */
 export function segment(value: string, what: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(value)) throw new RangeError(`invalid ${what} ${JSON.stringify(value.slice(0, 80))}: expected letters, digits, . _ -`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(value))
+    throw new RangeError(`invalid ${what} ${JSON.stringify(value.slice(0, 80))}: expected letters, digits, . _ -`);
   return encodeURIComponent(value);
 }
 

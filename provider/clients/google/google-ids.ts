@@ -9,7 +9,8 @@ import { z } from "zod";
 /** 6-30 lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen. */
 export const projectIdSchema = () =>
   z.string({ error: "expected a Google Cloud project id, such as my-dr-project" }).regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
-    error: "expected a Google Cloud project id: 6-30 lower-case letters, digits and hyphens, starting with a letter (the id, not the project's display name or number)",
+    error:
+      "expected a Google Cloud project id: 6-30 lower-case letters, digits and hyphens, starting with a letter (the id, not the project's display name or number)",
   });
 
 /** An Artifact Registry repository id: lower-case letters, digits and hyphens, starting with a letter, at most 63. */

@@ -46,7 +46,9 @@ function keyFromConfig(credentials: string | undefined): string | undefined {
   try {
     return readFileSync(credentials, "utf8");
   } catch (error) {
-    throw new Error(`${GCP_CONFIG_KEYS.credentials}: expected a service-account key's JSON text or the path of its file; cannot read ${JSON.stringify(credentials.slice(0, 200))}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new Error(
+      `${GCP_CONFIG_KEYS.credentials}: expected a service-account key's JSON text or the path of its file; cannot read ${JSON.stringify(credentials.slice(0, 200))}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }
 

@@ -20,7 +20,9 @@ export interface ServiceAccountKey {
 const keySchema = () =>
   z.object({
     type: z.literal("service_account", { error: 'expected "service_account": this is not a service-account key' }).optional(),
-    client_email: z.string({ error: "expected the service account's e-mail address (client_email)" }).regex(/^[^@\s]+@[^@\s]+$/, { error: "expected an e-mail address such as dr-sync@my-project.iam.gserviceaccount.com" }),
+    client_email: z
+      .string({ error: "expected the service account's e-mail address (client_email)" })
+      .regex(/^[^@\s]+@[^@\s]+$/, { error: "expected an e-mail address such as dr-sync@my-project.iam.gserviceaccount.com" }),
     private_key: z.string({ error: "expected the PEM private key (private_key)" }).min(1, { error: "expected the PEM private key (private_key)" }),
     token_uri: z.string({ error: "expected the token endpoint (token_uri), such as https://oauth2.googleapis.com/token" }),
     project_id: z.string().optional(),
@@ -38,7 +40,8 @@ export function parseServiceAccountKey(text: string, source = "serviceAccountKey
   } catch {
     throw new ConfigError([{ path: ["private_key"], message: "expected a PEM private key (-----BEGIN PRIVATE KEY-----); this one does not parse" }], source);
   }
-  if (privateKey.asymmetricKeyType !== "rsa") throw new ConfigError([{ path: ["private_key"], message: "expected an RSA key: Google signs service-account assertions with RS256" }], source);
+  if (privateKey.asymmetricKeyType !== "rsa")
+    throw new ConfigError([{ path: ["private_key"], message: "expected an RSA key: Google signs service-account assertions with RS256" }], source);
   return { clientEmail: fields.client_email, privateKey, tokenUri, projectId: fields.project_id, privateKeyId: fields.private_key_id };
 }
 
@@ -53,7 +56,10 @@ function decodeKeyText(text: string, source: string): unknown {
       // reported below, without the text
     }
   }
-  throw new ConfigError([{ path: [], message: "expected a service-account key: its JSON text, or that text in base64 (the text itself is not shown: it holds the private key)" }], source);
+  throw new ConfigError(
+    [{ path: [], message: "expected a service-account key: its JSON text, or that text in base64 (the text itself is not shown: it holds the private key)" }],
+    source,
+  );
 }
 
 /** https, or http only on loopback (a test stand-in): a token request carries a signed assertion. */

@@ -1,4 +1,15 @@
-import { AttemptOutcome, HttpClient, HttpRequest, RequestStats, RetryPolicy, TransportFailure, describeNetworkError, headerValue, isRetryableStatus, isTransientOutcome } from "../http";
+import {
+  AttemptOutcome,
+  HttpClient,
+  HttpRequest,
+  RequestStats,
+  RetryPolicy,
+  TransportFailure,
+  describeNetworkError,
+  headerValue,
+  isRetryableStatus,
+  isTransientOutcome,
+} from "../http";
 import { HarborApiError, describeHarborError } from "./harbor-errors";
 import { HarborConnection, apiBase } from "./harbor-connection";
 import { idFromLocation } from "./location-id";
@@ -61,7 +72,11 @@ export class HarborHttp {
   }
 
   /** `path` is relative to /api/v2.0/ ("registries/7"); build its segments with `pathSegment`. `query` values are encoded here. */
-  async request<T>(method: Method, path: string, options: { query?: Query; body?: unknown; headers?: Record<string, string> } = {}): Promise<HarborResponse<T>> {
+  async request<T>(
+    method: Method,
+    path: string,
+    options: { query?: Query; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<HarborResponse<T>> {
     const url = this.url(path, options.query);
     const call = `${method} ${url.pathname}`;
     const response = await this.http.sendText({
@@ -81,7 +96,10 @@ export class HarborHttp {
     if (status >= 300 && status < 400) {
       // Not followed: a PUT or DELETE would be lost (or resent elsewhere with the password).
       const location = headerValue(headers, "location");
-      throw new HarborApiError(`${url.host}: ${call}: ${status} redirect${location ? ` to ${location}` : ""}: set the Harbor URL to where it redirects (often https://)`, { host: url.host, call, status });
+      throw new HarborApiError(
+        `${url.host}: ${call}: ${status} redirect${location ? ` to ${location}` : ""}: set the Harbor URL to where it redirects (often https://)`,
+        { host: url.host, call, status },
+      );
     }
     if (status < 400) return { status, body: parseAnswer<T>(text, headers, url.host, call, status), headers };
     const requestId = headerValue(headers, "x-request-id");
@@ -104,7 +122,11 @@ export class HarborHttp {
   async create(path: string, body: unknown): Promise<number> {
     const response = await this.request<unknown>("POST", path, { body });
     const collection = this.url(path);
-    return idFromLocation(collection, headerValue(response.headers, "location"), { host: this.host, call: `POST ${collection.pathname}`, status: response.status });
+    return idFromLocation(collection, headerValue(response.headers, "location"), {
+      host: this.host,
+      call: `POST ${collection.pathname}`,
+      status: response.status,
+    });
   }
 
   /** Every item of a paged list: page_size 100, until `X-Total-Count` items or a short page. */
@@ -113,7 +135,12 @@ export class HarborHttp {
     for (let page = 1; page <= MAX_PAGES; page++) {
       const response = await this.request<T[]>("GET", path, { query: { ...query, page, page_size: PAGE_SIZE } });
       const batch = response.body ?? [];
-      if (!Array.isArray(batch)) throw new HarborApiError(`${this.host}: GET ${path}: expected a JSON array, got ${typeof batch}`, { host: this.host, call: `GET ${path}`, status: response.status });
+      if (!Array.isArray(batch))
+        throw new HarborApiError(`${this.host}: GET ${path}: expected a JSON array, got ${typeof batch}`, {
+          host: this.host,
+          call: `GET ${path}`,
+          status: response.status,
+        });
       items.push(...batch);
       const total = Number(headerValue(response.headers, "x-total-count"));
       if (batch.length < PAGE_SIZE || (Number.isFinite(total) && items.length >= total)) return items;
@@ -145,7 +172,11 @@ function idempotentAndTransient(request: HttpRequest, outcome: AttemptOutcome): 
 
 function harborNetworkFailure(failure: TransportFailure): Error {
   const advice = failure.code === "ECONNREFUSED" || failure.code === "ENOTFOUND" || failure.code === "EAI_AGAIN" ? ": check the Harbor URL" : "";
-  return new HarborApiError(`${failure.host}: ${failure.call}: ${describeNetworkError(failure.code, failure.cause)}${advice}`, { host: failure.host, call: failure.call, code: failure.code, retryable: failure.retryable }, { cause: failure.cause });
+  return new HarborApiError(
+    `${failure.host}: ${failure.call}: ${describeNetworkError(failure.code, failure.cause)}${advice}`,
+    { host: failure.host, call: failure.call, code: failure.code, retryable: failure.retryable },
+    { cause: failure.cause },
+  );
 }
 
 function parseAnswer<T>(text: string, headers: HarborResponse<T>["headers"], host: string, call: string, status: number): T {

@@ -56,9 +56,13 @@ export function harborPattern(pattern: string): RegExp {
       i++;
     } else if (char === "*") source += "[^/]*";
     else if (char === "?") source += "[^/]";
-    else if (char === "{") (source += "(?:"), braces++;
-    else if (char === "}" && braces > 0) (source += ")"), braces--;
-    else if (char === "," && braces > 0) source += "|";
+    else if (char === "{") {
+      source += "(?:";
+      braces++;
+    } else if (char === "}" && braces > 0) {
+      source += ")";
+      braces--;
+    } else if (char === "," && braces > 0) source += "|";
     else source += char.replace(/[.+^$()|[\]\\]/g, "\\$&");
   }
   if (braces > 0) throw new Error(`the filter ${JSON.stringify(pattern)} opens a { it does not close: expected {a,b} alternatives`);

@@ -65,7 +65,11 @@ export class HttpClient {
     await this.agents.close();
   }
 
-  private async withRetries<R extends { status: number; headers: HttpResponse["headers"]; text?: string }>(request: HttpRequest, read: (response: HttpResponse) => Promise<R>, discard: (response: R) => Promise<void>): Promise<R> {
+  private async withRetries<R extends { status: number; headers: HttpResponse["headers"]; text?: string }>(
+    request: HttpRequest,
+    read: (response: HttpResponse) => Promise<R>,
+    discard: (response: R) => Promise<void>,
+  ): Promise<R> {
     const maxRetries = isReplayable(request.body) ? (request.maxRetries ?? this.retry.maxRetries) : 0;
     const signal = this.signalOf(request);
     for (let attempt = 0; ; attempt++) {
@@ -80,7 +84,15 @@ export class HttpClient {
           await wait(request, retryDelayMs(this.retry, attempt), signal);
           continue;
         }
-        throw this.failure({ request, host: request.url.host, call: callOf(request), code, description: describeNetworkError(code, error), retryable: isRetryableErrorCode(code), cause: error });
+        throw this.failure({
+          request,
+          host: request.url.host,
+          call: callOf(request),
+          code,
+          description: describeNetworkError(code, error),
+          retryable: isRetryableErrorCode(code),
+          cause: error,
+        });
       }
       if (attempt < maxRetries && this.shouldRetry(request, { kind: "response", status: result.status, headers: result.headers, text: result.text })) {
         await discard(result);
@@ -108,7 +120,15 @@ export class HttpClient {
       // a server sends a body anyway; registries answer manifest checks with HEAD, hundreds per
       // sync, and each would cost a new TCP (and TLS) handshake.
       const reset = method === "HEAD" ? false : undefined;
-      const raw = await this.agents.request(request.insecure === true, { origin: url.origin, path: url.pathname + url.search, method, headers, body, signal, reset });
+      const raw = await this.agents.request(request.insecure === true, {
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method,
+        headers,
+        body,
+        signal,
+        reset,
+      });
       const location = raw.headers.location;
       if (!request.followRedirects || !REDIRECT_STATUSES.includes(raw.statusCode) || typeof location !== "string") {
         return { status: raw.statusCode, headers: raw.headers, body: raw.body, url };
@@ -117,11 +137,15 @@ export class HttpClient {
       if (hop >= MAX_REDIRECTS) throw this.failure(this.redirectFailure(request, `more than ${MAX_REDIRECTS} redirects`));
       if (!isReplayable(body)) throw this.failure(this.redirectFailure(request, `${method} ${url.pathname} was redirected; a streamed body cannot be re-sent`));
       const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
-      if (next?.protocol !== "http:" && next?.protocol !== "https:") throw this.failure(this.redirectFailure(request, `redirected to ${JSON.stringify(location.slice(0, 120))}, which is not an http(s) URL`));
+      if (next?.protocol !== "http:" && next?.protocol !== "https:")
+        throw this.failure(this.redirectFailure(request, `redirected to ${JSON.stringify(location.slice(0, 120))}, which is not an http(s) URL`));
       // A credential is meant for the host it was issued for, never for where that host points;
       // a body can be one too (a token grant's refresh token), so it is never re-sent elsewhere.
       if (next.origin !== url.origin) {
-        if (body !== undefined && raw.statusCode !== 303) throw this.failure(this.redirectFailure(request, `${method} ${url.pathname} was redirected to ${next.origin}; its body is only sent to ${url.origin}`));
+        if (body !== undefined && raw.statusCode !== 303)
+          throw this.failure(
+            this.redirectFailure(request, `${method} ${url.pathname} was redirected to ${next.origin}; its body is only sent to ${url.origin}`),
+          );
         headers = withoutAuthorization(headers);
       }
       if (raw.statusCode === 303) {
@@ -137,7 +161,8 @@ export class HttpClient {
   }
 
   private failure(failure: TransportFailure): Error {
-    const error = this.options.failure?.(failure) ?? new HttpError(`${failure.host}: ${failure.call}: ${failure.description}`, failure, { cause: failure.cause });
+    const error =
+      this.options.failure?.(failure) ?? new HttpError(`${failure.host}: ${failure.call}: ${failure.description}`, failure, { cause: failure.cause });
     return error;
   }
 

@@ -129,13 +129,17 @@ export class Authenticator {
     const started = Date.now();
     const identity = login && "identityToken" in login ? login.identityToken : undefined;
     const account = login && "username" in login ? login : undefined;
-    const response = identity !== undefined ? await this.refreshTokenGrant(realm, challenge, scopes, identity) : await this.tokenGet(realm, challenge, scopes, account);
+    const response =
+      identity !== undefined ? await this.refreshTokenGrant(realm, challenge, scopes, identity) : await this.tokenGet(realm, challenge, scopes, account);
     const text = await response.body.text();
     // An OAuth2 server answers a refused refresh token with 400 invalid_grant (RFC 6749, 5.2).
     const refused = response.status === 401 || response.status === 403 || (identity !== undefined && response.status === 400);
     if (refused) {
       this.source?.invalidate?.();
-      const hint = identity !== undefined ? "check the identityToken for this registry (it may have expired or been revoked)" : "check the username and password for this registry";
+      const hint =
+        identity !== undefined
+          ? "check the identityToken for this registry (it may have expired or been revoked)"
+          : "check the username and password for this registry";
       throw new AuthError(`${this.host}: token server ${realm.host} rejected ${this.source?.description ?? "anonymous"} (HTTP ${response.status}): ${hint}`, {
         host: this.host,
         status: response.status,
@@ -194,7 +198,10 @@ function checkRealm(raw: string | undefined, host: string, insecure: boolean): U
     realm = undefined;
   }
   if (!realm || !(realm.protocol === "https:" || (insecure && realm.protocol === "http:")) || realm.username || realm.password) {
-    throw new InvalidAnswerError(`invalid token realm ${quoteAnswer(raw)} from ${host}: expected an https URL${insecure ? " (or http for this insecure registry)" : ""}`, { host });
+    throw new InvalidAnswerError(
+      `invalid token realm ${quoteAnswer(raw)} from ${host}: expected an https URL${insecure ? " (or http for this insecure registry)" : ""}`,
+      { host },
+    );
   }
   return realm;
 }

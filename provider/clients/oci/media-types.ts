@@ -13,12 +13,7 @@ export const MediaType = {
 } as const;
 
 /** Sent as `Accept` on every manifest request, so the registry never down-converts to schema 1. */
-export const MANIFEST_ACCEPT = [
-  MediaType.ociIndex,
-  MediaType.dockerManifestList,
-  MediaType.ociManifest,
-  MediaType.dockerManifest,
-].join(", ");
+export const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.dockerManifest].join(", ");
 
 export interface Platform {
   os: string;

@@ -67,7 +67,8 @@ function checkReferrer(entry: unknown, host: string, origin: string): ReferrerDe
   const value = entry as Record<string, unknown>;
   if (typeof value !== "object" || value === null) throw new UnsupportedManifestError(`${host}: an entry of ${origin} is not a descriptor`, { host });
   const digest = checkAnsweredDigest(value.digest, host, origin);
-  if (!Number.isSafeInteger(value.size) || (value.size as number) < 0) throw new UnsupportedManifestError(`${host}: invalid size ${quoteAnswer(value.size)} of ${digest} in ${origin}`, { host });
+  if (!Number.isSafeInteger(value.size) || (value.size as number) < 0)
+    throw new UnsupportedManifestError(`${host}: invalid size ${quoteAnswer(value.size)} of ${digest} in ${origin}`, { host });
   const descriptor: ReferrerDescriptor = { mediaType: checkMediaType(value.mediaType, host, origin), digest, size: value.size as number };
   if (value.artifactType !== undefined) descriptor.artifactType = checkMediaType(value.artifactType, host, origin);
   if (isStringMap(value.annotations)) descriptor.annotations = value.annotations;

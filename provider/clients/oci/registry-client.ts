@@ -6,7 +6,20 @@ import { nextLinkTarget } from "./link-header";
 import { LoginSource } from "./login-source";
 import { MANIFEST_ACCEPT, MediaType } from "./media-types";
 import { ReferrerDescriptor, parseReferrersIndex } from "./referrers";
-import { InvalidAnswerError, checkAnsweredDigest, checkMediaType, checkReference, checkRepository, checkCatalogPageLink, checkListedRepository, checkReferrersPageLink, checkTagPageLink, checkUploadLocation, checkUploadRange, quoteAnswer } from "./registry-answers";
+import {
+  InvalidAnswerError,
+  checkAnsweredDigest,
+  checkMediaType,
+  checkReference,
+  checkRepository,
+  checkCatalogPageLink,
+  checkListedRepository,
+  checkReferrersPageLink,
+  checkTagPageLink,
+  checkUploadLocation,
+  checkUploadRange,
+  quoteAnswer,
+} from "./registry-answers";
 import { errorFromResponse } from "./registry-errors";
 import { RepositoryScope } from "./scope";
 import { HttpRequest, HttpResponse, HttpTransport } from "./transport";
@@ -115,7 +128,13 @@ export class RegistryClient {
   }
 
   async headManifest(repository: string, reference: string): Promise<ManifestHead | undefined> {
-    const response = await this.send({ method: "HEAD", target: this.manifestPath(repository, reference), scopes: [pull(repository)], kind: "manifest.head", headers: { accept: MANIFEST_ACCEPT } });
+    const response = await this.send({
+      method: "HEAD",
+      target: this.manifestPath(repository, reference),
+      scopes: [pull(repository)],
+      kind: "manifest.head",
+      headers: { accept: MANIFEST_ACCEPT },
+    });
     await response.body.dump();
     if (response.status === 404) return undefined;
     if (response.status !== 200) throw await errorFromResponse(response, this.host, `checking manifest ${repository}:${reference}`);
@@ -127,22 +146,38 @@ export class RegistryClient {
     }
     const where = `the Docker-Content-Digest of ${this.host}/${repository}:${reference}`;
     const mediaType = header(response, "content-type");
-    return { digest: checkAnsweredDigest(digest, this.host, where), mediaType: mediaType && checkMediaType(mediaType, this.host, `the Content-Type of ${this.host}/${repository}:${reference}`), size: Number(header(response, "content-length")) || undefined };
+    return {
+      digest: checkAnsweredDigest(digest, this.host, where),
+      mediaType: mediaType && checkMediaType(mediaType, this.host, `the Content-Type of ${this.host}/${repository}:${reference}`),
+      size: Number(header(response, "content-length")) || undefined,
+    };
   }
 
   /** The manifest's exact bytes, verified against the digest it is addressed by. */
   async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
-    const response = await this.send({ method: "GET", target: this.manifestPath(repository, reference), scopes: [pull(repository)], kind: "manifest.get", headers: { accept: MANIFEST_ACCEPT } });
+    const response = await this.send({
+      method: "GET",
+      target: this.manifestPath(repository, reference),
+      scopes: [pull(repository)],
+      kind: "manifest.get",
+      headers: { accept: MANIFEST_ACCEPT },
+    });
     if (response.status !== 200) throw await errorFromResponse(response, this.host, `reading manifest ${repository}:${reference}`);
     const bytes = Buffer.from(await response.body.arrayBuffer());
     const answered = header(response, "docker-content-digest");
-    const claimed = isDigest(reference) ? reference : answered && checkAnsweredDigest(answered, this.host, `the Docker-Content-Digest of ${this.host}/${repository}:${reference}`);
+    const claimed = isDigest(reference)
+      ? reference
+      : answered && checkAnsweredDigest(answered, this.host, `the Docker-Content-Digest of ${this.host}/${repository}:${reference}`);
     const digest = digestOf(bytes, claimed ? algorithmOf(claimed) : "sha256");
     if (claimed && claimed !== digest) {
       throw new DigestMismatchError(`${this.host}: manifest ${repository}:${reference} hashes to ${digest}, not ${claimed}`, { host: this.host });
     }
     const contentType = header(response, "content-type");
-    return { bytes, mediaType: contentType ? checkMediaType(contentType, this.host, `the Content-Type of ${this.host}/${repository}:${reference}`) : "", digest };
+    return {
+      bytes,
+      mediaType: contentType ? checkMediaType(contentType, this.host, `the Content-Type of ${this.host}/${repository}:${reference}`) : "",
+      digest,
+    };
   }
 
   /** Stores the exact bytes, so the digest at the destination equals the source's. */
@@ -159,7 +194,9 @@ export class RegistryClient {
     await response.body.dump();
     const stored = header(response, "docker-content-digest");
     if (stored && stored !== manifest.digest) {
-      throw new DigestMismatchError(`${this.host}: pushed ${repository}:${reference} as ${manifest.digest} but the registry stored ${stored}`, { host: this.host });
+      throw new DigestMismatchError(`${this.host}: pushed ${repository}:${reference} as ${manifest.digest} but the registry stored ${stored}`, {
+        host: this.host,
+      });
     }
   }
 
@@ -167,7 +204,8 @@ export class RegistryClient {
   async deleteManifest(repository: string, digest: string): Promise<void> {
     const response = await this.send({ method: "DELETE", target: this.manifestPath(repository, digest), scopes: [push(repository)], kind: "manifest.delete" });
     await response.body.dump();
-    if (response.status !== 202 && response.status !== 200 && response.status !== 404) throw await errorFromResponse(response, this.host, `deleting manifest ${repository}@${digest}`);
+    if (response.status !== 202 && response.status !== 200 && response.status !== 404)
+      throw await errorFromResponse(response, this.host, `deleting manifest ${repository}@${digest}`);
   }
 
   async hasBlob(repository: string, digest: string): Promise<boolean> {
@@ -198,16 +236,31 @@ export class RegistryClient {
       for (const entry of answer.entries) if (!listed.has(entry.digest)) listed.set(entry.digest, entry);
       if (answer.next === undefined) return [...listed.values()];
       const next = checkReferrersPageLink(resolveLink(answer.next, base, this.host), answer.next, base, repository, checked, this.host);
-      if (seen.has(next.href)) throw new InvalidAnswerError(`${this.host}: the referrers of ${repository}@${checked} link back to a page already read (${quoteAnswer(next.href)})`, { host: this.host });
-      if (pages >= MAX_REFERRER_PAGES) throw new InvalidAnswerError(`${this.host}: the referrers of ${repository}@${checked} go on past ${MAX_REFERRER_PAGES} pages`, { host: this.host });
+      if (seen.has(next.href))
+        throw new InvalidAnswerError(`${this.host}: the referrers of ${repository}@${checked} link back to a page already read (${quoteAnswer(next.href)})`, {
+          host: this.host,
+        });
+      if (pages >= MAX_REFERRER_PAGES)
+        throw new InvalidAnswerError(`${this.host}: the referrers of ${repository}@${checked} go on past ${MAX_REFERRER_PAGES} pages`, { host: this.host });
       seen.add(next.href);
       page = next;
     }
   }
 
   /** One page of a referrers list; undefined for the first page's 404 (no API). A later page's 404 is an error. */
-  private async referrersPage(url: URL, repository: string, digest: string, first: boolean): Promise<{ entries: ReferrerDescriptor[]; next?: string } | undefined> {
-    const response = await this.send({ method: "GET", target: url, scopes: [pull(repository)], kind: "referrers.list", headers: { accept: MediaType.ociIndex } });
+  private async referrersPage(
+    url: URL,
+    repository: string,
+    digest: string,
+    first: boolean,
+  ): Promise<{ entries: ReferrerDescriptor[]; next?: string } | undefined> {
+    const response = await this.send({
+      method: "GET",
+      target: url,
+      scopes: [pull(repository)],
+      kind: "referrers.list",
+      headers: { accept: MediaType.ociIndex },
+    });
     if (response.status === 404 && first) {
       await response.body.dump();
       return undefined;
@@ -237,7 +290,13 @@ export class RegistryClient {
    * range than asked, so the caller starts over instead.
    */
   async getBlobFrom(repository: string, digest: string, offset: number): Promise<BlobStream | undefined> {
-    const response = await this.send({ method: "GET", target: this.blobPath(repository, digest), scopes: [pull(repository)], kind: "blob.get-range", headers: { range: `bytes=${offset}-` } });
+    const response = await this.send({
+      method: "GET",
+      target: this.blobPath(repository, digest),
+      scopes: [pull(repository)],
+      kind: "blob.get-range",
+      headers: { range: `bytes=${offset}-` },
+    });
     if (response.status === 200 || response.status === 416) {
       await response.body.dump();
       return undefined;
@@ -308,7 +367,13 @@ export class RegistryClient {
 
   /** The closing `PUT ?digest=` of a session whose bytes all arrived by `PATCH`; the registry checks the digest. */
   async completeUpload(repository: string, uploadUrl: URL, digest: string): Promise<void> {
-    const response = await this.send({ method: "PUT", target: withDigest(uploadUrl, this.checkedDigest(repository, digest)), scopes: [push(repository)], kind: "blob.put", headers: { "content-length": "0" } });
+    const response = await this.send({
+      method: "PUT",
+      target: withDigest(uploadUrl, this.checkedDigest(repository, digest)),
+      scopes: [push(repository)],
+      kind: "blob.put",
+      headers: { "content-length": "0" },
+    });
     if (response.status !== 201) throw await errorFromResponse(response, this.host, `completing the upload of ${digest} to ${repository}`);
     await response.body.dump();
   }
@@ -357,7 +422,10 @@ export class RegistryClient {
       const base = await this.baseUrl();
       const next = checkTagPageLink(resolveLink(raw, base, this.host), raw, base, repository, this.host);
       // A registry that links a page to itself (or back) would keep us listing forever.
-      if (seen.has(next.href)) throw new InvalidAnswerError(`${this.host}: the tag list of ${repository} links back to a page already read (${quoteAnswer(next.href)})`, { host: this.host });
+      if (seen.has(next.href))
+        throw new InvalidAnswerError(`${this.host}: the tag list of ${repository} links back to a page already read (${quoteAnswer(next.href)})`, {
+          host: this.host,
+        });
       seen.add(next.href);
       target = next;
     }
@@ -382,7 +450,8 @@ export class RegistryClient {
       if (raw === undefined) return names.sort();
       const base = await this.baseUrl();
       const next = checkCatalogPageLink(resolveLink(raw, base, this.host), raw, base, this.host);
-      if (seen.has(next.href)) throw new InvalidAnswerError(`${this.host}: the catalog links back to a page already read (${quoteAnswer(next.href)})`, { host: this.host });
+      if (seen.has(next.href))
+        throw new InvalidAnswerError(`${this.host}: the catalog links back to a page already read (${quoteAnswer(next.href)})`, { host: this.host });
       seen.add(next.href);
       target = next;
     }

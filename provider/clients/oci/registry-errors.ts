@@ -21,7 +21,14 @@ export async function errorFromResponse(response: HttpResponse, host: string, ac
   const requestId = REQUEST_ID_HEADERS.map((name) => response.headers[name]).find((value): value is string => typeof value === "string");
   const said = first ? `${first.code ?? "ERROR"}: ${first.message ?? ""}`.trim() : text.slice(0, 200).trim() || "no details";
   const suffix = requestId ? ` [request id ${requestId}]` : "";
-  const details = { host, status: response.status, code: first?.code, requestId, retryable: isRetryableStatus(response.status), retryAfterMs: parseRetryAfter(response.headers["retry-after"]) };
+  const details = {
+    host,
+    status: response.status,
+    code: first?.code,
+    requestId,
+    retryable: isRetryableStatus(response.status),
+    retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+  };
   if (response.status === 401) {
     return new AuthError(`${host}: ${action}: authentication failed (HTTP 401, ${said}): check the credentials for this registry${suffix}`, details);
   }

@@ -70,7 +70,8 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
     return withRecordStore(state, async (records) => {
       const current = await records.get(id);
       if (!current) return { id: "", props: {} };
-      if (current.value !== state.activeTarget) console.log(`warning ${describeRecord(state)} was changed outside Pulumi: it holds ${current.value}, state says ${state.activeTarget}`);
+      if (current.value !== state.activeTarget)
+        console.log(`warning ${describeRecord(state)} was changed outside Pulumi: it holds ${current.value}, state says ${state.activeTarget}`);
       return { id, props: { ...state, ttl: current.ttl, activeTarget: current.value } };
     });
   },
@@ -82,7 +83,11 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
     }
     await withRecordStore(props, async (records) => {
       const current = await records.get(id);
-      if (current) await deleteUnlessGone(() => records.delete(id, current), (said) => `${describeRecord(props)} (RecordId ${id}) cannot be deleted now: ${said}`);
+      if (current)
+        await deleteUnlessGone(
+          () => records.delete(id, current),
+          (said) => `${describeRecord(props)} (RecordId ${id}) cannot be deleted now: ${said}`,
+        );
     });
   },
 });
@@ -90,7 +95,12 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
 /** The provider the engine loads by this name from failover-record.js (see packaged-provider.ts); state names it. */
 export const failoverRecordProvider = failoverRecordDefinition.provider;
 
-function outputsOf(inputs: FailoverRecordInputs, applied: AppliedRecord, before: Partial<FailoverRecordOutputs>, createdByResource: boolean): FailoverRecordOutputs {
+function outputsOf(
+  inputs: FailoverRecordInputs,
+  applied: AppliedRecord,
+  before: Partial<FailoverRecordOutputs>,
+  createdByResource: boolean,
+): FailoverRecordOutputs {
   return {
     ...inputs,
     schemaVersion: 1,

@@ -102,7 +102,11 @@ export interface CloudDnsFailoverRecordArgs extends FailoverRecordCommonArgs {
 export type FailoverRecordArgs = PrivateZoneFailoverRecordArgs | AlidnsFailoverRecordArgs | Rfc2136FailoverRecordArgs | CloudDnsFailoverRecordArgs;
 
 /** A record without its sites and switching choices (a DR plan's `failover.record`), per backend. */
-export type FailoverRecordPlacementArgs = FailoverRecordArgs extends infer Variant ? (Variant extends unknown ? Omit<Variant, "sites" | "active" | "readiness" | "force"> : never) : never;
+export type FailoverRecordPlacementArgs = FailoverRecordArgs extends infer Variant
+  ? Variant extends unknown
+    ? Omit<Variant, "sites" | "active" | "readiness" | "force">
+    : never
+  : never;
 
 /** What state holds: the inputs and what the provider found and did. */
 export type FailoverRecordOutputs = FailoverRecordInputs & {

@@ -60,7 +60,9 @@ export function rememberHarborConfig(config: { get(key: string): string | undefi
 /** Why no connection can be made, or undefined when one can (for `check`). */
 export function missingHarborConnection(input: unknown): string | undefined {
   if (input !== undefined) return undefined;
-  const missing = (Object.keys(HARBOR_CONFIG_KEYS) as (keyof typeof HARBOR_CONFIG_KEYS)[]).filter((key) => key !== "insecure" && !configured[key]).map((key) => HARBOR_CONFIG_KEYS[key]);
+  const missing = (Object.keys(HARBOR_CONFIG_KEYS) as (keyof typeof HARBOR_CONFIG_KEYS)[])
+    .filter((key) => key !== "insecure" && !configured[key])
+    .map((key) => HARBOR_CONFIG_KEYS[key]);
   if (missing.length === 0) return undefined;
   return `no Harbor connection: give the resource a \`harbor\` input ({url, username, password}), or set ${missing.join(", ")} in stack config (the password with --secret)`;
 }

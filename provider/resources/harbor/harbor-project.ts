@@ -54,7 +54,11 @@ export const harborProjectDefinition = defineDynamicResource<HarborProjectArgs, 
         throw new Error(`Harbor project "${news.name}" already exists on ${harbor.host}: set adopt: true to manage it, or choose another name`);
       }
       if (!adopted) {
-        await harbor.projects.create({ project_name: news.name, metadata: { public: String(news.public ?? false) as "true" | "false" }, storage_limit: news.storageLimit ?? -1 });
+        await harbor.projects.create({
+          project_name: news.name,
+          metadata: { public: String(news.public ?? false) as "true" | "false" },
+          storage_limit: news.storageLimit ?? -1,
+        });
       } else {
         await applySettings(harbor, news);
       }
@@ -70,19 +74,23 @@ export const harborProjectDefinition = defineDynamicResource<HarborProjectArgs, 
   },
 
   async read(id, props) {
-    return readHarborObject(props, (harbor) => harbor.projects.get(props.name ?? id), async (current, harbor) => {
-      const quota = await harbor.projects.quota(current.project_id);
-      // A setting left out is not managed: a refresh leaves it out; an import (no state yet) shows Harbor's value.
-      const managed = (key: "public" | "storageLimit") => props.schemaVersion === undefined || props[key] !== undefined;
-      const inputs: HarborProjectInputs = {
-        ...props,
-        name: current.name,
-        public: managed("public") ? current.metadata?.public === "true" : undefined,
-        storageLimit: managed("storageLimit") ? (quota?.hard.storage ?? -1) : undefined,
-      };
-      const outs = await describe(harbor, inputs, props.adopted ?? false);
-      return { id: current.name, props: outs, inputs: withoutOutputs(outs) };
-    });
+    return readHarborObject(
+      props,
+      (harbor) => harbor.projects.get(props.name ?? id),
+      async (current, harbor) => {
+        const quota = await harbor.projects.quota(current.project_id);
+        // A setting left out is not managed: a refresh leaves it out; an import (no state yet) shows Harbor's value.
+        const managed = (key: "public" | "storageLimit") => props.schemaVersion === undefined || props[key] !== undefined;
+        const inputs: HarborProjectInputs = {
+          ...props,
+          name: current.name,
+          public: managed("public") ? current.metadata?.public === "true" : undefined,
+          storageLimit: managed("storageLimit") ? (quota?.hard.storage ?? -1) : undefined,
+        };
+        const outs = await describe(harbor, inputs, props.adopted ?? false);
+        return { id: current.name, props: outs, inputs: withoutOutputs(outs) };
+      },
+    );
   },
 
   async delete(_id, props) {

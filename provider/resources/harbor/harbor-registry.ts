@@ -18,16 +18,37 @@ import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harb
  * secret is an update that sends it. The secret itself is kept only in the (secret) inputs.
  */
 
-export const HARBOR_ADAPTER_TYPES = ["harbor", "docker-hub", "docker-registry", "huawei-SWR", "google-gcr", "aws-ecr", "azure-acr", "ali-acr", "jfrog-artifactory", "quay", "gitlab", "dtr", "tencent-tcr", "github-ghcr", "volcengine-cr"] as const;
+export const HARBOR_ADAPTER_TYPES = [
+  "harbor",
+  "docker-hub",
+  "docker-registry",
+  "huawei-SWR",
+  "google-gcr",
+  "aws-ecr",
+  "azure-acr",
+  "ali-acr",
+  "jfrog-artifactory",
+  "quay",
+  "gitlab",
+  "dtr",
+  "tencent-tcr",
+  "github-ghcr",
+  "volcengine-cr",
+] as const;
 export type HarborAdapterType = (typeof HARBOR_ADAPTER_TYPES)[number];
 
 export const harborRegistryInputsSchema = () =>
   z
     .strictObject({
-      name: z.string({ error: "expected the endpoint's name" }).min(1, { error: "expected the endpoint's name" }).max(64, { error: "expected at most 64 characters (Harbor's limit)" }),
+      name: z
+        .string({ error: "expected the endpoint's name" })
+        .min(1, { error: "expected the endpoint's name" })
+        .max(64, { error: "expected at most 64 characters (Harbor's limit)" }),
       description: z.string({ error: "expected text" }).optional(),
       type: z.enum(HARBOR_ADAPTER_TYPES, { error: `expected one of Harbor's adapter types: ${HARBOR_ADAPTER_TYPES.join(", ")}` }),
-      url: z.string({ error: "expected the registry's URL" }).regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, { error: "expected the registry's URL, such as https://registry.example.com" }),
+      url: z
+        .string({ error: "expected the registry's URL" })
+        .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, { error: "expected the registry's URL, such as https://registry.example.com" }),
       accessKey: z.string({ error: "expected the access ID (user name, key id)" }).optional(),
       accessSecret: z.string({ error: "expected the access secret" }).optional(),
       insecure: z.boolean({ error: "expected true or false" }).optional(),
@@ -49,22 +70,38 @@ export interface HarborRegistryOutputs extends Omit<HarborRegistryInputs, "acces
 }
 
 /** What each adapter expects as credentials (Harbor's documentation and its adapters' sources). */
-function credentialProblem(type: HarborAdapterType, accessKey: string | undefined, accessSecret: string | undefined): { property: string; message: string } | undefined {
+function credentialProblem(
+  type: HarborAdapterType,
+  accessKey: string | undefined,
+  accessSecret: string | undefined,
+): { property: string; message: string } | undefined {
   if (accessKey && !accessSecret) return { property: "accessSecret", message: `expected an access secret to go with access ID "${accessKey}"` };
   if (accessSecret && !accessKey && type !== "quay") return { property: "accessKey", message: "expected an access ID to go with the secret" };
   switch (type) {
     case "google-gcr":
-      if (accessKey !== "_json_key") return { property: "accessKey", message: `expected "_json_key": google-gcr authenticates with a service-account JSON key` };
-      if (!jsonWith(accessSecret, ["type", "client_email", "private_key"])) return { property: "accessSecret", message: "expected the whole service-account JSON key (with type, client_email and private_key)" };
+      if (accessKey !== "_json_key")
+        return { property: "accessKey", message: `expected "_json_key": google-gcr authenticates with a service-account JSON key` };
+      if (!jsonWith(accessSecret, ["type", "client_email", "private_key"]))
+        return { property: "accessSecret", message: "expected the whole service-account JSON key (with type, client_email and private_key)" };
       return undefined;
     case "aws-ecr":
-      if (accessKey && !/^(AKIA|ASIA)[A-Z0-9]{12,124}$/.test(accessKey)) return { property: "accessKey", message: "expected an AWS access key id (AKIA... or ASIA...), not a user name: aws-ecr uses access keys" };
+      if (accessKey && !/^(AKIA|ASIA)[A-Z0-9]{12,124}$/.test(accessKey))
+        return { property: "accessKey", message: "expected an AWS access key id (AKIA... or ASIA...), not a user name: aws-ecr uses access keys" };
       return undefined;
     case "ali-acr":
-      if (accessKey && !/^[A-Za-z0-9]{12,64}$/.test(accessKey)) return { property: "accessKey", message: "expected a RAM AccessKey ID (such as LTAI...): ali-acr uses the AccessKey, not the docker login; for ACR Enterprise Edition use type docker-registry with the instance's registry user" };
+      if (accessKey && !/^[A-Za-z0-9]{12,64}$/.test(accessKey))
+        return {
+          property: "accessKey",
+          message:
+            "expected a RAM AccessKey ID (such as LTAI...): ali-acr uses the AccessKey, not the docker login; for ACR Enterprise Edition use type docker-registry with the instance's registry user",
+        };
       return undefined;
     case "quay":
-      if (accessSecret && !jsonWith(accessSecret, ["docker_cli_password"])) return { property: "accessSecret", message: `expected Quay's JSON secret, such as {"account_name": "...", "docker_cli_password": "...", "oauth2_token": "..."}` };
+      if (accessSecret && !jsonWith(accessSecret, ["docker_cli_password"]))
+        return {
+          property: "accessSecret",
+          message: `expected Quay's JSON secret, such as {"account_name": "...", "docker_cli_password": "...", "oauth2_token": "..."}`,
+        };
       return undefined;
     default:
       return undefined;
@@ -109,7 +146,10 @@ export const harborRegistryDefinition = defineDynamicResource<HarborRegistryArgs
   async create(news) {
     return withResourceHarbor(news, async (harbor) => {
       const existing = await harbor.registries.findByName(news.name);
-      if (existing) throw new Error(`a registry endpoint named "${news.name}" already exists on ${harbor.host} (id ${existing.id}): import it with \`pulumi import pulumi-nodejs:dynamic/harbor:HarborRegistry <name> ${existing.id}\`, or choose another name`);
+      if (existing)
+        throw new Error(
+          `a registry endpoint named "${news.name}" already exists on ${harbor.host} (id ${existing.id}): import it with \`pulumi import pulumi-nodejs:dynamic/harbor:HarborRegistry <name> ${existing.id}\`, or choose another name`,
+        );
       await testConnection(harbor, news);
       const id = await harbor.registries.create({
         name: news.name,
@@ -142,27 +182,36 @@ export const harborRegistryDefinition = defineDynamicResource<HarborRegistryArgs
   },
 
   async read(id, props) {
-    return readHarborObject(props, (harbor) => harbor.registries.get(Number(id)), async (current, harbor) => {
-      const inputs = toStateValue({
-        ...props,
-        name: current.name,
-        description: current.description || undefined,
-        type: current.type as HarborAdapterType,
-        url: current.url,
-        accessKey: current.credential?.access_key || undefined,
-        // Left out means false (what create sent): reading false back must not turn it into a change.
-        insecure: props.insecure === undefined && !current.insecure ? undefined : (current.insecure ?? false),
-      });
-      const { schemaVersion: _v, registryId: _r, secretFingerprint: _f, status: _s, ...plainInputs } = inputs as HarborRegistryOutputs;
-      return { id, props: { ...inputs, schemaVersion: 1, registryId: current.id, secretFingerprint: props.secretFingerprint ?? "", status: current.status ?? "" }, inputs: plainInputs };
-    });
+    return readHarborObject(
+      props,
+      (harbor) => harbor.registries.get(Number(id)),
+      async (current, _harbor) => {
+        const inputs = toStateValue({
+          ...props,
+          name: current.name,
+          description: current.description || undefined,
+          type: current.type as HarborAdapterType,
+          url: current.url,
+          accessKey: current.credential?.access_key || undefined,
+          // Left out means false (what create sent): reading false back must not turn it into a change.
+          insecure: props.insecure === undefined && !current.insecure ? undefined : (current.insecure ?? false),
+        });
+        const { schemaVersion: _v, registryId: _r, secretFingerprint: _f, status: _s, ...plainInputs } = inputs as HarborRegistryOutputs;
+        return {
+          id,
+          props: { ...inputs, schemaVersion: 1, registryId: current.id, secretFingerprint: props.secretFingerprint ?? "", status: current.status ?? "" },
+          inputs: plainInputs,
+        };
+      },
+    );
   },
 
   async delete(id, props) {
     await withResourceHarbor(props, (harbor) =>
       deleteUnlessGone(
         () => harbor.registries.delete(Number(id)),
-        (said) => `registry endpoint "${props.name}" (id ${id}) is still used by a replication policy or a proxy-cache project: delete those first (Harbor: ${said})`,
+        (said) =>
+          `registry endpoint "${props.name}" (id ${id}) is still used by a replication policy or a proxy-cache project: delete those first (Harbor: ${said})`,
       ),
     );
   },
@@ -171,16 +220,24 @@ export const harborRegistryDefinition = defineDynamicResource<HarborRegistryArgs
 /** The provider the engine loads by this name (see packaged-provider.ts); state names it. */
 export const harborRegistryProvider = harborRegistryDefinition.provider;
 
-
 /** Harbor's "Test Connection", with an error that says what to check. */
 async function testConnection(harbor: HarborClient, inputs: HarborRegistryInputs, id?: number): Promise<void> {
-  const ping: RegistryPing = { type: inputs.type, url: inputs.url, credential_type: "basic", access_key: inputs.accessKey ?? "", access_secret: inputs.accessSecret ?? "", insecure: inputs.insecure ?? false };
+  const ping: RegistryPing = {
+    type: inputs.type,
+    url: inputs.url,
+    credential_type: "basic",
+    access_key: inputs.accessKey ?? "",
+    access_secret: inputs.accessSecret ?? "",
+    insecure: inputs.insecure ?? false,
+  };
   try {
     await harbor.registries.ping(id === undefined ? ping : { ...ping, id });
   } catch (error) {
     if (!isHarborStatus(error, 400) && !isHarborStatus(error, 404)) throw error;
     const who = inputs.accessKey ? `access ID "${inputs.accessKey}"` : "no credentials";
-    throw new Error(`Harbor's connection test to ${inputs.url} (${inputs.type}, ${who}${inputs.insecure ? ", insecure" : ""}) failed: check the URL, that Harbor can reach it, and the credentials. Harbor said: ${error.message}`);
+    throw new Error(
+      `Harbor's connection test to ${inputs.url} (${inputs.type}, ${who}${inputs.insecure ? ", insecure" : ""}) failed: check the URL, that Harbor can reach it, and the credentials. Harbor said: ${error.message}`,
+    );
   }
 }
 

@@ -9,7 +9,6 @@ import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connectio
 import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
 import { fromWirePolicy, normalizedPolicy, toWirePolicy } from "./harbor-replication-policy-wire";
 
-
 /**
  * HarborReplicationPolicy: a replication rule. Every field is sent on every update (Harbor's
  * PUT replaces the whole policy) and read back on refresh, filters, speed and description
@@ -23,11 +22,20 @@ const decoration = () => z.enum(["matches", "excludes"], { error: 'expected "mat
 export const harborReplicationPolicyInputsSchema = () =>
   z
     .strictObject({
-      name: z.string({ error: "expected the policy's name" }).min(1, { error: "expected the policy's name" }).max(256, { error: "expected at most 256 characters" }),
+      name: z
+        .string({ error: "expected the policy's name" })
+        .min(1, { error: "expected the policy's name" })
+        .max(256, { error: "expected at most 256 characters" }),
       description: z.string({ error: "expected text" }).optional(),
       direction: z.enum(["push", "pull"], { error: 'expected "push" (from this Harbor to the remote registry) or "pull" (from the remote registry)' }),
-      remoteRegistryId: z.number({ error: "expected the remote registry endpoint's id (a HarborRegistry's registryId)" }).int().positive({ error: "expected a registry endpoint id (1 or more)" }),
-      destNamespace: z.string({ error: "expected a destination namespace" }).regex(/^[a-z0-9._/-]*$/, { error: "expected a namespace of lower-case letters, digits and . _ - /" }).optional(),
+      remoteRegistryId: z
+        .number({ error: "expected the remote registry endpoint's id (a HarborRegistry's registryId)" })
+        .int()
+        .positive({ error: "expected a registry endpoint id (1 or more)" }),
+      destNamespace: z
+        .string({ error: "expected a destination namespace" })
+        .regex(/^[a-z0-9._/-]*$/, { error: "expected a namespace of lower-case letters, digits and . _ - /" })
+        .optional(),
       flatten: z
         .number({ error: "expected a flattening level: -1 (all), 0 (none), 1, 2 or 3" })
         .int({ error: "expected a flattening level: -1 (all), 0 (none), 1, 2 or 3" })
@@ -65,9 +73,15 @@ export const harborReplicationPolicyInputsSchema = () =>
         const problem = trigger.cron === undefined ? "expected a cron expression for a scheduled trigger, such as 0 0 2 * * *" : cronProblem(trigger.cron);
         if (problem) issue(["trigger", "cron"], problem);
       } else if (trigger?.cron !== undefined) issue(["trigger", "cron"], `expected no cron: only a scheduled trigger has one (this one is ${trigger.type})`);
-      if (trigger?.type === "event_based" && inputs.direction === "pull") issue(["trigger", "type"], "expected manual or scheduled: Harbor fires event-based replication only for pushes to itself, so a pull policy can never be event-based");
-      if (inputs.filters?.tagDecoration && inputs.filters.tag === undefined) issue(["filters", "tagDecoration"], "expected a tag filter for the decoration to apply to");
-      if (inputs.filters?.labelDecoration && !inputs.filters.labels?.length) issue(["filters", "labelDecoration"], "expected labels for the decoration to apply to (Harbor decorates only tag and label filters)");
+      if (trigger?.type === "event_based" && inputs.direction === "pull")
+        issue(
+          ["trigger", "type"],
+          "expected manual or scheduled: Harbor fires event-based replication only for pushes to itself, so a pull policy can never be event-based",
+        );
+      if (inputs.filters?.tagDecoration && inputs.filters.tag === undefined)
+        issue(["filters", "tagDecoration"], "expected a tag filter for the decoration to apply to");
+      if (inputs.filters?.labelDecoration && !inputs.filters.labels?.length)
+        issue(["filters", "labelDecoration"], "expected labels for the decoration to apply to (Harbor decorates only tag and label filters)");
       const google = inputs.googleProject === undefined ? undefined : googleNamespaceProblem(inputs.googleProject, inputs);
       if (google) issue(["destNamespace"], google);
     });
@@ -116,7 +130,10 @@ export const harborReplicationPolicyDefinition = defineDynamicResource<HarborRep
   async create(news) {
     return withResourceHarbor(news, async (harbor) => {
       const existing = await harbor.policies.findByName(news.name);
-      if (existing) throw new Error(`a replication policy named "${news.name}" already exists on ${harbor.host} (id ${existing.id}): import it with \`pulumi import pulumi-nodejs:dynamic/harbor:HarborReplicationPolicy <name> ${existing.id}\`, or choose another name`);
+      if (existing)
+        throw new Error(
+          `a replication policy named "${news.name}" already exists on ${harbor.host} (id ${existing.id}): import it with \`pulumi import pulumi-nodejs:dynamic/harbor:HarborReplicationPolicy <name> ${existing.id}\`, or choose another name`,
+        );
       const id = await harbor.policies.create(toWirePolicy(news));
       return { id: String(id), outs: describe(news, id) };
     });
@@ -130,11 +147,19 @@ export const harborReplicationPolicyDefinition = defineDynamicResource<HarborRep
   },
 
   async read(id, props) {
-    return readHarborObject(props, (harbor) => harbor.policies.get(Number(id)), async (policy, harbor) => {
-      // googleProject is a check-time input only: Harbor does not store it.
-      const inputs = toStateValue({ ...fromWirePolicy(policy, props), ...(props.googleProject ? { googleProject: props.googleProject } : {}), ...(props.harbor ? { harbor: props.harbor } : {}) }) as HarborReplicationPolicyInputs;
-      return { id, props: describe(inputs, Number(id)), inputs };
-    });
+    return readHarborObject(
+      props,
+      (harbor) => harbor.policies.get(Number(id)),
+      async (policy, _harbor) => {
+        // googleProject is a check-time input only: Harbor does not store it.
+        const inputs = toStateValue({
+          ...fromWirePolicy(policy, props),
+          ...(props.googleProject ? { googleProject: props.googleProject } : {}),
+          ...(props.harbor ? { harbor: props.harbor } : {}),
+        }) as HarborReplicationPolicyInputs;
+        return { id, props: describe(inputs, Number(id)), inputs };
+      },
+    );
   },
 
   async delete(id, props) {

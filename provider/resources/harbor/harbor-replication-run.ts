@@ -17,7 +17,10 @@ import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harb
 
 export const harborReplicationRunInputsSchema = () =>
   z.strictObject({
-    policyId: z.number({ error: "expected the policy's id (a HarborReplicationPolicy's policyId)" }).int().positive({ error: "expected a policy id (1 or more)" }),
+    policyId: z
+      .number({ error: "expected the policy's id (a HarborReplicationPolicy's policyId)" })
+      .int()
+      .positive({ error: "expected a policy id (1 or more)" }),
     triggers: z.record(z.string(), z.unknown(), { error: "expected a map of values whose change starts a new run" }).optional(),
     timeoutSeconds: z.number({ error: "expected a number of seconds" }).int().min(1, { error: "expected at least 1 second" }).optional(),
     harbor: harborConnectionSchema().optional(),
@@ -60,10 +63,14 @@ export const harborReplicationRunDefinition = defineDynamicResource<HarborReplic
   },
 
   async read(id, props) {
-    return readHarborObject(props, (harbor) => harbor.executions.get(latestExecution(id, props)), async (execution, harbor) => {
-      const inputs = toStateValue({ ...props, policyId: execution.policy_id }) as HarborReplicationRunInputs;
-      return { id, props: describe(inputs, execution), inputs };
-    });
+    return readHarborObject(
+      props,
+      (harbor) => harbor.executions.get(latestExecution(id, props)),
+      async (execution, _harbor) => {
+        const inputs = toStateValue({ ...props, policyId: execution.policy_id }) as HarborReplicationRunInputs;
+        return { id, props: describe(inputs, execution), inputs };
+      },
+    );
   },
 
   /** Harbor's execution history stays; a run still going is stopped. */
@@ -88,7 +95,8 @@ async function runToCompletion(harbor: HarborClient, inputs: HarborReplicationRu
   try {
     executionId = await harbor.executions.start(inputs.policyId);
   } catch (error) {
-    if (isHarborStatus(error, 412)) throw new Error(`replication policy ${inputs.policyId} cannot run: it is disabled (set enabled: true on the policy). Harbor: ${error.message}`);
+    if (isHarborStatus(error, 412))
+      throw new Error(`replication policy ${inputs.policyId} cannot run: it is disabled (set enabled: true on the policy). Harbor: ${error.message}`);
     if (isHarborStatus(error, 404)) throw new Error(`replication policy ${inputs.policyId} does not exist on ${harbor.host}`);
     throw error;
   }
@@ -104,7 +112,9 @@ async function runToCompletion(harbor: HarborClient, inputs: HarborReplicationRu
       throw new Error(await describeFailure(harbor, execution));
     }
     if (Date.now() > deadline) {
-      throw new Error(`replication execution ${executionId} of policy ${inputs.policyId} did not finish within ${timeoutSeconds} s (${line.split(": ")[1]}); it goes on in Harbor. Raise timeoutSeconds, or stop it in Harbor`);
+      throw new Error(
+        `replication execution ${executionId} of policy ${inputs.policyId} did not finish within ${timeoutSeconds} s (${line.split(": ")[1]}); it goes on in Harbor. Raise timeoutSeconds, or stop it in Harbor`,
+      );
     }
     await sleep(delay);
   }

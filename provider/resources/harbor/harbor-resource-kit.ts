@@ -23,7 +23,11 @@ export function withResourceHarbor<T>(props: { harbor?: unknown }, work: (harbor
 }
 
 /** `read` of one Harbor object: one Harbor no longer has reads as deleted (an empty id); else `describe` says what it is. */
-export function readHarborObject<T, R>(props: { harbor?: unknown }, get: (harbor: HarborClient) => Promise<T>, describe: (current: T, harbor: HarborClient) => Promise<R>): Promise<R | { id: string; props: Record<string, never> }> {
+export function readHarborObject<T, R>(
+  props: { harbor?: unknown },
+  get: (harbor: HarborClient) => Promise<T>,
+  describe: (current: T, harbor: HarborClient) => Promise<R>,
+): Promise<R | { id: string; props: Record<string, never> }> {
   return withResourceHarbor(props, async (harbor) => {
     const current = await unlessGone(get(harbor));
     return current === undefined ? { id: "", props: {} } : describe(current, harbor);

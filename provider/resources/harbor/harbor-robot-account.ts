@@ -24,7 +24,9 @@ const accessSchema = () =>
 export const harborRobotAccountInputsSchema = () =>
   z
     .strictObject({
-      name: z.string({ error: "expected the robot's name" }).regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, { error: "expected a name of lower-case letters, digits and . _ - (Harbor adds the robot$ prefix)" }),
+      name: z
+        .string({ error: "expected the robot's name" })
+        .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, { error: "expected a name of lower-case letters, digits and . _ - (Harbor adds the robot$ prefix)" }),
       description: z.string({ error: "expected text" }).optional(),
       level: z.enum(["system", "project"], { error: 'expected "system" or "project"' }),
       permissions: z
@@ -37,18 +39,28 @@ export const harborRobotAccountInputsSchema = () =>
           { error: "expected a list of {kind, namespace, access}" },
         )
         .min(1, { error: "expected at least one permission" }),
-      duration: z.number({ error: "expected days, or -1 for never" }).int().refine((days) => days === -1 || days > 0, { error: "expected days (1 or more), or -1 for never" }).optional(),
+      duration: z
+        .number({ error: "expected days, or -1 for never" })
+        .int()
+        .refine((days) => days === -1 || days > 0, { error: "expected days (1 or more), or -1 for never" })
+        .optional(),
       disable: z.boolean({ error: "expected true or false" }).optional(),
       secret: z
         .string({ error: "expected a secret" })
-        .regex(/^(?=.*[a-z])(?=.*[A-Z])(?=.*\d).{8,128}$/, { error: "expected 8-128 characters with at least one upper-case letter, one lower-case letter and one digit (Harbor's rule)" })
+        .regex(/^(?=.*[a-z])(?=.*[A-Z])(?=.*\d).{8,128}$/, {
+          error: "expected 8-128 characters with at least one upper-case letter, one lower-case letter and one digit (Harbor's rule)",
+        })
         .optional(),
       rotateTriggers: z.record(z.string(), z.unknown(), { error: "expected a map of values whose change rotates the secret" }).optional(),
       harbor: harborConnectionSchema().optional(),
     })
     .superRefine((inputs, context) => {
       if (inputs.level === "project" && (inputs.permissions.length !== 1 || inputs.permissions[0].kind !== "project")) {
-        context.addIssue({ code: "custom", path: ["permissions"], message: "expected exactly one permission of kind project: a project robot belongs to one project" });
+        context.addIssue({
+          code: "custom",
+          path: ["permissions"],
+          message: "expected exactly one permission of kind project: a project robot belongs to one project",
+        });
       }
     });
 
@@ -79,7 +91,14 @@ export const harborRobotAccountDefinition = defineDynamicResource<HarborRobotAcc
 
   async create(news) {
     return withResourceHarbor(news, async (harbor) => {
-      const created = await harbor.robots.create({ name: news.name, description: news.description ?? "", level: news.level, duration: news.duration ?? -1, disable: news.disable ?? false, permissions: news.permissions });
+      const created = await harbor.robots.create({
+        name: news.name,
+        description: news.description ?? "",
+        level: news.level,
+        duration: news.duration ?? -1,
+        disable: news.disable ?? false,
+        permissions: news.permissions,
+      });
       try {
         const secret = news.secret === undefined ? created.secret : await harbor.robots.refreshSecret(created.id, news.secret);
         return { id: String(created.id), outs: describe(news, await harbor.robots.get(created.id), secret) };
@@ -95,7 +114,13 @@ export const harborRobotAccountDefinition = defineDynamicResource<HarborRobotAcc
     return withResourceHarbor(news, async (harbor) => {
       const current = await harbor.robots.get(Number(id));
       if (SETTINGS.some((key) => !isDeepStrictEqual(normalize(olds)[key] ?? null, normalize(news)[key] ?? null))) {
-        await harbor.robots.update(Number(id), { ...current, description: news.description ?? "", duration: news.duration ?? -1, disable: news.disable ?? false, permissions: news.permissions });
+        await harbor.robots.update(Number(id), {
+          ...current,
+          description: news.description ?? "",
+          duration: news.duration ?? -1,
+          disable: news.disable ?? false,
+          permissions: news.permissions,
+        });
       }
       let secret = olds.robotSecret;
       if (news.secret !== undefined && news.secret !== olds.secret) secret = await harbor.robots.refreshSecret(Number(id), news.secret);
@@ -105,23 +130,32 @@ export const harborRobotAccountDefinition = defineDynamicResource<HarborRobotAcc
   },
 
   async read(id, props) {
-    return readHarborObject(props, (harbor) => harbor.robots.get(Number(id)), async (robot, harbor) => {
-      const inputs = toStateValue({
-        ...props,
-        name: shortName(robot.name),
-        description: robot.description || undefined,
-        level: robot.level,
-        permissions: robot.permissions,
-        duration: robot.duration,
-        disable: robot.disable ?? false,
-      }) as HarborRobotAccountInputs;
-      const { schemaVersion: _v, robotId: _i, fullName: _n, robotSecret: _s, expiresAt: _e, ...plainInputs } = inputs as HarborRobotAccountOutputs;
-      return { id, props: describe(plainInputs, robot, props.robotSecret ?? ""), inputs: plainInputs };
-    });
+    return readHarborObject(
+      props,
+      (harbor) => harbor.robots.get(Number(id)),
+      async (robot, _harbor) => {
+        const inputs = toStateValue({
+          ...props,
+          name: shortName(robot.name),
+          description: robot.description || undefined,
+          level: robot.level,
+          permissions: robot.permissions,
+          duration: robot.duration,
+          disable: robot.disable ?? false,
+        }) as HarborRobotAccountInputs;
+        const { schemaVersion: _v, robotId: _i, fullName: _n, robotSecret: _s, expiresAt: _e, ...plainInputs } = inputs as HarborRobotAccountOutputs;
+        return { id, props: describe(plainInputs, robot, props.robotSecret ?? ""), inputs: plainInputs };
+      },
+    );
   },
 
   async delete(id, props) {
-    await withResourceHarbor(props, (harbor) => deleteUnlessGone(() => harbor.robots.delete(Number(id)), (said) => `Harbor robot "${props.name}" (id ${id}) cannot be deleted now (Harbor: ${said})`));
+    await withResourceHarbor(props, (harbor) =>
+      deleteUnlessGone(
+        () => harbor.robots.delete(Number(id)),
+        (said) => `Harbor robot "${props.name}" (id ${id}) cannot be deleted now (Harbor: ${said})`,
+      ),
+    );
   },
 });
 
@@ -135,7 +169,10 @@ function normalize(inputs: Partial<HarborRobotAccountInputs>): Record<string, un
     description: inputs.description ?? "",
     duration: inputs.duration ?? -1,
     disable: inputs.disable ?? false,
-    permissions: inputs.permissions?.map((permission) => ({ ...permission, access: permission.access.map((access) => ({ ...access, effect: access.effect ?? "allow" })) })),
+    permissions: inputs.permissions?.map((permission) => ({
+      ...permission,
+      access: permission.access.map((access) => ({ ...access, effect: access.effect ?? "allow" })),
+    })),
   };
 }
 
@@ -154,7 +191,11 @@ export interface HarborRobotAccountArgs {
   description?: pulumi.Input<string>;
   level: pulumi.Input<"system" | "project">;
   permissions: pulumi.Input<
-    pulumi.Input<{ kind: pulumi.Input<"system" | "project">; namespace: pulumi.Input<string>; access: pulumi.Input<pulumi.Input<{ resource: pulumi.Input<string>; action: pulumi.Input<string>; effect?: pulumi.Input<"allow" | "deny"> }>[]> }>[]
+    pulumi.Input<{
+      kind: pulumi.Input<"system" | "project">;
+      namespace: pulumi.Input<string>;
+      access: pulumi.Input<pulumi.Input<{ resource: pulumi.Input<string>; action: pulumi.Input<string>; effect?: pulumi.Input<"allow" | "deny"> }>[]>;
+    }>[]
   >;
   /** Days until it expires; -1 (default) never. */
   duration?: pulumi.Input<number>;

@@ -39,36 +39,61 @@ export class Acs3Verifier {
     const authorization = parseAuthorization(header("authorization"));
     const signed = authorization.signedHeaders;
     for (const name of REQUIRED_SIGNED) {
-      if (!header(name)) throw contractFault(400, "MissingParameter", `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
+      if (!header(name))
+        throw contractFault(400, "MissingParameter", `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
       if (!signed.includes(name)) throw contractFault(400, "IncompleteSignature", `The header "${name}" must be signed; SignedHeaders is ${signed.join(";")}.`);
     }
     for (const name of Object.keys(request.headers)) {
-      if ((name.startsWith("x-acs-") || name === "content-type") && !signed.includes(name)) throw contractFault(400, "IncompleteSignature", `The header "${name}" is sent but not signed.`);
+      if ((name.startsWith("x-acs-") || name === "content-type") && !signed.includes(name))
+        throw contractFault(400, "IncompleteSignature", `The header "${name}" is sent but not signed.`);
     }
-    if ([...signed].sort().join(";") !== signed.join(";")) throw contractFault(400, "IncompleteSignature", `SignedHeaders must be sorted: ${signed.join(";")}.`);
+    if ([...signed].sort().join(";") !== signed.join(";"))
+      throw contractFault(400, "IncompleteSignature", `SignedHeaders must be sorted: ${signed.join(";")}.`);
     const payloadHash = sha256Hex(request.body);
-    if (header("x-acs-content-sha256") !== payloadHash) throw contractFault(400, "InvalidParameter", `x-acs-content-sha256 is not the SHA-256 of the body received (${payloadHash}).`);
+    if (header("x-acs-content-sha256") !== payloadHash)
+      throw contractFault(400, "InvalidParameter", `x-acs-content-sha256 is not the SHA-256 of the body received (${payloadHash}).`);
     this.checkFreshness(header("x-acs-date")!, header("x-acs-signature-nonce")!);
 
     const key = this.keys[authorization.accessKeyId];
     if (!key) throw new AlicloudFault(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.");
-    const canonicalRequest = [request.method, "/", canonicalQuery(request.rawQuery), ...signed.map((name) => `${name}:${(header(name) ?? "").trim()}`), "", signed.join(";"), payloadHash].join("\n");
-    const expected = createHmac("sha256", key.secret).update(`ACS3-HMAC-SHA256\n${sha256Hex(Buffer.from(canonicalRequest))}`).digest();
+    const canonicalRequest = [
+      request.method,
+      "/",
+      canonicalQuery(request.rawQuery),
+      ...signed.map((name) => `${name}:${(header(name) ?? "").trim()}`),
+      "",
+      signed.join(";"),
+      payloadHash,
+    ].join("\n");
+    const expected = createHmac("sha256", key.secret)
+      .update(`ACS3-HMAC-SHA256\n${sha256Hex(Buffer.from(canonicalRequest))}`)
+      .digest();
     const given = Buffer.from(authorization.signature, "hex");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new AlicloudFault(400, "SignatureDoesNotMatch", `The request signature does not conform to Alibaba Cloud standards. server string to sign is:ACS3-HMAC-SHA256\n${sha256Hex(Buffer.from(canonicalRequest))}`);
+      throw new AlicloudFault(
+        400,
+        "SignatureDoesNotMatch",
+        `The request signature does not conform to Alibaba Cloud standards. server string to sign is:ACS3-HMAC-SHA256\n${sha256Hex(Buffer.from(canonicalRequest))}`,
+      );
     }
     const token = header("x-acs-security-token");
     if (key.securityToken !== undefined && token !== key.securityToken) {
-      throw new AlicloudFault(400, token ? "InvalidSecurityToken.MismatchWithAccessKey" : "InvalidSecurityToken.Missing", "The security token you provided does not match the STS AccessKey.");
+      throw new AlicloudFault(
+        400,
+        token ? "InvalidSecurityToken.MismatchWithAccessKey" : "InvalidSecurityToken.Missing",
+        "The security token you provided does not match the STS AccessKey.",
+      );
     }
-    if (key.securityToken === undefined && token) throw new AlicloudFault(400, "InvalidSecurityToken.Malformed", "A security token was sent with a permanent AccessKey.");
+    if (key.securityToken === undefined && token)
+      throw new AlicloudFault(400, "InvalidSecurityToken.Malformed", "A security token was sent with a permanent AccessKey.");
     return authorization.accessKeyId;
   }
 
   private checkFreshness(date: string, nonce: string): void {
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(date)) throw contractFault(400, "InvalidTimeStamp.Format", `x-acs-date must be UTC "yyyy-MM-ddTHH:mm:ssZ"; got "${date}".`);
-    if (Math.abs(Date.parse(date) - this.now()) > CLOCK_SKEW_MS) throw contractFault(400, "InvalidTimeStamp.Expired", `Specified time stamp or date value is expired: ${date}.`);
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(date))
+      throw contractFault(400, "InvalidTimeStamp.Format", `x-acs-date must be UTC "yyyy-MM-ddTHH:mm:ssZ"; got "${date}".`);
+    if (Math.abs(Date.parse(date) - this.now()) > CLOCK_SKEW_MS)
+      throw contractFault(400, "InvalidTimeStamp.Expired", `Specified time stamp or date value is expired: ${date}.`);
     if (this.seenNonces.has(nonce)) throw contractFault(400, "SignatureNonceUsed", `Specified signature nonce was used already: ${nonce}.`);
     this.seenNonces.add(nonce);
   }
@@ -76,7 +101,12 @@ export class Acs3Verifier {
 
 function parseAuthorization(value: string | undefined): { accessKeyId: string; signedHeaders: string[]; signature: string } {
   const match = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{64})$/.exec(value ?? "");
-  if (!match) throw contractFault(400, "IncompleteSignature", `The Authorization header must be "ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=<64 hex>"; got "${value ? value.split(" ")[0] + " …" : "none"}".`);
+  if (!match)
+    throw contractFault(
+      400,
+      "IncompleteSignature",
+      `The Authorization header must be "ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=<64 hex>"; got "${value ? value.split(" ")[0] + " …" : "none"}".`,
+    );
   return { accessKeyId: match[1], signedHeaders: match[2].split(";"), signature: match[3] };
 }
 

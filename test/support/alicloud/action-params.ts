@@ -54,12 +54,14 @@ export function listParam(values: Record<string, ParamValue>, prefix: string): R
     items.set(index, { ...items.get(index), [match[2]]: value });
   }
   const indexes = [...items.keys()].sort((a, b) => a - b);
-  if (indexes.some((index, position) => index !== position + 1)) throw contractFault(400, "InvalidParameter", `${prefix}.N must be numbered from 1 without gaps; got ${indexes.join(", ")}.`);
+  if (indexes.some((index, position) => index !== position + 1))
+    throw contractFault(400, "InvalidParameter", `${prefix}.N must be numbered from 1 without gaps; got ${indexes.join(", ")}.`);
   return indexes.map((index) => items.get(index)!);
 }
 
 function parseValue(action: string, name: string, raw: string, rule: ParamRule): ParamValue {
-  const invalid = (expected: string): AlicloudFault => contractFault(400, "InvalidParameter", `${action}: the specified parameter "${name}" is not valid: expected ${expected}, got "${raw}".`);
+  const invalid = (expected: string): AlicloudFault =>
+    contractFault(400, "InvalidParameter", `${action}: the specified parameter "${name}" is not valid: expected ${expected}, got "${raw}".`);
   if (rule.kind === "integer") {
     if (!/^-?\d+$/.test(raw)) throw invalid("an integer");
     const value = Number(raw);

@@ -112,7 +112,8 @@ export async function startAlicloudStandIn(options: AlicloudStandInOptions): Pro
     clearRequests: () => void log.splice(0),
     violations: () => [...violations],
     throttle: (action, times) => queueFault(injected, action, times, new AlicloudFault(400, "Throttling.User", "Request was denied due to user flow control.")),
-    failNext: (action, times, status = 503, code = "ServiceUnavailable") => queueFault(injected, action, times, new AlicloudFault(status, code, "The request has failed due to a temporary failure of the server.")),
+    failNext: (action, times, status = 503, code = "ServiceUnavailable") =>
+      queueFault(injected, action, times, new AlicloudFault(status, code, "The request has failed due to a temporary failure of the server.")),
     addDomain: (name, domainOptions = {}) => alidns.addDomain(name, domainOptions.minTtl ?? 600),
     addAcrInstance: (instanceId) => acr.addInstance(instanceId),
     acrLoginValid: (username, password) => acr.loginValid(username, password),
@@ -125,7 +126,8 @@ function route(product: StandInProduct, table: ActionTable, req: IncomingMessage
   if (url.pathname !== "/") throw contractFault(404, "InvalidAction.NotFound", `RPC-style actions are sent to "/", not "${url.pathname}".`);
   if (req.method !== "POST" && req.method !== "GET") throw contractFault(405, "InvalidMethod", `RPC-style actions take POST or GET, not ${req.method}.`);
   const version = req.headers["x-acs-version"];
-  if (version !== VERSIONS[product]) throw contractFault(400, "InvalidVersion", `Specified parameter Version "${version}" is not valid for ${product}: expected ${VERSIONS[product]}.`);
+  if (version !== VERSIONS[product])
+    throw contractFault(400, "InvalidVersion", `Specified parameter Version "${version}" is not valid for ${product}: expected ${VERSIONS[product]}.`);
   const definition = table[action];
   if (!definition) throw contractFault(404, "InvalidAction.NotFound", `Specified api "${action}" is not found for ${product} ${VERSIONS[product]}.`);
   return definition;

@@ -75,7 +75,8 @@ export class AlidnsApi {
   private add(p: Record<string, ParamValue>) {
     const domain = this.domain(p.DomainName);
     const fields = this.fields(domain, p);
-    if (this.recordsOf(domain.name).some((record) => sameValues(record, fields))) throw new AlicloudFault(400, "DomainRecordDuplicate", "The DNS record already exists.");
+    if (this.recordsOf(domain.name).some((record) => sameValues(record, fields)))
+      throw new AlicloudFault(400, "DomainRecordDuplicate", "The DNS record already exists.");
     if (this.recordsOf(domain.name).some((record) => record.rr === fields.rr && (record.type === "CNAME") !== (fields.type === "CNAME"))) {
       throw new AlicloudFault(400, "DomainRecordConflict", `A CNAME record conflicts with another record at ${fields.rr}.`);
     }
@@ -89,7 +90,8 @@ export class AlidnsApi {
     const fields = this.fields(this.domain(record.domainName), p);
     // Alibaba refuses an update that changes nothing, and one that would duplicate another record.
     const unchanged = sameValues(record, fields) && record.ttl === fields.ttl;
-    if (unchanged || this.recordsOf(record.domainName).some((other) => other !== record && sameValues(other, fields))) throw new AlicloudFault(400, "DomainRecordDuplicate", "The DNS record already exists.");
+    if (unchanged || this.recordsOf(record.domainName).some((other) => other !== record && sameValues(other, fields)))
+      throw new AlicloudFault(400, "DomainRecordDuplicate", "The DNS record already exists.");
     Object.assign(record, fields);
     return { RecordId: record.recordId };
   }
@@ -103,7 +105,9 @@ export class AlidnsApi {
   private describe(p: Record<string, ParamValue>) {
     const domain = this.domain(p.DomainName);
     const rrKeyword = p.RRKeyWord === undefined ? undefined : String(p.RRKeyWord);
-    const matching = this.recordsOf(domain.name).filter((record) => (rrKeyword === undefined || record.rr.includes(rrKeyword)) && (p.Type === undefined || record.type === p.Type));
+    const matching = this.recordsOf(domain.name).filter(
+      (record) => (rrKeyword === undefined || record.rr.includes(rrKeyword)) && (p.Type === undefined || record.type === p.Type),
+    );
     const pageNumber = Number(p.PageNumber ?? 1);
     const pageSize = Number(p.PageSize ?? 20);
     const slice = matching.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
@@ -112,8 +116,16 @@ export class AlidnsApi {
 
   private fields(domain: Domain, p: Record<string, ParamValue>) {
     const ttl = Number(p.TTL ?? 600);
-    if (ttl < domain.minTtl || ttl > 86_400) throw new AlicloudFault(400, "QuotaExceeded.TTL", `The TTL of ${domain.name} must be ${domain.minTtl} to 86400 seconds on its edition; got ${ttl}.`);
-    return { rr: String(p.RR), type: String(p.Type), value: String(p.Value), ttl, line: String(p.Line ?? "default"), priority: p.Priority === undefined ? undefined : Number(p.Priority) };
+    if (ttl < domain.minTtl || ttl > 86_400)
+      throw new AlicloudFault(400, "QuotaExceeded.TTL", `The TTL of ${domain.name} must be ${domain.minTtl} to 86400 seconds on its edition; got ${ttl}.`);
+    return {
+      rr: String(p.RR),
+      type: String(p.Type),
+      value: String(p.Value),
+      ttl,
+      line: String(p.Line ?? "default"),
+      priority: p.Priority === undefined ? undefined : Number(p.Priority),
+    };
   }
 
   private recordsOf(domainName: string): DomainRecord[] {
@@ -138,5 +150,16 @@ function sameValues(record: DomainRecord, fields: Omit<DomainRecord, "recordId" 
 }
 
 function wire(record: DomainRecord) {
-  return { RecordId: record.recordId, DomainName: record.domainName, RR: record.rr, Type: record.type, Value: record.value, TTL: record.ttl, Line: record.line, Priority: record.priority, Status: record.status, Locked: false };
+  return {
+    RecordId: record.recordId,
+    DomainName: record.domainName,
+    RR: record.rr,
+    Type: record.type,
+    Value: record.value,
+    TTL: record.ttl,
+    Line: record.line,
+    Priority: record.priority,
+    Status: record.status,
+    Locked: false,
+  };
 }

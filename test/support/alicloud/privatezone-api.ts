@@ -53,33 +53,67 @@ export class PrivateZoneApi {
 
   readonly actions: ActionTable = {
     AddZone: {
-      params: { ZoneName: { kind: "string", required: true }, ProxyPattern: { kind: "string", oneOf: ["ZONE", "RECORD"] }, DnsGroup: { kind: "string", oneOf: ["NORMAL_ZONE", "FAST_ZONE"] }, ResourceGroupId: { kind: "string" }, ClientToken: { kind: "string" } },
+      params: {
+        ZoneName: { kind: "string", required: true },
+        ProxyPattern: { kind: "string", oneOf: ["ZONE", "RECORD"] },
+        DnsGroup: { kind: "string", oneOf: ["NORMAL_ZONE", "FAST_ZONE"] },
+        ResourceGroupId: { kind: "string" },
+        ClientToken: { kind: "string" },
+      },
       run: (p) => this.addZone(p),
     },
     DescribeZones: {
-      params: { ...PAGED, Keyword: { kind: "string" }, SearchMode: { kind: "string", oneOf: ["LIKE", "EXACT"] }, QueryVpcId: { kind: "string" }, QueryRegionId: { kind: "string" }, ResourceGroupId: { kind: "string" } },
+      params: {
+        ...PAGED,
+        Keyword: { kind: "string" },
+        SearchMode: { kind: "string", oneOf: ["LIKE", "EXACT"] },
+        QueryVpcId: { kind: "string" },
+        QueryRegionId: { kind: "string" },
+        ResourceGroupId: { kind: "string" },
+      },
       run: (p) => this.describeZones(p),
     },
     DescribeZoneInfo: { params: { ZoneId: { kind: "string", required: true } }, run: (p) => this.zoneInfo(this.zone(p.ZoneId)) },
     BindZoneVpc: {
-      params: { ZoneId: { kind: "string", required: true }, "Vpcs.N.RegionId": { kind: "string" }, "Vpcs.N.VpcId": { kind: "string" }, ClientToken: { kind: "string" } },
+      params: {
+        ZoneId: { kind: "string", required: true },
+        "Vpcs.N.RegionId": { kind: "string" },
+        "Vpcs.N.VpcId": { kind: "string" },
+        ClientToken: { kind: "string" },
+      },
       run: (p) => this.bindZoneVpc(p),
     },
     DeleteZone: { params: { ZoneId: { kind: "string", required: true }, ClientToken: { kind: "string" } }, run: (p) => this.deleteZone(p) },
     AddZoneRecord: { params: { ZoneId: { kind: "string", required: true }, ...RECORD_FIELDS }, run: (p) => this.addRecord(p) },
     UpdateZoneRecord: { params: { RecordId: { kind: "integer", required: true }, ...RECORD_FIELDS }, run: (p) => this.updateRecord(p) },
     DeleteZoneRecord: { params: { RecordId: { kind: "integer", required: true }, ClientToken: { kind: "string" } }, run: (p) => this.deleteRecord(p) },
-    SetZoneRecordStatus: { params: { RecordId: { kind: "integer", required: true }, Status: { kind: "string", required: true, oneOf: ["ENABLE", "DISABLE"] } }, run: (p) => this.setStatus(p) },
+    SetZoneRecordStatus: {
+      params: { RecordId: { kind: "integer", required: true }, Status: { kind: "string", required: true, oneOf: ["ENABLE", "DISABLE"] } },
+      run: (p) => this.setStatus(p),
+    },
     DescribeZoneRecords: {
-      params: { ...PAGED, ZoneId: { kind: "string", required: true }, Keyword: { kind: "string" }, SearchMode: { kind: "string", oneOf: ["LIKE", "EXACT"] }, Tag: { kind: "string" } },
+      params: {
+        ...PAGED,
+        ZoneId: { kind: "string", required: true },
+        Keyword: { kind: "string" },
+        SearchMode: { kind: "string", oneOf: ["LIKE", "EXACT"] },
+        Tag: { kind: "string" },
+      },
       run: (p) => this.describeRecords(p),
     },
   };
 
   private addZone(p: Record<string, ParamValue>) {
     const zoneName = String(p.ZoneName);
-    if ([...this.zones.values()].some((zone) => zone.zoneName === zoneName)) throw new AlicloudFault(400, "Zone.AlreadyExists", `The zone ${zoneName} already exists.`);
-    const zone: Zone = { zoneId: randomBytes(16).toString("hex"), zoneName, proxyPattern: String(p.ProxyPattern ?? "ZONE"), vpcs: [], createTimestamp: Date.now() };
+    if ([...this.zones.values()].some((zone) => zone.zoneName === zoneName))
+      throw new AlicloudFault(400, "Zone.AlreadyExists", `The zone ${zoneName} already exists.`);
+    const zone: Zone = {
+      zoneId: randomBytes(16).toString("hex"),
+      zoneName,
+      proxyPattern: String(p.ProxyPattern ?? "ZONE"),
+      vpcs: [],
+      createTimestamp: Date.now(),
+    };
     this.zones.set(zone.zoneId, zone);
     return { Success: true, ZoneId: zone.zoneId, ZoneName: zone.zoneName };
   }
@@ -87,12 +121,32 @@ export class PrivateZoneApi {
   private describeZones(p: Record<string, ParamValue>) {
     const keyword = p.Keyword === undefined ? undefined : String(p.Keyword);
     const matches = (name: string) => keyword === undefined || (p.SearchMode === "EXACT" ? name === keyword : name.includes(keyword));
-    const zones = [...this.zones.values()].filter((zone) => matches(zone.zoneName) && (p.QueryVpcId === undefined || zone.vpcs.some((vpc) => vpc.VpcId === p.QueryVpcId)));
-    return page(zones, p, 20, (items) => ({ Zones: { Zone: items.map((zone) => ({ ZoneId: zone.zoneId, ZoneName: zone.zoneName, ProxyPattern: zone.proxyPattern, RecordCount: this.recordsOf(zone.zoneId).length, CreateTimestamp: zone.createTimestamp, Remark: zone.remark })) } }));
+    const zones = [...this.zones.values()].filter(
+      (zone) => matches(zone.zoneName) && (p.QueryVpcId === undefined || zone.vpcs.some((vpc) => vpc.VpcId === p.QueryVpcId)),
+    );
+    return page(zones, p, 20, (items) => ({
+      Zones: {
+        Zone: items.map((zone) => ({
+          ZoneId: zone.zoneId,
+          ZoneName: zone.zoneName,
+          ProxyPattern: zone.proxyPattern,
+          RecordCount: this.recordsOf(zone.zoneId).length,
+          CreateTimestamp: zone.createTimestamp,
+          Remark: zone.remark,
+        })),
+      },
+    }));
   }
 
   private zoneInfo(zone: Zone) {
-    return { ZoneId: zone.zoneId, ZoneName: zone.zoneName, ProxyPattern: zone.proxyPattern, RecordCount: this.recordsOf(zone.zoneId).length, CreateTimestamp: zone.createTimestamp, BindVpcs: { Vpc: zone.vpcs.map((vpc) => ({ ...vpc, VpcName: vpc.VpcId })) } };
+    return {
+      ZoneId: zone.zoneId,
+      ZoneName: zone.zoneName,
+      ProxyPattern: zone.proxyPattern,
+      RecordCount: this.recordsOf(zone.zoneId).length,
+      CreateTimestamp: zone.createTimestamp,
+      BindVpcs: { Vpc: zone.vpcs.map((vpc) => ({ ...vpc, VpcName: vpc.VpcId })) },
+    };
   }
 
   private bindZoneVpc(p: Record<string, ParamValue>) {
@@ -107,7 +161,8 @@ export class PrivateZoneApi {
 
   private deleteZone(p: Record<string, ParamValue>) {
     const zone = this.zone(p.ZoneId);
-    if (zone.vpcs.length > 0) throw new AlicloudFault(400, "Zone.VpcExists", `The zone ${zone.zoneName} is still bound to ${zone.vpcs.length} VPC(s): unbind them first.`);
+    if (zone.vpcs.length > 0)
+      throw new AlicloudFault(400, "Zone.VpcExists", `The zone ${zone.zoneName} is still bound to ${zone.vpcs.length} VPC(s): unbind them first.`);
     for (const record of this.recordsOf(zone.zoneId)) this.records.delete(record.recordId);
     this.zones.delete(zone.zoneId);
     return { ZoneId: zone.zoneId };
@@ -146,17 +201,33 @@ export class PrivateZoneApi {
     const zone = this.zone(p.ZoneId);
     const keyword = p.Keyword === undefined ? undefined : String(p.Keyword);
     // LIKE (the default) matches the keyword anywhere in the RR or the value.
-    const matches = (record: ZoneRecord) => keyword === undefined || (p.SearchMode === "EXACT" ? record.rr === keyword || record.value === keyword : record.rr.includes(keyword) || record.value.includes(keyword));
+    const matches = (record: ZoneRecord) =>
+      keyword === undefined ||
+      (p.SearchMode === "EXACT" ? record.rr === keyword || record.value === keyword : record.rr.includes(keyword) || record.value.includes(keyword));
     return page(this.recordsOf(zone.zoneId).filter(matches), p, 20, (items) => ({
-      Records: { Record: items.map((r) => ({ RecordId: r.recordId, Rr: r.rr, Type: r.type, Value: r.value, Ttl: r.ttl, Priority: r.priority, Status: r.status, Remark: r.remark, UpdateTimestamp: r.updateTimestamp })) },
+      Records: {
+        Record: items.map((r) => ({
+          RecordId: r.recordId,
+          Rr: r.rr,
+          Type: r.type,
+          Value: r.value,
+          Ttl: r.ttl,
+          Priority: r.priority,
+          Status: r.status,
+          Remark: r.remark,
+          UpdateTimestamp: r.updateTimestamp,
+        })),
+      },
     }));
   }
 
   /** A CNAME is alone at its name (RFC 1034); the same record twice is refused. */
   private checkCoexistence(zoneId: string, fields: ReturnType<typeof recordFields>, self?: number): void {
     const others = this.recordsOf(zoneId).filter((record) => record.rr === fields.rr && record.recordId !== self);
-    if (others.some((record) => record.type === fields.type && record.value === fields.value)) throw new AlicloudFault(400, "Record.Invalid.Conflict", `A ${fields.type} record ${fields.rr} -> ${fields.value} already exists.`);
-    if (others.length > 0 && (fields.type === "CNAME" || others.some((record) => record.type === "CNAME"))) throw new AlicloudFault(400, "Record.Invalid.Conflict", `A CNAME record cannot share the name ${fields.rr} with another record.`);
+    if (others.some((record) => record.type === fields.type && record.value === fields.value))
+      throw new AlicloudFault(400, "Record.Invalid.Conflict", `A ${fields.type} record ${fields.rr} -> ${fields.value} already exists.`);
+    if (others.length > 0 && (fields.type === "CNAME" || others.some((record) => record.type === "CNAME")))
+      throw new AlicloudFault(400, "Record.Invalid.Conflict", `A CNAME record cannot share the name ${fields.rr} with another record.`);
   }
 
   private recordsOf(zoneId: string): ZoneRecord[] {
@@ -181,7 +252,14 @@ function recordFields(p: Record<string, ParamValue>) {
   const ttl = Number(p.Ttl ?? 60);
   if (!PRIVATEZONE_TTLS.includes(ttl)) throw new AlicloudFault(400, "Record.Invalid.Ttl", `Ttl must be one of ${PRIVATEZONE_TTLS.join(", ")}; got ${ttl}.`);
   if (p.Type === "MX" && p.Priority === undefined) throw new AlicloudFault(400, "MissingParameter", "An MX record needs Priority.");
-  return { rr: String(p.Rr), type: String(p.Type), value: String(p.Value), ttl, priority: p.Priority === undefined ? undefined : Number(p.Priority), remark: p.Remark === undefined ? undefined : String(p.Remark) };
+  return {
+    rr: String(p.Rr),
+    type: String(p.Type),
+    value: String(p.Value),
+    ttl,
+    priority: p.Priority === undefined ? undefined : Number(p.Priority),
+    remark: p.Remark === undefined ? undefined : String(p.Remark),
+  };
 }
 
 /** Alibaba's RPC paging: PageNumber from 1, TotalItems and TotalPages beside the items. */

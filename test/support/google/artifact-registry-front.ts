@@ -60,7 +60,14 @@ export async function startArtifactRegistryFront(tokens: TokenEndpoint, accounts
     const basic = /^Basic (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
     const [user, ...rest] = basic ? Buffer.from(basic, "base64").toString("utf8").split(":") : [];
     const password = rest.join(":");
-    const email = user === "oauth2accesstoken" ? accessTokenEmail(password) : user === "_json_key" ? keyEmail(password) : user === "_json_key_base64" ? keyEmail(Buffer.from(password, "base64").toString("utf8")) : undefined;
+    const email =
+      user === "oauth2accesstoken"
+        ? accessTokenEmail(password)
+        : user === "_json_key"
+          ? keyEmail(password)
+          : user === "_json_key_base64"
+            ? keyEmail(Buffer.from(password, "base64").toString("utf8"))
+            : undefined;
     if (!email) {
       refusals.push(`token: refused login as ${JSON.stringify(user ?? "(none)")}`);
       return json(res, 401, { errors: [{ code: "UNAUTHORIZED", message: "Not Authorized." }] });
@@ -103,5 +110,12 @@ export async function startArtifactRegistryFront(tokens: TokenEndpoint, accounts
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "docker-distribution-api-version": "registry/2.0", ...headers }).end(text);
+  res
+    .writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+      "docker-distribution-api-version": "registry/2.0",
+      ...headers,
+    })
+    .end(text);
 }

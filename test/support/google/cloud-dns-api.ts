@@ -34,7 +34,15 @@ export class CloudDnsApi {
   private changeCounter = 0;
 
   addZone(project: string, name: string, dnsName: string, visibility: "public" | "private" = "private"): void {
-    this.zones.set(`${project}/${name}`, { name, dnsName, visibility, records: [{ name: dnsName, type: "SOA", ttl: 21600, rrdatas: [`ns-cloud-a1.googledomains.com. cloud-dns-hostmaster.google.com. 1 21600 3600 259200 300`] }], changes: new Map() });
+    this.zones.set(`${project}/${name}`, {
+      name,
+      dnsName,
+      visibility,
+      records: [
+        { name: dnsName, type: "SOA", ttl: 21600, rrdatas: [`ns-cloud-a1.googledomains.com. cloud-dns-hostmaster.google.com. 1 21600 3600 259200 300`] },
+      ],
+      changes: new Map(),
+    });
   }
 
   /** A hand change in the console: replaces (or removes, with no rrdatas) one record set. */
@@ -54,13 +62,17 @@ export class CloudDnsApi {
     const zone = this.zones.get(`${path[1]}/${path[3]}`);
     if (!zone) return error(404, "notFound", `The 'parameters.managedZone' resource named '${path[3]}' does not exist.`);
     const rest = path.slice(4).join("/");
-    if (method === "GET" && rest === "") return { status: 200, body: { kind: "dns#managedZone", name: zone.name, dnsName: zone.dnsName, visibility: zone.visibility, id: "4242" } };
+    if (method === "GET" && rest === "")
+      return { status: 200, body: { kind: "dns#managedZone", name: zone.name, dnsName: zone.dnsName, visibility: zone.visibility, id: "4242" } };
     if (method === "GET" && rest === "rrsets") {
       const name = query.get("name");
       const type = query.get("type");
       if (type && !name) return error(400, "invalid", "Invalid value for 'parameters.type': type requires name");
       const rrsets = zone.records.filter((record) => (!name || record.name === name) && (!type || record.type === type));
-      return { status: 200, body: { kind: "dns#resourceRecordSetsListResponse", rrsets: rrsets.map((record) => ({ kind: "dns#resourceRecordSet", ...record })) } };
+      return {
+        status: 200,
+        body: { kind: "dns#resourceRecordSetsListResponse", rrsets: rrsets.map((record) => ({ kind: "dns#resourceRecordSet", ...record })) },
+      };
     }
     if (method === "POST" && rest === "changes") return this.createChange(zone, body);
     if (method === "GET" && path[4] === "changes" && path.length === 6) {
@@ -79,7 +91,8 @@ export class CloudDnsApi {
     for (const [index, deletion] of deletions.entries()) {
       const live = zone.records.find((record) => record.name === deletion.name && record.type === deletion.type);
       if (!live) return error(404, "notFound", `The 'entity.change.deletions[${index}]' resource named '${deletion.name} (${deletion.type})' does not exist.`);
-      if (live.ttl !== deletion.ttl || !sameData(live.rrdatas, deletion.rrdatas)) return error(412, "conditionNotMet", `Precondition not met for 'entity.change.deletions[${index}]'`);
+      if (live.ttl !== deletion.ttl || !sameData(live.rrdatas, deletion.rrdatas))
+        return error(412, "conditionNotMet", `Precondition not met for 'entity.change.deletions[${index}]'`);
     }
     const remaining = zone.records.filter((record) => !deletions.some((deletion) => deletion.name === record.name && deletion.type === record.type));
     for (const [index, addition] of additions.entries()) {
@@ -87,7 +100,10 @@ export class CloudDnsApi {
         return error(409, "alreadyExists", `The resource 'entity.change.additions[${index}]' named '${addition.name} (${addition.type})' already exists`);
       }
     }
-    zone.records = [...remaining, ...additions.map((addition) => ({ name: addition.name, type: addition.type, ttl: addition.ttl, rrdatas: [...addition.rrdatas] }))];
+    zone.records = [
+      ...remaining,
+      ...additions.map((addition) => ({ name: addition.name, type: addition.type, ttl: addition.ttl, rrdatas: [...addition.rrdatas] })),
+    ];
     const id = String(++this.changeCounter);
     const change = { id, status: "pending" as const, additions, deletions };
     zone.changes.set(id, change);
@@ -102,19 +118,26 @@ function invalidChange(zone: Zone, body: unknown): string | undefined {
   const { additions = [], deletions = [] } = body as { additions?: unknown[]; deletions?: unknown[] };
   if (!Array.isArray(additions) || !Array.isArray(deletions)) return "Invalid JSON payload received: additions and deletions are lists";
   if (additions.length + deletions.length === 0) return "The 'entity.change' parameter is required but was missing.";
-  for (const [field, sets] of [["additions", additions], ["deletions", deletions]] as const) {
+  for (const [field, sets] of [
+    ["additions", additions],
+    ["deletions", deletions],
+  ] as const) {
     for (const [index, set] of sets.entries()) {
       const where = `entity.change.${field}[${index}]`;
       if (!set || typeof set !== "object") return `Invalid value for '${where}'`;
       const record = set as Record<string, unknown>;
       const extra = Object.keys(record).filter((key) => !["name", "type", "ttl", "rrdatas", "kind"].includes(key));
       if (extra.length) return `Invalid JSON payload received. Unknown name "${extra[0]}" at '${where}'`;
-      if (typeof record.name !== "string" || !record.name.endsWith(".")) return `Invalid value for '${where}.name': '${String(record.name)}' (a fully qualified name ending with a dot)`;
-      if (record.name !== zone.dnsName && !record.name.endsWith(`.${zone.dnsName}`)) return `The resource '${where}' named '${record.name}' is not within the zone '${zone.dnsName}'`;
+      if (typeof record.name !== "string" || !record.name.endsWith("."))
+        return `Invalid value for '${where}.name': '${String(record.name)}' (a fully qualified name ending with a dot)`;
+      if (record.name !== zone.dnsName && !record.name.endsWith(`.${zone.dnsName}`))
+        return `The resource '${where}' named '${record.name}' is not within the zone '${zone.dnsName}'`;
       if (typeof record.type !== "string" || !TYPES.includes(record.type)) return `Invalid value for '${where}.type': '${String(record.type)}'`;
       if (!Number.isInteger(record.ttl) || (record.ttl as number) < 0) return `Invalid value for '${where}.ttl'`;
-      if (!Array.isArray(record.rrdatas) || record.rrdatas.length === 0 || record.rrdatas.some((data) => typeof data !== "string")) return `Invalid value for '${where}.rrdatas'`;
-      if (record.type === "CNAME" && (record.rrdatas.length !== 1 || !(record.rrdatas[0] as string).endsWith("."))) return `Invalid value for '${where}.rrdata[0]': a CNAME holds one fully qualified name ending with a dot`;
+      if (!Array.isArray(record.rrdatas) || record.rrdatas.length === 0 || record.rrdatas.some((data) => typeof data !== "string"))
+        return `Invalid value for '${where}.rrdatas'`;
+      if (record.type === "CNAME" && (record.rrdatas.length !== 1 || !(record.rrdatas[0] as string).endsWith(".")))
+        return `Invalid value for '${where}.rrdata[0]': a CNAME holds one fully qualified name ending with a dot`;
     }
   }
   return undefined;
@@ -125,6 +148,13 @@ function sameData(a: string[], b: string[]): boolean {
 }
 
 export function error(status: number, reason: string, message: string): ApiAnswer {
-  const statusName: Record<number, string> = { 400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 409: "ALREADY_EXISTS", 412: "FAILED_PRECONDITION" };
+  const statusName: Record<number, string> = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ALREADY_EXISTS",
+    412: "FAILED_PRECONDITION",
+  };
   return { status, body: { error: { code: status, message, errors: [{ domain: "global", reason, message }], status: statusName[status] ?? "UNKNOWN" } } };
 }

@@ -41,7 +41,11 @@ export async function startGoogleStandIn(): Promise<GoogleStandIn> {
   const dns = new CloudDnsApi();
   let lifetime = 3600;
   let base = "";
-  const tokens = new TokenEndpoint(() => accounts, () => `${base}/token`, () => lifetime);
+  const tokens = new TokenEndpoint(
+    () => accounts,
+    () => `${base}/token`,
+    () => lifetime,
+  );
 
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? "/", base);
@@ -51,20 +55,28 @@ export async function startGoogleStandIn(): Promise<GoogleStandIn> {
     send(response, answer.status, answer.body);
   });
 
-  function route(method: string, url: URL, authorization: string | undefined, contentType: string | undefined, text: string): { status: number; body: unknown } {
+  function route(
+    method: string,
+    url: URL,
+    authorization: string | undefined,
+    contentType: string | undefined,
+    text: string,
+  ): { status: number; body: unknown } {
     const fault = faults.find((candidate) => candidate.times > 0 && url.pathname.includes(candidate.fragment));
     if (fault) {
       fault.times--;
       return error(fault.status, fault.reason, `injected ${fault.reason}`);
     }
     if (url.pathname === "/token") {
-      if (method !== "POST" || !contentType?.startsWith("application/x-www-form-urlencoded")) return violation(`token endpoint: ${method} with content-type ${contentType}`, 400, "invalid_request");
+      if (method !== "POST" || !contentType?.startsWith("application/x-www-form-urlencoded"))
+        return violation(`token endpoint: ${method} with content-type ${contentType}`, 400, "invalid_request");
       return tokens.grant(new URLSearchParams(text));
     }
     const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     if (segments[0] !== "dns" || segments[1] !== "v1") return violation(`unknown path ${url.pathname}`, 404, "notFound");
     const token = tokens.check(authorization, DNS_SCOPES);
-    if (token === "expired") return error(401, "authError", "Request had invalid authentication credentials. Expected OAuth 2 access token. The access token expired.");
+    if (token === "expired")
+      return error(401, "authError", "Request had invalid authentication credentials. Expected OAuth 2 access token. The access token expired.");
     if (!token) return error(401, "authError", "Request is missing required authentication credential. Expected OAuth 2 access token.");
     let body: unknown;
     if (text) {

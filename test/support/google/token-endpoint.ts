@@ -57,7 +57,11 @@ export class TokenEndpoint {
     const exp = Number(claims.exp);
     if (claims.aud !== this.url()) return refuse("invalid_grant", `Invalid JWT: aud must be ${this.url()}`, account.email);
     if (!Number.isInteger(iat) || !Number.isInteger(exp) || iat > now + SKEW_S || exp <= now || exp - iat > 3600) {
-      return refuse("invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.", account.email);
+      return refuse(
+        "invalid_grant",
+        "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.",
+        account.email,
+      );
     }
     const scopes = typeof claims.scope === "string" ? claims.scope.split(" ").filter(Boolean) : [];
     if (scopes.length === 0) return refuse("invalid_scope", "Invalid oauth scope or ID token audience provided.", account.email);
@@ -72,7 +76,7 @@ export class TokenEndpoint {
   check(authorization: string | undefined, scopes: readonly string[]): MintedToken | "expired" | undefined {
     const token = /^Bearer (\S+)$/.exec(authorization ?? "")?.[1];
     const minted = token ? this.tokens.get(token) : undefined;
-    if (!minted || !minted.scopes.some((scope) => scopes.includes(scope))) return undefined;
+    if (!minted?.scopes.some((scope) => scopes.includes(scope))) return undefined;
     return minted.expiresAt < Date.now() ? "expired" : minted;
   }
 }

@@ -18,7 +18,14 @@ export function executionHandlers(state: StandInState, basePath: string, local: 
     const tasks = tasksOf(execution.id);
     const count = (...statuses: StoredTask["status"][]) => tasks.filter((task) => statuses.includes(task.status)).length;
     const { stopRequested: _stop, done: _done, ...fields } = execution;
-    return { ...fields, total: tasks.length, failed: count("Error"), succeed: count("Success"), in_progress: count("Pending", "Running"), stopped: count("Stopped") };
+    return {
+      ...fields,
+      total: tasks.length,
+      failed: count("Error"),
+      succeed: count("Success"),
+      in_progress: count("Pending", "Running"),
+      stopped: count("Stopped"),
+    };
   };
 
   const addTask = (task: Omit<StoredTask, "id">): StoredTask => {
@@ -32,8 +39,21 @@ export function executionHandlers(state: StandInState, basePath: string, local: 
       const policy = state.policies.get(body.policy_id) ?? notFound(`policy ${body.policy_id}`);
       if (!policy.enabled) throw new HarborFault(412, `the policy ${policy.name} is disabled`);
       const remote = (id: number) => endpointOf(state.registries.get(id)!);
-      const context = { source: policy.srcRegistryId === 0 ? local : remote(policy.srcRegistryId), destination: policy.destRegistryId === 0 ? local : remote(policy.destRegistryId), addTask };
-      const execution: StoredExecution = { id: state.nextId("execution"), policy_id: policy.id, status: "InProgress", status_text: "", trigger: "manual", start_time: now(), stopRequested: false, done: Promise.resolve() };
+      const context = {
+        source: policy.srcRegistryId === 0 ? local : remote(policy.srcRegistryId),
+        destination: policy.destRegistryId === 0 ? local : remote(policy.destRegistryId),
+        addTask,
+      };
+      const execution: StoredExecution = {
+        id: state.nextId("execution"),
+        policy_id: policy.id,
+        status: "InProgress",
+        status_text: "",
+        trigger: "manual",
+        start_time: now(),
+        stopRequested: false,
+        done: Promise.resolve(),
+      };
       state.executions.set(execution.id, execution);
       // A snapshot: editing the policy during the run does not change what this run does.
       execution.done = runExecution(execution, structuredClone(policy), context);
@@ -42,7 +62,9 @@ export function executionHandlers(state: StandInState, basePath: string, local: 
 
     listReplicationExecutions({ query }) {
       const wanted = (key: string, value: unknown) => !query.get(key) || query.get(key) === String(value);
-      const executions = [...state.executions.values()].filter((e) => wanted("policy_id", e.policy_id) && wanted("status", e.status) && wanted("trigger", e.trigger));
+      const executions = [...state.executions.values()].filter(
+        (e) => wanted("policy_id", e.policy_id) && wanted("status", e.status) && wanted("trigger", e.trigger),
+      );
       return paged(executions.sort((a, b) => b.id - a.id).map(view), query, `${basePath}/replication/executions`);
     },
 
@@ -57,8 +79,15 @@ export function executionHandlers(state: StandInState, basePath: string, local: 
 
     listReplicationTasks({ pathParams, query }) {
       const execution = lookup(pathParams.id);
-      const tasks = tasksOf(execution.id).filter((task) => (!query.get("status") || task.status === query.get("status")) && (!query.get("resource_type") || task.resource_type === query.get("resource_type")));
-      return paged(tasks.map(({ log: _log, ...task }) => task), query, `${basePath}/replication/executions/${execution.id}/tasks`);
+      const tasks = tasksOf(execution.id).filter(
+        (task) =>
+          (!query.get("status") || task.status === query.get("status")) && (!query.get("resource_type") || task.resource_type === query.get("resource_type")),
+      );
+      return paged(
+        tasks.map(({ log: _log, ...task }) => task),
+        query,
+        `${basePath}/replication/executions/${execution.id}/tasks`,
+      );
     },
 
     getReplicationLog({ pathParams }) {

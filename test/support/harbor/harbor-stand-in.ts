@@ -90,7 +90,8 @@ export async function startHarborStandIn(options: HarborStandInOptions = {}): Pr
     }
     let body: unknown;
     if (text) {
-      if (!String(req.headers["content-type"]).includes("application/json")) return violation(415, `${matched.operationId}: a body must be sent as application/json`);
+      if (!String(req.headers["content-type"]).includes("application/json"))
+        return violation(415, `${matched.operationId}: a body must be sent as application/json`);
       try {
         body = JSON.parse(text);
       } catch {
@@ -101,7 +102,8 @@ export async function startHarborStandIn(options: HarborStandInOptions = {}): Pr
     if (problems.length > 0) return violation(422, `${matched.operationId}: ${problems.join("; ")}`);
     const handler = handlers[matched.operationId];
     if (!handler) return violation(501, `${matched.operationId}: not implemented by the Harbor stand-in`);
-    if (user !== admin.username && method !== "GET" && method !== "HEAD") return { ...new FaultReply(403, `${user} may not ${method} ${url.pathname}`), operationId: matched.operationId, user };
+    if (user !== admin.username && method !== "GET" && method !== "HEAD")
+      return { ...new FaultReply(403, `${user} may not ${method} ${url.pathname}`), operationId: matched.operationId, user };
     try {
       const reply = await handler({ pathParams: matched.pathParams, query: url.searchParams, headers: req.headers, body, user });
       const isText = reply.headers?.["content-type"]?.startsWith("text/");
@@ -129,7 +131,14 @@ export async function startHarborStandIn(options: HarborStandInOptions = {}): Pr
     const requestId = String(req.headers["x-request-id"] ?? randomUUID());
     if (!url.pathname.startsWith(`${basePath}/`)) return send(res, new FaultReply(404, `${url.pathname} not found`), requestId, false);
     const reply = await answerApi(req, url, text);
-    log.push({ method: req.method!, path: url.pathname, query: url.search, operationId: (reply as { operationId?: string }).operationId, status: reply.status, user: (reply as { user?: string }).user });
+    log.push({
+      method: req.method!,
+      path: url.pathname,
+      query: url.search,
+      operationId: (reply as { operationId?: string }).operationId,
+      status: reply.status,
+      user: (reply as { user?: string }).user,
+    });
     send(res, reply, requestId, req.method === "HEAD");
   });
   const listening = await listenOnLoopback(server);
@@ -199,5 +208,11 @@ function proxyToRegistry(req: IncomingMessage, res: ServerResponse, registryUrl:
 /** What Harbor's /v2/_catalog answers a user who is not a system administrator. */
 function refuseCatalog(res: ServerResponse): void {
   const body = JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "unauthorized to list catalog: unauthorized to list catalog" }] });
-  res.writeHead(401, { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(body)), "docker-distribution-api-version": "registry/2.0" }).end(body);
+  res
+    .writeHead(401, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": String(Buffer.byteLength(body)),
+      "docker-distribution-api-version": "registry/2.0",
+    })
+    .end(body);
 }

@@ -8,7 +8,15 @@ import { badRequest, created, Handler, HarborFault, notFound, now, ok, paged, qu
  * and the local side reads back as registry 0 "Local".
  */
 
-const LOCAL = { id: 0, name: "Local", type: "harbor", url: "http://core:8080", insecure: true, status: "healthy", credential: { type: "secret", access_key: "", access_secret: "*****" } };
+const LOCAL = {
+  id: 0,
+  name: "Local",
+  type: "harbor",
+  url: "http://core:8080",
+  insecure: true,
+  status: "healthy",
+  credential: { type: "secret", access_key: "", access_secret: "*****" },
+};
 
 export function policyHandlers(state: StandInState, basePath: string): Record<string, Handler> {
   const lookup = (id: string): StoredPolicy => state.policies.get(Number(id)) ?? notFound(`policy ${id}`);
@@ -30,10 +38,12 @@ export function policyHandlers(state: StandInState, basePath: string): Record<st
     if (!body.name) badRequest(`the policy name is required`);
     if (srcRegistryId === 0 && destRegistryId === 0) badRequest(`either the source registry or the destination registry must be a remote registry`);
     if (srcRegistryId !== 0 && destRegistryId !== 0) badRequest(`one of the source and destination registries must be the local Harbor`);
-    for (const registryId of [srcRegistryId, destRegistryId]) if (registryId !== 0 && !state.registries.has(registryId)) badRequest(`registry ${registryId} not found`);
+    for (const registryId of [srcRegistryId, destRegistryId])
+      if (registryId !== 0 && !state.registries.has(registryId)) badRequest(`registry ${registryId} not found`);
     validateFilters(body.filters ?? []);
     validateTrigger(body.trigger);
-    if ([...state.policies.values()].some((policy) => policy.name === body.name && policy.id !== id)) throw new HarborFault(409, `policy ${body.name} already exists`);
+    if ([...state.policies.values()].some((policy) => policy.name === body.name && policy.id !== id))
+      throw new HarborFault(409, `policy ${body.name} already exists`);
     return {
       id,
       name: body.name,

@@ -43,7 +43,15 @@ export function projectHandlers(state: StandInState, basePath: string, registryU
       const name = context.pathParams.project_name;
       const project = state.projectByName(name) ?? notFound(`project ${name}`);
       const names = (await listRepositories({ url: registryUrl })).filter((repo) => repo.startsWith(`${name}/`)).sort();
-      const repositories = names.map((repo, index) => ({ id: index + 1, project_id: project.project_id, name: repo, artifact_count: 1, pull_count: 0, creation_time: project.creation_time, update_time: project.creation_time }));
+      const repositories = names.map((repo, index) => ({
+        id: index + 1,
+        project_id: project.project_id,
+        name: repo,
+        artifact_count: 1,
+        pull_count: 0,
+        creation_time: project.creation_time,
+        update_time: project.creation_time,
+      }));
       return paged(repositories, context.query, `${basePath}/projects/${name}/repositories`);
     },
 
@@ -80,8 +88,15 @@ export function projectHandlers(state: StandInState, basePath: string, registryU
     listQuotas({ query }) {
       const reference = query.get("reference");
       const referenceId = query.get("reference_id");
-      const quotas = [...state.quotas.values()].filter((quota) => (!reference || reference === "project") && (!referenceId || String(quota.projectId) === referenceId));
-      const shaped = quotas.map((quota) => ({ id: quota.id, ref: { id: quota.projectId, name: state.projects.get(quota.projectId)?.name }, hard: { storage: quota.storage }, used: { storage: 0 } }));
+      const quotas = [...state.quotas.values()].filter(
+        (quota) => (!reference || reference === "project") && (!referenceId || String(quota.projectId) === referenceId),
+      );
+      const shaped = quotas.map((quota) => ({
+        id: quota.id,
+        ref: { id: quota.projectId, name: state.projects.get(quota.projectId)?.name },
+        hard: { storage: quota.storage },
+        used: { storage: 0 },
+      }));
       return paged(shaped, query, `${basePath}/quotas`);
     },
 

@@ -8,7 +8,23 @@ import { badRequest, created, Handler, HarborFault, notFound, now, ok, paged, qu
  * body is the flat RegistryUpdate, and an endpoint a policy uses cannot be deleted.
  */
 
-export const ADAPTER_TYPES = ["harbor", "docker-hub", "docker-registry", "huawei-SWR", "google-gcr", "aws-ecr", "azure-acr", "ali-acr", "jfrog-artifactory", "quay", "gitlab", "dtr", "tencent-tcr", "github-ghcr", "volcengine-cr"];
+export const ADAPTER_TYPES = [
+  "harbor",
+  "docker-hub",
+  "docker-registry",
+  "huawei-SWR",
+  "google-gcr",
+  "aws-ecr",
+  "azure-acr",
+  "ali-acr",
+  "jfrog-artifactory",
+  "quay",
+  "gitlab",
+  "dtr",
+  "tencent-tcr",
+  "github-ghcr",
+  "volcengine-cr",
+];
 const MASK = "*****";
 
 export function endpointOf(registry: Pick<StoredRegistry, "url" | "credential">): Endpoint {
@@ -18,13 +34,17 @@ export function endpointOf(registry: Pick<StoredRegistry, "url" | "credential">)
 
 export function registryHandlers(state: StandInState, basePath: string): Record<string, Handler> {
   const lookup = (id: string): StoredRegistry => state.registries.get(Number(id)) ?? notFound(`registry ${id}`);
-  const masked = (registry: StoredRegistry) => ({ ...registry, credential: { ...registry.credential, access_secret: registry.credential.access_secret ? MASK : "" } });
+  const masked = (registry: StoredRegistry) => ({
+    ...registry,
+    credential: { ...registry.credential, access_secret: registry.credential.access_secret ? MASK : "" },
+  });
   const requireHealthy = async (registry: Pick<StoredRegistry, "url" | "credential">) => {
     const problem = await checkHealth(endpointOf(registry));
     if (problem) badRequest(`the registry is unhealthy: ${problem}`);
   };
   const requireUniqueName = (name: string, id?: number) => {
-    if ([...state.registries.values()].some((registry) => registry.name === name && registry.id !== id)) throw new HarborFault(409, `registry ${name} already exists`);
+    if ([...state.registries.values()].some((registry) => registry.name === name && registry.id !== id))
+      throw new HarborFault(409, `registry ${name} already exists`);
   };
 
   return {
@@ -33,11 +53,26 @@ export function registryHandlers(state: StandInState, basePath: string): Record<
       if (!ADAPTER_TYPES.includes(body.type)) badRequest(`adapter factory for ${body.type} not found`);
       if (!/^https?:\/\//.test(body.url ?? "")) badRequest(`invalid URL ${body.url}`);
       requireUniqueName(body.name);
-      const credential = { type: body.credential?.type ?? "basic", access_key: body.credential?.access_key ?? "", access_secret: body.credential?.access_secret ?? "" };
+      const credential = {
+        type: body.credential?.type ?? "basic",
+        access_key: body.credential?.access_key ?? "",
+        access_secret: body.credential?.access_secret ?? "",
+      };
       await requireHealthy({ url: body.url, credential });
       const id = state.nextId("registry");
       const time = now();
-      state.registries.set(id, { id, name: body.name, description: body.description ?? "", type: body.type, url: body.url, insecure: body.insecure ?? false, credential, status: "healthy", creation_time: time, update_time: time });
+      state.registries.set(id, {
+        id,
+        name: body.name,
+        description: body.description ?? "",
+        type: body.type,
+        url: body.url,
+        insecure: body.insecure ?? false,
+        credential,
+        status: "healthy",
+        creation_time: time,
+        update_time: time,
+      });
       return created(basePath, "registries", id);
     },
 
@@ -78,14 +113,21 @@ export function registryHandlers(state: StandInState, basePath: string): Record<
       const url = body.url ?? stored?.url;
       if (!url) badRequest(`the URL of the registry is required`);
       if (body.type !== undefined && !ADAPTER_TYPES.includes(body.type)) badRequest(`adapter factory for ${body.type} not found`);
-      await requireHealthy({ url, credential: { type: "basic", access_key: body.access_key ?? stored?.credential.access_key ?? "", access_secret: secret ?? "" } });
+      await requireHealthy({
+        url,
+        credential: { type: "basic", access_key: body.access_key ?? stored?.credential.access_key ?? "", access_secret: secret ?? "" },
+      });
       return ok();
     },
 
     deleteRegistry({ pathParams }) {
       const registry = lookup(pathParams.id);
       const users = [...state.policies.values()].filter((policy) => policy.srcRegistryId === registry.id || policy.destRegistryId === registry.id);
-      if (users.length > 0) throw new HarborFault(412, `the registry ${registry.id} is referenced by replication policies (${users.map((p) => p.name).join(", ")}), cannot delete it`);
+      if (users.length > 0)
+        throw new HarborFault(
+          412,
+          `the registry ${registry.id} is referenced by replication policies (${users.map((p) => p.name).join(", ")}), cannot delete it`,
+        );
       state.registries.delete(registry.id);
       return ok();
     },

@@ -20,7 +20,12 @@ export async function listRepositories(endpoint: Endpoint): Promise<string[]> {
   const http = client(endpoint);
   const names: string[] = [];
   for (let last = ""; ; ) {
-    const page = ((await getJson(http, endpoint, `/v2/_catalog?n=1000${last ? `&last=${encodeURIComponent(last)}` : ""}`, "registry:catalog:*")) as { repositories?: string[] }).repositories ?? [];
+    const page =
+      (
+        (await getJson(http, endpoint, `/v2/_catalog?n=1000${last ? `&last=${encodeURIComponent(last)}` : ""}`, "registry:catalog:*")) as {
+          repositories?: string[];
+        }
+      ).repositories ?? [];
     names.push(...page);
     if (page.length < 1000) return names;
     last = page[page.length - 1];

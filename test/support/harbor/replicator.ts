@@ -25,7 +25,11 @@ export async function planReplication(policy: StoredPolicy, source: Endpoint): P
   for (const repository of repositories.sort()) {
     const tags = (await listTags(source, repository)).filter((tag) => matchesFilter(filter("tag"), tag)).sort();
     if (tags.length === 0) continue;
-    items.push({ sourceRepository: repository, tags, destination: destinationRepository(repository, policy.dest_namespace, policy.dest_namespace_replace_count) });
+    items.push({
+      sourceRepository: repository,
+      tags,
+      destination: destinationRepository(repository, policy.dest_namespace, policy.dest_namespace_replace_count),
+    });
   }
   return items;
 }
@@ -35,7 +39,10 @@ export function destinationRepository(repository: string, namespace: string, cou
   if (!namespace) return { repository };
   const components = repository.split("/");
   if (count < 0) return { repository: `${namespace}/${components[components.length - 1]}` };
-  if (count >= components.length) return { error: `the source repository "${repository}" contains only ${components.length} path components, but the destination namespace flattening level is ${count}` };
+  if (count >= components.length)
+    return {
+      error: `the source repository "${repository}" contains only ${components.length} path components, but the destination namespace flattening level is ${count}`,
+    };
   return { repository: `${namespace}/${components.slice(count).join("/")}` };
 }
 
@@ -91,7 +98,12 @@ export async function runExecution(execution: StoredExecution, policy: StoredPol
 async function copyTag(sourceRepository: string, destinationRepository: string, tag: string, override: boolean, context: RunContext): Promise<void> {
   if (!override && (await tagExists(context.destination, destinationRepository, tag))) return;
   const ref = (endpoint: Endpoint, repository: string) => `docker://${new URL(endpoint.url).host}/${repository}:${tag}`;
-  await skopeoCopy(ref(context.source, sourceRepository), ref(context.destination, destinationRepository), { all: true, preserveDigests: true, srcCreds: context.source.creds, destCreds: context.destination.creds });
+  await skopeoCopy(ref(context.source, sourceRepository), ref(context.destination, destinationRepository), {
+    all: true,
+    preserveDigests: true,
+    srcCreds: context.source.creds,
+    destCreds: context.destination.creds,
+  });
 }
 
 function finish(execution: StoredExecution, status: StoredExecution["status"], text: string): void {

@@ -17,9 +17,11 @@ export function robotHandlers(state: StandInState, basePath: string): Record<str
 
   const validatePermissions = (level: string, permissions: StoredRobot["permissions"] | undefined) => {
     if (!permissions || permissions.length === 0) badRequest(`bad request error level: the robot must have permissions`);
-    if (level === "project" && (permissions.length !== 1 || permissions[0].kind !== "project")) badRequest(`bad request error level: a project robot must have exactly one project permission`);
+    if (level === "project" && (permissions.length !== 1 || permissions[0].kind !== "project"))
+      badRequest(`bad request error level: a project robot must have exactly one project permission`);
     for (const permission of permissions) {
-      if (permission.kind === "project" && permission.namespace !== "*" && !state.projectByName(permission.namespace)) badRequest(`project ${permission.namespace} not found`);
+      if (permission.kind === "project" && permission.namespace !== "*" && !state.projectByName(permission.namespace))
+        badRequest(`project ${permission.namespace} not found`);
       if (permission.kind !== "project" && permission.kind !== "system") badRequest(`bad request error kind: ${permission.kind}`);
       if (!permission.access?.length) badRequest(`bad request error: permission ${permission.kind}/${permission.namespace} grants no access`);
     }
@@ -33,7 +35,8 @@ export function robotHandlers(state: StandInState, basePath: string): Record<str
     CreateRobot({ body }) {
       if (!ROBOT_NAME.test(body.name ?? "")) badRequest(`robot name is not in lower case or contains illegal characters`);
       if (body.level !== "system" && body.level !== "project") badRequest(`bad request error level: ${body.level}`);
-      if (body.duration === undefined || body.duration === 0 || body.duration < -1) badRequest(`bad request error duration: the duration must be -1 or a positive number of days`);
+      if (body.duration === undefined || body.duration === 0 || body.duration < -1)
+        badRequest(`bad request error duration: the duration must be -1 or a positive number of days`);
       validatePermissions(body.level, body.permissions);
       const name = body.level === "project" ? `robot$${body.permissions[0].namespace}+${body.name}` : `robot$${body.name}`;
       if ([...state.robots.values()].some((robot) => robot.name === name)) throw new HarborFault(409, `robot account ${name} already exists`);
@@ -52,7 +55,11 @@ export function robotHandlers(state: StandInState, basePath: string): Record<str
         update_time: time,
       };
       state.robots.set(robot.id, robot);
-      return { status: 201, body: { id: robot.id, name: robot.name, secret: robot.secret, creation_time: time, expires_at: robot.expires_at }, headers: { location: `${basePath}/robots/${robot.id}` } };
+      return {
+        status: 201,
+        body: { id: robot.id, name: robot.name, secret: robot.secret, creation_time: time, expires_at: robot.expires_at },
+        headers: { location: `${basePath}/robots/${robot.id}` },
+      };
     },
 
     GetRobotByID({ pathParams }) {
@@ -64,14 +71,21 @@ export function robotHandlers(state: StandInState, basePath: string): Record<str
       if (body.name !== robot.name) badRequest(`cannot update the robot's name`);
       if (body.level !== robot.level) badRequest(`cannot update the robot's level`);
       validatePermissions(robot.level, body.permissions);
-      Object.assign(robot, { description: body.description ?? "", disable: body.disable ?? false, permissions: body.permissions, duration: body.duration ?? robot.duration, update_time: now() });
+      Object.assign(robot, {
+        description: body.description ?? "",
+        disable: body.disable ?? false,
+        permissions: body.permissions,
+        duration: body.duration ?? robot.duration,
+        update_time: now(),
+      });
       return ok();
     },
 
     RefreshSec({ pathParams, body }) {
       const robot = lookup(pathParams.robot_id);
       if (body.secret !== undefined && body.secret !== "") {
-        if (!SECRET_RULE.test(body.secret)) badRequest(`the secret must be 8 to 128 characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number`);
+        if (!SECRET_RULE.test(body.secret))
+          badRequest(`the secret must be 8 to 128 characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number`);
         robot.secret = body.secret;
         return ok({});
       }

@@ -3,9 +3,28 @@
  * its status; a reply is status, JSON body and headers; lists are paged as Harbor pages them.
  */
 
-export type HarborErrorCode = "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "PRECONDITION" | "UNPROCESSABLE_ENTITY" | "UNKNOWN";
+export type HarborErrorCode =
+  | "BAD_REQUEST"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
+  | "CONFLICT"
+  | "PRECONDITION"
+  | "UNPROCESSABLE_ENTITY"
+  | "UNKNOWN";
 
-const CODES: Record<number, HarborErrorCode> = { 400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 412: "PRECONDITION", 422: "UNPROCESSABLE_ENTITY", 500: "UNKNOWN" };
+const CODES: Record<number, HarborErrorCode> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_ALLOWED",
+  409: "CONFLICT",
+  412: "PRECONDITION",
+  422: "UNPROCESSABLE_ENTITY",
+  500: "UNKNOWN",
+};
 
 export class HarborFault extends Error {
   constructor(
@@ -40,7 +59,10 @@ export type Handler = (context: HandlerContext) => Reply | Promise<Reply>;
 export const ok = (body?: unknown): Reply => ({ status: 200, body });
 
 /** 201 with no body and the new resource's path in Location, as every Harbor create does. */
-export const created = (basePath: string, collection: string, id: number | string): Reply => ({ status: 201, headers: { location: `${basePath}/${collection}/${id}` } });
+export const created = (basePath: string, collection: string, id: number | string): Reply => ({
+  status: 201,
+  headers: { location: `${basePath}/${collection}/${id}` },
+});
 
 export function notFound(what: string): never {
   throw new HarborFault(404, `${what} not found`);

@@ -75,7 +75,11 @@ export class SwaggerContract {
       const pattern = new RegExp(
         `^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{([^}]+)\}/g, (_m, name: string) => (paramNames.push(name), "([^/]+)"))}$`,
       );
-      const operations = new Map(Object.entries(methods).filter(([method]) => method !== "parameters").map(([method, op]) => [method.toUpperCase(), op]));
+      const operations = new Map(
+        Object.entries(methods)
+          .filter(([method]) => method !== "parameters")
+          .map(([method, op]) => [method.toUpperCase(), op]),
+      );
       return { template, pattern, paramNames, literalSegments: template.split("/").filter((s) => s && !s.startsWith("{")).length, operations };
     });
     this.routes.sort((a, b) => b.literalSegments - a.literalSegments);
@@ -148,7 +152,10 @@ export class SwaggerContract {
       this.compiled.set(key, validate);
     }
     if (validate(value)) return [];
-    return (validate.errors ?? []).map((error) => `${error.instancePath || ""} ${error.message}${error.params && "additionalProperty" in error.params ? `: "${error.params.additionalProperty}"` : ""}`);
+    return (validate.errors ?? []).map(
+      (error) =>
+        `${error.instancePath || ""} ${error.message}${error.params && "additionalProperty" in error.params ? `: "${error.params.additionalProperty}"` : ""}`,
+    );
   }
 }
 

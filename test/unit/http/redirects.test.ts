@@ -21,9 +21,15 @@ test("a followed redirect chain is bounded, and only http(s) targets are followe
   const toFile = await scriptedServer([answer(302, { location: "file:///etc/passwd" })]);
   const client = new HttpClient();
   try {
-    await assert.rejects(client.send({ method: "GET", url: new URL(`${loop.origin}/`), kind: "x", followRedirects: true }), (error: Error) => error instanceof HttpError && /more than 5 redirects/.test(error.message));
+    await assert.rejects(
+      client.send({ method: "GET", url: new URL(`${loop.origin}/`), kind: "x", followRedirects: true }),
+      (error: Error) => error instanceof HttpError && /more than 5 redirects/.test(error.message),
+    );
     assert.equal(loop.seen.length, 6, "the request and five redirects");
-    await assert.rejects(client.send({ method: "GET", url: new URL(`${toFile.origin}/`), kind: "x", followRedirects: true }), /redirected to "file:\/\/\/etc\/passwd", which is not an http\(s\) URL/);
+    await assert.rejects(
+      client.send({ method: "GET", url: new URL(`${toFile.origin}/`), kind: "x", followRedirects: true }),
+      /redirected to "file:\/\/\/etc\/passwd", which is not an http\(s\) URL/,
+    );
   } finally {
     await client.close();
     await Promise.all([loop.close(), toFile.close()]);
@@ -37,11 +43,19 @@ test("a request body is never re-sent to another origin (it may hold a credentia
   const client = new HttpClient();
   const grant = { method: "POST", kind: "token", body: "grant_type=refresh_token&refresh_token=secret-refresh", followRedirects: true } as const;
   try {
-    await assert.rejects(client.send({ ...grant, url: new URL(`${permanent.origin}/token`) }), (error: Error) => error instanceof HttpError && new RegExp(`POST /token was redirected to ${elsewhere.origin}; its body is only sent to ${permanent.origin}`).test(error.message));
+    await assert.rejects(
+      client.send({ ...grant, url: new URL(`${permanent.origin}/token`) }),
+      (error: Error) =>
+        error instanceof HttpError &&
+        new RegExp(`POST /token was redirected to ${elsewhere.origin}; its body is only sent to ${permanent.origin}`).test(error.message),
+    );
     assert.equal(elsewhere.seen.length, 0, "nothing reached the other origin");
     const response = await client.sendText({ ...grant, url: new URL(`${seeOther.origin}/token`) });
     assert.equal(response.status, 200);
-    assert.deepEqual(elsewhere.seen.map((request) => [request.method, request.url, request.body]), [["GET", "/done", ""]]);
+    assert.deepEqual(
+      elsewhere.seen.map((request) => [request.method, request.url, request.body]),
+      [["GET", "/done", ""]],
+    );
   } finally {
     await client.close();
     await Promise.all([elsewhere.close(), permanent.close(), seeOther.close()]);

@@ -38,7 +38,11 @@ test("a 429 with Retry-After as an HTTP date is waited out until that date", asy
 test("retries are bounded: maxRetries more attempts, then the last answer; a long Retry-After is capped", async () => {
   const server = await scriptedServer([answer(503, { "retry-after": "3600" })]);
   const started = Date.now();
-  const response = await client({ retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 100 } }).sendText({ method: "GET", url: new URL(`${server.origin}/`), kind: "root" });
+  const response = await client({ retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 100 } }).sendText({
+    method: "GET",
+    url: new URL(`${server.origin}/`),
+    kind: "root",
+  });
   assert.equal(response.status, 503);
   assert.equal(server.seen.length, 3, "one attempt and two retries");
   assert.ok(Date.now() - started < 2000, "Retry-After: 3600 was capped at maxDelayMs");

@@ -70,13 +70,33 @@ test("network wording is neutral in the HTTP layer; only the registry client sug
 
 test("every client's error extends HttpError and keeps its own name and fields", () => {
   const registry = new NetworkError("r: refused", { host: "r:5000", code: "ECONNREFUSED", retryable: true });
-  const harbor = new HarborApiError("h: POST /api/v2.0/projects: 409 CONFLICT", { host: "h", call: "POST /api/v2.0/projects", status: 409, code: "CONFLICT", requestId: "req-1" });
-  const alibaba = new AlicloudApiError("pvtz AddZone: 400 Throttling.User", { product: "pvtz", action: "AddZone", host: "pvtz.aliyuncs.com", status: 400, code: "Throttling.User", requestId: "A1", retryable: true });
+  const harbor = new HarborApiError("h: POST /api/v2.0/projects: 409 CONFLICT", {
+    host: "h",
+    call: "POST /api/v2.0/projects",
+    status: 409,
+    code: "CONFLICT",
+    requestId: "req-1",
+  });
+  const alibaba = new AlicloudApiError("pvtz AddZone: 400 Throttling.User", {
+    product: "pvtz",
+    action: "AddZone",
+    host: "pvtz.aliyuncs.com",
+    status: 400,
+    code: "Throttling.User",
+    requestId: "A1",
+    retryable: true,
+  });
   for (const error of [registry, harbor, alibaba]) assert.ok(error instanceof HttpError, error.name);
   assert.ok(registry instanceof RegistryError);
   assert.deepEqual([registry.name, registry.host, registry.code, registry.retryable], ["NetworkError", "r:5000", "ECONNREFUSED", true]);
-  assert.deepEqual([harbor.name, harbor.call, harbor.status, harbor.code, harbor.requestId, harbor.retryable], ["HarborApiError", "POST /api/v2.0/projects", 409, "CONFLICT", "req-1", false]);
-  assert.deepEqual([alibaba.name, alibaba.call, alibaba.product, alibaba.action, alibaba.requestId, alibaba.retryable], ["AlicloudApiError", "pvtz AddZone", "pvtz", "AddZone", "A1", true]);
+  assert.deepEqual(
+    [harbor.name, harbor.call, harbor.status, harbor.code, harbor.requestId, harbor.retryable],
+    ["HarborApiError", "POST /api/v2.0/projects", 409, "CONFLICT", "req-1", false],
+  );
+  assert.deepEqual(
+    [alibaba.name, alibaba.call, alibaba.product, alibaba.action, alibaba.requestId, alibaba.retryable],
+    ["AlicloudApiError", "pvtz AddZone", "pvtz", "AddZone", "A1", true],
+  );
 });
 
 /** A port nothing listens on: bound, then released. */

@@ -78,8 +78,16 @@ test("check names each failure by property path, runs the cross-field rule, and 
 
 test("diff: replace keys replace, other keys update, normalised values and absent ones are no change", async () => {
   const olds = { name: "a", size: 1, tags: ["y", "x"], widgetId: "w-1" };
-  assert.deepEqual(await provider.diff!("w-1", olds, { name: "a", tags: ["x", "y"], __provider: "shim" }), { changes: false, replaces: [], deleteBeforeReplace: false });
-  assert.deepEqual(await provider.diff!("w-1", olds, { name: "b", size: 1, tags: ["x", "y"] }), { changes: true, replaces: ["name"], deleteBeforeReplace: true });
+  assert.deepEqual(await provider.diff!("w-1", olds, { name: "a", tags: ["x", "y"], __provider: "shim" }), {
+    changes: false,
+    replaces: [],
+    deleteBeforeReplace: false,
+  });
+  assert.deepEqual(await provider.diff!("w-1", olds, { name: "b", size: 1, tags: ["x", "y"] }), {
+    changes: true,
+    replaces: ["name"],
+    deleteBeforeReplace: true,
+  });
   assert.deepEqual(await provider.diff!("w-1", olds, { name: "a", size: 2, tags: ["x", "y"] }), { changes: true, replaces: [], deleteBeforeReplace: false });
 });
 
@@ -102,19 +110,28 @@ test("create, read and update get inputs without the serialized provider and ret
   assert.deepEqual(read.props, { name: "a", widgetId: "w-1" });
   const updated = await provider.update!("w-1", { name: "a", widgetId: "w-1", __provider: "shim" }, { name: "a", size: 3, __provider: "shim" });
   assert.deepEqual(updated.outs, { name: "a", widgetId: "w-1", size: 3 });
-  assert.ok(calls.every((call) => !call.includes("__provider")), calls.join("\n"));
+  assert.ok(
+    calls.every((call) => !call.includes("__provider")),
+    calls.join("\n"),
+  );
 });
 
 test("the resource class seeds its outputs, wraps a secret input only when given, and serializes only the loader", async () => {
   let withPassword: InstanceType<typeof widget.Resource> | undefined;
-  const captured = await captureResources(() => [(withPassword = new widget.Resource("with-password", { name: "a", password: "hunter2-Secret" })), new widget.Resource("without", { name: "b" })]);
+  const captured = await captureResources(() => [
+    (withPassword = new widget.Resource("with-password", { name: "a", password: "hunter2-Secret" })),
+    new widget.Resource("without", { name: "b" }),
+  ]);
   const byName = Object.fromEntries(captured.map((resource) => [resource.name, resource]));
   assert.equal(byName["with-password"].type, "pulumi-nodejs:dynamic/test:Widget");
   assert.ok(pulumi.Output.isInstance(withPassword!.widgetId), "a seeded output is exposed as an Output");
   assert.ok(isSecretValue(byName["with-password"].inputs.password), "a given secret input is registered as a secret");
   assert.equal(byName.without.inputs.password, undefined, "no secret where nothing was given");
   assert.deepEqual(findSecretLeaks(["hunter2-Secret"], { providerText: byName["with-password"].providerText }), []);
-  assert.ok(byName["with-password"].providerText.includes('fromStack("registry-dr/providers")'), "the serialized provider loads from the package's providers entry, by subpath");
+  assert.ok(
+    byName["with-password"].providerText.includes('fromStack("registry-dr/providers")'),
+    "the serialized provider loads from the package's providers entry, by subpath",
+  );
   assert.ok(byName["with-password"].providerText.includes('exportName: "widgetProvider"'), "and names its provider there");
   assert.ok(!/dist\//.test(byName["with-password"].providerText), "no file path of the package is stored");
   assert.ok(!byName["with-password"].providerText.includes("alsoChanged"), "none of the provider's own code is serialized");

@@ -41,6 +41,12 @@ test("every dynamic resource class the package exports is in the list", () => {
 test("a delete that finds the object gone succeeds; one refused because it is in use says what holds it", async () => {
   const failing = (status: number) => async () => Promise.reject(Object.assign(new Error(`answered ${status}`), { status }));
   await deleteUnlessGone(failing(404), () => "unused");
-  await assert.rejects(deleteUnlessGone(failing(412), (said) => `held by a policy (${said})`), (error: Error) => error instanceof StillInUseError && error.message === "held by a policy (answered 412)");
-  await assert.rejects(deleteUnlessGone(failing(500), () => "unused"), /answered 500/);
+  await assert.rejects(
+    deleteUnlessGone(failing(412), (said) => `held by a policy (${said})`),
+    (error: Error) => error instanceof StillInUseError && error.message === "held by a policy (answered 412)",
+  );
+  await assert.rejects(
+    deleteUnlessGone(failing(500), () => "unused"),
+    /answered 500/,
+  );
 });

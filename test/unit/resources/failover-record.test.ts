@@ -13,11 +13,22 @@ const inputs = {
   name: "@",
   type: "CNAME",
   ttl: 60,
-  sites: { primary: { value: "harbor-origin.example.com", registry: "harbor.example.com" }, secondary: { value: "dr-registry.cn-hangzhou.cr.aliyuncs.com", registry: "dr-registry.cn-hangzhou.cr.aliyuncs.com" } },
+  sites: {
+    primary: { value: "harbor-origin.example.com", registry: "harbor.example.com" },
+    secondary: { value: "dr-registry.cn-hangzhou.cr.aliyuncs.com", registry: "dr-registry.cn-hangzhou.cr.aliyuncs.com" },
+  },
   active: "primary",
   alicloud,
 };
-const olds = { ...inputs, schemaVersion: 1, recordId: "r-1", activeTarget: "harbor-origin.example.com", previousTarget: "", switchedAt: "", createdByResource: true };
+const olds = {
+  ...inputs,
+  schemaVersion: 1,
+  recordId: "r-1",
+  activeTarget: "harbor-origin.example.com",
+  previousTarget: "",
+  switchedAt: "",
+  createdByResource: true,
+};
 
 async function failures(news: Record<string, unknown>) {
   const result = await failoverRecordProvider.check!({}, news);
@@ -38,7 +49,11 @@ test("check: the record rules name the property; unknown values wait", async () 
 
 test("diff: a flip is an update, a new name replaces, and a record changed outside is a change", async () => {
   assert.deepEqual(await failoverRecordProvider.diff!("r-1", olds, inputs), { changes: false, replaces: [], deleteBeforeReplace: false });
-  assert.deepEqual(await failoverRecordProvider.diff!("r-1", olds, { ...inputs, active: "secondary" }), { changes: true, replaces: [], deleteBeforeReplace: false });
+  assert.deepEqual(await failoverRecordProvider.diff!("r-1", olds, { ...inputs, active: "secondary" }), {
+    changes: true,
+    replaces: [],
+    deleteBeforeReplace: false,
+  });
   assert.deepEqual((await failoverRecordProvider.diff!("r-1", olds, { ...inputs, name: "registry", zone: "zone-2" })).replaces, ["zone", "name"]);
   assert.equal((await failoverRecordProvider.diff!("r-1", { ...olds, activeTarget: "someone-else.example.com" }, inputs)).changes, true, "refresh saw drift");
   assert.equal((await failoverRecordProvider.diff!("r-1", olds, { ...inputs, sites: UNKNOWN })).changes, true);
@@ -56,7 +71,14 @@ test("the preflight summary counts rows and lists each problem", () => {
       { source: "h/a:1", destination: "dr.example.com/a:1", status: "present" as const, sourceDigest: "sha256:1", destinationDigest: "sha256:1" },
       { source: "h/b:1", destination: "dr.example.com/b:1", status: "missing" as const, sourceDigest: "sha256:2" },
       { source: "h/c:1", destination: "dr.example.com/c:1", status: "differs" as const, sourceDigest: "sha256:3", destinationDigest: "sha256:4" },
-      { source: "h/d:1", destination: "dr.example.com/d:1", status: "incomplete" as const, sourceDigest: "sha256:5", destinationDigest: "sha256:5", missing: ["sha256:6 (layer)"] },
+      {
+        source: "h/d:1",
+        destination: "dr.example.com/d:1",
+        status: "incomplete" as const,
+        sourceDigest: "sha256:5",
+        destinationDigest: "sha256:5",
+        missing: ["sha256:6 (layer)"],
+      },
     ],
   };
   const preflight = summarizePreflight("secondary", readiness, true);
@@ -67,6 +89,12 @@ test("the preflight summary counts rows and lists each problem", () => {
     "dr.example.com/d:1: incomplete (missing sha256:6 (layer))",
   ]);
   assert.equal(preflight.forced, true);
-  assert.equal(summarizePreflight("secondary", { ...readiness, rows: readiness.rows.slice(0, 1) }, true).forced, false, "nothing was overridden when the site was ready");
-  assert.deepEqual(summarizePreflight("primary", { registry: "h", answered: false, error: "refused", rows: [] }, false).problems, ["h does not answer /v2/: refused"]);
+  assert.equal(
+    summarizePreflight("secondary", { ...readiness, rows: readiness.rows.slice(0, 1) }, true).forced,
+    false,
+    "nothing was overridden when the site was ready",
+  );
+  assert.deepEqual(summarizePreflight("primary", { registry: "h", answered: false, error: "refused", rows: [] }, false).problems, [
+    "h does not answer /v2/: refused",
+  ]);
 });

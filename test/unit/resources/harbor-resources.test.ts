@@ -17,30 +17,70 @@ import {
 
 const harbor = { url: "https://harbor.example.com", username: "admin", password: "Harbor12345" };
 const failures = async (provider: { check?: Function }, news: Record<string, unknown>) =>
-  Object.fromEntries(((await provider.check!({}, news)).failures as { property: string; reason: string }[]).map((failure) => [failure.property, failure.reason]));
+  Object.fromEntries(
+    ((await provider.check!({}, news)).failures as { property: string; reason: string }[]).map((failure) => [failure.property, failure.reason]),
+  );
 
 test("check: failures by property path, a missing connection named, unknowns accepted", async () => {
   assert.deepEqual(Object.keys(await failures(harborProjectProvider, { name: "Bad Name", harbor })), ["name"]);
   assert.match((await failures(harborProjectProvider, { name: "ok" })).harbor, /no Harbor connection: .*registry-dr:harborUrl/);
-  assert.match((await failures(harborProjectProvider, { name: "ok", harbor: { ...harbor, url: "https://h.example.com/path" } }))["harbor.url"], /scheme and host, no path/);
-  assert.match((await failures(harborRegistryProvider, { name: "gcr", type: "google-gcr", url: "https://gcr.io", accessKey: "me", accessSecret: "{}", harbor })).accessKey, /"_json_key"/);
+  assert.match(
+    (await failures(harborProjectProvider, { name: "ok", harbor: { ...harbor, url: "https://h.example.com/path" } }))["harbor.url"],
+    /scheme and host, no path/,
+  );
+  assert.match(
+    (await failures(harborRegistryProvider, { name: "gcr", type: "google-gcr", url: "https://gcr.io", accessKey: "me", accessSecret: "{}", harbor })).accessKey,
+    /"_json_key"/,
+  );
   const policy = { name: "p", direction: "pull", remoteRegistryId: 1, trigger: { type: "event_based" }, filters: { tagDecoration: "excludes" }, harbor };
   assert.deepEqual(Object.keys(await failures(harborReplicationPolicyProvider, policy)).sort(), ["filters.tagDecoration", "trigger.type"]);
-  assert.match((await failures(harborRobotAccountProvider, { name: "r", level: "project", permissions: [{ kind: "project", namespace: "p", access: [{ resource: "repository" }] }], harbor }))["permissions[0].access[0].action"], /expected an action/);
+  assert.match(
+    (
+      await failures(harborRobotAccountProvider, {
+        name: "r",
+        level: "project",
+        permissions: [{ kind: "project", namespace: "p", access: [{ resource: "repository" }] }],
+        harbor,
+      })
+    )["permissions[0].access[0].action"],
+    /expected an action/,
+  );
   assert.deepEqual(await failures(harborReplicationRunProvider, { policyId: UNKNOWN, harbor }), {});
 });
 
 test("HarborProject: a new name replaces, a setting updates, adopt alone changes nothing", async () => {
   const olds = { name: "dr", public: false, harbor, schemaVersion: 1, projectId: 3, adopted: false, repoCount: 0 };
-  assert.deepEqual(await harborProjectProvider.diff!("dr", olds, { name: "dr", public: false, harbor }), { changes: false, replaces: [], deleteBeforeReplace: false });
-  assert.deepEqual(await harborProjectProvider.diff!("dr", olds, { name: "dr", public: false, adopt: true, harbor }), { changes: false, replaces: [], deleteBeforeReplace: false });
-  assert.deepEqual(await harborProjectProvider.diff!("dr", olds, { name: "dr", public: true, harbor }), { changes: true, replaces: [], deleteBeforeReplace: false });
+  assert.deepEqual(await harborProjectProvider.diff!("dr", olds, { name: "dr", public: false, harbor }), {
+    changes: false,
+    replaces: [],
+    deleteBeforeReplace: false,
+  });
+  assert.deepEqual(await harborProjectProvider.diff!("dr", olds, { name: "dr", public: false, adopt: true, harbor }), {
+    changes: false,
+    replaces: [],
+    deleteBeforeReplace: false,
+  });
+  assert.deepEqual(await harborProjectProvider.diff!("dr", olds, { name: "dr", public: true, harbor }), {
+    changes: true,
+    replaces: [],
+    deleteBeforeReplace: false,
+  });
   assert.deepEqual((await harborProjectProvider.diff!("dr", olds, { name: "dr2", public: false, harbor })).replaces, ["name"]);
   assert.equal((await harborProjectProvider.diff!("dr", olds, { name: "dr", public: UNKNOWN, harbor })).changes, true);
 });
 
 test("HarborRegistry: the secret compares by its fingerprint; a new type replaces", async () => {
-  const olds = { name: "acr", type: "docker-registry", url: "https://acr.example.com", accessKey: "pusher", harbor, schemaVersion: 1, registryId: 2, secretFingerprint: secretFingerprint("Secret-1"), status: "healthy" };
+  const olds = {
+    name: "acr",
+    type: "docker-registry",
+    url: "https://acr.example.com",
+    accessKey: "pusher",
+    harbor,
+    schemaVersion: 1,
+    registryId: 2,
+    secretFingerprint: secretFingerprint("Secret-1"),
+    status: "healthy",
+  };
   const news = { name: "acr", type: "docker-registry", url: "https://acr.example.com", accessKey: "pusher", accessSecret: "Secret-1", harbor };
   assert.equal((await harborRegistryProvider.diff!("2", olds, news)).changes, false, "the same secret is no change, though it is not in the outputs");
   assert.equal((await harborRegistryProvider.diff!("2", olds, { ...news, accessSecret: "Secret-2" })).changes, true);
@@ -62,7 +102,11 @@ test("HarborReplicationPolicy: values Harbor stores differently are no change, a
   const olds = { ...policyInputs, schemaVersion: 1, policyId: 7, flattenExample: { source: "library/app", destination: "dr/app" } };
   const diff = (news: Record<string, unknown>) => harborReplicationPolicyProvider.diff!("7", olds, news);
   assert.equal((await diff({ ...policyInputs, speedKbps: 0 })).changes, false, "speed -1 and 0 are both unlimited");
-  assert.equal((await diff({ ...policyInputs, filters: { ...policyInputs.filters, labels: ["a", "b"], tagDecoration: "matches", labelDecoration: "matches" } })).changes, false, "label order and default decorations");
+  assert.equal(
+    (await diff({ ...policyInputs, filters: { ...policyInputs.filters, labels: ["a", "b"], tagDecoration: "matches", labelDecoration: "matches" } })).changes,
+    false,
+    "label order and default decorations",
+  );
   assert.equal((await diff({ ...policyInputs, trigger: { type: "scheduled", cron: " 0 0 2 * * * " } })).changes, false, "Harbor trims the cron");
   assert.equal((await diff({ ...policyInputs, override: true, enabled: true, flatten: 1 })).changes, false, "defaults spelled out");
   assert.equal((await diff({ ...policyInputs, speedKbps: 512 })).changes, true);
@@ -85,7 +129,11 @@ test("HarborReplicationRun: new triggers run again; a new timeout is recorded wi
   const news = { policyId: 7, triggers: { release: "1.0" }, timeoutSeconds: 600, harbor };
   const olds = { ...news, schemaVersion: 1, executionId: 11, status: "Succeed", total: 1, succeed: 1, failed: 0, startedAt: "s", finishedAt: "f" };
   assert.deepEqual(await harborReplicationRunProvider.diff!("11", olds, news), { changes: false, replaces: [], deleteBeforeReplace: false });
-  assert.deepEqual(await harborReplicationRunProvider.diff!("11", olds, { ...news, triggers: { release: "1.1" } }), { changes: true, replaces: [], deleteBeforeReplace: false });
+  assert.deepEqual(await harborReplicationRunProvider.diff!("11", olds, { ...news, triggers: { release: "1.1" } }), {
+    changes: true,
+    replaces: [],
+    deleteBeforeReplace: false,
+  });
   // No Harbor answers at this URL: an update that needs no run must not call it.
   const unreachable = { ...harbor, url: "http://127.0.0.1:1" };
   const updated = await harborReplicationRunProvider.update!("11", olds, { ...news, timeoutSeconds: 1200, harbor: unreachable });
@@ -96,7 +144,17 @@ test("HarborReplicationRun: new triggers run again; a new timeout is recorded wi
 test("HarborRobotAccount: Harbor's default effect is no change; name and level replace", async () => {
   const permissions = [{ kind: "project", namespace: "dr", access: [{ resource: "repository", action: "pull" }] }];
   const news = { name: "copier", level: "project", permissions, harbor };
-  const olds = { ...news, permissions: [{ ...permissions[0], access: [{ resource: "repository", action: "pull", effect: "allow" }] }], duration: -1, disable: false, schemaVersion: 1, robotId: 4, fullName: "robot$dr+copier", robotSecret: "s", expiresAt: -1 };
+  const olds = {
+    ...news,
+    permissions: [{ ...permissions[0], access: [{ resource: "repository", action: "pull", effect: "allow" }] }],
+    duration: -1,
+    disable: false,
+    schemaVersion: 1,
+    robotId: 4,
+    fullName: "robot$dr+copier",
+    robotSecret: "s",
+    expiresAt: -1,
+  };
   assert.deepEqual(await harborRobotAccountProvider.diff!("4", olds, news), { changes: false, replaces: [], deleteBeforeReplace: false });
   assert.deepEqual((await harborRobotAccountProvider.diff!("4", olds, { ...news, name: "copier2", level: "system" })).replaces, ["name", "level"]);
   assert.equal((await harborRobotAccountProvider.diff!("4", olds, { ...news, rotateTriggers: { at: "2026" } })).changes, true);

@@ -12,7 +12,10 @@ test("check: failures by property path, including the job's own rules", async ()
   const result = await imageSyncProvider.check!({}, { images: { "harbor.example.com/library/app:1": 7 }, proc: 0 });
   const properties = (result.failures ?? []).map((failure) => failure.property).sort();
   assert.ok(properties.includes("proc"), properties.join(", "));
-  assert.ok(properties.some((property) => property.startsWith('images["harbor.example.com/library/app:1"]')), properties.join(", "));
+  assert.ok(
+    properties.some((property) => property.startsWith('images["harbor.example.com/library/app:1"]')),
+    properties.join(", "),
+  );
   assert.deepEqual((await imageSyncProvider.check!({}, { images: UNKNOWN })).failures, []);
 });
 
@@ -20,7 +23,10 @@ test("check: platform selectors take image-syncer's os:osversion and arch:varian
   assert.deepEqual((await imageSyncProvider.check!({}, { ...inputs, os: ["windows:10.0.17763.1999"], arch: ["arm:v7", "arm/v6", "amd64"] })).failures, []);
   const failures = (await imageSyncProvider.check!({}, { ...inputs, arch: ["arm:"] })).failures ?? [];
   assert.equal(failures.length, 1);
-  assert.match(`${failures[0].property}: ${failures[0].reason}`, /^arch(\[0\]|\.0): .*invalid arch selector "arm:": expected amd64, or arch:variant such as arm:v7/);
+  assert.match(
+    `${failures[0].property}: ${failures[0].reason}`,
+    /^arch(\[0\]|\.0): .*invalid arch selector "arm:": expected amd64, or arch:variant such as arm:v7/,
+  );
 });
 
 test("diff: a changed or unknown input is a change without looking at the destinations", async () => {
