@@ -52,11 +52,12 @@ const COMPONENTS = [
   "SyncSchedule",
   "RegistryDisasterRecovery",
 ];
+const FAILOVER = ["runFailoverPreflight", "checkSiteReadiness", "failoverRecordSchema", "withRecordStore", "applyRecord", "describeRecord", "RecordOutsideZoneError"];
 const SUBPATHS: Record<string, string[]> = {
-  "registry-dr": [...RESOURCES, ...COMPONENTS, ...ENGINE, ...REWRITE],
+  "registry-dr": [...new Set([...RESOURCES, ...COMPONENTS, ...ENGINE, ...REWRITE, ...FAILOVER])],
   "registry-dr/engine": ENGINE,
   "registry-dr/rewrite": REWRITE,
-  "registry-dr/failover": ["runFailoverPreflight"],
+  "registry-dr/failover": FAILOVER,
   "registry-dr/providers": dynamicResourceModules.map((entry) => entry.exportName),
 };
 const MANIFEST_TYPES = "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
