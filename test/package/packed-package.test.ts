@@ -52,7 +52,15 @@ const COMPONENTS = [
   "SyncSchedule",
   "RegistryDisasterRecovery",
 ];
-const FAILOVER = ["runFailoverPreflight", "checkSiteReadiness", "failoverRecordSchema", "withRecordStore", "applyRecord", "describeRecord", "RecordOutsideZoneError"];
+const FAILOVER = [
+  "runFailoverPreflight",
+  "checkSiteReadiness",
+  "failoverRecordSchema",
+  "withRecordStore",
+  "applyRecord",
+  "describeRecord",
+  "RecordOutsideZoneError",
+];
 const SUBPATHS: Record<string, string[]> = {
   "registry-dr": [...new Set([...RESOURCES, ...COMPONENTS, ...ENGINE, ...REWRITE, ...FAILOVER])],
   "registry-dr/engine": ENGINE,
