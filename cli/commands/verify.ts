@@ -1,17 +1,16 @@
-import { ReadinessRow, authRedactor, runVerify, shortDigest, syncOptionsOf } from "../../provider/sync";
+import { ReadinessRow, runVerify, shortDigest, syncOptionsOf } from "../../provider/sync";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
 
 export async function verifyCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const job = loadSyncJob(args);
   const report = await runVerify(job, syncOptionsOf(args.settings, { surface: "command", signal, shallow: args.shallow }));
-  // Row errors quote registries, and a registry (or a proxy in front of it) may echo credentials back.
-  const redact = authRedactor(job.auth);
-  const rows = report.rows.map((row) => (row.error ? { ...row, error: redact(row.error) } : row));
+  // Row errors quote registries, which may echo credentials back: runVerify hands them out redacted with the job's secrets.
+  const rows = report.rows;
   if (args.json) {
-    process.stdout.write(redact(`${JSON.stringify({ complete: report.complete, counts: countRows(report.rows), rows }, null, 2)}\n`));
+    process.stdout.write(`${JSON.stringify({ complete: report.complete, counts: countRows(rows), rows }, null, 2)}\n`);
   } else {
-    process.stdout.write(redact(renderTable(rows)));
+    process.stdout.write(renderTable(rows));
     const counts = countRows(report.rows);
     process.stdout.write(
       `\n${report.complete ? "complete" : "INCOMPLETE"}${args.shallow ? " (tag digests only)" : ""}: ${counts.present} present, ${counts.incomplete} incomplete, ` +
