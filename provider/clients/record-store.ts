@@ -19,9 +19,24 @@ export interface StoredRecord {
   ttl: number;
   /** "ENABLE" / "DISABLE" (either case) where the backend has it. */
   status?: string;
+  /**
+   * Backends that write several servers (RFC 2136 primaries): the record as each one holds it.
+   * When they disagree, `value` describes the split and equals no site's value, so nothing
+   * takes a half-done flip for a done one.
+   */
+  servers?: ServerView[];
 }
 
-export type RecordFields = Omit<StoredRecord, "recordId" | "status">;
+/** One server's copy of a record. */
+export interface ServerView {
+  /** "host:port" */
+  server: string;
+  /** Its values joined by commas; undefined when the server holds no such record. */
+  value?: string;
+  ttl?: number;
+}
+
+export type RecordFields = Omit<StoredRecord, "recordId" | "status" | "servers">;
 
 export interface RecordStore {
   /** The backend and where it is, for messages: "PrivateZone", "Cloud DNS (project p, managed zone z)". */
@@ -34,7 +49,11 @@ export interface RecordStore {
   get(recordId: string): Promise<StoredRecord | undefined>;
   /** Writes a new record; returns its id. */
   create(record: RecordFields): Promise<string>;
-  /** `current` is the record as it was read: backends that can make it the write's precondition do. */
+  /**
+   * `current` is the record as it was read: backends that can make it the write's precondition do
+   * (with several servers, each server's own copy is its precondition). A write that does not go
+   * through on every server throws a RecordWriteError naming each server that did not take it.
+   */
   update(recordId: string, record: RecordFields, current: StoredRecord): Promise<void>;
   delete(recordId: string, current: StoredRecord): Promise<void>;
 }
@@ -45,5 +64,18 @@ export class RecordOutsideZoneError extends Error {
 
   constructor(product: string, what: string, zone: string) {
     super(`${product}: ${what} is not in zone ${zone}, the zone this record store is bound to, so nothing was read or written there`);
+  }
+}
+
+/** A write that some servers of a several-server backend did not take; the others were written. */
+export class RecordWriteError extends Error {
+  override name = "RecordWriteError";
+
+  /** `failed`: each server that did not take the write, and why. */
+  constructor(
+    message: string,
+    readonly failed: { server: string; reason: string }[],
+  ) {
+    super(message);
   }
 }

@@ -1,4 +1,4 @@
-import { RecordFields, RecordStore, StoredRecord } from "../clients/record-store";
+import { RecordFields, RecordStore, RecordWriteError, ServerView, StoredRecord } from "../clients/record-store";
 import { FailoverPreflight, FailoverSiteName, runFailoverPreflight } from "./failover-preflight";
 import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
 
@@ -64,8 +64,11 @@ export interface AppliedRecord {
 export type Say = (line: string) => void;
 
 /**
- * Makes `existing` (or a new record) hold the active site's value. A change of value waits for
- * the site's preflight; a TTL-only change does not. The DNS API must then show the new value.
+ * Makes `existing` (or a new record) hold the active site's value on every server. A change of
+ * value waits for the site's preflight; a TTL-only change does not. Whatever the write did
+ * (went through, was refused, went unanswered), the record is then read again on every server,
+ * and that reading is what is reported: the switch is done only when every server holds the
+ * new value, and this run claims only the servers it wrote.
  */
 export async function applyRecord(
   records: RecordStore,
@@ -76,37 +79,142 @@ export async function applyRecord(
 ): Promise<AppliedRecord> {
   const fields = recordFields(inputs);
   refuseUnseenChange(inputs, existing, lastSeen);
-  const flipped = !existing || existing.value !== fields.value;
-  const preflight = flipped ? await preflightOrStop(inputs, inputs.active, say) : undefined;
-  const recordId = existing ? existing.recordId : await records.create(fields);
-  if (existing && !sameRecord(existing, fields)) await records.update(recordId, fields, existing);
-  const written = await readBack(records, inputs, recordId);
-  if (flipped && existing) say(`switched ${describeRecord(inputs)}: ${existing.value} -> ${written.value} (${inputs.active})`);
-  return { recordId, activeTarget: written.value, flipped, previousValue: existing?.value, preflight };
+  const moves = !existing || copiesOf(existing).some((copy) => copy.value !== fields.value);
+  const preflight = moves ? await preflightOrStop(inputs, inputs.active, say) : undefined;
+  let recordId = existing?.recordId;
+  let failure: unknown;
+  try {
+    if (!existing) recordId = await records.create(fields);
+    else if (!holdsEverywhere(existing, fields)) await records.update(existing.recordId, fields, existing);
+  } catch (error) {
+    failure = error;
+  }
+  const after = await readAgain(records, inputs, recordId, failure);
+  const outcome = judge(inputs, fields, existing, after, failure);
+  if (!outcome.done || !after) throw new Error(`${records.product}: ${outcome.report}`);
+  if (outcome.report) say(outcome.report);
+  return { recordId: after.recordId, activeTarget: fields.value, flipped: outcome.flipped, previousValue: existing?.value, preflight };
 }
 
 /**
  * Compare-and-swap against state: a record that holds neither the value state last saw nor the
  * one wanted was changed by someone else since; overwriting it could undo a failover done by
  * hand. `pulumi refresh` records the change, and the next `up` then sets the wanted value.
+ * With several servers, each one's copy must hold one of the two.
  */
 function refuseUnseenChange(inputs: FailoverRecordInputs, existing: StoredRecord | undefined, lastSeen: string | undefined): void {
   if (!existing || lastSeen === undefined || existing.value === lastSeen || existing.value === desiredValue(inputs)) return;
+  // Servers that disagree: each copy is judged on its own.
+  if (existing.servers?.some((copy) => copy.value !== existing.value)) {
+    const strays = existing.servers.filter((copy) => copy.value !== lastSeen && copy.value !== desiredValue(inputs));
+    if (strays.length === 0) return;
+    throw new Error(
+      `${describeRecord(inputs)}: ${strays.map((copy) => `${copy.server} holds ${copy.value ?? "nothing"}, not ${lastSeen} as last read`).join("; ")}: it was changed meanwhile, so nothing was written. Run \`pulumi refresh\` to record the change, then \`pulumi up\` to set ${desiredValue(inputs)}`,
+    );
+  }
   throw new Error(
     `${describeRecord(inputs)} holds ${existing.value}, but state says ${lastSeen}: it was changed outside Pulumi, so it was not overwritten. Run \`pulumi refresh\` to record the change, then \`pulumi up\` to set ${desiredValue(inputs)}`,
   );
 }
 
-/** The written record, read again: a flip counts only once the DNS API shows the new value. */
-async function readBack(records: RecordStore, inputs: FailoverRecordInputs, recordId: string): Promise<StoredRecord> {
-  const fields = recordFields(inputs);
-  const written = await records.get(recordId);
-  if (!written || written.value !== fields.value) {
+/** Each server's copy; a backend with one server (or one API) has one copy, the record itself. */
+function copiesOf(record: StoredRecord | undefined, product = ""): ServerView[] {
+  if (!record) return [{ server: product }];
+  return record.servers ?? [{ server: product, value: record.value, ttl: record.ttl }];
+}
+
+function holdsEverywhere(record: StoredRecord, fields: RecordFields): boolean {
+  return sameRecord(record, fields) && copiesOf(record).every((copy) => copy.value === fields.value && copy.ttl === fields.ttl);
+}
+
+/** The record read again after a write (or the attempt at one); a failed read is reported with the write's own error. */
+async function readAgain(
+  records: RecordStore,
+  inputs: FailoverRecordInputs,
+  recordId: string | undefined,
+  failure: unknown,
+): Promise<StoredRecord | undefined> {
+  try {
+    if (recordId !== undefined) return await records.get(recordId);
+    return (await records.find(inputs.name)).find((record) => record.type === inputs.type);
+  } catch (error) {
+    const wrote = failure ? `the write failed (${(failure as Error).message}), and ` : "";
     throw new Error(
-      `${records.product}: ${describeRecord(inputs)} (RecordId ${recordId}) reads back ${written ? `as ${written.value}` : "as missing"} after writing ${fields.value}`,
+      `${records.product}: ${describeRecord(inputs)}: ${wrote}the record could not be read back (${(error as Error).message}), so what it holds now is unknown: the change may have been applied. Look at it (registry-dr failover status) before running again`,
     );
   }
-  return written;
+}
+
+interface Outcome {
+  /** Every server holds the wanted value. */
+  done: boolean;
+  /** This run changed the value on at least one server. */
+  flipped: boolean;
+  /** What to say: the switch, a change found made by someone else, or what is wrong where. */
+  report?: string;
+}
+
+/**
+ * What happened, server by server, from what each held before, what the write said about it
+ * and what it holds now. A server counts as switched by this run only when its write went
+ * through; one that holds the value after its write was refused got it from someone else.
+ */
+function judge(
+  inputs: FailoverRecordInputs,
+  fields: RecordFields,
+  before: StoredRecord | undefined,
+  after: StoredRecord | undefined,
+  failure: unknown,
+): Outcome {
+  const failedOn = (server: string) =>
+    failure instanceof RecordWriteError ? failure.failed.find((entry) => entry.server === server)?.reason : failure ? (failure as Error).message : undefined;
+  const beforeOf = (server: string) => copiesOf(before).find((copy) => copy.server === server || !before?.servers);
+  const rows = copiesOf(after).map((copy) => {
+    const was = beforeOf(copy.server);
+    const holds = copy.value === fields.value && copy.ttl === fields.ttl;
+    const reason = failedOn(copy.server);
+    const wrote = holds && reason === undefined && (was?.value !== fields.value || was?.ttl !== fields.ttl);
+    return { copy, was, holds, reason, wrote, moved: wrote && was?.value !== fields.value };
+  });
+  const several = rows.length > 1;
+  const on = (list: typeof rows) => (several ? ` on ${list.map((row) => row.copy.server).join(", ")}` : "");
+  const moved = rows.filter((row) => row.moved);
+  const byOthers = rows.filter((row) => row.holds && row.reason !== undefined);
+  const alreadyThere = rows.filter((row) => row.holds && !row.wrote && row.reason === undefined);
+  if (after && rows.every((row) => row.holds)) {
+    const lines: string[] = [];
+    if (moved.length > 0 && before)
+      lines.push(
+        `switched ${describeRecord(inputs)}: ${before.value} -> ${fields.value} (${inputs.active})${on(moved)}${several && alreadyThere.length > 0 ? `; ${alreadyThere.map((row) => row.copy.server).join(", ")} already held it` : ""}`,
+      );
+    if (byOthers.length > 0)
+      lines.push(
+        `${describeRecord(inputs)} holds ${fields.value} (the ${inputs.active} site)${on(byOthers)}, set by another change meanwhile: this run's write there did not go through (${byOthers.map((row) => row.reason).join("; ")})`,
+      );
+    return { done: true, flipped: moved.length > 0 || (!before && byOthers.length === 0), report: lines.join("\n") || undefined };
+  }
+  const detail = rows.map((row) => `  ${several ? `${row.copy.server}: ` : ""}${describeCopy(inputs, row.copy.value)}: ${rowStory(row, fields)}`);
+  const retry = rows.some((row) => row.holds)
+    ? "Run the same switch again to finish it once every server takes the update (servers already switched are left as they are)."
+    : "Look at the record, then run again.";
+  return {
+    done: false,
+    flipped: false,
+    report: `${describeRecord(inputs)} does not hold ${fields.value} (the ${inputs.active} site)${several ? " on every server" : ""}:\n${detail.join("\n")}\n${retry}`,
+  };
+}
+
+function rowStory(row: { holds: boolean; wrote: boolean; reason?: string; was?: ServerView }, fields: RecordFields): string {
+  if (row.holds) return row.wrote ? "switched by this run" : row.reason ? `set by another change meanwhile (${row.reason})` : "already held it";
+  if (row.reason) return `not switched: ${row.reason}`;
+  if (row.was?.value === fields.value) return "this run found it there and wrote nothing; another change moved it meanwhile";
+  return "the server answered the update without an error, but the record reads back unchanged";
+}
+
+function describeCopy(inputs: FailoverRecordInputs, value: string | undefined): string {
+  if (value === undefined) return "holds no record";
+  const site = (["primary", "secondary"] as const).find((name) => desiredValue({ ...inputs, active: name }) === value);
+  return `holds ${value} (${site ? `the ${site} site` : "neither site's value"})`;
 }
 
 /** The site's preflight, printed; throws with the report when the site is not ready and `force` is not set. */

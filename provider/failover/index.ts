@@ -1,5 +1,5 @@
-export type { RecordFields, RecordStore, StoredRecord } from "../clients/record-store";
-export { RecordOutsideZoneError } from "../clients/record-store";
+export type { RecordFields, RecordStore, ServerView, StoredRecord } from "../clients/record-store";
+export { RecordOutsideZoneError, RecordWriteError } from "../clients/record-store";
 export * from "./failover-preflight";
 export * from "./failover-record-schema";
 export * from "./failover-switch";

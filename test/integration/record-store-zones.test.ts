@@ -126,7 +126,16 @@ describe("RFC 2136 store (BIND)", () => {
     const bound = new Rfc2136Records(bind.zone, { servers: [bind.address], key: bind.key, timeoutMs: 2000 });
     assert.deepEqual(
       await bound.find("registry"),
-      [{ recordId: id, rr: "registry", type: "CNAME", value: "harbor.example.com", ttl: 60 }],
+      [
+        {
+          recordId: id,
+          rr: "registry",
+          type: "CNAME",
+          value: "harbor.example.com",
+          ttl: 60,
+          servers: [{ server: bind.address, value: "harbor.example.com", ttl: 60 }],
+        },
+      ],
       "the zone's own record is found",
     );
   });

@@ -81,22 +81,38 @@ export class Rfc2136Client {
     return { values: [...new Set(values)].sort(), ttl: records[0]?.ttl };
   }
 
-  /** Applies `change` if its prerequisite holds; throws DnsPrerequisiteError (nothing changed) if not. */
+  /**
+   * Applies `change` if its prerequisite holds; throws DnsPrerequisiteError (nothing changed) if
+   * not. An update sent but never answered in a way we can trust may have been applied: the
+   * error says so, and the caller reads the record to learn what it holds.
+   */
   async update(change: RecordChange): Promise<void> {
     const call = `UPDATE ${change.name} ${change.type}`;
-    const { message, attempts } = await this.send(call, (id) => updateMessage(id, change), OPCODE.UPDATE, change.zone);
+    const tally = { sent: 0 };
+    let message: DnsMessage;
+    try {
+      ({ message } = await this.send(call, (id) => updateMessage(id, change), OPCODE.UPDATE, change.zone, tally));
+    } catch (error) {
+      throw mayHaveApplied(error, call, tally.sent);
+    }
     if (message.rcode === RCODE.NOERROR) return;
     if (message.rcode === RCODE.NXRRSET || message.rcode === RCODE.YXRRSET) {
-      // A first attempt that went through unanswered makes the retry's prerequisite fail: it is done.
-      if (
-        attempts > 1 &&
-        sameValues(
-          (await this.query(change.name, change.type)).values,
-          change.values.map((value) => canonicalValue(change.type, value)),
-        )
-      )
-        return;
       const held = change.expect === "absent" ? "no such record" : change.expect.join(", ");
+      if (tally.sent > 1) {
+        // An earlier attempt (unanswered, or answered truncated) may have been applied, failing this one's prerequisite.
+        const now = (await this.query(change.name, change.type)).values;
+        if (
+          sameValues(
+            now,
+            change.values.map((value) => canonicalValue(change.type, value)),
+          )
+        )
+          return;
+        throw new DnsPrerequisiteError(
+          `${this.where}: ${call}: ${rcodeName(message.rcode)}: the record no longer holds ${held}; an earlier attempt of this update got no answer that could be trusted, so it may have been applied before the record changed again: it now holds ${now.join(", ") || "nothing"}. Look at it (refresh), then run again`,
+          { host: this.where, call, code: rcodeName(message.rcode) },
+        );
+      }
       throw new DnsPrerequisiteError(
         `${this.where}: ${call}: ${rcodeName(message.rcode)}: the record no longer holds ${held}: someone changed it meanwhile, so nothing was written. Look at it (refresh), then run again`,
         { host: this.where, call, code: rcodeName(message.rcode) },
@@ -115,20 +131,23 @@ export class Rfc2136Client {
     build: (id: number) => Buffer,
     opcode: number,
     zone: string,
-  ): Promise<{ reply: Buffer; message: DnsMessage; attempts: number }> {
+    tally = { sent: 0 },
+  ): Promise<{ reply: Buffer; message: DnsMessage }> {
     const retries = this.options.retries ?? DEFAULT_RETRIES;
     let transport = this.options.transport ?? "udp";
     for (let attempt = 1; ; attempt++) {
       const request = this.sign(build(randomInt(0, 0x10000)));
+      const over = transport;
       try {
-        const reply = await exchange(this.server, request.bytes, transport, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, this.options.signal);
-        const message = this.check(call, reply, request, opcode, zone);
-        if (message.truncated && transport === "udp") {
+        tally.sent++;
+        const read = (reply: Buffer) => ({ reply, message: this.check(call, reply, request, opcode, zone, over) });
+        const { reply, message } = await exchange(this.server, request.bytes, over, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, this.options.signal, read);
+        if (message.truncated) {
           transport = "tcp";
           attempt--;
           continue;
         }
-        return { reply, message, attempts: attempt };
+        return { reply, message };
       } catch (error) {
         if (!(error instanceof DnsError) || !error.retryable || attempt > retries || this.options.signal?.aborted) throw error;
         await sleep(100 * 2 ** attempt, undefined, { signal: this.options.signal });
@@ -142,10 +161,17 @@ export class Rfc2136Client {
   }
 
   /** The reply is ours, well formed, and (with a key) signed by the server: else it is an error. */
-  private check(call: string, reply: Buffer, request: SignedRequest, opcode: number, zone: string): DnsMessage {
+  private check(call: string, reply: Buffer, request: SignedRequest, opcode: number, zone: string, transport: DnsTransportKind): DnsMessage {
     const message = parseMessage(reply, this.where);
     if (!message.response || message.id !== request.id || message.opcode !== opcode) {
       throw new DnsProtocolError(`${this.where}: ${call}: the reply does not answer our message`, { host: this.where, call });
+    }
+    // A TCP reply is never cut short: one marked so is not an answer (and its empty sections are not "no record").
+    if (message.truncated && transport === "tcp") {
+      throw new DnsProtocolError(`${this.where}: ${call}: the reply over TCP is marked truncated (TC), which a TCP reply never is: it is not an answer`, {
+        host: this.where,
+        call,
+      });
     }
     const key = this.options.key;
     if (!key) return message;
@@ -158,12 +184,20 @@ export class Rfc2136Client {
         { host: this.where, call, code },
       );
     }
+    if (!signature.signed && message.rcode === RCODE.NOERROR) {
+      // Anyone can send an unsigned NOERROR: over UDP it is ignored while the server's signed reply may still come.
+      throw new DnsProtocolError(`${this.where}: ${call}: NOERROR, but the reply is not signed, so it cannot be trusted`, {
+        host: this.where,
+        call,
+        code: "NOERROR",
+      });
+    }
     if (!signature.signed) {
-      const why =
-        message.rcode === RCODE.NOERROR
-          ? "NOERROR, but the reply is not signed, so it cannot be trusted"
-          : describeRcode(message.rcode, 0, { keyName: key.name, zone });
-      throw new DnsError(`${this.where}: ${call}: ${why}`, { host: this.where, call, code: rcodeName(message.rcode) });
+      throw new DnsError(`${this.where}: ${call}: ${describeRcode(message.rcode, 0, { keyName: key.name, zone })}`, {
+        host: this.where,
+        call,
+        code: rcodeName(message.rcode),
+      });
     }
     return message;
   }
@@ -186,6 +220,21 @@ function updateMessage(id: number, change: RecordChange): Buffer {
   for (const value of change.values)
     writer.record(2, { name: change.name, type, class: RR_CLASS.IN, ttl: change.ttl, data: encodeRecordData(change.type, value) });
   return writer.toBuffer();
+}
+
+/** Socket errors that mean the message never reached the server. */
+const NEVER_DELIVERED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
+
+/** An update sent without an answer we can trust (none, a lost connection, junk, an abort) may have been applied: say so. */
+function mayHaveApplied(error: unknown, call: string, sent: number): unknown {
+  if (!(error instanceof DnsError)) return error;
+  const untrusted = error instanceof DnsProtocolError || error.retryable || error.code === "TIMEOUT" || error.code === "ABORTED";
+  if (!untrusted || (sent <= 1 && NEVER_DELIVERED.has(error.code ?? ""))) return error;
+  return new DnsError(
+    `${error.message}. ${call} was sent ${sent} time(s) without an answer that could be trusted, so the change may or may not have been applied: read the record (registry-dr failover status, or dig) before running again`,
+    { host: error.host ?? "", call, code: error.code, retryable: false },
+    { cause: error },
+  );
 }
 
 function canonicalName(name: string): string {

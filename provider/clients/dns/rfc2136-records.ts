@@ -1,4 +1,4 @@
-import { RecordFields, RecordOutsideZoneError, RecordStore, StoredRecord } from "../record-store";
+import { RecordFields, RecordOutsideZoneError, RecordStore, RecordWriteError, ServerView, StoredRecord } from "../record-store";
 import { DnsError } from "./dns-errors";
 import { canonicalValue, FailoverRecordType } from "./record-data";
 import { Rfc2136Client, Rfc2136Options } from "./rfc2136-client";
@@ -30,18 +30,29 @@ export class Rfc2136Records implements RecordStore {
     this.product = `DNS server${this.clients.length > 1 ? "s" : ""} ${this.clients.map((client) => client.where).join(", ")}`;
   }
 
-  /** Records at this name of the types a failover record may have, as the first server holds them. */
+  /** Records at this name of the types a failover record may have, as every server holds them. */
   async find(rr: string): Promise<StoredRecord[]> {
     const found = await Promise.all(TYPES.map((type) => this.get(recordId(this.absolute(rr), type))));
     return found.filter((record): record is StoredRecord => record !== undefined);
   }
 
-  /** The record as the first server holds it; the others are compared on every write. */
+  /**
+   * The record as every server holds it (`servers`); undefined when none holds it. Servers that
+   * disagree give a `value` that says so ("10.2.0.20 on a; 10.1.0.10 on b"), never one of them.
+   */
   async get(id: string): Promise<StoredRecord | undefined> {
     const { name, type } = this.parseRecordId(id);
-    const set = await this.clients[0].query(name, type);
-    if (set.values.length === 0) return undefined;
-    return { recordId: id, rr: this.relative(name), type, value: set.values.join(","), ttl: set.ttl ?? 0 };
+    const servers = await Promise.all(
+      this.clients.map(async (client): Promise<ServerView> => {
+        const set = await client.query(name, type);
+        return { server: client.where, value: set.values.length > 0 ? set.values.join(",") : undefined, ttl: set.ttl };
+      }),
+    );
+    const holding = servers.filter((server) => server.value !== undefined);
+    if (holding.length === 0) return undefined;
+    const agreed = holding.length === servers.length && holding.every((server) => server.value === holding[0].value);
+    const value = agreed ? holding[0].value! : servers.map((server) => `${server.value ?? "nothing"} on ${server.server}`).join("; ");
+    return { recordId: id, rr: this.relative(name), type, value, ttl: holding[0].ttl ?? 0, servers };
   }
 
   /** Creates the record on every server where it does not exist yet; refuses where it does. */
@@ -51,42 +62,63 @@ export class Rfc2136Records implements RecordStore {
     return id;
   }
 
-  /** Sets the value on every server that holds `current.value` (or already the new value); refuses a server holding anything else. */
-  async update(id: string, record: RecordFields, current?: { value: string }): Promise<void> {
-    await this.onEachServer(id, record.value, record.ttl, current?.value);
+  /** Sets the value on every server that still holds what `current` says it held; refuses a server holding anything else. */
+  async update(id: string, record: RecordFields, current?: StoredRecord): Promise<void> {
+    await this.onEachServer(id, record.value, record.ttl, current);
   }
 
-  async delete(id: string, current?: { value: string }): Promise<void> {
-    await this.onEachServer(id, undefined, 0, current?.value);
+  async delete(id: string, current?: StoredRecord): Promise<void> {
+    await this.onEachServer(id, undefined, 0, current);
   }
 
   /**
-   * Brings each server to `value` (undefined: no record) from `expected` (undefined: no record).
-   * A server already there is left alone, so a run that stopped half way is finished by the next;
-   * each write is still a compare-and-swap against what that server was just seen to hold.
+   * Brings each server to `value` (undefined: no record) from what `seen` says that server held
+   * (undefined: no record). A server seen at `value` already is left alone, so a run that
+   * stopped half way is finished by the next; every other write is a compare-and-swap against
+   * what that server was seen to hold. Every server that needs the write gets it, even when
+   * another refuses: the error names each server that did not take it.
    */
-  private async onEachServer(id: string, value: string | undefined, ttl: number, expected: string | undefined): Promise<void> {
+  private async onEachServer(id: string, value: string | undefined, ttl: number, seen: StoredRecord | undefined): Promise<void> {
     const { name, type } = this.parseRecordId(id);
     const target = value === undefined ? [] : [canonicalValue(type, value)];
-    // Every server is read and judged before any is written, so a refusal leaves them all as they were.
+    // Every server is read and judged before any is written, so a change made meanwhile leaves them all as they were.
     const plans = await Promise.all(
       this.clients.map(async (client) => {
+        const expected = valuesOf(type, seenOn(seen, client.where));
         const live = await client.query(name, type);
-        const done = sameSet(live.values, target) && (value === undefined || live.ttl === ttl);
-        const allowed =
-          sameSet(live.values, target) || (expected === undefined ? live.values.length === 0 : sameSet(live.values, [canonicalValue(type, expected)]));
-        if (!allowed) {
-          throw new DnsError(
-            `${client.where}: ${type} record ${name} holds ${live.values.join(", ") || "nothing"}, not ${expected ?? "nothing"} as last read: it was changed meanwhile, so nothing was written. Refresh (pulumi refresh), then run again`,
-            { host: client.where, call: `UPDATE ${name} ${type}`, code: "CHANGED" },
-          );
-        }
-        return { client, held: live.values, done };
+        const done = sameSet(live.values, target) && sameSet(expected, target) && (value === undefined || live.ttl === ttl);
+        const changed = !sameSet(live.values, expected);
+        return { client, held: live.values, done, changed, expected };
       }),
     );
+    const changed = plans.filter((plan) => plan.changed);
+    if (changed.length > 0) {
+      const reasons = changed.map(
+        ({ client, held, expected }) =>
+          `${client.where}: ${type} record ${name} holds ${held.join(", ") || "nothing"}, not ${expected.join(", ") || "nothing"} as last read: it was changed meanwhile, so nothing was written`,
+      );
+      const failed = plans.map(({ client, changed: moved }, index) => ({
+        server: client.where,
+        reason: moved ? reasons[changed.indexOf(plans[index])] : "not written: another server's copy was changed meanwhile",
+      }));
+      throw new RecordWriteError(`${reasons.join("; ")}. Refresh (pulumi refresh), then run again`, failed);
+    }
+    const failed: { server: string; reason: string }[] = [];
     for (const { client, held, done } of plans) {
       if (done) continue;
-      await client.update({ zone: this.zone, name, type, ttl, expect: held.length === 0 ? "absent" : held, values: value === undefined ? [] : [value] });
+      try {
+        await client.update({ zone: this.zone, name, type, ttl, expect: held.length === 0 ? "absent" : held, values: value === undefined ? [] : [value] });
+      } catch (error) {
+        if (!(error instanceof DnsError)) throw error;
+        failed.push({ server: client.where, reason: error.message });
+      }
+    }
+    if (failed.length > 0) {
+      const written = plans.filter((plan) => !plan.done && !failed.some((failure) => failure.server === plan.client.where));
+      throw new RecordWriteError(
+        `${failed.map((failure) => failure.reason).join("; ")}${written.length > 0 ? ` (written on ${written.map((plan) => plan.client.where).join(", ")})` : ""}`,
+        failed,
+      );
     }
   }
 
@@ -112,6 +144,17 @@ export class Rfc2136Records implements RecordStore {
 
 function recordId(name: string, type: FailoverRecordType): string {
   return `${name}/${type}`;
+}
+
+/** What `seen` says `server` held: its own copy where the record lists each server's. */
+function seenOn(seen: StoredRecord | undefined, server: string): string | undefined {
+  if (!seen) return undefined;
+  if (!seen.servers) return seen.value;
+  return seen.servers.find((view) => view.server === server)?.value;
+}
+
+function valuesOf(type: FailoverRecordType, value: string | undefined): string[] {
+  return value === undefined ? [] : value.split(",").map((part) => canonicalValue(type, part.trim()));
 }
 
 function sameSet(a: string[], b: string[]): boolean {
