@@ -189,7 +189,7 @@ function judge(
       );
     if (byOthers.length > 0)
       lines.push(
-        `${describeRecord(inputs)} holds ${fields.value} (the ${inputs.active} site)${on(byOthers)}, set by another change meanwhile: this run's write there did not go through (${byOthers.map((row) => row.reason).join("; ")})`,
+        `${describeRecord(inputs)} holds ${fields.value} (the ${inputs.active} site)${on(byOthers)}, though this run's write did not report success (${byOthers.map((row) => row.reason).join("; ")}): another change, or a lost answer, put it there`,
       );
     return { done: true, flipped: moved.length > 0 || (!before && byOthers.length === 0), report: lines.join("\n") || undefined };
   }
@@ -205,7 +205,8 @@ function judge(
 }
 
 function rowStory(row: { holds: boolean; wrote: boolean; reason?: string; was?: ServerView }, fields: RecordFields): string {
-  if (row.holds) return row.wrote ? "switched by this run" : row.reason ? `set by another change meanwhile (${row.reason})` : "already held it";
+  if (row.holds)
+    return row.wrote ? "switched by this run" : row.reason ? `holds it, though this run's write did not report success (${row.reason})` : "already held it";
   if (row.reason) return `not switched: ${row.reason}`;
   if (row.was?.value === fields.value) return "this run found it there and wrote nothing; another change moved it meanwhile";
   return "the server answered the update without an error, but the record reads back unchanged";
