@@ -36,6 +36,8 @@ export interface DnsTestServer {
   dig(name: string, type: string): Promise<string[]>;
   /** Changes records as an operator would: nsupdate with the zone's key, commands like "update add x 60 A 10.0.0.1". */
   nsupdate(commands: string[]): Promise<void>;
+  /** BIND only: lets the zone's key update it, or refuses every update (REFUSED), reloading the configuration. */
+  setUpdates(updates: "allowed" | "refused"): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,8 @@ export interface DnsServerOptions {
   records?: string[];
   /** The TSIG key (default: a fresh one): two servers given one key act as two primaries of one zone. */
   key?: DnsKey;
+  /** BIND only: "refused" starts the zone refusing every update (default "allowed"). */
+  updates?: "allowed" | "refused";
 }
 
 const READY_TIMEOUT_MS = 20_000;
@@ -58,7 +62,7 @@ export async function startDnsServer(kind: DnsServerKind, options: DnsServerOpti
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     writeFileSync(join(dir, `${zone}.zone`), zoneFile(zone, options.records ?? []));
-    const child = kind === "bind" ? launchBind(dir, zone, port, key) : launchKnot(dir, zone, port, key);
+    const child = kind === "bind" ? launchBind(dir, zone, port, key, options.updates ?? "allowed") : launchKnot(dir, zone, port, key);
     const problem = await waitReady(child, zone, port);
     if (problem === undefined) return server(kind, zone, port, key, dir, child);
     await stopChild(child);
@@ -95,6 +99,19 @@ function server(kind: DnsServerKind, zone: string, port: number, key: DnsKey, di
         child.stdin!.end(script);
       });
     },
+    async setUpdates(updates) {
+      if (kind !== "bind") throw new Error("setUpdates is for BIND");
+      const log = join(dir, "stderr.log");
+      const reloads = () => readFileSync(log, "utf8").split("reloading configuration succeeded").length;
+      const before = reloads();
+      writeFileSync(join(dir, "named.conf"), bindConfig(dir, zone, port, key, updates));
+      child.kill("SIGHUP");
+      const deadline = Date.now() + READY_TIMEOUT_MS;
+      while (reloads() === before) {
+        if (Date.now() > deadline) throw new Error(`named did not reload its configuration:\n${readFileSync(log, "utf8").slice(-2000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     async stop() {
       await stopChild(child);
       await removeTempDir(dir);
@@ -114,8 +131,13 @@ function zoneFile(zone: string, records: string[]): string {
   ].join("\n");
 }
 
-function launchBind(dir: string, zone: string, port: number, key: DnsKey): ChildProcess {
-  const config = `
+function launchBind(dir: string, zone: string, port: number, key: DnsKey, updates: "allowed" | "refused"): ChildProcess {
+  writeFileSync(join(dir, "named.conf"), bindConfig(dir, zone, port, key, updates));
+  return spawnLogged("named", ["-g", "-n", "1", "-c", join(dir, "named.conf")], dir);
+}
+
+function bindConfig(dir: string, zone: string, port: number, key: DnsKey, updates: "allowed" | "refused"): string {
+  return `
 options {
   directory "${dir}";
   pid-file "${dir}/named.pid";
@@ -127,10 +149,8 @@ options {
 };
 controls { };
 key "${key.name}" { algorithm ${key.algorithm}; secret "${key.secret}"; };
-zone "${zone}" { type primary; file "${dir}/${zone}.zone"; allow-update { key "${key.name}"; }; };
+zone "${zone}" { type primary; file "${dir}/${zone}.zone"; allow-update { ${updates === "allowed" ? `key "${key.name}";` : "none;"} }; };
 `;
-  writeFileSync(join(dir, "named.conf"), config);
-  return spawnLogged("named", ["-g", "-n", "1", "-c", join(dir, "named.conf")], dir);
 }
 
 function launchKnot(dir: string, zone: string, port: number, key: DnsKey): ChildProcess {
