@@ -204,12 +204,13 @@ function judge(
   };
 }
 
-function rowStory(row: { holds: boolean; wrote: boolean; reason?: string; was?: ServerView }, fields: RecordFields): string {
+function rowStory(row: { copy: ServerView; holds: boolean; wrote: boolean; reason?: string; was?: ServerView }, fields: RecordFields): string {
   if (row.holds)
     return row.wrote ? "switched by this run" : row.reason ? `holds it, though this run's write did not report success (${row.reason})` : "already held it";
   if (row.reason) return `not switched: ${row.reason}`;
   if (row.was?.value === fields.value) return "this run found it there and wrote nothing; another change moved it meanwhile";
-  return "the server answered the update without an error, but the record reads back unchanged";
+  if (row.was?.value === row.copy.value) return "the server answered the update without an error, but the record reads back unchanged";
+  return "the write reported success, but the record reads back otherwise: another change followed it";
 }
 
 function describeCopy(inputs: FailoverRecordInputs, value: string | undefined): string {
