@@ -4,6 +4,8 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runSync } from "../../provider";
+import { Rfc2136Records } from "../../provider/clients/dns";
+import { applyRecord, FailoverRecordInputs, failoverRecordSchema, RecordFields, RecordStore, StoredRecord } from "../../provider/failover";
 import { DnsTestServer, startDnsServer } from "../support/dns-servers";
 import { pushSmallImage } from "../support/fixtures";
 import { HostileDnsServer, startHostileDnsServer } from "../support/hostile-dns-server";
@@ -162,4 +164,94 @@ describe("registry-dr failover over several primaries", () => {
       for (const result of runs.filter((entry) => entry.code !== 0)) assert.match(result.stderr, pattern(`holds ${final}`));
     }
   });
+
+  test("another run's write landing at a chosen moment: between this run's read and its write, and after a run that had nothing to do", async () => {
+    const name = "duel";
+    await a.nsupdate([`update add ${fqdn(name)} 60 A ${PRIMARY_IP}`]);
+    const store = new Rfc2136Records(a.zone, { servers: [a.address], key: a.key, timeoutMs: 2000 });
+    const id = `${fqdn(name)}/A`;
+    const moveTo = (value: string) => () => a.nsupdate([`update delete ${fqdn(name)} A`, `update add ${fqdn(name)} 60 A ${value}`]);
+
+    // Both want the secondary; the other lands first: this run did not switch it, and says so.
+    const said: string[] = [];
+    const before = await store.get(id);
+    const applied = await applyRecord(
+      new CompetingStore(store, { beforeWrite: moveTo(STANDBY_IP) }),
+      inputs(name, "secondary"),
+      before,
+      before?.value,
+      (line) => said.push(line),
+    );
+    assert.equal(applied.flipped, false);
+    assert.doesNotMatch(said.join("\n"), /^switched/m);
+    assert.match(said.join("\n"), /holds 10\.2\.0\.20 \(the secondary site\), though this run's write did not report success \(.*it was changed meanwhile/);
+    assert.deepEqual(await a.dig(fqdn(name), "A"), [STANDBY_IP]);
+
+    // This run finds the record where it wants it (nothing to write); the other moves it before the read-back.
+    const now = await store.get(id);
+    await assert.rejects(
+      applyRecord(new CompetingStore(store, { beforeRead: moveTo(PRIMARY_IP) }), inputs(name, "secondary"), now, now?.value, () => {}),
+      (error: Error) => {
+        assert.match(
+          error.message,
+          /does not hold 10\.2\.0\.20 \(the secondary site\):\n {2}holds 10\.1\.0\.10 \(the primary site\): this run found it there and wrote nothing; another change moved it meanwhile/,
+        );
+        assert.doesNotMatch(error.message, /after writing/);
+        return true;
+      },
+    );
+    assert.deepEqual(await a.dig(fqdn(name), "A"), [PRIMARY_IP]);
+  });
+
+  function inputs(name: string, active: "primary" | "secondary"): FailoverRecordInputs {
+    return failoverRecordSchema().parse({
+      backend: "rfc2136",
+      zone: a.zone,
+      name,
+      type: "A",
+      ttl: 60,
+      rfc2136: { server: a.address, tsig: a.key },
+      sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: standby.host } },
+      active,
+      force: true,
+    });
+  }
 });
+
+/** The real store, with another writer's change run once at a chosen moment: before the first write, or before the first read. */
+class CompetingStore implements RecordStore {
+  constructor(
+    private readonly store: RecordStore,
+    private readonly other: { beforeWrite?: () => Promise<void>; beforeRead?: () => Promise<void> },
+  ) {}
+
+  get product() {
+    return this.store.product;
+  }
+  get zone() {
+    return this.store.zone;
+  }
+  find(rr: string) {
+    return this.store.find(rr);
+  }
+  async get(recordId: string) {
+    await this.once("beforeRead");
+    return this.store.get(recordId);
+  }
+  async create(record: RecordFields) {
+    await this.once("beforeWrite");
+    return this.store.create(record);
+  }
+  async update(recordId: string, record: RecordFields, current: StoredRecord) {
+    await this.once("beforeWrite");
+    return this.store.update(recordId, record, current);
+  }
+  delete(recordId: string, current: StoredRecord) {
+    return this.store.delete(recordId, current);
+  }
+  private async once(moment: "beforeWrite" | "beforeRead") {
+    const change = this.other[moment];
+    this.other[moment] = undefined;
+    await change?.();
+  }
+}

@@ -91,16 +91,14 @@ export class Rfc2136Records implements RecordStore {
         return { client, held: live.values, done, changed, expected };
       }),
     );
-    const changed = plans.filter((plan) => plan.changed);
-    if (changed.length > 0) {
-      const reasons = changed.map(
-        ({ client, held, expected }) =>
-          `${client.where}: ${type} record ${name} holds ${held.join(", ") || "nothing"}, not ${expected.join(", ") || "nothing"} as last read: it was changed meanwhile, so nothing was written`,
-      );
-      const failed = plans.map(({ client, changed: moved }, index) => ({
+    if (plans.some((plan) => plan.changed)) {
+      const failed = plans.map(({ client, held, expected, changed }) => ({
         server: client.where,
-        reason: moved ? reasons[changed.indexOf(plans[index])] : "not written: another server's copy was changed meanwhile",
+        reason: changed
+          ? `${client.where}: ${type} record ${name} holds ${held.join(", ") || "nothing"}, not ${expected.join(", ") || "nothing"} as last read: it was changed meanwhile, so nothing was written`
+          : "not written: another server's copy was changed meanwhile",
       }));
+      const reasons = failed.filter((_, index) => plans[index].changed).map((failure) => failure.reason);
       throw new RecordWriteError(`${reasons.join("; ")}. Refresh (pulumi refresh), then run again`, failed);
     }
     const failed: { server: string; reason: string }[] = [];
