@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { checkInputs, withoutProvider } from "./check-inputs";
 import { DiffRules, diffInputs } from "./diff-inputs";
 import { packagedProvider } from "./packaged-provider";
-import { secretIfGiven, withSecretOutputs } from "./secret-inputs";
+import { secretAtPath, withSecretOutputs } from "./secret-inputs";
 import { toStateValue } from "./state-value";
 
 /**
@@ -60,8 +60,12 @@ export interface DynamicResourceSpec<S extends InputSchema, O extends object> {
   schema: () => S;
   /** The keys only the provider fills in (not inputs): seeded undefined so Pulumi exposes them. */
   outputs: readonly (keyof O & string)[];
-  /** Inputs wrapped with `pulumi.secret` when given. */
-  secretInputs?: readonly (keyof z.input<S> & string)[];
+  /**
+   * Inputs wrapped with `pulumi.secret` when given: a key, or a dotted path to the credential
+   * inside one (`"rfc2136.tsig.secret"`), which keeps the rest of that input plain in previews
+   * and state. An output of the same key keeps the same secrets (the engine matches them up).
+   */
+  secretInputs?: readonly SecretInputPath<z.input<S>>[];
   /** Outputs stored as secrets (new output keys are not secret unless listed). */
   secretOutputs?: readonly (keyof O & string)[];
   /** Inputs whose change replaces the resource: the remote cannot change them in place. */
@@ -72,6 +76,12 @@ export interface DynamicResourceSpec<S extends InputSchema, O extends object> {
   normalize?: (values: Partial<z.output<S>>) => Props;
   /** A change the inputs cannot show (live state, a secret's fingerprint); asked only when the inputs are known and unchanged. */
   alsoChanged?: (olds: O, news: z.output<S>) => boolean | Promise<boolean>;
+  /**
+   * Prints what a pending change will do, for whoever reviews `pulumi preview` (a dynamic
+   * provider cannot return a detailed diff, but its output is shown). Asked only for a change
+   * whose inputs are all known.
+   */
+  describeChange?: (olds: O, news: z.output<S>) => void | Promise<void>;
   configure?: (config: ConfigureRequest["config"]) => void;
   /** Rules across fields, beyond the schema's shape; throws a ConfigError. Not run while inputs are unknown. */
   check?: (inputs: z.output<S>) => void;
@@ -84,6 +94,9 @@ export interface DynamicResourceSpec<S extends InputSchema, O extends object> {
   update(id: string, olds: O, news: z.output<S>): Promise<O>;
   delete(id: string, props: O): Promise<void>;
 }
+
+/** A top-level input key, or a dotted path starting with one. */
+type SecretInputPath<I> = (keyof I & string) | `${keyof I & string}.${string}`;
 
 /** What the resource class is built from. */
 type ResourceParts = Pick<DynamicResourceSpec<z.ZodObject, object>, "module" | "type"> & {
@@ -145,8 +158,10 @@ function providerOf<S extends InputSchema, O extends object>(spec: DynamicResour
         updateOn,
         normalize: spec.normalize as DiffRules["normalize"],
       });
-      if (result.changes || unknown || !spec.alsoChanged) return result;
-      return { ...result, changes: await spec.alsoChanged(olds, inputs) };
+      if (unknown) return result;
+      const changes = result.changes || ((await spec.alsoChanged?.(olds, inputs)) ?? false);
+      if (changes) await spec.describeChange?.(olds, inputs);
+      return { ...result, changes };
     },
     async create(inputs: I) {
       const { id, outs } = await spec.create(withoutProvider(inputs));
@@ -170,7 +185,10 @@ function resourceClassOf<Args, O extends object>(spec: ResourceParts, exportName
   class DynamicResource extends pulumi.dynamic.Resource {
     constructor(name: string, args: Args, opts?: pulumi.CustomResourceOptions) {
       const props: Props = { ...(args as Props) };
-      for (const key of secretInputs) props[key] = secretIfGiven(props[key]);
+      for (const path of secretInputs) {
+        const [key, ...rest] = path.split(".");
+        props[key] = secretAtPath(props[key], rest);
+      }
       for (const key of outputs) props[key] = undefined;
       // Only the shim is serialized into state: one name, no code of ours, no credential.
       super(packagedProvider(exportName), name, props, withSecretOutputs(opts, ...secretOutputs), module, type);

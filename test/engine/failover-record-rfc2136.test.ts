@@ -95,6 +95,10 @@ test("a flip is a config change: its preview names the change of site, up points
   assert.equal(preview.code, 0, text(preview));
   assert.match(preview.stdout, stepPattern("update", "dns:FailoverRecord", "dc-dns"));
   assert.match(preview.stdout, /active\s*:\s*"primary"\s*=>\s*"secondary"/, preview.stdout);
+  // What a reviewer checks is plain; the TSIG key alone is hidden.
+  assert.match(preview.stdout, new RegExp(`server\\s*:\\s*"${dns.address.replace(/\./g, "\\.")}"`), "the DNS server shows");
+  assert.match(preview.stdout, /tsig\s*:\s*\[secret\]/);
+  assert.match(preview.stdout, new RegExp(`${primary.host}/dr/app"?\\s*:\\s*"${standby.host}/dr/app"`), "the readiness images show");
   assert.deepEqual(await dns.dig(fqdn(), "A"), [PRIMARY_IP], "a preview flips nothing");
 
   const up = await stack.up();
@@ -119,6 +123,11 @@ test("a break-glass change by hand is refused by up, recorded by refresh, then s
 });
 
 test("the TSIG secret is nowhere in plain text: not in state, not in anything the CLI printed", async () => {
+  const outputs = await stack.resourceOutputs("dc-dns");
+  const rfc2136 = outputs.rfc2136 as Record<string, unknown>;
+  assert.equal(rfc2136.server, dns.address, "the server is kept plain in state");
+  assert.ok(JSON.stringify(rfc2136.tsig).includes("ciphertext"), "the TSIG key is kept encrypted");
+  assert.ok(!JSON.stringify(outputs.readiness).includes("ciphertext"), "readiness (no credentials here) is kept plain");
   const state = await stack.exportedState();
   assertNoPlainSecrets(state, [dns.key.secret], "pulumi stack export");
   assertNoPlainSecrets(transcript.map(text).join("\n"), [dns.key.secret], "the CLI's output");

@@ -30,8 +30,8 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
   type: "FailoverRecord",
   schema: failoverRecordSchema,
   outputs: ["recordId", "activeTarget", "previousTarget", "switchedAt", "preflight", "createdByResource"],
-  secretInputs: ["readiness", "alicloud", "rfc2136", "google"],
-  secretOutputs: ["readiness", "alicloud", "rfc2136", "google"],
+  // The credentials alone: a preview shows the servers, sites and images a reviewer checks.
+  secretInputs: ["readiness.auth", "alicloud.accessKey", "alicloud.secretKey", "alicloud.securityToken", "rfc2136.tsig", "google.serviceAccountKey"],
   /** Inputs that name a different record. */
   replaceOn: ["backend", "zone", "name", "type"],
   configure(config) {
