@@ -47,6 +47,10 @@ export interface FrontOptions {
    * (`Basic%20...%3D%3D`) and as bare base64.
    */
   refuseEchoingCredentials?: RegExp;
+  /** The refusals above answer only requests that carry credentials: the first, bare one gets the registry's challenge, so the client sends them. */
+  refuseOnlyWithCredentials?: boolean;
+  /** Requests whose "METHOD path" matches are held this long before they are forwarded: a standby slow to answer. */
+  delay?: { requests: RegExp; ms: number };
 }
 
 /** A reverse proxy in front of a plain-HTTP registry, misbehaving as configured. */
@@ -55,8 +59,20 @@ export async function startFront(upstream: string, options: FrontOptions): Promi
   const upstreamUrl = new URL(upstream);
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
-    if (options.refuseEchoingHeaders?.test(`${req.method} ${req.url}`)) return refuseEchoing(req, res);
-    if (options.refuseEchoingCredentials?.test(`${req.method} ${req.url}`)) return refuseEchoingCredentials(req, res);
+    const refusing = !options.refuseOnlyWithCredentials || req.headers.authorization !== undefined;
+    if (refusing && options.refuseEchoingHeaders?.test(`${req.method} ${req.url}`)) return refuseEchoing(req, res);
+    if (refusing && options.refuseEchoingCredentials?.test(`${req.method} ${req.url}`)) return refuseEchoingCredentials(req, res);
+    if (options.delay?.requests.test(`${req.method} ${req.url}`)) {
+      const timer = setTimeout(() => pass(req, res), options.delay.ms);
+      res.on("close", () => clearTimeout(timer));
+      return;
+    }
+    pass(req, res);
+  });
+  const listening = await listenOnLoopback(server);
+  return { host: `127.0.0.1:${listening.port}`, requests, close: listening.close };
+
+  function pass(req: IncomingMessage, res: ServerResponse): void {
     const forward = request(
       { host: upstreamUrl.hostname, port: upstreamUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstreamUrl.host } },
       (answer) => {
@@ -70,9 +86,7 @@ export async function startFront(upstream: string, options: FrontOptions): Promi
     );
     forward.on("error", () => res.destroy());
     req.pipe(forward);
-  });
-  const listening = await listenOnLoopback(server);
-  return { host: `127.0.0.1:${listening.port}`, requests, close: listening.close };
+  }
 }
 
 function trickle(answer: IncomingMessage, res: ServerResponse, headers: IncomingMessage["headers"], everyMs: number): void {
