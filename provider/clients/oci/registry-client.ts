@@ -491,9 +491,7 @@ export class RegistryClient {
 
   /** The body, refused while it is read once it passes `limit` bytes. */
   private boundedBody(response: HttpResponse, limit: number, what: string): Promise<Buffer> {
-    return readBoundedBody(response.body, response.headers["content-length"], limit, (size) =>
-      answerTooLarge(this.host, `${what} on ${this.host}`, size, limit),
-    );
+    return readBoundedBody(response.body, response.headers["content-length"], limit, (size) => answerTooLarge(this.host, what, size, limit));
   }
 
   private tooManyTags(repository: string): InvalidAnswerError {
