@@ -51,6 +51,23 @@ export interface FrontOptions {
   refuseOnlyWithCredentials?: boolean;
   /** Requests whose "METHOD path" matches are held this long before they are forwarded: a standby slow to answer. */
   delay?: { requests: RegExp; ms: number };
+  /**
+   * Answers a request itself instead of passing it on, when this returns an answer: a registry
+   * serving what it likes (a huge manifest, an endless tag list, a child that never answers).
+   */
+  answer?: (req: IncomingMessage) => FrontAnswer | undefined;
+}
+
+export interface FrontAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  /**
+   * The body: bytes, or chunks made one at a time as the client reads them, so an answer of
+   * gigabytes is served without ever being held (by the front or the test).
+   */
+  body?: Buffer | (() => Iterable<Buffer>);
+  /** Never answer at all: the request stays open until the client gives up. */
+  hang?: boolean;
 }
 
 /** A reverse proxy in front of a plain-HTTP registry, misbehaving as configured. */
@@ -62,6 +79,8 @@ export async function startFront(upstream: string, options: FrontOptions): Promi
     const refusing = !options.refuseOnlyWithCredentials || req.headers.authorization !== undefined;
     if (refusing && options.refuseEchoingHeaders?.test(`${req.method} ${req.url}`)) return refuseEchoing(req, res);
     if (refusing && options.refuseEchoingCredentials?.test(`${req.method} ${req.url}`)) return refuseEchoingCredentials(req, res);
+    const own = options.answer?.(req);
+    if (own) return answerWith(own, req, res);
     if (options.delay?.requests.test(`${req.method} ${req.url}`)) {
       const timer = setTimeout(() => pass(req, res), options.delay.ms);
       res.on("close", () => clearTimeout(timer));
@@ -87,6 +106,31 @@ export async function startFront(upstream: string, options: FrontOptions): Promi
     forward.on("error", () => res.destroy());
     req.pipe(forward);
   }
+}
+
+function answerWith(answer: FrontAnswer, req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  if (answer.hang) return;
+  const body = answer.body;
+  if (body === undefined || Buffer.isBuffer(body)) {
+    res.writeHead(answer.status, { "content-length": String(body?.length ?? 0), ...answer.headers });
+    res.end(req.method === "HEAD" ? undefined : body);
+    return;
+  }
+  res.writeHead(answer.status, answer.headers);
+  if (req.method === "HEAD") return void res.end();
+  const chunks = body()[Symbol.iterator]();
+  // Written as the client drains them: a client that stops reading stops the front too.
+  const pump = () => {
+    for (;;) {
+      if (res.destroyed) return;
+      const next = chunks.next();
+      if (next.done) return void res.end();
+      if (!res.write(next.value)) return void res.once("drain", pump);
+    }
+  };
+  res.on("error", () => {});
+  pump();
 }
 
 function trickle(answer: IncomingMessage, res: ServerResponse, headers: IncomingMessage["headers"], everyMs: number): void {

@@ -1,3 +1,4 @@
+export * from "./answer-limits";
 export * from "./auth-challenge";
 export * from "./digest";
 export * from "./errors";

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { MAX_LIST_PAGE_BYTES, MAX_MANIFEST_BYTES, MAX_TAGS_PER_REPOSITORY, answerTooLarge, readBoundedBody } from "./answer-limits";
 import { Authenticator } from "./authenticator";
 import { algorithmOf, digestOf, isDigest } from "./digest";
 import { DigestMismatchError, NetworkError, RegistryError } from "./errors";
@@ -163,7 +164,7 @@ export class RegistryClient {
       headers: { accept: MANIFEST_ACCEPT },
     });
     if (response.status !== 200) throw await errorFromResponse(response, this.host, `reading manifest ${repository}:${reference}`);
-    const bytes = Buffer.from(await response.body.arrayBuffer());
+    const bytes = await this.boundedBody(response, MAX_MANIFEST_BYTES, `the manifest ${repository}:${reference}`);
     const answered = header(response, "docker-content-digest");
     const claimed = isDigest(reference)
       ? reference
@@ -272,7 +273,7 @@ export class RegistryClient {
       await response.body.dump();
       throw new InvalidAnswerError(`${this.host}: ${origin} came as ${quoteAnswer(contentType)}, expected ${MediaType.ociIndex}`, { host: this.host });
     }
-    const entries = parseReferrersIndex(Buffer.from(await response.body.arrayBuffer()), this.host, origin);
+    const entries = parseReferrersIndex(await this.boundedBody(response, MAX_LIST_PAGE_BYTES, `a page of ${origin}`), this.host, origin);
     return { entries, next: nextLinkTarget(response.headers.link) };
   }
 
@@ -416,7 +417,10 @@ export class RegistryClient {
     for (;;) {
       const response = await this.send({ method: "GET", target, scopes: [pull(repository)], kind: "tags.list" });
       if (response.status !== 200) throw await errorFromResponse(response, this.host, `listing tags of ${repository}`);
-      tags.push(...(await this.tagPage(response, repository)));
+      for (const tag of await this.tagPage(response, repository)) {
+        if (tags.length >= MAX_TAGS_PER_REPOSITORY) throw this.tooManyTags(repository);
+        tags.push(tag);
+      }
       const raw = nextLinkTarget(response.headers.link);
       if (raw === undefined) return tags;
       const base = await this.baseUrl();
@@ -458,9 +462,10 @@ export class RegistryClient {
   }
 
   private async catalogPage(response: HttpResponse): Promise<string[]> {
+    const bytes = await this.boundedBody(response, MAX_LIST_PAGE_BYTES, "a page of the catalog");
     let body: { repositories?: unknown };
     try {
-      body = (await response.body.json()) as { repositories?: unknown };
+      body = JSON.parse(bytes.toString("utf8")) as { repositories?: unknown };
     } catch {
       throw new InvalidAnswerError(`${this.host}: the catalog is not JSON`, { host: this.host });
     }
@@ -470,9 +475,10 @@ export class RegistryClient {
   }
 
   private async tagPage(response: HttpResponse, repository: string): Promise<string[]> {
+    const bytes = await this.boundedBody(response, MAX_LIST_PAGE_BYTES, `a page of the tag list of ${repository}`);
     let body: { tags?: unknown };
     try {
-      body = (await response.body.json()) as { tags?: unknown };
+      body = JSON.parse(bytes.toString("utf8")) as { tags?: unknown };
     } catch {
       throw new InvalidAnswerError(`${this.host}: the tag list of ${repository} is not JSON`, { host: this.host });
     }
@@ -481,6 +487,18 @@ export class RegistryClient {
       throw new InvalidAnswerError(`${this.host}: the tag list of ${repository} is not a list of strings`, { host: this.host });
     }
     return tags;
+  }
+
+  /** The body, refused while it is read once it passes `limit` bytes. */
+  private boundedBody(response: HttpResponse, limit: number, what: string): Promise<Buffer> {
+    return readBoundedBody(response.body, response.headers["content-length"], limit, (size) => answerTooLarge(this.host, what, size, limit));
+  }
+
+  private tooManyTags(repository: string): InvalidAnswerError {
+    return new InvalidAnswerError(
+      `${this.host}: the tag list of ${repository} goes past ${MAX_TAGS_PER_REPOSITORY} tags, the most registry-dr reads of one repository`,
+      { host: this.host },
+    );
   }
 
   /** `<repository>/manifests/<tag or digest>`, each part checked against the grammar. */
