@@ -1,6 +1,7 @@
 export * from "./auth-challenge";
 export * from "./digest";
 export * from "./errors";
+export * from "./host-names";
 export * from "./link-header";
 export * from "./login-source";
 export * from "./media-types";

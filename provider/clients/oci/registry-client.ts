@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import { Authenticator } from "./authenticator";
 import { algorithmOf, digestOf, isDigest } from "./digest";
 import { DigestMismatchError, NetworkError, RegistryError } from "./errors";
+import { isLoopback } from "./host-names";
 import { nextLinkTarget } from "./link-header";
 import { LoginSource } from "./login-source";
 import { MANIFEST_ACCEPT, MediaType } from "./media-types";
@@ -573,9 +574,4 @@ function withDigest(uploadUrl: URL, digest: string): URL {
   const url = new URL(uploadUrl);
   url.searchParams.set("digest", digest);
   return url;
-}
-
-export function isLoopback(host: string): boolean {
-  const name = host.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
-  return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
 }
