@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { GoogleAccessTokens, parseServiceAccountKey, SCOPES } from "../../provider/clients/google";
+import { HttpClient } from "../../provider/clients/http";
 import { HttpTransport, RegistryClient } from "../../provider/clients/oci";
+import { secretRedactor } from "../../provider/validation";
 import { GoogleStandIn, startGoogleStandIn, StandInServiceAccount } from "../support/google";
-import type { AnswerFault } from "../support/hostile-front";
+import { AnswerFault, startBlackhole } from "../support/hostile-front";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 import { startTokenServer, TokenServer } from "../support/token-server";
 
@@ -73,6 +75,28 @@ describe("Google's token endpoint", () => {
       }
       assert.equal(tokens.minted, 1);
     });
+  });
+
+  test("an endpoint that never answers: the reason survives redaction, the key does not", async () => {
+    const blackhole = await startBlackhole();
+    const key = { ...JSON.parse(account.keyJson), token_uri: `http://${blackhole.host}/token` };
+    const tokens = new GoogleAccessTokens(
+      parseServiceAccountKey(JSON.stringify(key)),
+      [SCOPES.cloudDns],
+      new HttpClient({ headersTimeoutMs: 300, retry: { maxRetries: 0 } }),
+    );
+    try {
+      const error: Error = await tokens.token().then(
+        () => assert.fail("a token from a blackhole"),
+        (failure: Error) => failure,
+      );
+      const shown = secretRedactor({ secrets: [key.private_key, key.private_key_id], logins: [] })(error.message);
+      assert.match(shown, new RegExp(`^${blackhole.host}: POST /token: timed out waiting for a response$`), shown);
+      assert.doesNotMatch(shown, /redacted/, "nothing in it is a secret");
+    } finally {
+      await tokens.close();
+      await blackhole.close();
+    }
   });
 });
 
