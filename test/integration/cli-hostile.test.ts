@@ -207,9 +207,19 @@ test("SIGINT while a source trickles: exit 1 naming the source, and every upload
     const requests = destination.requests().filter((r) => r.path.startsWith("/v2/sigint/app/blobs/uploads/"));
     const opened = requests.filter((r) => r.method === "POST" && r.status === 202).length;
     // Distinct sessions with an authenticated DELETE (the fresh connection's first try learns the challenge: 401).
-    const cancelled = new Set(requests.filter((r) => r.method === "DELETE" && r.status !== 401).map((r) => /uploads\/([^/?]+)/.exec(r.path)?.[1])).size;
+    const sessionOf = (path: string) => /uploads\/([^/?]+)/.exec(path)?.[1];
+    const deletes = requests.filter((r) => r.method === "DELETE" && r.status !== 401);
     assert.ok(opened > 0);
-    assert.equal(cancelled, opened, `${opened} sessions opened, ${cancelled} cancelled`);
+    assert.equal(new Set(deletes.map((r) => sessionOf(r.path))).size, opened, `${opened} sessions opened, each asked to cancel once`);
+    // Only a 2xx is a cancelled session. Distribution answers 404 BLOB_UPLOAD_INVALID for one whose
+    // upload broke off, and its partial data stays: the run says so instead of claiming a cleanup.
+    const refused = deletes.filter((r) => r.status === 404);
+    assert.ok(
+      deletes.every((r) => r.status === 204 || r.status === 404),
+      JSON.stringify(deletes),
+    );
+    const notes = stderr.match(/the upload session at \S+ could not be cancelled \(HTTP 404\): its partial data is left to the registry's upload purge/g) ?? [];
+    assert.equal(notes.length, refused.length, `${refused.length} DELETE(s) answered 404; stderr:\n${stderr}`);
   } finally {
     await trickling.close();
   }

@@ -400,9 +400,15 @@ export class RegistryClient {
   }
 
   /** Abandons an upload session (a mount answered with 202 we do not want to use). */
-  async cancelUpload(repository: string, uploadUrl: URL): Promise<void> {
+  /**
+   * Asks the registry to drop an upload session and its partial data; the status it answered (2xx:
+   * dropped). Distribution answers 404 BLOB_UPLOAD_INVALID for a session whose upload broke off:
+   * that data stays until the registry purges stale uploads.
+   */
+  async cancelUpload(repository: string, uploadUrl: URL): Promise<number> {
     const response = await this.send({ method: "DELETE", target: uploadUrl, scopes: [push(repository)], kind: "blob.upload-cancel" });
     await response.body.dump();
+    return response.status;
   }
 
   /**
