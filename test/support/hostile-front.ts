@@ -176,3 +176,42 @@ function refuseEchoingCredentials(req: IncomingMessage, res: ServerResponse): vo
     res.end(body);
   });
 }
+
+/**
+ * How an endpoint may misanswer a request it would otherwise answer well: `oversized`, the
+ * answer padded with whitespace to `bytes` (streamed chunked, so only reading shows the size);
+ * `drip`, the answer after `bytes` of whitespace sent one byte every `everyMs` (each read waits
+ * less than any silence timeout, the whole takes as long as the sender likes).
+ */
+export type AnswerFault = { kind: "oversized"; bytes: number } | { kind: "drip"; bytes: number; everyMs: number };
+
+/** What a faulty answer came to: bytes written before the client went away, and whether all were sent. */
+export interface FaultyAnswerLog {
+  written: number;
+  finished: boolean;
+}
+
+/** Sends `json` as `fault` says, valid JSON throughout (whitespace is legal before it). */
+export function sendFaultyAnswer(res: ServerResponse, status: number, json: string, fault: AnswerFault, log: FaultyAnswerLog): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.flushHeaders();
+  const chunkSize = fault.kind === "oversized" ? 64 * 1024 : 1;
+  const padding = Buffer.alloc(chunkSize, " ");
+  let left = fault.bytes;
+  const next = (): void => {
+    if (res.destroyed) return;
+    if (left <= 0) {
+      res.end(json, () => (log.finished = true));
+      log.written += Buffer.byteLength(json);
+      return;
+    }
+    const chunk = padding.subarray(0, Math.min(chunkSize, left));
+    left -= chunk.length;
+    log.written += chunk.length;
+    const flowing = res.write(chunk);
+    if (fault.kind === "drip") setTimeout(next, fault.everyMs);
+    else if (flowing) setImmediate(next);
+    else res.once("drain", next);
+  };
+  next();
+}

@@ -2,6 +2,7 @@ export * from "./answer-limits";
 export * from "./auth-challenge";
 export * from "./digest";
 export * from "./errors";
+export * from "./host-names";
 export * from "./link-header";
 export * from "./login-source";
 export * from "./media-types";

@@ -3,6 +3,7 @@ import { MAX_LIST_PAGE_BYTES, MAX_MANIFEST_BYTES, MAX_TAGS_PER_REPOSITORY, answe
 import { Authenticator } from "./authenticator";
 import { algorithmOf, digestOf, isDigest } from "./digest";
 import { DigestMismatchError, NetworkError, RegistryError } from "./errors";
+import { isLoopback } from "./host-names";
 import { nextLinkTarget } from "./link-header";
 import { LoginSource } from "./login-source";
 import { MANIFEST_ACCEPT, MediaType } from "./media-types";
@@ -400,9 +401,15 @@ export class RegistryClient {
   }
 
   /** Abandons an upload session (a mount answered with 202 we do not want to use). */
-  async cancelUpload(repository: string, uploadUrl: URL): Promise<void> {
+  /**
+   * Asks the registry to drop an upload session and its partial data; the status it answered (2xx:
+   * dropped). Distribution answers 404 BLOB_UPLOAD_INVALID for a session whose upload broke off:
+   * that data stays until the registry purges stale uploads.
+   */
+  async cancelUpload(repository: string, uploadUrl: URL): Promise<number> {
     const response = await this.send({ method: "DELETE", target: uploadUrl, scopes: [push(repository)], kind: "blob.upload-cancel" });
     await response.body.dump();
+    return response.status;
   }
 
   /**
@@ -591,9 +598,4 @@ function withDigest(uploadUrl: URL, digest: string): URL {
   const url = new URL(uploadUrl);
   url.searchParams.set("digest", digest);
   return url;
-}
-
-export function isLoopback(host: string): boolean {
-  const name = host.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
-  return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
 }
