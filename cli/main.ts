@@ -1,6 +1,8 @@
 import { ConfigError } from "../provider/validation";
 import { CommandArguments, UsageError, parseCommandArguments } from "./arguments";
+import { dropOutputToClosedPipes } from "./closed-pipes";
 import { MAIN_HELP, SYNC_HELP, VERIFY_HELP } from "./help";
+import { abortOnSignals } from "./interruption";
 
 type Command = (argv: string[], signal: AbortSignal) => Promise<number>;
 
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, () => { run: Command; help: string }> = {
 
 /** Exit status: 0 success, 1 the work failed (images failed, destination incomplete), 2 bad input. */
 export async function main(argv: string[]): Promise<number> {
+  dropOutputToClosedPipes();
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h") return print(process.stdout, MAIN_HELP, 0);
   if (name === "help") return print(process.stdout, (Object.hasOwn(COMMANDS, rest[0] ?? "") ? COMMANDS[rest[0]]().help : undefined) ?? MAIN_HELP, 0);
@@ -39,9 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     return print(process.stderr, `registry-dr: unknown command "${name}": expected sync, verify, failover, plan or rewrite (see registry-dr --help)\n`, 2);
 
   const controller = new AbortController();
-  const interrupt = () => controller.abort(new Error("interrupted"));
-  process.once("SIGINT", interrupt);
-  process.once("SIGTERM", interrupt);
+  const stopListening = abortOnSignals(controller);
   try {
     return await command.run(rest, controller.signal);
   } catch (error) {
@@ -55,8 +56,7 @@ export async function main(argv: string[]): Promise<number> {
       );
     throw error;
   } finally {
-    process.off("SIGINT", interrupt);
-    process.off("SIGTERM", interrupt);
+    stopListening();
   }
 }
 

@@ -17,6 +17,12 @@ export interface ReporterOptions {
 }
 
 const BAR_WIDTH = 24;
+/**
+ * Failure and warning lines shown on the terminal as they happen; past this the count goes on
+ * and one closing line says how many were left out. A run over a million bad tags must not write
+ * a line for each: the --log file, the summary and the failed-images file still have them.
+ */
+export const NOTICES_SHOWN = 100;
 const REDRAW_MS = 120;
 
 export class ProgressReporter {
@@ -28,6 +34,8 @@ export class ProgressReporter {
   private bytes = 0;
   private timer?: NodeJS.Timeout;
   private barShown = false;
+  private notices = 0;
+  private noticesLeftOut = 0;
 
   constructor(private readonly options: ReporterOptions) {
     this.tty = options.stream.isTTY === true;
@@ -41,7 +49,7 @@ export class ProgressReporter {
         if (this.tty) this.timer = setInterval(() => this.drawBar(), REDRAW_MS).unref();
         break;
       case "warning":
-        this.line(`warning ${event.message}`);
+        this.notice(`warning ${event.message}`);
         break;
       case "round":
         this.line(`retrying ${event.images} image(s) that failed with a transient error (round ${event.round})`);
@@ -51,8 +59,10 @@ export class ProgressReporter {
         break;
       case "image-finished":
         this.finished++;
-        if (event.result.status === "failed") this.failed++;
-        this.line(describeResult(event.result));
+        if (event.result.status === "failed") {
+          this.failed++;
+          this.notice(describeResult(event.result));
+        } else this.line(describeResult(event.result));
         break;
     }
   };
@@ -81,6 +91,18 @@ export class ProgressReporter {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.clearBar();
+    if (this.noticesLeftOut > 0) this.options.stream.write(`… and ${this.noticesLeftOut} more failure and warning line(s) not shown\n`);
+    this.noticesLeftOut = 0;
+  }
+
+  /** A failure or warning: in the log file always, on the terminal up to NOTICES_SHOWN. */
+  private notice(raw: string): void {
+    if (this.options.logFile || this.notices < NOTICES_SHOWN) {
+      this.notices++;
+      this.line(raw);
+      return;
+    }
+    this.noticesLeftOut++;
   }
 
   elapsedMs(): number {

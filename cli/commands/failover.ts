@@ -9,13 +9,15 @@ import {
   describeRecord,
   failoverRecordSchema,
   readinessJob,
+  recordRedactor,
   runFailoverPreflight,
   withRecordStore,
 } from "../../provider/failover";
 import { withEnvironmentValues } from "../../provider/sync";
-import { ConfigError, redactSecrets } from "../../provider/validation";
+import { ConfigError, Redactor } from "../../provider/validation";
 import { UsageError } from "../arguments";
 import { readConfigFile } from "../config-files";
+import { interruptionOf } from "../interruption";
 
 /**
  * The break-glass switch, for when Pulumi's backend or CI is down during the outage:
@@ -70,13 +72,37 @@ export async function failoverCommand(argv: string[], signal: AbortSignal): Prom
     return 0;
   }
   const record = loadRecord(args.record, args.to, args.force);
+  const output = redactedOutput(recordRedactor(record));
   try {
-    return await (args.status ? status(record, args.json, signal) : switchRecord(record, args.json));
+    return await (args.status ? status(record, args.json, signal, output) : switchRecord(record, args.json, signal, output));
   } catch (error) {
+    const interruption = interruptionOf(signal);
+    if (interruption && error === interruption) {
+      output.stderr(`registry-dr failover: interrupted (${interruption.signal}) before anything was written: ${describeRecord(record)} was not changed`);
+      return interruption.exitCode;
+    }
     // A refused preflight, a compare-and-swap that found another value, a server that said no: nothing changed.
-    process.stderr.write(`registry-dr failover: ${redactSecrets((error as Error).message)}\n`);
+    output.stderr(`registry-dr failover: ${(error as Error).message}`);
     return 1;
   }
+}
+
+/**
+ * Everything the command prints, each line and each JSON string, goes through the record's
+ * redactor: a registry or proxy may echo the readiness credentials, a DNS API its own.
+ */
+interface RedactedOutput {
+  stdout(line: string): void;
+  stderr(line: string): void;
+  json(value: unknown): void;
+}
+
+function redactedOutput(redact: Redactor): RedactedOutput {
+  return {
+    stdout: (line) => process.stdout.write(`${redact(line)}\n`),
+    stderr: (line) => process.stderr.write(`${redact(line)}\n`),
+    json: (value) => process.stdout.write(`${JSON.stringify(value, (_key, field) => (typeof field === "string" ? redact(field) : field), 2)}\n`),
+  };
 }
 
 /** The file's record, `${NAME}` and `$NAME` values read from the environment (environment-references.ts), checked as the resource checks its inputs. */
@@ -123,20 +149,20 @@ function checkedRecord(file: string, value: unknown): FailoverRecordInputs {
   );
 }
 
-async function switchRecord(inputs: FailoverRecordInputs, json: boolean): Promise<number> {
+async function switchRecord(inputs: FailoverRecordInputs, json: boolean, signal: AbortSignal, output: RedactedOutput): Promise<number> {
   return withRecordStore(inputs, async (records) => {
     const found = (await records.find(inputs.name)).filter((record) => record.type === inputs.type);
     if (found.length !== 1) {
-      process.stderr.write(
-        `registry-dr failover: ${describeRecord(inputs)}: expected one record there, found ${found.length}${found.length ? ` (${found.map((record) => record.value).join(", ")})` : ""}; nothing was changed\n`,
+      output.stderr(
+        `registry-dr failover: ${describeRecord(inputs)}: expected one record there, found ${found.length}${found.length ? ` (${found.map((record) => record.value).join(", ")})` : ""}; nothing was changed`,
       );
       return 1;
     }
     const before = found[0];
     // The record as just read is what the write's compare-and-swap expects.
     // With --json, stdout holds the JSON alone; the progress lines go to stderr.
-    const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
-    const applied = await applyRecord(records, inputs, before, before.value, say);
+    const say = json ? output.stderr : output.stdout;
+    const applied = await applyRecord(records, inputs, before, before.value, say, { signal });
     const result = {
       record: describeRecord(inputs),
       site: inputs.active,
@@ -145,13 +171,13 @@ async function switchRecord(inputs: FailoverRecordInputs, json: boolean): Promis
       switched: applied.flipped,
       preflight: applied.preflight,
     };
-    if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (json) output.json(result);
     else if (!applied.flipped) say(`${result.record} already points at the ${inputs.active} site (${result.to}); nothing to do`);
     return 0;
   });
 }
 
-async function status(inputs: FailoverRecordInputs, json: boolean, signal: AbortSignal): Promise<number> {
+async function status(inputs: FailoverRecordInputs, json: boolean, signal: AbortSignal, output: RedactedOutput): Promise<number> {
   const current = await withRecordStore(inputs, async (records) => (await records.find(inputs.name)).filter((record) => record.type === inputs.type));
   const value = current.map((record) => record.value).join(", ");
   const pointsAt = (["primary", "secondary"] as const).find((site) => current.length === 1 && current[0].value === inputs.sites[site].value);
@@ -160,17 +186,19 @@ async function status(inputs: FailoverRecordInputs, json: boolean, signal: Abort
       async (site): Promise<FailoverPreflight> => runFailoverPreflight({ name: site, ...inputs.sites[site] }, readinessJob(inputs), false, { signal }),
     ),
   );
+  // A cancelled preflight reports its images as errors: say it was interrupted instead.
+  signal.throwIfAborted();
   if (json) {
-    process.stdout.write(`${JSON.stringify({ record: describeRecord(inputs), value: value || null, active: pointsAt ?? null, sites }, null, 2)}\n`);
+    output.json({ record: describeRecord(inputs), value: value || null, active: pointsAt ?? null, sites });
   } else {
-    process.stdout.write(
-      `${describeRecord(inputs)}: ${value || "no record"}${pointsAt ? ` (the ${pointsAt} site)` : current.length ? " (neither site's value)" : ""}\n`,
+    output.stdout(
+      `${describeRecord(inputs)}: ${value || "no record"}${pointsAt ? ` (the ${pointsAt} site)` : current.length ? " (neither site's value)" : ""}`,
     );
     for (const preflight of sites) {
-      process.stdout.write(
-        `${preflight.site.padEnd(9)} ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready"} (${preflight.counts.present} present, ${preflight.counts.missing} missing, ${preflight.counts.differs} differ)\n`,
+      output.stdout(
+        `${preflight.site.padEnd(9)} ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready"} (${preflight.counts.present} present, ${preflight.counts.missing} missing, ${preflight.counts.differs} differ)`,
       );
-      for (const problem of preflight.problems) process.stdout.write(`          ${problem}\n`);
+      for (const problem of preflight.problems) output.stdout(`          ${problem}`);
     }
   }
   return current.length === 1 ? 0 : 1;

@@ -63,6 +63,11 @@ export interface AppliedRecord {
 /** Where progress lines go: the provider host's output (shown by `pulumi up`), or the command's. */
 export type Say = (line: string) => void;
 
+export interface ApplyRecordOptions {
+  /** Cancels the switch (Ctrl-C, SIGTERM): the preflight stops, and nothing is written once it has fired; applyRecord then throws its reason. */
+  signal?: AbortSignal;
+}
+
 /**
  * Makes `existing` (or a new record) hold the active site's value on every server. A change of
  * value waits for the site's preflight; a TTL-only change does not. Whatever the write did
@@ -76,11 +81,14 @@ export async function applyRecord(
   existing: StoredRecord | undefined,
   lastSeen: string | undefined,
   say: Say = console.log,
+  options: ApplyRecordOptions = {},
 ): Promise<AppliedRecord> {
   const fields = recordFields(inputs);
   refuseUnseenChange(inputs, existing, lastSeen);
   const moves = !existing || copiesOf(existing).some((copy) => copy.value !== fields.value);
-  const preflight = moves ? await preflightOrStop(inputs, inputs.active, say) : undefined;
+  const preflight = moves ? await preflightOrStop(inputs, inputs.active, say, options.signal) : undefined;
+  // The last moment a switch can stop with nothing changed: a write once sent is finished and read back.
+  options.signal?.throwIfAborted();
   let recordId = existing?.recordId;
   let failure: unknown;
   try {
@@ -220,9 +228,20 @@ function describeCopy(inputs: FailoverRecordInputs, value: string | undefined): 
 }
 
 /** The site's preflight, printed; throws with the report when the site is not ready and `force` is not set. */
-async function preflightOrStop(inputs: FailoverRecordInputs, siteName: FailoverSiteName, say: Say): Promise<FailoverPreflight> {
+async function preflightOrStop(
+  inputs: FailoverRecordInputs,
+  siteName: FailoverSiteName,
+  say: Say,
+  signal: AbortSignal | undefined,
+): Promise<FailoverPreflight> {
   const site = { name: siteName, ...inputs.sites[siteName] };
-  const preflight = await runFailoverPreflight(site, readinessJob(inputs), inputs.force ?? false, { signal: AbortSignal.timeout(PREFLIGHT_DEADLINE_MS) });
+  const deadline = AbortSignal.timeout(PREFLIGHT_DEADLINE_MS);
+  const preflight = await runFailoverPreflight(site, readinessJob(inputs), inputs.force ?? false, {
+    signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+  }).finally(
+    // A cancelled preflight reports its images as errors; what stops the switch is the cancellation, not those.
+    () => signal?.throwIfAborted(),
+  );
   for (const problem of preflight.problems) say(`preflight ${problem}`);
   if (preflight.problems.length > 0 && !inputs.force) {
     throw new Error(

@@ -4,5 +4,6 @@ export * from "./failover-preflight";
 export * from "./failover-record-schema";
 export * from "./failover-switch";
 export * from "./record-rules";
+export * from "./record-secrets";
 export * from "./record-stores";
 export * from "./site-readiness";

@@ -1,5 +1,5 @@
 import { HttpTransport, apiHost } from "../clients/oci";
-import { ReadinessRow, SyncJob, SyncOptions, compileJob, registryClientFor, runVerify } from "../sync";
+import { ReadinessRow, SyncJob, SyncOptions, authRedactor, compileJob, registryClientFor, runVerify } from "../sync";
 
 /**
  * Whether a registry can take traffic: it answers `/v2/` (with the credentials the job has
@@ -12,7 +12,7 @@ export interface SiteReadiness {
   /** The registry host checked. */
   registry: string;
   answered: boolean;
-  /** Why `/v2/` did not answer. */
+  /** Why `/v2/` did not answer, without the job's credentials (a proxy may echo them back). */
   error?: string;
   /** The job's images whose destination is on this registry. */
   rows: ReadinessRow[];
@@ -36,7 +36,8 @@ export async function checkSiteReadiness(
   try {
     await registryClientFor(apiHost(host), access, transport, { insecure }).ping();
   } catch (failure) {
-    error = (failure as Error).message;
+    // runVerify's rows come redacted with the job's secrets; this is the one text said here.
+    error = authRedactor(job?.auth)((failure as Error).message);
   } finally {
     await transport.close();
   }

@@ -125,31 +125,39 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
     const slowSide = feed.watchdog.slowSide();
     // A registry keeps a failed upload's session and partial data until it purges stale
     // uploads, days later; a retry opens a new one, so close this one now (best effort).
-    if (session) await closeSession(ends, session, options);
-    const { stalled, readError } = feed;
-    const hostOf = (side: SlowSide) => (side === "source" ? source.host : destination.host);
-    if (stalled) throw new NetworkError(stalled.message, { host: hostOf(stalled.side), retryable: false }, { cause: stalled });
-    if (error instanceof AbortedError || readError?.name === "AbortError") {
-      // Cancelled mid-transfer: the request that notices is whichever was pending, often the
-      // upload; the message names the side that was holding the transfer up.
-      const side = slowSide;
-      const said = error instanceof AbortedError ? withoutHost(error.message) : "cancelled";
-      throw new AbortedError(
-        `${hostOf(side)}: ${said} while ${side === "source" ? "reading" : "uploading"} blob ${blob.digest} (${feed.start + feed.watchdog.received()} of ${blob.size} bytes received from ${source.host})`,
-      );
-    }
-    // The upload fails too when the download breaks; name the side that broke.
-    if (readError) {
-      throw new NetworkError(
-        `${source.host}: reading blob ${blob.digest} from ${sourceRepository} broke off: ${readError.message}`,
-        { host: source.host, code: errorCode(readError), retryable: true },
-        { cause: readError },
-      );
-    }
-    throw error;
+    const note = session ? await closeSession(ends, session, options) : undefined;
+    const explained = explainFailure(error, feed, ends, blob, slowSide);
+    if (note && explained instanceof Error) explained.message += `; ${note}`;
+    throw explained;
   } finally {
     feed.close();
   }
+}
+
+/** The error a failed transfer ends with, naming the side that broke or held it up. */
+function explainFailure(error: unknown, feed: Feed, ends: TransferEnds, blob: Descriptor, slowSide: SlowSide): unknown {
+  const { source, sourceRepository, destination } = ends;
+  const { stalled, readError } = feed;
+  const hostOf = (side: SlowSide) => (side === "source" ? source.host : destination.host);
+  if (stalled) return new NetworkError(stalled.message, { host: hostOf(stalled.side), retryable: false }, { cause: stalled });
+  if (error instanceof AbortedError || readError?.name === "AbortError") {
+    // Cancelled mid-transfer: the request that notices is whichever was pending, often the
+    // upload; the message names the side that was holding the transfer up.
+    const side = slowSide;
+    const said = error instanceof AbortedError ? withoutHost(error.message) : "cancelled";
+    return new AbortedError(
+      `${hostOf(side)}: ${said} while ${side === "source" ? "reading" : "uploading"} blob ${blob.digest} (${feed.start + feed.watchdog.received()} of ${blob.size} bytes received from ${source.host})`,
+    );
+  }
+  // The upload fails too when the download breaks; name the side that broke.
+  if (readError) {
+    return new NetworkError(
+      `${source.host}: reading blob ${blob.digest} from ${sourceRepository} broke off: ${readError.message}`,
+      { host: source.host, code: errorCode(readError), retryable: true },
+      { cause: readError },
+    );
+  }
+  return error;
 }
 
 /** One read of the blob (from byte `start`) on its way to the upload: watched, metered, its failure kept. */
@@ -200,13 +208,20 @@ function withoutHost(message: string): string {
   return message.replace(/^[^\s:]+(?::\d+)?: (?:[A-Z]+ \/\S*: )?/, "");
 }
 
-/** Best effort; never throws. When the run is cancelled its own client cannot send, the cleanup's can. */
-async function closeSession(ends: TransferEnds, session: URL, options: TransferOptions): Promise<void> {
+/**
+ * Best effort; never throws. When the run is cancelled its own client cannot send, the cleanup's
+ * can. Says so when the session could not be cancelled, rather than claiming a cleanup.
+ */
+async function closeSession(ends: TransferEnds, session: URL, options: TransferOptions): Promise<string | undefined> {
+  let status: number | undefined;
   try {
-    await ends.destination.cancelUpload(ends.destinationRepository, session);
+    status = await ends.destination.cancelUpload(ends.destinationRepository, session);
   } catch {
-    await options.cleanup?.cancel(ends.destination.host, ends.destinationRepository, session);
+    status = await options.cleanup?.cancel(ends.destination.host, ends.destinationRepository, session);
   }
+  if (status !== undefined && status >= 200 && status < 300) return undefined;
+  const answered = status === undefined ? "no answer" : `HTTP ${status}`;
+  return `the upload session at ${ends.destination.host} could not be cancelled (${answered}): its partial data is left to the registry's upload purge`;
 }
 
 async function startSession(destination: RegistryClient, repository: string): Promise<URL> {

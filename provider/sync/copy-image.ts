@@ -1,6 +1,7 @@
 import { AuthError, Descriptor, FetchedManifest, RegistryClient, RegistryError, parseManifest, referencedBlobs } from "../clients/oci";
+import { checkArtifactSize } from "./artifact-size";
 import { BlobLedger } from "./blob-ledger";
-import { Semaphore } from "./concurrency";
+import { Semaphore, mapConcurrent } from "./concurrency";
 import { SyncEventListener } from "./events";
 import { TransferEnds, transferBlob } from "./blob-transfer";
 import { RetryBudget } from "./retry-budget";
@@ -25,8 +26,28 @@ export interface CopyContext {
   chunkSize?: number;
   /** The run's count of blob transfer attempts, so a retry round does not start it afresh (retry-budget.ts). */
   budget?: RetryBudget;
+  /**
+   * Set while copying what travels with an image (copy-referrers.ts): the most bytes of blobs one
+   * of its manifests may name (artifact-size.ts).
+   */
+  artifactLimit?: number;
+  /** The run's deadline or interrupt: no child manifest or blob starts once it is aborted. */
+  signal?: AbortSignal;
   emit: SyncEventListener;
 }
+
+/**
+ * Child manifests of an index copied at once. Few, one after another in small groups: after the
+ * first child that fails no other starts (an index of 100,000 missing children would otherwise
+ * cost 100,000 requests), and the signal is looked at between children.
+ */
+const CHILDREN_AT_ONCE = 4;
+/**
+ * Blobs of one manifest checked and placed at once (their bytes are bounded by `transfers`). As
+ * with children, those already started finish before the copy fails: no transfer outlives the
+ * image's copy (and the run, which closes the transport under it, leaving an upload session open).
+ */
+const BLOBS_AT_ONCE = 32;
 
 /** `origin` names the source manifest in errors: `host/repo:tag` or `host/repo@digest`. */
 export async function copyManifestTree(
@@ -38,9 +59,11 @@ export async function copyManifestTree(
 ): Promise<void> {
   const parsed = parseManifest(manifest.bytes, manifest.mediaType, ends.source.host, origin);
   if (parsed.kind === "index") {
-    await allSettledOrThrow(parsed.manifests.map((child) => copyChildManifest(ends, child, context)));
+    await mapConcurrent(parsed.manifests, CHILDREN_AT_ONCE, (child) => copyChildManifest(ends, child, context), context.signal);
   } else {
-    await allSettledOrThrow(referencedBlobs(parsed).map((blob) => ensureBlob(ends, blob, context)));
+    const blobs = referencedBlobs(parsed);
+    if (context.artifactLimit !== undefined) checkArtifactSize(blobs, context.artifactLimit, origin, ends.source.host);
+    await mapConcurrent(blobs, BLOBS_AT_ONCE, (blob) => ensureBlob(ends, blob, context), context.signal);
   }
   await ends.destination.putManifest(ends.destinationRepository, reference, { ...manifest, mediaType: parsed.mediaType });
 }
@@ -166,14 +189,4 @@ async function tryMount(ends: TransferEnds, blob: Descriptor, from: string, cont
 function refusesMountParameters(error: unknown): boolean {
   if (!(error instanceof RegistryError) || error instanceof AuthError || error.status === undefined) return false;
   return (error.status >= 400 && error.status < 500 && ![401, 403, 408, 429].includes(error.status)) || error.status === 501;
-}
-
-/**
- * Like Promise.all, but fails only once every operation has finished: when one blob fails,
- * its siblings' transfers must not outlive the image's copy (and the run, which closes the
- * transport under them, leaving their upload sessions open at the destination).
- */
-async function allSettledOrThrow(work: Promise<void>[]): Promise<void> {
-  const failed = (await Promise.allSettled(work)).find((outcome) => outcome.status === "rejected");
-  if (failed) throw failed.reason;
 }

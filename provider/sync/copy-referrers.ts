@@ -11,6 +11,7 @@ import {
   referrersTag,
 } from "../clients/oci";
 import { TransferEnds } from "./blob-transfer";
+import { MAX_ARTIFACT_BYTES } from "./artifact-size";
 import { CopyContext, copyManifestTree } from "./copy-image";
 import { FoundReferrers, ReferrerDirectory } from "./referrer-discovery";
 
@@ -77,7 +78,7 @@ async function copyTagged(ends: TransferEnds, tag: string, context: ReferrerCopy
       ends,
       { ...manifest, mediaType: manifest.mediaType || source.mediaType || "" },
       tag,
-      context,
+      { ...context, artifactLimit: MAX_ARTIFACT_BYTES },
       `${ends.source.host}/${ends.sourceRepository}:${tag}`,
     );
   }
@@ -92,7 +93,10 @@ async function copyByDigest(
 ): Promise<void> {
   if (!context.force && (await ends.destination.headManifest(ends.destinationRepository, descriptor.digest))?.digest === descriptor.digest) return;
   const fetched = manifest ?? (await ends.source.getManifest(ends.sourceRepository, descriptor.digest));
-  await copyManifestTree(ends, { ...fetched, mediaType: fetched.mediaType || descriptor.mediaType }, descriptor.digest, context);
+  await copyManifestTree(ends, { ...fetched, mediaType: fetched.mediaType || descriptor.mediaType }, descriptor.digest, {
+    ...context,
+    artifactLimit: MAX_ARTIFACT_BYTES,
+  });
 }
 
 /** A registry with the referrers API indexes what was pushed; without one the fallback index is ours to keep. */
@@ -128,8 +132,9 @@ function withoutExtras(entry: ReferrerDescriptor): ReferrerDescriptor {
 
 function warnForeign(found: FoundReferrers, ends: TransferEnds, subject: string, context: CopyContext): void {
   if (found.foreign.length === 0) return;
+  const list = found.listedBy === "api" ? "the referrers API's list" : "the referrers index";
   context.emit({
     type: "warning",
-    message: `${ends.source.host}/${ends.sourceRepository}: the referrers index of ${subject} lists ${found.foreign.join(", ")}, which name another subject: not copied`,
+    message: `${ends.source.host}/${ends.sourceRepository}: ${list} of ${subject} holds ${found.foreign.join(", ")}, which name another subject: not copied`,
   });
 }

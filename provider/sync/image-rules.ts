@@ -1,4 +1,4 @@
-import { ImageReference, ReferenceError, assertRepository, isValidTag, looksLikeHost, parseReference, splitRegistry } from "../clients/oci";
+import { ImageReference, ReferenceError, assertRepository, canonicalHost, isValidTag, looksLikeHost, parseReference, splitRegistry } from "../clients/oci";
 import { harborPattern, isHarborGlob } from "../clients/harbor/replication-rules";
 import { ConfigError, ConfigIssue } from "../validation";
 import { ImagesMap } from "./config-schema";
@@ -209,20 +209,24 @@ function sharedDestinationTags(rules: SyncRule[]): ConfigIssue[] {
     for (const sourceTag of sourceTags) {
       const source =
         sourceTag === undefined ? `${registry}/${repository}@${(selector as { digest: string }).digest}` : `${registry}/${repository}:${sourceTag}`;
+      // Registries by canonical host: "localhost:5002" and "127.0.0.1:5002" are one registry.
+      const sourceKey = `${canonicalHost(registry)}/${source.slice(registry.length + 1)}`;
       for (const destination of rule.destinations) {
         const tag = destination.tag ?? sourceTag;
         if (tag === undefined) continue;
         const written = `${destination.registry}/${destination.repository}:${tag}`;
-        const other = writers.get(written);
+        const key = `${canonicalHost(destination.registry)}/${destination.repository}:${tag}`;
+        const other = writers.get(key);
         if (other === undefined) {
-          writers.set(written, `${index}\u0000${source}`);
+          writers.set(key, `${index}\u0000${sourceKey}\u0000${source}\u0000${written}`);
           continue;
         }
-        const [otherIndex, otherSource] = other.split("\u0000");
-        if (otherSource !== source) {
+        const [otherIndex, otherSourceKey, otherSource, otherWritten] = other.split("\u0000");
+        if (otherSourceKey !== sourceKey) {
+          const spelled = otherWritten === written ? "" : ` (as ${otherWritten}, the same registry)`;
           issues.push({
             path: ["images", rule.key],
-            message: `writes ${written}, which images[${JSON.stringify(rules[Number(otherIndex)].key)}] also writes with ${otherSource}: two source images cannot write one destination tag`,
+            message: `writes ${written}, which images[${JSON.stringify(rules[Number(otherIndex)].key)}] also writes${spelled} with ${otherSource}: two source images cannot write one destination tag`,
           });
         }
       }

@@ -1,4 +1,4 @@
-import { ImageReference, RegistryClient, abortReason, formatReference } from "../clients/oci";
+import { ImageReference, RegistryClient, abortReason, canonicalHost, formatReference } from "../clients/oci";
 import { mapConcurrent } from "./concurrency";
 import { ImageResult, SyncEventListener, redactedResult } from "./events";
 import { SourceSpec, SyncRule, projectDestination } from "./image-rules";
@@ -200,14 +200,20 @@ export function withoutSharedDestinations(plan: SyncPlan): SyncPlan {
   return { tasks, failures };
 }
 
-/** Digest-only destinations have no tag to fight over: the digest is the key. */
+/**
+ * Digest-only destinations have no tag to fight over: the digest is the key. The registry is
+ * compared by its canonical host, so `localhost:5002` and `127.0.0.1:5002` are one destination.
+ */
 function destinationKey(task: SyncTask): string {
   const { registry, repository, tag } = task.destination;
-  return `${registry}/${repository}\u0000${tag ?? `@${task.source.digest ?? task.source.tag}`}`;
+  return `${canonicalHost(registry)}/${repository}\u0000${tag ?? `@${task.source.digest ?? task.source.tag}`}`;
 }
 
 function sameSource(a: SyncTask, b: SyncTask): boolean {
-  return formatReference(a.source) === formatReference(b.source);
+  return (
+    formatReference({ ...a.source, registry: canonicalHost(a.source.registry) }) ===
+    formatReference({ ...b.source, registry: canonicalHost(b.source.registry) })
+  );
 }
 
 async function selectSources(source: SourceSpec, listTags: (source: SourceSpec) => Promise<string[]>): Promise<ImageReference[]> {

@@ -12,8 +12,10 @@ export interface FoundReferrers {
   cosignTags: string[];
   /** Artifacts whose manifest names the subject, with the manifest when it was read to check that. */
   referrers: { descriptor: ReferrerDescriptor; manifest?: FetchedManifest }[];
-  /** Entries of a fallback index that do not name the subject: left behind, reported. */
+  /** Listed entries whose manifest names another subject: left behind, reported. */
   foreign: string[];
+  /** Where the referrers were listed: the registry's referrers API or the fallback index (tag schema). */
+  listedBy?: "api" | "index";
 }
 
 export class ReferrerDirectory {
@@ -49,9 +51,11 @@ export class ReferrerDirectory {
     const stem = referrersTag(subject);
     const cosignTags = COSIGN_SUFFIXES.map((suffix) => `${stem}${suffix}`).filter((tag) => tags.has(tag));
     const listed = await this.apiReferrers(client, repository, subject);
-    if (listed) return { cosignTags, referrers: listed.map((descriptor) => ({ descriptor })), foreign: [] };
+    // A registry's list is as untrusted as an index someone pushed: an entry naming another
+    // subject would be copied, and then be missing from this subject's list at the destination forever.
+    if (listed) return { cosignTags, ...(await namingSubject(client, repository, subject, listed)), listedBy: "api" };
     if (!tags.has(stem)) return { cosignTags, referrers: [], foreign: [] };
-    return { cosignTags, ...(await fromFallbackIndex(client, repository, subject)) };
+    return { cosignTags, ...(await fromFallbackIndex(client, repository, subject)), listedBy: "index" };
   }
 }
 
@@ -60,6 +64,16 @@ async function fromFallbackIndex(client: RegistryClient, repository: string, sub
   const tag = referrersTag(subject);
   const index = await client.getManifest(repository, tag);
   const entries = parseReferrersIndex(index.bytes, client.host, `the referrers index ${client.host}/${repository}:${tag}`);
+  return namingSubject(client, repository, subject, entries);
+}
+
+/** Reads each listed manifest: those naming `subject` are its referrers (the manifest kept for the copy), the rest foreign. */
+async function namingSubject(
+  client: RegistryClient,
+  repository: string,
+  subject: string,
+  entries: ReferrerDescriptor[],
+): Promise<Pick<FoundReferrers, "referrers" | "foreign">> {
   const referrers: FoundReferrers["referrers"] = [];
   const foreign: string[] = [];
   for (const descriptor of entries) {

@@ -17,23 +17,24 @@ const CLEANUP_DEADLINE_MS = 5_000;
 export class UploadCleanup {
   constructor(private readonly access: AccessMap) {}
 
-  /** DELETEs the session on a fresh connection; never throws. */
-  async cancel(host: string, repository: string, uploadUrl: URL): Promise<void> {
+  /** DELETEs the session on a fresh connection; the status answered, undefined when none came. Never throws. */
+  async cancel(host: string, repository: string, uploadUrl: URL): Promise<number | undefined> {
     const transport = new HttpTransport(CLEANUP_TRANSPORT);
     const key = accessKeyFor(this.access, { registry: host, repository });
     const client = registryClientFor(host, key ? this.access[key] : undefined, transport);
     try {
-      await withDeadline(client.cancelUpload(repository, uploadUrl), CLEANUP_DEADLINE_MS);
+      return await withDeadline(client.cancelUpload(repository, uploadUrl), CLEANUP_DEADLINE_MS);
     } catch {
       // Best effort: the registry's own upload purging is the fallback.
+      return undefined;
     } finally {
       await Promise.all([client.close().catch(() => {}), transport.close().catch(() => {})]);
     }
   }
 }
 
-function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+function withDeadline(work: Promise<number>, ms: number): Promise<number | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  const expired = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

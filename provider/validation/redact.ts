@@ -10,14 +10,19 @@ const REDACTED = "[redacted]";
 /** Field names whose values are secrets: password, secret, token, access_token, api_key, authorization, ... */
 const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|auth(?:orization)?|credential|cookie|signature)[A-Za-z0-9_.-]*`;
 
+/** The same names as header names: no dots (a dotted name before a colon is a host). */
+const HEADER_NAME = SECRET_NAME.replaceAll("[A-Za-z0-9_.-]", "[A-Za-z0-9_-]");
+
 const RULES: readonly [RegExp, string | ((...groups: string[]) => string)][] = [
   // "password": "…", 'token': '…', "secret":"…" (JSON, with escaped quotes inside the value)
   [
     new RegExp(String.raw`(["'](?:${SECRET_NAME})["']\s*:\s*)(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\[[^\]]*\])`, "gi"),
     (_match, name) => `${name}"${REDACTED}"`,
   ],
-  // Authorization: Basic …, X-Auth-Token: …, cookie: … (header lines, as a proxy echoes them)
-  [new RegExp(String.raw`\b((?:${SECRET_NAME})\s*:\s*)[^\r\n"',}\]]+`, "gi"), (_match, name) => `${name}${REDACTED}`],
+  // Authorization: Basic …, X-Auth-Token: …, cookie: … (header lines, as a proxy echoes them). A header
+  // name has no dot and does not end a path or a host: "POST /token: timeout" and "oauth2.example.com: …"
+  // are a call and a host, and the reason after them must stay readable.
+  [new RegExp(String.raw`(?<![A-Za-z0-9_./-])((?:${HEADER_NAME})\s*:\s*)[^\r\n"',}\]]+`, "gi"), (_match, name) => `${name}${REDACTED}`],
   // password=…, access_token=…&… (query strings, form bodies, YAML-ish key=value)
   [new RegExp(String.raw`\b((?:${SECRET_NAME})\s*=\s*)[^\s&"',;}\]]+`, "gi"), (_match, name) => `${name}${REDACTED}`],
   // Authorization values wherever they appear: Basic dXNlcjpwYXNz, Bearer abc.def

@@ -47,6 +47,27 @@ export interface FrontOptions {
    * (`Basic%20...%3D%3D`) and as bare base64.
    */
   refuseEchoingCredentials?: RegExp;
+  /** The refusals above answer only requests that carry credentials: the first, bare one gets the registry's challenge, so the client sends them. */
+  refuseOnlyWithCredentials?: boolean;
+  /** Requests whose "METHOD path" matches are held this long before they are forwarded: a standby slow to answer. */
+  delay?: { requests: RegExp; ms: number };
+  /**
+   * Answers a request itself instead of passing it on, when this returns an answer: a registry
+   * serving what it likes (a huge manifest, an endless tag list, a child that never answers).
+   */
+  answer?: (req: IncomingMessage) => FrontAnswer | undefined;
+}
+
+export interface FrontAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  /**
+   * The body: bytes, or chunks made one at a time as the client reads them, so an answer of
+   * gigabytes is served without ever being held (by the front or the test).
+   */
+  body?: Buffer | (() => Iterable<Buffer>);
+  /** Never answer at all: the request stays open until the client gives up. */
+  hang?: boolean;
 }
 
 /** A reverse proxy in front of a plain-HTTP registry, misbehaving as configured. */
@@ -55,8 +76,22 @@ export async function startFront(upstream: string, options: FrontOptions): Promi
   const upstreamUrl = new URL(upstream);
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
-    if (options.refuseEchoingHeaders?.test(`${req.method} ${req.url}`)) return refuseEchoing(req, res);
-    if (options.refuseEchoingCredentials?.test(`${req.method} ${req.url}`)) return refuseEchoingCredentials(req, res);
+    const refusing = !options.refuseOnlyWithCredentials || req.headers.authorization !== undefined;
+    if (refusing && options.refuseEchoingHeaders?.test(`${req.method} ${req.url}`)) return refuseEchoing(req, res);
+    if (refusing && options.refuseEchoingCredentials?.test(`${req.method} ${req.url}`)) return refuseEchoingCredentials(req, res);
+    const own = options.answer?.(req);
+    if (own) return answerWith(own, req, res);
+    if (options.delay?.requests.test(`${req.method} ${req.url}`)) {
+      const timer = setTimeout(() => pass(req, res), options.delay.ms);
+      res.on("close", () => clearTimeout(timer));
+      return;
+    }
+    pass(req, res);
+  });
+  const listening = await listenOnLoopback(server);
+  return { host: `127.0.0.1:${listening.port}`, requests, close: listening.close };
+
+  function pass(req: IncomingMessage, res: ServerResponse): void {
     const forward = request(
       { host: upstreamUrl.hostname, port: upstreamUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstreamUrl.host } },
       (answer) => {
@@ -70,9 +105,32 @@ export async function startFront(upstream: string, options: FrontOptions): Promi
     );
     forward.on("error", () => res.destroy());
     req.pipe(forward);
-  });
-  const listening = await listenOnLoopback(server);
-  return { host: `127.0.0.1:${listening.port}`, requests, close: listening.close };
+  }
+}
+
+function answerWith(answer: FrontAnswer, req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  if (answer.hang) return;
+  const body = answer.body;
+  if (body === undefined || Buffer.isBuffer(body)) {
+    res.writeHead(answer.status, { "content-length": String(body?.length ?? 0), ...answer.headers });
+    res.end(req.method === "HEAD" ? undefined : body);
+    return;
+  }
+  res.writeHead(answer.status, answer.headers);
+  if (req.method === "HEAD") return void res.end();
+  const chunks = body()[Symbol.iterator]();
+  // Written as the client drains them: a client that stops reading stops the front too.
+  const pump = () => {
+    for (;;) {
+      if (res.destroyed) return;
+      const next = chunks.next();
+      if (next.done) return void res.end();
+      if (!res.write(next.value)) return void res.once("drain", pump);
+    }
+  };
+  res.on("error", () => {});
+  pump();
 }
 
 function trickle(answer: IncomingMessage, res: ServerResponse, headers: IncomingMessage["headers"], everyMs: number): void {
@@ -117,4 +175,43 @@ function refuseEchoingCredentials(req: IncomingMessage, res: ServerResponse): vo
     res.writeHead(400, { "content-type": "text/plain", "content-length": Buffer.byteLength(body) });
     res.end(body);
   });
+}
+
+/**
+ * How an endpoint may misanswer a request it would otherwise answer well: `oversized`, the
+ * answer padded with whitespace to `bytes` (streamed chunked, so only reading shows the size);
+ * `drip`, the answer after `bytes` of whitespace sent one byte every `everyMs` (each read waits
+ * less than any silence timeout, the whole takes as long as the sender likes).
+ */
+export type AnswerFault = { kind: "oversized"; bytes: number } | { kind: "drip"; bytes: number; everyMs: number };
+
+/** What a faulty answer came to: bytes written before the client went away, and whether all were sent. */
+export interface FaultyAnswerLog {
+  written: number;
+  finished: boolean;
+}
+
+/** Sends `json` as `fault` says, valid JSON throughout (whitespace is legal before it). */
+export function sendFaultyAnswer(res: ServerResponse, status: number, json: string, fault: AnswerFault, log: FaultyAnswerLog): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.flushHeaders();
+  const chunkSize = fault.kind === "oversized" ? 64 * 1024 : 1;
+  const padding = Buffer.alloc(chunkSize, " ");
+  let left = fault.bytes;
+  const next = (): void => {
+    if (res.destroyed) return;
+    if (left <= 0) {
+      res.end(json, () => (log.finished = true));
+      log.written += Buffer.byteLength(json);
+      return;
+    }
+    const chunk = padding.subarray(0, Math.min(chunkSize, left));
+    left -= chunk.length;
+    log.written += chunk.length;
+    const flowing = res.write(chunk);
+    if (fault.kind === "drip") setTimeout(next, fault.everyMs);
+    else if (flowing) setImmediate(next);
+    else res.once("drain", next);
+  };
+  next();
 }

@@ -34,9 +34,11 @@ export interface ReferrersFrontOptions {
   pageSize?: number;
   /** The link a page goes out with, given the one it would carry (undefined on the last page); undefined sends none. */
   nextLink?: (page: { repository: string; digest: string; number: number; next?: string }) => string | undefined;
+  /** Entries listed for a subject besides those pushed through the front: a registry whose list is wrong. */
+  alsoList?: (repository: string, digest: string) => Entry[];
 }
 
-interface Entry {
+export interface Entry {
   mediaType: string;
   digest: string;
   size: number;
@@ -65,7 +67,12 @@ export async function startReferrersFront(upstream: URL, options: ReferrersFront
       apiRequests++;
       answerReferrers(
         res,
-        { repository: referrers[1], digest: referrers[2], entries: index.get(referrers[1])?.get(referrers[2]) ?? [], query: url.searchParams },
+        {
+          repository: referrers[1],
+          digest: referrers[2],
+          entries: [...(index.get(referrers[1])?.get(referrers[2]) ?? []), ...(options.alsoList?.(referrers[1], referrers[2]) ?? [])],
+          query: url.searchParams,
+        },
         options,
       );
       return;

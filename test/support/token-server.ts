@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { makeSelfSignedCert } from "./certs";
+import { AnswerFault, FaultyAnswerLog, sendFaultyAnswer } from "./hostile-front";
 import { AccessEntry, TokenSigner } from "./jwt";
 import { makeTempDir, removeTempDir } from "./processes";
 import { listenOnLoopback } from "./loopback-server";
@@ -38,6 +39,10 @@ export interface TokenServerOptions {
    * the public key of a certificate in rootcertbundle. Default "x5c".
    */
   keyHeader?: "x5c" | "kid";
+  /** The `expires_in` answers claim, whatever the token's own `exp` (expiresInSeconds) says: a realm claiming tokens lapse at once. */
+  claimedExpiresInSeconds?: number;
+  /** Tokens granted are answered as this says (oversized, dripped): a hostile realm. */
+  answerFault?: AnswerFault;
 }
 
 export interface TokenRequestLog {
@@ -61,6 +66,10 @@ export interface TokenServer {
   /** The signing certificate: the registry's auth.token.rootcertbundle. */
   certPath: string;
   requests(): TokenRequestLog[];
+  /** From now on, answers as `fault` says (undefined: well) and claims `expires_in` as given (undefined: the true lifetime). */
+  misanswer(fault: AnswerFault | undefined, claimedExpiresInSeconds?: number): void;
+  /** How each faulty answer went (with `answerFault`): bytes written before the client went away. */
+  faultyAnswers(): FaultyAnswerLog[];
   clearRequests(): void;
   stop(): Promise<void>;
 }
@@ -70,18 +79,20 @@ const ISSUER = "registry-dr-test-token-issuer";
 /** What an authenticated user may be granted; anything else asked for is dropped. */
 const USER_ACTIONS = new Set(["pull", "push", "delete", "*"]);
 
-export async function startTokenServer(opts: TokenServerOptions): Promise<TokenServer> {
+export async function startTokenServer(options: TokenServerOptions): Promise<TokenServer> {
+  const opts = { ...options };
   const dir = makeTempDir("registry-dr-tokens-");
   try {
     const { certPath, keyPath } = await makeSelfSignedCert(dir, { commonName: ISSUER });
     const signer = new TokenSigner(readFileSync(keyPath), readFileSync(certPath), opts.keyHeader ?? "x5c");
     const log: TokenRequestLog[] = [];
+    const faulty: FaultyAnswerLog[] = [];
     const server: Server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
         try {
-          handleRequest(req, Buffer.concat(chunks).toString("utf8"), res, opts, signer, log);
+          handleRequest(req, Buffer.concat(chunks).toString("utf8"), res, opts, signer, log, faulty);
         } catch (error) {
           reply(res, 500, { errors: [{ code: "UNKNOWN", message: String(error) }] });
         }
@@ -94,6 +105,11 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
       issuer: ISSUER,
       certPath,
       requests: () => log.map((entry) => ({ ...entry, scopes: [...entry.scopes] })),
+      faultyAnswers: () => faulty.map((entry) => ({ ...entry })),
+      misanswer: (fault, claimedExpiresInSeconds) => {
+        opts.answerFault = fault;
+        opts.claimedExpiresInSeconds = claimedExpiresInSeconds;
+      },
       clearRequests: () => {
         log.length = 0;
       },
@@ -108,7 +124,15 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
   }
 }
 
-function handleRequest(req: IncomingMessage, body: string, res: ServerResponse, opts: TokenServerOptions, signer: TokenSigner, log: TokenRequestLog[]): void {
+function handleRequest(
+  req: IncomingMessage,
+  body: string,
+  res: ServerResponse,
+  opts: TokenServerOptions,
+  signer: TokenSigner,
+  log: TokenRequestLog[],
+  faulty: FaultyAnswerLog[],
+): void {
   const url = new URL(req.url ?? "/", "http://token-server");
   if (url.pathname !== "/token") {
     reply(res, 404, { errors: [{ code: "NOT_FOUND", message: `no ${url.pathname} here; the realm is /token` }] });
@@ -148,7 +172,12 @@ function handleRequest(req: IncomingMessage, body: string, res: ServerResponse, 
   const expiresIn = opts.expiresInSeconds ?? 300;
   const now = Math.floor(Date.now() / 1000);
   const token = signToken(signer, credentials?.user ?? "", access, expiresIn, now);
-  answer(200, { token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() });
+  const granted = { token, access_token: token, expires_in: opts.claimedExpiresInSeconds ?? expiresIn, issued_at: new Date(now * 1000).toISOString() };
+  if (!opts.answerFault) return answer(200, granted);
+  entry.status = 200;
+  const record = { written: 0, finished: false };
+  faulty.push(record);
+  sendFaultyAnswer(res, 200, JSON.stringify(granted), opts.answerFault, record);
 }
 
 /**

@@ -185,3 +185,33 @@ test("two sources writing one destination tag are an error naming both; the same
   const same = file("same.json", JSON.stringify({ images: { "h.io/a/one:1.0": "x.io/n/app", "h.io/a/one:1.0,2.0": ["x.io/n/app"] } }));
   assert.doesNotThrow(() => loadSyncJob(parseCommandArguments("sync", ["--config", same])));
 });
+
+test("one registry spelled two ways is one destination: case, the default port and loopback names are folded", () => {
+  const spellings: [string, string][] = [
+    ["127.0.0.1:5002", "localhost:5002"],
+    ["LOCALHOST:5002", "127.0.0.1:5002"],
+    ["[::1]:5002", "localhost:5002"],
+    ["X.io:443", "x.io"],
+  ];
+  for (const [first, second] of spellings) {
+    const clash = file("spelled.json", JSON.stringify({ images: { "h.io/a/one:1.0": `${first}/n/app:prod`, "h.io/a/two:2.0": `${second}/n/app:prod` } }));
+    assert.throws(
+      () => loadSyncJob(parseCommandArguments("sync", ["--config", clash])),
+      new RegExp(
+        `images\\["h\\.io/a/two:2\\.0"\\]: writes ${escape(second)}/n/app:prod, which images\\["h\\.io/a/one:1\\.0"\\] also writes \\(as ${escape(first)}/n/app:prod, the same registry\\) with h\\.io/a/one:1\\.0`,
+      ),
+      `${first} and ${second}`,
+    );
+  }
+  const sameSource = file("same-source.json", JSON.stringify({ images: { "h.io/a/one:1.0": "x.io/n/app", "H.IO:443/a/one:1.0": "x.io:443/n/app" } }));
+  assert.doesNotThrow(() => loadSyncJob(parseCommandArguments("sync", ["--config", sameSource])), "one source written twice through two spellings is harmless");
+  const apart = file(
+    "apart.json",
+    JSON.stringify({ images: { "h.io/a/one:1.0": "127.0.0.2:5002/n/app:prod", "h.io/a/two:2.0": "127.0.0.1:5002/n/app:prod" } }),
+  );
+  assert.doesNotThrow(() => loadSyncJob(parseCommandArguments("sync", ["--config", apart])), "127.0.0.2 is another address");
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

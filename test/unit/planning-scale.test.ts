@@ -106,3 +106,25 @@ test("sources listed at plan time that write one destination tag fail, each nami
     ],
   );
 });
+
+test("listed sources writing one tag through two names of one registry fail too (localhost and 127.0.0.1)", async () => {
+  const client = { listTags: async (repository: string) => (repository === "team/one" ? ["1.0", "2.0"] : ["2.0", "3.0"]) };
+  const pool = { client: () => client } as unknown as RegistryPool;
+  const rules = compileRules({
+    "src.io/team/one": "localhost:5002/mirror/app",
+    "src.io/team/two": "127.0.0.1:5002/mirror/app",
+    "SRC.IO:443/team/one:1.0": "LOCALHOST:5002/mirror/app",
+  });
+  const plan = await planSync(rules, pool, () => {});
+  assert.deepEqual(
+    plan.tasks.map((task) => `${task.source.repository}:${task.source.tag} -> ${task.destination.registry} ${task.destination.tag}`),
+    ["team/one:1.0 -> localhost:5002 1.0", "team/two:3.0 -> 127.0.0.1:5002 3.0"],
+  );
+  assert.deepEqual(
+    plan.failures.map((failure) => failure.error),
+    [
+      'destination localhost:5002/mirror/app:2.0 is also written by src.io/team/two:2.0 (rule "src.io/team/two"): two source images cannot write one tag; give each its own destination',
+      'destination 127.0.0.1:5002/mirror/app:2.0 is also written by src.io/team/one:2.0 (rule "src.io/team/one"): two source images cannot write one tag; give each its own destination',
+    ],
+  );
+});

@@ -32,6 +32,10 @@ test("ordinary registry errors pass through unchanged", () => {
     "h.io: manifest library/nginx:1.25 not found (MANIFEST_UNKNOWN)",
     "h.io: blob sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef arrived at 0.5 B/s, below the 1.0 KiB/s floor for 30.0 s: the source is stalling",
     "cancelled: --timeout of 1.5 s reached",
+    "127.0.0.1:4000: POST /token: headers timeout (no answer within 30 s) [UND_ERR_HEADERS_TIMEOUT]",
+    "oauth2.googleapis.com: POST /token (token for dr@p.iam.gserviceaccount.com): no complete answer within 30 s; try again later",
+    "h.io: token server auth.h.io: GET /v2/token: no complete answer within 30 s",
+    "127.0.0.1:1: POST /oauth2/v4/token: cancelled: --timeout of 20 s reached",
   ]) {
     assert.equal(redactSecrets(text), text);
   }

@@ -1,4 +1,4 @@
-import { HttpClient, headerValue } from "../http";
+import { HttpClient, exchangeToken, headerValue, tokenLifetimeS } from "../http";
 import { RenewedCredential } from "../renewed-credential";
 import { describeGoogleError, GoogleApiError } from "./google-errors";
 import { jwtAssertion } from "./jwt-assertion";
@@ -8,7 +8,8 @@ import type { ServiceAccountKey } from "./service-account-key";
  * OAuth 2.0 access tokens for a service account, by the JWT-bearer grant POSTed to the key's
  * own `token_uri`. A token is fetched when first needed, shared by everyone waiting for it, and
  * renewed a quarter of its lifetime before it lapses (at most five minutes ahead), however long
- * the work runs. Written on node:crypto rather than google-auth-library: that library mints
+ * the work runs. The exchange is bounded (answer size, a total deadline, a floor on the lifetime
+ * taken): see exchangeToken. Written on node:crypto rather than google-auth-library: that library mints
  * from a fixed Google URL (ignoring the key's `token_uri`) and brings about 12 MB of packages.
  */
 
@@ -61,13 +62,11 @@ export class GoogleAccessTokens {
       assertion: jwtAssertion(this.key, this.scopes, Math.floor(obtainedAt / 1000)),
     }).toString();
     const call = `POST ${url.pathname} (token for ${this.key.clientEmail})`;
-    const response = await this.http.sendText({
-      method: "POST",
-      url,
-      kind: "oauth.token",
-      body,
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-    });
+    const response = await exchangeToken(
+      (request) => this.http.send(request),
+      { method: "POST", url, kind: "oauth.token", body, headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" } },
+      (message, details) => new GoogleApiError(message, details),
+    );
     if (response.status !== 200) {
       const problem = describeGoogleError(response.status, response.text);
       throw new GoogleApiError(`${url.host}: ${call}: ${response.status}${problem.code ? ` ${problem.code}` : ""}: ${problem.message}`, {
@@ -94,6 +93,6 @@ export class GoogleAccessTokens {
     if (typeof answer.access_token !== "string" || !TOKEN_GRAMMAR.test(answer.access_token) || !(expiresIn > 0 && expiresIn <= 86_400)) {
       throw new GoogleApiError(`${host}: ${call}: the answer is not an access token with expires_in in seconds`, { host, call, status: 200 });
     }
-    return { token: answer.access_token, expiresAt: obtainedAt + expiresIn * 1000 };
+    return { token: answer.access_token, expiresAt: obtainedAt + tokenLifetimeS(expiresIn) * 1000 };
   }
 }

@@ -6,3 +6,4 @@ export * from "./network-errors";
 export * from "./request-stats";
 export * from "./retry-policy";
 export * from "./retry-predicates";
+export * from "./token-exchange";

@@ -3,7 +3,8 @@ import { AuthError, RegistryError } from "./errors";
 import { Login, LoginSource } from "./login-source";
 import { InvalidAnswerError, quoteAnswer } from "./registry-answers";
 import { RepositoryScope, formatScope, scopeKey } from "./scope";
-import { HttpTransport } from "./transport";
+import { exchangeToken, tokenLifetimeS } from "../http";
+import { HttpRequest, HttpTransport } from "./transport";
 
 /**
  * Turns a login source into `Authorization` headers for one registry host.
@@ -17,7 +18,8 @@ import { HttpTransport } from "./transport";
 
 interface CachedToken {
   value: string;
-  expiresAt: number;
+  /** When to ask for another: before it expires, by EXPIRY_MARGIN_MS or a quarter of its lifetime, whichever is shorter. */
+  renewAt: number;
 }
 
 /** A header and whether it carries the login itself (Basic, a registry token) rather than a token the realm issued for it. */
@@ -26,8 +28,9 @@ export interface Presented {
   login: boolean;
 }
 
-/** Renew this long before expiry, so a token never lapses between check and use. */
+/** Renew this long before expiry (a quarter of a shorter lifetime), so a token never lapses between check and use. */
 const EXPIRY_MARGIN_MS = 10_000;
+/** The Docker token spec's default when `expires_in` is missing; a short one given is raised to a floor (tokenLifetimeS). */
 const DEFAULT_TOKEN_LIFETIME_S = 60;
 /** Who asks, in OAuth2 token requests (the spec requires a client_id). */
 const OAUTH_CLIENT_ID = "registry-dr";
@@ -104,7 +107,7 @@ export class Authenticator {
 
   private cachedToken(scopes: RepositoryScope[]): CachedToken | undefined {
     const cached = this.tokens.get(scopeKey(scopes));
-    return cached && cached.expiresAt - EXPIRY_MARGIN_MS > Date.now() ? cached : undefined;
+    return cached && cached.renewAt > Date.now() ? cached : undefined;
   }
 
   private token(challenge: Challenge, scopes: RepositoryScope[], login: Login | undefined): Promise<CachedToken> {
@@ -129,9 +132,13 @@ export class Authenticator {
     const started = Date.now();
     const identity = login && "identityToken" in login ? login.identityToken : undefined;
     const account = login && "username" in login ? login : undefined;
-    const response =
-      identity !== undefined ? await this.refreshTokenGrant(realm, challenge, scopes, identity) : await this.tokenGet(realm, challenge, scopes, account);
-    const text = await response.body.text();
+    const request = identity !== undefined ? this.refreshTokenGrant(realm, challenge, scopes, identity) : this.tokenGet(realm, challenge, scopes, account);
+    const response = await exchangeToken(
+      (attempt) => this.transport.send(attempt),
+      request,
+      (message, details) => new RegistryError(`${this.host}: token server ${message}`, { ...details, host: this.host }),
+    );
+    const text = response.text;
     // An OAuth2 server answers a refused refresh token with 400 invalid_grant (RFC 6749, 5.2).
     const refused = response.status === 401 || response.status === 403 || (identity !== undefined && response.status === 400);
     if (refused) {
@@ -160,12 +167,12 @@ export class Authenticator {
     }
     const value = body.token ?? body.access_token;
     if (!value) throw new RegistryError(`${this.host}: token server ${realm.host} sent no token`, { host: this.host });
-    const lifetimeS = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_LIFETIME_S;
-    return { value, expiresAt: started + lifetimeS * 1000 };
+    const lifetimeMs = (typeof body.expires_in === "number" && body.expires_in > 0 ? tokenLifetimeS(body.expires_in) : DEFAULT_TOKEN_LIFETIME_S) * 1000;
+    return { value, renewAt: started + lifetimeMs - Math.min(EXPIRY_MARGIN_MS, lifetimeMs / 4) };
   }
 
   /** distribution's token request: GET, with Basic credentials when there are any. */
-  private tokenGet(realm: URL, challenge: Challenge, scopes: RepositoryScope[], login: { username: string; password: string } | undefined) {
+  private tokenGet(realm: URL, challenge: Challenge, scopes: RepositoryScope[], login: { username: string; password: string } | undefined): HttpRequest {
     if (challenge.params.service) realm.searchParams.set("service", challenge.params.service);
     for (const scope of scopes) realm.searchParams.append("scope", formatScope(scope));
     const headers: Record<string, string> = {};
@@ -173,19 +180,19 @@ export class Authenticator {
       realm.searchParams.set("account", login.username);
       headers.authorization = basicHeader(login.username, login.password);
     }
-    return this.transport.send({ method: "GET", url: realm, headers, kind: "token", insecure: this.insecure });
+    return { method: "GET", url: realm, headers, kind: "token", insecure: this.insecure };
   }
 
   /**
    * distribution's OAuth2 token request (docs/spec/auth/oauth.md), as docker and containers/image
    * send an identity token: a form POST, so the refresh token stays out of URLs and access logs.
    */
-  private refreshTokenGrant(realm: URL, challenge: Challenge, scopes: RepositoryScope[], identityToken: string) {
+  private refreshTokenGrant(realm: URL, challenge: Challenge, scopes: RepositoryScope[], identityToken: string): HttpRequest {
     const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: identityToken, client_id: OAUTH_CLIENT_ID });
     if (challenge.params.service) form.set("service", challenge.params.service);
     if (scopes.length > 0) form.set("scope", scopes.map(formatScope).join(" "));
     const headers = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
-    return this.transport.send({ method: "POST", url: realm, headers, body: form.toString(), kind: "token", insecure: this.insecure });
+    return { method: "POST", url: realm, headers, body: form.toString(), kind: "token", insecure: this.insecure };
   }
 }
 

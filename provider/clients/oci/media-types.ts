@@ -49,6 +49,13 @@ export interface ImageManifest {
 
 export type ParsedManifest = IndexManifest | ImageManifest;
 
+/**
+ * Entries of one image index. Real ones hold a few dozen: every platform, plus the attestation
+ * manifest buildx adds per platform. An index of 100,000 entries is a registry leading us on:
+ * each entry costs requests at both ends, and verify and --repair would walk them all again.
+ */
+export const MAX_INDEX_ENTRIES = 1000;
+
 function isDescriptor(value: unknown): value is Descriptor {
   const d = value as Descriptor;
   return typeof d === "object" && d !== null && typeof d.digest === "string" && typeof d.size === "number";
@@ -75,6 +82,11 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
     throw new UnsupportedManifestError(`${host}: Docker schema 1 manifests are not supported (deprecated; re-push the image with a current client)`, { host });
   }
   if (Array.isArray(json.manifests)) {
+    if (json.manifests.length > MAX_INDEX_ENTRIES)
+      throw new UnsupportedManifestError(
+        `${host}: the index of ${origin} lists ${json.manifests.length} manifests, more than the ${MAX_INDEX_ENTRIES} an image index is allowed here`,
+        { host },
+      );
     if (!json.manifests.every(isDescriptor)) throw malformed(host, "manifests[]");
     const manifests = json.manifests as Descriptor[];
     for (const child of manifests) checkDescriptor(child, host, `the index of ${origin}`);

@@ -1,7 +1,9 @@
 import { Readable } from "node:stream";
+import { MAX_LIST_PAGE_BYTES, MAX_MANIFEST_BYTES, MAX_TAGS_PER_REPOSITORY, answerTooLarge, readBoundedBody } from "./answer-limits";
 import { Authenticator } from "./authenticator";
 import { algorithmOf, digestOf, isDigest } from "./digest";
 import { DigestMismatchError, NetworkError, RegistryError } from "./errors";
+import { isLoopback } from "./host-names";
 import { nextLinkTarget } from "./link-header";
 import { LoginSource } from "./login-source";
 import { MANIFEST_ACCEPT, MediaType } from "./media-types";
@@ -163,7 +165,7 @@ export class RegistryClient {
       headers: { accept: MANIFEST_ACCEPT },
     });
     if (response.status !== 200) throw await errorFromResponse(response, this.host, `reading manifest ${repository}:${reference}`);
-    const bytes = Buffer.from(await response.body.arrayBuffer());
+    const bytes = await this.boundedBody(response, MAX_MANIFEST_BYTES, `the manifest ${repository}:${reference}`);
     const answered = header(response, "docker-content-digest");
     const claimed = isDigest(reference)
       ? reference
@@ -272,7 +274,7 @@ export class RegistryClient {
       await response.body.dump();
       throw new InvalidAnswerError(`${this.host}: ${origin} came as ${quoteAnswer(contentType)}, expected ${MediaType.ociIndex}`, { host: this.host });
     }
-    const entries = parseReferrersIndex(Buffer.from(await response.body.arrayBuffer()), this.host, origin);
+    const entries = parseReferrersIndex(await this.boundedBody(response, MAX_LIST_PAGE_BYTES, `a page of ${origin}`), this.host, origin);
     return { entries, next: nextLinkTarget(response.headers.link) };
   }
 
@@ -399,9 +401,15 @@ export class RegistryClient {
   }
 
   /** Abandons an upload session (a mount answered with 202 we do not want to use). */
-  async cancelUpload(repository: string, uploadUrl: URL): Promise<void> {
+  /**
+   * Asks the registry to drop an upload session and its partial data; the status it answered (2xx:
+   * dropped). Distribution answers 404 BLOB_UPLOAD_INVALID for a session whose upload broke off:
+   * that data stays until the registry purges stale uploads.
+   */
+  async cancelUpload(repository: string, uploadUrl: URL): Promise<number> {
     const response = await this.send({ method: "DELETE", target: uploadUrl, scopes: [push(repository)], kind: "blob.upload-cancel" });
     await response.body.dump();
+    return response.status;
   }
 
   /**
@@ -416,7 +424,10 @@ export class RegistryClient {
     for (;;) {
       const response = await this.send({ method: "GET", target, scopes: [pull(repository)], kind: "tags.list" });
       if (response.status !== 200) throw await errorFromResponse(response, this.host, `listing tags of ${repository}`);
-      tags.push(...(await this.tagPage(response, repository)));
+      for (const tag of await this.tagPage(response, repository)) {
+        if (tags.length >= MAX_TAGS_PER_REPOSITORY) throw this.tooManyTags(repository);
+        tags.push(tag);
+      }
       const raw = nextLinkTarget(response.headers.link);
       if (raw === undefined) return tags;
       const base = await this.baseUrl();
@@ -458,9 +469,10 @@ export class RegistryClient {
   }
 
   private async catalogPage(response: HttpResponse): Promise<string[]> {
+    const bytes = await this.boundedBody(response, MAX_LIST_PAGE_BYTES, "a page of the catalog");
     let body: { repositories?: unknown };
     try {
-      body = (await response.body.json()) as { repositories?: unknown };
+      body = JSON.parse(bytes.toString("utf8")) as { repositories?: unknown };
     } catch {
       throw new InvalidAnswerError(`${this.host}: the catalog is not JSON`, { host: this.host });
     }
@@ -470,9 +482,10 @@ export class RegistryClient {
   }
 
   private async tagPage(response: HttpResponse, repository: string): Promise<string[]> {
+    const bytes = await this.boundedBody(response, MAX_LIST_PAGE_BYTES, `a page of the tag list of ${repository}`);
     let body: { tags?: unknown };
     try {
-      body = (await response.body.json()) as { tags?: unknown };
+      body = JSON.parse(bytes.toString("utf8")) as { tags?: unknown };
     } catch {
       throw new InvalidAnswerError(`${this.host}: the tag list of ${repository} is not JSON`, { host: this.host });
     }
@@ -481,6 +494,18 @@ export class RegistryClient {
       throw new InvalidAnswerError(`${this.host}: the tag list of ${repository} is not a list of strings`, { host: this.host });
     }
     return tags;
+  }
+
+  /** The body, refused while it is read once it passes `limit` bytes. */
+  private boundedBody(response: HttpResponse, limit: number, what: string): Promise<Buffer> {
+    return readBoundedBody(response.body, response.headers["content-length"], limit, (size) => answerTooLarge(this.host, what, size, limit));
+  }
+
+  private tooManyTags(repository: string): InvalidAnswerError {
+    return new InvalidAnswerError(
+      `${this.host}: the tag list of ${repository} goes past ${MAX_TAGS_PER_REPOSITORY} tags, the most registry-dr reads of one repository`,
+      { host: this.host },
+    );
   }
 
   /** `<repository>/manifests/<tag or digest>`, each part checked against the grammar. */
@@ -573,9 +598,4 @@ function withDigest(uploadUrl: URL, digest: string): URL {
   const url = new URL(uploadUrl);
   url.searchParams.set("digest", digest);
   return url;
-}
-
-export function isLoopback(host: string): boolean {
-  const name = host.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
-  return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
 }

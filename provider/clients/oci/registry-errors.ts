@@ -1,3 +1,4 @@
+import { MAX_ERROR_BODY_BYTES, readBodyStart } from "./answer-limits";
 import { AuthError, RegistryError } from "./errors";
 import { HttpResponse } from "./transport";
 import { isRetryableStatus, parseRetryAfter } from "../http";
@@ -11,7 +12,7 @@ const REQUEST_ID_HEADERS = ["x-request-id", "x-harbor-request-id", "x-amz-reques
 
 /** Builds the error for an unexpected response, consuming its body. */
 export async function errorFromResponse(response: HttpResponse, host: string, action: string): Promise<RegistryError> {
-  const text = await response.body.text().catch(() => "");
+  const text = await readBodyStart(response.body, MAX_ERROR_BODY_BYTES).catch(() => "");
   let first: { code?: string; message?: string } | undefined;
   try {
     first = (JSON.parse(text) as ErrorBody).errors?.[0];

@@ -1,4 +1,5 @@
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
+import { AnswerFault, FaultyAnswerLog, sendFaultyAnswer } from "../hostile-front";
 import { listenOnLoopback } from "../loopback-server";
 import { CloudDnsApi, error } from "./cloud-dns-api";
 import { makeServiceAccount, StandInServiceAccount } from "./service-accounts";
@@ -24,6 +25,10 @@ export interface GoogleStandIn {
   setTokenLifetime(seconds: number): void;
   /** The next `times` calls whose path contains `fragment` fail with `status` (Google's error body). */
   failNext(fragment: string, times: number, status: number, reason: string): void;
+  /** Token grants from now on are answered as `fault` says (oversized, dripped); undefined: answered well again. */
+  setTokenAnswerFault(fault: AnswerFault | undefined): void;
+  /** How each faulty token answer went: bytes written before the client went away. */
+  faultyAnswers(): FaultyAnswerLog[];
   requests(): { method: string; path: string; status: number }[];
   /** TCP connections open to it now (a client that closed its pool leaves none). */
   openConnections(): Promise<number>;
@@ -40,6 +45,8 @@ export async function startGoogleStandIn(): Promise<GoogleStandIn> {
   const faults: { fragment: string; times: number; status: number; reason: string }[] = [];
   const dns = new CloudDnsApi();
   let lifetime = 3600;
+  let answerFault: AnswerFault | undefined;
+  const faultyAnswers: FaultyAnswerLog[] = [];
   let base = "";
   const tokens = new TokenEndpoint(
     () => accounts,
@@ -52,6 +59,11 @@ export async function startGoogleStandIn(): Promise<GoogleStandIn> {
     const text = await readBody(request);
     const answer = route(request.method ?? "GET", url, request.headers.authorization, request.headers["content-type"], text);
     log.push({ method: request.method ?? "GET", path: url.pathname, status: answer.status });
+    if (answerFault && url.pathname === "/token" && answer.status === 200) {
+      const entry = { written: 0, finished: false };
+      faultyAnswers.push(entry);
+      return sendFaultyAnswer(response, answer.status, JSON.stringify(answer.body), answerFault, entry);
+    }
     send(response, answer.status, answer.body);
   });
 
@@ -115,6 +127,10 @@ export async function startGoogleStandIn(): Promise<GoogleStandIn> {
     failNext(fragment, times, status, reason) {
       faults.push({ fragment, times, status, reason });
     },
+    setTokenAnswerFault(fault) {
+      answerFault = fault;
+    },
+    faultyAnswers: () => faultyAnswers.map((entry) => ({ ...entry })),
     requests: () => [...log],
     openConnections: () => new Promise((resolve) => server.getConnections((_error, count) => resolve(count))),
     violations: () => [...violations],
