@@ -89,3 +89,9 @@ export function summarizePreflight(site: FailoverSiteName, readiness: SiteReadin
     forced: forced && problems.length > 0,
   };
 }
+
+/** The preflight's one-line verdict: "preflight secondary site registry.example.com: ready (3 image(s) present)". */
+export function preflightVerdict(preflight: FailoverPreflight): string {
+  const verdict = preflight.problems.length === 0 ? "ready" : preflight.forced ? "NOT ready, forced" : "NOT ready";
+  return `preflight ${preflight.site} site ${preflight.registry}: ${verdict} (${preflight.counts.present} image(s) present)`;
+}

@@ -1,5 +1,5 @@
 import { RecordFields, RecordStore, RecordWriteError, ServerView, StoredRecord } from "../clients/record-store";
-import { FailoverPreflight, FailoverSiteName, runFailoverPreflight } from "./failover-preflight";
+import { FailoverPreflight, FailoverSiteName, preflightVerdict, runFailoverPreflight } from "./failover-preflight";
 import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
 
 /**
@@ -249,8 +249,6 @@ async function preflightOrStop(
         "Copy the missing images (ImageSync, or `registry-dr sync`) and run again, or set force: true to switch anyway.",
     );
   }
-  say(
-    `preflight ${siteName} site ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready, forced"} (${preflight.counts.present} image(s) present)`,
-  );
+  say(preflightVerdict(preflight));
   return preflight;
 }

@@ -3,6 +3,7 @@ export { RecordOutsideZoneError, RecordWriteError } from "../clients/record-stor
 export * from "./failover-preflight";
 export * from "./failover-record-schema";
 export * from "./failover-switch";
+export * from "./flip-preview";
 export * from "./record-rules";
 export * from "./record-secrets";
 export * from "./record-stores";

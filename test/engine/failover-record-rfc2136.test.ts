@@ -99,6 +99,10 @@ test("a flip is a config change: its preview names the change of site, up points
   assert.match(preview.stdout, new RegExp(`server\\s*:\\s*"${dns.address.replace(/\./g, "\\.")}"`), "the DNS server shows");
   assert.match(preview.stdout, /tsig\s*:\s*\[secret\]/);
   assert.match(preview.stdout, new RegExp(`${primary.host}/dr/app"?\\s*:\\s*"${standby.host}/dr/app"`), "the readiness images show");
+  assert.match(text(preview), /will switch .*10\.1\.0\.10 -> 10\.2\.0\.20, the secondary site/, "the preview says where the name will point");
+  assert.match(text(preview), /preflight secondary site .*: ready \(1 image\(s\) present\)/, "and the preflight's verdict there");
+  const unchecked = await stack.previewWithoutChecks();
+  assert.match(text(unchecked), /preflight not run at preview/, "the preview's preflight can be turned off");
   assert.deepEqual(await dns.dig(fqdn(), "A"), [PRIMARY_IP], "a preview flips nothing");
 
   const up = await stack.up();

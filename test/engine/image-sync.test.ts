@@ -93,6 +93,7 @@ test("a tag added to the config shows in the preview's diff, and up copies it", 
   assert.equal(preview.code, 0, everything(preview));
   assert.match(preview.stdout, stepPattern("update", "registry-dr:ImageSync", "nginx-to-standby"));
   assert.match(preview.stdout, /library\/nginx:1\.1/, `the preview names the added image:\n${preview.stdout}`);
+  assert.match(everything(preview), /would copy .*library\/nginx:1\.1 -> .*\/dr\/nginx:1\.1: missing/, "and says it would copy it");
   assert.equal(await standbyDigest("1.1"), undefined);
 
   transcript.push(await stack.up());
@@ -108,6 +109,9 @@ test("an image deleted by hand: preview shows the pending copy, refresh records 
   transcript.push(preview);
   assert.notEqual(preview.code, 0, "the missing copy is a pending change");
   assert.match(everything(preview), /nginx:1\.0.*missing/);
+
+  const unchecked = await stack.previewWithoutChecks("--expect-no-changes");
+  assert.equal(unchecked.code, 0, `without preview checks, only the inputs count:\n${everything(unchecked)}`);
 
   transcript.push(await stack.must(["refresh", "--yes", "--skip-preview"]));
   const { summary } = (await stack.resourceOutputs("nginx-to-standby")) as { summary: { images: { destination: string; status: string }[] } };

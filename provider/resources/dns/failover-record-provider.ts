@@ -9,6 +9,7 @@ import {
   checkRecordRules,
   cloudDnsProject,
   describeRecord,
+  describeFlip,
   desiredValue,
   failoverRecordSchema,
   pickAdopted,
@@ -17,6 +18,7 @@ import {
 import { containsUnknown } from "../check-inputs";
 import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
+import { previewCheckSignal, previewChecksEnabled } from "../preview-checks";
 import type { FailoverRecordArgs, FailoverRecordOutputs } from "./failover-record";
 
 /**
@@ -47,6 +49,8 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
   },
   /** A record changed outside Pulumi (seen by refresh) differs from what `active` asks for. */
   alsoChanged: (olds, news) => olds.activeTarget !== undefined && olds.activeTarget !== desiredValue(news),
+  /** A flip's preview names where the name will point and the preflight's verdict there. */
+  describeChange: (olds, news) => describeFlip(news, olds.activeTarget, console.log, { preflight: previewChecksEnabled(), signal: previewCheckSignal() }),
 
   async create(news) {
     return withRecordStore(news, async (records) => {

@@ -97,10 +97,14 @@ export class UserStack {
   }
 
   /** Runs `pulumi <args>` in the stack's folder; never throws on a non-zero exit. */
-  pulumi(args: string[], timeoutMs = 300_000): Promise<CommandResult> {
+  pulumi(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CommandResult> {
     const started = Date.now();
     return new Promise((resolvePromise, reject) => {
-      const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: this.dir, env: this.env, timeout: timeoutMs });
+      const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], {
+        cwd: this.dir,
+        env: { ...this.env, ...options.env },
+        timeout: options.timeoutMs ?? 300_000,
+      });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (chunk) => {
@@ -127,6 +131,11 @@ export class UserStack {
 
   preview(...extra: string[]): Promise<CommandResult> {
     return this.pulumi(["preview", "--diff", ...extra]);
+  }
+
+  /** A preview as a CI runner without access to the registries runs it. */
+  previewWithoutChecks(...extra: string[]): Promise<CommandResult> {
+    return this.pulumi(["preview", "--diff", ...extra], { env: { REGISTRY_DR_PREVIEW_CHECKS: "off" } });
   }
 
   up(...extra: string[]): Promise<CommandResult> {

@@ -1,0 +1,33 @@
+import { preflightVerdict, runFailoverPreflight } from "./failover-preflight";
+import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
+import { Say, describeRecord, desiredValue } from "./failover-switch";
+import { recordRedactor } from "./record-secrets";
+
+/**
+ * What a flip would do, for whoever reviews it before it happens (`pulumi preview`): where the
+ * name will point, and whether the site it moves to would pass the preflight now. Read-only:
+ * the preflight only asks the registry, and nothing is written anywhere.
+ */
+export async function describeFlip(
+  inputs: FailoverRecordInputs,
+  currentValue: string | undefined,
+  say: Say,
+  options: { preflight: boolean; signal?: AbortSignal },
+): Promise<void> {
+  const target = desiredValue(inputs);
+  if (currentValue === target) return;
+  const redact = recordRedactor(inputs);
+  const site = inputs.sites[inputs.active];
+  say(`will switch ${describeRecord(inputs)}: ${currentValue ?? "(no record)"} -> ${target}, the ${inputs.active} site (${site.registry})`);
+  if (!options.preflight) {
+    say("preflight not run at preview: it runs before the switch");
+    return;
+  }
+  try {
+    const preflight = await runFailoverPreflight({ name: inputs.active, ...site }, readinessJob(inputs), inputs.force ?? false, { signal: options.signal });
+    for (const problem of preflight.problems) say(redact(`preflight ${problem}`));
+    say(`${preflightVerdict(preflight)}${preflight.problems.length > 0 && !inputs.force ? ": the switch would be refused" : ""}`);
+  } catch (error) {
+    say(redact(`preflight could not be run at preview (${(error as Error).message}): it runs again before the switch`));
+  }
+}
