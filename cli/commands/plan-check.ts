@@ -84,8 +84,22 @@ function readStackFile(file: string): unknown {
     throw new ConfigError([
       { path: [], message: `not valid YAML: ${problem.code.toLowerCase().replace(/_/g, " ")} at line ${problem.linePos?.[0].line ?? "?"}` },
     ]);
-  return document.toJS();
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+  } catch (error) {
+    // The yaml package refuses alias expansions past the limit (an "alias bomb") with a ReferenceError.
+    if (!(error instanceof ReferenceError)) throw error;
+    throw new ConfigError([
+      {
+        path: [],
+        message: `not valid YAML for a stack file: its aliases expand more than ${MAX_ALIAS_EXPANSIONS} times (a YAML alias bomb?); write the values out instead`,
+      },
+    ]);
+  }
 }
+
+/** More than any stack file needs: aliases are rare in them, and each expansion copies a value. */
+const MAX_ALIAS_EXPANSIONS = 100;
 
 /** `{secure: "..."}` becomes a stand-in string; its path is remembered so no rule judges it. */
 function withoutSecrets(value: unknown, path: string[], secretPaths: string[][]): unknown {

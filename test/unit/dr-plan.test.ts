@@ -136,3 +136,18 @@ test("plan check loads no Pulumi module", async () => {
   );
   assert.equal(loaded, "0");
 });
+
+test("plan check refuses a YAML alias bomb with a clear message, not a stack trace", async () => {
+  const file = join(dir, "Pulumi.bomb.yaml");
+  const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+  for (let level = 1; level < 7; level++) {
+    const previous = String.fromCharCode(96 + level);
+    const name = String.fromCharCode(97 + level);
+    levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]`);
+  }
+  writeFileSync(file, `${levels.join("\n")}\nconfig:\n  registry-dr:plan: *g\n`);
+  const result = await run(["plan", "check", file]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /Pulumi\.bomb\.yaml: not valid YAML for a stack file: its aliases expand more than 100 times/);
+  assert.doesNotMatch(result.stderr, /ReferenceError|\n\s+at /);
+});
