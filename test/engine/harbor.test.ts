@@ -50,7 +50,27 @@ const policy = new HarborReplicationPolicy("to-standby", {
 });
 const run = new HarborReplicationRun("copy", { policyId: policy.policyId, triggers: { generation: config.require("generation") }, timeoutSeconds: 120 });
 if (config.getBoolean("importHandmade")) new HarborProject("imported", { name: "handmade" }, { import: "handmade" });
-if (config.getBoolean("adoptHandmade")) new HarborProject("adopted", { name: "handmade", public: true, adopt: true });
+if (config.getBoolean("adoptHandmade")) {
+  new HarborProject("adopted", { name: "handmade", public: true, adopt: true });
+  const adoptedEndpoint = new HarborRegistry("adopted-endpoint", {
+    name: "handmade-endpoint",
+    description: "adopted",
+    type: "docker-registry",
+    url: config.require("targetUrl"),
+    accessKey: config.require("targetUser"),
+    accessSecret: config.requireSecret("targetPassword"),
+    adopt: true,
+    harbor,
+  });
+  new HarborReplicationPolicy("adopted-rule", {
+    name: "handmade-rule",
+    direction: "push",
+    remoteRegistryId: adoptedEndpoint.registryId,
+    destNamespace: "adopted",
+    filters: { name: "library/**" },
+    adopt: true,
+  });
+}
 exports.robotName = robot.fullName;
 exports.robotSecret = robot.robotSecret;
 `;
@@ -210,12 +230,14 @@ test("`pulumi import` and the `import` option cannot import a dynamic resource: 
   transcript.push(cli);
   console.log(`pulumi import said:\n${text(cli)}`);
   assert.notEqual(cli.code, 0, text(cli));
+  assert.match(text(cli), /code must be a string, not undefined/, "Read had no __provider to load");
 
   await stack.must(["config", "set", "importHandmade", "true"]);
   const option = await stack.preview();
   transcript.push(option);
   console.log(`the import option's preview said:\n${text(option)}`);
   assert.notEqual(option.code, 0, text(option));
+  assert.match(text(option), /code must be a string, not undefined/, "Read had no __provider to load");
   await stack.must(["config", "rm", "importHandmade"]);
 
   const state = JSON.parse(await stack.exportedState()) as { deployment: { resources?: { urn: string }[] } };
@@ -223,7 +245,27 @@ test("`pulumi import` and the `import` option cannot import a dynamic resource: 
   assert.equal((await project("handmade"))?.metadata?.public, "false", "the project is untouched");
 });
 
-test("adopt: true takes over the project made by hand, applies the settings, and destroy leaves it", async () => {
+test("adopt: true takes over a project, endpoint and policy made by hand, applies the stack's settings, and destroy leaves them", async () => {
+  // Made in Harbor's UI: an endpoint with a stale secret, a rule with another namespace.
+  const endpoint = await api("POST", "registries", {
+    name: "handmade-endpoint",
+    type: "docker-registry",
+    url: target.url,
+    credential: { type: "basic", access_key: PUSHER.username, access_secret: "Stale-Secret-0" },
+  });
+  assert.equal(endpoint.status, 201);
+  const endpointId = (await list("registries")).find((entry) => entry.name === "handmade-endpoint")!.id;
+  const rule = await api("POST", "replication/policies", {
+    name: "handmade-rule",
+    dest_registry: { id: endpointId },
+    dest_namespace: "elsewhere",
+    trigger: { type: "manual", trigger_settings: { cron: "" } },
+    filters: [],
+    enabled: true,
+  });
+  assert.equal(rule.status, 201);
+  const ruleId = (await list("replication/policies")).find((entry) => entry.name === "handmade-rule")!.id;
+
   await stack.must(["config", "set", "adoptHandmade", "true"]);
   const preview = await stack.preview();
   transcript.push(preview);
@@ -235,6 +277,13 @@ test("adopt: true takes over the project made by hand, applies the settings, and
   assert.equal(after?.project_id, before?.project_id, "the same project, not a new one");
   assert.equal(after?.metadata?.public, "true", "the stack's settings applied");
   assert.equal((await stack.resourceOutputs("adopted")).adopted, true);
+  assert.equal(harbor.storedRegistry(endpointId)?.credential.access_secret, PUSHER.password, "the stack's secret replaced the stale one");
+  assert.equal(harbor.storedRegistry(endpointId)?.description, "adopted");
+  assert.equal((await list("registries")).length, 2, "no second endpoint");
+  const adoptedRule = (await api("GET", `replication/policies/${ruleId}`)).json as { dest_namespace: string; filters: { type: string; value: string }[] };
+  assert.equal(adoptedRule.dest_namespace, "adopted");
+  assert.deepEqual(adoptedRule.filters, [{ type: "name", value: "library/**" }]);
+  assert.equal((await list("replication/policies")).length, 2, "no second policy");
   const settled = await stack.preview("--expect-no-changes");
   transcript.push(settled);
   assert.equal(settled.code, 0, `a perpetual diff:\n${text(settled)}`);
@@ -255,12 +304,18 @@ test("no password or robot secret in plain text in the state or in anything the 
   assert.match(state, /"ciphertext"/);
 });
 
-test("destroy removes everything it created at Harbor and leaves the adopted project", async () => {
+test("destroy removes everything it created at Harbor and leaves what it adopted", async () => {
   transcript.push(await stack.must(["destroy", "--yes", "--skip-preview"]));
   assert.equal(await project("dr-landing"), undefined);
   assert.deepEqual(await list("robots"), []);
-  assert.deepEqual(await list("registries"), []);
-  assert.deepEqual(await list("replication/policies"), []);
+  assert.deepEqual(
+    (await list("registries")).map((entry) => entry.name),
+    ["handmade-endpoint"],
+  );
+  assert.deepEqual(
+    (await list("replication/policies")).map((entry) => entry.name),
+    ["handmade-rule"],
+  );
   assert.equal((await project("handmade"))?.metadata?.public, "true", "the adopted project stays");
   const state = JSON.parse(await stack.exportedState()) as { deployment: { resources?: unknown[] } };
   assert.equal(state.deployment.resources?.length ?? 0, 0, "nothing left in state");
