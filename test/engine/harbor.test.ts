@@ -17,6 +17,8 @@ import { CommandResult, removePackedTarball, stepPattern, UserStack } from "./su
 
 const ADMIN_PASSWORD = "Harbor-Engine-Admin-9x";
 const PUSHER = { username: "acr_pusher", password: "Pusher-Engine-Secret-1" };
+/** The account someone used when making an endpoint by hand (Harbor tests it, so it must work). */
+const HAND_PUSHER = { username: "hand_pusher", password: "Hand-Engine-Secret-2" };
 
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
@@ -85,7 +87,7 @@ const text = (...results: CommandResult[]) => results.map((result) => `${result.
 before(async () => {
   [harbor, target] = await Promise.all([
     startHarborStandIn({ adminPassword: ADMIN_PASSWORD }),
-    startRegistry({ auth: { kind: "htpasswd", users: { [PUSHER.username]: PUSHER.password } } }),
+    startRegistry({ auth: { kind: "htpasswd", users: { [PUSHER.username]: PUSHER.password, [HAND_PUSHER.username]: HAND_PUSHER.password } } }),
   ]);
   for (const [tag, variant] of [
     ["1.0", "a"],
@@ -246,14 +248,14 @@ test("`pulumi import` and the `import` option cannot import a dynamic resource: 
 });
 
 test("adopt: true takes over a project, endpoint and policy made by hand, applies the stack's settings, and destroy leaves them", async () => {
-  // Made in Harbor's UI: an endpoint with a stale secret, a rule with another namespace.
+  // Made in Harbor's UI: an endpoint with another account, a rule with another namespace.
   const endpoint = await api("POST", "registries", {
     name: "handmade-endpoint",
     type: "docker-registry",
     url: target.url,
-    credential: { type: "basic", access_key: PUSHER.username, access_secret: "Stale-Secret-0" },
+    credential: { type: "basic", access_key: HAND_PUSHER.username, access_secret: HAND_PUSHER.password },
   });
-  assert.equal(endpoint.status, 201);
+  assert.equal(endpoint.status, 201, JSON.stringify(endpoint.json));
   const endpointId = (await list("registries")).find((entry) => entry.name === "handmade-endpoint")!.id;
   const rule = await api("POST", "replication/policies", {
     name: "handmade-rule",
@@ -263,7 +265,7 @@ test("adopt: true takes over a project, endpoint and policy made by hand, applie
     filters: [],
     enabled: true,
   });
-  assert.equal(rule.status, 201);
+  assert.equal(rule.status, 201, JSON.stringify(rule.json));
   const ruleId = (await list("replication/policies")).find((entry) => entry.name === "handmade-rule")!.id;
 
   await stack.must(["config", "set", "adoptHandmade", "true"]);
@@ -277,7 +279,11 @@ test("adopt: true takes over a project, endpoint and policy made by hand, applie
   assert.equal(after?.project_id, before?.project_id, "the same project, not a new one");
   assert.equal(after?.metadata?.public, "true", "the stack's settings applied");
   assert.equal((await stack.resourceOutputs("adopted")).adopted, true);
-  assert.equal(harbor.storedRegistry(endpointId)?.credential.access_secret, PUSHER.password, "the stack's secret replaced the stale one");
+  assert.deepEqual(
+    harbor.storedRegistry(endpointId)?.credential,
+    { type: "basic", access_key: PUSHER.username, access_secret: PUSHER.password },
+    "the stack's account and secret replaced the hand-made ones",
+  );
   assert.equal(harbor.storedRegistry(endpointId)?.description, "adopted");
   assert.equal((await list("registries")).length, 2, "no second endpoint");
   const adoptedRule = (await api("GET", `replication/policies/${ruleId}`)).json as { dest_namespace: string; filters: { type: string; value: string }[] };
@@ -297,7 +303,7 @@ test("no password or robot secret in plain text in the state or in anything the 
     headers: { authorization: `Basic ${Buffer.from(`${robotName}:${robotSecret}`).toString("base64")}` },
   });
   assert.equal(login.status, 200);
-  const secrets = [ADMIN_PASSWORD, PUSHER.password, robotSecret as string];
+  const secrets = [ADMIN_PASSWORD, PUSHER.password, HAND_PUSHER.password, robotSecret as string];
   const state = await stack.exportedState();
   assertNoPlainSecrets(state, secrets, "pulumi stack export");
   assertNoPlainSecrets(text(...transcript), secrets, "the CLI's output");
