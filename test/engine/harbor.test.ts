@@ -199,21 +199,27 @@ test("changes made in Harbor's UI: refresh records them, up sets them back", asy
   assert.equal((await api("PUT", "projects/dr-landing", { metadata: { public: "true" } })).status, 200);
   const [endpoint] = await list("registries");
   assert.equal((await api("PUT", `registries/${endpoint.id}`, { description: "changed by hand" })).status, 200);
+  const [robot] = await list("robots");
+  const robotBody = (await api("GET", `robots/${robot.id}`)).json as Record<string, unknown>;
+  assert.equal((await api("PUT", `robots/${robot.id}`, { ...robotBody, disable: true })).status, 200);
 
   const refresh = await stack.must(["refresh", "--yes", "--skip-preview"]);
   transcript.push(refresh);
   assert.equal((await stack.resourceOutputs("dr-landing")).public, true, "refresh records the project made public");
   assert.equal((await stack.resourceOutputs("standby")).description, "changed by hand");
+  assert.equal((await stack.resourceOutputs("copier")).disable, true, "refresh records the robot disabled");
 
   const preview = await stack.preview();
   transcript.push(preview);
   assert.match(preview.stdout, /public\s*:\s*true\s*=>\s*false/, preview.stdout);
   assert.match(preview.stdout, /description\s*:\s*"changed by hand"\s*=>\s*"the standby registry"/, preview.stdout);
+  assert.match(preview.stdout, stepPattern("update", "harbor:HarborRobotAccount", "copier"), preview.stdout);
 
   transcript.push(await stack.up());
   assert.equal((await project("dr-landing"))?.metadata?.public, "false");
   assert.equal((await project("dr-landing"))?.project_id, landing?.project_id, "updated in place");
   assert.equal((await list("registries"))[0].description, "the standby registry");
+  assert.equal(((await api("GET", `robots/${robot.id}`)).json as { disable: boolean }).disable, false, "the robot is enabled again");
   assert.equal(harbor.storedRegistry(endpoint.id)?.credential.access_secret, PUSHER.password, "the secret Harbor holds is kept");
   const settled = await stack.preview("--expect-no-changes");
   transcript.push(settled);
