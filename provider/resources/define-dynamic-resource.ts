@@ -88,7 +88,7 @@ export interface DynamicResourceSpec<S extends InputSchema, O extends object> {
   /** Failures that are not about one input's shape, such as no way to reach the remote. */
   preconditions?: (news: Props) => CheckFailure[];
   create(inputs: z.output<S>): Promise<{ id: string; outs: O }>;
-  /** `props` are the outputs in state (partial for an import); an empty id means the remote thing is gone. */
+  /** `props` are the outputs in state (possibly partial: written by an older release); an empty id means the remote thing is gone. Never reached by an import: the engine sends it no provider. */
   read(id: string, props: Partial<O>): Promise<{ id: string; props: Partial<O>; inputs?: Props }>;
   /** `olds` are the OLD OUTPUTS. */
   update(id: string, olds: O, news: z.output<S>): Promise<O>;

@@ -147,7 +147,17 @@ test("an endpoint whose connection test fails is not created; a good one is, wit
     { changes: "some", replaces: [] },
     "a changed secret is seen through the fingerprint",
   );
-  await assert.rejects(endpoint.create(endpoint.inputs()), /registry endpoint named "acr-ee" already exists .*pulumi import/);
+  await assert.rejects(endpoint.create(endpoint.inputs()), /registry endpoint named "acr-ee" already exists .*set adopt: true to manage it/);
+});
+
+test("adopt: true takes over an endpoint of the name, applies its settings and secret, and delete leaves it", async () => {
+  const adopted = await endpoint.create(endpoint.inputs({ adopt: true, description: "adopted" }));
+  assert.equal(adopted.id, registryId, "the same endpoint, not a second one");
+  assert.equal(adopted.outputs.adopted, true);
+  assert.equal(harbor.storedRegistry(Number(registryId))?.description, "adopted");
+  await endpoint.delete(adopted.id, adopted.outputs);
+  assert.equal(harbor.storedRegistry(Number(registryId))?.name, "acr-ee", "an adopted endpoint stays");
+  assert.equal(endpointOuts.adopted, false, "one it created is its own");
 });
 
 test("a rotated credential is applied on update; a bad one is refused and changes nothing", async () => {
@@ -167,7 +177,8 @@ test("a rotated credential is applied on update; a bad one is refused and change
   );
   assert.equal(harbor.storedRegistry(Number(registryId))?.credential.access_secret, ROTATED.password, "an unchanged secret is kept");
   endpointOuts = described.outputs;
-  // An import with the resource's declared connection (the stack config is empty here).
+  // A read from state that holds only the connection (the stack config is empty here); the engine's
+  // import cannot reach read at all (test/engine/harbor.test.ts).
   // insecure is left out: a refresh must not fill in Harbor's default.
   const refreshed = await endpoint.read(registryId, endpointOuts);
   const declared = endpoint.inputs({ accessKey: ROTATED.username, accessSecret: ROTATED.password, description: "ACR EE, rotated" });
@@ -221,6 +232,18 @@ test("the policy is created with every field; refresh reads every field back wit
   ]) {
     assert.deepEqual(imported.outputs[key], refreshed.outputs[key], `import reads ${key}`);
   }
+});
+
+test("a policy of the same name is a conflict unless adopted; adopting sends the whole policy, and delete leaves it", async () => {
+  const inputs = policy.inputs({ remoteRegistryId: Number(registryId) });
+  await assert.rejects(policy.create(inputs), /replication policy named "to-acr" already exists .*set adopt: true to manage it/);
+  const adopted = await policy.create({ ...inputs, adopt: true, description: "adopted" });
+  assert.equal(adopted.id, policyId);
+  assert.equal(adopted.outputs.adopted, true);
+  assert.equal(((await (await api(`replication/policies/${policyId}`)).json()) as { description: string }).description, "adopted");
+  await policy.delete(adopted.id, adopted.outputs);
+  assert.equal((await api(`replication/policies/${policyId}`)).status, 200, "an adopted policy stays");
+  await policy.update(policyId, adopted.outputs, inputs);
 });
 
 test("a change made in Harbor is drift; update sends the whole policy back", async () => {

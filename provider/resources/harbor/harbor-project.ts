@@ -8,9 +8,10 @@ import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harb
 
 /**
  * HarborProject: a Harbor project (the namespace images are pushed to and replicated from).
- * The resource id is the project name, so `pulumi import` takes the name. Taking over a
- * project that already exists is explicit (`adopt: true`); an adopted project is left in
- * place when the resource is deleted.
+ * The resource id is the project name. Taking over a project that already exists is explicit
+ * (`adopt: true`), and the way to bring one under a stack: Pulumi cannot import a dynamic
+ * resource (the engine sends the provider nothing to load itself from). An adopted project is
+ * left in place when the resource is deleted.
  */
 
 export const harborProjectInputsSchema = () =>
@@ -79,7 +80,7 @@ export const harborProjectDefinition = defineDynamicResource<HarborProjectArgs, 
       (harbor) => harbor.projects.get(props.name ?? id),
       async (current, harbor) => {
         const quota = await harbor.projects.quota(current.project_id);
-        // A setting left out is not managed: a refresh leaves it out; an import (no state yet) shows Harbor's value.
+        // A setting left out is not managed: a refresh leaves it out; state without a schema version shows Harbor's value.
         const managed = (key: "public" | "storageLimit") => props.schemaVersion === undefined || props[key] !== undefined;
         const inputs: HarborProjectInputs = {
           ...props,

@@ -16,6 +16,10 @@ import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harb
  * Harbor never shows a stored secret again, so the secret cannot be compared by reading:
  * the state keeps a salted scrypt fingerprint of the secret last applied, and a changed
  * secret is an update that sends it. The secret itself is kept only in the (secret) inputs.
+ *
+ * An endpoint that already exists (made in Harbor's UI) is a conflict unless `adopt: true`:
+ * the resource then takes it over, applies its settings and secret, and leaves it in place
+ * when deleted. Pulumi cannot import a dynamic resource, so adopting is the way in.
  */
 
 export const HARBOR_ADAPTER_TYPES = [
@@ -52,6 +56,7 @@ export const harborRegistryInputsSchema = () =>
       accessKey: z.string({ error: "expected the access ID (user name, key id)" }).optional(),
       accessSecret: z.string({ error: "expected the access secret" }).optional(),
       insecure: z.boolean({ error: "expected true or false" }).optional(),
+      adopt: z.boolean({ error: "expected true or false" }).optional(),
       harbor: harborConnectionSchema().optional(),
     })
     .superRefine((inputs, context) => {
@@ -67,6 +72,8 @@ export interface HarborRegistryOutputs extends Omit<HarborRegistryInputs, "acces
   /** "scrypt:<salt>:<hash>" of the secret last applied; empty without a secret. */
   secretFingerprint: string;
   status: string;
+  /** Whether the endpoint existed before and was adopted (then delete leaves it). */
+  adopted: boolean;
 }
 
 /** What each adapter expects as credentials (Harbor's documentation and its adapters' sources). */
@@ -134,22 +141,26 @@ export const harborRegistryDefinition = defineDynamicResource<HarborRegistryArgs
   ...harborResourceBase,
   type: "HarborRegistry",
   schema: harborRegistryInputsSchema,
-  outputs: ["schemaVersion", "registryId", "secretFingerprint", "status"],
+  outputs: ["schemaVersion", "registryId", "secretFingerprint", "status", "adopted"],
   secretInputs: ["accessSecret", "harbor"],
   // The fingerprint is salted, yet a weak password could be guessed from it offline.
   secretOutputs: ["harbor", "secretFingerprint"],
   replaceOn: ["type"],
-  // The secret is not in the outputs: its fingerprint says whether it changed.
+  // The secret is not in the outputs: its fingerprint says whether it changed. `adopt` matters only on create.
   updateOn: ["name", "description", "url", "accessKey", "insecure", "harbor"],
   alsoChanged: (olds, news) => !matchesFingerprint(news.accessSecret, olds.secretFingerprint),
 
   async create(news) {
     return withResourceHarbor(news, async (harbor) => {
       const existing = await harbor.registries.findByName(news.name);
-      if (existing)
+      if (existing && !news.adopt)
         throw new Error(
-          `a registry endpoint named "${news.name}" already exists on ${harbor.host} (id ${existing.id}): import it with \`pulumi import pulumi-nodejs:dynamic/harbor:HarborRegistry <name> ${existing.id}\`, or choose another name`,
+          `a registry endpoint named "${news.name}" already exists on ${harbor.host} (id ${existing.id}): set adopt: true to manage it (it is then left in place on delete), or choose another name`,
         );
+      if (existing) {
+        await applySettings(harbor, existing.id, news, true);
+        return { id: String(existing.id), outs: await describe(harbor, existing.id, news, secretFingerprint(news.accessSecret), true) };
+      }
       await testConnection(harbor, news);
       const id = await harbor.registries.create({
         name: news.name,
@@ -159,25 +170,15 @@ export const harborRegistryDefinition = defineDynamicResource<HarborRegistryArgs
         insecure: news.insecure ?? false,
         credential: { type: "basic", access_key: news.accessKey ?? "", access_secret: news.accessSecret ?? "" },
       });
-      return { id: String(id), outs: await describe(harbor, id, news, secretFingerprint(news.accessSecret)) };
+      return { id: String(id), outs: await describe(harbor, id, news, secretFingerprint(news.accessSecret), false) };
     });
   },
 
   async update(id, olds, news) {
     return withResourceHarbor(news, async (harbor) => {
-      await testConnection(harbor, news, Number(id));
       const secretChanged = !matchesFingerprint(news.accessSecret, olds.secretFingerprint);
-      await harbor.registries.update(Number(id), {
-        name: news.name,
-        description: news.description ?? "",
-        url: news.url,
-        insecure: news.insecure ?? false,
-        credential_type: "basic",
-        access_key: news.accessKey ?? "",
-        // Left out when unchanged: Harbor keeps what it has.
-        ...(secretChanged ? { access_secret: news.accessSecret ?? "" } : {}),
-      });
-      return describe(harbor, Number(id), news, secretChanged ? secretFingerprint(news.accessSecret) : olds.secretFingerprint);
+      await applySettings(harbor, Number(id), news, secretChanged);
+      return describe(harbor, Number(id), news, secretChanged ? secretFingerprint(news.accessSecret) : olds.secretFingerprint, olds.adopted ?? false);
     });
   },
 
@@ -196,10 +197,17 @@ export const harborRegistryDefinition = defineDynamicResource<HarborRegistryArgs
           // Left out means false (what create sent): reading false back must not turn it into a change.
           insecure: props.insecure === undefined && !current.insecure ? undefined : (current.insecure ?? false),
         });
-        const { schemaVersion: _v, registryId: _r, secretFingerprint: _f, status: _s, ...plainInputs } = inputs as HarborRegistryOutputs;
+        const { schemaVersion: _v, registryId: _r, secretFingerprint: _f, status: _s, adopted: _a, ...plainInputs } = inputs as HarborRegistryOutputs;
         return {
           id,
-          props: { ...inputs, schemaVersion: 1, registryId: current.id, secretFingerprint: props.secretFingerprint ?? "", status: current.status ?? "" },
+          props: {
+            ...inputs,
+            schemaVersion: 1,
+            registryId: current.id,
+            secretFingerprint: props.secretFingerprint ?? "",
+            status: current.status ?? "",
+            adopted: props.adopted ?? false,
+          },
           inputs: plainInputs,
         };
       },
@@ -207,6 +215,10 @@ export const harborRegistryDefinition = defineDynamicResource<HarborRegistryArgs
   },
 
   async delete(id, props) {
+    if (props.adopted) {
+      console.log(`leaving registry endpoint "${props.name}" (id ${id}) in place: it was adopted, not created, by this resource`);
+      return;
+    }
     await withResourceHarbor(props, (harbor) =>
       deleteUnlessGone(
         () => harbor.registries.delete(Number(id)),
@@ -219,6 +231,20 @@ export const harborRegistryDefinition = defineDynamicResource<HarborRegistryArgs
 
 /** The provider the engine loads by this name (see packaged-provider.ts); state names it. */
 export const harborRegistryProvider = harborRegistryDefinition.provider;
+
+/** Tests the connection, then sends the endpoint's settings; the secret only when `withSecret` (else Harbor keeps its own). */
+async function applySettings(harbor: HarborClient, id: number, inputs: HarborRegistryInputs, withSecret: boolean): Promise<void> {
+  await testConnection(harbor, inputs, id);
+  await harbor.registries.update(id, {
+    name: inputs.name,
+    description: inputs.description ?? "",
+    url: inputs.url,
+    insecure: inputs.insecure ?? false,
+    credential_type: "basic",
+    access_key: inputs.accessKey ?? "",
+    ...(withSecret ? { access_secret: inputs.accessSecret ?? "" } : {}),
+  });
+}
 
 /** Harbor's "Test Connection", with an error that says what to check. */
 async function testConnection(harbor: HarborClient, inputs: HarborRegistryInputs, id?: number): Promise<void> {
@@ -241,10 +267,10 @@ async function testConnection(harbor: HarborClient, inputs: HarborRegistryInputs
   }
 }
 
-async function describe(harbor: HarborClient, id: number, inputs: HarborRegistryInputs, fingerprint: string): Promise<HarborRegistryOutputs> {
+async function describe(harbor: HarborClient, id: number, inputs: HarborRegistryInputs, fingerprint: string, adopted: boolean): Promise<HarborRegistryOutputs> {
   const registry = await harbor.registries.get(id);
   const { accessSecret: _secret, ...rest } = inputs;
-  return { ...rest, schemaVersion: 1, registryId: id, secretFingerprint: fingerprint, status: registry.status ?? "" };
+  return { ...rest, schemaVersion: 1, registryId: id, secretFingerprint: fingerprint, status: registry.status ?? "", adopted };
 }
 
 export interface HarborRegistryArgs {
@@ -259,6 +285,8 @@ export interface HarborRegistryArgs {
   accessSecret?: pulumi.Input<string>;
   /** Skip TLS verification of the target. */
   insecure?: pulumi.Input<boolean>;
+  /** Manage an endpoint of this name that already exists instead of failing; it is then kept on delete. */
+  adopt?: pulumi.Input<boolean>;
   harbor?: pulumi.Input<HarborConnectionArgs>;
 }
 

@@ -14,7 +14,9 @@ import { fromWirePolicy, normalizedPolicy, toWirePolicy } from "./harbor-replica
  * PUT replaces the whole policy) and read back on refresh, filters, speed and description
  * included, so a change made in Harbor's UI shows up as drift. Values Harbor stores
  * differently from how they were sent (speed -1 as 0, a cron on a non-scheduled trigger)
- * are compared the way Harbor stores them, so there is no perpetual diff.
+ * are compared the way Harbor stores them, so there is no perpetual diff. A policy that
+ * already exists is a conflict unless `adopt: true`: the resource then takes it over, sends
+ * its whole policy, and leaves it in place when deleted (Pulumi cannot import a dynamic resource).
  */
 
 const decoration = () => z.enum(["matches", "excludes"], { error: 'expected "matches" or "excludes"' });
@@ -64,6 +66,7 @@ export const harborReplicationPolicyInputsSchema = () =>
       speedKbps: z.number({ error: "expected KB/s, or -1 for unlimited" }).int().min(-1, { error: "expected KB/s, or -1 for unlimited" }).optional(),
       copyByChunk: z.boolean({ error: "expected true or false" }).optional(),
       googleProject: projectIdSchema().optional(),
+      adopt: z.boolean({ error: "expected true or false" }).optional(),
       harbor: harborConnectionSchema().optional(),
     })
     .superRefine((inputs, context) => {
@@ -115,13 +118,15 @@ export interface HarborReplicationPolicyOutputs extends HarborReplicationPolicyI
   policyId: number;
   /** What flattening does to a repository the name filter matches. */
   flattenExample: { source: string; destination: string };
+  /** Whether the policy existed before and was adopted (then delete leaves it). */
+  adopted: boolean;
 }
 
 export const harborReplicationPolicyDefinition = defineDynamicResource<HarborReplicationPolicyArgs, HarborReplicationPolicyOutputs>()({
   ...harborResourceBase,
   type: "HarborReplicationPolicy",
   schema: harborReplicationPolicyInputsSchema,
-  outputs: ["schemaVersion", "policyId", "flattenExample"],
+  outputs: ["schemaVersion", "policyId", "flattenExample", "adopted"],
   secretInputs: ["harbor"],
   secretOutputs: ["harbor"],
   replaceOn: ["direction"],
@@ -130,19 +135,25 @@ export const harborReplicationPolicyDefinition = defineDynamicResource<HarborRep
   async create(news) {
     return withResourceHarbor(news, async (harbor) => {
       const existing = await harbor.policies.findByName(news.name);
-      if (existing)
+      if (existing && !news.adopt)
         throw new Error(
-          `a replication policy named "${news.name}" already exists on ${harbor.host} (id ${existing.id}): import it with \`pulumi import pulumi-nodejs:dynamic/harbor:HarborReplicationPolicy <name> ${existing.id}\`, or choose another name`,
+          `a replication policy named "${news.name}" already exists on ${harbor.host} (id ${existing.id}): set adopt: true to manage it (it is then left in place on delete), or choose another name`,
         );
+      if (existing) {
+        const existingId = existing.id;
+        if (existingId === undefined) throw new Error(`Harbor listed replication policy "${news.name}" without an id: cannot adopt it`);
+        await harbor.policies.replace(existingId, { ...toWirePolicy(news), id: existingId });
+        return { id: String(existingId), outs: describe(news, existingId, true) };
+      }
       const id = await harbor.policies.create(toWirePolicy(news));
-      return { id: String(id), outs: describe(news, id) };
+      return { id: String(id), outs: describe(news, id, false) };
     });
   },
 
-  async update(id, _olds, news) {
+  async update(id, olds, news) {
     return withResourceHarbor(news, async (harbor) => {
       await harbor.policies.replace(Number(id), { ...toWirePolicy(news), id: Number(id) });
-      return describe(news, Number(id));
+      return describe(news, Number(id), olds.adopted ?? false);
     });
   },
 
@@ -155,14 +166,19 @@ export const harborReplicationPolicyDefinition = defineDynamicResource<HarborRep
         const inputs = toStateValue({
           ...fromWirePolicy(policy, props),
           ...(props.googleProject ? { googleProject: props.googleProject } : {}),
+          ...(props.adopt !== undefined ? { adopt: props.adopt } : {}),
           ...(props.harbor ? { harbor: props.harbor } : {}),
         }) as HarborReplicationPolicyInputs;
-        return { id, props: describe(inputs, Number(id)), inputs };
+        return { id, props: describe(inputs, Number(id), props.adopted ?? false), inputs };
       },
     );
   },
 
   async delete(id, props) {
+    if (props.adopted) {
+      console.log(`leaving replication policy "${props.name}" (id ${id}) in place: it was adopted, not created, by this resource`);
+      return;
+    }
     await withResourceHarbor(props, (harbor) =>
       deleteUnlessGone(
         () => harbor.policies.delete(Number(id)),
@@ -181,7 +197,7 @@ async function whatHolds(harbor: HarborClient, policyId: number, name: string): 
   return `replication policy "${name}" cannot be deleted while execution ${running.map((execution) => execution.id).join(", ")} runs: wait for it, or stop it in Harbor (Replications > Executions > Stop), then retry`;
 }
 
-function describe(inputs: HarborReplicationPolicyInputs, policyId: number): HarborReplicationPolicyOutputs {
+function describe(inputs: HarborReplicationPolicyInputs, policyId: number, adopted: boolean): HarborReplicationPolicyOutputs {
   const source = sampleRepository(inputs.filters?.name);
   let destination: string;
   try {
@@ -189,7 +205,7 @@ function describe(inputs: HarborReplicationPolicyInputs, policyId: number): Harb
   } catch (error) {
     destination = `(fails: ${(error as Error).message})`;
   }
-  return { ...inputs, schemaVersion: 1, policyId, flattenExample: { source, destination } };
+  return { ...inputs, schemaVersion: 1, policyId, flattenExample: { source, destination }, adopted };
 }
 
 export interface HarborReplicationPolicyArgs {
@@ -229,6 +245,8 @@ export interface HarborReplicationPolicyArgs {
    * names the project. ArtifactRegistryTarget's `harborDestNamespace` already starts with it.
    */
   googleProject?: pulumi.Input<string>;
+  /** Manage a policy of this name that already exists instead of failing; it is then kept on delete. */
+  adopt?: pulumi.Input<boolean>;
   harbor?: pulumi.Input<HarborConnectionArgs>;
 }
 
