@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { DnsTestServer, startDnsServer } from "../support/dns-servers";
 import { pushSmallImage, SmallImage } from "../support/fixtures";
 import { HarborStandIn, startHarborStandIn } from "../support/harbor";
 import { RegistryHttp } from "../support/registry-http";
@@ -17,6 +18,8 @@ import { CommandResult, removePackedTarball, stepPattern, UserStack } from "./su
 
 const ADMIN = "Harbor12345-engine-dr";
 const PUSHER = { username: "dr_pusher", password: "Pusher-Engine-Secret-DR2" };
+const PRIMARY_IP = "10.1.0.10";
+const DIRECT_IP = "10.2.0.20";
 
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
@@ -30,11 +33,26 @@ const dr = new RegistryDisasterRecovery("dr", {
     "via-harbor": { registry: site(config.require("viaHarborUrl")), replication: { harbor: { flatten: 1, runTimeoutSeconds: 120 } } },
     direct: { registry: site(config.require("directUrl")), replication: { direct: { flatten: 1 } } },
   },
+  failover: {
+    record: {
+      backend: "rfc2136",
+      zone: config.require("zone"),
+      name: "registry",
+      type: "A",
+      ttl: 60,
+      rfc2136: { server: config.require("dnsServer"), tsig: { name: config.require("tsigName"), algorithm: config.require("tsigAlgorithm"), secret: config.requireSecret("tsigSecret") } },
+    },
+    standby: "direct",
+    values: { primary: "${PRIMARY_IP}", direct: "${DIRECT_IP}" },
+    active: config.require("active"),
+  },
 });
 exports.endpoints = dr.endpoints;
 exports.readiness = dr.readiness;
+exports.activeSite = dr.activeSite;
 `;
 
+let dns: DnsTestServer;
 let harbor: HarborStandIn;
 let viaHarbor: RegistryServer;
 let direct: RegistryServer;
@@ -43,11 +61,17 @@ const pushed: Record<string, SmallImage> = {};
 const transcript: CommandResult[] = [];
 const text = (...results: CommandResult[]) => results.map((result) => `${result.stdout}\n${result.stderr}`).join("\n");
 const creds = `${PUSHER.username}:${PUSHER.password}`;
+const fqdn = () => `registry.${dns.zone}`;
 const digestAt = (site: RegistryServer, ref: string) => manifestDigest(`docker://${site.host}/${ref}`, creds).catch(() => undefined);
 
 before(async () => {
   const auth = { kind: "htpasswd" as const, users: { [PUSHER.username]: PUSHER.password } };
-  [harbor, viaHarbor, direct] = await Promise.all([startHarborStandIn({ adminPassword: ADMIN }), startRegistry({ auth }), startRegistry({ auth })]);
+  [dns, harbor, viaHarbor, direct] = await Promise.all([
+    startDnsServer("bind"),
+    startHarborStandIn({ adminPassword: ADMIN }),
+    startRegistry({ auth }),
+    startRegistry({ auth }),
+  ]);
   for (const [ref, variant] of [
     ["library/nginx:1.0", "a"],
     ["library/nginx:1.1", "b"],
@@ -62,15 +86,20 @@ before(async () => {
       directUrl: direct.url,
       pusher: PUSHER.username,
       repositories: '["library/nginx"]',
+      zone: dns.zone,
+      dnsServer: dns.address,
+      tsigName: dns.key.name,
+      tsigAlgorithm: dns.key.algorithm,
+      active: "primary",
     },
-    secrets: { harborPassword: ADMIN, pusherPassword: PUSHER.password },
+    secrets: { harborPassword: ADMIN, pusherPassword: PUSHER.password, tsigSecret: dns.key.secret },
   });
 });
 
 after(async () => {
   await stack?.remove();
   await removePackedTarball();
-  await Promise.all([harbor?.stop(), viaHarbor?.stop(), direct?.stop()]);
+  await Promise.all([dns?.stop(), harbor?.stop(), viaHarbor?.stop(), direct?.stop()]);
 });
 
 /** What Harbor holds of this stack's: endpoints and rules, through its API as an admin. */
@@ -83,7 +112,7 @@ async function harborHoldings(): Promise<{ registries: string[]; policies: strin
   return { registries: (await get("/registries")).map((entry) => entry.name), policies: (await get("/replication/policies")).map((entry) => entry.name) };
 }
 
-test("preview copies nothing; up sets up Harbor's replication and the direct copy, and both sites hold the chosen repository; then nothing is pending", async () => {
+test("preview copies nothing; up sets up Harbor's replication, the direct copy and the record; both sites hold the chosen repository; then nothing is pending", async () => {
   const preview = await stack.preview();
   transcript.push(preview);
   assert.equal(preview.code, 0, text(preview));
@@ -92,8 +121,11 @@ test("preview copies nothing; up sets up Harbor's replication and the direct cop
   assert.deepEqual(await harborHoldings(), { registries: [], policies: [] }, "a preview creates nothing in Harbor");
   assert.equal(await digestAt(direct, "dr/nginx:1.0"), undefined, "a preview copies nothing");
 
+  assert.deepEqual(await dns.dig(fqdn(), "A"), [], "a preview writes no record");
+
   transcript.push(await stack.up());
   assert.deepEqual(await harborHoldings(), { registries: ["dr-via-harbor"], policies: ["dr-via-harbor"] });
+  assert.deepEqual(await dns.dig(fqdn(), "A"), [PRIMARY_IP]);
   for (const site of [viaHarbor, direct]) {
     assert.equal(await digestAt(site, "dr/nginx:1.0"), pushed["library/nginx:1.0"].digest);
     assert.equal(await digestAt(site, "dr/nginx:1.1"), pushed["library/nginx:1.1"].digest);
@@ -142,16 +174,31 @@ test("a copy deleted by hand at the direct site: refresh records it missing, up 
   assert.equal(settled.code, 0, text(settled));
 });
 
-test("neither Harbor's admin password nor the sites' password is in plain text in the state or in anything the CLI printed", async () => {
+test("a flip to the direct site is a config change: its preview names the change, up points the name at the site", async () => {
+  await stack.must(["config", "set", "active", "direct"]);
+  const preview = await stack.preview();
+  transcript.push(preview);
+  assert.equal(preview.code, 0, text(preview));
+  assert.match(preview.stdout, stepPattern("update", "dns:FailoverRecord", "dr-record"));
+  assert.match(preview.stdout, /active\s*:\s*"primary"\s*=>\s*"secondary"/, preview.stdout);
+  assert.deepEqual(await dns.dig(fqdn(), "A"), [PRIMARY_IP], "a preview flips nothing");
+
+  transcript.push(await stack.up());
+  assert.deepEqual(await dns.dig(fqdn(), "A"), [DIRECT_IP]);
+  assert.equal((await stack.outputs()).activeSite, "direct");
+});
+
+test("neither Harbor's admin password, the sites' password nor the TSIG secret is in plain text in the state or in anything the CLI printed", async () => {
   const state = await stack.exportedState();
-  assertNoPlainSecrets(state, [ADMIN, PUSHER.password], "pulumi stack export");
-  assertNoPlainSecrets(text(...transcript), [ADMIN, PUSHER.password], "the CLI's output");
+  assertNoPlainSecrets(state, [ADMIN, PUSHER.password, dns.key.secret], "pulumi stack export");
+  assertNoPlainSecrets(text(...transcript), [ADMIN, PUSHER.password, dns.key.secret], "the CLI's output");
   assert.match(state, /"ciphertext"/, "the credentials are stored encrypted");
 });
 
-test("destroy removes Harbor's endpoint and rule; the DR copies stay, as deleting never deletes images", async () => {
+test("destroy removes Harbor's endpoint and rule and the record; the DR copies stay, as deleting never deletes images", async () => {
   await stack.must(["destroy", "--yes", "--skip-preview"]);
   assert.deepEqual(await harborHoldings(), { registries: [], policies: [] });
+  assert.deepEqual(await dns.dig(fqdn(), "A"), []);
   assert.equal(await digestAt(direct, "dr/nginx:1.0"), pushed["library/nginx:1.0"].digest);
   assert.equal(await digestAt(viaHarbor, "dr/nginx:1.0"), pushed["library/nginx:1.0"].digest);
   const state = JSON.parse(await stack.exportedState()) as { deployment: { resources?: unknown[] } };
