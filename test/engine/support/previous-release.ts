@@ -19,6 +19,9 @@ export const RELEASE_0_1_0 = { version: "0.1.0", commit: "5e771039eefb6d20ddbcb1
 /** Packs `release` into `workDir` and returns the tarball's path. */
 export async function packRelease(release: { commit: string }, workDir: string): Promise<string> {
   const tree = join(workDir, "tree");
+  await execFileAsync("git", ["-C", REPO, "cat-file", "-e", `${release.commit}^{commit}`]).catch(() => {
+    throw new Error(`commit ${release.commit} (the previous release) is not in this clone's history: fetch it (git fetch --unshallow) to run the upgrade test`);
+  });
   await execFileAsync("bash", ["-c", `mkdir -p "$2" && git -C "$1" archive "$3" | tar -x -C "$2"`, "archive", REPO, tree, release.commit], { maxBuffer: BIG });
   // The release's own compiler and type packages are this checkout's (the same major versions).
   symlinkSync(join(REPO, "node_modules"), join(tree, "node_modules"));
