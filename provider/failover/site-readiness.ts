@@ -32,9 +32,12 @@ export async function checkSiteReadiness(
   const host = registryHostOf(registry);
   const access = job ? compileJob(job).access[host] : undefined;
   const transport = new HttpTransport({ ...options.transport, signal: options.signal });
+  // A site written as an http:// URL is served over plain HTTP, as an auth key written so is:
+  // probing it over TLS would fail whatever `insecure` says.
+  const plainHttp = /^http:\/\//i.test(registry);
   let error: string | undefined;
   try {
-    await registryClientFor(apiHost(host), access, transport, { insecure }).ping();
+    await registryClientFor(apiHost(host), access, transport, { insecure: plainHttp || insecure }).ping();
   } catch (failure) {
     // runVerify's rows come redacted with the job's secrets; this is the one text said here.
     error = authRedactor(job?.auth)((failure as Error).message);

@@ -111,3 +111,13 @@ test("a host that accepts TCP and never answers fails its check once, and every 
     await silent.stop();
   }
 });
+
+test("a site written as an http:// URL is probed over plain HTTP, even with insecure false; a bare host with insecure false is probed over TLS", async () => {
+  // RegistryDisasterRecovery gives the preflight the primary Harbor's URL and insecure: false by default.
+  const byUrl = await checkSiteReadiness(source.url, false, undefined);
+  assert.equal(source.url.startsWith("http://"), true);
+  assert.deepEqual([byUrl.registry, byUrl.answered, byUrl.error], [source.host, true, undefined]);
+  const byHost = await checkSiteReadiness(source.host, false, undefined);
+  assert.equal(byHost.answered, false, "insecure: false on a bare host asks for TLS");
+  assert.match(byHost.error ?? "", /SSL|TLS|EPROTO/i);
+});

@@ -41,6 +41,20 @@ function packedTarball(): Promise<{ file: string; dir: string }> {
   return tarball;
 }
 
+/** `npm install` of registry-dr (a tarball path; default this checkout's, packed) and the stack's @pulumi/pulumi. */
+async function installRegistryDr(dir: string, registryDr?: string): Promise<void> {
+  const dependency = registryDr ?? (await packedTarball()).file;
+  await execFileAsync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", `@pulumi/pulumi@${STACK_PULUMI}`, dependency], {
+    cwd: dir,
+    maxBuffer: BIG,
+  });
+}
+
+/** A command's arguments as logs show them: a secret's value (the last argument of `config set --secret`) left out. */
+function shownArgs(args: string[]): string[] {
+  return args.includes("--secret") ? [...args.slice(0, -1), "[secret]"] : args;
+}
+
 export interface CommandResult {
   code: number;
   stdout: string;
@@ -70,14 +84,10 @@ export class UserStack {
     const dir = join(root, "project");
     mkdirSync(dir);
     mkdirSync(join(root, "state"));
-    const dependency = options.registryDr ?? (await packedTarball()).file;
     writeFileSync(join(dir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\ndescription: registry-dr engine test\n`);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, main: "index.js" }, null, 2));
     writeFileSync(join(dir, "index.js"), options.program);
-    await execFileAsync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", `@pulumi/pulumi@${STACK_PULUMI}`, dependency], {
-      cwd: dir,
-      maxBuffer: BIG,
-    });
+    await installRegistryDr(dir, options.registryDr);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PATH: `${await pulumiBinPath()}:${process.env.PATH}`,
@@ -94,6 +104,11 @@ export class UserStack {
     for (const [key, value] of Object.entries(options.config ?? {})) await stack.must(["config", "set", key, value]);
     for (const [key, value] of Object.entries(options.secrets ?? {})) await stack.must(["config", "set", "--secret", key, value]);
     return stack;
+  }
+
+  /** Installs another registry-dr in the stack (default: this checkout's), as a user upgrading runs `npm install`. */
+  async install(registryDr?: string): Promise<void> {
+    await installRegistryDr(this.dir, registryDr);
   }
 
   /** Runs `pulumi <args>` in the stack's folder; never throws on a non-zero exit. */
@@ -116,7 +131,11 @@ export class UserStack {
       child.on("error", reject);
       child.on("close", (code, signal) => {
         // The figures the closing notes quote: how long each command a user types takes.
-        process.stderr.write(`pulumi ${args.filter((arg) => !arg.startsWith("-")).join(" ")}: exit ${code ?? signal}, ${Date.now() - started} ms\n`);
+        process.stderr.write(
+          `pulumi ${shownArgs(args)
+            .filter((arg) => !arg.startsWith("-"))
+            .join(" ")}: exit ${code ?? signal}, ${Date.now() - started} ms\n`,
+        );
         resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr });
       });
     });
@@ -125,7 +144,7 @@ export class UserStack {
   /** `pulumi <args>`, failing the test with the CLI's output when it exits non-zero. */
   async must(args: string[]): Promise<CommandResult> {
     const result = await this.pulumi(args);
-    if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+    if (result.code !== 0) throw new Error(`pulumi ${shownArgs(args).join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
     return result;
   }
 
