@@ -33,6 +33,9 @@ if [ -z "${REGISTRY_DR_BUILD_PULUMI:-}" ] && command -v pulumi >/dev/null 2>&1; 
   say "$(command -v pulumi) is ${installed:-of unknown version}, older than the pinned v$PULUMI_VERSION: building v$PULUMI_VERSION"
 fi
 
+# Go's own installer puts it here, outside the default PATH.
+[ -x /usr/local/go/bin/go ] && PATH="$PATH:/usr/local/go/bin"
+
 if [ ! -x "$cache/bin/pulumi" ]; then
   command -v go >/dev/null || { say "no pulumi on PATH and no Go to build v$PULUMI_VERSION with: install one of them"; exit 1; }
   say "building the Pulumi CLI v$PULUMI_VERSION from Go modules into $cache (once; several minutes)"
