@@ -6,7 +6,7 @@ import { pushSmallImage } from "../support/fixtures";
 import { startGoogleStandIn, type GoogleStandIn, type StandInServiceAccount } from "../support/google";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 import { assertNoPlainSecrets } from "./support/secrets";
-import { CommandResult, removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
+import { CommandResult, outputText, removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
 
 /**
  * FailoverRecord on the cloud DNS backends, in a user's own stack under the real Pulumi engine:
@@ -71,7 +71,6 @@ let operator: AlicloudClient;
 let zoneId: string;
 let stack: UserStack;
 const transcript: CommandResult[] = [];
-const text = (result: CommandResult) => `${result.stdout}\n${result.stderr}`;
 
 before(async () => {
   [alibaba, google, primary, standby] = await Promise.all([
@@ -115,7 +114,7 @@ const cloudDnsValues = () => google.dns.record(PROJECT, MANAGED_ZONE, FQDN, "CNA
 test("preview writes nothing; up writes both records for the primary; then nothing is pending", async () => {
   const preview = await stack.preview();
   transcript.push(preview);
-  assert.equal(preview.code, 0, text(preview));
+  assert.equal(preview.code, 0, outputText(preview));
   assert.match(preview.stdout, stepPattern("create", "dns:FailoverRecord", "pvtz-record"));
   assert.match(preview.stdout, stepPattern("create", "dns:FailoverRecord", "clouddns-record"));
   assert.deepEqual([await privateZoneValues(), cloudDnsValues()], [[], []], "a preview writes nothing");
@@ -125,14 +124,14 @@ test("preview writes nothing; up writes both records for the primary; then nothi
   assert.deepEqual(cloudDnsValues(), [`${PRIMARY_VALUE}.`]);
   const again = await stack.preview("--expect-no-changes");
   transcript.push(again);
-  assert.equal(again.code, 0, `a perpetual diff:\n${text(again)}`);
+  assert.equal(again.code, 0, `a perpetual diff:\n${outputText(again)}`);
 });
 
 test("a flip is a config change: the preview names the change of site on both records, up points both at the standby", async () => {
   await stack.must(["config", "set", "active", "secondary"]);
   const preview = await stack.preview();
   transcript.push(preview);
-  assert.equal(preview.code, 0, text(preview));
+  assert.equal(preview.code, 0, outputText(preview));
   assert.match(preview.stdout, stepPattern("update", "dns:FailoverRecord", "pvtz-record"));
   assert.match(preview.stdout, stepPattern("update", "dns:FailoverRecord", "clouddns-record"));
   assert.equal(preview.stdout.match(/active\s*:\s*"primary"\s*=>\s*"secondary"/g)?.length, 2, preview.stdout);
@@ -159,7 +158,7 @@ test("a change by hand at each stand-in is recorded by refresh, then set back by
   assert.deepEqual(cloudDnsValues(), [`${STANDBY_VALUE}.`]);
   const settled = await stack.preview("--expect-no-changes");
   transcript.push(settled);
-  assert.equal(settled.code, 0, text(settled));
+  assert.equal(settled.code, 0, outputText(settled));
 });
 
 test("neither the AccessKey secret nor the service-account key is in plain text: not in state, not in anything the CLI printed", async () => {
@@ -167,7 +166,7 @@ test("neither the AccessKey secret nor the service-account key is in plain text:
   const secrets = [KEY.secretKey, account.keyJson, ...key.private_key.split("\n").filter((line) => line.length > 40)];
   const state = await stack.exportedState();
   assertNoPlainSecrets(state, secrets, "pulumi stack export");
-  assertNoPlainSecrets(transcript.map(text).join("\n"), secrets, "the CLI's output");
+  assertNoPlainSecrets(outputText(...transcript), secrets, "the CLI's output");
   assert.match(state, /"ciphertext"/, "the credentials are stored encrypted");
 });
 

@@ -4,7 +4,7 @@ import { DnsTestServer, startDnsServer } from "../support/dns-servers";
 import { pushSmallImage } from "../support/fixtures";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 import { assertNoPlainSecrets } from "./support/secrets";
-import { CommandResult, removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
+import { CommandResult, outputText, removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
 
 /**
  * FailoverRecord on a data center's own DNS (RFC 2136 with TSIG, real BIND), in a user's own
@@ -48,7 +48,6 @@ let standby: RegistryServer;
 let stack: UserStack;
 const transcript: CommandResult[] = [];
 const fqdn = () => `registry.${dns.zone}`;
-const text = (result: CommandResult) => `${result.stdout}\n${result.stderr}`;
 
 before(async () => {
   [dns, primary, standby] = await Promise.all([startDnsServer("bind"), startRegistry(), startRegistry()]);
@@ -77,7 +76,7 @@ after(async () => {
 test("preview writes nothing; up creates the record on the primary; then nothing is pending", async () => {
   const preview = await stack.preview();
   transcript.push(preview);
-  assert.equal(preview.code, 0, text(preview));
+  assert.equal(preview.code, 0, outputText(preview));
   assert.match(preview.stdout, stepPattern("create", "dns:FailoverRecord", "dc-dns"));
   assert.deepEqual(await dns.dig(fqdn(), "A"), []);
 
@@ -85,24 +84,24 @@ test("preview writes nothing; up creates the record on the primary; then nothing
   assert.deepEqual(await dns.dig(fqdn(), "A"), [PRIMARY_IP]);
   const again = await stack.preview("--expect-no-changes");
   transcript.push(again);
-  assert.equal(again.code, 0, `a perpetual diff:\n${text(again)}`);
+  assert.equal(again.code, 0, `a perpetual diff:\n${outputText(again)}`);
 });
 
 test("a flip is a config change: its preview names the change of site, up points the name at the standby", async () => {
   await stack.must(["config", "set", "active", "secondary"]);
   const preview = await stack.preview();
   transcript.push(preview);
-  assert.equal(preview.code, 0, text(preview));
+  assert.equal(preview.code, 0, outputText(preview));
   assert.match(preview.stdout, stepPattern("update", "dns:FailoverRecord", "dc-dns"));
   assert.match(preview.stdout, /active\s*:\s*"primary"\s*=>\s*"secondary"/, preview.stdout);
   // What a reviewer checks is plain; the TSIG key alone is hidden.
   assert.match(preview.stdout, new RegExp(`server\\s*:\\s*"${dns.address.replace(/\./g, "\\.")}"`), "the DNS server shows");
   assert.match(preview.stdout, /tsig\s*:\s*\[secret\]/);
   assert.match(preview.stdout, new RegExp(`${primary.host}/dr/app"?\\s*:\\s*"${standby.host}/dr/app"`), "the readiness images show");
-  assert.match(text(preview), /will switch .*10\.1\.0\.10 -> 10\.2\.0\.20, the secondary site/, "the preview says where the name will point");
-  assert.match(text(preview), /preflight secondary site .*: ready \(1 image\(s\) present\)/, "and the preflight's verdict there");
+  assert.match(outputText(preview), /will switch .*10\.1\.0\.10 -> 10\.2\.0\.20, the secondary site/, "the preview says where the name will point");
+  assert.match(outputText(preview), /preflight secondary site .*: ready \(1 image\(s\) present\)/, "and the preflight's verdict there");
   const unchecked = await stack.previewWithoutChecks();
-  assert.match(text(unchecked), /preflight not run at preview/, "the preview's preflight can be turned off");
+  assert.match(outputText(unchecked), /preflight not run at preview/, "the preview's preflight can be turned off");
   assert.deepEqual(await dns.dig(fqdn(), "A"), [PRIMARY_IP], "a preview flips nothing");
 
   const up = await stack.up();
@@ -134,7 +133,7 @@ test("the TSIG secret is nowhere in plain text: not in state, not in anything th
   assert.ok(!JSON.stringify(outputs.readiness).includes("ciphertext"), "readiness (no credentials here) is kept plain");
   const state = await stack.exportedState();
   assertNoPlainSecrets(state, [dns.key.secret], "pulumi stack export");
-  assertNoPlainSecrets(transcript.map(text).join("\n"), [dns.key.secret], "the CLI's output");
+  assertNoPlainSecrets(outputText(...transcript), [dns.key.secret], "the CLI's output");
 });
 
 test("destroy deletes the record at the server", async () => {

@@ -5,7 +5,7 @@ import { HarborStandIn, startHarborStandIn } from "../support/harbor";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 import { manifestDigest } from "../support/skopeo";
 import { assertNoPlainSecrets } from "./support/secrets";
-import { CommandResult, removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
+import { CommandResult, outputText, removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
 
 /**
  * The five Harbor resources in a user's own stack, run by the real Pulumi engine against the
@@ -82,7 +82,6 @@ let target: RegistryServer;
 let stack: UserStack;
 const pushed: Record<string, SmallImage> = {};
 const transcript: CommandResult[] = [];
-const text = (...results: CommandResult[]) => results.map((result) => `${result.stdout}\n${result.stderr}`).join("\n");
 
 before(async () => {
   [harbor, target] = await Promise.all([
@@ -137,7 +136,7 @@ const targetDigest = (tag: string) => manifestDigest(`docker://${target.host}/dr
 test("preview creates nothing; up sets up Harbor and replicates; then nothing is pending", async () => {
   const preview = await stack.preview();
   transcript.push(preview);
-  assert.equal(preview.code, 0, text(preview));
+  assert.equal(preview.code, 0, outputText(preview));
   for (const [type, name] of [
     ["HarborProject", "dr-landing"],
     ["HarborRobotAccount", "copier"],
@@ -166,7 +165,7 @@ test("preview creates nothing; up sets up Harbor and replicates; then nothing is
 
   const again = await stack.preview("--expect-no-changes");
   transcript.push(again);
-  assert.equal(again.code, 0, `a perpetual diff:\n${text(again)}`);
+  assert.equal(again.code, 0, `a perpetual diff:\n${outputText(again)}`);
 });
 
 test("a widened tag filter with a new run generation: the preview's diff names both, up copies the new tag", async () => {
@@ -174,7 +173,7 @@ test("a widened tag filter with a new run generation: the preview's diff names b
   await stack.must(["config", "set", "generation", "2"]);
   const preview = await stack.preview();
   transcript.push(preview);
-  assert.equal(preview.code, 0, text(preview));
+  assert.equal(preview.code, 0, outputText(preview));
   assert.match(preview.stdout, stepPattern("update", "harbor:HarborReplicationPolicy", "to-standby"));
   assert.match(preview.stdout, /tag\s*:\s*"1\.0"\s*=>\s*"1\.\*"/, preview.stdout);
   assert.match(preview.stdout, stepPattern("update", "harbor:HarborReplicationRun", "copy"));
@@ -223,7 +222,7 @@ test("changes made in Harbor's UI: refresh records them, up sets them back", asy
   assert.equal(harbor.storedRegistry(endpoint.id)?.credential.access_secret, PUSHER.password, "the secret Harbor holds is kept");
   const settled = await stack.preview("--expect-no-changes");
   transcript.push(settled);
-  assert.equal(settled.code, 0, `a perpetual diff after refresh:\n${text(settled)}`);
+  assert.equal(settled.code, 0, `a perpetual diff after refresh:\n${outputText(settled)}`);
 });
 
 /**
@@ -236,16 +235,16 @@ test("`pulumi import` and the `import` option cannot import a dynamic resource: 
 
   const cli = await stack.pulumi(["import", "pulumi-nodejs:dynamic/harbor:HarborProject", "imported", "handmade", "--yes", "--skip-preview"]);
   transcript.push(cli);
-  console.log(`pulumi import said:\n${text(cli)}`);
-  assert.notEqual(cli.code, 0, text(cli));
-  assert.match(text(cli), /code must be a string, not undefined/, "Read had no __provider to load");
+  console.log(`pulumi import said:\n${outputText(cli)}`);
+  assert.notEqual(cli.code, 0, outputText(cli));
+  assert.match(outputText(cli), /code must be a string, not undefined/, "Read had no __provider to load");
 
   await stack.must(["config", "set", "importHandmade", "true"]);
   const option = await stack.preview();
   transcript.push(option);
-  console.log(`the import option's preview said:\n${text(option)}`);
-  assert.notEqual(option.code, 0, text(option));
-  assert.match(text(option), /code must be a string, not undefined/, "Read had no __provider to load");
+  console.log(`the import option's preview said:\n${outputText(option)}`);
+  assert.notEqual(option.code, 0, outputText(option));
+  assert.match(outputText(option), /code must be a string, not undefined/, "Read had no __provider to load");
   await stack.must(["config", "rm", "importHandmade"]);
 
   const state = JSON.parse(await stack.exportedState()) as { deployment: { resources?: { urn: string }[] } };
@@ -277,7 +276,7 @@ test("adopt: true takes over a project, endpoint and policy made by hand, applie
   await stack.must(["config", "set", "adoptHandmade", "true"]);
   const preview = await stack.preview();
   transcript.push(preview);
-  assert.equal(preview.code, 0, text(preview));
+  assert.equal(preview.code, 0, outputText(preview));
   assert.match(preview.stdout, stepPattern("create", "harbor:HarborProject", "adopted"));
   const before = await project("handmade");
   transcript.push(await stack.up());
@@ -298,7 +297,7 @@ test("adopt: true takes over a project, endpoint and policy made by hand, applie
   assert.equal((await list("replication/policies")).length, 2, "no second policy");
   const settled = await stack.preview("--expect-no-changes");
   transcript.push(settled);
-  assert.equal(settled.code, 0, `a perpetual diff:\n${text(settled)}`);
+  assert.equal(settled.code, 0, `a perpetual diff:\n${outputText(settled)}`);
 });
 
 test("no password or robot secret in plain text in the state or in anything the CLI printed", async () => {
@@ -312,7 +311,7 @@ test("no password or robot secret in plain text in the state or in anything the 
   const secrets = [ADMIN_PASSWORD, PUSHER.password, HAND_PUSHER.password, robotSecret as string];
   const state = await stack.exportedState();
   assertNoPlainSecrets(state, secrets, "pulumi stack export");
-  assertNoPlainSecrets(text(...transcript), secrets, "the CLI's output");
+  assertNoPlainSecrets(outputText(...transcript), secrets, "the CLI's output");
   assert.match(state, /"ciphertext"/);
 });
 

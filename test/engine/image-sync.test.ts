@@ -5,7 +5,7 @@ import { RegistryHttp } from "../support/registry-http";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 import { manifestDigest } from "../support/skopeo";
 import { assertNoPlainSecrets } from "./support/secrets";
-import { removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
+import { CommandResult, outputText, removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
 
 /**
  * ImageSync in a user's own stack, run by the real Pulumi engine from preview to destroy. Each
@@ -67,13 +67,12 @@ after(async () => {
 
 const standbyCreds = `${STANDBY.username}:${STANDBY.password}`;
 const standbyDigest = (tag: string) => manifestDigest(`docker://${standby.host}/dr/nginx:${tag}`, standbyCreds).catch(() => undefined);
-const everything = (...results: { stdout: string; stderr: string }[]) => results.map((result) => result.stdout + result.stderr).join("\n");
-const transcript: { stdout: string; stderr: string }[] = [];
+const transcript: CommandResult[] = [];
 
 test("preview plans the copy and copies nothing; up copies; a second preview finds nothing to change", async () => {
   const preview = await stack.preview();
   transcript.push(preview);
-  assert.equal(preview.code, 0, everything(preview));
+  assert.equal(preview.code, 0, outputText(preview));
   assert.match(preview.stdout, stepPattern("create", "registry-dr:ImageSync", "nginx-to-standby"));
   assert.equal(await standbyDigest("1.0"), undefined, "a preview copies nothing");
 
@@ -83,17 +82,17 @@ test("preview plans the copy and copies nothing; up copies; a second preview fin
 
   const again = await stack.preview("--expect-no-changes");
   transcript.push(again);
-  assert.equal(again.code, 0, `a perpetual diff:\n${everything(again)}`);
+  assert.equal(again.code, 0, `a perpetual diff:\n${outputText(again)}`);
 });
 
 test("a tag added to the config shows in the preview's diff, and up copies it", async () => {
   await stack.must(["config", "set", "tags", '["1.0","1.1"]']);
   const preview = await stack.preview();
   transcript.push(preview);
-  assert.equal(preview.code, 0, everything(preview));
+  assert.equal(preview.code, 0, outputText(preview));
   assert.match(preview.stdout, stepPattern("update", "registry-dr:ImageSync", "nginx-to-standby"));
   assert.match(preview.stdout, /library\/nginx:1\.1/, `the preview names the added image:\n${preview.stdout}`);
-  assert.match(everything(preview), /would copy .*library\/nginx:1\.1 -> .*\/dr\/nginx:1\.1: missing/, "and says it would copy it");
+  assert.match(outputText(preview), /would copy .*library\/nginx:1\.1 -> .*\/dr\/nginx:1\.1: missing/, "and says it would copy it");
   assert.equal(await standbyDigest("1.1"), undefined);
 
   transcript.push(await stack.up());
@@ -108,10 +107,10 @@ test("an image deleted by hand: preview shows the pending copy, refresh records 
   const preview = await stack.preview("--expect-no-changes");
   transcript.push(preview);
   assert.notEqual(preview.code, 0, "the missing copy is a pending change");
-  assert.match(everything(preview), /nginx:1\.0.*missing/);
+  assert.match(outputText(preview), /nginx:1\.0.*missing/);
 
   const unchecked = await stack.previewWithoutChecks("--expect-no-changes");
-  assert.equal(unchecked.code, 0, `without preview checks, only the inputs count:\n${everything(unchecked)}`);
+  assert.equal(unchecked.code, 0, `without preview checks, only the inputs count:\n${outputText(unchecked)}`);
 
   transcript.push(await stack.must(["refresh", "--yes", "--skip-preview"]));
   const { summary } = (await stack.resourceOutputs("nginx-to-standby")) as { summary: { images: { destination: string; status: string }[] } };
@@ -121,13 +120,13 @@ test("an image deleted by hand: preview shows the pending copy, refresh records 
   transcript.push(await stack.up());
   assert.equal(await standbyDigest("1.0"), pushed["1.0"].digest);
   const settled = await stack.preview("--expect-no-changes");
-  assert.equal(settled.code, 0, everything(settled));
+  assert.equal(settled.code, 0, outputText(settled));
 });
 
 test("no password in plain text in the state or in anything the CLI printed", async () => {
   const state = await stack.exportedState();
   assertNoPlainSecrets(state, [SOURCE.password, STANDBY.password], "pulumi stack export");
-  assertNoPlainSecrets(everything(...transcript), [SOURCE.password, STANDBY.password], "the CLI's output");
+  assertNoPlainSecrets(outputText(...transcript), [SOURCE.password, STANDBY.password], "the CLI's output");
   assert.match(state, /"ciphertext"/, "the credentials are stored encrypted");
 });
 

@@ -7,7 +7,7 @@ import { RegistryHttp } from "../support/registry-http";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 import { manifestDigest } from "../support/skopeo";
 import { assertNoPlainSecrets } from "./support/secrets";
-import { CommandResult, removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
+import { CommandResult, outputText, removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
 
 /**
  * RegistryDisasterRecovery in a user's own stack under the real Pulumi engine: a Harbor primary
@@ -59,7 +59,6 @@ let direct: RegistryServer;
 let stack: UserStack;
 const pushed: Record<string, SmallImage> = {};
 const transcript: CommandResult[] = [];
-const text = (...results: CommandResult[]) => results.map((result) => `${result.stdout}\n${result.stderr}`).join("\n");
 const creds = `${PUSHER.username}:${PUSHER.password}`;
 const fqdn = () => `registry.${dns.zone}`;
 const digestAt = (site: RegistryServer, ref: string) => manifestDigest(`docker://${site.host}/${ref}`, creds).catch(() => undefined);
@@ -115,7 +114,7 @@ async function harborHoldings(): Promise<{ registries: string[]; policies: strin
 test("preview copies nothing; up sets up Harbor's replication, the direct copy and the record; both sites hold the chosen repository; then nothing is pending", async () => {
   const preview = await stack.preview();
   transcript.push(preview);
-  assert.equal(preview.code, 0, text(preview));
+  assert.equal(preview.code, 0, outputText(preview));
   assert.match(preview.stdout, stepPattern("create", "registry-dr:ImageSync", "dr-direct-sync"));
   assert.match(preview.stdout, stepPattern("create", "harbor:HarborReplicationPolicy", "dr-via-harbor-replication-rule"));
   assert.deepEqual(await harborHoldings(), { registries: [], policies: [] }, "a preview creates nothing in Harbor");
@@ -140,14 +139,14 @@ test("preview copies nothing; up sets up Harbor's replication, the direct copy a
 
   const again = await stack.preview("--expect-no-changes");
   transcript.push(again);
-  assert.equal(again.code, 0, `a perpetual diff:\n${text(again)}`);
+  assert.equal(again.code, 0, `a perpetual diff:\n${outputText(again)}`);
 });
 
 test("a repository added in the config: the preview shows the rule's filter and the copy's images change; up copies it to the direct site", async () => {
   await stack.must(["config", "set", "repositories", '["library/nginx","library/redis"]']);
   const preview = await stack.preview();
   transcript.push(preview);
-  assert.equal(preview.code, 0, text(preview));
+  assert.equal(preview.code, 0, outputText(preview));
   assert.match(preview.stdout, stepPattern("update", "registry-dr:ImageSync", "dr-direct-sync"));
   assert.match(preview.stdout, stepPattern("update", "harbor:HarborReplicationPolicy", "dr-via-harbor-replication-rule"));
   assert.match(preview.stdout, /library\/redis/, `the preview names the added repository:\n${preview.stdout}`);
@@ -171,14 +170,14 @@ test("a copy deleted by hand at the direct site: refresh records it missing, up 
   assert.equal(await digestAt(direct, "dr/nginx:1.0"), pushed["library/nginx:1.0"].digest);
   const settled = await stack.preview("--expect-no-changes");
   transcript.push(settled);
-  assert.equal(settled.code, 0, text(settled));
+  assert.equal(settled.code, 0, outputText(settled));
 });
 
 test("a flip to the direct site is a config change: its preview names the change, up points the name at the site", async () => {
   await stack.must(["config", "set", "active", "direct"]);
   const preview = await stack.preview();
   transcript.push(preview);
-  assert.equal(preview.code, 0, text(preview));
+  assert.equal(preview.code, 0, outputText(preview));
   assert.match(preview.stdout, stepPattern("update", "dns:FailoverRecord", "dr-record"));
   assert.match(preview.stdout, /active\s*:\s*"primary"\s*=>\s*"secondary"/, preview.stdout);
   assert.deepEqual(await dns.dig(fqdn(), "A"), [PRIMARY_IP], "a preview flips nothing");
@@ -191,7 +190,7 @@ test("a flip to the direct site is a config change: its preview names the change
 test("neither Harbor's admin password, the sites' password nor the TSIG secret is in plain text in the state or in anything the CLI printed", async () => {
   const state = await stack.exportedState();
   assertNoPlainSecrets(state, [ADMIN, PUSHER.password, dns.key.secret], "pulumi stack export");
-  assertNoPlainSecrets(text(...transcript), [ADMIN, PUSHER.password, dns.key.secret], "the CLI's output");
+  assertNoPlainSecrets(outputText(...transcript), [ADMIN, PUSHER.password, dns.key.secret], "the CLI's output");
   assert.match(state, /"ciphertext"/, "the credentials are stored encrypted");
 });
 

@@ -7,7 +7,7 @@ import { RegistryServer, startRegistry } from "../support/registry-server";
 import { manifestDigest } from "../support/skopeo";
 import { packRelease, RELEASE_0_1_0 } from "./support/previous-release";
 import { assertNoPlainSecrets } from "./support/secrets";
-import { CommandResult, removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
+import { CommandResult, outputText, removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
 
 /**
  * An upgrade as a user does it: a stack created with registry-dr 0.1.0 (packed from this
@@ -52,7 +52,6 @@ let standby: RegistryServer;
 let stack: UserStack;
 const pushed: Record<string, SmallImage> = {};
 const transcript: CommandResult[] = [];
-const text = (...results: CommandResult[]) => results.map((result) => `${result.stdout}\n${result.stderr}`).join("\n");
 const standbyCreds = `${STANDBY.username}:${STANDBY.password}`;
 const standbyDigest = (tag: string) => manifestDigest(`docker://${standby.host}/copy/nginx:${tag}`, standbyCreds).catch(() => undefined);
 
@@ -119,7 +118,7 @@ test("after npm install of the new package, refresh reads 0.1.0's state and a pr
 
   const preview = await stack.preview("--expect-no-changes");
   transcript.push(preview);
-  assert.equal(preview.code, 0, `the upgrade alone shows a change:\n${text(preview)}`);
+  assert.equal(preview.code, 0, `the upgrade alone shows a change:\n${outputText(preview)}`);
 });
 
 test("an update with the new package: the added tag and the flip show in the preview, up applies both and rewrites state with the new provider entry", async () => {
@@ -127,7 +126,7 @@ test("an update with the new package: the added tag and the flip show in the pre
   await stack.must(["config", "set", "active", "secondary"]);
   const preview = await stack.preview();
   transcript.push(preview);
-  assert.equal(preview.code, 0, text(preview));
+  assert.equal(preview.code, 0, outputText(preview));
   assert.match(preview.stdout, stepPattern("update", "registry-dr:ImageSync", "nginx-copy"));
   assert.match(preview.stdout, /library\/nginx:1\.1/);
   assert.match(preview.stdout, stepPattern("update", "dns:FailoverRecord", "dc-dns"));
@@ -144,7 +143,7 @@ test("an update with the new package: the added tag and the flip show in the pre
 test("the password and the TSIG secret are in plain text neither in the upgraded state nor in anything the CLI printed", async () => {
   const state = await stack.exportedState();
   assertNoPlainSecrets(state, [STANDBY.password, dns.key.secret], "pulumi stack export");
-  assertNoPlainSecrets(text(...transcript), [STANDBY.password, dns.key.secret], "the CLI's output");
+  assertNoPlainSecrets(outputText(...transcript), [STANDBY.password, dns.key.secret], "the CLI's output");
 });
 
 test("destroy with the new package removes the record and the copies (retainOnDelete: false) and leaves no state", async () => {

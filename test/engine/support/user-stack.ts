@@ -61,6 +61,11 @@ export interface CommandResult {
   stderr: string;
 }
 
+/** Everything the CLI printed in these commands, stdout and stderr, for assertions and secret scans. */
+export function outputText(...results: CommandResult[]): string {
+  return results.map((result) => `${result.stdout}\n${result.stderr}`).join("\n");
+}
+
 export interface UserStackOptions {
   /** The program, as the user's `index.js`. */
   program: string;
