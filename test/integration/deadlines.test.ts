@@ -49,10 +49,12 @@ test("a source trickling a blob below the floor fails that transfer with a messa
     const error = report.results[0].error!;
     assert.match(
       error,
-      new RegExp(`^${escape(trickling.host)}: blob sha256:[0-9a-f]{64} arrived at [0-9.]+ B/s, below the 64 B/s floor for 1\\.5 s: the source is stalling$`),
+      new RegExp(
+        `^${escape(trickling.host)}: blob sha256:[0-9a-f]{64} arrived at [0-9.]+ B/s, below the 64 B/s floor for 1\\.5 s: the source is stalling(; ${CANCEL_REFUSED.source})?$`,
+      ),
     );
     assert.equal(report.results[0].retryable, false, "a stalled source is not retried into another window");
-    assert.deepEqual(uploadSessions(destination, "trickled/app"), [], "the failed transfer's upload session is closed");
+    assertClosedOrSaid(destination, "trickled/app", error);
   } finally {
     await trickling.close();
   }
@@ -81,22 +83,51 @@ test("after an interrupt during a stalled download, the source is blamed and no 
     assert.ok(!error.startsWith(destination.host), "the destination is not blamed for the source's stall");
     const posts = destination.requests().filter((r) => r.method === "POST" && r.path.startsWith("/v2/interrupted/app/blobs/uploads/"));
     assert.ok(posts.length > 0, "upload sessions were opened before the interrupt");
-    assert.deepEqual(uploadSessions(destination, "interrupted/app"), [], "every session opened was cancelled on a fresh connection");
+    // Every session opened was asked to cancel, on a fresh connection. Distribution refuses that
+    // (404) for a session whose PUT was cut off, keeping its data until its upload purge: the
+    // report says so rather than claiming a cleanup.
+    assertClosedOrSaid(destination, "interrupted/app", error);
   } finally {
     await trickling.close();
   }
 });
 
+const CANCEL_REFUSED = /the upload session at \S+ could not be cancelled \(HTTP 404\): its partial data is left to the registry's upload purge/;
+
+/**
+ * Every upload session opened was completed or cancelled; one whose cancel the registry refused
+ * (distribution answers 404 for a session whose PUT was cut off, and keeps its data until its
+ * upload purge) stays, and then the report says so rather than claiming a cleanup.
+ */
+function assertClosedOrSaid(registry: RegistryServer, repository: string, error: string): void {
+  const refused = refusedCancels(registry, repository);
+  assert.deepEqual(
+    uploadSessions(registry, repository).sort(),
+    refused.map((session) => `${session} never closed`).sort(),
+    "every session closed, or its refused cancel said",
+  );
+  if (refused.length > 0) assert.match(error, CANCEL_REFUSED, error);
+}
+
+/** Sessions whose DELETE the registry refused (answered other than 2xx), from its access log. */
+function refusedCancels(registry: RegistryServer, repository: string): string[] {
+  return registry
+    .requests()
+    .filter((r) => r.method === "DELETE" && r.status >= 300 && r.path.startsWith(`/v2/${repository}/blobs/uploads/`))
+    .map((r) => /\/uploads\/([^/?]+)/.exec(r.path)?.[1] ?? r.path);
+}
+
 /**
  * Upload sessions opened in a repository (POST 202) and neither completed (PUT 201) nor
- * cancelled (DELETE), from the registry's access log. (Whether distribution frees a session's
- * partial data after a broken PUT is its own business: it answers such a DELETE 404.)
+ * cancelled (a DELETE answered 2xx), from the registry's access log.
  */
 function uploadSessions(registry: RegistryServer, repository: string): string[] {
   const requests = registry.requests().filter((r) => r.path.startsWith(`/v2/${repository}/blobs/uploads/`));
   const opened = requests.filter((r) => r.method === "POST" && r.status === 202).map((r) => r.path);
   const sessionOf = (path: string) => /\/uploads\/([^/?]+)/.exec(path)?.[1];
-  const closed = new Set(requests.filter((r) => (r.method === "PUT" && r.status === 201) || r.method === "DELETE").map((r) => sessionOf(r.path)));
+  const closed = new Set(
+    requests.filter((r) => (r.method === "PUT" && r.status === 201) || (r.method === "DELETE" && r.status < 300)).map((r) => sessionOf(r.path)),
+  );
   const used = new Set(requests.filter((r) => r.method !== "POST").map((r) => sessionOf(r.path)));
   const unclosed = [...used].filter((session) => !closed.has(session)).map((session) => `${session} never closed`);
   // A session opened and never touched again has no id in the log; count those.
