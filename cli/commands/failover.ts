@@ -201,7 +201,8 @@ async function status(inputs: FailoverRecordInputs, json: boolean, signal: Abort
       for (const problem of preflight.problems) output.stdout(`          ${problem}`);
     }
   }
-  return current.length === 1 ? 0 : 1;
+  // Monitoring can alert on it: 1 while the name points at neither site (a half-done flip, a hand-set value, no record).
+  return pointsAt ? 0 : 1;
 }
 
 export const FAILOVER_HELP = `Usage: registry-dr failover --record FILE --to primary|secondary [--force] [--json]

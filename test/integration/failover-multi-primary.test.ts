@@ -102,6 +102,7 @@ describe("registry-dr failover over several primaries", () => {
     const status = await run(["failover", "status", "--record", file]);
     assert.match(status.stdout, re(`${STANDBY_IP} on ${a.address}; ${PRIMARY_IP} on ${b.address} (neither site's value)`));
     assert.doesNotMatch(status.stdout, /the secondary site/, "a half-done flip is not shown as done");
+    assert.equal(status.code, 1, "and status exits 1 while the name points at neither site");
 
     const again = await run(["failover", "--record", file, "--to", "secondary"]);
     assert.equal(again.code, 1, "while a server still serves the old value, the switch is not done");
