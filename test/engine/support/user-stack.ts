@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { makeTempDir, removeTempDir } from "../../support/processes";
@@ -141,6 +141,9 @@ export class UserStack {
             .filter((arg) => !arg.startsWith("-"))
             .join(" ")}: exit ${code ?? signal}, ${Date.now() - started} ms\n`,
         );
+        // Set ENGINE_TEST_TRANSCRIPT=FILE to keep every command's output (previews included) for reading later.
+        if (process.env.ENGINE_TEST_TRANSCRIPT)
+          appendFileSync(process.env.ENGINE_TEST_TRANSCRIPT, `$ pulumi ${shownArgs(args).join(" ")}\n${stdout}${stderr}\n`);
         resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr });
       });
     });
