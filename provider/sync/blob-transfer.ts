@@ -125,10 +125,8 @@ async function transferOnce(ends: TransferEnds, blob: Descriptor, options: Trans
     const slowSide = feed.watchdog.slowSide();
     // A registry keeps a failed upload's session and partial data until it purges stale
     // uploads, days later; a retry opens a new one, so close this one now (best effort).
-    const note = session ? await closeSession(ends, session, options) : undefined;
-    const explained = explainFailure(error, feed, ends, blob, slowSide);
-    if (note && explained instanceof Error) explained.message += `; ${note}`;
-    throw explained;
+    if (session) await closeSession(ends, session, options);
+    throw explainFailure(error, feed, ends, blob, slowSide);
   } finally {
     feed.close();
   }
@@ -210,18 +208,22 @@ function withoutHost(message: string): string {
 
 /**
  * Best effort; never throws. When the run is cancelled its own client cannot send, the cleanup's
- * can. Says so when the session could not be cancelled, rather than claiming a cleanup.
+ * can. A session the registry will not cancel is said in a warning (whichever blob's failure
+ * the image reports, every session left behind is said), rather than claiming a cleanup.
  */
-async function closeSession(ends: TransferEnds, session: URL, options: TransferOptions): Promise<string | undefined> {
+async function closeSession(ends: TransferEnds, session: URL, options: TransferOptions): Promise<void> {
   let status: number | undefined;
   try {
     status = await ends.destination.cancelUpload(ends.destinationRepository, session);
   } catch {
     status = await options.cleanup?.cancel(ends.destination.host, ends.destinationRepository, session);
   }
-  if (status !== undefined && status >= 200 && status < 300) return undefined;
+  if (status !== undefined && status >= 200 && status < 300) return;
   const answered = status === undefined ? "no answer" : `HTTP ${status}`;
-  return `the upload session at ${ends.destination.host} could not be cancelled (${answered}): its partial data is left to the registry's upload purge`;
+  options.emit({
+    type: "warning",
+    message: `the upload session at ${ends.destination.host}/${ends.destinationRepository} could not be cancelled (${answered}): its partial data is left to the registry's upload purge`,
+  });
 }
 
 async function startSession(destination: RegistryClient, repository: string): Promise<URL> {
