@@ -34,10 +34,29 @@ test("diff: a changed or unknown input is a change without looking at the destin
   assert.equal((await imageSyncProvider.diff!("i", olds, { ...inputs, images: { "harbor.example.com/library/app:1": UNKNOWN } })).changes, true);
 });
 
-test("diff: with the inputs unchanged, destinations that cannot be checked are a pending copy", async () => {
+test("diff: with the inputs unchanged, destinations that cannot be checked are said, never a pending copy", async (t) => {
   const unreachable = { images: { "127.0.0.1:1/library/app:1": "127.0.0.1:1/dr/app" }, retries: 0 };
+  const said = t.mock.method(console, "log", () => {});
   const result = await imageSyncProvider.diff!("i", { ...unreachable, summary: olds.summary }, unreachable);
-  assert.equal(result.changes, true);
+  assert.equal(result.changes, false, "a runner that cannot reach the registries shows no perpetual update");
+  const lines = said.mock.calls.map((call) => String(call.arguments[0]));
+  assert.ok(
+    lines.some((line) => /^warning could not check 127\.0\.0\.1:1\/library\/app:1 -> .*: not counted as a pending copy$/.test(line)),
+    lines.join("\n"),
+  );
+});
+
+test("diff: with REGISTRY_DR_PREVIEW_CHECKS=off the destinations are not asked at all", async (t) => {
+  const unreachable = { images: { "127.0.0.1:1/library/app:1": "127.0.0.1:1/dr/app" }, retries: 0 };
+  const said = t.mock.method(console, "log", () => {});
+  process.env.REGISTRY_DR_PREVIEW_CHECKS = "off";
+  try {
+    const result = await imageSyncProvider.diff!("i", { ...unreachable, summary: olds.summary }, unreachable);
+    assert.equal(result.changes, false);
+    assert.equal(said.mock.callCount(), 0, "nothing checked, nothing said");
+  } finally {
+    delete process.env.REGISTRY_DR_PREVIEW_CHECKS;
+  }
 });
 
 test("read: a resource without images keeps its state; an older summary is upgraded", async () => {
