@@ -24,6 +24,8 @@ const OPTIONS = {
   "no-referrers": { type: "boolean" },
   repair: { type: "boolean" },
   shallow: { type: "boolean" },
+  reverse: { type: "boolean" },
+  from: { type: "string" },
   log: { type: "string" },
   "failed-images": { type: "string" },
   "output-success-images": { type: "string" },
@@ -59,6 +61,8 @@ export interface CommandArguments extends ResolvedRunSettings {
   namespace?: string;
   /** verify: compare tag digests only. */
   shallow: boolean;
+  /** Copy (or check) from the destinations back to the sources: `--reverse`, optionally `--from REGISTRY`, the site that served. */
+  reverse?: { from?: string };
   log?: string;
   failedImages: string;
   /** `--output-success-images`: where to write the images that succeeded, as an images file. */
@@ -83,6 +87,10 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
       throw new UsageError(`--${flag} belongs to registry-dr ${owner}, not ${command} (see registry-dr ${command} --help)`);
   }
   const settings = runSettingsOf(values);
+  if (values.from !== undefined && !values.reverse) throw new UsageError("--from REGISTRY belongs to --reverse: the registry that served, copied back from");
+  for (const flag of ["force", "repair"] as const)
+    if (values.reverse && values[flag])
+      throw new UsageError(`--${flag} cannot go with --reverse: a reverse sync never overwrites a tag the source holds; settle a conflicting tag by hand`);
   return {
     config: values.config,
     auth: values.auth,
@@ -92,6 +100,7 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     ...resolveRunSettings(settings, "command"),
     settings,
     shallow: values.shallow ?? false,
+    reverse: values.reverse ? { from: values.from } : undefined,
     log: values.log,
     failedImages: values["failed-images"] ?? "failed-images.json",
     successImages: values["output-success-images"],

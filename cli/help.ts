@@ -65,6 +65,15 @@ whole projects "registry/project/**" (every repository below) or "registry/proje
 
 ${INPUT_FLAGS}
   --force                push manifests even when the destination has them
+  --reverse              copy from the destinations back to the sources (after a failover,
+                         what was pushed to the standby while it served): every tag of each
+                         destination repository goes back to its source repository; a tag
+                         both hold as different images is a conflict, listed and kept on
+                         both sides (exit 1); mappings that cannot run backwards (several
+                         sources into one destination, renamed tags, flattened projects) are
+                         refused by name
+  --from REGISTRY        with --reverse: copy back only from this registry (the site that
+                         served), for rules with several destinations
   --repair               also check every child manifest and blob under tags that are
                          up to date, and re-copy what is missing (a request per blob)
   --min-rate RATE[,WINDOW]
@@ -94,6 +103,9 @@ missing), missing, or differs. Reads the same files and flags as sync and change
 
 ${INPUT_FLAGS}
   --shallow              compare tag digests only (two requests a tag), for frequent runs
+  --reverse [--from REGISTRY]
+                         check the other direction: whether each source holds every tag of
+                         its destination (what sync --reverse would copy back)
   --json                 print the report as JSON
 
 Exit status: 0 every destination image is present, 1 something is incomplete, missing or

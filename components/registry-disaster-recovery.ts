@@ -87,6 +87,13 @@ export interface DisasterRecoveryFailoverArgs {
   /** "primary" or the standby's name: change it and run `pulumi up` to fail over or back. */
   active: string;
   force?: pulumi.Input<boolean>;
+  /**
+   * For the time the standby serves: its direct copy runs backwards, from the standby to the
+   * primary, so what is pushed to the standby meanwhile reaches the primary before the failback
+   * (which is refused while the primary lacks any of it). Set it back to false once the primary
+   * serves again.
+   */
+  reverse?: boolean;
 }
 
 export interface RegistryDisasterRecoveryArgs {
@@ -261,6 +268,7 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
         proc: direct.proc,
         retries: direct.retries,
         timeoutSeconds: direct.timeoutSeconds,
+        ...(args.failover?.reverse && site === standbyOf(args.sites, args.failover) ? { reverse: true } : {}),
       },
       { parent: this, dependsOn: endpoint.target ? [endpoint.target] : [] },
     );

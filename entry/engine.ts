@@ -3,12 +3,13 @@
  * It never loads @pulumi/pulumi, whose start-up costs about a second: keep Pulumi out of every
  * module this file reaches.
  */
-export { runSync, runVerify } from "../provider/sync";
+export { runSync, runVerify, runReverseSync, reverseSyncJob } from "../provider/sync";
 export { checkSiteReadiness } from "../provider/failover";
 export type { SiteReadiness } from "../provider/failover";
 export type {
   SyncJob,
   SyncOptions,
+  ReverseOptions,
   SyncReport,
   ReadinessReport,
   ReadinessRow,

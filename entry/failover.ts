@@ -5,6 +5,7 @@
  */
 export {
   runFailoverPreflight,
+  checkFailback,
   checkSiteReadiness,
   failoverRecordSchema,
   withRecordStore,
@@ -14,6 +15,7 @@ export {
 } from "../provider/failover";
 export type {
   FailoverPreflight,
+  FailbackCheck,
   FailoverSite,
   FailoverSiteName,
   SiteReadiness,

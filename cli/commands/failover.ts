@@ -183,7 +183,12 @@ async function status(inputs: FailoverRecordInputs, json: boolean, signal: Abort
   const pointsAt = (["primary", "secondary"] as const).find((site) => current.length === 1 && current[0].value === inputs.sites[site].value);
   const sites = await Promise.all(
     (["primary", "secondary"] as const).map(
-      async (site): Promise<FailoverPreflight> => runFailoverPreflight({ name: site, ...inputs.sites[site] }, readinessJob(inputs), false, { signal }),
+      async (site): Promise<FailoverPreflight> =>
+        runFailoverPreflight({ name: site, ...inputs.sites[site] }, readinessJob(inputs), false, {
+          signal,
+          // While the secondary serves, whether the primary could take back over includes what the secondary got meanwhile.
+          failbackFrom: site === "primary" && pointsAt === "secondary" ? { name: "secondary", ...inputs.sites.secondary } : undefined,
+        }),
     ),
   );
   // A cancelled preflight reports its images as errors: say it was interrupted instead.

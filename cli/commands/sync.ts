@@ -1,4 +1,4 @@
-import { authRedactor, formatBytes, formatDuration, formatRate, runSync, syncOptionsOf } from "../../provider/sync";
+import { authRedactor, formatBytes, formatDuration, formatRate, runReverseSync, runSync, syncOptionsOf } from "../../provider/sync";
 import { parseReference } from "../../provider/clients/oci/reference";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
@@ -17,7 +17,8 @@ export async function syncCommand(args: CommandArguments, signal: AbortSignal): 
   const reporter = new ProgressReporter({ stream: process.stderr, logFile: args.log, redact });
   let report;
   try {
-    report = await runSync(job, syncOptionsOf(args.settings, { surface: "command", signal, onEvent: reporter.onEvent }));
+    const options = syncOptionsOf(args.settings, { surface: "command", signal, onEvent: reporter.onEvent });
+    report = await (args.reverse ? runReverseSync(job, { ...options, from: args.reverse.from }) : runSync(job, options));
   } finally {
     reporter.stop();
   }
@@ -41,9 +42,13 @@ export async function syncCommand(args: CommandArguments, signal: AbortSignal): 
   if (failures.length > 0) {
     for (const failure of failures.slice(0, FAILURES_SHOWN)) reporter.say(`failed  ${failure.source} -> ${failure.destination}: ${failure.error}`);
     if (failures.length > FAILURES_SHOWN) reporter.say(`… and ${failures.length - FAILURES_SHOWN} more failed image(s)`);
+    const conflicts = failures.filter((failure) => failure.conflict);
+    // A conflict retried as a plain sync would overwrite the source's tag: it stays out of the retry file.
+    if (conflicts.length > 0)
+      reporter.say(`${conflicts.length} conflicting tag(s) kept on both sides and left out of ${args.failedImages}: settle each by hand`);
     // A tag the source listed that is no tag at all cannot be asked for again by name; in the
     // file it would make the whole retry refuse to start.
-    const retryable = failures.filter((failure) => isReference(failure.source));
+    const retryable = failures.filter((failure) => !failure.conflict && isReference(failure.source));
     if (retryable.length < failures.length)
       reporter.say(`${failures.length - retryable.length} failed image(s) left out of ${args.failedImages}: the source listed a tag that is not a valid tag`);
     if (retryable.length > 0) {

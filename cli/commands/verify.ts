@@ -1,9 +1,10 @@
-import { ReadinessRow, runVerify, shortDigest, syncOptionsOf } from "../../provider/sync";
+import { ReadinessRow, reverseSyncJob, runVerify, shortDigest, syncOptionsOf } from "../../provider/sync";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
 
 export async function verifyCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
-  const job = loadSyncJob(args);
+  const loaded = loadSyncJob(args);
+  const job = args.reverse ? reverseSyncJob(loaded, args.reverse) : loaded;
   const report = await runVerify(job, syncOptionsOf(args.settings, { surface: "command", signal, shallow: args.shallow }));
   // Row errors quote registries, which may echo credentials back: runVerify hands them out redacted with the job's secrets.
   const rows = report.rows;

@@ -35,6 +35,7 @@ export interface PlanShape {
     standby?: string;
     values?: Record<string, unknown>;
     active?: string;
+    reverse?: unknown;
     record?: { backend?: unknown; alicloud?: unknown; rfc2136?: unknown; google?: unknown };
   };
 }
@@ -134,6 +135,11 @@ function failoverProblems(plan: PlanShape, pending: (value: unknown) => boolean)
         message: `expected the record's value while ${side} serves: a host name (CNAME) or an address (A, AAAA)`,
       });
   }
+  if (failover.reverse === true && plan.sites?.[standby]?.replication?.harbor)
+    issues.push({
+      path: ["failover", "reverse"],
+      message: `expected a direct copy to ${standby}: Harbor's replication pushes from the primary only; copy back with registry-dr sync --reverse instead`,
+    });
   const record = failover.record;
   if (record === null || typeof record !== "object")
     issues.push({

@@ -139,6 +139,7 @@ const failoverSchema = () =>
     }),
     active: text('"primary" or the standby site\'s name'),
     force: flag().optional(),
+    reverse: flag().optional(),
   });
 
 /** A function, not a constant: each call gets a fresh schema. */

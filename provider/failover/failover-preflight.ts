@@ -1,6 +1,7 @@
 import { connect } from "node:net";
 import { SiteReadiness, checkSiteReadiness } from "./site-readiness";
 import { SyncJob, SyncOptions } from "../sync";
+import { FailbackCheck, checkFailback, withFailback } from "./failback-check";
 
 /**
  * The preflight of a DNS failover: before a record points at a site, the site's registry
@@ -21,6 +22,8 @@ export interface FailoverPreflight {
   /** One line per problem: an unreachable registry, or an image missing, incomplete or different there. */
   problems: string[];
   forced: boolean;
+  /** For a flip back to the primary: what the site that served holds that the primary does not. */
+  failback?: Omit<FailbackCheck, "problems">;
 }
 
 export interface FailoverSite {
@@ -34,18 +37,23 @@ export interface FailoverSite {
 
 const TCP_CHECK_TIMEOUT_MS = 5000;
 
-/** Checks the site and summarizes what it found; `forced` records that a failing preflight was overridden. */
+/**
+ * Checks the site and summarizes what it found; `forced` records that a failing preflight was overridden.
+ * `failbackFrom`: the site that served until this flip back to the primary (failback-check.ts).
+ */
 export async function runFailoverPreflight(
   site: FailoverSite,
   readiness: SyncJob | undefined,
   forced: boolean,
-  options: SyncOptions = {},
+  options: SyncOptions & { failbackFrom?: FailoverSite } = {},
 ): Promise<FailoverPreflight> {
-  const [found, unreachable] = await Promise.all([
-    checkSiteReadiness(site.registry, site.insecure, readiness, options),
+  const { failbackFrom, ...syncOptions } = options;
+  const [found, unreachable, failback] = await Promise.all([
+    checkSiteReadiness(site.registry, site.insecure, readiness, syncOptions),
     site.tcpCheck ? tcpProblem(site.tcpCheck) : undefined,
+    failbackFrom ? checkFailback(failbackFrom, readiness, syncOptions) : undefined,
   ]);
-  return summarizePreflight(site.name, found, forced, unreachable ? [unreachable] : []);
+  return withFailback(summarizePreflight(site.name, found, forced, unreachable ? [unreachable] : []), failback, forced);
 }
 
 /** Why `address` ("host:port") does not accept a TCP connection, or undefined when it does. */

@@ -86,7 +86,9 @@ export async function applyRecord(
   const fields = recordFields(inputs);
   refuseUnseenChange(inputs, existing, lastSeen);
   const moves = !existing || copiesOf(existing).some((copy) => copy.value !== fields.value);
-  const preflight = moves ? await preflightOrStop(inputs, inputs.active, say, options.signal) : undefined;
+  // Back to the primary from a record that served: what the other site got meanwhile must be on the primary first.
+  const failback = inputs.active === "primary" && existing !== undefined;
+  const preflight = moves ? await preflightOrStop(inputs, inputs.active, say, options.signal, failback) : undefined;
   // The last moment a switch can stop with nothing changed: a write once sent is finished and read back.
   options.signal?.throwIfAborted();
   let recordId = existing?.recordId;
@@ -233,11 +235,13 @@ async function preflightOrStop(
   siteName: FailoverSiteName,
   say: Say,
   signal: AbortSignal | undefined,
+  failback = false,
 ): Promise<FailoverPreflight> {
   const site = { name: siteName, ...inputs.sites[siteName] };
   const deadline = AbortSignal.timeout(PREFLIGHT_DEADLINE_MS);
   const preflight = await runFailoverPreflight(site, readinessJob(inputs), inputs.force ?? false, {
     signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+    failbackFrom: failback ? { name: "secondary", ...inputs.sites.secondary } : undefined,
   }).finally(
     // A cancelled preflight reports its images as errors; what stops the switch is the cancellation, not those.
     () => signal?.throwIfAborted(),
@@ -246,7 +250,9 @@ async function preflightOrStop(
   if (preflight.problems.length > 0 && !inputs.force) {
     throw new Error(
       `preflight of the ${siteName} site (${preflight.registry}) failed, so ${describeRecord(inputs)} was not changed:\n${preflight.problems.map((line) => `  ${line}`).join("\n")}\n` +
-        "Copy the missing images (ImageSync, or `registry-dr sync`) and run again, or set force: true to switch anyway.",
+        (preflight.failback && preflight.failback.missing.length + preflight.failback.conflicts.length > 0
+          ? "Copy back what the secondary site got while it served (`registry-dr sync --reverse`, or ImageSync with reverse: true), settle each conflicting tag by hand, and run again, or set force: true to switch anyway (what the primary lacks is then lost to clients)."
+          : "Copy the missing images (ImageSync, or `registry-dr sync`) and run again, or set force: true to switch anyway."),
     );
   }
   say(preflightVerdict(preflight));

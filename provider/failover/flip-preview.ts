@@ -24,7 +24,10 @@ export async function describeFlip(
     return;
   }
   try {
-    const preflight = await runFailoverPreflight({ name: inputs.active, ...site }, readinessJob(inputs), inputs.force ?? false, { signal: options.signal });
+    const preflight = await runFailoverPreflight({ name: inputs.active, ...site }, readinessJob(inputs), inputs.force ?? false, {
+      signal: options.signal,
+      failbackFrom: inputs.active === "primary" && currentValue !== undefined ? { name: "secondary", ...inputs.sites.secondary } : undefined,
+    });
     for (const problem of preflight.problems) say(redact(`preflight ${problem}`));
     say(`${preflightVerdict(preflight)}${preflight.problems.length > 0 && !inputs.force ? ": the switch would be refused" : ""}`);
   } catch (error) {

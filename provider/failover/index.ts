@@ -8,3 +8,4 @@ export * from "./record-rules";
 export * from "./record-secrets";
 export * from "./record-stores";
 export * from "./site-readiness";
+export * from "./failback-check";

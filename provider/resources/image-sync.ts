@@ -17,6 +17,8 @@ import {
   describeResult,
   imagesMapSchema,
   removeImages,
+  reverseSyncJob,
+  runReverseSync,
   runSettingFields,
   runSync,
   runVerify,
@@ -25,6 +27,7 @@ import {
 import { defineDynamicResource } from "./define-dynamic-resource";
 import { previewCheckSignal, previewChecksEnabled } from "./preview-checks";
 import { toStateValue } from "./state-value";
+import { ConfigError, ConfigIssue } from "../validation";
 
 /**
  * ImageSync: image-syncer's job as a Pulumi resource. `pulumi up` copies the images,
@@ -45,6 +48,7 @@ export const imageSyncInputsSchema = () =>
     namespace: z.string({ error: "expected the default destination namespace" }).min(1).optional(),
     ...runSettingFields(RESOURCE_SETTINGS),
     retainOnDelete: z.boolean({ error: "expected true or false" }).optional(),
+    reverse: z.boolean({ error: "expected true or false" }).optional(),
   });
 
 export type ImageSyncInputs = z.infer<ReturnType<typeof imageSyncInputsSchema>>;
@@ -83,7 +87,10 @@ export const imageSyncDefinition = defineDynamicResource<ImageSyncArgs, ImageSyn
   secretOutputs: ["auth"],
   /** `alicloud:*` config: the RAM key behind `alicloud` auth entries that name none. */
   configure: rememberAlicloudConfig,
-  check: (inputs) => void compileJob(toJob(inputs)),
+  check: (inputs) => {
+    checkReverse(inputs);
+    compileJob(toJob(inputs));
+  },
   /** Inputs unchanged: a destination that lost or changed an image is still a pending copy; one that could not be checked is not. */
   async alsoChanged(_olds, news) {
     const stale = await staleImages(news, "stale  ");
@@ -115,7 +122,7 @@ export const imageSyncDefinition = defineDynamicResource<ImageSyncArgs, ImageSyn
   },
 
   async delete(_id, props) {
-    if (props.retainOnDelete !== false) return;
+    if (props.retainOnDelete !== false || props.reverse) return;
     const copies = (props.summary?.images ?? []).filter(
       (image): image is { source: string; destination: string; digest: string; status: ImageSyncSummary["images"][number]["status"] } => Boolean(image.digest),
     );
@@ -127,8 +134,24 @@ export const imageSyncDefinition = defineDynamicResource<ImageSyncArgs, ImageSyn
 /** The provider the engine loads by this name (see packaged-provider.ts); state names it. */
 export const imageSyncProvider = imageSyncDefinition.provider;
 
+/** The job as written; with `reverse`, run from the destinations back to the sources (reverse-job.ts). */
 function toJob(inputs: ImageSyncInputs): SyncJob {
+  return inputs.reverse ? reverseSyncJob(forwardJob(inputs)) : forwardJob(inputs);
+}
+
+function forwardJob(inputs: ImageSyncInputs): SyncJob {
   return { images: inputs.images as ImagesMap, auth: inputs.auth as AuthMap | undefined, defaults: { registry: inputs.registry, namespace: inputs.namespace } };
+}
+
+/** A reverse copy writes into the sources: nothing that would overwrite or delete their tags goes with it. */
+function checkReverse(inputs: ImageSyncInputs): void {
+  if (!inputs.reverse) return;
+  const issues: ConfigIssue[] = [];
+  for (const name of ["force", "repair"] as const)
+    if (inputs[name]) issues.push({ path: [name], message: `expected no ${name} with reverse: a reverse copy never overwrites a tag the source holds` });
+  if (inputs.retainOnDelete === false)
+    issues.push({ path: ["retainOnDelete"], message: "expected no retainOnDelete: false with reverse: its copies are the sources' own images, never deleted" });
+  if (issues.length > 0) throw new ConfigError(issues);
 }
 
 function toOptions(inputs: ImageSyncInputs, onEvent?: (event: SyncEvent) => void): SyncOptions {
@@ -138,7 +161,8 @@ function toOptions(inputs: ImageSyncInputs, onEvent?: (event: SyncEvent) => void
 
 /** Runs the sync, printing a line per image (the host's output shows in `pulumi up`). */
 async function sync(id: string, inputs: ImageSyncInputs, previous?: SummaryImage[]): Promise<ImageSyncOutputs> {
-  const report = await runSync(toJob(inputs), toOptions(inputs, printProgress));
+  const options = toOptions(inputs, printProgress);
+  const report = await (inputs.reverse ? runReverseSync(forwardJob(inputs), options) : runSync(forwardJob(inputs), options));
   const outs = toStateValue<ImageSyncOutputs>({ ...inputs, summary: summarize(report, previous) });
   const failed = report.results.filter((result) => result.status === "failed");
   if (failed.length > 0) {
@@ -251,6 +275,12 @@ export interface ImageSyncArgs extends ImageSyncRunArgs {
   namespace?: pulumi.Input<string>;
   /** Keep destination images when the resource is deleted (default true). */
   retainOnDelete?: pulumi.Input<boolean>;
+  /**
+   * Copy from the destinations back to the sources, for the time the standby serves: every tag
+   * of each destination repository goes to its source repository. A tag both hold as different
+   * images is a conflict: reported, kept on both sides, and the update fails until it is settled.
+   */
+  reverse?: pulumi.Input<boolean>;
 }
 
 /** The run settings as resource inputs, each documented once in RunSettings. */

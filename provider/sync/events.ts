@@ -13,6 +13,8 @@ export interface ImageResult {
   error?: string;
   /** Whether another round may succeed (network trouble, 5xx), as opposed to bad credentials or content. */
   retryable?: boolean;
+  /** A reverse run found the destination tag holding another image, and left both as they are. */
+  conflict?: true;
   bytesUploaded: number;
   durationMs: number;
 }

@@ -60,6 +60,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       budget: new RetryBudget(blobTransferAttempts(options.retries ?? RUN_SETTINGS.retries.default)),
       transfers: new Semaphore(options.transfers ?? Math.max(8, (options.proc ?? RUN_SETTINGS.proc.default) * 2)),
       force: options.force ?? RUN_SETTINGS.force.default,
+      keepDifferingTags: options.keepDifferingTags,
       repair: options.repair ? new ContentCheck(REPAIR_CHECK_CONCURRENCY) : undefined,
       platforms: options.platforms,
       referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined,

@@ -28,6 +28,8 @@ export interface ImageSyncContext extends CopyContext {
   repair?: ContentCheck;
   /** Set unless --no-referrers. */
   referrers?: ReferrerDirectory;
+  /** A destination tag holding another digest is a conflict, reported and never overwritten (a reverse run). */
+  keepDifferingTags?: boolean;
 }
 
 /** `incomplete`: the destination has the digest under the tag but not all of its content. */
@@ -47,6 +49,7 @@ export async function checkImage(task: SyncTask, context: ImageSyncContext): Pro
       const expected = await expectedImage(task, source, context.platforms, present === undefined);
       digest = expected.digest;
       if (present?.digest === expected.digest) return { task, startedAt, result: await upToDate(task, startedAt, digest, context) };
+      if (present && context.keepDifferingTags) return { task, startedAt, result: conflict(task, startedAt, expected.digest, present.digest) };
       return { task, startedAt, expected };
     }
     // --force copies whatever the digests: read what the copy needs at once.
@@ -130,9 +133,16 @@ function resultOf(
   task: SyncTask,
   startedAt: number,
   bytesUploaded: number,
-  outcome: Pick<ImageResult, "status" | "digest" | "error" | "retryable">,
+  outcome: Pick<ImageResult, "status" | "digest" | "error" | "retryable" | "conflict">,
 ): ImageResult {
   return { ...describeTask(task), ...outcome, bytesUploaded, durationMs: Date.now() - startedAt };
+}
+
+/** Both sides hold the tag, as different images: which one is right is the user's call, never the run's. */
+function conflict(task: SyncTask, startedAt: number, sourceDigest: string, destinationDigest: string): ImageResult {
+  const { source, destination } = describeTask(task);
+  const error = `conflict: ${destination} is ${destinationDigest}, ${source} is ${sourceDigest}; both kept, nothing overwritten. Decide which is right, push it to both sides (or delete the other), then run again`;
+  return resultOf(task, startedAt, 0, { status: "failed", digest: destinationDigest, error, retryable: false, conflict: true });
 }
 
 function failure(task: SyncTask, startedAt: number, bytesUploaded: number, digest: string | undefined, error: unknown): ImageResult {

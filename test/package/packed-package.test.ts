@@ -32,6 +32,8 @@ const STACK_PULUMI = "3.276.0";
 const ENGINE = [
   "runSync",
   "runVerify",
+  "runReverseSync",
+  "reverseSyncJob",
   "checkSiteReadiness",
   "syncConfigSchema",
   "ConfigError",
@@ -54,6 +56,7 @@ const COMPONENTS = [
 ];
 const FAILOVER = [
   "runFailoverPreflight",
+  "checkFailback",
   "checkSiteReadiness",
   "failoverRecordSchema",
   "withRecordStore",

@@ -1,0 +1,86 @@
+import { ReadinessRow, SyncJob, SyncOptions, reverseSyncJob, runVerify } from "../sync";
+import { ConfigError } from "../validation";
+import type { FailoverPreflight, FailoverSite } from "./failover-preflight";
+import { registryHostOf } from "./site-readiness";
+
+/**
+ * The preflight of a failback: before the name goes back to the primary, everything the site
+ * that served holds in the protected repositories must be on the primary, with the same
+ * digest. The protected repositories are the readiness images' (primary repository ->
+ * repository at the serving site); every tag the serving site lists there counts, not only
+ * the ones the readiness rules name: a CI run during the outage pushed through the same name.
+ * A tag the primary lacks would be lost by the flip; a tag both hold as different images is
+ * a conflict only the user can settle. Either refuses the flip unless it is forced.
+ *
+ * It is the reverse sync's own check: the reversed readiness job, verified shallowly (tag
+ * digests, and the signatures that travel with them), so `registry-dr sync --reverse` copies
+ * exactly what this reports as missing.
+ */
+
+export interface FailbackCheck {
+  /** The registry that served, whose tags were compared. */
+  from: string;
+  /** Tags compared. */
+  checked: number;
+  /** Tags the primary holds as the serving site does. */
+  present: number;
+  /** On the serving site, not on the primary: "host/repo:tag". */
+  missing: string[];
+  /** On both, as different images. */
+  conflicts: string[];
+  /** One line per problem, as the preflight prints them. */
+  problems: string[];
+}
+
+export async function checkFailback(serving: FailoverSite, readiness: SyncJob | undefined, options: SyncOptions = {}): Promise<FailbackCheck | undefined> {
+  if (!readiness) return undefined;
+  const from = registryHostOf(serving.registry);
+  let reversed: SyncJob;
+  try {
+    reversed = reverseSyncJob(readiness, { from });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const problem = `the ${serving.name} site's repositories cannot be compared with the primary's, so what it got while it served is unknown: ${error.message.replace(/\n/g, "; ")}`;
+    return { from, checked: 0, present: 0, missing: [], conflicts: [], problems: [problem] };
+  }
+  const report = await runVerify(reversed, { ...options, shallow: true });
+  return summarizeFailback(from, serving.name, report.rows);
+}
+
+export function summarizeFailback(from: string, servingName: string, rows: ReadinessRow[]): FailbackCheck {
+  const missing = rows.filter((row) => row.status === "missing");
+  const conflicts = rows.filter((row) => row.status === "differs");
+  const problems = [
+    ...missing.map(
+      (row) =>
+        `${row.source} (${row.sourceDigest}) is on the ${servingName} site but not at ${row.destination}: pushed while it served, it would be lost; copy it back with registry-dr sync --reverse`,
+    ),
+    ...conflicts.map(
+      (row) =>
+        `${row.destination} is ${row.destinationDigest} at the primary but ${row.sourceDigest} at ${row.source}: a conflict; decide which is right and push it to both sides`,
+    ),
+    ...rows
+      .filter((row) => row.status === "incomplete")
+      .map(
+        (row) =>
+          `${row.destination}: the primary lacks what travels with ${row.source} (${row.missing?.join(", ")}); copy it back with registry-dr sync --reverse`,
+      ),
+    ...rows.filter((row) => row.status === "error").map((row) => `${row.source}: could not be compared with the primary (${row.error})`),
+  ];
+  const present = rows.filter((row) => row.status === "present").length;
+  return { from, checked: rows.length, present, missing: missing.map((row) => row.source), conflicts: conflicts.map((row) => row.destination), problems };
+}
+
+/** The preflight of the primary, with the failback's findings: its counts, its problems, and whether forcing covered them. */
+export function withFailback(preflight: FailoverPreflight, check: FailbackCheck | undefined, forced: boolean): FailoverPreflight {
+  if (!check) return preflight;
+  const counts = {
+    ...preflight.counts,
+    present: preflight.counts.present + check.present,
+    missing: preflight.counts.missing + check.missing.length,
+    differs: preflight.counts.differs + check.conflicts.length,
+  };
+  const problems = [...preflight.problems, ...check.problems.map((problem) => `failback: ${problem}`)];
+  const { problems: _problems, ...failback } = check;
+  return { ...preflight, counts, problems, forced: forced && problems.length > 0, failback };
+}
