@@ -349,3 +349,44 @@ test("Harbor's replication to a site without the key Harbor logs in with is refu
     /sites\.europe\.replication\.harbor: expected artifactRegistry\.createKey true/,
   );
 });
+
+test("failover.reverse: while the standby serves, its direct copy runs backwards (to the primary) before the record moves; Harbor's replication cannot", async () => {
+  const failover: RegistryDisasterRecoveryArgs["failover"] = {
+    record: {
+      backend: "rfc2136",
+      zone: "dr.example.com",
+      name: "registry",
+      type: "A",
+      rfc2136: { server: "10.0.0.53", tsig: { name: "dr-key", algorithm: "hmac-sha256", secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQ=" } },
+    },
+    values: { primary: "10.1.0.10", dc2: "10.2.0.10" },
+    active: "primary",
+    reverse: true,
+  };
+  const site = { registry: { url: "https://registry.dc2.example.com", namespace: "library", username: "pusher", password: "pusher-secret" } };
+  const { recorded } = await build({
+    primary: { registry: "https://harbor.dc1.example.com", auth: { username: "reader", password: "reader-secret" } },
+    protect: { repositories: ["library/nginx"] },
+    sites: { dc2: { ...site, replication: { direct: {} } } },
+    failover,
+  });
+  assert.equal(named(recorded, "dr-dc2-sync").inputs.reverse, true);
+  assert.deepEqual(dependsOnNames(recorded, "dr-record"), ["dr-dc2-sync"], "the copy back runs before the failback's preflight");
+  const { recorded: forward } = await build({
+    primary: { registry: "https://harbor.dc1.example.com", auth: { username: "reader", password: "reader-secret" } },
+    protect: { repositories: ["library/nginx"] },
+    sites: { dc2: { ...site, replication: { direct: {} } } },
+    failover: { ...failover, reverse: undefined },
+  });
+  assert.equal(named(forward, "dr-dc2-sync").inputs.reverse, undefined);
+  assert.throws(
+    () =>
+      new RegistryDisasterRecovery("dr", {
+        primary: { harbor: HARBOR },
+        protect: { repositories: ["library/nginx"] },
+        sites: { dc2: { ...site, replication: { harbor: {} } } },
+        failover,
+      }),
+    /failover\.reverse: expected a direct copy to dc2: Harbor's replication pushes from the primary only/,
+  );
+});
