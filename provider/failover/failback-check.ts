@@ -1,4 +1,5 @@
-import { ReadinessRow, SyncJob, SyncOptions, reverseSyncJob, runVerify } from "../sync";
+import { canonicalHost } from "../clients/oci";
+import { ReadinessRow, SyncJob, SyncOptions, compileJob, reverseSyncJob, runVerify } from "../sync";
 import { ConfigError } from "../validation";
 import type { FailoverPreflight, FailoverSite } from "./failover-preflight";
 import { registryHostOf } from "./site-readiness";
@@ -33,8 +34,9 @@ export interface FailbackCheck {
 }
 
 export async function checkFailback(serving: FailoverSite, readiness: SyncJob | undefined, options: SyncOptions = {}): Promise<FailbackCheck | undefined> {
-  if (!readiness) return undefined;
   const from = registryHostOf(serving.registry);
+  // As the forward preflight: readiness images elsewhere say nothing about this site.
+  if (!readiness || !copiesTo(readiness, from)) return undefined;
   let reversed: SyncJob;
   try {
     reversed = reverseSyncJob(readiness, { from });
@@ -43,8 +45,12 @@ export async function checkFailback(serving: FailoverSite, readiness: SyncJob | 
     const problem = `the ${serving.name} site's repositories cannot be compared with the primary's, so what it got while it served is unknown: ${error.message.replace(/\n/g, "; ")}`;
     return { from, checked: 0, present: 0, missing: [], conflicts: [], problems: [problem] };
   }
-  const report = await runVerify(reversed, { ...options, shallow: true });
+  const report = await runVerify(reversed, { ...options, shallow: true, copyBack: true });
   return summarizeFailback(from, serving.name, report.rows);
+}
+
+function copiesTo(job: SyncJob, host: string): boolean {
+  return compileJob(job).rules.some((rule) => rule.destinations.some((destination) => canonicalHost(destination.registry) === canonicalHost(host)));
 }
 
 export function summarizeFailback(from: string, servingName: string, rows: ReadinessRow[]): FailbackCheck {

@@ -1,4 +1,5 @@
 import { ImageReference, canonicalHost, formatReference } from "../clients/oci";
+import { registryHostOf } from "../clients/registry-hosts";
 import { ConfigError, ConfigIssue } from "../validation";
 import { ImagesMap } from "./config-schema";
 import { SyncRule } from "./image-rules";
@@ -37,7 +38,7 @@ interface ReversedEntry {
 
 export function reverseSyncJob(job: SyncJob, options: ReverseOptions = {}): SyncJob {
   const { rules } = compileJob(job);
-  const from = options.from === undefined ? undefined : canonicalHost(options.from.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, ""));
+  const from = options.from === undefined ? undefined : canonicalHost(registryHostOf(options.from));
   const issues: ConfigIssue[] = [];
   const entries: ReversedEntry[] = [];
   for (const rule of rules) {

@@ -20,5 +20,5 @@ export async function runReverseSync(job: SyncJob, options: SyncOptions & Revers
       })),
     );
   const { from: _from, ...syncOptions } = options;
-  return runSync(reverseSyncJob(job, options), { ...syncOptions, keepDifferingTags: true });
+  return runSync(reverseSyncJob(job, options), { ...syncOptions, copyBack: true });
 }

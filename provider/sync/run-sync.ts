@@ -60,7 +60,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       budget: new RetryBudget(blobTransferAttempts(options.retries ?? RUN_SETTINGS.retries.default)),
       transfers: new Semaphore(options.transfers ?? Math.max(8, (options.proc ?? RUN_SETTINGS.proc.default) * 2)),
       force: options.force ?? RUN_SETTINGS.force.default,
-      keepDifferingTags: options.keepDifferingTags,
+      keepDifferingTags: options.copyBack,
       repair: options.repair ? new ContentCheck(REPAIR_CHECK_CONCURRENCY) : undefined,
       platforms: options.platforms,
       referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined,
@@ -136,7 +136,7 @@ async function withPlan<T>(
   const pool = new RegistryPool(access, { ...SYNC_DEADLINES, ...options.transport, signal: options.signal }, options.tagPageSize);
   try {
     const unreachable = await pingAll(rules, pool);
-    const tagLists = new TagLists();
+    const tagLists = new TagLists(options.copyBack);
     const plan = shardOf(await planSync(rules, pool, options.onEvent ?? (() => {}), unreachable, options.signal, tagLists), options.shard);
     options.onEvent?.({ type: "planned", images: plan.tasks.length, failed: plan.failures.length });
     return await work(plan, pool, unreachable, tagLists);

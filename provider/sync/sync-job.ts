@@ -32,8 +32,12 @@ export interface SyncOptions {
   /** Extra rounds for images that failed with a transient error (image-syncer's --retries). */
   retries?: number;
   force?: boolean;
-  /** sync: a destination tag that holds another digest is reported as a conflict and kept, never overwritten (what runReverseSync sets). */
-  keepDifferingTags?: boolean;
+  /**
+   * The job copies a standby back into its sources (runReverseSync and the failback check set
+   * it): a destination tag holding another digest is a conflict, reported and never
+   * overwritten, and a repository the standby does not know holds no tags.
+   */
+  copyBack?: boolean;
   /** sync: check every child manifest and blob under existing tags and re-copy what is missing. */
   repair?: boolean;
   /** verify: compare tag digests only (two HEADs a tag), without checking content. */
