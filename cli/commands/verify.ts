@@ -5,7 +5,10 @@ import { loadSyncJob } from "../config-files";
 export async function verifyCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const loaded = loadSyncJob(args);
   const job = args.reverse ? reverseSyncJob(loaded, args.reverse) : loaded;
-  const report = await runVerify(job, syncOptionsOf(args.settings, { surface: "command", signal, shallow: args.shallow }));
+  const report = await runVerify(job, {
+    ...syncOptionsOf(args.settings, { surface: "command", signal, shallow: args.shallow }),
+    copyBack: args.reverse !== undefined,
+  });
   // Row errors quote registries, which may echo credentials back: runVerify hands them out redacted with the job's secrets.
   const rows = report.rows;
   if (args.json) {

@@ -112,7 +112,7 @@ export const imageSyncDefinition = defineDynamicResource<ImageSyncArgs, ImageSyn
 
   async read(id, props) {
     if (!props.images) return { id, props };
-    const report = await runVerify(toJob(props as ImageSyncInputs), { signal: AbortSignal.timeout(READ_DEADLINE_MS) });
+    const report = await runVerify(toJob(props as ImageSyncInputs), { signal: AbortSignal.timeout(READ_DEADLINE_MS), copyBack: props.reverse });
     const previous = upgradeSummary(props.summary).images;
     const images = withMissingSince(
       report.rows.map((row) => ({ source: row.source, destination: row.destination, digest: row.destinationDigest, status: row.status })),
@@ -156,7 +156,7 @@ function checkReverse(inputs: ImageSyncInputs): void {
 
 function toOptions(inputs: ImageSyncInputs, onEvent?: (event: SyncEvent) => void): SyncOptions {
   // A preview looks for missing content only when an update would repair it.
-  return syncOptionsOf(inputs, { surface: "pulumi", onEvent, shallow: !inputs.repair });
+  return { ...syncOptionsOf(inputs, { surface: "pulumi", onEvent, shallow: !inputs.repair }), copyBack: inputs.reverse };
 }
 
 /** Runs the sync, printing a line per image (the host's output shows in `pulumi up`). */

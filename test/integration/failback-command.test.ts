@@ -99,6 +99,11 @@ describe("failback: registry-dr failover --to primary and sync --reverse", () =>
     assert.deepEqual(await dns.dig(fqdn(), "A"), [STANDBY_IP], "the record stays on the secondary");
     assert.deepEqual(await listTags(`docker://${primary.host}/dr/app`), ["1.0"], "the refusal copied nothing");
 
+    const lacking = await run(["verify", "--reverse", "--shallow", "--config", configFile]);
+    assert.equal(lacking.code, 1, lacking.stderr);
+    assert.match(lacking.stdout, /missing\s+\S+\/dr\/app:2\.0-hotfix\s+\S+\/dr\/app:2\.0-hotfix/);
+    assert.match(lacking.stdout, /INCOMPLETE \(tag digests only\): 1 present, 0 incomplete, 1 missing/);
+
     const reverse = await run(["sync", "--reverse", "--config", configFile]);
     assert.equal(reverse.code, 0, reverse.stderr);
     assert.equal(await digestAt(primary, "dr/app:2.0-hotfix"), pushed.digest, "the primary holds the hotfix, byte for byte");
