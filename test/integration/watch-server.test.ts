@@ -61,8 +61,13 @@ test("a full queue answers 503 with Retry-After, so the sender sends again later
   const host = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
   const stop = new AbortController();
   running.push({ close: () => void silent.close() });
-  const { service, post } = await serve({ images: { [`${host}/library/app`]: `${host}/copy/app` }, auth: { [host]: { insecure: true } } }, { capacity: 1, signal: stop.signal });
-  const event = (tag: string) => ({ events: [{ action: "push", target: { mediaType: "application/vnd.oci.image.manifest.v1+json", repository: "library/app", tag }, request: { host } }] });
+  const { service, post } = await serve(
+    { images: { [`${host}/library/app`]: `${host}/copy/app` }, auth: { [host]: { insecure: true } } },
+    { capacity: 1, signal: stop.signal },
+  );
+  const event = (tag: string) => ({
+    events: [{ action: "push", target: { mediaType: "application/vnd.oci.image.manifest.v1+json", repository: "library/app", tag }, request: { host } }],
+  });
   assert.equal((await post("/events/distribution", event("1"))).status, 202);
   assert.equal((await post("/events/distribution", event("2"))).status, 202);
   const full = await post("/events/distribution", event("3"));
@@ -79,7 +84,10 @@ test("a full queue answers 503 with Retry-After, so the sender sends again later
 test("a deletion at the source deletes the copy only with followDeletions", async () => {
   const [primary, standby]: RegistryServer[] = await Promise.all([startRegistry(), startRegistry()]);
   running.push({ close: () => Promise.all([primary.stop(), standby.stop()]).then(() => {}) });
-  const job: SyncJob = { images: { [`${primary.host}/library/app`]: `${standby.host}/library/app` }, auth: { [primary.host]: { insecure: true }, [standby.host]: { insecure: true } } };
+  const job: SyncJob = {
+    images: { [`${primary.host}/library/app`]: `${standby.host}/library/app` },
+    auth: { [primary.host]: { insecure: true }, [standby.host]: { insecure: true } },
+  };
   const image = await pushSmallImage(primary, "library/app:gone", undefined, "deleted-later");
   const kept = await serve(job);
   const followed = await serve(job, { followDeletions: true });
@@ -95,7 +103,11 @@ test("a deletion at the source deletes the copy only with followDeletions", asyn
   assert.equal((await followed.post("/events/harbor", deletion)).status, 202);
   await followed.service.settled();
   await until(
-    async () => !(await manifestDigest(`docker://${standby.host}/library/app:gone`).then(() => true, () => false)),
+    async () =>
+      !(await manifestDigest(`docker://${standby.host}/library/app:gone`).then(
+        () => true,
+        () => false,
+      )),
     10_000,
     () => `the copy was not deleted; log:\n${followed.lines.join("\n")}`,
   );

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { compileJob } from "../../provider/sync";
-import { CopyQueue, EventFormatError, RecoveryPoint, copiesOfDeleted, distributionEvents, harborEvents, imagesForEvent, isRegistryHost } from "../../provider/watch";
+import {
+  CopyQueue,
+  EventFormatError,
+  RecoveryPoint,
+  copiesOfDeleted,
+  distributionEvents,
+  harborEvents,
+  imagesForEvent,
+  isRegistryHost,
+} from "../../provider/watch";
 import { secretCheck } from "../../cli/watch/shared-secret";
 
 const NOW = Date.parse("2026-12-05T12:00:00Z");
@@ -15,10 +24,24 @@ describe("distribution's notifications", () => {
   it("reads manifest pushes by tag and deletions; blob pushes and pulls name no image", () => {
     const read = distributionEvents(
       envelope(
-        { action: "push", timestamp: "2026-12-05T11:59:58Z", target: { mediaType: "application/octet-stream", digest: `sha256:${"a".repeat(64)}`, repository: "library/app" } },
-        { action: "push", timestamp: "2026-12-05T11:59:59Z", target: { mediaType: MANIFEST, digest: `sha256:${"b".repeat(64)}`, repository: "library/app", tag: "1.0" }, request: { host: "harbor.example.com" } },
+        {
+          action: "push",
+          timestamp: "2026-12-05T11:59:58Z",
+          target: { mediaType: "application/octet-stream", digest: `sha256:${"a".repeat(64)}`, repository: "library/app" },
+        },
+        {
+          action: "push",
+          timestamp: "2026-12-05T11:59:59Z",
+          target: { mediaType: MANIFEST, digest: `sha256:${"b".repeat(64)}`, repository: "library/app", tag: "1.0" },
+          request: { host: "harbor.example.com" },
+        },
         { action: "pull", target: { mediaType: MANIFEST, repository: "library/app", tag: "1.0" }, request: { host: "harbor.example.com" } },
-        { action: "delete", timestamp: "2026-12-05T11:59:59Z", target: { digest: `sha256:${"c".repeat(64)}`, repository: "library/app" }, request: { host: "harbor.example.com" } },
+        {
+          action: "delete",
+          timestamp: "2026-12-05T11:59:59Z",
+          target: { digest: `sha256:${"c".repeat(64)}`, repository: "library/app" },
+          request: { host: "harbor.example.com" },
+        },
         { action: "mount", target: { repository: "library/app" } },
       ),
       undefined,
@@ -27,13 +50,25 @@ describe("distribution's notifications", () => {
     assert.deepEqual(read.ignored, []);
     assert.deepEqual(read.events, [
       { action: "push", registry: "harbor.example.com", repository: "library/app", tag: "1.0", digest: `sha256:${"b".repeat(64)}`, occurredAt: NOW - 1000 },
-      { action: "delete", registry: "harbor.example.com", repository: "library/app", tag: undefined, digest: `sha256:${"c".repeat(64)}`, occurredAt: NOW - 1000 },
+      {
+        action: "delete",
+        registry: "harbor.example.com",
+        repository: "library/app",
+        tag: undefined,
+        digest: `sha256:${"c".repeat(64)}`,
+        occurredAt: NOW - 1000,
+      },
     ]);
   });
 
   it("the endpoint's ?registry= names the registry over the request's host; a time in the future is taken as now", () => {
     const read = distributionEvents(
-      envelope({ action: "push", timestamp: "2030-01-01T00:00:00Z", target: { mediaType: MANIFEST, repository: "a/b", tag: "v1" }, request: { host: "10.0.0.5:5000" } }),
+      envelope({
+        action: "push",
+        timestamp: "2030-01-01T00:00:00Z",
+        target: { mediaType: MANIFEST, repository: "a/b", tag: "v1" },
+        request: { host: "10.0.0.5:5000" },
+      }),
       "registry.example.com",
       NOW,
     );
@@ -45,7 +80,11 @@ describe("distribution's notifications", () => {
     const read = distributionEvents(
       envelope(
         { action: "push", target: { mediaType: MANIFEST, repository: "../../etc", tag: "1.0" }, request: { host: "harbor.example.com" } },
-        { action: "push", target: { mediaType: MANIFEST, repository: "library/app", tag: `x${"\u0007".repeat(200)}` }, request: { host: "harbor.example.com" } },
+        {
+          action: "push",
+          target: { mediaType: MANIFEST, repository: "library/app", tag: `x${"\u0007".repeat(200)}` },
+          request: { host: "harbor.example.com" },
+        },
         { action: "push", target: { mediaType: MANIFEST, repository: "library/app", tag: "1.0" }, request: { host: "evil.example.com/../x" } },
         { action: "delete", target: { repository: "library/app", digest: "sha256:short" }, request: { host: "harbor.example.com" } },
       ),
@@ -61,8 +100,14 @@ describe("distribution's notifications", () => {
   });
 
   it("a body that is not an envelope is an EventFormatError saying what is expected", () => {
-    assert.throws(() => distributionEvents({ hello: 1 }, undefined, NOW), (error: Error) => error instanceof EventFormatError && /distribution notification envelope/.test(error.message));
-    assert.throws(() => distributionEvents(envelope(...Array.from({ length: 1001 }, () => ({ action: "pull", target: { repository: "a" } }))), undefined, NOW), EventFormatError);
+    assert.throws(
+      () => distributionEvents({ hello: 1 }, undefined, NOW),
+      (error: Error) => error instanceof EventFormatError && /distribution notification envelope/.test(error.message),
+    );
+    assert.throws(
+      () => distributionEvents(envelope(...Array.from({ length: 1001 }, () => ({ action: "pull", target: { repository: "a" } }))), undefined, NOW),
+      EventFormatError,
+    );
   });
 });
 
@@ -71,9 +116,19 @@ describe("Harbor's webhooks", () => {
   const resource = { digest: `sha256:${"d".repeat(64)}`, tag: "2.0", resource_url: "harbor.example.com/library/app:2.0" };
 
   it("reads PUSH_ARTIFACT (its occur_at in seconds) and the CloudEvents form; other event types copy nothing", () => {
-    const pushed = harborEvents({ type: "PUSH_ARTIFACT", occur_at: NOW / 1000 - 5, operator: "admin", event_data: { resources: [resource], repository } }, undefined, NOW);
-    assert.deepEqual(pushed.events, [{ action: "push", registry: "harbor.example.com", repository: "library/app", tag: "2.0", digest: resource.digest, occurredAt: NOW - 5000 }]);
-    const cloud = harborEvents({ specversion: "1.0", type: "harbor.artifact.deleted", time: "2026-12-05T11:59:00Z", data: { resources: [resource], repository } }, undefined, NOW);
+    const pushed = harborEvents(
+      { type: "PUSH_ARTIFACT", occur_at: NOW / 1000 - 5, operator: "admin", event_data: { resources: [resource], repository } },
+      undefined,
+      NOW,
+    );
+    assert.deepEqual(pushed.events, [
+      { action: "push", registry: "harbor.example.com", repository: "library/app", tag: "2.0", digest: resource.digest, occurredAt: NOW - 5000 },
+    ]);
+    const cloud = harborEvents(
+      { specversion: "1.0", type: "harbor.artifact.deleted", time: "2026-12-05T11:59:00Z", data: { resources: [resource], repository } },
+      undefined,
+      NOW,
+    );
     assert.equal(cloud.events[0].action, "delete");
     assert.equal(cloud.events[0].occurredAt, NOW - 60_000);
     assert.deepEqual(harborEvents({ type: "SCANNING_COMPLETED", occur_at: 1, event_data: { resources: [resource], repository } }, undefined, NOW).events, []);
@@ -118,10 +173,9 @@ describe("which images an event is", () => {
 
   it("a deletion reaches the copies of its digest in every destination repository of the source repository", () => {
     const digest = `sha256:${"f".repeat(64)}`;
-    assert.deepEqual(
-      copiesOfDeleted(rules, { action: "delete", registry: "harbor.example.com", repository: "team/x", digest, occurredAt: NOW }),
-      [{ registry: "standby.example.com", repository: "team/x", digest }],
-    );
+    assert.deepEqual(copiesOfDeleted(rules, { action: "delete", registry: "harbor.example.com", repository: "team/x", digest, occurredAt: NOW }), [
+      { registry: "standby.example.com", repository: "team/x", digest },
+    ]);
     assert.deepEqual(copiesOfDeleted(rules, { action: "delete", registry: "harbor.example.com", repository: "team/x", occurredAt: NOW }), []);
   });
 });
@@ -150,14 +204,25 @@ describe("the copy queue", () => {
     assert.equal(queue.depth, 3);
     release();
     await queue.settled();
-    assert.deepEqual(worked, [[{ key: "a", since: 5 }], [{ key: "a", since: 7 }, { key: "b", since: 3 }]]);
+    assert.deepEqual(worked, [
+      [{ key: "a", since: 5 }],
+      [
+        { key: "a", since: 7 },
+        { key: "b", since: 3 },
+      ],
+    ]);
     await queue.drain();
     assert.equal(queue.offer("d", { key: "d", since: 1 }), "full", "a drained queue takes nothing more");
   });
 
   it("a failing batch does not stop the queue", async () => {
     let runs = 0;
-    const queue = new CopyQueue<number>({ capacity: 10, workers: 1, batch: 1, merge: (_, later) => later, work: async () => {
+    const queue = new CopyQueue<number>({
+      capacity: 10,
+      workers: 1,
+      batch: 1,
+      merge: (_, later) => later,
+      work: async () => {
         if (runs++ === 0) throw new Error("boom");
       },
     });
@@ -188,7 +253,8 @@ describe("the shared secret", () => {
     const check = secretCheck("0123456789abcdef");
     assert.equal(check("Bearer 0123456789abcdef"), true);
     assert.equal(check(" Bearer 0123456789abcdef "), true);
-    for (const wrong of [undefined, "", "0123456789abcdef", "Bearer 0123456789abcdeF", "Bearer 0123456789abcdef0", "Basic MDEyMzQ1Njc4OWFiY2RlZg=="]) assert.equal(check(wrong), false, String(wrong));
+    for (const wrong of [undefined, "", "0123456789abcdef", "Bearer 0123456789abcdeF", "Bearer 0123456789abcdef0", "Basic MDEyMzQ1Njc4OWFiY2RlZg=="])
+      assert.equal(check(wrong), false, String(wrong));
   });
 
   it("registry hosts: names, IPv4, bracketed IPv6, with a port; nothing with a path or a scheme", () => {
