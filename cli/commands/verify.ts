@@ -2,7 +2,6 @@ import { ReadinessRow, runVerify, shortDigest, syncOptionsOf } from "../../provi
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
 import { checkOutputFiles } from "../output-files";
-import { writeVerifyMetrics } from "../verify-metrics";
 
 export async function verifyCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const job = loadSyncJob(args);
@@ -10,7 +9,8 @@ export async function verifyCommand(args: CommandArguments, signal: AbortSignal)
   const report = await runVerify(job, syncOptionsOf(args.settings, { surface: "command", signal, shallow: args.shallow }));
   // Row errors quote registries, which may echo credentials back: runVerify hands them out redacted with the job's secrets.
   const rows = report.rows;
-  if (args.metricsFile) await writeVerifyMetrics(args.metricsFile, rows);
+  // Loaded only when asked for: the metrics library is not every verify's start-up cost.
+  if (args.metricsFile) await (require("../verify-metrics") as typeof import("../verify-metrics")).writeVerifyMetrics(args.metricsFile, rows);
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ complete: report.complete, counts: countRows(rows), rows }, null, 2)}\n`);
   } else {

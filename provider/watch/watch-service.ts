@@ -32,12 +32,15 @@ export interface WatchOptions {
 type Work = { kind: "copy"; image: EventImage; since: number; attempt: number } | { kind: "delete"; copy: ImageReference };
 
 /**
- * An event's copy that fails is tried again this many times, a second apart, then left to the
- * next resync. distribution sends a manifest's push event before it links the tag, so the first
- * HEAD of a fresh tag can answer 404.
+ * An event's copy that fails is tried again 0.25, 0.5, 1, 2 ... seconds later and then every
+ * 30 s, until it succeeds or a resync interval has passed (the resync has it then).
+ * distribution sends a manifest's push event before it links the tag, so the first HEAD of a
+ * fresh tag can answer 404; a standby that is down is caught up within 30 s of its return.
  */
-const EVENT_COPY_ATTEMPTS = 4;
-const EVENT_RETRY_DELAY_MS = 1000;
+const EVENT_RETRY_FIRST_MS = 250;
+const EVENT_RETRY_MAX_MS = 30_000;
+/** The failure is said once, at this attempt; before it, it is usually the tag not linked yet. */
+const EVENT_FAILURE_SAID_AT = 4;
 
 export type Sender = "distribution" | "harbor";
 
@@ -145,11 +148,12 @@ export class WatchService {
     try {
       const report = await runSync({ images: imagesMapOf(copies.map((work) => work.image)), auth: this.job.auth }, this.options.sync);
       const failed = new Set(report.results.filter((result) => result.status === "failed").map((result) => result.source));
-      const again = copies.filter((work) => failed.has(work.image.source) && work.attempt < EVENT_COPY_ATTEMPTS);
+      const again = copies.filter((work) => failed.has(work.image.source) && Date.now() - work.since < this.options.resyncIntervalMs);
       for (const work of again) this.retryLater(work);
-      const retried = new Set(again.flatMap((work) => work.image.destinations.map(formatReference)));
+      // Failures are said once an image has had a few attempts, not on the first 404 of a tag not linked yet.
+      const quiet = new Set(again.filter((work) => work.attempt !== EVENT_FAILURE_SAID_AT).flatMap((work) => work.image.destinations.map(formatReference)));
       this.record(
-        report.results.filter((result) => !retried.has(result.destination)),
+        report.results.filter((result) => !quiet.has(result.destination)),
         (destination) => since.get(destination) ?? Date.now(),
       );
     } catch (error) {
@@ -158,10 +162,13 @@ export class WatchService {
   }
 
   private retryLater(work: Extract<Work, { kind: "copy" }>): void {
-    const retry = setTimeout(() => {
-      this.retries.delete(retry);
-      this.queue.offer(work.image.source, { ...work, attempt: work.attempt + 1 });
-    }, EVENT_RETRY_DELAY_MS * work.attempt);
+    const retry = setTimeout(
+      () => {
+        this.retries.delete(retry);
+        this.queue.offer(work.image.source, { ...work, attempt: work.attempt + 1 });
+      },
+      Math.min(EVENT_RETRY_FIRST_MS * 2 ** (work.attempt - 1), EVENT_RETRY_MAX_MS),
+    );
     this.retries.add(retry);
   }
 

@@ -50,6 +50,7 @@ const COMPONENTS = [
   "ArtifactRegistryTarget",
   "CloudDnsFailover",
   "SyncSchedule",
+  "SyncWatcher",
   "RegistryDisasterRecovery",
 ];
 const FAILOVER = [
