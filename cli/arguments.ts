@@ -35,21 +35,36 @@ const OPTIONS = {
   shard: { type: "string" },
   "min-rate": { type: "string" },
   json: { type: "boolean" },
+  "metrics-file": { type: "string" },
+  listen: { type: "string" },
+  "resync-interval": { type: "string" },
+  queue: { type: "string" },
+  "follow-deletions": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** Flags one command takes and the other would ignore: refused by name rather than ignored. */
-const ONLY_FOR: Partial<Record<keyof typeof OPTIONS, "sync" | "verify">> = {
-  retries: "sync",
-  force: "sync",
-  repair: "sync",
-  log: "sync",
-  "failed-images": "sync",
-  "output-success-images": "sync",
-  "output-images-format": "sync",
-  "min-rate": "sync",
-  shallow: "verify",
-  json: "verify",
+/** Flags some commands take and the others would ignore: refused by name rather than ignored. */
+const ONLY_FOR: Partial<Record<keyof typeof OPTIONS, readonly string[]>> = {
+  retries: ["sync", "watch"],
+  force: ["sync", "watch"],
+  repair: ["sync"],
+  log: ["sync"],
+  "failed-images": ["sync"],
+  "output-success-images": ["sync"],
+  "output-images-format": ["sync"],
+  "min-rate": ["sync", "watch"],
+  shallow: ["verify"],
+  json: ["verify"],
+  "metrics-file": ["verify"],
+  // A watcher runs until it is stopped: a deadline for the whole run, or a shard of it, means nothing there.
+  timeout: ["sync", "verify"],
+  shard: ["sync", "verify"],
+  listen: ["watch"],
+  "resync-interval": ["watch"],
+  queue: ["watch"],
+  "follow-deletions": ["watch"],
+  reverse: ["sync", "verify"],
+  from: ["sync", "verify"],
 };
 
 /** The files and outputs the flags name, and the run's settings (RUN_SETTINGS) with their defaults applied. */
@@ -72,6 +87,10 @@ export interface CommandArguments extends ResolvedRunSettings {
   /** The run settings as the flags gave them, for syncOptionsOf. */
   settings: RunSettings;
   json: boolean;
+  /** verify: where to write the recovery point for node_exporter's textfile collector. */
+  metricsFile?: string;
+  /** watch's own flags, as given: the command reads them. */
+  watch: { listen?: string; resyncInterval?: string; queue?: string; followDeletions: boolean };
   help: boolean;
 }
 
@@ -82,9 +101,9 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
   } catch (error) {
     throw new UsageError(`${describeParseError(error as Error)} (see registry-dr ${command} --help)`);
   }
-  for (const [flag, owner] of Object.entries(ONLY_FOR)) {
-    if (values[flag as keyof typeof values] !== undefined && owner !== command)
-      throw new UsageError(`--${flag} belongs to registry-dr ${owner}, not ${command} (see registry-dr ${command} --help)`);
+  for (const [flag, owners] of Object.entries(ONLY_FOR)) {
+    if (values[flag as keyof typeof values] !== undefined && !owners.includes(command))
+      throw new UsageError(`--${flag} belongs to registry-dr ${owners.join(" and ")}, not ${command} (see registry-dr ${command} --help)`);
   }
   const settings = runSettingsOf(values);
   if (values.from !== undefined && !values.reverse) throw new UsageError("--from REGISTRY belongs to --reverse: the registry that served, copied back from");
@@ -106,6 +125,8 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     successImages: values["output-success-images"],
     imagesFormat: imagesFormat(values["output-images-format"]),
     json: values.json ?? false,
+    metricsFile: values["metrics-file"],
+    watch: { listen: values.listen, resyncInterval: values["resync-interval"], queue: values.queue, followDeletions: values["follow-deletions"] ?? false },
     help: values.help ?? false,
   };
 }
@@ -196,7 +217,7 @@ function rate(raw: string | undefined): number | undefined {
   return checked("maxRequestsPerSecond", /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN, raw);
 }
 
-function parseDuration(raw: string): number {
+export function parseDuration(raw: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(raw.trim());
   return match ? Number(match[1]) * UNIT_MS[match[2] ?? "s"] : NaN;
 }

@@ -10,6 +10,7 @@ export const MAIN_HELP = `registry-dr: copy container images between registries,
 Usage:
   registry-dr sync   [flags]   copy images (a drop-in for image-syncer)
   registry-dr verify [flags]   report per tag whether the destination image can be pulled
+  registry-dr watch  [flags]   copy each image seconds after it is pushed (events, metrics)
   registry-dr failover --record FILE --to SITE
                                switch a failover DNS record without Pulumi (break glass)
   registry-dr failover status --record FILE
@@ -107,7 +108,50 @@ ${INPUT_FLAGS}
                          check the other direction: whether each source holds every tag of
                          its destination (what sync --reverse would copy back)
   --json                 print the report as JSON
+  --metrics-file FILE    also write the recovery point per site (registry_dr_recovery_point_seconds,
+                         registry_dr_images_missing) to FILE in Prometheus' text format, for
+                         node_exporter's textfile collector; FILE.missing-since.json beside it
+                         keeps when each missing image was first found missing
 
 Exit status: 0 every destination image is present, 1 something is incomplete, missing or
 differs, or could not be checked, 2 bad input.
+`;
+
+export const WATCH_HELP = `Usage: registry-dr watch [flags]
+
+Runs until stopped, copying each image the config selects seconds after it is pushed:
+registries send their events here, and every image they name that the rules select is
+copied as sync copies it. A full resync runs at start and every --resync-interval, so a
+missed event or a restart loses nothing. Events for images the rules do not select copy
+nothing.
+
+Endpoints:
+  POST /events/distribution   distribution's notifications: in the registry's config,
+                              notifications.endpoints[].url http://WATCHER:8480/events/distribution
+                              with headers: {Authorization: [Bearer SECRET]}
+  POST /events/harbor         Harbor's webhooks (artifact pushed; artifact deleted with
+                              --follow-deletions), Auth Header "Bearer SECRET"
+  GET  /metrics               Prometheus metrics: registry_dr_recovery_point_seconds per site,
+                              copies, failures, bytes, queue depth, the last resync
+  GET  /healthz, /readyz      alive; ready once the first resync has finished
+An event URL may end in ?registry=HOST to name the registry its events come from (the
+host the rules' sources use), when the registry is reached under another name.
+
+The shared secret is read from REGISTRY_DR_WATCH_SECRET (at least 16 characters); a
+request without it is refused (401) and logged without its body.
+
+${INPUT_FLAGS.replace(/ {2}--timeout DURATION[^\n]*\n[^\n]*\n/, "").replace(/ {2}--shard I\/N[^\n]*\n[^\n]*\n/, "")}
+  --listen HOST:PORT     where to take events and scrapes (default 127.0.0.1:8480; in a
+                         container 0.0.0.0:8480)
+  --resync-interval DURATION
+                         between full resyncs (default 15m, at least 10s)
+  --queue N              images waiting at most (default 10000); when full, senders are
+                         answered 503 with Retry-After and send again
+  --follow-deletions     a deletion at the source deletes the copies (by digest); copies
+                         are kept by default
+  --min-rate RATE[,WINDOW]
+                         as for sync
+
+SIGTERM or Ctrl-C stops taking events and lets queued copies finish (at most 60 s).
+Exit status: 0 stopped after every queued copy finished, 1 copies were cancelled, 2 bad input.
 `;

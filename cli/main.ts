@@ -1,7 +1,7 @@
 import { ConfigError } from "../provider/validation";
 import { CommandArguments, UsageError, parseCommandArguments } from "./arguments";
 import { dropOutputToClosedPipes } from "./closed-pipes";
-import { MAIN_HELP, SYNC_HELP, VERIFY_HELP } from "./help";
+import { MAIN_HELP, SYNC_HELP, VERIFY_HELP, WATCH_HELP } from "./help";
 import { abortOnSignals } from "./interruption";
 
 type Command = (argv: string[], signal: AbortSignal) => Promise<number>;
@@ -15,6 +15,10 @@ const COMMANDS: Record<string, () => { run: Command; help: string }> = {
   verify: () => ({
     run: withSyncArguments("verify", (require("./commands/verify") as typeof import("./commands/verify")).verifyCommand, VERIFY_HELP),
     help: VERIFY_HELP,
+  }),
+  watch: () => ({
+    run: withSyncArguments("watch", (require("./commands/watch") as typeof import("./commands/watch")).watchCommand, WATCH_HELP),
+    help: WATCH_HELP,
   }),
   failover: () => {
     const loaded = require("./commands/failover") as typeof import("./commands/failover");
@@ -39,7 +43,11 @@ export async function main(argv: string[]): Promise<number> {
   if (name === "--version" || name === "version") return print(process.stdout, `${require("../../package.json").version}\n`, 0);
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name]() : undefined;
   if (!command)
-    return print(process.stderr, `registry-dr: unknown command "${name}": expected sync, verify, failover, plan or rewrite (see registry-dr --help)\n`, 2);
+    return print(
+      process.stderr,
+      `registry-dr: unknown command "${name}": expected sync, verify, watch, failover, plan or rewrite (see registry-dr --help)\n`,
+      2,
+    );
 
   const controller = new AbortController();
   const stopListening = abortOnSignals(controller);

@@ -3,7 +3,7 @@ import { basename, dirname, resolve } from "node:path";
 import { CommandArguments, UsageError } from "./arguments";
 
 /**
- * Checks the files a run writes (`--log`, `--failed-images`, `--output-success-images`) before it starts: one that is
+ * Checks the files a run writes (`--log`, `--failed-images`, `--output-success-images`, `--metrics-file`) before it starts: one that is
  * also an input would be overwritten with a report, losing the credentials in it, and one
  * that cannot be written would fail the run after everything was pushed.
  */
@@ -19,7 +19,9 @@ export function checkOutputFiles(args: CommandArguments, writesFailedImages = tr
         ["--output-success-images", args.successImages],
       ]
     : [];
-  const outputs = [["--log", args.log], ...imageLists].filter((output): output is [string, string] => output[1] !== undefined);
+  const outputs = [["--log", args.log], ["--metrics-file", args.metricsFile], ...imageLists].filter(
+    (output): output is [string, string] => output[1] !== undefined,
+  );
   const seen = new Map(inputs.map(([flag, file]) => [identityOf(file), flag]));
   for (const [flag, file] of outputs) {
     const target = identityOf(file);

@@ -42,6 +42,7 @@ export {
   ArtifactRegistryTarget,
   CloudDnsFailover,
   SyncSchedule,
+  SyncWatcher,
   RegistryDisasterRecovery,
 } from "../components";
 export type {
@@ -57,6 +58,8 @@ export type {
   SyncScheduleArgs,
   SyncScheduleConfig,
   SyncFlags,
+  SyncWatcherArgs,
+  WatchFlags,
   RegistryDisasterRecoveryArgs,
   PrimaryArgs,
   DisasterRecoverySiteArgs,

@@ -1,9 +1,11 @@
 import { ReadinessRow, reverseSyncJob, runVerify, shortDigest, syncOptionsOf } from "../../provider/sync";
 import { CommandArguments } from "../arguments";
 import { loadSyncJob } from "../config-files";
+import { checkOutputFiles } from "../output-files";
 
 export async function verifyCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const loaded = loadSyncJob(args);
+  checkOutputFiles(args, false);
   const job = args.reverse ? reverseSyncJob(loaded, args.reverse) : loaded;
   const report = await runVerify(job, {
     ...syncOptionsOf(args.settings, { surface: "command", signal, shallow: args.shallow }),
@@ -11,6 +13,8 @@ export async function verifyCommand(args: CommandArguments, signal: AbortSignal)
   });
   // Row errors quote registries, which may echo credentials back: runVerify hands them out redacted with the job's secrets.
   const rows = report.rows;
+  // Loaded only when asked for: the metrics library is not every verify's start-up cost.
+  if (args.metricsFile) await (require("../verify-metrics") as typeof import("../verify-metrics")).writeVerifyMetrics(args.metricsFile, rows);
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ complete: report.complete, counts: countRows(rows), rows }, null, 2)}\n`);
   } else {

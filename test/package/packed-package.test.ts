@@ -52,6 +52,7 @@ const COMPONENTS = [
   "ArtifactRegistryTarget",
   "CloudDnsFailover",
   "SyncSchedule",
+  "SyncWatcher",
   "RegistryDisasterRecovery",
 ];
 const FAILOVER = [

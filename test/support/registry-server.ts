@@ -44,6 +44,8 @@ export interface RegistryServerOptions {
    * HTTP only. The access log still records each page request (with its query).
    */
   paginateTags?: boolean;
+  /** Send distribution's notifications (push, pull, delete events) to this endpoint, with these headers. */
+  notifications?: { url: string; headers?: Record<string, string> };
 }
 
 export interface RegistryServer {
@@ -86,7 +88,10 @@ export async function startRegistry(opts: RegistryServerOptions = {}): Promise<R
       const host = `127.0.0.1:${await freePort()}`;
       const url = `${tls ? "https" : "http"}://${host}`;
       // YAML is a superset of JSON, and JSON cannot go wrong on quoting.
-      writeFileSync(configPath, JSON.stringify(registryConfig({ host, rootDir, tls, auth, blobBaseUrl: blobServer?.baseUrl }), null, 2));
+      writeFileSync(
+        configPath,
+        JSON.stringify(registryConfig({ host, rootDir, tls, auth, blobBaseUrl: blobServer?.baseUrl, notifications: opts.notifications }), null, 2),
+      );
       const outcome = await launchRegistry(configPath, url, tls?.certPath, log.path, join(dir, `stderr-${attempt}.log`));
       if (!outcome.ready) {
         if (/address already in use/i.test(outcome.stderr) && attempt < BIND_ATTEMPTS) continue;
@@ -125,10 +130,11 @@ interface ConfigInputs {
   tls?: CertificatePair;
   auth?: object;
   blobBaseUrl?: string;
+  notifications?: RegistryServerOptions["notifications"];
 }
 
 /** distribution's configuration (docs: "Configuring a registry"), for one test registry. */
-function registryConfig({ host, rootDir, tls, auth, blobBaseUrl }: ConfigInputs): object {
+function registryConfig({ host, rootDir, tls, auth, blobBaseUrl, notifications }: ConfigInputs): object {
   return {
     version: "0.1",
     // Access log lines (combined log format) go to stdout, everything else to stderr.
@@ -149,6 +155,23 @@ function registryConfig({ host, rootDir, tls, auth, blobBaseUrl }: ConfigInputs)
       ...(tls ? { tls: { certificate: tls.certPath, key: tls.keyPath } } : {}),
     },
     ...(auth ? { auth } : {}),
+    // Short timeout and backoff: a test's watcher that is down (restarted) gets the events again soon.
+    ...(notifications
+      ? {
+          notifications: {
+            endpoints: [
+              {
+                name: "test-listener",
+                url: notifications.url,
+                headers: Object.fromEntries(Object.entries(notifications.headers ?? {}).map(([name, value]) => [name, [value]])),
+                timeout: "2s",
+                threshold: 3,
+                backoff: "500ms",
+              },
+            ],
+          },
+        }
+      : {}),
     // Blob GETs (and HEADs) answer 307 to <baseurl><driver path>; 2.8 uses only scheme and host of baseurl.
     ...(blobBaseUrl ? { middleware: { storage: [{ name: "redirect", options: { baseurl: blobBaseUrl } }] } } : {}),
   };

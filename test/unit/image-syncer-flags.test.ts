@@ -36,7 +36,7 @@ test("--server is refused naming what repeats the sync instead", () => {
 test("a flag of the other command is refused by name, not ignored", () => {
   for (const [argv, owner] of [
     [["--output-success-images", "ok.json"], "sync"],
-    [["-r", "3"], "sync"],
+    [["-r", "3"], "sync and watch"],
     [["--repair"], "sync"],
     [["--log", "sync.log"], "sync"],
   ] as const) {

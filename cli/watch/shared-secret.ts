@@ -1,0 +1,20 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+/**
+ * The secret registries send with each event: distribution's `headers: {Authorization: [Bearer
+ * SECRET]}` in its notification endpoint, Harbor's webhook "Auth Header" `Bearer SECRET`.
+ * Compared in constant time (over digests, so the length leaks nothing either).
+ */
+export const WATCH_SECRET_VARIABLE = "REGISTRY_DR_WATCH_SECRET";
+
+/** Shortest secret taken: a guessable one would let anyone make the watcher copy. */
+export const MIN_SECRET_LENGTH = 16;
+
+export function secretCheck(secret: string): (authorization: string | undefined) => boolean {
+  const expected = digest(`Bearer ${secret}`);
+  return (authorization) => authorization !== undefined && timingSafeEqual(digest(authorization.trim()), expected);
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text, "utf8").digest();
+}
