@@ -63,8 +63,11 @@ async function main(): Promise<void> {
 
     say(`steady: ${IMAGES} images pushed at ${RATE}/s; registry-dr watch (events) beside skopeo sync every ${SCHEDULE_MS / 1000} s`);
     const schedule = skopeoEveryMinute(primary, scheduled);
-    const pushed = await pushSteadily(primary, "steady", IMAGES, RATE);
-    const [watched, polled] = await Promise.all([arrivals(standby, "bench/app", pushed), arrivals(scheduled, "mirror/app", pushed)]);
+    // Arrivals are watched while the pushes go on: an image is timed from its push to when it is seen.
+    const pushed: Pushed[] = [];
+    const measured = Promise.all([arrivals(standby, "bench/app", pushed, IMAGES), arrivals(scheduled, "mirror/app", pushed, IMAGES)]);
+    await pushSteadily(primary, "steady", IMAGES, RATE, pushed);
+    const [watched, polled] = await measured;
     schedule.stop();
     await schedule.done;
     report("registry-dr watch", watched);
@@ -76,14 +79,15 @@ async function main(): Promise<void> {
 
     const outageImages = Math.max(10, Math.round(30 * RATE));
     say(`outage: ${outageImages} images pushed at ${RATE}/s; the standby refuses connections for 30 s from the 10th push`);
-    const outage = pushSteadily(primary, "outage", outageImages, RATE, async (index) => {
+    const during: Pushed[] = [];
+    const caughtUpMeasured = arrivals(standby, "bench/app", during, outageImages, 180_000);
+    await pushSteadily(primary, "outage", outageImages, RATE, during, async (index) => {
       if (index === 10) {
         gate.down(true);
         setTimeout(() => gate.down(false), 30_000);
       }
     });
-    const during = await outage;
-    const caughtUp = await arrivals(standby, "bench/app", during, 180_000);
+    const caughtUp = await caughtUpMeasured;
     report("registry-dr watch, standby down 30 s", caughtUp);
     await checkDigests(standby, "bench/app", during);
     const last = Math.max(...during.map((image) => image.at));
@@ -137,14 +141,15 @@ async function resyncCost(watcher: WatchProcess, primary: RegistryServer, standb
   await again.kill();
 }
 
+/** Pushes `count` images at `rate` a second, each added to `pushed` when its push has finished. */
 async function pushSteadily(
   registry: RegistryServer,
   prefix: string,
   count: number,
   rate: number,
+  pushed: Pushed[],
   before?: (index: number) => Promise<void>,
-): Promise<Pushed[]> {
-  const pushed: Pushed[] = [];
+): Promise<void> {
   const started = Date.now();
   const pushes: Promise<void>[] = [];
   for (let index = 0; index < count; index++) {
@@ -158,11 +163,10 @@ async function pushSteadily(
     );
   }
   await Promise.all(pushes);
-  return pushed;
 }
 
-/** Seconds from each push until the registry answers its tag with the digest (HEAD every 100 ms). */
-async function arrivals(registry: RegistryServer, repository: string, pushed: Pushed[], timeoutMs = SCHEDULE_MS * 3): Promise<number[]> {
+/** Seconds from each push until the registry answers its tag with the digest (HEAD every 100 ms), for `count` images as they are pushed. */
+async function arrivals(registry: RegistryServer, repository: string, pushed: Pushed[], count: number, timeoutMs = SCHEDULE_MS * 4): Promise<number[]> {
   const seen = new Map<string, number>();
   await until(
     async () => {
@@ -177,10 +181,10 @@ async function arrivals(registry: RegistryServer, repository: string, pushed: Pu
             if (response?.status === 200 && response.headers.get("docker-content-digest") === image.digest) seen.set(image.tag, Date.now());
           }),
       );
-      return seen.size === pushed.length;
+      return seen.size === count;
     },
     timeoutMs,
-    () => `${pushed.length - seen.size} image(s) never reached ${registry.host}/${repository}`,
+    () => `${count - seen.size} image(s) never reached ${registry.host}/${repository}`,
   );
   return pushed.map((image) => (seen.get(image.tag)! - image.at) / 1000);
 }
