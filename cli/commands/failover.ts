@@ -11,6 +11,7 @@ import {
   readinessJob,
   recordRedactor,
   runFailoverPreflight,
+  siteHolding,
   withRecordStore,
 } from "../../provider/failover";
 import { withEnvironmentValues } from "../../provider/sync";
@@ -180,7 +181,7 @@ async function switchRecord(inputs: FailoverRecordInputs, json: boolean, signal:
 async function status(inputs: FailoverRecordInputs, json: boolean, signal: AbortSignal, output: RedactedOutput): Promise<number> {
   const current = await withRecordStore(inputs, async (records) => (await records.find(inputs.name)).filter((record) => record.type === inputs.type));
   const value = current.map((record) => record.value).join(", ");
-  const pointsAt = (["primary", "secondary"] as const).find((site) => current.length === 1 && current[0].value === inputs.sites[site].value);
+  const pointsAt = current.length === 1 ? siteHolding(inputs, current[0].value) : undefined;
   const sites = await Promise.all(
     (["primary", "secondary"] as const).map(
       async (site): Promise<FailoverPreflight> => runFailoverPreflight({ name: site, ...inputs.sites[site] }, readinessJob(inputs), false, { signal }),

@@ -197,7 +197,7 @@ export function checkRecordRules(inputs: FailoverRecordInputs): void {
     const problem = recordValueProblem(inputs.type, inputs.sites[site].value);
     if (problem) issues.push({ path: ["sites", site, "value"], message: problem });
   }
-  const same = sameSitesProblem(inputs.sites.primary.value, inputs.sites.secondary.value);
+  const same = sameSitesProblem(inputs.sites.primary.value, inputs.sites.secondary.value, inputs.type);
   if (same) issues.push({ path: ["sites", "secondary", "value"], message: same });
   if (inputs.readiness) {
     try {
