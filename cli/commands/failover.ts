@@ -82,7 +82,8 @@ export async function failoverCommand(argv: string[], signal: AbortSignal): Prom
       output.stderr(`registry-dr failover: interrupted (${interruption.signal}) before anything was written: ${describeRecord(record)} was not changed`);
       return interruption.exitCode;
     }
-    // A refused preflight, a compare-and-swap that found another value, a server that said no: nothing changed.
+    // A refused preflight or compare-and-swap (nothing written), or a server still holding another value after the
+    // write: the message says which, and what each server holds as read back; exit 0 is kept for a record that holds the site.
     output.stderr(`registry-dr failover: ${(error as Error).message}`);
     return 1;
   }
