@@ -11,6 +11,7 @@ import {
   readinessJob,
   recordRedactor,
   runFailoverPreflight,
+  siteHolding,
   withRecordStore,
 } from "../../provider/failover";
 import { withEnvironmentValues } from "../../provider/sync";
@@ -81,7 +82,8 @@ export async function failoverCommand(argv: string[], signal: AbortSignal): Prom
       output.stderr(`registry-dr failover: interrupted (${interruption.signal}) before anything was written: ${describeRecord(record)} was not changed`);
       return interruption.exitCode;
     }
-    // A refused preflight, a compare-and-swap that found another value, a server that said no: nothing changed.
+    // A refused preflight or compare-and-swap (nothing written), or a server still holding another value after the
+    // write: the message says which, and what each server holds as read back; exit 0 is kept for a record that holds the site.
     output.stderr(`registry-dr failover: ${(error as Error).message}`);
     return 1;
   }
@@ -180,7 +182,7 @@ async function switchRecord(inputs: FailoverRecordInputs, json: boolean, signal:
 async function status(inputs: FailoverRecordInputs, json: boolean, signal: AbortSignal, output: RedactedOutput): Promise<number> {
   const current = await withRecordStore(inputs, async (records) => (await records.find(inputs.name)).filter((record) => record.type === inputs.type));
   const value = current.map((record) => record.value).join(", ");
-  const pointsAt = (["primary", "secondary"] as const).find((site) => current.length === 1 && current[0].value === inputs.sites[site].value);
+  const pointsAt = current.length === 1 ? siteHolding(inputs, current[0].value) : undefined;
   const sites = await Promise.all(
     (["primary", "secondary"] as const).map(
       async (site): Promise<FailoverPreflight> =>

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { parseServerAddress, TSIG_ALGORITHMS } from "../../provider/clients/dns";
 import { ArgumentChecks } from "../argument-checks";
-import { FailoverComponent } from "../failover-component";
+import { FailoverComponent, checkServesClients } from "../failover-component";
 import { isEventual } from "../eventual";
 import { failoverRecordFieldsSchema, isHostName, isIpv4, isZoneName, recordNameSchema } from "../../provider/failover";
 import { FailoverRecord, type FailoverRecordArgs, type Rfc2136Args } from "../../provider/resources";
@@ -136,6 +136,7 @@ function checkArgs(name: string, args: DataCenterFailoverArgs): void {
     "the instance's VPC endpoint host, such as myinstance-registry-vpc.cn-hangzhou.cr.aliyuncs.com",
     true,
   );
+  checkServesClients(check, { primary: args.harbor, secondary: { registry: args.acrVpcRegistry } }, args.readiness);
 }
 
 function isServerAddress(value: string): boolean {

@@ -2,7 +2,7 @@ import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ArgumentChecks, isKnown } from "../argument-checks";
-import { FailoverComponent } from "../failover-component";
+import { FailoverComponent, checkServesClients } from "../failover-component";
 import { isEventual } from "../eventual";
 import {
   PRIVATEZONE_TTLS,
@@ -113,6 +113,7 @@ function validateArgs(name: string, args: PrivateZoneFailoverArgs): void {
   check.schema("dnsGroup", args.dnsGroup, z.enum(["NORMAL_ZONE", "FAST_ZONE"], { error: 'expected "NORMAL_ZONE" or "FAST_ZONE"' }));
   check.schema("force", args.force, record.force.unwrap());
   checkSites(check, args, record.sites.shape.primary.shape.registry);
+  checkServesClients(check, args.sites, args.readiness);
 }
 
 function checkVpcs(check: ArgumentChecks, vpcs: PrivateZoneVpcArgs[]): void {

@@ -1,6 +1,7 @@
 import { flattenedDestination } from "../../provider/clients/harbor/replication-rules";
 import { oneOfProblem } from "../../provider/validation";
 import { BACKEND_SETTINGS, type FailoverBackend, foreignSettingsMessage } from "../../provider/failover";
+import { standbyPathProblems } from "./standby-paths";
 import { PRIMARY_HINT, PRIMARY_KINDS, REPLICATION_HINT, REPLICATION_PATHS, SITE_HINT, SITE_KINDS } from "./plan-choices";
 
 const SETTINGS_BLOCKS = ["alicloud", "rfc2136", "google"] as const;
@@ -125,6 +126,7 @@ function failoverProblems(plan: PlanShape, pending: (value: unknown) => boolean)
   const standby = failover.standby ?? siteNames[0];
   if (failover.standby !== undefined && !siteNames.includes(standby))
     issues.push({ path: ["failover", "standby"], message: `expected one of the sites: ${siteNames.join(", ")}` });
+  if (siteNames.includes(standby)) issues.push(...standbyPathProblems(plan, standby, pending));
   if (failover.active !== "primary" && failover.active !== standby)
     issues.push({ path: ["failover", "active"], message: `expected "primary" or "${standby}" (the standby)` });
   for (const side of ["primary", standby]) {

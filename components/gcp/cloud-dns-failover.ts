@@ -13,7 +13,7 @@ import {
 } from "../../provider/failover";
 import { FailoverRecord, type CloudDnsArgs, type FailoverRecordArgs, type FailoverSiteArgs } from "../../provider/resources";
 import { ArgumentChecks } from "../argument-checks";
-import { FailoverComponent } from "../failover-component";
+import { FailoverComponent, checkServesClients } from "../failover-component";
 import { isEventual } from "../eventual";
 
 /**
@@ -128,6 +128,7 @@ function validateArgs(name: string, args: CloudDnsFailoverArgs): void {
   if (args.networks !== undefined && (!Array.isArray(args.networks) || args.networks.length === 0))
     check.fail("networks", "expected a non-empty list of VPC network self links (or leave it out for a public zone)", args.networks);
   checkSites(check, args, type, record.sites.shape.primary.shape.registry);
+  checkServesClients(check, args.sites, args.readiness);
 }
 
 function checkSites(check: ArgumentChecks, args: CloudDnsFailoverArgs, type: "CNAME" | "A", registrySchema: Parameters<ArgumentChecks["schema"]>[2]): void {
@@ -144,7 +145,7 @@ function checkSites(check: ArgumentChecks, args: CloudDnsFailoverArgs, type: "CN
         `sites.${site}.value`,
         value,
         isHostName,
-        "the host name the CNAME points at while this site is active, such as europe-west4-docker.pkg.dev",
+        "the host name the CNAME points at while this site is active, such as standby-lb.dr.example.com",
         true,
       );
     else check.rule(`sites.${site}.value`, value, isIpv4, "the IPv4 address the record holds while this site is active", true);

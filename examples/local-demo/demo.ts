@@ -9,8 +9,9 @@ import { startRegistry, RegistryServer } from "../../test/support/registry-serve
 
 /**
  * A local DR drill, all real parts on loopback: a primary registry (basic auth, as Harbor),
- * a standby, and BIND 9 serving the registry name (registry.dr.example.com, a CNAME to the
- * site that serves). The drill syncs and verifies; pushes a new image so the failover
+ * a standby holding the copies at the primary's repository paths (clients pulling
+ * registry.dr.example.com/library/nginx reach either), and BIND 9 serving the registry name
+ * (registry.dr.example.com, a CNAME to the site that serves). The drill syncs and verifies; pushes a new image so the failover
  * preflight refuses and names it; syncs again; fails over with `registry-dr failover` (dig
  * shows the standby); rewrites a manifest for the standby; fails back. After each step it
  * prints the standby's readiness and the recovery point: how far behind the primary the
@@ -101,7 +102,8 @@ async function main(): Promise<number> {
 /** The sync config and the failover record, as files the command line reads. */
 function prepare(work: string, primary: RegistryServer, standby: RegistryServer, dns: DnsTestServer): Drill {
   const auth = { [primary.host]: { ...PRIMARY_USER, insecure: true }, [standby.host]: { insecure: true } };
-  const images = Object.fromEntries(REPOSITORIES.map((repository) => [`${primary.host}/${repository}`, `${standby.host}/dr/${repository.split("/").pop()}`]));
+  // Path-preserving: after the flip, clients ask the standby for the primary's paths (library/nginx), so it holds them there.
+  const images = Object.fromEntries(REPOSITORIES.map((repository) => [`${primary.host}/${repository}`, `${standby.host}/${repository}`]));
   const syncConfig = join(work, "primary-to-standby.json");
   writeFileSync(syncConfig, JSON.stringify({ auth, images }, null, 2));
   const record = {

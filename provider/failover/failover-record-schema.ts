@@ -3,6 +3,7 @@ import { parseServerAddress, secretBytes, TSIG_ALGORITHMS } from "../clients/dns
 import { GCP_CONFIG_KEYS, googleSettings, parseServiceAccountKey } from "../clients/google";
 import { AuthMap, ImagesMap, SyncJob, authMapSchema, compileJob, imagesMapSchema } from "../sync";
 import { ConfigError, ConfigIssue, regionIdSchema } from "../validation";
+import { failoverClientProblems } from "./client-paths";
 import { FailoverBackend, isManagedZoneName, isZoneName, recordNameSchema, recordValueProblem, sameSitesProblem, ttlProblem } from "./record-rules";
 
 /**
@@ -197,8 +198,9 @@ export function checkRecordRules(inputs: FailoverRecordInputs): void {
     const problem = recordValueProblem(inputs.type, inputs.sites[site].value);
     if (problem) issues.push({ path: ["sites", site, "value"], message: problem });
   }
-  const same = sameSitesProblem(inputs.sites.primary.value, inputs.sites.secondary.value);
+  const same = sameSitesProblem(inputs.sites.primary.value, inputs.sites.secondary.value, inputs.type);
   if (same) issues.push({ path: ["sites", "secondary", "value"], message: same });
+  issues.push(...failoverClientProblems(inputs.sites, readinessJob(inputs)?.images));
   if (inputs.readiness) {
     try {
       compileJob(readinessJob(inputs)!);

@@ -1,4 +1,5 @@
 import { RecordFields, RecordStore, RecordWriteError, ServerView, StoredRecord } from "../clients/record-store";
+import { sameDnsName, sameRecordValue } from "../clients/record-value";
 import { FailoverPreflight, FailoverSiteName, preflightVerdict, runFailoverPreflight } from "./failover-preflight";
 import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
 
@@ -23,8 +24,16 @@ function recordFields(inputs: FailoverRecordInputs): RecordFields {
   return { rr: inputs.name, type: inputs.type, value: desiredValue(inputs), ttl: inputs.ttl ?? DEFAULT_TTL[inputs.backend] };
 }
 
+/** Values and names compared as DNS names (sameRecordValue): a server's own spelling is not a difference. */
 function sameRecord(record: StoredRecord, fields: RecordFields): boolean {
-  return record.value === fields.value && record.ttl === fields.ttl && record.type === fields.type && record.rr === fields.rr;
+  return (
+    sameRecordValue(fields.type, record.value, fields.value) && record.ttl === fields.ttl && record.type === fields.type && sameDnsName(record.rr, fields.rr)
+  );
+}
+
+/** The site whose value `value` is, compared as DNS names; undefined when it is neither's. */
+export function siteHolding(inputs: Pick<FailoverRecordInputs, "sites" | "type">, value: string | undefined): FailoverSiteName | undefined {
+  return (["primary", "secondary"] as const).find((name) => sameRecordValue(inputs.type, inputs.sites[name].value, value));
 }
 
 export function describeRecord(inputs: Pick<FailoverRecordInputs, "backend" | "zone" | "name" | "type">): string {
@@ -85,7 +94,7 @@ export async function applyRecord(
 ): Promise<AppliedRecord> {
   const fields = recordFields(inputs);
   refuseUnseenChange(inputs, existing, lastSeen);
-  const moves = !existing || copiesOf(existing).some((copy) => copy.value !== fields.value);
+  const moves = !existing || copiesOf(existing).some((copy) => !sameRecordValue(fields.type, copy.value, fields.value));
   // Back to the primary from a record that served: what the other site got meanwhile must be on the primary first.
   const failback = inputs.active === "primary" && existing !== undefined;
   const preflight = moves ? await preflightOrStop(inputs, inputs.active, say, options.signal, failback) : undefined;
@@ -113,10 +122,11 @@ export async function applyRecord(
  * With several servers, each one's copy must hold one of the two.
  */
 function refuseUnseenChange(inputs: FailoverRecordInputs, existing: StoredRecord | undefined, lastSeen: string | undefined): void {
-  if (!existing || lastSeen === undefined || existing.value === lastSeen || existing.value === desiredValue(inputs)) return;
+  const same = (a: string | undefined, b: string | undefined) => sameRecordValue(inputs.type, a, b);
+  if (!existing || lastSeen === undefined || same(existing.value, lastSeen) || same(existing.value, desiredValue(inputs))) return;
   // Servers that disagree: each copy is judged on its own.
-  if (existing.servers?.some((copy) => copy.value !== existing.value)) {
-    const strays = existing.servers.filter((copy) => copy.value !== lastSeen && copy.value !== desiredValue(inputs));
+  if (existing.servers?.some((copy) => !same(copy.value, existing.value))) {
+    const strays = existing.servers.filter((copy) => !same(copy.value, lastSeen) && !same(copy.value, desiredValue(inputs)));
     if (strays.length === 0) return;
     throw new Error(
       `${describeRecord(inputs)}: ${strays.map((copy) => `${copy.server} holds ${copy.value ?? "nothing"}, not ${lastSeen} as last read`).join("; ")}: it was changed meanwhile, so nothing was written. Run \`pulumi refresh\` to record the change, then \`pulumi up\` to set ${desiredValue(inputs)}`,
@@ -134,7 +144,7 @@ function copiesOf(record: StoredRecord | undefined, product = ""): ServerView[] 
 }
 
 function holdsEverywhere(record: StoredRecord, fields: RecordFields): boolean {
-  return sameRecord(record, fields) && copiesOf(record).every((copy) => copy.value === fields.value && copy.ttl === fields.ttl);
+  return sameRecord(record, fields) && copiesOf(record).every((copy) => sameRecordValue(fields.type, copy.value, fields.value) && copy.ttl === fields.ttl);
 }
 
 /** The record read again after a write (or the attempt at one); a failed read is reported with the write's own error. */
@@ -179,12 +189,13 @@ function judge(
   const failedOn = (server: string) =>
     failure instanceof RecordWriteError ? failure.failed.find((entry) => entry.server === server)?.reason : failure ? (failure as Error).message : undefined;
   const beforeOf = (server: string) => copiesOf(before).find((copy) => copy.server === server || !before?.servers);
+  const same = (a: string | undefined, b: string | undefined) => sameRecordValue(fields.type, a, b);
   const rows = copiesOf(after).map((copy) => {
     const was = beforeOf(copy.server);
-    const holds = copy.value === fields.value && copy.ttl === fields.ttl;
+    const holds = same(copy.value, fields.value) && copy.ttl === fields.ttl;
     const reason = failedOn(copy.server);
-    const wrote = holds && reason === undefined && (was?.value !== fields.value || was?.ttl !== fields.ttl);
-    return { copy, was, holds, reason, wrote, moved: wrote && was?.value !== fields.value };
+    const wrote = holds && reason === undefined && (!same(was?.value, fields.value) || was?.ttl !== fields.ttl);
+    return { copy, was, holds, reason, wrote, moved: wrote && !same(was?.value, fields.value) };
   });
   const several = rows.length > 1;
   const on = (list: typeof rows) => (several ? ` on ${list.map((row) => row.copy.server).join(", ")}` : "");
@@ -203,7 +214,7 @@ function judge(
       );
     return { done: true, flipped: moved.length > 0 || (!before && byOthers.length === 0), report: lines.join("\n") || undefined };
   }
-  const detail = rows.map((row) => `  ${several ? `${row.copy.server}: ` : ""}${describeCopy(inputs, row.copy.value)}: ${rowStory(row, fields)}`);
+  const detail = rows.map((row) => `  ${several ? `${row.copy.server}: ` : ""}${describeCopy(inputs, row.copy.value)}: ${rowStory(row, fields, inputs.type)}`);
   const retry = rows.some((row) => row.holds)
     ? "Run the same switch again to finish it once every server takes the update (servers already switched are left as they are)."
     : "Look at the record, then run again.";
@@ -214,18 +225,18 @@ function judge(
   };
 }
 
-function rowStory(row: { copy: ServerView; holds: boolean; wrote: boolean; reason?: string; was?: ServerView }, fields: RecordFields): string {
+function rowStory(row: { copy: ServerView; holds: boolean; wrote: boolean; reason?: string; was?: ServerView }, fields: RecordFields, type: string): string {
   if (row.holds)
     return row.wrote ? "switched by this run" : row.reason ? `holds it, though this run's write did not report success (${row.reason})` : "already held it";
   if (row.reason) return `not switched: ${row.reason}`;
-  if (row.was?.value === fields.value) return "this run found it there and wrote nothing; another change moved it meanwhile";
-  if (row.was?.value === row.copy.value) return "the server answered the update without an error, but the record reads back unchanged";
+  if (sameRecordValue(type, row.was?.value, fields.value)) return "this run found it there and wrote nothing; another change moved it meanwhile";
+  if (sameRecordValue(type, row.was?.value, row.copy.value)) return "the server answered the update without an error, but the record reads back unchanged";
   return "the write reported success, but the record reads back otherwise: another change followed it";
 }
 
 function describeCopy(inputs: FailoverRecordInputs, value: string | undefined): string {
   if (value === undefined) return "holds no record";
-  const site = (["primary", "secondary"] as const).find((name) => desiredValue({ ...inputs, active: name }) === value);
+  const site = siteHolding(inputs, value);
   return `holds ${value} (${site ? `the ${site} site` : "neither site's value"})`;
 }
 

@@ -1,3 +1,4 @@
+import { sameRecordValue } from "../clients/record-value";
 import { preflightVerdict, runFailoverPreflight } from "./failover-preflight";
 import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
 import { Say, describeRecord, desiredValue } from "./failover-switch";
@@ -15,7 +16,7 @@ export async function describeFlip(
   options: { preflight: boolean; signal?: AbortSignal },
 ): Promise<void> {
   const target = desiredValue(inputs);
-  if (currentValue === target) return;
+  if (sameRecordValue(inputs.type, currentValue, target)) return;
   const redact = recordRedactor(inputs);
   const site = inputs.sites[inputs.active];
   say(`will switch ${describeRecord(inputs)}: ${currentValue ?? "(no record)"} -> ${target}, the ${inputs.active} site (${site.registry})`);

@@ -1,5 +1,6 @@
 import { isIPv6 } from "node:net";
 import { z } from "zod";
+import { sameDnsName, sameRecordValue } from "../clients/record-value";
 
 /**
  * What the DNS backends accept in a record (Alibaba PrivateZone and DNS, a data-center DNS
@@ -52,13 +53,13 @@ export function recordValueProblem(type: FailoverRecordType, value: string): str
 }
 
 /** A failover pair whose sites hold the same value would flip to nothing. Reported on the secondary's value. */
-export function sameSitesProblem(primaryValue: string, secondaryValue: string): string | undefined {
-  return primaryValue === secondaryValue ? "expected a value other than the primary's: a flip would change nothing" : undefined;
+export function sameSitesProblem(primaryValue: string, secondaryValue: string, type = "CNAME"): string | undefined {
+  return sameRecordValue(type, primaryValue, secondaryValue) ? "expected a value other than the primary's: a flip would change nothing" : undefined;
 }
 
 /** The record is the zone's own name: a CNAME to that same name would be a loop. */
 export function cnameLoopProblem(zoneName: string, recordName: string, value: string): string | undefined {
-  if (recordName !== "@" || value.toLowerCase().replace(/\.$/, "") !== zoneName.toLowerCase().replace(/\.$/, "")) return undefined;
+  if (recordName !== "@" || !sameDnsName(value, zoneName)) return undefined;
   return `expected the site's own host name, not the zone's name ${zoneName} (a CNAME to itself): for Harbor, its origin host or load balancer name`;
 }
 

@@ -25,7 +25,7 @@ const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
 const { RegistryDisasterRecovery } = require("registry-dr");
 const config = new pulumi.Config();
-const site = (url) => ({ url, namespace: "dr", username: config.require("pusher"), password: config.requireSecret("pusherPassword") });
+const site = (url) => ({ url, namespace: "library", username: config.require("pusher"), password: config.requireSecret("pusherPassword") });
 const dr = new RegistryDisasterRecovery("dr", {
   primary: { harbor: { url: config.require("harborUrl"), username: "admin", password: config.requireSecret("harborPassword") } },
   protect: { repositories: config.requireObject("repositories") },
@@ -118,7 +118,7 @@ test("preview copies nothing; up sets up Harbor's replication, the direct copy a
   assert.match(preview.stdout, stepPattern("create", "registry-dr:ImageSync", "dr-direct-sync"));
   assert.match(preview.stdout, stepPattern("create", "harbor:HarborReplicationPolicy", "dr-via-harbor-replication-rule"));
   assert.deepEqual(await harborHoldings(), { registries: [], policies: [] }, "a preview creates nothing in Harbor");
-  assert.equal(await digestAt(direct, "dr/nginx:1.0"), undefined, "a preview copies nothing");
+  assert.equal(await digestAt(direct, "library/nginx:1.0"), undefined, "a preview copies nothing");
 
   assert.deepEqual(await dns.dig(fqdn(), "A"), [], "a preview writes no record");
 
@@ -126,9 +126,9 @@ test("preview copies nothing; up sets up Harbor's replication, the direct copy a
   assert.deepEqual(await harborHoldings(), { registries: ["dr-via-harbor"], policies: ["dr-via-harbor"] });
   assert.deepEqual(await dns.dig(fqdn(), "A"), [PRIMARY_IP]);
   for (const site of [viaHarbor, direct]) {
-    assert.equal(await digestAt(site, "dr/nginx:1.0"), pushed["library/nginx:1.0"].digest);
-    assert.equal(await digestAt(site, "dr/nginx:1.1"), pushed["library/nginx:1.1"].digest);
-    assert.equal(await digestAt(site, "dr/redis:7.0"), undefined, "only the chosen repository");
+    assert.equal(await digestAt(site, "library/nginx:1.0"), pushed["library/nginx:1.0"].digest);
+    assert.equal(await digestAt(site, "library/nginx:1.1"), pushed["library/nginx:1.1"].digest);
+    assert.equal(await digestAt(site, "library/redis:7.0"), undefined, "only the chosen repository");
   }
   const readiness = (await stack.outputs()).readiness as Record<string, { path: string; present: number; missing: number }>;
   assert.deepEqual(
@@ -150,24 +150,28 @@ test("a repository added in the config: the preview shows the rule's filter and 
   assert.match(preview.stdout, stepPattern("update", "registry-dr:ImageSync", "dr-direct-sync"));
   assert.match(preview.stdout, stepPattern("update", "harbor:HarborReplicationPolicy", "dr-via-harbor-replication-rule"));
   assert.match(preview.stdout, /library\/redis/, `the preview names the added repository:\n${preview.stdout}`);
-  assert.equal(await digestAt(direct, "dr/redis:7.0"), undefined, "a preview copies nothing");
+  assert.equal(await digestAt(direct, "library/redis:7.0"), undefined, "a preview copies nothing");
 
   transcript.push(await stack.up());
-  assert.equal(await digestAt(direct, "dr/redis:7.0"), pushed["library/redis:7.0"].digest);
+  assert.equal(await digestAt(direct, "library/redis:7.0"), pushed["library/redis:7.0"].digest);
 });
 
 test("a copy deleted by hand at the direct site: refresh records it missing, up copies it back", async () => {
   const http = new RegistryHttp(direct, creds);
-  const deleted = await http.request("DELETE", `/v2/dr/nginx/manifests/${pushed["library/nginx:1.0"].digest}`, "repository:dr/nginx:pull,push,delete");
+  const deleted = await http.request(
+    "DELETE",
+    `/v2/library/nginx/manifests/${pushed["library/nginx:1.0"].digest}`,
+    "repository:library/nginx:pull,push,delete",
+  );
   assert.equal(deleted.status, 202);
 
   transcript.push(await stack.must(["refresh", "--yes", "--skip-preview"]));
   const { summary } = (await stack.resourceOutputs("dr-direct-sync")) as { summary: { images: { destination: string; status: string }[] } };
-  const lost = summary.images.find((image) => image.destination.endsWith("/dr/nginx:1.0"));
+  const lost = summary.images.find((image) => image.destination.endsWith("/library/nginx:1.0"));
   assert.equal(lost?.status, "missing", `refresh records the copy as missing: ${JSON.stringify(summary.images)}`);
 
   transcript.push(await stack.up());
-  assert.equal(await digestAt(direct, "dr/nginx:1.0"), pushed["library/nginx:1.0"].digest);
+  assert.equal(await digestAt(direct, "library/nginx:1.0"), pushed["library/nginx:1.0"].digest);
   const settled = await stack.preview("--expect-no-changes");
   transcript.push(settled);
   assert.equal(settled.code, 0, outputText(settled));
@@ -198,8 +202,8 @@ test("destroy removes Harbor's endpoint and rule and the record; the DR copies s
   await stack.must(["destroy", "--yes", "--skip-preview"]);
   assert.deepEqual(await harborHoldings(), { registries: [], policies: [] });
   assert.deepEqual(await dns.dig(fqdn(), "A"), []);
-  assert.equal(await digestAt(direct, "dr/nginx:1.0"), pushed["library/nginx:1.0"].digest);
-  assert.equal(await digestAt(viaHarbor, "dr/nginx:1.0"), pushed["library/nginx:1.0"].digest);
+  assert.equal(await digestAt(direct, "library/nginx:1.0"), pushed["library/nginx:1.0"].digest);
+  assert.equal(await digestAt(viaHarbor, "library/nginx:1.0"), pushed["library/nginx:1.0"].digest);
   const state = JSON.parse(await stack.exportedState()) as { deployment: { resources?: unknown[] } };
   assert.equal(state.deployment.resources?.length ?? 0, 0, "nothing left in state");
   assert.deepEqual(harbor.violations(), []);

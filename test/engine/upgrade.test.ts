@@ -27,7 +27,7 @@ const config = new pulumi.Config();
 const source = config.require("source");
 const standby = config.require("standby");
 const images = {};
-for (const tag of config.requireObject("tags")) images[source + "/library/nginx:" + tag] = standby + "/copy/nginx";
+for (const tag of config.requireObject("tags")) images[source + "/library/nginx:" + tag] = standby + "/library/nginx";
 const auth = { [standby]: { username: config.require("standbyUser"), password: config.requireSecret("standbyPassword"), insecure: true } };
 const sync = new ImageSync("nginx-copy", { auth, images, retainOnDelete: false });
 const record = new FailoverRecord("dc-dns", {
@@ -39,7 +39,7 @@ const record = new FailoverRecord("dc-dns", {
   rfc2136: { server: config.require("dnsServer"), tsig: { name: config.require("tsigName"), algorithm: config.require("tsigAlgorithm"), secret: config.requireSecret("tsigSecret") } },
   sites: { primary: { value: "${PRIMARY_IP}", registry: source }, secondary: { value: "${STANDBY_IP}", registry: standby, insecure: true } },
   active: config.require("active"),
-  readiness: { auth, images: { [source + "/library/nginx:1.0"]: standby + "/copy/nginx" } },
+  readiness: { auth, images: { [source + "/library/nginx:1.0"]: standby + "/library/nginx" } },
 }, { dependsOn: [sync] });
 exports.counts = sync.summary.apply((summary) => summary.counts);
 exports.activeTarget = record.activeTarget;
@@ -53,7 +53,7 @@ let stack: UserStack;
 const pushed: Record<string, SmallImage> = {};
 const transcript: CommandResult[] = [];
 const standbyCreds = `${STANDBY.username}:${STANDBY.password}`;
-const standbyDigest = (tag: string) => manifestDigest(`docker://${standby.host}/copy/nginx:${tag}`, standbyCreds).catch(() => undefined);
+const standbyDigest = (tag: string) => manifestDigest(`docker://${standby.host}/library/nginx:${tag}`, standbyCreds).catch(() => undefined);
 
 before(async () => {
   workDir = makeTempDir("engine-release");
@@ -112,7 +112,7 @@ test("after npm install of the new package, refresh reads 0.1.0's state and a pr
   assert.equal(summary.schemaVersion, 1);
   assert.deepEqual(
     summary.images.map(({ destination, status }) => [destination, status]),
-    [[`${standby.host}/copy/nginx:1.0`, "present"]],
+    [[`${standby.host}/library/nginx:1.0`, "present"]],
   );
   assert.equal((await stack.resourceOutputs("dc-dns")).activeTarget, PRIMARY_IP, "the record's state reads back");
 

@@ -18,7 +18,8 @@ const PROJECT = "dr-project";
 const ZONE = "dr-zone";
 const FQDN = "registry.dr.example.com.";
 const PRIMARY = "harbor.dc.example.com";
-const STANDBY = "us-docker.pkg.dev";
+// A standby that can serve the name (a registry behind its own load balancer): Artifact Registry cannot.
+const STANDBY = "registry-lb.gcp.example.com";
 
 let google: GoogleStandIn;
 let account: StandInServiceAccount;

@@ -49,7 +49,7 @@ before(async () => {
       `google: { project: ${PROJECT}, endpoint: "${google.dnsEndpoint}" }`,
       "sites:",
       `  primary: { value: harbor.dc.example.com, registry: "${primary.host}" }`,
-      `  secondary: { value: us-docker.pkg.dev, registry: "${standby.host}" }`,
+      `  secondary: { value: registry-lb.gcp.example.com, registry: "${standby.host}" }`,
       `readiness: { images: { "${primary.host}/dr/app": "${standby.host}/dr/app" } }`,
       "",
     ].join("\n"),
@@ -91,8 +91,8 @@ test("with GOOGLE_APPLICATION_CREDENTIALS the switch flips the Cloud DNS record 
   const over = await run(["failover", "--record", recordFile, "--to", "secondary"], { GOOGLE_APPLICATION_CREDENTIALS: keyFile });
   assert.equal(over.code, 0, over.stderr);
   assert.equal(changes(), changesBefore + 1, "one change");
-  assert.match(over.stdout, /switched CNAME record .*harbor\.dc\.example\.com -> us-docker\.pkg\.dev \(secondary\)/);
-  assert.deepEqual(google.dns.record(PROJECT, ZONE, FQDN, "CNAME")?.rrdatas, ["us-docker.pkg.dev."]);
+  assert.match(over.stdout, /switched CNAME record .*harbor\.dc\.example\.com -> registry-lb\.gcp\.example\.com \(secondary\)/);
+  assert.deepEqual(google.dns.record(PROJECT, ZONE, FQDN, "CNAME")?.rrdatas, ["registry-lb.gcp.example.com."]);
   const status = await run(["failover", "status", "--record", recordFile, "--json"], { GOOGLE_APPLICATION_CREDENTIALS: keyFile });
   assert.equal(status.code, 0, status.stderr);
   assert.equal(JSON.parse(status.stdout).active, "secondary");

@@ -170,7 +170,8 @@ test("ArtifactRegistryTarget: bad arguments name the property and what is expect
 
 const SITES: CloudDnsFailoverArgs["sites"] = {
   primary: { value: "harbor.dc.example.com", registry: "harbor.dc.example.com" },
-  secondary: { value: "europe-west4-docker.pkg.dev", registry: "europe-west4-docker.pkg.dev" },
+  // A standby that can serve the name (a registry on Compute Engine behind a load balancer): Artifact Registry cannot.
+  secondary: { value: "registry-lb.gcp.example.com", registry: "registry.gcp.example.com" },
 };
 
 test("CloudDnsFailover: a private zone on the given networks and a clouddns record in it, children of the component", async () => {

@@ -91,12 +91,14 @@ const dependsOnNames = (recorded: Recorded, name: string) => {
 
 const ACR_SITE = { instanceId: "cri-kmsiwlxxdcvaduwb", region: "cn-hangzhou", instanceName: "myacr", namespace: "dr" };
 const ACR_HOST = "myacr-registry.cn-hangzhou.cr.aliyuncs.com";
+/** A failover standby keeps the primary's paths: namespace "library" with flatten 1 puts library/nginx at library/nginx. */
+const ACR_STANDBY = { ...ACR_SITE, namespace: "library" };
 
 test("Harbor -> ACR EE + PrivateZone: endpoint, rule with the chosen filters, first run, and the record with readiness from the copied repositories", async () => {
   const { recorded, dr } = await build({
     primary: { harbor: HARBOR },
-    protect: { repositories: ["library/nginx", "library/redis", "apps/**"], tags: "*-rc", tagDecoration: "excludes" },
-    sites: { hangzhou: { acrEnterprise: ACR_SITE, replication: { harbor: { flatten: 1 } } } },
+    protect: { repositories: ["library/nginx", "library/redis", "library/*"], tags: "*-rc", tagDecoration: "excludes" },
+    sites: { hangzhou: { acrEnterprise: ACR_STANDBY, replication: { harbor: { flatten: 1 } } } },
     failover: {
       record: { backend: "privatezone", zone: "zone-1234", name: "@", type: "CNAME", ttl: 60 },
       values: { primary: "harbor-lb.example.com", hangzhou: ACR_HOST },
@@ -122,8 +124,8 @@ test("Harbor -> ACR EE + PrivateZone: endpoint, rule with the chosen filters, fi
   assert.ok(isRegisteredSecret(endpoint.harbor), "Harbor's password is registered as a secret");
 
   const policy = named(recorded, "dr-hangzhou-replication-rule").inputs;
-  assert.deepEqual(policy.filters, { name: "{library/nginx,library/redis,apps/**}", tag: "*-rc", tagDecoration: "excludes" });
-  assert.equal(policy.destNamespace, "dr");
+  assert.deepEqual(policy.filters, { name: "{library/nginx,library/redis,library/*}", tag: "*-rc", tagDecoration: "excludes" });
+  assert.equal(policy.destNamespace, "library");
   assert.equal(policy.flatten, 1);
   assert.equal(policy.remoteRegistryId, 7, "the rule points at the endpoint created for the site");
   assert.deepEqual(policy.trigger, { type: "event_based" });
@@ -141,30 +143,35 @@ test("Harbor -> ACR EE + PrivateZone: endpoint, rule with the chosen filters, fi
   assert.deepEqual(
     readiness.images,
     {
-      "harbor.example.com/library/nginx:/^(?![^/]*-rc$).*$/": `${ACR_HOST}/dr/nginx`,
-      "harbor.example.com/library/redis:/^(?![^/]*-rc$).*$/": `${ACR_HOST}/dr/redis`,
-      "harbor.example.com/apps/**:/^(?![^/]*-rc$).*$/": `${ACR_HOST}/dr`,
+      "harbor.example.com/library/nginx:/^(?![^/]*-rc$).*$/": `${ACR_HOST}/library/nginx`,
+      "harbor.example.com/library/redis:/^(?![^/]*-rc$).*$/": `${ACR_HOST}/library/redis`,
+      "harbor.example.com/library/*:/^(?![^/]*-rc$).*$/": `${ACR_HOST}/library`,
     },
-    "the preflight checks the named repositories where the rule puts them",
+    "the preflight checks the named repositories where the rule puts them: the primary's own paths",
   );
   assert.deepEqual(Object.keys(readiness.auth).sort(), ["harbor.example.com", ACR_HOST]);
   assert.deepEqual(dependsOnNames(recorded, "dr-record"), ["dr-hangzhou-replication-run"], "the record flips only after the first copy");
 
   assert.equal(await valueOf(dr.activeSite), "hangzhou");
-  assert.deepEqual(await valueOf(dr.endpoints), { hangzhou: { registry: ACR_HOST, namespace: "dr" } });
+  assert.deepEqual(await valueOf(dr.endpoints), { hangzhou: { registry: ACR_HOST, namespace: "library" } });
   assert.deepEqual(await valueOf(dr.readiness), {
     hangzhou: { path: "harbor", present: 3, missing: 1, differs: 0, copiedAt: "2026-12-01T10:00:00Z", oldestMissingSince: "2026-12-01T10:00:00Z" },
   });
 });
 
-test("Harbor -> Artifact Registry + Cloud DNS: google-gcr endpoint, the rule kept inside the project, the record on Cloud DNS", async () => {
+test("Harbor -> Artifact Registry + Cloud DNS: google-gcr endpoint, the rule kept inside the project, the record on Cloud DNS to a path-preserving standby", async () => {
   const { recorded, dr } = await build({
     primary: { harbor: HARBOR },
     protect: { repositories: ["library/**"] },
-    sites: { europe: { artifactRegistry: { repositoryId: "dr-images", location: "europe-west4", project: "dr-project" }, replication: { harbor: {} } } },
+    sites: {
+      europe: { artifactRegistry: { repositoryId: "dr-images", location: "europe-west4", project: "dr-project" }, replication: { harbor: {} } },
+      // Artifact Registry cannot serve the failover name: the record fails over to a registry that can, holding the same paths.
+      gce: { registry: { url: "https://registry.gcp.example.com", namespace: "library" }, replication: { harbor: {} } },
+    },
     failover: {
+      standby: "gce",
       record: { backend: "clouddns", zone: "dr-zone", name: "harbor", type: "CNAME" },
-      values: { primary: "harbor-lb.example.com", europe: "europe-west4-docker.pkg.dev" },
+      values: { primary: "harbor-lb.example.com", gce: "registry-lb.gcp.example.com" },
       active: "primary",
     },
   });
@@ -180,12 +187,15 @@ test("Harbor -> Artifact Registry + Cloud DNS: google-gcr endpoint, the rule kep
   assert.equal(record.backend, "clouddns");
   assert.equal(record.active, "primary");
   assert.deepEqual(
-    Object.keys(plain(record.readiness).images),
-    ["harbor.example.com/library/**"],
-    "the preflight checks the whole project, as the sync lists it",
+    plain(record.readiness).images,
+    { "harbor.example.com/library/**": "registry.gcp.example.com/library" },
+    "the preflight checks the whole project, as the sync lists it, at the primary's paths",
   );
   assert.equal(await valueOf(dr.activeSite), "primary");
-  assert.deepEqual(await valueOf(dr.endpoints), { europe: { registry: "europe-west4-docker.pkg.dev", namespace: "dr-project/dr-images" } });
+  assert.deepEqual(await valueOf(dr.endpoints), {
+    europe: { registry: "europe-west4-docker.pkg.dev", namespace: "dr-project/dr-images" },
+    gce: { registry: "registry.gcp.example.com", namespace: "library" },
+  });
 });
 
 test("image-syncer direct copy to ACR EE: one ImageSync per site, entries where a Harbor rule would put them, the site's RAM key as auth", async () => {
@@ -221,7 +231,7 @@ test("data-center DNS: a direct copy to a plain registry and an RFC 2136 record 
     protect: { repositories: ["library/nginx"] },
     sites: {
       dc2: {
-        registry: { url: "https://registry.dc2.example.com", namespace: "mirror", username: "pusher", password: "pusher-secret" },
+        registry: { url: "https://registry.dc2.example.com", namespace: "library", username: "pusher", password: "pusher-secret" },
         replication: { direct: {} },
       },
     },
@@ -239,7 +249,7 @@ test("data-center DNS: a direct copy to a plain registry and an RFC 2136 record 
   });
   const sync = named(recorded, "dr-dc2-sync").inputs;
   const record = named(recorded, "dr-record").inputs;
-  assert.deepEqual(sync.images, { "harbor.dc1.example.com/library/nginx": "registry.dc2.example.com/mirror/nginx" });
+  assert.deepEqual(sync.images, { "harbor.dc1.example.com/library/nginx": "registry.dc2.example.com/library/nginx" });
   assert.deepEqual(plain(record.readiness).images, sync.images, "the preflight checks exactly what the copy writes");
   assert.deepEqual(plain(record.readiness).auth["registry.dc2.example.com"], { username: "pusher", password: "pusher-secret" });
   assert.ok(isRegisteredSecret(record.rfc2136), "the TSIG secret is registered as a secret");
@@ -251,7 +261,7 @@ test("bad plans fail before anything is registered, naming the property", () => 
   const base: RegistryDisasterRecoveryArgs = {
     primary: { harbor: HARBOR },
     protect: { repositories: ["library/nginx"] },
-    sites: { hangzhou: { acrEnterprise: ACR_SITE, replication: { harbor: {} } } },
+    sites: { hangzhou: { acrEnterprise: ACR_STANDBY, replication: { harbor: {} } } },
   };
   const fails = (change: Partial<RegistryDisasterRecoveryArgs>, message: RegExp) =>
     assert.throws(() => new RegistryDisasterRecovery("dr", { ...base, ...change }), message);
@@ -300,7 +310,7 @@ test("a choice made twice is refused before anything is registered, naming both"
   const base: RegistryDisasterRecoveryArgs = {
     primary: { harbor: HARBOR },
     protect: { repositories: ["library/nginx"] },
-    sites: { hangzhou: { acrEnterprise: ACR_SITE, replication: { harbor: {} } } },
+    sites: { hangzhou: { acrEnterprise: ACR_STANDBY, replication: { harbor: {} } } },
   };
   const fails = (change: Partial<RegistryDisasterRecoveryArgs>, message: RegExp) =>
     assert.throws(() => new RegistryDisasterRecovery("dr", { ...base, ...change }), message);

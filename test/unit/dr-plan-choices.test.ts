@@ -118,7 +118,7 @@ test("Harbor's replication to a site whose key is not created is refused by the 
 
 test("every sample plan still parses, and maps a reference to its site with the registry host names", () => {
   const acr = planSiteMapper(read(harborToAcr())!, "hangzhou");
-  assert.equal(acr("harbor.example.com/library/nginx:1.25"), "myinstance-registry.cn-hangzhou.cr.aliyuncs.com/dr/nginx:1.25");
+  assert.equal(acr("harbor.example.com/library/nginx:1.25"), "myinstance-registry.cn-hangzhou.cr.aliyuncs.com/library/nginx:1.25");
   const ar = sample("Pulumi.harbor-to-artifact-registry.yaml");
   ar.primary.harbor.password = "pw";
   delete ar.failover.record.google.serviceAccountKey;

@@ -87,7 +87,7 @@ test("rules across parts are named by path once the shapes are right", () => {
   plan.sites.hangzhou.replication = { direct: {} };
   assert.equal(read(plan)()?.protect.repositories[0], "library/**", "a whole project is copied directly too");
   plan.protect.repositories = ["library/nginx"];
-  assert.equal(read(plan)()?.sites.hangzhou.acrEnterprise?.namespace, "dr", "a valid plan parses");
+  assert.equal(read(plan)()?.sites.hangzhou.acrEnterprise?.namespace, "library", "a valid plan parses");
 });
 
 test("the older ImageSync keys beside a plan are refused with what to do", () => {

@@ -149,8 +149,8 @@ test("--plan and --site: the plan's named repositories and Harbor patterns, with
   const manifest = [
     "containers:",
     "  - image: harbor.example.com/library/nginx:1.25 # named",
-    "  - image: harbor.example.com/apps/shop/web:2.0 # by the apps/** pattern",
-    "  - image: harbor.example.com/apps/shop/web:2.1-rc # release candidates stay home",
+    "  - image: harbor.example.com/library/web:2.0 # by the library/* pattern",
+    "  - image: harbor.example.com/library/web:2.1-rc # release candidates stay home",
     "",
   ].join("\n");
   writeFileSync(join(dir, "pod.yaml"), manifest);
@@ -167,12 +167,12 @@ test("--plan and --site: the plan's named repositories and Harbor patterns, with
   assert.equal(
     readFileSync(join(dir, "pod.yaml"), "utf8"),
     manifest
-      .replace("harbor.example.com/library/nginx:1.25", "myinstance-registry.cn-hangzhou.cr.aliyuncs.com/dr/nginx:1.25")
-      .replace("harbor.example.com/apps/shop/web:2.0", "myinstance-registry.cn-hangzhou.cr.aliyuncs.com/dr/shop/web:2.0"),
+      .replace("harbor.example.com/library/nginx:1.25", "myinstance-registry.cn-hangzhou.cr.aliyuncs.com/library/nginx:1.25")
+      .replace("harbor.example.com/library/web:2.0", "myinstance-registry.cn-hangzhou.cr.aliyuncs.com/library/web:2.0"),
   );
   assert.match(
     (await run(["--plan", plan, "--site", "hangzhou", "--check", "pod.yaml"])).stdout,
-    /pod\.yaml:4: harbor\.example\.com\/apps\/shop\/web:2\.1-rc: no sync rule copies this image/,
+    /pod\.yaml:4: harbor\.example\.com\/library\/web:2\.1-rc: no sync rule copies this image/,
   );
   assert.match((await run(["--plan", plan, "--site", "beijing", "pod.yaml"])).stderr, /no site "beijing" in the plan: expected one of hangzhou/);
   assert.match((await run(["--plan", plan, "pod.yaml"])).stderr, /--plan needs --site NAME/);

@@ -3,6 +3,7 @@ import { isAlicloudCode } from "./alicloud-errors";
 import { AlicloudClient } from "./openapi-client";
 import { recordIdFrom } from "./record-id";
 import { MAX_PAGES } from "./record-pages";
+import { sameRecordValue } from "../record-value";
 
 /**
  * One domain's records in public Alibaba Cloud DNS (2015-01-09). Its record calls take a
@@ -77,7 +78,14 @@ export class AlidnsRecords implements RecordStore {
     } catch (error) {
       if (!isAlicloudCode(error, "DomainRecordDuplicate")) throw error;
       const current = await this.get(recordId);
-      if (!current || current.value !== record.value || current.type !== record.type || current.rr !== record.rr || current.ttl !== record.ttl) throw error;
+      if (
+        !current ||
+        !sameRecordValue(record.type, current.value, record.value) ||
+        current.type !== record.type ||
+        current.rr !== record.rr ||
+        current.ttl !== record.ttl
+      )
+        throw error;
     }
   }
 

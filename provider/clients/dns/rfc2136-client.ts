@@ -3,7 +3,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { DnsMessage, MessageWriter, OPCODE, parseMessage, RR_CLASS, RR_TYPE } from "./dns-message";
 import { DnsError, DnsPrerequisiteError, DnsProtocolError, RCODE, TSIG_ERROR, describeRcode, rcodeName } from "./dns-errors";
 import { DnsServerAddress, DnsTransportKind, exchange, formatServerAddress, parseServerAddress } from "./dns-transport";
-import { FailoverRecordType, TYPE_CODES, canonicalValue, decodeRecordData, encodeRecordData } from "./record-data";
+import { canonicalRecordValue } from "../record-value";
+import { FailoverRecordType, TYPE_CODES, decodeRecordData, encodeRecordData } from "./record-data";
 import { SignedRequest, TsigKey, signMessage, verifyReply } from "./tsig";
 
 /**
@@ -104,7 +105,7 @@ export class Rfc2136Client {
         if (
           sameValues(
             now,
-            change.values.map((value) => canonicalValue(change.type, value)),
+            change.values.map((value) => canonicalRecordValue(change.type, value)),
           )
         )
           return;

@@ -1,6 +1,7 @@
 import { RecordFields, RecordOutsideZoneError, RecordStore, RecordWriteError, ServerView, StoredRecord } from "../record-store";
 import { DnsError } from "./dns-errors";
-import { canonicalValue, FailoverRecordType } from "./record-data";
+import { canonicalRecordValue } from "../record-value";
+import { FailoverRecordType } from "./record-data";
 import { Rfc2136Client, Rfc2136Options } from "./rfc2136-client";
 
 /**
@@ -80,7 +81,7 @@ export class Rfc2136Records implements RecordStore {
    */
   private async onEachServer(id: string, value: string | undefined, ttl: number, seen: StoredRecord | undefined): Promise<void> {
     const { name, type } = this.parseRecordId(id);
-    const target = value === undefined ? [] : [canonicalValue(type, value)];
+    const target = value === undefined ? [] : [canonicalRecordValue(type, value)];
     // Every server is read and judged before any is written, so a change made meanwhile leaves them all as they were.
     const plans = await Promise.all(
       this.clients.map(async (client) => {
@@ -152,7 +153,7 @@ function seenOn(seen: StoredRecord | undefined, server: string): string | undefi
 }
 
 function valuesOf(type: FailoverRecordType, value: string | undefined): string[] {
-  return value === undefined ? [] : value.split(",").map((part) => canonicalValue(type, part.trim()));
+  return value === undefined ? [] : value.split(",").map((part) => canonicalRecordValue(type, part.trim()));
 }
 
 function sameSet(a: string[], b: string[]): boolean {

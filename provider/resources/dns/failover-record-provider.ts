@@ -13,6 +13,7 @@ import {
   desiredValue,
   failoverRecordSchema,
   pickAdopted,
+  sameRecordValue,
   withRecordStore,
 } from "../../failover";
 import { containsUnknown } from "../check-inputs";
@@ -48,7 +49,7 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
     return settings.accessKey || containsUnknown(news.alicloud) ? [] : [{ property: "alicloud", reason: MISSING_ALICLOUD_KEY }];
   },
   /** A record changed outside Pulumi (seen by refresh) differs from what `active` asks for. */
-  alsoChanged: (olds, news) => olds.activeTarget !== undefined && olds.activeTarget !== desiredValue(news),
+  alsoChanged: (olds, news) => olds.activeTarget !== undefined && !sameRecordValue(news.type, olds.activeTarget, desiredValue(news)),
   /** A flip's preview names where the name will point and the preflight's verdict there. */
   describeChange: (olds, news) => describeFlip(news, olds.activeTarget, console.log, { preflight: previewChecksEnabled(), signal: previewCheckSignal() }),
 
@@ -74,8 +75,9 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
     return withRecordStore(state, async (records) => {
       const current = await records.get(id);
       if (!current) return { id: "", props: {} };
-      if (current.value !== state.activeTarget)
-        console.log(`warning ${describeRecord(state)} was changed outside Pulumi: it holds ${current.value}, state says ${state.activeTarget}`);
+      // The server's own spelling of the same name (case, the final dot) is no change.
+      if (sameRecordValue(state.type, current.value, state.activeTarget)) return { id, props: { ...state, ttl: current.ttl } };
+      console.log(`warning ${describeRecord(state)} was changed outside Pulumi: it holds ${current.value}, state says ${state.activeTarget}`);
       return { id, props: { ...state, ttl: current.ttl, activeTarget: current.value } };
     });
   },

@@ -7,7 +7,9 @@ import type { ActionTable } from "./product-api";
  * PrivateZone 2018-01-01, the calls the project makes and the ones tests use to set a zone
  * up: zones, their VPC set (BindZoneVpc replaces it), and records. Quirks kept: record ids
  * are numbers, `Ttl` takes only the documented values, a zone with VPCs cannot be deleted,
- * `DescribeZoneRecords` pages at most 100 and searches `LIKE` unless told `EXACT`.
+ * `DescribeZoneRecords` pages at most 100 and searches `LIKE` unless told `EXACT`. A CNAME's
+ * target is kept in a spelling of its own (lower case, no final dot), whatever was written: a
+ * client must compare values as DNS names, not as text.
  */
 
 interface Zone {
@@ -255,7 +257,7 @@ function recordFields(p: Record<string, ParamValue>) {
   return {
     rr: String(p.Rr),
     type: String(p.Type),
-    value: String(p.Value),
+    value: p.Type === "CNAME" ? String(p.Value).replace(/\.$/, "").toLowerCase() : String(p.Value),
     ttl,
     priority: p.Priority === undefined ? undefined : Number(p.Priority),
     remark: p.Remark === undefined ? undefined : String(p.Remark),

@@ -4,7 +4,9 @@
  * type, ttl, rrdatas) or the whole change fails with 412 conditionNotMet; deleting a set that
  * is not there is 404 notFound; adding one that is there is 409 alreadyExists. A change is
  * `pending` when created and `done` when next read, so clients must poll. Bodies are checked
- * strictly (unknown fields, names outside the zone, CNAME data without the final dot).
+ * strictly (unknown fields, names outside the zone, CNAME data without the final dot). A
+ * CNAME's data is kept in a spelling of its own (lower case), whatever case was written: a
+ * client must compare values as DNS names, not as text.
  */
 
 export interface RecordSet {
@@ -102,7 +104,12 @@ export class CloudDnsApi {
     }
     zone.records = [
       ...remaining,
-      ...additions.map((addition) => ({ name: addition.name, type: addition.type, ttl: addition.ttl, rrdatas: [...addition.rrdatas] })),
+      ...additions.map((addition) => ({
+        name: addition.name,
+        type: addition.type,
+        ttl: addition.ttl,
+        rrdatas: addition.type === "CNAME" ? addition.rrdatas.map((data) => data.toLowerCase()) : [...addition.rrdatas],
+      })),
     ];
     const id = String(++this.changeCounter);
     const change = { id, status: "pending" as const, additions, deletions };
