@@ -33,6 +33,7 @@ const OPTIONS = {
   shard: { type: "string" },
   "min-rate": { type: "string" },
   json: { type: "boolean" },
+  "cert-dir": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -65,6 +66,8 @@ export interface CommandArguments extends ResolvedRunSettings {
   successImages?: string;
   /** `--output-images-format`: json (default) or yaml. */
   imagesFormat: "json" | "yaml";
+  /** `--cert-dir`: CAs and client certificates per registry host, docker's certs.d layout. */
+  certDir?: string;
   /** The run settings as the flags gave them, for syncOptionsOf. */
   settings: RunSettings;
   json: boolean;
@@ -89,6 +92,7 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     images: values.images,
     registry: values.registry,
     namespace: values.namespace,
+    certDir: values["cert-dir"],
     ...resolveRunSettings(settings, "command"),
     settings,
     shallow: values.shallow ?? false,

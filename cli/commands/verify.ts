@@ -1,10 +1,11 @@
 import { ReadinessRow, runVerify, shortDigest, syncOptionsOf } from "../../provider/sync";
 import { CommandArguments } from "../arguments";
+import { withCertDir } from "../cert-dir";
 import { loadSyncJob } from "../config-files";
 
 export async function verifyCommand(args: CommandArguments, signal: AbortSignal): Promise<number> {
   const job = loadSyncJob(args);
-  const report = await runVerify(job, syncOptionsOf(args.settings, { surface: "command", signal, shallow: args.shallow }));
+  const report = await runVerify(job, withCertDir(syncOptionsOf(args.settings, { surface: "command", signal, shallow: args.shallow }), args.certDir));
   // Row errors quote registries, which may echo credentials back: runVerify hands them out redacted with the job's secrets.
   const rows = report.rows;
   if (args.json) {

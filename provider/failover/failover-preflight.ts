@@ -1,6 +1,9 @@
 import { connect } from "node:net";
+import { HostRoutes, mergeRoutes } from "../clients/http";
+import { SyncJob, SyncOptions, compileJob } from "../sync";
+import type { ClientView } from "./client-settings";
+import { checkClientView, clientHost, clientImages } from "./client-view";
 import { SiteReadiness, checkSiteReadiness } from "./site-readiness";
-import { SyncJob, SyncOptions } from "../sync";
 
 /**
  * The preflight of a DNS failover: before a record points at a site, the site's registry
@@ -18,8 +21,10 @@ export interface FailoverPreflight {
   /** Whether the registry answered `/v2/` with the given credentials. */
   registryAnswered: boolean;
   counts: { present: number; incomplete: number; missing: number; differs: number; error: number };
-  /** One line per problem: an unreachable registry, or an image missing, incomplete or different there. */
+  /** One line per problem: an unreachable registry, an image missing, incomplete or different there, what clients would meet. */
   problems: string[];
+  /** The name (and port) clients were checked through, when `clients` is set. */
+  clients?: string;
   forced: boolean;
 }
 
@@ -30,6 +35,12 @@ export interface FailoverSite {
   insecure?: boolean;
   /** "host:port" that must accept a TCP connection from here (the IP an A record will hand out, port 443). */
   tcpCheck?: string;
+  /** The record's value for this site: where clients' connections go after the flip. */
+  value?: string;
+  /** The site's own CAs, by registry host. */
+  routes?: HostRoutes;
+  /** How clients reach the registry: when set, the preflight pulls through the name from this site. */
+  clients?: ClientView;
 }
 
 const TCP_CHECK_TIMEOUT_MS = 5000;
@@ -41,11 +52,21 @@ export async function runFailoverPreflight(
   forced: boolean,
   options: SyncOptions = {},
 ): Promise<FailoverPreflight> {
+  const withSite = { ...options, transport: { ...options.transport, routes: mergeRoutes(options.transport?.routes, site.routes) } };
   const [found, unreachable] = await Promise.all([
-    checkSiteReadiness(site.registry, site.insecure, readiness, options),
+    checkSiteReadiness(site.registry, site.insecure, readiness, withSite),
     site.tcpCheck ? tcpProblem(site.tcpCheck) : undefined,
   ]);
-  return summarizePreflight(site.name, found, forced, unreachable ? [unreachable] : []);
+  const clients = await clientProblems(site, found, readiness, options.signal);
+  const preflight = summarizePreflight(site.name, found, forced, [...(unreachable ? [unreachable] : []), ...clients]);
+  return site.clients ? { ...preflight, clients: clientHost(site.clients) } : preflight;
+}
+
+/** What clients pulling through the name would meet at the site; nothing to say while the site's registry does not answer. */
+async function clientProblems(site: FailoverSite, found: SiteReadiness, readiness: SyncJob | undefined, signal?: AbortSignal): Promise<string[]> {
+  if (!site.clients || !site.value || !found.answered) return [];
+  const access = readiness ? compileJob(readiness).access : {};
+  return checkClientView(site.clients, site.value, clientImages(found.jobRows ?? [], found.registry), access, { signal });
 }
 
 /** Why `address` ("host:port") does not accept a TCP connection, or undefined when it does. */

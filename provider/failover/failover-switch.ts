@@ -1,4 +1,6 @@
 import { RecordFields, RecordStore, RecordWriteError, ServerView, StoredRecord } from "../clients/record-store";
+import type { HostRoutes } from "../clients/http";
+import { failoverSiteOf } from "./client-settings";
 import { FailoverPreflight, FailoverSiteName, preflightVerdict, runFailoverPreflight } from "./failover-preflight";
 import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
 
@@ -66,6 +68,8 @@ export type Say = (line: string) => void;
 export interface ApplyRecordOptions {
   /** Cancels the switch (Ctrl-C, SIGTERM): the preflight stops, and nothing is written once it has fired; applyRecord then throws its reason. */
   signal?: AbortSignal;
+  /** CAs and client certificates by registry host (the command line's --cert-dir). */
+  routes?: HostRoutes;
 }
 
 /**
@@ -86,7 +90,7 @@ export async function applyRecord(
   const fields = recordFields(inputs);
   refuseUnseenChange(inputs, existing, lastSeen);
   const moves = !existing || copiesOf(existing).some((copy) => copy.value !== fields.value);
-  const preflight = moves ? await preflightOrStop(inputs, inputs.active, say, options.signal) : undefined;
+  const preflight = moves ? await preflightOrStop(inputs, inputs.active, say, options.signal, options.routes) : undefined;
   // The last moment a switch can stop with nothing changed: a write once sent is finished and read back.
   options.signal?.throwIfAborted();
   let recordId = existing?.recordId;
@@ -233,11 +237,13 @@ async function preflightOrStop(
   siteName: FailoverSiteName,
   say: Say,
   signal: AbortSignal | undefined,
+  routes: HostRoutes | undefined,
 ): Promise<FailoverPreflight> {
-  const site = { name: siteName, ...inputs.sites[siteName] };
+  const site = failoverSiteOf(inputs, siteName);
   const deadline = AbortSignal.timeout(PREFLIGHT_DEADLINE_MS);
   const preflight = await runFailoverPreflight(site, readinessJob(inputs), inputs.force ?? false, {
     signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+    ...(routes ? { transport: { routes } } : {}),
   }).finally(
     // A cancelled preflight reports its images as errors; what stops the switch is the cancellation, not those.
     () => signal?.throwIfAborted(),

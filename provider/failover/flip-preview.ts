@@ -1,3 +1,4 @@
+import { failoverSiteOf } from "./client-settings";
 import { preflightVerdict, runFailoverPreflight } from "./failover-preflight";
 import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
 import { Say, describeRecord, desiredValue } from "./failover-switch";
@@ -24,7 +25,9 @@ export async function describeFlip(
     return;
   }
   try {
-    const preflight = await runFailoverPreflight({ name: inputs.active, ...site }, readinessJob(inputs), inputs.force ?? false, { signal: options.signal });
+    const preflight = await runFailoverPreflight(failoverSiteOf(inputs, inputs.active), readinessJob(inputs), inputs.force ?? false, {
+      signal: options.signal,
+    });
     for (const problem of preflight.problems) say(redact(`preflight ${problem}`));
     say(`${preflightVerdict(preflight)}${preflight.problems.length > 0 && !inputs.force ? ": the switch would be refused" : ""}`);
   } catch (error) {

@@ -1,5 +1,7 @@
 export type { RecordFields, RecordStore, ServerView, StoredRecord } from "../clients/record-store";
 export { RecordOutsideZoneError, RecordWriteError } from "../clients/record-store";
+export * from "./client-settings";
+export * from "./client-view";
 export * from "./failover-preflight";
 export * from "./failover-record-schema";
 export * from "./failover-switch";

@@ -16,3 +16,5 @@ export * from "./transfer-watchdog";
 export * from "./environment-references";
 export * from "./run-settings";
 export * from "./auth-secrets";
+export * from "./registry-trust";
+export { trustRoutes } from "./registry-pool";

@@ -64,7 +64,10 @@ test("network wording is neutral in the HTTP layer; only the registry client sug
   for (const code of ["DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_HAS_EXPIRED", "ECONNREFUSED", "ENOTFOUND", "UND_ERR_CONNECT_TIMEOUT", undefined]) {
     assert.doesNotMatch(describeNetworkError(code, new Error("x")), /insecure|registry/i, String(code));
   }
-  assert.equal(describeNetworkError("SELF_SIGNED_CERT_IN_CHAIN"), "TLS certificate not trusted (SELF_SIGNED_CERT_IN_CHAIN)");
+  assert.equal(
+    describeNetworkError("SELF_SIGNED_CERT_IN_CHAIN"),
+    "TLS certificate not trusted (SELF_SIGNED_CERT_IN_CHAIN): its issuer is not a CA this client trusts",
+  );
   assert.match(describeRegistryNetworkError("DEPTH_ZERO_SELF_SIGNED_CERT"), /TLS certificate not trusted .*set "insecure": true for this registry/);
 });
 
