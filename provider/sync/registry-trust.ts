@@ -110,8 +110,8 @@ export function readCertDir(dir: string): HostRoutes {
   } catch (error) {
     throw new ConfigError([
       {
-        path: ["--cert-dir"],
-        message: `cannot read ${JSON.stringify(dir)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): expected a directory with one folder per registry host[:port]`,
+        path: [],
+        message: `--cert-dir: cannot read ${JSON.stringify(dir)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): expected a directory with one folder per registry host[:port]`,
       },
     ]);
   }
@@ -134,7 +134,7 @@ function hostTrust(folder: string, host: string): TlsTrust | undefined {
   const files = readdirSync(folder);
   const cas = files.filter((name) => name.endsWith(".crt")).sort();
   const issues: ConfigIssue[] = [];
-  const ca = cas.map((name) => pemField({ caFile: join(folder, name) }, "ca", "caFile", ["--cert-dir", host], issues, certificatesProblem));
+  const ca = cas.map((name) => pemField({ caFile: join(folder, name) }, "ca", "caFile", [], issues, certificatesProblem));
   const client = {
     certFile: files.includes("client.cert") ? join(folder, "client.cert") : undefined,
     keyFile: files.includes("client.key") ? join(folder, "client.key") : undefined,
@@ -144,9 +144,10 @@ function hostTrust(folder: string, host: string): TlsTrust | undefined {
       path: ["--cert-dir", host],
       message: `client.cert and client.key go together: ${client.certFile ? "client.key" : "client.cert"} is missing`,
     });
-  const cert = client.certFile && client.keyFile ? pemField(client, "cert", "certFile", ["--cert-dir", host], issues, certificatesProblem) : undefined;
-  const key = client.certFile && client.keyFile ? pemField(client, "key", "keyFile", ["--cert-dir", host], issues, keyProblem) : undefined;
-  if (issues.length) throw new ConfigError(issues);
+  const cert = client.certFile && client.keyFile ? pemField(client, "cert", "certFile", [], issues, certificatesProblem) : undefined;
+  const key = client.certFile && client.keyFile ? pemField(client, "key", "keyFile", [], issues, keyProblem) : undefined;
+  // Said by folder, as the user laid them out: "--cert-dir: /etc/certs.d/harbor:443: ...".
+  if (issues.length) throw new ConfigError(issues.map((issue) => ({ path: [], message: `--cert-dir: ${folder}: ${issue.message}` })));
   const pems = ca.filter((pem): pem is string => pem !== undefined);
   if (pems.length === 0 && !cert) return undefined;
   return { ...(pems.length ? { ca: pems } : {}), ...(cert && key ? { cert, key } : {}) };

@@ -77,7 +77,7 @@ function registryFailure(failure: TransportFailure): Error {
 export function describeRegistryNetworkError(code: string | undefined, error?: unknown): string {
   const description = describeNetworkError(code, error);
   if (isUnknownCa(code))
-    return `${description}: give this registry's CA as "caFile" (a PEM file) or "ca" (PEM text) in its auth entry, or --cert-dir DIR with DIR/<host[:port]>/ca.crt (set "insecure": true only to skip verification altogether)`;
+    return `${description}: give this registry's CA as "caFile" (a PEM file) or "ca" (PEM text) in its auth entry, or --cert-dir DIR with DIR/<host[:port]>/ca.crt (or set "insecure": true for this registry to skip verification altogether)`;
   if (code === NAME_MISMATCH_CODE)
     return `${description}: clients reaching it by this name would be refused too; the registry needs a certificate for the name`;
   if (isClientCertificateRefusal(code))
