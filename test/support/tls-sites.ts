@@ -1,4 +1,6 @@
-import { CertificatePair, TestCa, makeLeafCert } from "./certs";
+import { CertificatePair, TestCa, makeLeafCert, makeTestCa } from "./certs";
+import { pushSmallImage } from "./fixtures";
+import { freePort } from "./free-port";
 import { RegistryServer, startRegistry } from "./registry-server";
 
 /**
@@ -31,4 +33,42 @@ export async function startTlsSite(dir: string, ca: TestCa, options: TlsSiteOpti
     ...(options.users ? { auth: { kind: "htpasswd", users: options.users } } : {}),
     ...(options.clientCa ? { clientCa: options.clientCa, probeClient: options.probeClient } : {}),
   });
+}
+
+export interface FailoverSites {
+  ca: TestCa;
+  port: number;
+  /** Serves `name` at 127.0.0.2 and holds library/app:1.0. */
+  primary: RegistryServer;
+  /** Serves `name` at 127.0.0.3, holding library/app:1.0 at the primary's path: ready. */
+  good: RegistryServer;
+  /** Serves `name` at 127.0.0.5, holding the image only as dr/app:1.0: clients would get 404. */
+  renamed: RegistryServer;
+  digest: string;
+  addresses: { primary: string; good: string; renamed: string };
+  stop(): Promise<void>;
+}
+
+/** Three sites for a failover name, each behind basic auth with `users`, one port on three loopback addresses. */
+export async function startFailoverSites(dir: string, name: string, users: Record<string, string>): Promise<FailoverSites> {
+  const ca = await makeTestCa(dir);
+  const addresses = { primary: "127.0.0.2", good: "127.0.0.3", renamed: "127.0.0.5" };
+  const port = await freePort(addresses.primary);
+  const [primary, good, renamed] = await Promise.all(
+    [addresses.primary, addresses.good, addresses.renamed].map((address) => startTlsSite(dir, ca, { address, port, names: [name], users })),
+  );
+  const [user, password] = Object.entries(users)[0];
+  const creds = `${user}:${password}`;
+  const digest = (await pushSmallImage(primary, "library/app:1.0", creds)).digest;
+  await Promise.all([pushSmallImage(good, "library/app:1.0", creds), pushSmallImage(renamed, "dr/app:1.0", creds)]);
+  return {
+    ca,
+    port,
+    primary,
+    good,
+    renamed,
+    digest,
+    addresses,
+    stop: async () => void (await Promise.all([primary, good, renamed].map((site) => site.stop()))),
+  };
 }
