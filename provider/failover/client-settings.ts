@@ -1,4 +1,4 @@
-import type { HostRoutes, TlsTrust } from "../clients/http";
+import { HostRoutes, TlsTrust, mergeRoutes } from "../clients/http";
 import { trustOf } from "../sync";
 import { ConfigError, ConfigIssue } from "../validation";
 import type { FailoverSite, FailoverSiteName } from "./failover-preflight";
@@ -81,9 +81,13 @@ export function siteRoutes(site: { registry: string; caFile?: string; ca?: strin
   return trust ? { [registryHostOf(site.registry).toLowerCase()]: { trust } } : {};
 }
 
-/** A site as the preflight checks it: its registry, its CAs, and (with `clients`) the client view through the name. */
+/**
+ * A site as the preflight checks it: its registry, both sites' CAs (the readiness check reads
+ * the primary as the source), and (with `clients`) the client view through the name.
+ */
 export function failoverSiteOf(inputs: ClientInputs, name: FailoverSiteName): FailoverSite {
   const { caFile: _caFile, ca: _ca, ...site } = inputs.sites[name];
   const clients = clientViewOf(inputs);
-  return { name, ...site, routes: siteRoutes(inputs.sites[name], ["sites", name]), ...(clients ? { clients } : {}) };
+  const routes = mergeRoutes(siteRoutes(inputs.sites.primary, ["sites", "primary"]), siteRoutes(inputs.sites.secondary, ["sites", "secondary"]));
+  return { name, ...site, routes, ...(clients ? { clients } : {}) };
 }
