@@ -40,6 +40,7 @@ const OPTIONS = {
   "resync-interval": { type: "string" },
   queue: { type: "string" },
   "follow-deletions": { type: "boolean" },
+  "cert-dir": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -84,6 +85,8 @@ export interface CommandArguments extends ResolvedRunSettings {
   successImages?: string;
   /** `--output-images-format`: json (default) or yaml. */
   imagesFormat: "json" | "yaml";
+  /** `--cert-dir`: CAs and client certificates per registry host, docker's certs.d layout. */
+  certDir?: string;
   /** The run settings as the flags gave them, for syncOptionsOf. */
   settings: RunSettings;
   json: boolean;
@@ -116,6 +119,7 @@ export function parseCommandArguments(command: string, argv: string[]): CommandA
     images: values.images,
     registry: values.registry,
     namespace: values.namespace,
+    certDir: values["cert-dir"],
     ...resolveRunSettings(settings, "command"),
     settings,
     shallow: values.shallow ?? false,

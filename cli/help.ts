@@ -32,7 +32,9 @@ const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
                          {instanceId, region}} (ACR temporary logins from
                          ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY), or {google:
                          {serviceAccountKeyFile}} or username _oauth2_ with the base64 key
-                         as password (Artifact Registry access tokens)
+                         as password (Artifact Registry access tokens); any entry may add
+                         caFile (or ca, PEM) for a private CA, and certFile and keyFile
+                         (or cert and key) for a client certificate (mTLS)
   --images FILE          source -> destination, or a list of destinations
   --registry HOST        default destination registry, for destinations given as ""
   --namespace NS         default destination namespace, for destinations given as ""
@@ -52,6 +54,9 @@ const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
                          images fail
   --max-rps N            at most N requests a second to each registry (Artifact Registry
                          quotas); 429 answers are retried after their Retry-After anyway
+  --cert-dir DIR         CAs and client certificates per registry, in docker's certs.d
+                         layout (as skopeo takes it): DIR/<host[:port]>/*.crt are CAs,
+                         client.cert and client.key a client certificate
   -h, --help             show this help`;
 
 export const SYNC_HELP = `Usage: registry-dr sync [flags]

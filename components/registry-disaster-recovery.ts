@@ -86,6 +86,8 @@ export interface DisasterRecoveryFailoverArgs {
   values: Record<string, pulumi.Input<string>>;
   /** "primary" or the standby's name: change it and run `pulumi up` to fail over or back. */
   active: string;
+  /** How clients reach the registry through the failover name: the preflight pulls as they will (FailoverRecord's `clients`). */
+  clients?: FailoverRecordArgs["clients"];
   force?: pulumi.Input<boolean>;
   /**
    * For the time the standby serves: its direct copy runs backwards, from the standby to the
@@ -331,6 +333,7 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
         },
         active: failover.active === "primary" ? "primary" : "secondary",
         readiness: readiness as FailoverRecordArgs["readiness"],
+        clients: failover.clients,
         force: failover.force,
       },
       { parent: this, dependsOn: Object.values(this.copies).map((copy): pulumi.Resource => (copy instanceof ImageSync ? copy : copy.run)) },

@@ -8,13 +8,15 @@ import {
   checkRecordRules,
   describeRecord,
   failoverRecordSchema,
+  failoverSiteOf,
   readinessJob,
   recordRedactor,
   runFailoverPreflight,
   siteHolding,
   withRecordStore,
 } from "../../provider/failover";
-import { withEnvironmentValues } from "../../provider/sync";
+import type { HostRoutes } from "../../provider/clients/http";
+import { readCertDir, withEnvironmentValues } from "../../provider/sync";
 import { ConfigError, Redactor } from "../../provider/validation";
 import { UsageError } from "../arguments";
 import { readConfigFile } from "../config-files";
@@ -34,6 +36,7 @@ const OPTIONS = {
   to: { type: "string" },
   force: { type: "boolean" },
   json: { type: "boolean" },
+  "cert-dir": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -43,6 +46,8 @@ interface FailoverArguments {
   to?: "primary" | "secondary";
   force: boolean;
   json: boolean;
+  /** Docker's certs.d layout: DIR/<host[:port]>/ca.crt, client.cert, client.key. */
+  certDir?: string;
 }
 
 export function parseFailoverArguments(argv: string[]): FailoverArguments | "help" {
@@ -63,7 +68,14 @@ export function parseFailoverArguments(argv: string[]): FailoverArguments | "hel
   if (!status && values.to !== "primary" && values.to !== "secondary")
     throw new UsageError(`--to: expected primary or secondary, got ${JSON.stringify(values.to ?? "nothing")}`);
   if (status && values.to) throw new UsageError("--to belongs to a switch, not to status");
-  return { status, record: values.record, to: values.to as FailoverArguments["to"], force: values.force ?? false, json: values.json ?? false };
+  return {
+    status,
+    record: values.record,
+    to: values.to as FailoverArguments["to"],
+    force: values.force ?? false,
+    json: values.json ?? false,
+    ...(values["cert-dir"] ? { certDir: values["cert-dir"] } : {}),
+  };
 }
 
 export async function failoverCommand(argv: string[], signal: AbortSignal): Promise<number> {
@@ -73,9 +85,10 @@ export async function failoverCommand(argv: string[], signal: AbortSignal): Prom
     return 0;
   }
   const record = loadRecord(args.record, args.to, args.force);
+  const routes = args.certDir ? readCertDir(args.certDir) : undefined;
   const output = redactedOutput(recordRedactor(record));
   try {
-    return await (args.status ? status(record, args.json, signal, output) : switchRecord(record, args.json, signal, output));
+    return await (args.status ? status(record, args.json, signal, output, routes) : switchRecord(record, args.json, signal, output, routes));
   } catch (error) {
     const interruption = interruptionOf(signal);
     if (interruption && error === interruption) {
@@ -151,7 +164,7 @@ function checkedRecord(file: string, value: unknown): FailoverRecordInputs {
   );
 }
 
-async function switchRecord(inputs: FailoverRecordInputs, json: boolean, signal: AbortSignal, output: RedactedOutput): Promise<number> {
+async function switchRecord(inputs: FailoverRecordInputs, json: boolean, signal: AbortSignal, output: RedactedOutput, routes?: HostRoutes): Promise<number> {
   return withRecordStore(inputs, async (records) => {
     const found = (await records.find(inputs.name)).filter((record) => record.type === inputs.type);
     if (found.length !== 1) {
@@ -164,7 +177,7 @@ async function switchRecord(inputs: FailoverRecordInputs, json: boolean, signal:
     // The record as just read is what the write's compare-and-swap expects.
     // With --json, stdout holds the JSON alone; the progress lines go to stderr.
     const say = json ? output.stderr : output.stdout;
-    const applied = await applyRecord(records, inputs, before, before.value, say, { signal });
+    const applied = await applyRecord(records, inputs, before, before.value, say, { signal, routes });
     const result = {
       record: describeRecord(inputs),
       site: inputs.active,
@@ -179,17 +192,18 @@ async function switchRecord(inputs: FailoverRecordInputs, json: boolean, signal:
   });
 }
 
-async function status(inputs: FailoverRecordInputs, json: boolean, signal: AbortSignal, output: RedactedOutput): Promise<number> {
+async function status(inputs: FailoverRecordInputs, json: boolean, signal: AbortSignal, output: RedactedOutput, routes?: HostRoutes): Promise<number> {
   const current = await withRecordStore(inputs, async (records) => (await records.find(inputs.name)).filter((record) => record.type === inputs.type));
   const value = current.map((record) => record.value).join(", ");
   const pointsAt = current.length === 1 ? siteHolding(inputs, current[0].value) : undefined;
   const sites = await Promise.all(
     (["primary", "secondary"] as const).map(
       async (site): Promise<FailoverPreflight> =>
-        runFailoverPreflight({ name: site, ...inputs.sites[site] }, readinessJob(inputs), false, {
+        runFailoverPreflight(failoverSiteOf(inputs, site), readinessJob(inputs), false, {
           signal,
+          ...(routes ? { transport: { routes } } : {}),
           // While the secondary serves, whether the primary could take back over includes what the secondary got meanwhile.
-          failbackFrom: site === "primary" && pointsAt === "secondary" ? { name: "secondary", ...inputs.sites.secondary } : undefined,
+          failbackFrom: site === "primary" && pointsAt === "secondary" ? failoverSiteOf(inputs, "secondary") : undefined,
         }),
     ),
   );
@@ -212,8 +226,8 @@ async function status(inputs: FailoverRecordInputs, json: boolean, signal: Abort
   return pointsAt ? 0 : 1;
 }
 
-export const FAILOVER_HELP = `Usage: registry-dr failover --record FILE --to primary|secondary [--force] [--json]
-       registry-dr failover status --record FILE [--json]
+export const FAILOVER_HELP = `Usage: registry-dr failover --record FILE --to primary|secondary [--force] [--json] [--cert-dir DIR]
+       registry-dr failover status --record FILE [--json] [--cert-dir DIR]
 
 Switches a failover DNS record without Pulumi (its backend or CI may be down in an outage),
 exactly as the FailoverRecord resource does: a preflight of the site it moves to (its
@@ -221,13 +235,19 @@ registry answers and holds every readiness image), a compare-and-swap write (a r
 changed by someone else meanwhile is not overwritten), and a read-back.
 
   --record FILE   the record, YAML or JSON, with the FailoverRecord's fields (backend, zone,
-                  name, type, ttl, sites, readiness, rfc2136 | alicloud | google); a value
+                  name, type, ttl, sites, readiness, clients, rfc2136 | alicloud | google); a value
                   written exactly as \${NAME} or $NAME is read from the environment variable NAME;
                   a clouddns record without google.serviceAccountKey uses the key file
                   GOOGLE_APPLICATION_CREDENTIALS names
   --to SITE       primary or secondary
   --force         switch even when the preflight fails
   --json          print the result as JSON
+  --cert-dir DIR  CAs and client certificates per registry, in docker's certs.d layout:
+                  DIR/<host[:port]>/*.crt (CAs), client.cert and client.key
+
+With clients set in the record, the preflight also pulls every readiness image as clients
+will after the switch: through the failover name (TLS server name and Host) from the site's
+address, with the clients' CA and credential, at the primary's repository paths.
 
 Afterwards, bring the stack in line: pulumi refresh, then set active to the site now serving.
 `;

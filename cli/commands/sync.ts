@@ -1,6 +1,7 @@
 import { authRedactor, formatBytes, formatDuration, formatRate, runReverseSync, runSync, syncOptionsOf } from "../../provider/sync";
 import { parseReference } from "../../provider/clients/oci/reference";
 import { CommandArguments } from "../arguments";
+import { withCertDir } from "../cert-dir";
 import { loadSyncJob } from "../config-files";
 import { writeImagesFile } from "../images-files";
 import { checkOutputFiles } from "../output-files";
@@ -17,7 +18,7 @@ export async function syncCommand(args: CommandArguments, signal: AbortSignal): 
   const reporter = new ProgressReporter({ stream: process.stderr, logFile: args.log, redact });
   let report;
   try {
-    const options = syncOptionsOf(args.settings, { surface: "command", signal, onEvent: reporter.onEvent });
+    const options = withCertDir(syncOptionsOf(args.settings, { surface: "command", signal, onEvent: reporter.onEvent }), args.certDir);
     report = await (args.reverse ? runReverseSync(job, { ...options, from: args.reverse.from }) : runSync(job, options));
   } finally {
     reporter.stop();

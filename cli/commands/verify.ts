@@ -1,5 +1,6 @@
 import { ReadinessRow, reverseSyncJob, runVerify, shortDigest, syncOptionsOf } from "../../provider/sync";
 import { CommandArguments } from "../arguments";
+import { withCertDir } from "../cert-dir";
 import { loadSyncJob } from "../config-files";
 import { checkOutputFiles } from "../output-files";
 
@@ -8,7 +9,7 @@ export async function verifyCommand(args: CommandArguments, signal: AbortSignal)
   checkOutputFiles(args, false);
   const job = args.reverse ? reverseSyncJob(loaded, args.reverse) : loaded;
   const report = await runVerify(job, {
-    ...syncOptionsOf(args.settings, { surface: "command", signal, shallow: args.shallow }),
+    ...withCertDir(syncOptionsOf(args.settings, { surface: "command", signal, shallow: args.shallow }), args.certDir),
     copyBack: args.reverse !== undefined,
   });
   // Row errors quote registries, which may echo credentials back: runVerify hands them out redacted with the job's secrets.

@@ -3,6 +3,7 @@ import { AddressInfo } from "node:net";
 import { authRedactor, syncOptionsOf } from "../../provider/sync";
 import { WatchService } from "../../provider/watch";
 import { CommandArguments, UsageError, parseDuration } from "../arguments";
+import { withCertDir } from "../cert-dir";
 import { loadSyncJob } from "../config-files";
 import { eventServer } from "../watch/event-server";
 import { MIN_SECRET_LENGTH, WATCH_SECRET_VARIABLE, secretCheck } from "../watch/shared-secret";
@@ -30,11 +31,14 @@ export async function watchCommand(args: CommandArguments, interrupted: AbortSig
   // Copies are not tied to the interruption: a stop drains them; only the drain's deadline cancels.
   const cancel = new AbortController();
   const service = new WatchService(job, {
-    sync: syncOptionsOf(args.settings, {
-      surface: "command",
-      signal: cancel.signal,
-      onEvent: (event) => event.type === "warning" && log(`warning: ${event.message}`),
-    }),
+    sync: withCertDir(
+      syncOptionsOf(args.settings, {
+        surface: "command",
+        signal: cancel.signal,
+        onEvent: (event) => event.type === "warning" && log(`warning: ${event.message}`),
+      }),
+      args.certDir,
+    ),
     resyncIntervalMs: settings.resyncIntervalMs,
     capacity: settings.queue,
     workers: 2,

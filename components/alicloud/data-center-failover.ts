@@ -44,6 +44,8 @@ export interface DataCenterFailoverArgs {
   activeSite: pulumi.Input<"primary" | "secondary">;
   /** Images ACR must hold before the name points at it (ImageSync's `auth` and `images`); stored as a secret. */
   readiness?: FailoverRecordArgs["readiness"];
+  /** How clients reach the registry through the failover name: the preflight pulls as they will (FailoverRecord's `clients`). */
+  clients?: FailoverRecordArgs["clients"];
   force?: pulumi.Input<boolean>;
   /** Take over a record that already exists on the name. */
   adopt?: pulumi.Input<boolean>;
@@ -95,6 +97,7 @@ export class DataCenterFailover extends FailoverComponent {
         },
         active: args.activeSite,
         readiness: args.readiness,
+        clients: args.clients,
         force: args.force,
         adopt: args.adopt,
       },

@@ -50,6 +50,8 @@ export interface PrivateZoneFailoverArgs {
   activeSite: pulumi.Input<"primary" | "secondary">;
   /** Images the site switched to must hold with the source's digest (ImageSync's `auth` and `images`); stored as a secret. */
   readiness?: FailoverRecordArgs["readiness"];
+  /** How clients reach the registry through the failover name: the preflight pulls as they will (FailoverRecord's `clients`). */
+  clients?: FailoverRecordArgs["clients"];
   /** Flip even when the preflight finds the site not ready. */
   force?: pulumi.Input<boolean>;
   /** NORMAL_ZONE (resolvers cache answers for the TTL) or FAST_ZONE (not cached). Default: the account's default. */
@@ -88,6 +90,7 @@ export class PrivateZoneFailover extends FailoverComponent {
         sites: args.sites,
         active: args.activeSite,
         readiness: args.readiness,
+        clients: args.clients,
         force: args.force,
         alicloud: args.alicloud,
       },

@@ -4,7 +4,7 @@ import { GCR_HOSTS } from "../../provider/clients/registry-hosts";
 import { ConfigError, ConfigIssue, absent, chosenIssues, formatPath, keyedUnion } from "../../provider/validation";
 import { acrInstanceIdSchema, acrInstanceNameSchema, acrNamespaceSchema, ipv4CidrSchema, ramUserNameSchema, regionIdSchema } from "../../provider/validation";
 import { harborConnectionSchema } from "../../provider/resources/harbor/harbor-connection-input";
-import { checkRecordRules, failoverRecordPlacementSchema, type FailoverRecordInputs } from "../../provider/failover";
+import { checkRecordRules, clientsSchema, failoverRecordPlacementSchema, type FailoverRecordInputs } from "../../provider/failover";
 import { runSettingFields } from "../../provider/sync/run-settings";
 import { planProblems, type PlanIssue } from "./plan-problems";
 import { PRIMARY_HINT, PRIMARY_KINDS, REPLICATION_HINT, REPLICATION_PATHS, SITE_HINT, SITE_KINDS } from "./plan-choices";
@@ -138,6 +138,7 @@ const failoverSchema = () =>
       error: "expected {primary: <value>, <standby site>: <value>}",
     }),
     active: text('"primary" or the standby site\'s name'),
+    clients: clientsSchema().optional(),
     force: flag().optional(),
     reverse: flag().optional(),
   });
@@ -193,6 +194,7 @@ function rulesOf(plan: DrPlan): PlanIssue[] {
     ...plan.failover.record,
     sites: { primary: { value: plan.failover.values.primary, registry: "primary" }, secondary: { value: plan.failover.values[standby], registry: standby } },
     active: plan.failover.active === "primary" ? "primary" : "secondary",
+    ...(plan.failover.clients ? { clients: plan.failover.clients } : {}),
   };
   try {
     checkRecordRules(record);
@@ -202,6 +204,7 @@ function rulesOf(plan: DrPlan): PlanIssue[] {
       const path = issue.path.map(String);
       if (path[0] === "sites" && path[2] === "value")
         issues.push({ path: ["failover", "values", path[1] === "primary" ? "primary" : standby], message: issue.message });
+      else if (path[0] === "clients") issues.push({ path: ["failover", ...path], message: issue.message });
       else issues.push({ path: ["failover", "record", ...issue.path.map((part) => (typeof part === "number" ? part : String(part)))], message: issue.message });
     }
   }

@@ -42,6 +42,8 @@ export interface CloudDnsFailoverArgs {
   /** The site the record points at. Change it and run `pulumi up` to fail over or back. */
   activeSite: pulumi.Input<"primary" | "secondary">;
   readiness?: FailoverRecordArgs["readiness"];
+  /** How clients reach the registry through the failover name: the preflight pulls as they will (FailoverRecord's `clients`). */
+  clients?: FailoverRecordArgs["clients"];
   force?: pulumi.Input<boolean>;
   /** The record's Cloud DNS credentials (secret); default `gcp:project` and `gcp:credentials`. */
   google?: pulumi.Input<CloudDnsArgs>;
@@ -88,6 +90,7 @@ export class CloudDnsFailover extends FailoverComponent {
         sites: args.sites,
         active: args.activeSite,
         readiness: args.readiness,
+        clients: args.clients,
         force: args.force,
         google,
       },

@@ -1,6 +1,9 @@
 import { connect } from "node:net";
+import { HostRoutes, mergeRoutes } from "../clients/http";
+import { SyncJob, SyncOptions, compileJob } from "../sync";
+import type { ClientView } from "./client-settings";
+import { checkClientView, clientHost, clientImages } from "./client-view";
 import { SiteReadiness, checkSiteReadiness } from "./site-readiness";
-import { SyncJob, SyncOptions } from "../sync";
 import { FailbackCheck, checkFailback, withFailback } from "./failback-check";
 
 /**
@@ -19,8 +22,10 @@ export interface FailoverPreflight {
   /** Whether the registry answered `/v2/` with the given credentials. */
   registryAnswered: boolean;
   counts: { present: number; incomplete: number; missing: number; differs: number; error: number };
-  /** One line per problem: an unreachable registry, or an image missing, incomplete or different there. */
+  /** One line per problem: an unreachable registry, an image missing, incomplete or different there, what clients would meet. */
   problems: string[];
+  /** The name (and port) clients were checked through, when `clients` is set. */
+  clients?: string;
   forced: boolean;
   /** For a flip back to the primary: what the site that served holds that the primary does not. */
   failback?: Omit<FailbackCheck, "problems">;
@@ -33,6 +38,12 @@ export interface FailoverSite {
   insecure?: boolean;
   /** "host:port" that must accept a TCP connection from here (the IP an A record will hand out, port 443). */
   tcpCheck?: string;
+  /** The record's value for this site: where clients' connections go after the flip. */
+  value?: string;
+  /** The site's own CAs, by registry host. */
+  routes?: HostRoutes;
+  /** How clients reach the registry: when set, the preflight pulls through the name from this site. */
+  clients?: ClientView;
 }
 
 const TCP_CHECK_TIMEOUT_MS = 5000;
@@ -48,12 +59,27 @@ export async function runFailoverPreflight(
   options: SyncOptions & { failbackFrom?: FailoverSite } = {},
 ): Promise<FailoverPreflight> {
   const { failbackFrom, ...syncOptions } = options;
+  const withSite = { ...syncOptions, transport: { ...syncOptions.transport, routes: mergeRoutes(syncOptions.transport?.routes, site.routes) } };
   const [found, unreachable, failback] = await Promise.all([
-    checkSiteReadiness(site.registry, site.insecure, readiness, syncOptions),
+    checkSiteReadiness(site.registry, site.insecure, readiness, withSite),
     site.tcpCheck ? tcpProblem(site.tcpCheck) : undefined,
-    failbackFrom ? checkFailback(failbackFrom, readiness, syncOptions) : undefined,
+    failbackFrom
+      ? checkFailback(failbackFrom, readiness, {
+          ...withSite,
+          transport: { ...withSite.transport, routes: mergeRoutes(withSite.transport.routes, failbackFrom.routes) },
+        })
+      : undefined,
   ]);
-  return withFailback(summarizePreflight(site.name, found, forced, unreachable ? [unreachable] : []), failback, forced);
+  const clients = await clientProblems(site, found, readiness, options.signal);
+  const preflight = withFailback(summarizePreflight(site.name, found, forced, [...(unreachable ? [unreachable] : []), ...clients]), failback, forced);
+  return site.clients ? { ...preflight, clients: clientHost(site.clients) } : preflight;
+}
+
+/** What clients pulling through the name would meet at the site; nothing to say while the site's registry does not answer. */
+async function clientProblems(site: FailoverSite, found: SiteReadiness, readiness: SyncJob | undefined, signal?: AbortSignal): Promise<string[]> {
+  if (!site.clients || !site.value || !found.answered) return [];
+  const access = readiness ? compileJob(readiness).access : {};
+  return checkClientView(site.clients, site.value, clientImages(found.jobRows ?? [], found.registry), access, { signal });
 }
 
 /** Why `address` ("host:port") does not accept a TCP connection, or undefined when it does. */

@@ -4,6 +4,7 @@ import { GCP_CONFIG_KEYS, googleSettings, parseServiceAccountKey } from "../clie
 import { AuthMap, ImagesMap, SyncJob, authMapSchema, compileJob, imagesMapSchema } from "../sync";
 import { ConfigError, ConfigIssue, regionIdSchema } from "../validation";
 import { failoverClientProblems } from "./client-paths";
+import { clientSettingsProblems } from "./client-settings";
 import { FailoverBackend, isManagedZoneName, isZoneName, recordNameSchema, recordValueProblem, sameSitesProblem, ttlProblem } from "./record-rules";
 
 /**
@@ -25,8 +26,40 @@ export const failoverSiteSchema = () =>
       tcpCheck: text('"host:port" that must accept TCP before the record points here, such as 10.2.0.20:443')
         .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { error: 'expected "host:port", such as 10.2.0.20:443' })
         .optional(),
+      caFile: text("the path of a PEM file with the site registry's CA certificate(s)").optional(),
+      ca: text("the site registry's CA certificate(s) as PEM text").optional(),
     },
-    { error: "expected {value, registry, insecure?, tcpCheck?}" },
+    { error: "expected {value, registry, insecure?, tcpCheck?, caFile?, ca?}" },
+  );
+
+/**
+ * How clients reach the registry through the failover name, so a preflight pulls as they will:
+ * the name (default: the record's own name in its zone), the port, the CA they trust (besides
+ * the system store), and the credential they pull with (default: the readiness credential
+ * for the primary's registry).
+ */
+export const clientsSchema = () =>
+  z.strictObject(
+    {
+      name: text("the name clients pull through, such as registry.dr.example.com")
+        .regex(/^(?=.*[a-z])([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?\.?$/i, {
+          error: "expected a DNS name, such as registry.dr.example.com",
+        })
+        .optional(),
+      port: z
+        .number({ error: "expected a port number" })
+        .int({ error: "expected a whole port number" })
+        .min(1, { error: "expected a port from 1 to 65535" })
+        .max(65535, { error: "expected a port from 1 to 65535" })
+        .optional(),
+      caFile: text("the path of a PEM file with the CA certificate(s) clients trust for the name").optional(),
+      ca: text("the CA certificate(s) clients trust for the name, as PEM text").optional(),
+      insecure: flag().optional(),
+      credential: z
+        .strictObject({ username: text("the clients' user name"), password: text("the clients' password") }, { error: "expected {username, password}" })
+        .optional(),
+    },
+    { error: "expected {name?, port?, caFile?, ca?, insecure?, credential?}: how clients reach the registry through the failover name" },
   );
 
 /** Alibaba Cloud credentials for PrivateZone and Alibaba Cloud DNS; the stack config fills in what is left out. */
@@ -92,6 +125,7 @@ const switchingShape = () => ({
   readiness: z
     .strictObject({ auth: authMapSchema().optional(), images: imagesMapSchema() }, { error: "expected {auth?, images} as ImageSync takes them" })
     .optional(),
+  clients: clientsSchema().optional(),
   force: flag().optional(),
 });
 
@@ -201,6 +235,7 @@ export function checkRecordRules(inputs: FailoverRecordInputs): void {
   const same = sameSitesProblem(inputs.sites.primary.value, inputs.sites.secondary.value, inputs.type);
   if (same) issues.push({ path: ["sites", "secondary", "value"], message: same });
   issues.push(...failoverClientProblems(inputs.sites, readinessJob(inputs)?.images));
+  issues.push(...clientSettingsProblems(inputs));
   if (inputs.readiness) {
     try {
       compileJob(readinessJob(inputs)!);

@@ -1,5 +1,7 @@
 import { RecordFields, RecordStore, RecordWriteError, ServerView, StoredRecord } from "../clients/record-store";
 import { sameDnsName, sameRecordValue } from "../clients/record-value";
+import type { HostRoutes } from "../clients/http";
+import { failoverSiteOf } from "./client-settings";
 import { FailoverPreflight, FailoverSiteName, preflightVerdict, runFailoverPreflight } from "./failover-preflight";
 import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
 
@@ -75,6 +77,8 @@ export type Say = (line: string) => void;
 export interface ApplyRecordOptions {
   /** Cancels the switch (Ctrl-C, SIGTERM): the preflight stops, and nothing is written once it has fired; applyRecord then throws its reason. */
   signal?: AbortSignal;
+  /** CAs and client certificates by registry host (the command line's --cert-dir). */
+  routes?: HostRoutes;
 }
 
 /**
@@ -97,7 +101,7 @@ export async function applyRecord(
   const moves = !existing || copiesOf(existing).some((copy) => !sameRecordValue(fields.type, copy.value, fields.value));
   // Back to the primary from a record that served: what the other site got meanwhile must be on the primary first.
   const failback = inputs.active === "primary" && existing !== undefined;
-  const preflight = moves ? await preflightOrStop(inputs, inputs.active, say, options.signal, failback) : undefined;
+  const preflight = moves ? await preflightOrStop(inputs, inputs.active, say, options.signal, options.routes, failback) : undefined;
   // The last moment a switch can stop with nothing changed: a write once sent is finished and read back.
   options.signal?.throwIfAborted();
   let recordId = existing?.recordId;
@@ -246,13 +250,15 @@ async function preflightOrStop(
   siteName: FailoverSiteName,
   say: Say,
   signal: AbortSignal | undefined,
+  routes: HostRoutes | undefined,
   failback = false,
 ): Promise<FailoverPreflight> {
-  const site = { name: siteName, ...inputs.sites[siteName] };
+  const site = failoverSiteOf(inputs, siteName);
   const deadline = AbortSignal.timeout(PREFLIGHT_DEADLINE_MS);
   const preflight = await runFailoverPreflight(site, readinessJob(inputs), inputs.force ?? false, {
     signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
-    failbackFrom: failback ? { name: "secondary", ...inputs.sites.secondary } : undefined,
+    ...(routes ? { transport: { routes } } : {}),
+    failbackFrom: failback ? failoverSiteOf(inputs, "secondary") : undefined,
   }).finally(
     // A cancelled preflight reports its images as errors; what stops the switch is the cancellation, not those.
     () => signal?.throwIfAborted(),

@@ -1,4 +1,5 @@
 import { sameRecordValue } from "../clients/record-value";
+import { failoverSiteOf } from "./client-settings";
 import { preflightVerdict, runFailoverPreflight } from "./failover-preflight";
 import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
 import { Say, describeRecord, desiredValue } from "./failover-switch";
@@ -25,9 +26,9 @@ export async function describeFlip(
     return;
   }
   try {
-    const preflight = await runFailoverPreflight({ name: inputs.active, ...site }, readinessJob(inputs), inputs.force ?? false, {
+    const preflight = await runFailoverPreflight(failoverSiteOf(inputs, inputs.active), readinessJob(inputs), inputs.force ?? false, {
       signal: options.signal,
-      failbackFrom: inputs.active === "primary" && currentValue !== undefined ? { name: "secondary", ...inputs.sites.secondary } : undefined,
+      failbackFrom: inputs.active === "primary" && currentValue !== undefined ? failoverSiteOf(inputs, "secondary") : undefined,
     });
     for (const problem of preflight.problems) say(redact(`preflight ${problem}`));
     say(`${preflightVerdict(preflight)}${preflight.problems.length > 0 && !inputs.force ? ": the switch would be refused" : ""}`);

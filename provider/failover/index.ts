@@ -2,6 +2,8 @@ export type { RecordFields, RecordStore, ServerView, StoredRecord } from "../cli
 export { RecordOutsideZoneError, RecordWriteError } from "../clients/record-store";
 export { canonicalRecordValue, sameDnsName, sameRecordValue } from "../clients/record-value";
 export * from "./client-paths";
+export * from "./client-settings";
+export * from "./client-view";
 export * from "./failover-preflight";
 export * from "./failover-record-schema";
 export * from "./failover-switch";

@@ -9,7 +9,11 @@ import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
  */
 export function recordRedactor(inputs: FailoverRecordInputs): Redactor {
   const readiness = authSecrets(readinessJob(inputs)?.auth);
-  return secretRedactor({ secrets: [...readiness.secrets, ...dnsSecrets(inputs)], logins: readiness.logins });
+  const client = inputs.clients?.credential;
+  return secretRedactor({
+    secrets: [...readiness.secrets, ...dnsSecrets(inputs), ...(client ? [client.password] : [])],
+    logins: [...readiness.logins, ...(client ? [client] : [])],
+  });
 }
 
 function dnsSecrets(inputs: FailoverRecordInputs): readonly string[] {

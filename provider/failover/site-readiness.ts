@@ -1,5 +1,6 @@
+import { mergeRoutes } from "../clients/http";
 import { HttpTransport, apiHost } from "../clients/oci";
-import { ReadinessRow, SyncJob, SyncOptions, authRedactor, compileJob, registryClientFor, runVerify } from "../sync";
+import { ReadinessRow, SyncJob, SyncOptions, authRedactor, compileJob, registryClientFor, runVerify, trustRoutes } from "../sync";
 
 /**
  * Whether a registry can take traffic: it answers `/v2/` (with the credentials the job has
@@ -16,6 +17,8 @@ export interface SiteReadiness {
   error?: string;
   /** The job's images whose destination is on this registry. */
   rows: ReadinessRow[];
+  /** Every image of the job (whatever registry it goes to): what clients pull, by its source path. */
+  jobRows?: ReadinessRow[];
 }
 
 /** "https://harbor.example.com/" or "harbor.example.com:443" -> "harbor.example.com[:443]". */
@@ -30,8 +33,9 @@ export async function checkSiteReadiness(
   options: SyncOptions = {},
 ): Promise<SiteReadiness> {
   const host = registryHostOf(registry);
-  const access = job ? compileJob(job).access[host] : undefined;
-  const transport = new HttpTransport({ ...options.transport, signal: options.signal });
+  const compiled = job ? compileJob(job).access : {};
+  const access = compiled[host];
+  const transport = new HttpTransport({ ...options.transport, routes: mergeRoutes(options.transport?.routes, trustRoutes(compiled)), signal: options.signal });
   // A site written as an http:// URL is served over plain HTTP, as an auth key written so is:
   // probing it over TLS would fail whatever `insecure` says.
   const plainHttp = /^http:\/\//i.test(registry);
@@ -44,7 +48,7 @@ export async function checkSiteReadiness(
   } finally {
     await transport.close();
   }
-  if (error !== undefined || !job) return { registry: host, answered: error === undefined, error, rows: [] };
+  if (error !== undefined || !job) return { registry: host, answered: error === undefined, error, rows: [], jobRows: [] };
   const report = await runVerify(job, options);
-  return { registry: host, answered: true, rows: report.rows.filter((row) => row.destination.startsWith(`${host}/`)) };
+  return { registry: host, answered: true, rows: report.rows.filter((row) => row.destination.startsWith(`${host}/`)), jobRows: report.rows };
 }

@@ -17,6 +17,7 @@ export function authSecrets(auth: AuthMap | undefined): ConfiguredSecrets {
       ),
     );
     if (entry.google?.serviceAccountKey) secrets.push(entry.google.serviceAccountKey, ...privateKeyOf(entry.google.serviceAccountKey));
+    if (entry.key) secrets.push(...pemSecrets(entry.key));
   }
   return { secrets, logins };
 }
@@ -25,11 +26,16 @@ export function authRedactor(auth: AuthMap | undefined): Redactor {
   return secretRedactor(authSecrets(auth));
 }
 
-/** A key's PEM body, line by line: an error may quote a line of it without the rest. */
+/** A PEM private key, whole and line by line: an error may quote a line of it without the rest. */
+export function pemSecrets(pem: string): string[] {
+  return [pem, ...pem.split("\n").filter((line) => line.length >= 16 && !line.startsWith("-----"))];
+}
+
+/** A service-account key's PEM, as pemSecrets says. */
 function privateKeyOf(keyJson: string): string[] {
   try {
     const key = (JSON.parse(keyJson) as { private_key?: unknown }).private_key;
-    return typeof key === "string" ? [key, ...key.split("\n").filter((line) => line.length >= 16 && !line.startsWith("-----"))] : [];
+    return typeof key === "string" ? pemSecrets(key) : [];
   } catch {
     return [];
   }

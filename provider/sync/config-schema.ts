@@ -67,6 +67,22 @@ export function googleAuthSchema() {
     });
 }
 
+/**
+ * TLS trust for one registry: its CA (a private Harbor's internal CA: no `insecure` needed)
+ * and a client certificate for registries that require one (mTLS). Files or PEM text.
+ */
+export function trustShape() {
+  const text = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+  return {
+    caFile: text("the path of a PEM file with the registry's CA certificate(s)").optional(),
+    ca: text("the registry's CA certificate(s) as PEM text").optional(),
+    certFile: text("the path of a PEM client certificate").optional(),
+    keyFile: text("the path of the client certificate's PEM private key").optional(),
+    cert: text("a PEM client certificate").optional(),
+    key: text("the client certificate's PEM private key").optional(),
+  };
+}
+
 export function authEntrySchema() {
   return z
     .strictObject(
@@ -84,11 +100,12 @@ export function authEntrySchema() {
         alicloud: alicloudAuthSchema().optional(),
         google: googleAuthSchema().optional(),
         insecure: z.boolean({ error: "expected true or false" }).optional(),
+        ...trustShape(),
       },
       {
         error: (issue) =>
           issue.code === "unrecognized_keys"
-            ? `unknown field(s) ${issue.keys.join(", ")}: expected username, password, identityToken, token, alicloud, google, insecure`
+            ? `unknown field(s) ${issue.keys.join(", ")}: expected username, password, identityToken, token, alicloud, google, insecure, caFile, ca, certFile, keyFile, cert, key`
             : "expected an object with username, password and insecure",
       },
     )

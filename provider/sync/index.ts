@@ -18,3 +18,5 @@ export * from "./run-settings";
 export * from "./auth-secrets";
 export * from "./reverse-job";
 export * from "./reverse-sync";
+export * from "./registry-trust";
+export { trustRoutes } from "./registry-pool";

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { AcrInstanceAccess } from "../clients/alicloud/acr-temporary-login";
 import { parseServiceAccountKey } from "../clients/google/service-account-key";
+import type { TlsTrust } from "../clients/http";
 import { RepositoryName } from "../clients/oci";
 import { ConfigError, ConfigIssue } from "../validation";
 import { AuthEntry, AuthMap } from "./config-schema";
+import { trustOf } from "./registry-trust";
 
 /**
  * Registry credentials are data, resolved when a request needs them: nothing here holds a
@@ -28,6 +30,8 @@ export const ANONYMOUS_CREDENTIAL: RegistryCredential = { kind: "anonymous" };
 export interface RegistryAccess {
   credential: RegistryCredential;
   insecure?: boolean;
+  /** CAs and client certificate for the registry's host. */
+  trust?: TlsTrust;
 }
 
 export type AccessMap = Record<string, RegistryAccess>;
@@ -59,7 +63,8 @@ export function accessFromAuthMap(auth: AuthMap = {}): AccessMap {
       issues.push({ path: ["auth", key], message: `names the same registry as auth[${JSON.stringify(earlier)}]: give its credentials once` });
     written.set(name, key);
     try {
-      access[name] = { credential: credentialOf(entry, key), insecure };
+      const trust = trustOf(entry, ["auth", key]);
+      access[name] = { credential: credentialOf(entry, key), insecure, ...(trust ? { trust } : {}) };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       issues.push(...error.issues);

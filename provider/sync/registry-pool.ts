@@ -1,3 +1,4 @@
+import { HostRoutes, mergeRoutes } from "../clients/http";
 import { HttpTransport, RegistryClient, RepositoryName, TransportOptions, apiHost } from "../clients/oci";
 import { ANONYMOUS_CREDENTIAL, AccessMap, RegistryCredential, accessKeyFor } from "./registry-credentials";
 import { registryClientFor } from "./registry-logins";
@@ -15,7 +16,7 @@ export class RegistryPool {
     transportOptions: TransportOptions = {},
     private readonly tagPageSize?: number,
   ) {
-    this.transport = new HttpTransport(transportOptions);
+    this.transport = new HttpTransport({ ...transportOptions, routes: mergeRoutes(transportOptions.routes, trustRoutes(access)) });
   }
 
   client(name: RepositoryName): RegistryClient {
@@ -39,4 +40,13 @@ export class RegistryPool {
     await Promise.all([...this.clients.values()].map((client) => client.close()));
     await this.transport.close();
   }
+}
+
+/** The auth entries' CAs and client certificates, by registry API host (an entry for `host/namespace` counts for its host). */
+export function trustRoutes(access: AccessMap): HostRoutes {
+  let routes: HostRoutes = {};
+  for (const [key, entry] of Object.entries(access)) {
+    if (entry.trust) routes = mergeRoutes(routes, { [apiHost(key.split("/")[0])]: { trust: entry.trust } });
+  }
+  return routes;
 }

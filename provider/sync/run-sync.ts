@@ -66,7 +66,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined,
       chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
       minRate: options.minRate,
-      cleanup: new UploadCleanup(accessFromAuthMap(job.auth)),
+      cleanup: new UploadCleanup(accessFromAuthMap(job.auth), options.transport?.routes),
       signal: options.signal,
       emit,
     };

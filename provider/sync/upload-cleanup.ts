@@ -1,6 +1,8 @@
+import { HostRoutes, mergeRoutes } from "../clients/http";
 import { HttpTransport } from "../clients/oci";
 import { AccessMap, accessKeyFor } from "./registry-credentials";
 import { registryClientFor } from "./registry-logins";
+import { trustRoutes } from "./registry-pool";
 
 /**
  * Closes upload sessions a failed or cancelled transfer leaves open. A registry keeps a
@@ -15,11 +17,15 @@ const CLEANUP_TRANSPORT = { connectTimeoutMs: 2_000, headersTimeoutMs: 3_000, bo
 const CLEANUP_DEADLINE_MS = 5_000;
 
 export class UploadCleanup {
-  constructor(private readonly access: AccessMap) {}
+  constructor(
+    private readonly access: AccessMap,
+    /** The run's own routes (--cert-dir), besides the auth entries' trust. */
+    private readonly routes?: HostRoutes,
+  ) {}
 
   /** DELETEs the session on a fresh connection; the status answered, undefined when none came. Never throws. */
   async cancel(host: string, repository: string, uploadUrl: URL): Promise<number | undefined> {
-    const transport = new HttpTransport(CLEANUP_TRANSPORT);
+    const transport = new HttpTransport({ ...CLEANUP_TRANSPORT, routes: mergeRoutes(this.routes, trustRoutes(this.access)) });
     const key = accessKeyFor(this.access, { registry: host, repository });
     const client = registryClientFor(host, key ? this.access[key] : undefined, transport);
     try {

@@ -22,6 +22,7 @@ export async function launchRegistry(
   caCertPath: string | undefined,
   accessLogPath: string,
   stderrPath: string,
+  probeTls: ProbeTls = {},
 ): Promise<StartOutcome> {
   const out = openSync(accessLogPath, "a");
   const err = openSync(stderrPath, "w");
@@ -34,14 +35,25 @@ export async function launchRegistry(
     closeSync(out);
     closeSync(err);
   }
-  const reason = await waitReady(child, url, caCertPath ? readFileSync(caCertPath) : undefined);
+  const reason = await waitReady(child, url, { ...(caCertPath ? { ca: readFileSync(caCertPath) } : {}), ...probeTls });
   if (reason === undefined) return { ready: true, child };
   await stopChild(child);
   return { ready: false, reason, stderr: readFileSync(stderrPath, "utf8") };
 }
 
+/**
+ * How the readiness probe connects to a TLS registry: its CA, or no verification (a
+ * certificate for a name other than the address probed); a client certificate (mTLS).
+ */
+export interface ProbeTls {
+  ca?: Buffer;
+  rejectUnauthorized?: boolean;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
 /** undefined once ready, else why not. */
-async function waitReady(child: ChildProcess, url: string, ca: Buffer | undefined): Promise<string | undefined> {
+async function waitReady(child: ChildProcess, url: string, tls: ProbeTls): Promise<string | undefined> {
   const exited = new Promise<string>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve(`exited with ${child.exitCode ?? child.signalCode}`);
     child.once("exit", (code, signal) => resolve(`exited with ${code ?? signal}`));
@@ -49,7 +61,7 @@ async function waitReady(child: ChildProcess, url: string, ca: Buffer | undefine
   });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const status = await Promise.race([probe(`${url}/v2/`, ca), exited]);
+    const status = await Promise.race([probe(`${url}/v2/`, tls), exited]);
     if (typeof status === "string") return status;
     if (status === 200 || status === 401) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -58,13 +70,13 @@ async function waitReady(child: ChildProcess, url: string, ca: Buffer | undefine
 }
 
 /** The HTTP status of a GET, or 0 when nothing answers yet. */
-function probe(url: string, ca: Buffer | undefined): Promise<number> {
+function probe(url: string, tls: ProbeTls): Promise<number> {
   return new Promise((resolve) => {
     const onResponse = (res: IncomingMessage) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     };
-    const req = ca ? httpsGet(url, { ca, timeout: 1000 }, onResponse) : httpGet(url, { timeout: 1000 }, onResponse);
+    const req = url.startsWith("https:") ? httpsGet(url, { ...tls, timeout: 1000 }, onResponse) : httpGet(url, { timeout: 1000 }, onResponse);
     req.on("timeout", () => req.destroy());
     req.on("error", () => resolve(0));
   });

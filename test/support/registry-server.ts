@@ -1,6 +1,6 @@
 import { ChildProcess, execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { AccessLog, RegistryRequest } from "./access-log";
@@ -46,6 +46,16 @@ export interface RegistryServerOptions {
   paginateTags?: boolean;
   /** Send distribution's notifications (push, pull, delete events) to this endpoint, with these headers. */
   notifications?: { url: string; headers?: Record<string, string> };
+  /** The loopback address to listen on (127.0.0.1 by default): sites of a failover share a port on different addresses. */
+  address?: string;
+  /** The port to listen on; by default a free one. */
+  port?: number;
+  /** Serve HTTPS with this certificate (say, one for a failover name, from a test CA) instead of a self-signed one. */
+  certificate?: CertificatePair;
+  /** Require client certificates signed by this CA (distribution's `http.tls.clientcas`). */
+  clientCa?: string;
+  /** The client certificate the readiness probe presents when `clientCa` is set. */
+  probeClient?: CertificatePair;
 }
 
 export interface RegistryServer {
@@ -77,7 +87,7 @@ export async function startRegistry(opts: RegistryServerOptions = {}): Promise<R
   mkdirSync(rootDir);
   let blobServer: BlobFileServer | undefined;
   try {
-    const tls = opts.tls ? await makeSelfSignedCert(dir, { commonName: "127.0.0.1", ipAddress: "127.0.0.1" }) : undefined;
+    const tls = opts.certificate ?? (opts.tls ? await makeSelfSignedCert(dir, { commonName: "127.0.0.1", ipAddress: "127.0.0.1" }) : undefined);
     const auth = await authSection(opts.auth ?? { kind: "none" }, dir);
     if (opts.redirectBlobs) blobServer = await startBlobFileServer(rootDir);
     const log = new AccessLog(join(dir, "access.log"));
@@ -85,16 +95,27 @@ export async function startRegistry(opts: RegistryServerOptions = {}): Promise<R
 
     // freePort() can lose a race with another process; a new port is the cure.
     for (let attempt = 1; ; attempt++) {
-      const host = `127.0.0.1:${await freePort()}`;
+      const address = opts.address ?? "127.0.0.1";
+      const host = `${address}:${opts.port ?? (await freePort(address))}`;
       const url = `${tls ? "https" : "http"}://${host}`;
       // YAML is a superset of JSON, and JSON cannot go wrong on quoting.
       writeFileSync(
         configPath,
-        JSON.stringify(registryConfig({ host, rootDir, tls, auth, blobBaseUrl: blobServer?.baseUrl, notifications: opts.notifications }), null, 2),
+        JSON.stringify(
+          registryConfig({ host, rootDir, tls, clientCa: opts.clientCa, auth, blobBaseUrl: blobServer?.baseUrl, notifications: opts.notifications }),
+          null,
+          2,
+        ),
       );
-      const outcome = await launchRegistry(configPath, url, tls?.certPath, log.path, join(dir, `stderr-${attempt}.log`));
+      const probe = opts.certificate
+        ? {
+            rejectUnauthorized: false,
+            ...(opts.probeClient ? { cert: readFileSync(opts.probeClient.certPath), key: readFileSync(opts.probeClient.keyPath) } : {}),
+          }
+        : {};
+      const outcome = await launchRegistry(configPath, url, opts.certificate ? undefined : tls?.certPath, log.path, join(dir, `stderr-${attempt}.log`), probe);
       if (!outcome.ready) {
-        if (/address already in use/i.test(outcome.stderr) && attempt < BIND_ATTEMPTS) continue;
+        if (/address already in use/i.test(outcome.stderr) && attempt < BIND_ATTEMPTS && opts.port === undefined) continue;
         throw new Error(`docker-registry did not start on ${host} (${outcome.reason}); its stderr:\n${tail(outcome.stderr)}`);
       }
       await log.clearStartup();
@@ -128,13 +149,14 @@ interface ConfigInputs {
   host: string;
   rootDir: string;
   tls?: CertificatePair;
+  clientCa?: string;
   auth?: object;
   blobBaseUrl?: string;
   notifications?: RegistryServerOptions["notifications"];
 }
 
 /** distribution's configuration (docs: "Configuring a registry"), for one test registry. */
-function registryConfig({ host, rootDir, tls, auth, blobBaseUrl, notifications }: ConfigInputs): object {
+function registryConfig({ host, rootDir, tls, clientCa, auth, blobBaseUrl, notifications }: ConfigInputs): object {
   return {
     version: "0.1",
     // Access log lines (combined log format) go to stdout, everything else to stderr.
@@ -152,7 +174,7 @@ function registryConfig({ host, rootDir, tls, auth, blobBaseUrl, notifications }
       addr: host,
       // Set rather than left for the registry to generate, which it warns about on every start.
       secret: randomBytes(16).toString("hex"),
-      ...(tls ? { tls: { certificate: tls.certPath, key: tls.keyPath } } : {}),
+      ...(tls ? { tls: { certificate: tls.certPath, key: tls.keyPath, ...(clientCa ? { clientcas: [clientCa] } : {}) } } : {}),
     },
     ...(auth ? { auth } : {}),
     // Short timeout and backoff: a test's watcher that is down (restarted) gets the events again soon.

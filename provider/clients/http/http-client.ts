@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { AgentPool, ConnectionOptions } from "./agent-pool";
+import { HostRoutes, routeFor } from "./host-routes";
 import { AbortedError, HttpError, abortReason } from "./http-error";
 import { AttemptOutcome, HttpRequest, HttpResponse, RetryPredicate, TextResponse, TransportFailure, isReplayable } from "./http-request";
 import { describeNetworkError, errorCode } from "./network-errors";
@@ -23,6 +24,8 @@ export interface HttpClientOptions extends ConnectionOptions {
   retryable?: RetryPredicate;
   /** Builds the error for a request that failed below HTTP; default: an HttpError with the neutral description. */
   failure?: (failure: TransportFailure) => Error;
+  /** Per host: CAs, client certificate, the address to connect to. */
+  routes?: HostRoutes;
 }
 
 const REDIRECT_STATUSES: readonly number[] = [301, 302, 303, 307, 308];
@@ -120,15 +123,11 @@ export class HttpClient {
       // a server sends a body anyway; registries answer manifest checks with HEAD, hundreds per
       // sync, and each would cost a new TCP (and TLS) handshake.
       const reset = method === "HEAD" ? false : undefined;
-      const raw = await this.agents.request(request.insecure === true, {
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method,
-        headers,
-        body,
-        signal,
-        reset,
-      });
+      const raw = await this.agents.request(
+        request.insecure === true,
+        { origin: url.origin, path: url.pathname + url.search, method, headers, body, signal, reset },
+        routeFor(this.options.routes, url),
+      );
       const location = raw.headers.location;
       if (!request.followRedirects || !REDIRECT_STATUSES.includes(raw.statusCode) || typeof location !== "string") {
         return { status: raw.statusCode, headers: raw.headers, body: raw.body, url };

@@ -1,16 +1,11 @@
+import { NAME_MISMATCH_CODE, UNKNOWN_CA_CODES, describeNameMismatch, isClientCertificateRefusal, isUnknownCa } from "./certificate-errors";
+
 /**
  * What went wrong below HTTP (DNS, TCP, TLS, timeouts), in neutral words. Each client adds
  * its own advice on top (a registry may suggest `insecure`; a cloud API never should).
  */
 
-const TLS_TRUST_CODES: readonly string[] = [
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "CERT_HAS_EXPIRED",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-];
+const TLS_TRUST_CODES: readonly string[] = [...UNKNOWN_CA_CODES, "CERT_HAS_EXPIRED", NAME_MISMATCH_CODE];
 
 /** The first string `code` along an error's `cause` chain (undici wraps the socket's error). */
 export function errorCode(error: unknown): string | undefined {
@@ -31,7 +26,10 @@ export function isTlsTrustFailure(code: string | undefined): boolean {
 
 /** A short phrase for a connection-level failure: "connection refused", "timed out connecting", ... */
 export function describeNetworkError(code: string | undefined, error?: unknown): string {
+  if (code === NAME_MISMATCH_CODE) return describeNameMismatch(error) ?? `TLS certificate not valid for this name (${code})`;
+  if (isUnknownCa(code)) return `TLS certificate not trusted (${code}): its issuer is not a CA this client trusts`;
   if (isTlsTrustFailure(code)) return `TLS certificate not trusted (${code})`;
+  if (isClientCertificateRefusal(code)) return `the server refused the TLS handshake over the client certificate (${code}): it wants one it accepts`;
   switch (code) {
     case "ECONNREFUSED":
       return "connection refused";

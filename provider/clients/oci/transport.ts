@@ -1,4 +1,17 @@
-import { HttpClient, HttpRequest, HttpResponse, RequestStats, RetryPolicy, TransportFailure, describeNetworkError, isTlsTrustFailure } from "../http";
+import {
+  HostRoutes,
+  HttpClient,
+  HttpRequest,
+  HttpResponse,
+  NAME_MISMATCH_CODE,
+  RequestStats,
+  RetryPolicy,
+  TransportFailure,
+  describeNetworkError,
+  isClientCertificateRefusal,
+  isTlsTrustFailure,
+  isUnknownCa,
+} from "../http";
 import { NetworkError, RegistryError } from "./errors";
 import { RequestRate } from "./request-rate";
 
@@ -23,6 +36,8 @@ export interface TransportOptions {
   signal?: AbortSignal;
   /** At most this many requests a second to each registry host (Artifact Registry's per-project quotas). */
   maxRequestsPerSecond?: number;
+  /** Per registry host (`host[:port]`): CAs, client certificate, the address to connect to. */
+  routes?: HostRoutes;
 }
 
 export class HttpTransport {
@@ -61,6 +76,12 @@ function registryFailure(failure: TransportFailure): Error {
 /** The neutral description, plus what a registry's user can do about it. */
 export function describeRegistryNetworkError(code: string | undefined, error?: unknown): string {
   const description = describeNetworkError(code, error);
+  if (isUnknownCa(code))
+    return `${description}: give this registry's CA as "caFile" (a PEM file) or "ca" (PEM text) in its auth entry, or --cert-dir DIR with DIR/<host[:port]>/ca.crt (or set "insecure": true for this registry to skip verification altogether)`;
+  if (code === NAME_MISMATCH_CODE)
+    return `${description}: clients reaching it by this name would be refused too; the registry needs a certificate for the name`;
+  if (isClientCertificateRefusal(code))
+    return `${description}: give a client certificate as "certFile" and "keyFile" in its auth entry, or --cert-dir DIR with DIR/<host[:port]>/client.cert and client.key`;
   if (isTlsTrustFailure(code)) return `${description}; set "insecure": true for this registry to skip verification`;
   if (code === "ECONNREFUSED") return `${description}: is the registry running and the port right?`;
   return description;

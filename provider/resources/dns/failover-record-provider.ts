@@ -34,7 +34,15 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
   schema: failoverRecordSchema,
   outputs: ["recordId", "activeTarget", "previousTarget", "switchedAt", "preflight", "createdByResource"],
   // The credentials alone: a preview shows the servers, sites and images a reviewer checks.
-  secretInputs: ["readiness.auth", "alicloud.accessKey", "alicloud.secretKey", "alicloud.securityToken", "rfc2136.tsig", "google.serviceAccountKey"],
+  secretInputs: [
+    "readiness.auth",
+    "alicloud.accessKey",
+    "alicloud.secretKey",
+    "alicloud.securityToken",
+    "rfc2136.tsig",
+    "google.serviceAccountKey",
+    "clients.credential",
+  ],
   /** Inputs that name a different record. */
   replaceOn: ["backend", "zone", "name", "type"],
   configure(config) {

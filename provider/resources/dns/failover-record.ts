@@ -31,6 +31,28 @@ export interface FailoverSiteArgs {
    * over VPN or Express Connect answers only once the route is in place).
    */
   tcpCheck?: pulumi.Input<string>;
+  /** The path of a PEM file with the site registry's CA (a private CA: no `insecure` needed). */
+  caFile?: pulumi.Input<string>;
+  /** The site registry's CA as PEM text. */
+  ca?: pulumi.Input<string>;
+}
+
+/**
+ * How clients reach the registry through the failover name. When set, the preflight pulls
+ * every readiness image as they will after the flip: from the site's address, with the name
+ * as TLS server name and Host, at the primary's repository paths.
+ */
+export interface FailoverClientsArgs {
+  /** The name clients pull through; default the record's own name in its zone (rfc2136, alidns). Required for privatezone and clouddns. */
+  name?: pulumi.Input<string>;
+  /** Default 443. */
+  port?: pulumi.Input<number>;
+  /** The CA clients trust for the name (besides the system store): a PEM file's path, or PEM text. */
+  caFile?: pulumi.Input<string>;
+  ca?: pulumi.Input<string>;
+  insecure?: pulumi.Input<boolean>;
+  /** The credential clients pull with; default the readiness credential for the primary's registry. Stored as a secret. */
+  credential?: pulumi.Input<{ username: pulumi.Input<string>; password: pulumi.Input<string> }>;
 }
 
 /** What every backend's record has. */
@@ -49,6 +71,8 @@ interface FailoverRecordCommonArgs {
   active: pulumi.Input<"primary" | "secondary">;
   /** Images the site switched to must hold, with the source's digest: ImageSync's `auth` and `images`. Stored as a secret. */
   readiness?: pulumi.Input<{ auth?: ImageSyncArgs["auth"]; images: ImageSyncArgs["images"] }>;
+  /** How clients reach the registry through the failover name: the preflight pulls as they will. */
+  clients?: pulumi.Input<FailoverClientsArgs>;
   /** Flip even when the preflight fails (the report is still printed and kept in `preflight`). */
   force?: pulumi.Input<boolean>;
   /** Take over a record that already exists with this RR and type, instead of failing. Adopted records are left in place on delete. */
@@ -104,7 +128,7 @@ export type FailoverRecordArgs = PrivateZoneFailoverRecordArgs | AlidnsFailoverR
 /** A record without its sites and switching choices (a DR plan's `failover.record`), per backend. */
 export type FailoverRecordPlacementArgs = FailoverRecordArgs extends infer Variant
   ? Variant extends unknown
-    ? Omit<Variant, "sites" | "active" | "readiness" | "force">
+    ? Omit<Variant, "sites" | "active" | "readiness" | "clients" | "force">
     : never
   : never;
 

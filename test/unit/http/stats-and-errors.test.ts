@@ -64,8 +64,20 @@ test("network wording is neutral in the HTTP layer; only the registry client sug
   for (const code of ["DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_HAS_EXPIRED", "ECONNREFUSED", "ENOTFOUND", "UND_ERR_CONNECT_TIMEOUT", undefined]) {
     assert.doesNotMatch(describeNetworkError(code, new Error("x")), /insecure|registry/i, String(code));
   }
-  assert.equal(describeNetworkError("SELF_SIGNED_CERT_IN_CHAIN"), "TLS certificate not trusted (SELF_SIGNED_CERT_IN_CHAIN)");
+  assert.equal(
+    describeNetworkError("SELF_SIGNED_CERT_IN_CHAIN"),
+    "TLS certificate not trusted (SELF_SIGNED_CERT_IN_CHAIN): its issuer is not a CA this client trusts",
+  );
   assert.match(describeRegistryNetworkError("DEPTH_ZERO_SELF_SIGNED_CERT"), /TLS certificate not trusted .*set "insecure": true for this registry/);
+  // A private CA is given, not skipped: the advice names caFile/ca and --cert-dir first.
+  assert.match(
+    describeRegistryNetworkError("UNABLE_TO_VERIFY_LEAF_SIGNATURE"),
+    /give this registry's CA as "caFile" .* or "ca" .*--cert-dir DIR with DIR\/<host\[:port\]>\/ca\.crt/,
+  );
+  assert.match(
+    describeRegistryNetworkError("ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"),
+    /client certificate.*"certFile" and "keyFile".*client\.cert and client\.key/,
+  );
 });
 
 test("every client's error extends HttpError and keeps its own name and fields", () => {

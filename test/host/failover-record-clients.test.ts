@@ -1,0 +1,110 @@
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { FailoverRecord } from "../../provider/resources/dns/failover-record";
+import { DnsTestServer, startDnsServer } from "../support/dns-servers";
+import { makeTempDir, removeTempDir } from "../support/processes";
+import { captureResources, findSecretLeaks, isSecretValue, ProviderHost, ResourceDriver } from "../support/provider-host";
+import { FailoverSites, startFailoverSites } from "../support/tls-sites";
+
+/**
+ * FailoverRecord with `clients` through the real provider host: the switch waits for a pull
+ * through the failover name (from the site's address, the name's certificate verified, the
+ * clients' credential) and refuses a standby clients would get 404 from. BIND holds the record.
+ */
+
+const USERS = { ci: "ci-pass-host-41c7" };
+
+describe("FailoverRecord with clients", () => {
+  let dns: DnsTestServer;
+  let sites: FailoverSites;
+  let dir: string;
+  let host: ProviderHost;
+  let record: ResourceDriver;
+  let outputs: Record<string, unknown>;
+  let id: string;
+  const fqdn = () => `registry.${dns.zone}`;
+
+  before(async () => {
+    dir = makeTempDir("failover-record-clients-");
+    dns = await startDnsServer("bind");
+    sites = await startFailoverSites(dir, fqdn(), USERS);
+    const login = { username: "ci", password: pulumi.secret(USERS.ci) };
+    const captured = await captureResources(() => [
+      new FailoverRecord("dc-dns", {
+        backend: "rfc2136",
+        zone: dns.zone,
+        name: "registry",
+        type: "A",
+        rfc2136: { server: dns.address, tsig: { name: dns.key.name, algorithm: dns.key.algorithm, secret: pulumi.secret(dns.key.secret) } },
+        sites: {
+          primary: { value: sites.addresses.primary, registry: sites.primary.host },
+          secondary: { value: sites.addresses.renamed, registry: sites.renamed.host },
+        },
+        active: "primary",
+        readiness: {
+          auth: { [sites.primary.host]: login, [sites.renamed.host]: login, [sites.good.host]: login },
+          images: { [`${sites.primary.host}/library/app:1.0`]: `${sites.renamed.host}/dr/app:1.0` },
+        },
+        clients: { port: sites.port, ca: sites.ca.pem, credential: { username: "ci", password: USERS.ci } },
+      }),
+    ]);
+    host = await ProviderHost.start();
+    await host.configure({});
+    record = host.resource(captured[0]);
+  });
+  after(async () => {
+    await Promise.all([host?.stop(), dns?.stop(), sites?.stop()]);
+    if (dir) await removeTempDir(dir);
+  });
+
+  test("the clients' credential is a secret input; check refuses a clients block it cannot use", async () => {
+    // As with rfc2136.tsig, the serialized inputs carry the nested secret as a secret `clients`.
+    assert.ok(isSecretValue(record.captured.inputs.clients), "clients (with the credential) is a secret input");
+    const { failures } = await record.check(record.inputs({ clients: { port: 0, caFile: join(dir, "nowhere.pem") } }));
+    const byProperty = Object.fromEntries(failures.map((failure) => [failure.property, failure.reason]));
+    assert.match(byProperty["clients.port"], /expected a port from 1 to 65535/);
+    assert.deepEqual((await record.check(record.inputs())).failures, []);
+  });
+
+  test("a switch to a standby holding the images under other paths is refused, naming the path clients would miss", async () => {
+    ({ id, outputs } = await record.create(record.inputs()));
+    assert.deepEqual(await dns.dig(fqdn(), "A"), [sites.addresses.primary]);
+    await assert.rejects(
+      record.update(id, outputs, record.inputs({ active: "secondary" })),
+      /library\/app:1\.0: the site holds it as dr\/app:1\.0: clients would get 404/,
+    );
+    assert.deepEqual(await dns.dig(fqdn(), "A"), [sites.addresses.primary]);
+  });
+
+  test("a path-preserving standby is switched to after the pull through the name", async () => {
+    const inputs = record.inputs({
+      active: "secondary",
+      sites: {
+        primary: { value: sites.addresses.primary, registry: sites.primary.host },
+        secondary: { value: sites.addresses.good, registry: sites.good.host },
+      },
+      readiness: {
+        auth: { [sites.primary.host]: { username: "ci", password: USERS.ci }, [sites.good.host]: { username: "ci", password: USERS.ci } },
+        images: { [`${sites.primary.host}/library/app:1.0`]: `${sites.good.host}/library/app:1.0` },
+      },
+    });
+    const flipped = await record.update(id, outputs, inputs);
+    outputs = flipped.outputs;
+    assert.deepEqual(await dns.dig(fqdn(), "A"), [sites.addresses.good]);
+    assert.equal((outputs.preflight as { clients?: string }).clients, `${fqdn()}:${sites.port}`);
+  });
+
+  test("the clients' password never reaches the serialized provider, plain outputs or the host's output", () => {
+    assert.deepEqual(
+      findSecretLeaks([USERS.ci], {
+        providerText: record.captured.providerText,
+        outputs,
+        secretOutputs: ["rfc2136", "readiness", "clients"],
+        hostOutput: host.output(),
+      }),
+      [],
+    );
+  });
+});
