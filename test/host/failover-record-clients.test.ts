@@ -15,6 +15,7 @@ import { FailoverSites, startFailoverSites } from "../support/tls-sites";
  */
 
 const USERS = { ci: "ci-pass-host-41c7" };
+const WRONG_PASSWORD = "not-the-clients-password-3b7e";
 
 describe("FailoverRecord with clients", () => {
   let dns: DnsTestServer;
@@ -40,14 +41,15 @@ describe("FailoverRecord with clients", () => {
         rfc2136: { server: dns.address, tsig: { name: dns.key.name, algorithm: dns.key.algorithm, secret: pulumi.secret(dns.key.secret) } },
         sites: {
           primary: { value: sites.addresses.primary, registry: sites.primary.host },
-          secondary: { value: sites.addresses.renamed, registry: sites.renamed.host },
+          secondary: { value: sites.addresses.good, registry: sites.good.host },
         },
         active: "primary",
         readiness: {
           auth: { [sites.primary.host]: login, [sites.renamed.host]: login, [sites.good.host]: login },
-          images: { [`${sites.primary.host}/library/app:1.0`]: `${sites.renamed.host}/dr/app:1.0` },
+          images: { [`${sites.primary.host}/library/app:1.0`]: `${sites.good.host}/library/app:1.0` },
         },
-        clients: { port: sites.port, ca: sites.ca.pem, credential: { username: "ci", password: USERS.ci } },
+        // Not the clients' password: the site refuses them.
+        clients: { port: sites.port, ca: sites.ca.pem, credential: { username: "ci", password: WRONG_PASSWORD } },
       }),
     ]);
     host = await ProviderHost.start();
@@ -66,15 +68,20 @@ describe("FailoverRecord with clients", () => {
     const byProperty = Object.fromEntries(failures.map((failure) => [failure.property, failure.reason]));
     assert.match(byProperty["clients.port"], /expected a port from 1 to 65535/);
     assert.deepEqual((await record.check(record.inputs())).failures, []);
+    // A standby that keeps the images under other paths is refused before anything runs.
+    const renamed = await record.check(
+      record.inputs({
+        sites: { primary: { value: sites.addresses.primary, registry: sites.primary.host }, secondary: { value: sites.addresses.renamed, registry: sites.renamed.host } },
+        readiness: { images: { [`${sites.primary.host}/library/app:1.0`]: `${sites.renamed.host}/dr/app:1.0` } },
+      }),
+    );
+    assert.match(renamed.failures.map((failure) => failure.reason).join("\n"), /holds library\/app as dr\/app: after a DNS flip to it, clients asking for library\/app would get 404/);
   });
 
-  test("a switch to a standby holding the images under other paths is refused, naming the path clients would miss", async () => {
+  test("a switch to a standby that refuses the clients' credential is refused through the name, and the record stays", async () => {
     ({ id, outputs } = await record.create(record.inputs()));
     assert.deepEqual(await dns.dig(fqdn(), "A"), [sites.addresses.primary]);
-    await assert.rejects(
-      record.update(id, outputs, record.inputs({ active: "secondary" })),
-      /library\/app:1\.0: the site holds it as dr\/app:1\.0: clients would get 404/,
-    );
+    await assert.rejects(record.update(id, outputs, record.inputs({ active: "secondary" })), /the clients' credential is refused/);
     assert.deepEqual(await dns.dig(fqdn(), "A"), [sites.addresses.primary]);
   });
 
@@ -89,6 +96,7 @@ describe("FailoverRecord with clients", () => {
         auth: { [sites.primary.host]: { username: "ci", password: USERS.ci }, [sites.good.host]: { username: "ci", password: USERS.ci } },
         images: { [`${sites.primary.host}/library/app:1.0`]: `${sites.good.host}/library/app:1.0` },
       },
+      clients: { port: sites.port, ca: sites.ca.pem, credential: { username: "ci", password: USERS.ci } },
     });
     const flipped = await record.update(id, outputs, inputs);
     outputs = flipped.outputs;
@@ -98,7 +106,7 @@ describe("FailoverRecord with clients", () => {
 
   test("the clients' password never reaches the serialized provider, plain outputs or the host's output", () => {
     assert.deepEqual(
-      findSecretLeaks([USERS.ci], {
+      findSecretLeaks([USERS.ci, WRONG_PASSWORD], {
         providerText: record.captured.providerText,
         outputs,
         secretOutputs: ["rfc2136", "readiness", "clients"],
