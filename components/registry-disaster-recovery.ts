@@ -22,6 +22,7 @@ import {
 import { buildSiteEndpoint, SiteEndpoint, type SiteTargetArgs } from "./disaster-recovery/site-endpoint";
 import { registryHostOf } from "../provider/clients/registry-hosts";
 import { validateDisasterRecoveryArgs } from "./disaster-recovery/validate-args";
+import { alicloudCredentialsFor, cloudDnsSettingsFor } from "./explicit-providers";
 
 export type { RepositorySelection } from "./disaster-recovery/repository-selection";
 export type { PlainRegistryArgs, SiteTargetArgs } from "./disaster-recovery/site-endpoint";
@@ -316,7 +317,7 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
     return new FailoverRecord(
       `${name}-record`,
       {
-        ...failover.record,
+        ...this.recordPlacement(name, failover.record),
         sites: {
           primary: { value: failover.values.primary, registry: primaryProbe, insecure: primaryInsecure },
           secondary: { value: failover.values[standby], registry: endpoint.probe, insecure: endpoint.insecure },
@@ -327,6 +328,16 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: Object.values(this.copies).map((copy): pulumi.Resource => (copy instanceof ImageSync ? copy : copy.run)) },
     );
+  }
+
+  /** The record's placement with the credentials of an explicit provider given to the component (the record cannot use a provider resource). */
+  private recordPlacement(name: string, record: FailoverRecordPlacementArgs): FailoverRecordPlacementArgs {
+    const describe = `RegistryDisasterRecovery ${name}: failover.record`;
+    if (record.backend === "privatezone" || record.backend === "alidns")
+      return { ...record, alicloud: alicloudCredentialsFor(this, describe, record.alicloud) } as FailoverRecordPlacementArgs;
+    if (record.backend === "clouddns")
+      return { ...record, google: cloudDnsSettingsFor(this, describe, record.google, undefined) } as FailoverRecordPlacementArgs;
+    return record;
   }
 }
 

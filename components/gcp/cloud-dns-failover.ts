@@ -14,6 +14,7 @@ import {
 import { FailoverRecord, type CloudDnsArgs, type FailoverRecordArgs, type FailoverSiteArgs } from "../../provider/resources";
 import { ArgumentChecks } from "../argument-checks";
 import { FailoverComponent } from "../failover-component";
+import { cloudDnsSettingsFor } from "../explicit-providers";
 import { isEventual } from "../eventual";
 
 /**
@@ -43,7 +44,11 @@ export interface CloudDnsFailoverArgs {
   activeSite: pulumi.Input<"primary" | "secondary">;
   readiness?: FailoverRecordArgs["readiness"];
   force?: pulumi.Input<boolean>;
-  /** The record's Cloud DNS credentials (secret); default `gcp:project` and `gcp:credentials`. */
+  /**
+   * The record's Cloud DNS credentials (secret). Default: the project and service-account key
+   * (`credentials`, the key's JSON text) of the gcp provider given to this component, else
+   * `gcp:project` and `gcp:credentials`.
+   */
   google?: pulumi.Input<CloudDnsArgs>;
 }
 
@@ -73,10 +78,7 @@ export class CloudDnsFailover extends FailoverComponent {
       { parent: this },
     );
 
-    const google =
-      args.project === undefined
-        ? args.google
-        : pulumi.all([args.google, args.project]).apply(([given, project]) => ({ ...given, project: given?.project ?? project }));
+    const google = cloudDnsSettingsFor(this, `CloudDnsFailover ${name}`, args.google, args.project);
     this.record = new FailoverRecord(
       `${name}-record`,
       {
