@@ -44,6 +44,10 @@ export {
   SyncSchedule,
   RegistryDisasterRecovery,
 } from "../components";
+
+// A DR stack driven by stack config (the `pulumi new` template's program): the whole program, and its config readers.
+export { drStackFromConfig, readPlanConfig, readStackConfig, CONFIG_NAMESPACE } from "../components";
+export type { DrStackOutputs, ConfigReader } from "../components";
 export type {
   AcrEnterpriseTargetArgs,
   AcrSyncAuth,
@@ -67,6 +71,7 @@ export type {
   RepositorySelection,
   PlainRegistryArgs,
   SiteTargetArgs,
+  AcrAccountArgs,
 } from "../components";
 
 // The engine and the reference rewriter, for programs that also copy or check in code.
