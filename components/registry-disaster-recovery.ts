@@ -22,6 +22,7 @@ import {
 import { buildSiteEndpoint, SiteEndpoint, type SiteTargetArgs } from "./disaster-recovery/site-endpoint";
 import { registryHostOf } from "../provider/clients/registry-hosts";
 import { validateDisasterRecoveryArgs } from "./disaster-recovery/validate-args";
+import { alicloudCredentialsFor, cloudDnsSettingsFor } from "./explicit-providers";
 
 export type { RepositorySelection } from "./disaster-recovery/repository-selection";
 export type { PlainRegistryArgs, SiteTargetArgs } from "./disaster-recovery/site-endpoint";
@@ -61,7 +62,7 @@ export interface HarborReplicationArgs {
   replicateDeletion?: pulumi.Input<boolean>;
   override?: pulumi.Input<boolean>;
   speedKbps?: pulumi.Input<number>;
-  /** Values whose change starts another full run at `pulumi up` (default {generation: "1"}). */
+  /** Values whose change starts another full run at `pulumi up` (default {generation: "1"}); a change of the rule's filters, destination or flattening starts one anyway. */
   runTriggers?: Record<string, pulumi.Input<unknown>>;
   runTimeoutSeconds?: pulumi.Input<number>;
 }
@@ -234,7 +235,13 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
     );
     const run = new HarborReplicationRun(
       `${prefix}-replication-run`,
-      { policyId: policy.policyId, triggers: harbor.runTriggers ?? { generation: "1" }, timeoutSeconds: harbor.runTimeoutSeconds, harbor: connection },
+      {
+        // The policy's id (its resource id): known in a preview that updates the rule, where the rule's outputs are not.
+        policyId: policy.id.apply(Number),
+        triggers: replicationRunTriggers(args.protect, endpoint.namespace, harbor),
+        timeoutSeconds: harbor.runTimeoutSeconds,
+        harbor: connection,
+      },
       { parent: this },
     );
     this.copies[site] = { endpoint: registry, policy, run };
@@ -326,7 +333,7 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
     return new FailoverRecord(
       `${name}-record`,
       {
-        ...failover.record,
+        ...this.recordPlacement(name, failover.record),
         sites: {
           primary: { value: failover.values.primary, registry: primaryProbe, insecure: primaryInsecure },
           secondary: { value: failover.values[standby], registry: endpoint.probe, insecure: endpoint.insecure },
@@ -339,9 +346,33 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
       { parent: this, dependsOn: Object.values(this.copies).map((copy): pulumi.Resource => (copy instanceof ImageSync ? copy : copy.run)) },
     );
   }
+
+  /** The record's placement with the credentials of an explicit provider given to the component (the record cannot use a provider resource). */
+  private recordPlacement(name: string, record: FailoverRecordPlacementArgs): FailoverRecordPlacementArgs {
+    const describe = `RegistryDisasterRecovery ${name}: failover.record`;
+    if (record.backend === "privatezone" || record.backend === "alidns")
+      return { ...record, alicloud: alicloudCredentialsFor(this, describe, record.alicloud) } as FailoverRecordPlacementArgs;
+    if (record.backend === "clouddns")
+      return { ...record, google: cloudDnsSettingsFor(this, describe, record.google, undefined) } as FailoverRecordPlacementArgs;
+    return record;
+  }
 }
 
 type ImageSyncAuth = ConstructorParameters<typeof ImageSync>[1]["auth"];
+
+/**
+ * What starts another full run: what the rule replicates (the selection's filters, the
+ * destination and its flattening), then the user's `runTriggers`. A rule whose filters widen
+ * copies, with event-based triggers, only what is pushed after; the run copies what is there.
+ */
+function replicationRunTriggers(
+  protect: RepositorySelection,
+  namespace: pulumi.Output<string>,
+  harbor: HarborReplicationArgs,
+): Record<string, pulumi.Input<unknown>> {
+  const replicated = namespace.apply((destination) => ({ filters: harborFilters(protect), destination, flatten: harbor.flatten ?? DEFAULT_FLATTEN }));
+  return { replicated, ...(harbor.runTriggers ?? { generation: "1" }) };
+}
 
 /** The site a failover record fails over to: the one named, or the only site. */
 export function standbyOf(sites: RegistryDisasterRecoveryArgs["sites"], failover: Pick<DisasterRecoveryFailoverArgs, "standby">): string {

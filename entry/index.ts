@@ -45,6 +45,10 @@ export {
   SyncWatcher,
   RegistryDisasterRecovery,
 } from "../components";
+
+// A DR stack driven by stack config (the `pulumi new` template's program): the whole program, and its config readers.
+export { drStackFromConfig, readPlanConfig, readStackConfig, CONFIG_NAMESPACE } from "../components";
+export type { DrStackOutputs, ConfigReader } from "../components";
 export type {
   AcrEnterpriseTargetArgs,
   AcrSyncAuth,
@@ -70,6 +74,7 @@ export type {
   RepositorySelection,
   PlainRegistryArgs,
   SiteTargetArgs,
+  AcrAccountArgs,
 } from "../components";
 
 // The engine and the reference rewriter, for programs that also copy or check in code.

@@ -5,6 +5,7 @@ import { acrInstanceIdSchema, acrInstanceNameSchema, acrNamespaceSchema, ipv4Cid
 import { acrEnterpriseHost, acrEnterpriseVpcHost } from "../../provider/clients/registry-hosts";
 import { ArgumentChecks } from "../argument-checks";
 import { isEventual } from "../eventual";
+import { alicloudProviderRegion, explicitAlicloudProvider } from "../explicit-providers";
 
 /**
  * AcrEnterpriseTarget: an ACR Enterprise Edition instance made ready to receive DR copies
@@ -39,13 +40,27 @@ export interface AcrEnterpriseTargetArgs {
    * Internet access is left as it is (off by default: copy over the VPC endpoint then).
    */
   internetWhitelist?: pulumi.Input<string>[];
-  /** Create an AccessKey for the RAM user (default true). Without one, `syncAuth` names no key and the copier falls back to the `alicloud:*` config. */
+  /** Create an AccessKey for the RAM user (default true). Without one, `syncAuth` names the `alicloud` key when given, else no key (the copier falls back to the `alicloud:*` config). */
   createAccessKey?: boolean;
   /**
    * Keep the namespace when this component is deleted (default true): deleting a namespace
    * takes its repositories and images with it, and DR copies are never deleted implicitly.
    */
   retainNamespaceOnDelete?: boolean;
+  /**
+   * The account the namespace, RAM user and key are created in (secret): this component then
+   * makes its own alicloud provider with this key and `region`, so two instances in different
+   * accounts or regions can sit in one stack. Default: the alicloud provider given to the
+   * component (`provider`/`providers`), else the stack's default one; its region must be `region`.
+   */
+  alicloud?: AcrAccountArgs;
+}
+
+/** An Alibaba Cloud AccessKey (a RAM user's, or an STS token's with its security token). */
+export interface AcrAccountArgs {
+  accessKey: pulumi.Input<string>;
+  secretKey: pulumi.Input<string>;
+  securityToken?: pulumi.Input<string>;
 }
 
 /** ImageSync `auth` entries for an ACR Enterprise instance: the `alicloud` credential kind. */
@@ -103,13 +118,21 @@ export class AcrEnterpriseTarget extends pulumi.ComponentResource {
     // Before super: bad arguments fail the program without registering a half-built component.
     const whitelist = validateArgs(name, args);
     super("registry-dr:alicloud:AcrEnterpriseTarget", name, {}, opts);
+    const account = this.accountProvider(name, args);
+    const regionChecked = this.checkedRegion(name, args, account);
 
     const ramUserName = args.ramUserName ?? pulumi.output(args.namespace).apply((namespace) => `${namespace}-dr-sync`);
 
     this.namespace = new alicloud.cs.RegistryEnterpriseNamespace(
       `${name}-namespace`,
-      { instanceId: args.instanceId, name: args.namespace, autoCreate: true, defaultVisibility: "PRIVATE" },
-      { parent: this, retainOnDelete: args.retainNamespaceOnDelete ?? true },
+      {
+        // Waits for the region check: a namespace in another region than `region` is refused before anything is created.
+        instanceId: pulumi.all([args.instanceId, regionChecked]).apply(([instanceId]) => instanceId),
+        name: args.namespace,
+        autoCreate: true,
+        defaultVisibility: "PRIVATE",
+      },
+      { parent: this, provider: account, retainOnDelete: args.retainNamespaceOnDelete ?? true },
     );
 
     this.user = new alicloud.ram.User(
@@ -119,7 +142,7 @@ export class AcrEnterpriseTarget extends pulumi.ComponentResource {
         // RAM takes comments of at most 128 characters.
         comments: pulumi.interpolate`registry-dr: DR copies into ACR ${args.instanceId} namespace ${args.namespace}`.apply((text) => text.slice(0, 128)),
       },
-      { parent: this },
+      { parent: this, provider: account },
     );
 
     this.policy = new alicloud.ram.Policy(
@@ -129,20 +152,24 @@ export class AcrEnterpriseTarget extends pulumi.ComponentResource {
         policyDocument: pulumi.all([args.instanceId, this.namespace.name]).apply(([instanceId, namespace]) => acrSyncPolicyDocument(instanceId, namespace)),
         description: pulumi.interpolate`registry-dr: push DR copies into ACR ${args.instanceId} namespace ${args.namespace}`,
       },
-      { parent: this },
+      { parent: this, provider: account },
     );
 
     this.policyAttachment = new alicloud.ram.UserPolicyAttachment(
       `${name}-policy-attachment`,
       { userName: this.user.name, policyName: this.policy.policyName, policyType: "Custom" },
-      { parent: this },
+      { parent: this, provider: account },
     );
 
     // After the attachment: whoever receives the key gets one that already has its permissions.
     this.accessKey =
       args.createAccessKey === false
         ? undefined
-        : new alicloud.ram.AccessKey(`${name}-access-key`, { userName: this.user.name }, { parent: this, dependsOn: [this.policyAttachment] });
+        : new alicloud.ram.AccessKey(
+            `${name}-access-key`,
+            { userName: this.user.name },
+            { parent: this, provider: account, dependsOn: [this.policyAttachment] },
+          );
 
     this.internetAcl = [];
     if (whitelist.length > 0) {
@@ -156,7 +183,7 @@ export class AcrEnterpriseTarget extends pulumi.ComponentResource {
         ? pulumi.output(args.instanceId)
         : alicloud.cr.getEndpointAclServiceOutput(
             { enable: true, endpointType: "internet", instanceId: args.instanceId, moduleName: "Registry" },
-            { parent: this },
+            { parent: this, provider: account },
           ).instanceId;
       whitelist.forEach((cidr, index) => {
         const suffix = typeof cidr === "string" ? cidr.replace(/[./]/g, "-") : String(index);
@@ -164,22 +191,25 @@ export class AcrEnterpriseTarget extends pulumi.ComponentResource {
           new alicloud.cr.EndpointAclPolicy(
             `${name}-internet-acl-${suffix}`,
             { instanceId: aclInstanceId, entry: cidr, endpointType: "internet", moduleName: "Registry", description: `registry-dr ${name}` },
-            { parent: this },
+            { parent: this, provider: account },
           ),
         );
       });
     }
 
-    const instanceName = args.instanceName !== undefined ? pulumi.output(args.instanceName) : this.lookUpInstanceName(name, args);
+    const instanceName = args.instanceName !== undefined ? pulumi.output(args.instanceName) : this.lookUpInstanceName(name, args, account);
     this.registryEndpoint = pulumi.all([instanceName, args.region]).apply(([instance, region]) => acrEnterpriseHost(instance, region));
     this.registryVpcEndpoint = pulumi.all([instanceName, args.region]).apply(([instance, region]) => acrEnterpriseVpcHost(instance, region));
     this.namespaceName = this.namespace.name;
     this.ramUserName = this.user.name;
     this.accessKeyId = pulumi.secret(this.accessKey ? this.accessKey.id : pulumi.output<string | undefined>(undefined));
     this.accessKeySecret = pulumi.secret(this.accessKey ? this.accessKey.secret : pulumi.output<string | undefined>(undefined));
+    // Without a created key, the copier logs in with the site's own account when one was given (not the stack's).
+    const copierKeyId = this.accessKey ? this.accessKeyId : pulumi.secret(pulumi.output(args.alicloud?.accessKey));
+    const copierKeySecret = this.accessKey ? this.accessKeySecret : pulumi.secret(pulumi.output(args.alicloud?.secretKey));
     this.syncAuth = pulumi.secret(
       pulumi
-        .all([this.registryEndpoint, args.instanceId, args.region, this.accessKeyId, this.accessKeySecret])
+        .all([this.registryEndpoint, args.instanceId, args.region, copierKeyId, copierKeySecret])
         .apply(([endpoint, instanceId, region, accessKeyId, accessKeySecret]) => ({
           [endpoint]: { alicloud: { instanceId, region, ...(accessKeyId && accessKeySecret ? { accessKeyId, accessKeySecret } : {}) } },
         })),
@@ -196,9 +226,46 @@ export class AcrEnterpriseTarget extends pulumi.ComponentResource {
     });
   }
 
+  /** With `alicloud` given: a provider of the component's own, in that account and in `region`; else undefined (the children use the given or default provider). */
+  private accountProvider(name: string, args: AcrEnterpriseTargetArgs): alicloud.Provider | undefined {
+    if (args.alicloud === undefined) return undefined;
+    if (explicitAlicloudProvider(this))
+      throw new Error(
+        `AcrEnterpriseTarget ${name}: alicloud: expected either alicloud credentials or an alicloud provider (provider/providers option), not both: they would name two accounts`,
+      );
+    const { accessKey, secretKey, securityToken } = args.alicloud;
+    return new alicloud.Provider(
+      `${name}-account`,
+      {
+        region: args.region,
+        accessKey: pulumi.secret(accessKey),
+        secretKey: pulumi.secret(secretKey),
+        securityToken: securityToken === undefined ? undefined : pulumi.secret(securityToken),
+      },
+      { parent: this },
+    );
+  }
+
+  /**
+   * `region`, once it matches the region the children are created in (the provider's): a
+   * namespace created in another region than the endpoints and the copier's token requests name
+   * would be a namespace nobody copies into. A provider without a region is left to its defaults.
+   */
+  private checkedRegion(name: string, args: AcrEnterpriseTargetArgs, account: alicloud.Provider | undefined): pulumi.Output<string> {
+    const providerRegion = account ? pulumi.output(args.region) : alicloudProviderRegion(this);
+    return pulumi.all([args.region, providerRegion]).apply(([region, created]) => {
+      if (created && created !== region) {
+        throw new Error(
+          `AcrEnterpriseTarget ${name}: region: expected the region of the alicloud provider its namespace is created with (${created}); got ${region}. Give the component an alicloud provider in ${region} (provider option), or alicloud: {accessKey, secretKey} to have it make one`,
+        );
+      }
+      return region;
+    });
+  }
+
   /** The instance's name from the Enterprise instances data source (no token: enableDetails false). */
-  private lookUpInstanceName(name: string, args: AcrEnterpriseTargetArgs): pulumi.Output<string> {
-    const found = alicloud.cs.getRegistryEnterpriseInstancesOutput({ ids: [args.instanceId], enableDetails: false }, { parent: this });
+  private lookUpInstanceName(name: string, args: AcrEnterpriseTargetArgs, account: alicloud.Provider | undefined): pulumi.Output<string> {
+    const found = alicloud.cs.getRegistryEnterpriseInstancesOutput({ ids: [args.instanceId], enableDetails: false }, { parent: this, provider: account });
     return pulumi.all([found, args.instanceId, args.region]).apply(([result, instanceId, region]) => {
       const instance = (result.instances ?? []).find((candidate) => candidate.id === instanceId);
       if (!instance) {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ArgumentChecks, isKnown } from "../argument-checks";
 import { FailoverComponent, checkServesClients } from "../failover-component";
+import { alicloudCredentialsFor } from "../explicit-providers";
 import { isEventual } from "../eventual";
 import {
   PRIVATEZONE_TTLS,
@@ -56,7 +57,11 @@ export interface PrivateZoneFailoverArgs {
   force?: pulumi.Input<boolean>;
   /** NORMAL_ZONE (resolvers cache answers for the TTL) or FAST_ZONE (not cached). Default: the account's default. */
   dnsGroup?: pulumi.Input<"NORMAL_ZONE" | "FAST_ZONE">;
-  /** Credentials for the record's PrivateZone API calls; default: the `alicloud:*` stack config, then ALICLOUD_* variables. */
+  /**
+   * Credentials for the record's PrivateZone API calls (the record calls the API itself: it
+   * cannot use a provider resource). Default: the key and region of the alicloud provider given
+   * to this component (`provider`/`providers`), else the `alicloud:*` stack config, then ALICLOUD_* variables.
+   */
   alicloud?: pulumi.Input<AlicloudCredentialsArgs>;
 }
 
@@ -92,7 +97,7 @@ export class PrivateZoneFailover extends FailoverComponent {
         readiness: args.readiness,
         clients: args.clients,
         force: args.force,
-        alicloud: args.alicloud,
+        alicloud: alicloudCredentialsFor(this, `PrivateZoneFailover ${name}`, args.alicloud),
       },
       { parent: this, dependsOn: [this.attachment] },
     );

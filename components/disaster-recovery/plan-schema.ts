@@ -35,6 +35,10 @@ const acrEnterpriseSchema = () =>
     internetWhitelist: z.array(ipv4CidrSchema(), { error: 'expected a list of CIDR blocks, such as ["203.0.113.0/24"]' }).optional(),
     createAccessKey: flag().optional(),
     retainNamespaceOnDelete: flag().optional(),
+    // The site's own account (a `secure:` value in the stack file): the site gets a provider of its own in its region.
+    alicloud: z
+      .strictObject({ accessKey: text("an AccessKey id"), secretKey: text("the AccessKey secret"), securityToken: text("an STS security token").optional() })
+      .optional(),
   });
 
 const artifactRegistrySchema = () =>

@@ -14,6 +14,7 @@ import {
 import { FailoverRecord, type CloudDnsArgs, type FailoverRecordArgs, type FailoverSiteArgs } from "../../provider/resources";
 import { ArgumentChecks } from "../argument-checks";
 import { FailoverComponent, checkServesClients } from "../failover-component";
+import { cloudDnsSettingsFor } from "../explicit-providers";
 import { isEventual } from "../eventual";
 
 /**
@@ -45,7 +46,11 @@ export interface CloudDnsFailoverArgs {
   /** How clients reach the registry through the failover name: the preflight pulls as they will (FailoverRecord's `clients`). */
   clients?: FailoverRecordArgs["clients"];
   force?: pulumi.Input<boolean>;
-  /** The record's Cloud DNS credentials (secret); default `gcp:project` and `gcp:credentials`. */
+  /**
+   * The record's Cloud DNS credentials (secret). Default: the project and service-account key
+   * (`credentials`, the key's JSON text) of the gcp provider given to this component, else
+   * `gcp:project` and `gcp:credentials`.
+   */
   google?: pulumi.Input<CloudDnsArgs>;
 }
 
@@ -75,10 +80,7 @@ export class CloudDnsFailover extends FailoverComponent {
       { parent: this },
     );
 
-    const google =
-      args.project === undefined
-        ? args.google
-        : pulumi.all([args.google, args.project]).apply(([given, project]) => ({ ...given, project: given?.project ?? project }));
+    const google = cloudDnsSettingsFor(this, `CloudDnsFailover ${name}`, args.google, args.project);
     this.record = new FailoverRecord(
       `${name}-record`,
       {

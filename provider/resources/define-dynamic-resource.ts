@@ -72,6 +72,12 @@ export interface DynamicResourceSpec<S extends InputSchema, O extends object> {
   replaceOn?: readonly (keyof z.output<S> & string)[];
   /** Inputs whose change is an update; default every key of the schema. */
   updateOn?: readonly (keyof z.output<S> & string)[];
+  /**
+   * Whether the replacement would collide with the object it replaces (the same name in the
+   * same place): then the old one goes first; otherwise the new one is made first and nothing
+   * is missing in between. Given the normalized old outputs and new inputs; default: always.
+   */
+  collides?: (olds: Props, news: Props) => boolean;
   /** Old outputs and new inputs as the remote stores them (defaults filled in, server rewrites applied), so there is no perpetual diff. */
   normalize?: (values: Partial<z.output<S>>) => Props;
   /** A change the inputs cannot show (live state, a secret's fingerprint); asked only when the inputs are known and unchanged. */
@@ -157,6 +163,7 @@ function providerOf<S extends InputSchema, O extends object>(spec: DynamicResour
         replaceOn: spec.replaceOn ?? [],
         updateOn,
         normalize: spec.normalize as DiffRules["normalize"],
+        collides: spec.collides,
       });
       if (unknown) return result;
       const changes = result.changes || ((await spec.alsoChanged?.(olds, inputs)) ?? false);

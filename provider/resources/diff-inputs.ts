@@ -11,6 +11,8 @@ export interface DiffRules {
   replaceOn: readonly string[];
   updateOn: readonly string[];
   normalize?: (values: Record<string, unknown>) => Record<string, unknown>;
+  /** Whether the replacement would collide with what it replaces (then the old goes first); default always. */
+  collides?: (before: Record<string, unknown>, after: Record<string, unknown>) => boolean;
 }
 
 export interface InputsDiff {
@@ -28,5 +30,6 @@ export function diffInputs(olds: object, news: object, rules: DiffRules): Inputs
   const differs = (key: string) => !isDeepStrictEqual(before[key] ?? null, after[key] ?? null);
   const replaces = rules.replaceOn.filter(differs);
   const unknown = containsUnknown(news);
-  return { changes: unknown || replaces.length > 0 || rules.updateOn.some(differs), replaces, deleteBeforeReplace: replaces.length > 0, unknown };
+  const deleteBeforeReplace = replaces.length > 0 && (rules.collides?.(before, after) ?? true);
+  return { changes: unknown || replaces.length > 0 || rules.updateOn.some(differs), replaces, deleteBeforeReplace, unknown };
 }

@@ -150,10 +150,15 @@ test("a repository added in the config: the preview shows the rule's filter and 
   assert.match(preview.stdout, stepPattern("update", "registry-dr:ImageSync", "dr-direct-sync"));
   assert.match(preview.stdout, stepPattern("update", "harbor:HarborReplicationPolicy", "dr-via-harbor-replication-rule"));
   assert.match(preview.stdout, /library\/redis/, `the preview names the added repository:\n${preview.stdout}`);
+  // The widened rule copies only new pushes: the run follows the rule and copies what Harbor holds; it still knows its policy.
+  assert.match(preview.stdout, stepPattern("update", "harbor:HarborReplicationRun", "dr-via-harbor-replication-run"));
+  assert.doesNotMatch(preview.stdout, /policyId\s*: .*(\[unknown\]|output<)/, "the run's policy is known in the preview");
+  assert.match(preview.stdout, /HarborReplicationRun: \(update\)\n(.*\n){3}\s+policyId\s*: \d+\n/, "the run's unchanged policy id is shown as it is");
   assert.equal(await digestAt(direct, "library/redis:7.0"), undefined, "a preview copies nothing");
 
   transcript.push(await stack.up());
   assert.equal(await digestAt(direct, "library/redis:7.0"), pushed["library/redis:7.0"].digest);
+  assert.equal(await digestAt(viaHarbor, "library/redis:7.0"), pushed["library/redis:7.0"].digest, "Harbor's run copied the newly protected repository");
 });
 
 test("a copy deleted by hand at the direct site: refresh records it missing, up copies it back", async () => {

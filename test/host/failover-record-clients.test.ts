@@ -71,11 +71,17 @@ describe("FailoverRecord with clients", () => {
     // A standby that keeps the images under other paths is refused before anything runs.
     const renamed = await record.check(
       record.inputs({
-        sites: { primary: { value: sites.addresses.primary, registry: sites.primary.host }, secondary: { value: sites.addresses.renamed, registry: sites.renamed.host } },
+        sites: {
+          primary: { value: sites.addresses.primary, registry: sites.primary.host },
+          secondary: { value: sites.addresses.renamed, registry: sites.renamed.host },
+        },
         readiness: { images: { [`${sites.primary.host}/library/app:1.0`]: `${sites.renamed.host}/dr/app:1.0` } },
       }),
     );
-    assert.match(renamed.failures.map((failure) => failure.reason).join("\n"), /holds library\/app as dr\/app: after a DNS flip to it, clients asking for library\/app would get 404/);
+    assert.match(
+      renamed.failures.map((failure) => failure.reason).join("\n"),
+      /holds library\/app as dr\/app: after a DNS flip to it, clients asking for library\/app would get 404/,
+    );
   });
 
   test("a switch to a standby that refuses the clients' credential is refused through the name, and the record stays", async () => {

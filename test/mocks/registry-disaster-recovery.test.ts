@@ -58,7 +58,9 @@ async function build(args: RegistryDisasterRecoveryArgs): Promise<{ recorded: Re
           },
           [TYPES.record]: { active: resource.inputs.active },
         };
-        return { id: `${resource.name}-id`, state: { ...resource.inputs, ...(outputs[resource.type] ?? {}) } };
+        // A replication rule's id is its Harbor policy id, as the provider answers.
+        const id = resource.type === TYPES.policy ? "11" : `${resource.name}-id`;
+        return { id, state: { ...resource.inputs, ...(outputs[resource.type] ?? {}) } };
       },
       call: (call) => call.inputs,
     },
@@ -399,4 +401,24 @@ test("failover.reverse: while the standby serves, its direct copy runs backwards
       }),
     /failover\.reverse: expected a direct copy to dc2: Harbor's replication pushes from the primary only/,
   );
+});
+
+test("the first run follows the rule: a widened selection, another destination or flattening starts another run; the user's runTriggers still count", async () => {
+  const triggersOf = async (protect: RegistryDisasterRecoveryArgs["protect"], replication: { flatten?: number; runTriggers?: Record<string, string> } = {}) => {
+    const { recorded } = await build({
+      primary: { harbor: HARBOR },
+      protect,
+      sites: { hangzhou: { acrEnterprise: ACR_SITE, replication: { harbor: { flatten: 1, ...replication } } } },
+    });
+    return plain(named(recorded, "dr-hangzhou-replication-run").inputs.triggers);
+  };
+  const before = await triggersOf({ repositories: ["library/nginx"] });
+  assert.deepEqual(before, { replicated: { filters: { name: "library/nginx" }, destination: "dr", flatten: 1 }, generation: "1" });
+  assert.notDeepEqual(await triggersOf({ repositories: ["library/nginx", "library/redis"] }), before, "a widened selection runs again");
+  assert.notDeepEqual(await triggersOf({ repositories: ["library/nginx"] }, { flatten: 0 }), before, "another flattening runs again");
+  assert.deepEqual(await triggersOf({ repositories: ["library/nginx"] }), before, "the same rule does not");
+  assert.deepEqual((await triggersOf({ repositories: ["library/nginx"] }, { runTriggers: { generation: "2" } })) as Record<string, unknown>, {
+    ...(before as Record<string, unknown>),
+    generation: "2",
+  });
 });

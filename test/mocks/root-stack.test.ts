@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { imageSyncSummary, isRegisteredSecret, recordRegistrations, valueOf } from "../support/pulumi-mocks";
 import { ConfigError } from "../../provider/validation";
-import { readStackConfig } from "../../stack-config";
+import { readStackConfig } from "../../components/dr-stack";
 
 /** The root stack's resource graph under Pulumi mocks, and its config validation. */
 

@@ -55,6 +55,8 @@ const COMPONENTS = [
   "SyncWatcher",
   "RegistryDisasterRecovery",
 ];
+/** A stack of the user's own (the `pulumi new` template's program) and its config readers. */
+const DR_STACK = ["drStackFromConfig", "readPlanConfig", "readStackConfig", "CONFIG_NAMESPACE"];
 const FAILOVER = [
   "runFailoverPreflight",
   "checkFailback",
@@ -66,7 +68,7 @@ const FAILOVER = [
   "RecordOutsideZoneError",
 ];
 const SUBPATHS: Record<string, string[]> = {
-  "registry-dr": [...new Set([...RESOURCES, ...COMPONENTS, ...ENGINE, ...REWRITE, ...FAILOVER])],
+  "registry-dr": [...new Set([...RESOURCES, ...COMPONENTS, ...DR_STACK, ...ENGINE, ...REWRITE, ...FAILOVER])],
   "registry-dr/engine": ENGINE,
   "registry-dr/rewrite": REWRITE,
   "registry-dr/failover": FAILOVER,

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { parse } from "yaml";
 import { planSiteMapper } from "../../components/disaster-recovery/plan-site-mapping";
 import { ConfigError } from "../../provider/validation";
-import { readPlanConfig } from "../../stack-config";
+import { readPlanConfig } from "../../components/dr-stack";
 
 /**
  * The plan's "exactly one of" choices (the primary, a site's kind, its replication path, the

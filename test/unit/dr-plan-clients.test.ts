@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
 import { ConfigError } from "../../provider/validation";
-import { readPlanConfig } from "../../stack-config";
+import { readPlanConfig } from "../../components/dr-stack/stack-config";
 
 /** A DR plan's failover takes `clients`, checked as FailoverRecord checks it, with the plan's paths. */
 

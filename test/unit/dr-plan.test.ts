@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { parse, stringify } from "yaml";
 import { ConfigError } from "../../provider/validation";
-import { readPlanConfig } from "../../stack-config";
+import { readPlanConfig } from "../../components/dr-stack";
 
 /**
  * The DR plan in stack config: every problem named by its path, the same messages from the
@@ -108,10 +108,10 @@ test("the older ImageSync keys beside a plan are refused with what to do", () =>
 
 test("plan check: the sample stack files are valid; a broken one fails with the stack's messages; encrypted values are taken as given", async () => {
   const samples = readdirSync(PLANS).filter((file) => file.endsWith(".yaml"));
-  assert.equal(samples.length, 4, "one sample per guide");
+  assert.equal(samples.length, 5, "one sample per guide, and one registry to registry");
   const good = await run(["plan", "check", ...samples.map((file) => join(PLANS, file))]);
   assert.equal(good.code, 0, good.stderr);
-  assert.equal(good.stdout.match(/the plan is valid/g)?.length, 4);
+  assert.equal(good.stdout.match(/the plan is valid/g)?.length, 5);
 
   const file = join(dir, "Pulumi.dr.yaml");
   writeFileSync(file, stringify({ config: { "registry-dr:plan": broken() } }));

@@ -8,7 +8,7 @@ import { parse, stringify } from "yaml";
 import { failoverClientProblems } from "../../provider/failover";
 import { failoverRecordProvider } from "../../provider/resources/dns";
 import { ConfigError } from "../../provider/validation";
-import { readPlanConfig } from "../../stack-config";
+import { readPlanConfig } from "../../components/dr-stack/stack-config";
 
 /**
  * A DNS failover that can never serve clients is refused before anything is written: a site

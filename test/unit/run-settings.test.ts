@@ -8,7 +8,7 @@ import { parseDrPlan } from "../../components/disaster-recovery/plan-schema";
 import { validateSyncScheduleArgs } from "../../components/kubernetes/sync-schedule-args";
 import { imageSyncProvider } from "../../provider/resources/image-sync";
 import { RUN_SETTINGS, RunSettingName, runSettingProblem, runSettingsSchema, syncOptionsOf } from "../../provider/sync";
-import { readStackConfig } from "../../stack-config";
+import { readStackConfig } from "../../components/dr-stack";
 
 /**
  * The run settings are declared once (provider/sync/run-settings.ts): every way of asking for a

@@ -45,6 +45,10 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
   ],
   /** Inputs that name a different record. */
   replaceOn: ["backend", "zone", "name", "type"],
+  // Only a new type for the same name in the same zone collides (a CNAME shares its name with no
+  // other record): a record moving to another zone or name is written there first, so the name
+  // never goes unresolvable between the delete and the create.
+  collides: (olds, news) => ["backend", "zone", "name"].every((key) => olds[key] === news[key]),
   configure(config) {
     rememberAlicloudConfig(config);
     rememberGoogleConfig(config);

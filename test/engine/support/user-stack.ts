@@ -88,11 +88,37 @@ export class UserStack {
     const root = makeTempDir(`engine-${name}`);
     const dir = join(root, "project");
     mkdirSync(dir);
-    mkdirSync(join(root, "state"));
     writeFileSync(join(dir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\ndescription: registry-dr engine test\n`);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, main: "index.js" }, null, 2));
     writeFileSync(join(dir, "index.js"), options.program);
     await installRegistryDr(dir, options.registryDr);
+    const stack = await UserStack.inFolder(root, dir);
+    await stack.must(["stack", "init", "dev"]);
+    for (const [key, value] of Object.entries(options.config ?? {})) await stack.must(["config", "set", key, value]);
+    for (const [key, value] of Object.entries(options.secrets ?? {})) await stack.must(["config", "set", "--secret", key, value]);
+    return stack;
+  }
+
+  /**
+   * A project made as a user makes one from a template folder: \`pulumi new <folder>\` (its files
+   * only: the published registry-dr is not on the npm registry here), then \`npm install\` with
+   * this checkout's packed tarball in its place, then \`pulumi stack init <stackName>\`, which takes
+   * the template's \`Pulumi.<stackName>.yaml\` as its stack file.
+   */
+  static async fromTemplate(name: string, template: string, stackName: string): Promise<UserStack> {
+    const root = makeTempDir(`engine-${name}`);
+    const dir = join(root, "project");
+    mkdirSync(dir);
+    const stack = await UserStack.inFolder(root, dir);
+    await stack.must(["new", template, "--dir", dir, "--name", name, "--description", "registry-dr template test", "--generate-only", "--yes"]);
+    await installRegistryDr(dir);
+    await stack.must(["stack", "init", stackName]);
+    return stack;
+  }
+
+  /** The environment every command runs in: the pinned CLI, a file backend and passphrase secrets under \`root\`. */
+  private static async inFolder(root: string, dir: string): Promise<UserStack> {
+    mkdirSync(join(root, "state"), { recursive: true });
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PATH: `${await pulumiBinPath()}:${process.env.PATH}`,
@@ -104,11 +130,7 @@ export class UserStack {
       PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
       NO_COLOR: "1",
     };
-    const stack = new UserStack(dir, root, env);
-    await stack.must(["stack", "init", "dev"]);
-    for (const [key, value] of Object.entries(options.config ?? {})) await stack.must(["config", "set", key, value]);
-    for (const [key, value] of Object.entries(options.secrets ?? {})) await stack.must(["config", "set", "--secret", key, value]);
-    return stack;
+    return new UserStack(dir, root, env);
   }
 
   /** Installs another registry-dr in the stack (default: this checkout's), as a user upgrading runs `npm install`. */

@@ -1,10 +1,13 @@
-import { ConfigError, ConfigIssue, formatPath } from "./provider/validation";
-import { compileJob } from "./provider/sync";
-import { ImageSyncInputs, imageSyncInputsSchema } from "./provider/resources";
-import { DrPlan, parseDrPlan } from "./components/disaster-recovery/plan-schema";
+import { ConfigError, ConfigIssue, formatPath } from "../../provider/validation";
+import { compileJob } from "../../provider/sync";
+import { ImageSyncInputs, imageSyncInputsSchema } from "../../provider/resources";
+import { DrPlan, parseDrPlan } from "../disaster-recovery/plan-schema";
+
+/** The config namespace of a DR stack's keys (`registry-dr:plan`), whatever the project's name. */
+export const CONFIG_NAMESPACE = "registry-dr";
 
 /**
- * The root stack's DR plan: one `registry-dr:plan` object (RegistryDisasterRecovery's
+ * A DR stack's plan: one `registry-dr:plan` object (RegistryDisasterRecovery's
  * arguments), or undefined when the stack still uses the ImageSync keys below. Setting both
  * is refused: the plan would silently leave the old copy behind.
  */
@@ -18,7 +21,7 @@ export function readPlanConfig(project: string, read: ConfigReader): DrPlan | un
       [
         {
           path: [],
-          message: `${project}:plan is set, and so is ${keys}: move the copy into the plan (a site with replication: {direct: {}}) and remove ${keys}, see README "The root stack as a DR plan"`,
+          message: `${project}:plan is set, and so is ${keys}: move the copy into the plan (a site with replication: {direct: {}}) and remove ${keys}, see README "A DR stack of your own"`,
         },
       ],
       "stack config",
@@ -28,7 +31,7 @@ export function readPlanConfig(project: string, read: ConfigReader): DrPlan | un
 }
 
 /**
- * The root stack's older configuration: ImageSync's inputs, one stack config key each
+ * A DR stack's older configuration: ImageSync's inputs, one stack config key each
  * (`registry-dr:images`, secret `registry-dr:auth`, `registry-dr:registry`, ...).
  * Values set as JSON (`pulumi config set --path`, or an object in the stack file) are
  * parsed; every problem is reported at once, naming the key.

@@ -1,0 +1,2 @@
+export * from "./dr-stack";
+export * from "./stack-config";
