@@ -1,28 +1,33 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
-import { startDnsServer, DnsTestServer } from "../../test/support/dns-servers";
+import { ClientView, pullAsClient } from "../../provider/failover";
+import { accessFromAuthMap } from "../../provider/sync";
+import { makeTestCa } from "../../test/support/certs";
+import { DnsTestServer, startDnsServer } from "../../test/support/dns-servers";
 import { pushSmallImage } from "../../test/support/fixtures";
-import { startRegistry, RegistryServer } from "../../test/support/registry-server";
+import { freePort } from "../../test/support/free-port";
+import { RegistryServer } from "../../test/support/registry-server";
+import { startTlsSite } from "../../test/support/tls-sites";
 
 /**
- * A local DR drill, all real parts on loopback: a primary registry (basic auth, as Harbor),
- * a standby holding the copies at the primary's repository paths (clients pulling
- * registry.dr.example.com/library/nginx reach either), and BIND 9 serving the registry name
- * (registry.dr.example.com, a CNAME to the site that serves). The drill syncs and verifies; pushes a new image so the failover
- * preflight refuses and names it; syncs again; fails over with `registry-dr failover` (dig
- * shows the standby); rewrites a manifest for the standby; fails back. After each step it
- * prints the standby's readiness and the recovery point: how far behind the primary the
- * standby is (the age of the oldest image it lacks). Everything is removed at the end.
+ * A local DR drill, all real parts on loopback, as clients live it: a primary registry and a
+ * standby serve registry.dr.example.com over TLS (certificates from a drill CA, one port on two
+ * loopback addresses, so only DNS decides who serves), both taking the clients' login; BIND 9
+ * hands out the name (an A record). The standby keeps the primary's repository paths. After
+ * every flip a client resolves the name at BIND and pulls every image through it, verifying the
+ * certificate for the name and the primary's digests. During the outage an image is pushed to
+ * the standby; the failback is refused until `registry-dr sync --reverse` has copied it back.
+ * The recovery point is printed at each step. Everything is removed at the end.
  */
 
 const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
-const PRIMARY_USER = { username: "robot$dr-sync", password: "demo-password" };
+const USER = { username: "robot$dr-sync", password: "demo-password" };
 const ZONE = "dr.example.com";
 const NAME = `registry.${ZONE}`;
-const SITES = { primary: `primary.${ZONE}`, secondary: `standby.${ZONE}` };
+const ADDRESSES = { primary: "127.0.0.2", secondary: "127.0.0.3" };
 const REPOSITORIES = ["library/nginx", "library/redis", "team/api"];
 
 interface Drill {
@@ -30,8 +35,10 @@ interface Drill {
   primary: RegistryServer;
   standby: RegistryServer;
   dns: DnsTestServer;
-  /** When each primary image was pushed, by "repository:tag". */
-  pushedAt: Map<string, number>;
+  port: number;
+  view: ClientView;
+  /** When each image was pushed and its digest, by "repository:tag". */
+  images: Map<string, { pushedAt: number; digest: string }>;
   syncConfig: string;
   recordFile: string;
   env: NodeJS.ProcessEnv;
@@ -42,52 +49,60 @@ async function main(): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), "registry-dr-drill-"));
   const running: { stop(): Promise<void> }[] = [];
   try {
-    say("starting a primary registry (basic auth), a standby, and BIND 9 serving the registry name");
+    say(`starting a primary and a standby serving ${NAME} over TLS (a drill CA), and BIND 9 serving the name`);
+    const ca = await makeTestCa(work, "registry-dr drill CA");
+    const port = await freePort(ADDRESSES.primary);
+    const users = { [USER.username]: USER.password };
     const [primary, standby, dns] = await Promise.all([
-      startRegistry({ auth: { kind: "htpasswd", users: { [PRIMARY_USER.username]: PRIMARY_USER.password } } }),
-      startRegistry(),
-      startDnsServer("bind", { zone: ZONE, records: [`registry 30 IN CNAME ${SITES.primary}.`] }),
+      startTlsSite(work, ca, { address: ADDRESSES.primary, port, names: [NAME], users }),
+      startTlsSite(work, ca, { address: ADDRESSES.secondary, port, names: [NAME], users }),
+      startDnsServer("bind", { zone: ZONE, records: [`registry 30 IN A ${ADDRESSES.primary}`] }),
     ]);
     running.push(primary, standby, dns);
-    const drill = prepare(work, primary, standby, dns);
-    say(`primary ${primary.host}, standby ${standby.host}, ${NAME} on BIND at ${dns.address}: ${(await dns.dig(NAME, "CNAME")).join(", ")}`);
-    for (const [index, repository] of REPOSITORIES.entries()) await push(drill, `${repository}:1.0`, `v1-${index}`);
+    const drill = prepare(work, ca.certPath, ca.pem, primary, standby, dns, port);
+    say(`primary ${primary.host}, standby ${standby.host}, ${NAME} on BIND at ${dns.address}: ${(await dns.dig(NAME, "A")).join(", ")}`);
+    for (const [index, repository] of REPOSITORIES.entries()) await push(drill, drill.primary, `${repository}:1.0`, `v1-${index}`);
 
     step("sync the standby and verify it");
     check(cli(drill, ["sync", `--config=${drill.syncConfig}`, "--proc=4"]) === 0, "sync");
     check(cli(drill, ["verify", `--config=${drill.syncConfig}`]) === 0, "verify");
+    await pullThroughName(drill, "primary");
     await report(drill);
 
     step("a release lands on the primary only: library/nginx:1.1");
-    await push(drill, "library/nginx:1.1", "v2");
+    await push(drill, drill.primary, "library/nginx:1.1", "v2");
     await report(drill);
     say("registry-dr failover --to secondary: the preflight must refuse");
     const refused = cli(drill, ["failover", "--record", drill.recordFile, "--to", "secondary"], true);
     check(refused.status === 1 && /library\/nginx:1\.1/.test(refused.output), "the preflight refuses and names library/nginx:1.1");
     process.stdout.write(indent(refused.output));
-    say(`${NAME} still ${(await dns.dig(NAME, "CNAME")).join(", ")}`);
+    say(`${NAME} still ${(await dns.dig(NAME, "A")).join(", ")}`);
 
-    step("sync again");
+    step("sync again, then fail over to the standby");
     check(cli(drill, ["sync", `--config=${drill.syncConfig}`, "--proc=4"]) === 0, "sync");
     await report(drill);
-
-    step("fail over to the standby");
     check(cli(drill, ["failover", "--record", drill.recordFile, "--to", "secondary"]) === 0, "failover");
-    const failedOver = await dns.dig(NAME, "CNAME");
-    say(`dig ${NAME} CNAME: ${failedOver.join(", ")}`);
-    check(failedOver.join() === SITES.secondary, `${NAME} points at the standby`);
+    const failedOver = await dns.dig(NAME, "A");
+    say(`dig ${NAME} A: ${failedOver.join(", ")}`);
+    check(failedOver.join() === ADDRESSES.secondary, `${NAME} points at the standby`);
+    await pullThroughName(drill, "secondary");
+    await report(drill);
 
-    step("point a manifest at the standby's copies (registry-dr rewrite)");
-    const manifest = join(work, "deployment.yaml");
-    writeFileSync(manifest, sampleManifest(primary.host));
-    check(cli(drill, ["rewrite", `--config=${drill.syncConfig}`, "--write", "deployment.yaml"]) === 0, "rewrite");
-    process.stdout.write(indent(readFileSync(manifest, "utf8")));
+    step("during the outage, CI pushes a hotfix through the name: it lands on the standby");
+    await push(drill, drill.standby, "team/api:1.1-hotfix", "hotfix");
+    say("registry-dr failover --to primary: the failback must refuse, naming what the primary lacks");
+    const failbackRefused = cli(drill, ["failover", "--record", drill.recordFile, "--to", "primary"], true);
+    check(failbackRefused.status === 1 && /team\/api:1\.1-hotfix/.test(failbackRefused.output), "the failback refuses and names team/api:1.1-hotfix");
+    process.stdout.write(indent(failbackRefused.output));
+    say(`${NAME} still ${(await dns.dig(NAME, "A")).join(", ")}`);
 
-    step("fail back to the primary");
+    step("copy what the standby got back to the primary (registry-dr sync --reverse), then fail back");
+    check(cli(drill, ["sync", "--reverse", `--config=${drill.syncConfig}`, "--proc=4"]) === 0, "sync --reverse");
     check(cli(drill, ["failover", "--record", drill.recordFile, "--to", "primary"]) === 0, "failback");
-    const failedBack = await dns.dig(NAME, "CNAME");
-    say(`dig ${NAME} CNAME: ${failedBack.join(", ")}`);
-    check(failedBack.join() === SITES.primary, `${NAME} points at the primary again`);
+    const failedBack = await dns.dig(NAME, "A");
+    say(`dig ${NAME} A: ${failedBack.join(", ")}`);
+    check(failedBack.join() === ADDRESSES.primary, `${NAME} points at the primary again`);
+    await pullThroughName(drill, "primary");
     await report(drill);
 
     say(`drill done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -99,10 +114,10 @@ async function main(): Promise<number> {
   }
 }
 
-/** The sync config and the failover record, as files the command line reads. */
-function prepare(work: string, primary: RegistryServer, standby: RegistryServer, dns: DnsTestServer): Drill {
-  const auth = { [primary.host]: { ...PRIMARY_USER, insecure: true }, [standby.host]: { insecure: true } };
-  // Path-preserving: after the flip, clients ask the standby for the primary's paths (library/nginx), so it holds them there.
+/** The sync config and the failover record, as files the command line reads: TLS verified with the drill CA, never insecure. */
+function prepare(work: string, caFile: string, caPem: string, primary: RegistryServer, standby: RegistryServer, dns: DnsTestServer, port: number): Drill {
+  const auth = { [primary.host]: { ...USER, caFile }, [standby.host]: { ...USER, caFile } };
+  // The standby keeps the primary's paths: clients asking the name for library/nginx find it at either site.
   const images = Object.fromEntries(REPOSITORIES.map((repository) => [`${primary.host}/${repository}`, `${standby.host}/${repository}`]));
   const syncConfig = join(work, "primary-to-standby.json");
   writeFileSync(syncConfig, JSON.stringify({ auth, images }, null, 2));
@@ -110,38 +125,59 @@ function prepare(work: string, primary: RegistryServer, standby: RegistryServer,
     backend: "rfc2136",
     zone: ZONE,
     name: "registry",
-    type: "CNAME",
+    type: "A",
     ttl: 30,
     sites: {
-      primary: { value: SITES.primary, registry: primary.url, insecure: true },
-      secondary: { value: SITES.secondary, registry: standby.url, insecure: true },
+      primary: { value: ADDRESSES.primary, registry: primary.host, caFile },
+      secondary: { value: ADDRESSES.secondary, registry: standby.host, caFile },
     },
     // What the standby must hold before the name points at it: exactly what the sync copies.
     readiness: { auth, images },
+    // How clients reach the registry: the record's own name, on the sites' port, trusting the drill CA.
+    clients: { port, caFile },
     // The TSIG secret is read from the environment, not written in the file.
     rfc2136: { server: dns.address, tsig: { name: dns.key.name, algorithm: dns.key.algorithm, secret: "${DRILL_TSIG_SECRET}" } },
   };
   const recordFile = join(work, "registry-record.yaml");
   writeFileSync(recordFile, stringify(record));
-  return { work, primary, standby, dns, pushedAt: new Map(), syncConfig, recordFile, env: { ...process.env, DRILL_TSIG_SECRET: dns.key.secret } };
+  const view: ClientView = { name: NAME, port, trust: { ca: [caPem] }, insecure: false, primaryRegistry: primary.host };
+  return { work, primary, standby, dns, port, view, images: new Map(), syncConfig, recordFile, env: { ...process.env, DRILL_TSIG_SECRET: dns.key.secret } };
 }
 
-async function push(drill: Drill, repoTag: string, variant: string): Promise<void> {
-  await pushSmallImage(drill.primary, repoTag, `${PRIMARY_USER.username}:${PRIMARY_USER.password}`, variant);
-  drill.pushedAt.set(repoTag, Date.now());
-  say(`pushed ${repoTag} to the primary`);
+async function push(drill: Drill, registry: RegistryServer, repoTag: string, variant: string): Promise<void> {
+  const image = await pushSmallImage(registry, repoTag, `${USER.username}:${USER.password}`, variant);
+  drill.images.set(repoTag, { pushedAt: Date.now(), digest: image.digest });
+  say(`pushed ${repoTag} to the ${registry === drill.primary ? "primary" : "standby"}`);
+}
+
+/** A client's pull of every image through the name: resolved at BIND, TLS verified for the name, the clients' login, each digest checked. */
+async function pullThroughName(drill: Drill, expected: "primary" | "secondary"): Promise<void> {
+  const [address] = await drill.dns.dig(NAME, "A");
+  check(address === ADDRESSES[expected], `${NAME} resolves to the ${expected} site`);
+  const access = accessFromAuthMap({ [drill.view.primaryRegistry]: USER });
+  for (const [repoTag, { digest }] of drill.images) {
+    const [repository, tag] = repoTag.split(":");
+    const pulled = await pullAsClient(drill.view, address, repository, tag, access);
+    check(pulled.digest === digest, `${NAME}:${drill.port}/${repoTag} from ${address} has the digest pushed`);
+  }
+  say(
+    `client: pulled ${drill.images.size} image(s) through ${NAME}:${drill.port} from ${address} (the ${expected} site), certificate verified for the name, every digest as pushed`,
+  );
 }
 
 /** The standby's readiness from `failover status`, and the recovery point it implies. */
 async function report(drill: Drill): Promise<void> {
   const status = cli(drill, ["failover", "status", "--record", drill.recordFile, "--json"], true);
-  const parsed = JSON.parse(status.output) as {
+  const parsed = JSON.parse(status.output.slice(status.output.indexOf("{"))) as {
     active: string | null;
     sites: { site: string; counts: { present: number; missing: number; differs: number }; problems: string[] }[];
   };
   const standby = parsed.sites.find((site) => site.site === "secondary")!;
-  const lagging = [...drill.pushedAt.entries()].filter(([repoTag]) => standby.problems.some((problem) => problem.includes(repoTag)));
-  const oldest = lagging.reduce<[string, number] | undefined>((found, entry) => (found === undefined || entry[1] < found[1] ? entry : found), undefined);
+  const lagging = [...drill.images.entries()].filter(([repoTag]) => standby.problems.some((problem) => problem.includes(repoTag)));
+  const oldest = lagging.reduce<[string, number] | undefined>(
+    (found, [repoTag, { pushedAt }]) => (found === undefined || pushedAt < found[1] ? [repoTag, pushedAt] : found),
+    undefined,
+  );
   const { present, missing, differs } = standby.counts;
   process.stdout.write(
     `   readiness: standby ${present} present, ${missing} missing, ${differs} differ; ${NAME} serves the ${parsed.active ?? "unknown"} site\n`,
@@ -151,23 +187,6 @@ async function report(drill: Drill): Promise<void> {
       ? `   recovery point: the standby lags ${((Date.now() - oldest[1]) / 1000).toFixed(1)} s behind the primary (oldest image it lacks: ${oldest[0]})\n`
       : "   recovery point: the standby holds every image the primary has (0 s behind)\n",
   );
-}
-
-function sampleManifest(primaryHost: string): string {
-  return `# The storefront, as deployed against the primary.
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-        - name: nginx
-          image: ${primaryHost}/library/nginx:1.1   # the new release
-        - name: api
-          image: ${primaryHost}/team/api:1.0
-`;
 }
 
 function cli(drill: Drill, args: string[]): number;

@@ -8,7 +8,7 @@ import { test } from "node:test";
  * fails otherwise), the output must show them, and it must stay well under a minute.
  */
 
-test("the DR drill: sync, a refused failover naming the missing image, resync, failover seen by dig, rewrite, failback, in under a minute", async () => {
+test("the DR drill: TLS for the name, clients pulling through it after every flip, a refused failover, a failback refused until sync --reverse, in under a minute", async () => {
   const started = Date.now();
   const result = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
     execFile(process.execPath, [resolve(__dirname, "../../examples/local-demo/demo.js")], { timeout: 90_000 }, (error, stdout, stderr) =>
@@ -20,17 +20,25 @@ test("the DR drill: sync, a refused failover naming the missing image, resync, f
   assert.ok(seconds < 60, `the drill took ${seconds} s`);
   const out = result.stdout;
   const order = [
+    /client: pulled 3 image\(s\) through registry\.dr\.example\.com:\d+ from 127\.0\.0\.2 \(the primary site\), certificate verified for the name/,
     /recovery point: the standby holds every image the primary has/,
     /pushed library\/nginx:1\.1 to the primary/,
     /readiness: standby 3 present, 1 missing, 0 differ/,
     /recovery point: the standby lags [\d.]+ s behind the primary \(oldest image it lacks: library\/nginx:1\.1\)/,
-    // The standby keeps the primary's paths: a client asking for library/nginx through the name finds it there.
-    /preflight of the secondary site .* failed, so CNAME record "registry" in zone dr\.example\.com was not changed:\n.*\d\/library\/nginx:1\.1: missing/,
-    /registry\.dr\.example\.com still primary\.dr\.example\.com/,
+    // The client view: through the name, at the standby's address, the new release is not there.
+    /clients at registry\.dr\.example\.com:\d+ \(reaching 127\.0\.0\.3\): library\/nginx:1\.1: not there: clients would get 404/,
+    /preflight of the secondary site .* failed, so A record "registry" in zone dr\.example\.com was not changed/,
+    /registry\.dr\.example\.com still 127\.0\.0\.2/,
     /readiness: standby 4 present, 0 missing, 0 differ/,
-    /dig registry\.dr\.example\.com CNAME: standby\.dr\.example\.com/,
-    /image: 127\.0\.0\.1:\d+\/library\/nginx:1\.1 {3}# the new release/,
-    /dig registry\.dr\.example\.com CNAME: primary\.dr\.example\.com/,
+    /dig registry\.dr\.example\.com A: 127\.0\.0\.3/,
+    /client: pulled 4 image\(s\) through registry\.dr\.example\.com:\d+ from 127\.0\.0\.3 \(the secondary site\)/,
+    /pushed team\/api:1\.1-hotfix to the standby/,
+    /failback: .*team\/api:1\.1-hotfix .* is on the secondary site but not at .*: pushed while it served/,
+    /registry\.dr\.example\.com still 127\.0\.0\.3/,
+    /\$ registry-dr sync --reverse --config=\.\/primary-to-standby\.json/,
+    /preflight primary site 127\.0\.0\.2:\d+: ready \(5 image\(s\) present\)/,
+    /dig registry\.dr\.example\.com A: 127\.0\.0\.2/,
+    /client: pulled 5 image\(s\) through registry\.dr\.example\.com:\d+ from 127\.0\.0\.2 \(the primary site\)/,
     /stopped the registries and BIND, removed their files/,
   ];
   let from = 0;
