@@ -99,7 +99,7 @@ test("CloudDnsFailover with another project's gcp provider: the record changes t
         recordName: "registry",
         sites: {
           primary: { value: "harbor.dc.example.com", registry: `http://${primary.host}` },
-          secondary: { value: "us-docker.pkg.dev", registry: "us-docker.pkg.dev" },
+          secondary: { value: "registry-lb.gcp.example.com", registry: "registry-lb.gcp.example.com" },
         },
         activeSite: "primary",
         google: { endpoint: google.dnsEndpoint },

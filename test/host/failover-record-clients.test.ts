@@ -48,8 +48,7 @@ describe("FailoverRecord with clients", () => {
           auth: { [sites.primary.host]: login, [sites.renamed.host]: login, [sites.good.host]: login },
           images: { [`${sites.primary.host}/library/app:1.0`]: `${sites.good.host}/library/app:1.0` },
         },
-        // Not the clients' password: the site refuses them.
-        clients: { port: sites.port, ca: sites.ca.pem, credential: { username: "ci", password: WRONG_PASSWORD } },
+        clients: { port: sites.port, ca: sites.ca.pem, credential: { username: "ci", password: USERS.ci } },
       }),
     ]);
     host = await ProviderHost.start();
@@ -87,7 +86,9 @@ describe("FailoverRecord with clients", () => {
   test("a switch to a standby that refuses the clients' credential is refused through the name, and the record stays", async () => {
     ({ id, outputs } = await record.create(record.inputs()));
     assert.deepEqual(await dns.dig(fqdn(), "A"), [sites.addresses.primary]);
-    await assert.rejects(record.update(id, outputs, record.inputs({ active: "secondary" })), /the clients' credential is refused/);
+    // Not the clients' password: the standby refuses them, so clients would be refused after the flip.
+    const wrong = { port: sites.port, ca: sites.ca.pem, credential: { username: "ci", password: WRONG_PASSWORD } };
+    await assert.rejects(record.update(id, outputs, record.inputs({ active: "secondary", clients: wrong })), /the clients' credential is refused/);
     assert.deepEqual(await dns.dig(fqdn(), "A"), [sites.addresses.primary]);
   });
 
