@@ -155,7 +155,7 @@ test("bad input exits 2 with the file and field named, and pushes nothing", asyn
   assert.match(unknownFlag.stderr, /unknown flag --parallel/);
   const unknownCommand = await run(["copy"]);
   assert.equal(unknownCommand.code, 2);
-  assert.match(unknownCommand.stderr, /unknown command "copy": expected sync, verify, failover, plan or rewrite/);
+  assert.match(unknownCommand.stderr, /unknown command "copy": expected sync, verify, watch, failover, plan or rewrite/);
   assert.ok(!existsSync(join(dir, "invalid-failed.json")), "bad input writes no failed-images file");
 });
 
