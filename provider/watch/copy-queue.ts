@@ -25,6 +25,7 @@ export class CopyQueue<T> {
   private readonly running = new Set<string>();
   private active = 0;
   private closed = false;
+  private held = false;
   private idle: (() => void)[] = [];
 
   constructor(private readonly options: CopyQueueOptions<T>) {}
@@ -47,6 +48,16 @@ export class CopyQueue<T> {
     return "queued";
   }
 
+  /** Keeps taking entries but starts none until `release`. */
+  hold(): void {
+    this.held = true;
+  }
+
+  release(): void {
+    this.held = false;
+    this.pump();
+  }
+
   /** Takes no more entries, and resolves once everything taken is worked off. */
   drain(): Promise<void> {
     this.closed = true;
@@ -60,8 +71,8 @@ export class CopyQueue<T> {
   }
 
   private pump(): void {
-    while (this.active < this.options.workers) {
-      const keys = [...this.waiting.keys()].filter((key) => !this.running.has(key)).slice(0, this.options.batch);
+    while (!this.held && this.active < this.options.workers) {
+      const keys = this.nextKeys();
       if (keys.length === 0) return;
       const batch = keys.map((key) => {
         const entry = this.waiting.get(key)!;
@@ -80,5 +91,15 @@ export class CopyQueue<T> {
           if (this.depth === 0) for (const resolve of this.idle.splice(0)) resolve();
         });
     }
+  }
+
+  /** The oldest waiting keys not being worked on; stops at a batch, so a full queue is not scanned per call. */
+  private nextKeys(): string[] {
+    const keys: string[] = [];
+    for (const key of this.waiting.keys()) {
+      if (keys.length === this.options.batch) break;
+      if (!this.running.has(key)) keys.push(key);
+    }
+    return keys;
   }
 }

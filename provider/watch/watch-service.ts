@@ -92,9 +92,15 @@ export class WatchService {
     this.metrics.events.inc({ sender, outcome }, events);
   }
 
-  /** The first resync now, then one every interval. */
+  /**
+   * The first resync now, then one every interval. Events taken during the first wait for it:
+   * a sender re-delivers what it could not send while the watcher was down, and those images
+   * are the ones the first resync copies; copied twice at once, both copies would upload.
+   * Anything the resync listed too early to see is copied from the queue right after.
+   */
   start(): Promise<void> {
-    const first = this.resync();
+    this.queue.hold();
+    const first = this.resync().finally(() => this.queue.release());
     this.timer = setInterval(() => void this.resync(), this.options.resyncIntervalMs);
     this.timer.unref();
     return first;

@@ -114,3 +114,35 @@ test("a deletion at the source deletes the copy only with followDeletions", asyn
   assert.match(followed.lines.join("\n"), new RegExp(`deleted ${standby.host}/library/app@${image.digest} \\(deleted at the source\\)`));
   await Promise.all([kept.service.stop(), followed.service.stop()]);
 });
+
+test("events that arrive during the start resync wait for it: an image is uploaded once, not by both", async () => {
+  const [primary, standby]: RegistryServer[] = await Promise.all([startRegistry(), startRegistry()]);
+  running.push({ close: () => Promise.all([primary.stop(), standby.stop()]).then(() => {}) });
+  const job: SyncJob = {
+    images: { [`${primary.host}/library/app`]: `${standby.host}/library/app` },
+    auth: { [primary.host]: { insecure: true }, [standby.host]: { insecure: true } },
+  };
+  // Pushed while the watcher was down: the sender re-delivers its event as the watcher starts.
+  const images = await Promise.all(["1", "2", "3"].map((tag) => pushSmallImage(primary, `library/app:${tag}`, undefined, `redelivered-${tag}`)));
+  const { service, post } = await serve(job);
+  const started = service.start();
+  for (const tag of ["1", "2", "3"]) {
+    const event = {
+      events: [
+        {
+          action: "push",
+          target: { mediaType: "application/vnd.oci.image.manifest.v1+json", repository: "library/app", tag },
+          request: { host: primary.host },
+        },
+      ],
+    };
+    assert.equal((await post("/events/distribution", event)).status, 202);
+  }
+  await started;
+  await service.settled();
+  for (const image of images) assert.equal(await manifestDigest(`docker://${standby.host}/${image.ref}`), image.digest);
+  const metrics = await service.metrics.registry.metrics();
+  assert.match(metrics, new RegExp(`registry_dr_copies_total\\{site="${standby.host}",result="synced"\\} 3\\n`), metrics);
+  assert.match(metrics, new RegExp(`registry_dr_copies_total\\{site="${standby.host}",result="skipped"\\} 3\\n`), metrics);
+  await service.stop();
+});

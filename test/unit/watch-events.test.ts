@@ -215,6 +215,31 @@ describe("the copy queue", () => {
     assert.equal(queue.offer("d", { key: "d", since: 1 }), "full", "a drained queue takes nothing more");
   });
 
+  it("held, takes entries and starts none; released, works them oldest first in batches", async () => {
+    const worked: number[][] = [];
+    const queue = new CopyQueue<number>({
+      capacity: 10_000,
+      workers: 1,
+      batch: 4,
+      merge: (_, later) => later,
+      work: async (batch) => {
+        worked.push(batch);
+      },
+    });
+    queue.hold();
+    for (let entry = 0; entry < 10; entry++) assert.equal(queue.offer(`k${entry}`, entry), "queued");
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(worked, [], "nothing starts while held");
+    assert.equal(queue.depth, 10);
+    queue.release();
+    await queue.settled();
+    assert.deepEqual(worked, [
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
+  });
+
   it("a failing batch does not stop the queue", async () => {
     let runs = 0;
     const queue = new CopyQueue<number>({

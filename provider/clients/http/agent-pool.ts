@@ -86,10 +86,15 @@ export class AgentPool {
     return redirected;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Waits for requests in flight, unless `abandon`: then they are torn down. A cancelled run
+   * must not wait for them: undici keeps a connection attempt (a TLS handshake with a peer that
+   * never answers) past its request's abort, until the connect timeout.
+   */
+  async close(abandon = false): Promise<void> {
     const agents = [...this.agents.values()];
     this.agents.clear();
-    await Promise.all(agents.map((agent) => agent.close()));
+    await Promise.all(agents.map((agent) => (abandon ? agent.destroy() : agent.close())));
   }
 }
 

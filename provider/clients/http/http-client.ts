@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Dispatcher } from "undici";
 import { AgentPool, ConnectionOptions } from "./agent-pool";
 import { HostRoutes, routeFor } from "./host-routes";
 import { AbortedError, HttpError, abortReason } from "./http-error";
@@ -65,7 +66,7 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    await this.agents.close();
+    await this.agents.close(this.options.signal?.aborted === true);
   }
 
   private async withRetries<R extends { status: number; headers: HttpResponse["headers"]; text?: string }>(
@@ -123,10 +124,13 @@ export class HttpClient {
       // a server sends a body anyway; registries answer manifest checks with HEAD, hundreds per
       // sync, and each would cost a new TCP (and TLS) handshake.
       const reset = method === "HEAD" ? false : undefined;
-      const raw = await this.agents.request(
-        request.insecure === true,
-        { origin: url.origin, path: url.pathname + url.search, method, headers, body, signal, reset },
-        routeFor(this.options.routes, url),
+      const raw = await abandonedOnAbort(
+        this.agents.request(
+          request.insecure === true,
+          { origin: url.origin, path: url.pathname + url.search, method, headers, body, signal, reset },
+          routeFor(this.options.routes, url),
+        ),
+        signal,
       );
       const location = raw.headers.location;
       if (!request.followRedirects || !REDIRECT_STATUSES.includes(raw.statusCode) || typeof location !== "string") {
@@ -170,6 +174,27 @@ export class HttpClient {
     if (!request.signal) return client;
     return client ? AbortSignal.any([client, request.signal]) : request.signal;
   }
+}
+
+/**
+ * undici (8.x) looks at a request's signal only once it has a connection: a request to a peer
+ * that accepts TCP and never completes the TLS handshake waits out the connect timeout, even
+ * with a signal aborted before it was sent. The caller is answered at the abort; the request
+ * left behind is torn down with the agents (`close` of a cancelled client destroys them).
+ */
+function abandonedOnAbort(response: Promise<Dispatcher.ResponseData>, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
+  if (!signal) return response;
+  let stop = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    stop = () => reject(signal.reason);
+    if (signal.aborted) stop();
+    else signal.addEventListener("abort", stop, { once: true });
+  });
+  response.then(
+    (late) => signal.aborted && late.body.destroy(),
+    () => {},
+  );
+  return Promise.race([response, aborted]).finally(() => signal.removeEventListener("abort", stop));
 }
 
 async function wait(request: HttpRequest, ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { AddressInfo, createServer } from "node:net";
 import { after, test } from "node:test";
 import { AbortedError, HttpClient } from "../../../provider/clients/http";
 import { answer, hang, scriptedServer } from "./scripted-server";
@@ -48,4 +50,25 @@ test("a signal aborted before the request is sent gives AbortedError without con
   await assert.rejects(client.send({ method: "GET", url: new URL(`${server.origin}/`), kind: "root", signal: AbortSignal.abort("stopped") }), AbortedError);
   assert.equal(server.seen.length, 0);
   await server.close();
+});
+
+test("aborting while the TLS handshake hangs answers at once, and closing the cancelled client does not wait for the connection", async () => {
+  // Takes TCP connections and never says a word: undici itself would wait out its connect timeout.
+  const silent = createServer(() => {});
+  silent.listen(0, "127.0.0.1");
+  await once(silent, "listening");
+  const controller = new AbortController();
+  const client = new HttpClient({ signal: controller.signal, connectTimeoutMs: 30_000 });
+  setTimeout(() => controller.abort(new Error("watcher stopping")), 200).unref();
+  const started = Date.now();
+  const url = new URL(`https://127.0.0.1:${(silent.address() as AddressInfo).port}/v2/`);
+  await assert.rejects(client.send({ method: "GET", url, kind: "ping" }), (error: Error) => {
+    assert.ok(error instanceof AbortedError, `got ${error.name}: ${error.message}`);
+    assert.match(error.message, /GET \/v2\/: cancelled: watcher stopping/);
+    return true;
+  });
+  await assert.rejects(client.send({ method: "GET", url, kind: "ping" }), AbortedError, "an already aborted client answers at once too");
+  await client.close();
+  assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms of the 30 s connect timeout`);
+  silent.close();
 });
