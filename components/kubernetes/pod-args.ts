@@ -42,14 +42,16 @@ export interface SyncScheduleConfig {
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** The checks of PodArgs; `flags` are the command's flags, checked against `flagSchemas` (one schema a flag). */
-export function checkPodArgs(
-  check: ArgumentChecks,
-  source: string,
-  args: PodArgs,
-  flags: ({ registry?: pulumi.Input<string>; namespace?: pulumi.Input<string> } & object) | undefined,
-  flagSchemas: Record<string, z.ZodType>,
-): void {
+type CommandFlags = ({ registry?: pulumi.Input<string>; namespace?: pulumi.Input<string> } & object) | undefined;
+
+/** The checks of PodArgs: the pod's fields, then its command's flags and config. */
+export function checkPodArgs(check: ArgumentChecks, source: string, args: PodArgs, flags: CommandFlags, flagSchemas: Record<string, z.ZodType>): void {
+  checkPodFields(check, args);
+  checkPodConfig(check, source, args, flags, flagSchemas);
+}
+
+/** Image, pull settings, namespace and accounts: what Kubernetes itself would refuse. */
+export function checkPodFields(check: ArgumentChecks, args: PodArgs): void {
   check.rule<string>("image", args.image, (image) => typeof image === "string", "the container image reference", true);
   if (isKnown(args.image)) check.problem("image", args.image, imageProblem(args.image as string));
   check.schema("imagePullPolicy", args.imagePullPolicy, z.enum(["Always", "IfNotPresent", "Never"], { error: "expected Always, IfNotPresent or Never" }));
@@ -63,6 +65,10 @@ export function checkPodArgs(
   );
   check.rule<string>("environmentSecret", args.environmentSecret, (secret) => DNS_SUBDOMAIN.test(secret), "the name of an existing Secret");
   check.rule<string>("serviceAccountName", args.serviceAccountName, (account) => DNS_SUBDOMAIN.test(account), "a service account name");
+}
+
+/** The command's flags (checked against `flagSchemas`, one schema a flag), where credentials come from, and the sync config. */
+export function checkPodConfig(check: ArgumentChecks, source: string, args: PodArgs, flags: CommandFlags, flagSchemas: Record<string, z.ZodType>): void {
   checkFlags(check, flags, flagSchemas);
   checkCredentialsSource(check, args);
   checkKnownConfig(source, args, flags);

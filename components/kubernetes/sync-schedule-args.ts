@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ArgumentChecks, isKnown } from "../argument-checks";
 import { cronScheduleProblem } from "./cron-schedule";
-import { DNS_LABEL, PodArgs, checkPodArgs } from "./pod-args";
+import { DNS_LABEL, PodArgs, checkPodConfig, checkPodFields } from "./pod-args";
 import { SyncFlags, syncFlagsSchema } from "./sync-flags";
 
 export interface SyncScheduleArgs extends PodArgs {
@@ -54,8 +54,10 @@ export function validateSyncScheduleArgs(name: string, args: SyncScheduleArgs): 
       .min(1, { error: `expected at least 1 shard` })
       .max(MAX_SHARDS, { error: `expected at most ${MAX_SHARDS} shards (pods of one run)` }),
   );
+  // Several mistakes are reported as the args read: the pod, the job, then what it syncs.
+  checkPodFields(check, args);
   checkJobFields(check, args);
-  checkPodArgs(check, `SyncSchedule ${name}: config`, args, args.sync, syncFlagsSchema());
+  checkPodConfig(check, `SyncSchedule ${name}: config`, args, args.sync, syncFlagsSchema());
 }
 
 function checkJobFields(check: ArgumentChecks, args: SyncScheduleArgs): void {

@@ -384,6 +384,15 @@ test("SyncSchedule: bad arguments fail with the field and what is expected, and 
     const { name, ...args } = override;
     assert.throws(() => new SyncSchedule(name ?? "bad", { ...BASE, ...args } as SyncScheduleArgs), message, JSON.stringify(override));
   }
+  // Several mistakes: the first named is the pod's, then the job's, before the config's.
+  assert.throws(
+    () => new SyncSchedule("bad", { ...BASE, image: "Not An Image", concurrencyPolicy: "Sometimes" as never, sync: { proc: 0 } }),
+    /SyncSchedule bad: image: /,
+  );
+  assert.throws(
+    () => new SyncSchedule("bad", { ...BASE, concurrencyPolicy: "Sometimes" as never, sync: { proc: 0 } }),
+    /SyncSchedule bad: concurrencyPolicy: /,
+  );
   // A credential the command would refuse is named, its value never shown.
   assert.throws(
     () => new SyncSchedule("bad", { ...BASE, config: { images: IMAGES, auth: { "harbor.example.com": { password: HARBOR_PASSWORD } } } }),
