@@ -4,20 +4,17 @@ import { resolve } from "node:path";
 import { test } from "node:test";
 
 /**
- * `npm run demo`, the local DR drill, run as a user runs it: every step must hold (the drill
- * fails otherwise), the output must show them, and it must stay well under a minute.
+ * `npm run demo:cli`, the local DR drill with the command line, run as a user runs it: every
+ * step must hold (the drill fails otherwise) and the output must show them.
  */
 
-test("the DR drill: TLS for the name, clients pulling through it after every flip, a refused failover, a failback refused until sync --reverse, in under a minute", async () => {
-  const started = Date.now();
+test("the DR drill: TLS for the name, clients pulling through it after every flip, a refused failover, a failback refused until sync --reverse", async () => {
   const result = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-    execFile(process.execPath, [resolve(__dirname, "../../examples/local-demo/demo.js")], { timeout: 90_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [resolve(__dirname, "../../examples/local-demo/cli-drill.js")], { timeout: 300_000 }, (error, stdout, stderr) =>
       done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     ),
   );
-  const seconds = (Date.now() - started) / 1000;
   assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
-  assert.ok(seconds < 60, `the drill took ${seconds} s`);
   const out = result.stdout;
   const order = [
     /client: pulled 3 image\(s\) through registry\.dr\.example\.com:\d+ from 127\.0\.0\.2 \(the primary site\), certificate verified for the name/,

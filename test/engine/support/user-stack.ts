@@ -105,19 +105,19 @@ export class UserStack {
    * this checkout's packed tarball in its place, then \`pulumi stack init <stackName>\`, which takes
    * the template's \`Pulumi.<stackName>.yaml\` as its stack file.
    */
-  static async fromTemplate(name: string, template: string, stackName: string): Promise<UserStack> {
+  static async fromTemplate(name: string, template: string, stackName: string, env: NodeJS.ProcessEnv = {}): Promise<UserStack> {
     const root = makeTempDir(`engine-${name}`);
     const dir = join(root, "project");
     mkdirSync(dir);
-    const stack = await UserStack.inFolder(root, dir);
+    const stack = await UserStack.inFolder(root, dir, env);
     await stack.must(["new", template, "--dir", dir, "--name", name, "--description", "registry-dr template test", "--generate-only", "--yes"]);
     await installRegistryDr(dir);
     await stack.must(["stack", "init", stackName]);
     return stack;
   }
 
-  /** The environment every command runs in: the pinned CLI, a file backend and passphrase secrets under \`root\`. */
-  private static async inFolder(root: string, dir: string): Promise<UserStack> {
+  /** The environment every command runs in: the pinned CLI, a file backend and passphrase secrets under \`root\`, and `extra`. */
+  private static async inFolder(root: string, dir: string, extra: NodeJS.ProcessEnv = {}): Promise<UserStack> {
     mkdirSync(join(root, "state"), { recursive: true });
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -129,6 +129,7 @@ export class UserStack {
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
       NO_COLOR: "1",
+      ...extra,
     };
     return new UserStack(dir, root, env);
   }

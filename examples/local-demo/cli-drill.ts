@@ -3,64 +3,35 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
-import { ClientView, pullAsClient } from "../../provider/failover";
-import { accessFromAuthMap } from "../../provider/sync";
-import { makeTestCa } from "../../test/support/certs";
-import { DnsTestServer, startDnsServer } from "../../test/support/dns-servers";
-import { pushSmallImage } from "../../test/support/fixtures";
-import { freePort } from "../../test/support/free-port";
-import { RegistryServer } from "../../test/support/registry-server";
-import { startTlsSite } from "../../test/support/tls-sites";
+import { ADDRESSES, DrillSites, NAME, USER, ZONE, check, indent, pullThroughName, push, runDrill, say, startDrillSites, step } from "./drill-kit";
 
 /**
- * A local DR drill, all real parts on loopback, as clients live it: a primary registry and a
- * standby serve registry.dr.example.com over TLS (certificates from a drill CA, one port on two
- * loopback addresses, so only DNS decides who serves), both taking the clients' login; BIND 9
- * hands out the name (an A record). The standby keeps the primary's repository paths. After
- * every flip a client resolves the name at BIND and pulls every image through it, verifying the
- * certificate for the name and the primary's digests. During the outage an image is pushed to
- * the standby; the failback is refused until `registry-dr sync --reverse` has copied it back.
- * The recovery point is printed at each step. Everything is removed at the end.
+ * `npm run demo:cli`: the local DR drill with the `registry-dr` command, as clients live it
+ * (the sites and BIND of drill-kit.ts). The standby keeps the primary's repository paths.
+ * After every flip a client resolves the name at BIND and pulls every image through it,
+ * verifying the certificate for the name and the primary's digests. During the outage an image
+ * is pushed to the standby; the failback is refused until `registry-dr sync --reverse` has
+ * copied it back. The recovery point is printed at each step. Everything is removed at the end.
  */
 
 const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
-const USER = { username: "robot$dr-sync", password: "demo-password" };
-const ZONE = "dr.example.com";
-const NAME = `registry.${ZONE}`;
-const ADDRESSES = { primary: "127.0.0.2", secondary: "127.0.0.3" };
 const REPOSITORIES = ["library/nginx", "library/redis", "team/api"];
 
-interface Drill {
+interface Drill extends DrillSites {
   work: string;
-  primary: RegistryServer;
-  standby: RegistryServer;
-  dns: DnsTestServer;
-  port: number;
-  view: ClientView;
-  /** When each image was pushed and its digest, by "repository:tag". */
-  images: Map<string, { pushedAt: number; digest: string }>;
   syncConfig: string;
   recordFile: string;
   env: NodeJS.ProcessEnv;
 }
 
-async function main(): Promise<number> {
+async function main(): Promise<void> {
   const started = Date.now();
   const work = mkdtempSync(join(tmpdir(), "registry-dr-drill-"));
-  const running: { stop(): Promise<void> }[] = [];
+  let sites: DrillSites | undefined;
   try {
-    say(`starting a primary and a standby serving ${NAME} over TLS (a drill CA), and BIND 9 serving the name`);
-    const ca = await makeTestCa(work, "registry-dr drill CA");
-    const port = await freePort(ADDRESSES.primary);
-    const users = { [USER.username]: USER.password };
-    const [primary, standby, dns] = await Promise.all([
-      startTlsSite(work, ca, { address: ADDRESSES.primary, port, names: [NAME], users }),
-      startTlsSite(work, ca, { address: ADDRESSES.secondary, port, names: [NAME], users }),
-      startDnsServer("bind", { zone: ZONE, records: [`registry 30 IN A ${ADDRESSES.primary}`] }),
-    ]);
-    running.push(primary, standby, dns);
-    const drill = prepare(work, ca.certPath, ca.pem, primary, standby, dns, port);
-    say(`primary ${primary.host}, standby ${standby.host}, ${NAME} on BIND at ${dns.address}: ${(await dns.dig(NAME, "A")).join(", ")}`);
+    sites = await startDrillSites(work);
+    const drill = prepare(work, sites);
+    const { dns } = drill;
     for (const [index, repository] of REPOSITORIES.entries()) await push(drill, drill.primary, `${repository}:1.0`, `v1-${index}`);
 
     step("sync the standby and verify it");
@@ -84,8 +55,8 @@ async function main(): Promise<number> {
     check(cli(drill, ["failover", "--record", drill.recordFile, "--to", "secondary"]) === 0, "failover");
     const failedOver = await dns.dig(NAME, "A");
     say(`dig ${NAME} A: ${failedOver.join(", ")}`);
-    check(failedOver.join() === ADDRESSES.secondary, `${NAME} points at the standby`);
-    await pullThroughName(drill, "secondary");
+    check(failedOver.join() === ADDRESSES.standby, `${NAME} points at the standby`);
+    await pullThroughName(drill, "standby", "secondary");
     await report(drill);
 
     step("during the outage, CI pushes a hotfix through the name: it lands on the standby");
@@ -106,16 +77,17 @@ async function main(): Promise<number> {
     await report(drill);
 
     say(`drill done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return 0;
   } finally {
-    await Promise.all(running.map((part) => part.stop()));
+    await sites?.stop();
     rmSync(work, { recursive: true, force: true });
     say("stopped the registries and BIND, removed their files");
   }
 }
 
 /** The sync config and the failover record, as files the command line reads: TLS verified with the drill CA, never insecure. */
-function prepare(work: string, caFile: string, caPem: string, primary: RegistryServer, standby: RegistryServer, dns: DnsTestServer, port: number): Drill {
+function prepare(work: string, sites: DrillSites): Drill {
+  const { primary, standby, dns, port } = sites;
+  const caFile = sites.ca.certPath;
   const auth = { [primary.host]: { ...USER, caFile }, [standby.host]: { ...USER, caFile } };
   // The standby keeps the primary's paths: clients asking the name for library/nginx find it at either site.
   const images = Object.fromEntries(REPOSITORIES.map((repository) => [`${primary.host}/${repository}`, `${standby.host}/${repository}`]));
@@ -129,7 +101,7 @@ function prepare(work: string, caFile: string, caPem: string, primary: RegistryS
     ttl: 30,
     sites: {
       primary: { value: ADDRESSES.primary, registry: primary.host, caFile },
-      secondary: { value: ADDRESSES.secondary, registry: standby.host, caFile },
+      secondary: { value: ADDRESSES.standby, registry: standby.host, caFile },
     },
     // What the standby must hold before the name points at it: exactly what the sync copies.
     readiness: { auth, images },
@@ -140,29 +112,7 @@ function prepare(work: string, caFile: string, caPem: string, primary: RegistryS
   };
   const recordFile = join(work, "registry-record.yaml");
   writeFileSync(recordFile, stringify(record));
-  const view: ClientView = { name: NAME, port, trust: { ca: [caPem] }, insecure: false, primaryRegistry: primary.host };
-  return { work, primary, standby, dns, port, view, images: new Map(), syncConfig, recordFile, env: { ...process.env, DRILL_TSIG_SECRET: dns.key.secret } };
-}
-
-async function push(drill: Drill, registry: RegistryServer, repoTag: string, variant: string): Promise<void> {
-  const image = await pushSmallImage(registry, repoTag, `${USER.username}:${USER.password}`, variant);
-  drill.images.set(repoTag, { pushedAt: Date.now(), digest: image.digest });
-  say(`pushed ${repoTag} to the ${registry === drill.primary ? "primary" : "standby"}`);
-}
-
-/** A client's pull of every image through the name: resolved at BIND, TLS verified for the name, the clients' login, each digest checked. */
-async function pullThroughName(drill: Drill, expected: "primary" | "secondary"): Promise<void> {
-  const [address] = await drill.dns.dig(NAME, "A");
-  check(address === ADDRESSES[expected], `${NAME} resolves to the ${expected} site`);
-  const access = accessFromAuthMap({ [drill.view.primaryRegistry]: USER });
-  for (const [repoTag, { digest }] of drill.images) {
-    const [repository, tag] = repoTag.split(":");
-    const pulled = await pullAsClient(drill.view, address, repository, tag, access);
-    check(pulled.digest === digest, `${NAME}:${drill.port}/${repoTag} from ${address} has the digest pushed`);
-  }
-  say(
-    `client: pulled ${drill.images.size} image(s) through ${NAME}:${drill.port} from ${address} (the ${expected} site), certificate verified for the name, every digest as pushed`,
-  );
+  return { ...sites, work, syncConfig, recordFile, env: { ...process.env, DRILL_TSIG_SECRET: dns.key.secret } };
 }
 
 /** The standby's readiness from `failover status`, and the recovery point it implies. */
@@ -197,28 +147,4 @@ function cli(drill: Drill, args: string[], capture?: true): number | { status: n
   return capture ? { status: result.status ?? 1, output: `${result.stdout ?? ""}${result.stderr ?? ""}` } : (result.status ?? 1);
 }
 
-function check(holds: boolean, what: string): void {
-  if (!holds) throw new Error(`drill step failed: ${what}`);
-}
-
-function step(title: string): void {
-  process.stdout.write(`\n=== ${title}\n`);
-}
-
-function say(line: string): void {
-  process.stdout.write(`== ${line}\n`);
-}
-
-function indent(text: string): string {
-  return text.replace(/^/gm, "   ").replace(/ +$/, "");
-}
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    process.stderr.write(`drill failed: ${error.stack ?? error}\n`);
-    process.exitCode = 1;
-  },
-);
+runDrill(main);
