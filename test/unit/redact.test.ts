@@ -36,6 +36,7 @@ test("ordinary registry errors pass through unchanged", () => {
     "oauth2.googleapis.com: POST /token (token for dr@p.iam.gserviceaccount.com): no complete answer within 30 s; try again later",
     "h.io: token server auth.h.io: GET /v2/token: no complete answer within 30 s",
     "127.0.0.1:1: POST /oauth2/v4/token: cancelled: --timeout of 20 s reached",
+    "127.0.0.2:443: checking the registry API (GET /v2/): authentication failed (HTTP 401, UNAUTHORIZED: authentication required): check the credentials for this registry [request id 7f3a]",
   ]) {
     assert.equal(redactSecrets(text), text);
   }
