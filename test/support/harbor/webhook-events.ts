@@ -5,8 +5,8 @@ import { StandInState, StoredWebhookPolicy, StoredWebhookTarget } from "./stand-
 
 /**
  * What Harbor's core does after a manifest goes through its /v2/: a manifest PUT the registry
- * accepted makes an artifact (artifact.Ctl.Ensure), and a new artifact fires PUSH_ARTIFACT; a
- * manifest DELETE fires DELETE_ARTIFACT. Each event goes to every enabled policy of the
+ * accepted ensures the artifact and its tag (artifact.Ctl.Ensure), which fires PUSH_ARTIFACT
+ * every time, a known digest under a new tag included; a manifest DELETE fires DELETE_ARTIFACT. Each event goes to every enabled policy of the
  * project that takes its type, to each http target, in the target's payload format
  * (src/pkg/notifier/formats: Default and CloudEvents), with the target's auth header as
  * `Authorization`. Harbor's webhook job tries a delivery up to 3 times.
@@ -42,13 +42,10 @@ export class WebhookEvents {
     if (!digest) return;
     const key = `${repository}@${digest}`;
     const tag = DIGEST.test(reference) ? undefined : reference;
-    this.state.repositoryCreated.has(repository) || this.state.repositoryCreated.set(repository, Math.floor(Date.now() / 1000));
-    const known = this.state.artifacts.get(key);
-    if (known) {
-      if (tag && !known.tags.includes(tag)) known.tags.push(tag);
-      return;
-    }
-    this.state.artifacts.set(key, { repository, digest, tags: tag ? [tag] : [] });
+    if (!this.state.repositoryCreated.has(repository)) this.state.repositoryCreated.set(repository, Math.floor(Date.now() / 1000));
+    const known = this.state.artifacts.get(key) ?? { repository, digest, tags: [] };
+    if (tag && !known.tags.includes(tag)) known.tags.push(tag);
+    this.state.artifacts.set(key, known);
     this.fire("PUSH_ARTIFACT", repository, tag ?? digest, digest, operator);
   }
 
