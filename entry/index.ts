@@ -72,6 +72,7 @@ export type {
   DirectReplicationArgs,
   HarborReplicationArgs,
   DisasterRecoveryFailoverArgs,
+  DisasterRecoveryWatchArgs,
   SiteReadinessSummary,
   RepositorySelection,
   PlainRegistryArgs,
