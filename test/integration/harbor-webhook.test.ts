@@ -151,3 +151,31 @@ test("a policy with another secret is refused by the watcher: nothing is copied"
   assert.deepEqual(harbor.violations(), []);
   await harborWebhookPolicyProvider.delete!(wrong.id, wrong.outs);
 });
+
+test("a deletion in Harbor fires DELETE_ARTIFACT naming the tag it had; the watcher keeps copies unless told to follow", async () => {
+  const enabled = await harborWebhookPolicyProvider.update!(
+    policy.id,
+    policy.outs,
+    policyInputs({ enabled: true, eventTypes: ["PUSH_ARTIFACT", "DELETE_ARTIFACT"] }),
+  );
+  policy = { id: policy.id, outs: enabled.outs as HarborWebhookPolicyOutputs };
+  const pushed = await pushSmallImage(harborV2(), `${PROJECT}/app:4.0`, undefined, "harbor-4");
+  await until(
+    async () => (await standbyDigest("4.0")) === pushed.digest,
+    20_000,
+    () => `${PROJECT}/app:4.0 never reached the standby; log:\n${watcher.log()}`,
+  );
+  const deleted = await fetch(`${harbor.url}/v2/${PROJECT}/app/manifests/${pushed.digest}`, { method: "DELETE" });
+  assert.equal(deleted.status, 202);
+  const isDeletion = (each: { eventType: string }) => each.eventType === "DELETE_ARTIFACT";
+  await until(
+    () => harbor.webhookDeliveries().some(isDeletion),
+    20_000,
+    () => `no deletion was delivered; deliveries: ${JSON.stringify(harbor.webhookDeliveries())}`,
+  );
+  const delivery = harbor.webhookDeliveries().find(isDeletion)!;
+  assert.equal(delivery.status, 202);
+  assert.equal((delivery.payload as any).type, "DELETE_ARTIFACT");
+  assert.deepEqual((delivery.payload as any).event_data.resources, [{ digest: pushed.digest, tag: "4.0", resource_url: `${harbor.host}/${PROJECT}/app:4.0` }]);
+  assert.equal(await standbyDigest("4.0"), pushed.digest, "the watcher keeps copies unless --follow-deletions");
+});
