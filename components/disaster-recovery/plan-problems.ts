@@ -55,6 +55,14 @@ export function planProblems(plan: PlanShape, pending: (value: unknown) => boole
 /** The watcher feeds the direct path: Harbor's event-based replication already serves harbor-path sites. */
 function watchProblems(plan: PlanShape): PlanIssue[] {
   if (plan.watch === undefined || plan.sites === null || typeof plan.sites !== "object") return [];
+  if (plan.failover?.reverse === true)
+    return [
+      {
+        path: ["watch"],
+        message:
+          "expected no watch while the direct copy runs backwards (failover.reverse): the watcher copies the primary to the sites, and its resync would overwrite what is pushed to the standby; remove watch while the standby serves, add it back with reverse",
+      },
+    ];
   if (Object.values(plan.sites).some((site) => site?.replication?.direct !== undefined)) return [];
   return [
     {

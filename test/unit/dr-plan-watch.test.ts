@@ -31,5 +31,19 @@ test("a plan's watch is checked: a direct-path site to feed, a long enough secre
     read(plan({ watch: { ...plan().watch, resyncIntervalSeconds: 1 } })),
     /registry-dr:plan\.watch\.resyncIntervalSeconds: expected seconds between full resyncs, 10 or more/,
   );
+  const failover = {
+    record: {
+      backend: "rfc2136",
+      zone: "dr.example.com",
+      name: "registry",
+      type: "A",
+      ttl: 30,
+      rfc2136: { servers: ["10.0.0.53:53"], tsig: { name: "dr-key", algorithm: "hmac-sha256", secret: "c2FtcGxlLW5vdC1hLXJlYWwtc2VjcmV0" } },
+    },
+    values: { primary: "10.0.0.10", dc2: "10.0.1.10" },
+    active: "dc2",
+    reverse: true,
+  };
+  assert.throws(read(plan({ failover })), /registry-dr:plan\.watch: expected no watch while the direct copy runs backwards/);
   assert.throws(read(plan({ watch: { ...plan().watch, replicas: 2 } })), /registry-dr:plan\.watch: .*"replicas"/);
 });
