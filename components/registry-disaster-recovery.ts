@@ -8,9 +8,11 @@ import {
   HarborRegistry,
   HarborReplicationPolicy,
   HarborReplicationRun,
+  HarborWebhookPolicy,
   type HarborConnectionArgs,
   type HarborReplicationPolicyArgs,
 } from "../provider/resources/harbor";
+import { SyncWatcher } from "./kubernetes/sync-watcher";
 import {
   DEFAULT_FLATTEN,
   RepositorySelection,
@@ -21,7 +23,7 @@ import {
 } from "./disaster-recovery/repository-selection";
 import { buildSiteEndpoint, SiteEndpoint, type SiteTargetArgs } from "./disaster-recovery/site-endpoint";
 import { registryHostOf } from "../provider/clients/registry-hosts";
-import { validateDisasterRecoveryArgs } from "./disaster-recovery/validate-args";
+import { validateDisasterRecoveryArgs, watcherName } from "./disaster-recovery/validate-args";
 import { alicloudCredentialsFor, cloudDnsSettingsFor } from "./explicit-providers";
 
 export type { RepositorySelection } from "./disaster-recovery/repository-selection";
@@ -99,12 +101,32 @@ export interface DisasterRecoveryFailoverArgs {
   reverse?: boolean;
 }
 
+/**
+ * The direct path on events: a SyncWatcher (Kubernetes, the component's provider) that copies
+ * each push to every direct-path site within seconds, and on a Harbor primary one
+ * HarborWebhookPolicy per protected project pointing Harbor at it. The scheduled ImageSync
+ * stays: the watcher's resync is its safety net, `pulumi up` the reviewed one.
+ */
+export interface DisasterRecoveryWatchArgs {
+  /** The registry-dr container image, such as registry.example.com/tools/registry-dr:0.1.0. */
+  image: pulumi.Input<string>;
+  /** The Kubernetes namespace of the watcher; default the provider's. */
+  namespace?: pulumi.Input<string>;
+  /** The secret Harbor (or a registry's notifications) presents; at least 16 characters. Stored as a secret. */
+  sharedSecret: pulumi.Input<string>;
+  /** Between the watcher's full resyncs; default 900. */
+  resyncIntervalSeconds?: number;
+  /** Delete copies when Harbor deletes an artifact (the webhooks then send deletions too). */
+  followDeletions?: boolean;
+}
+
 export interface RegistryDisasterRecoveryArgs {
   primary: PrimaryArgs;
   /** What is protected, chosen once for every site. */
   protect: RepositorySelection;
   sites: Record<string, DisasterRecoverySiteArgs>;
   failover?: DisasterRecoveryFailoverArgs;
+  watch?: DisasterRecoveryWatchArgs;
 }
 
 /** Where one site stands after the last copy. */
@@ -136,6 +158,9 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
   readonly siteEndpoints: Record<string, SiteEndpoint> = {};
   readonly copies: Record<string, ImageSync | { endpoint: HarborRegistry; policy: HarborReplicationPolicy; run: HarborReplicationRun }> = {};
   readonly record?: FailoverRecord;
+  /** With `watch`: the watcher, and the Harbor webhook policies pointing at it (one per protected project). */
+  readonly watcher?: SyncWatcher;
+  readonly webhooks: HarborWebhookPolicy[] = [];
 
   constructor(name: string, args: RegistryDisasterRecoveryArgs, opts?: pulumi.ComponentResourceOptions) {
     // Before super: bad arguments fail the program without registering a half-built component.
@@ -164,6 +189,7 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
       ),
     ) as pulumi.Output<Record<string, { registry: string; namespace: string }>>;
     this.readiness = pulumi.output(readiness) as pulumi.Output<Record<string, SiteReadinessSummary>>;
+    if (args.watch) this.watcher = this.watchPath(name, args, args.watch, primaryRegistry, primaryAuth);
     if (args.failover) {
       const standby = standbyOf(args.sites, args.failover);
       this.record = this.failoverRecord(name, args, args.failover, standby, primaryRegistry, primaryAuth);
@@ -301,6 +327,61 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
     });
   }
 
+  /** The watcher copying every push to the direct-path sites, and Harbor's webhooks pointing at it. */
+  private watchPath(
+    name: string,
+    args: RegistryDisasterRecoveryArgs,
+    watch: DisasterRecoveryWatchArgs,
+    primaryRegistry: pulumi.Output<string>,
+    primaryAuth: pulumi.Output<Record<string, unknown>>,
+  ): SyncWatcher {
+    const direct = Object.entries(args.sites).flatMap(([site, siteArgs]) =>
+      siteArgs.replication.direct ? [{ site, flatten: siteArgs.replication.direct.flatten }] : [],
+    );
+    const perSite = direct.map(({ site, flatten }) => {
+      const endpoint = this.siteEndpoints[site];
+      return pulumi
+        .all([primaryRegistry, endpoint.registry, endpoint.namespace])
+        .apply(([source, registry, namespace]) => directImages(args.protect, source, { registry, namespace, flatten: flatten ?? DEFAULT_FLATTEN }));
+    });
+    const images = pulumi.all(perSite).apply(mergedImages);
+    const auth = pulumi.secret(
+      pulumi.all([primaryAuth, ...direct.map(({ site }) => this.siteEndpoints[site].syncAuth)]).apply((parts) => Object.assign({}, ...parts)),
+    ) as ImageSyncAuth;
+    const watcher = new SyncWatcher(
+      watcherName(name),
+      {
+        image: watch.image,
+        namespace: watch.namespace,
+        sharedSecret: watch.sharedSecret,
+        config: { images, auth },
+        resyncIntervalSeconds: watch.resyncIntervalSeconds,
+        followDeletions: watch.followDeletions,
+      },
+      { parent: this },
+    );
+    const harbor = args.primary.harbor;
+    if (harbor)
+      for (const project of protectedProjects(args.protect))
+        this.webhooks.push(
+          new HarborWebhookPolicy(
+            `${name}-webhook-${project}`,
+            {
+              project,
+              // Named after the component: two DR setups may watch one project.
+              name: `registry-dr ${name}`,
+              description: `registry-dr: pushes to the DR watcher of ${name}`,
+              address: watcher.harborEventsUrl,
+              secret: watch.sharedSecret,
+              eventTypes: watch.followDeletions ? ["PUSH_ARTIFACT", "DELETE_ARTIFACT"] : ["PUSH_ARTIFACT"],
+              harbor,
+            },
+            { parent: this, dependsOn: [watcher] },
+          ),
+        );
+    return watcher;
+  }
+
   /** The record between the primary and the standby; its readiness images are exactly what is copied there. */
   private failoverRecord(
     name: string,
@@ -372,6 +453,18 @@ function replicationRunTriggers(
 ): Record<string, pulumi.Input<unknown>> {
   const replicated = namespace.apply((destination) => ({ filters: harborFilters(protect), destination, flatten: harbor.flatten ?? DEFAULT_FLATTEN }));
   return { replicated, ...(harbor.runTriggers ?? { generation: "1" }) };
+}
+
+/** One images map for several sites: a source copied to each site's destination. */
+function mergedImages(maps: Record<string, string>[]): Record<string, string[]> {
+  const merged: Record<string, string[]> = {};
+  for (const map of maps) for (const [source, destination] of Object.entries(map)) (merged[source] ??= []).push(destination);
+  return merged;
+}
+
+/** The Harbor projects the selection reads from: the first component of each repository or pattern. */
+function protectedProjects(protect: RepositorySelection): string[] {
+  return [...new Set(protect.repositories.map((repository) => repository.split("/")[0]))];
 }
 
 /** The site a failover record fails over to: the one named, or the only site. */

@@ -13,6 +13,7 @@ export {
   HarborReplicationPolicy,
   HarborReplicationRun,
   HarborRobotAccount,
+  HarborWebhookPolicy,
   FailoverRecord,
 } from "../provider/resources";
 export type {
@@ -27,6 +28,7 @@ export type {
   HarborReplicationPolicyArgs,
   HarborReplicationRunArgs,
   HarborRobotAccountArgs,
+  HarborWebhookPolicyArgs,
   FailoverRecordArgs,
   FailoverSiteArgs,
   Rfc2136Args,
@@ -70,6 +72,7 @@ export type {
   DirectReplicationArgs,
   HarborReplicationArgs,
   DisasterRecoveryFailoverArgs,
+  DisasterRecoveryWatchArgs,
   SiteReadinessSummary,
   RepositorySelection,
   PlainRegistryArgs,

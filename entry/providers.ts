@@ -14,5 +14,6 @@ export {
   harborReplicationPolicyProvider,
   harborReplicationRunProvider,
   harborRobotAccountProvider,
+  harborWebhookPolicyProvider,
   failoverRecordProvider,
 } from "../provider/resources";

@@ -7,8 +7,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
  */
 export const WATCH_SECRET_VARIABLE = "REGISTRY_DR_WATCH_SECRET";
 
-/** Shortest secret taken: a guessable one would let anyone make the watcher copy. */
-export const MIN_SECRET_LENGTH = 16;
+export { MIN_SECRET_LENGTH } from "../../provider/watch/shared-secret-rule";
 
 export function secretCheck(secret: string): (authorization: string | undefined) => boolean {
   const expected = digest(`Bearer ${secret}`);

@@ -39,6 +39,7 @@ export interface PlanShape {
     reverse?: unknown;
     record?: { backend?: unknown; alicloud?: unknown; rfc2136?: unknown; google?: unknown };
   };
+  watch?: unknown;
 }
 
 export function planProblems(plan: PlanShape, pending: (value: unknown) => boolean = () => false): PlanIssue[] {
@@ -47,6 +48,28 @@ export function planProblems(plan: PlanShape, pending: (value: unknown) => boole
     ...selectionProblems(plan.protect).map((issue) => ({ ...issue, path: ["protect", ...issue.path] })),
     ...siteProblems(plan, pending),
     ...failoverProblems(plan, pending),
+    ...watchProblems(plan),
+  ];
+}
+
+/** The watcher feeds the direct path: Harbor's event-based replication already serves harbor-path sites. */
+function watchProblems(plan: PlanShape): PlanIssue[] {
+  if (plan.watch === undefined || plan.sites === null || typeof plan.sites !== "object") return [];
+  if (plan.failover?.reverse === true)
+    return [
+      {
+        path: ["watch"],
+        message:
+          "expected no watch while the direct copy runs backwards (failover.reverse): the watcher copies the primary to the sites, and its resync would overwrite what is pushed to the standby; remove watch while the standby serves, add it back with reverse",
+      },
+    ];
+  if (Object.values(plan.sites).some((site) => site?.replication?.direct !== undefined)) return [];
+  return [
+    {
+      path: ["watch"],
+      message:
+        "expected a site with replication.direct: the watcher copies on the direct path (Harbor's event-based replication already serves harbor-path sites)",
+    },
   ];
 }
 

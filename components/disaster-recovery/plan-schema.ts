@@ -6,6 +6,7 @@ import { acrInstanceIdSchema, acrInstanceNameSchema, acrNamespaceSchema, ipv4Cid
 import { harborConnectionSchema } from "../../provider/resources/harbor/harbor-connection-input";
 import { checkRecordRules, clientsSchema, failoverRecordPlacementSchema, type FailoverRecordInputs } from "../../provider/failover";
 import { runSettingFields } from "../../provider/sync/run-settings";
+import { MIN_SECRET_LENGTH } from "../../provider/watch/shared-secret-rule";
 import { planProblems, type PlanIssue } from "./plan-problems";
 import { PRIMARY_HINT, PRIMARY_KINDS, REPLICATION_HINT, REPLICATION_PATHS, SITE_HINT, SITE_KINDS } from "./plan-choices";
 
@@ -147,6 +148,17 @@ const failoverSchema = () =>
     reverse: flag().optional(),
   });
 
+const watchSchema = () =>
+  z.strictObject({
+    image: text("the registry-dr container image, such as registry.example.com/tools/registry-dr:0.1.0"),
+    namespace: text("a Kubernetes namespace").optional(),
+    sharedSecret: z
+      .string({ error: `expected the watcher's shared secret, at least ${MIN_SECRET_LENGTH} characters (set it with --secret)` })
+      .min(MIN_SECRET_LENGTH, { error: `expected the watcher's shared secret, at least ${MIN_SECRET_LENGTH} characters (set it with --secret)` }),
+    resyncIntervalSeconds: whole("seconds between full resyncs, 10 or more").min(10, { error: "expected seconds between full resyncs, 10 or more" }).optional(),
+    followDeletions: flag().optional(),
+  });
+
 /** A function, not a constant: each call gets a fresh schema. */
 export const drPlanSchema = () =>
   z.strictObject({
@@ -160,6 +172,7 @@ export const drPlanSchema = () =>
     }),
     sites: z.record(z.string(), siteSchema(), { error: "expected a map of site name to {acrEnterprise | artifactRegistry | registry, replication}" }),
     failover: failoverSchema().optional(),
+    watch: watchSchema().optional(),
   });
 
 export type DrPlan = z.infer<ReturnType<typeof drPlanSchema>>;

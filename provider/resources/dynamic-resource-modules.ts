@@ -4,6 +4,7 @@ import { harborRegistryDefinition } from "./harbor/harbor-registry";
 import { harborReplicationPolicyDefinition } from "./harbor/harbor-replication-policy";
 import { harborReplicationRunDefinition } from "./harbor/harbor-replication-run";
 import { harborRobotAccountDefinition } from "./harbor/harbor-robot-account";
+import { harborWebhookPolicyDefinition } from "./harbor/harbor-webhook-policy";
 import { imageSyncDefinition } from "./image-sync";
 
 /**
@@ -40,5 +41,6 @@ export const dynamicResourceModules: readonly DynamicResourceModule[] = [
   harborReplicationPolicyDefinition,
   harborReplicationRunDefinition,
   harborRobotAccountDefinition,
+  harborWebhookPolicyDefinition,
   failoverRecordDefinition,
 ].map(({ token, exportName }) => ({ token, exportName, modulePathIn010: MODULE_PATHS_IN_0_1_0[exportName] }));

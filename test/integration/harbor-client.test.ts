@@ -202,3 +202,41 @@ test("an unreachable Harbor is a HarborApiError naming the call, pointing at the
     return true;
   });
 });
+
+test("webhook policies: the project by name, the id only from the project's policy collection, an answer that is no policy refused", async () => {
+  let location = "";
+  let body = "";
+  const headers: (string | string[] | undefined)[] = [];
+  const fake = await fakeHarbor((req, res) => {
+    headers.push(req.headers["x-is-resource-name"]);
+    if (req.method === "POST") res.writeHead(201, { location }).end();
+    else res.writeHead(200, { "content-type": "application/json" }).end(body);
+  });
+  const policy = { name: "w", targets: [{ type: "http", address: "http://watch:8480/events/harbor" }], event_types: ["PUSH_ARTIFACT"], enabled: true };
+  try {
+    location = "/api/v2.0/projects/dr-source/webhook/policies/4";
+    assert.equal(await fake.client.webhooks.create("dr-source", policy), 4);
+    for (const bad of ["/api/v2.0/projects/other/webhook/policies/4", "/api/v2.0/projects/dr-source/webhook/policies/0", "/api/v2.0/replication/policies/4"]) {
+      location = bad;
+      await assert.rejects(
+        fake.client.webhooks.create("dr-source", policy),
+        /expected Location \/api\/v2\.0\/projects\/dr-source\/webhook\/policies\/<id>/,
+        bad,
+      );
+    }
+    for (const answer of ['{"name":"w","targets":[],"event_types":[]}', '{"id":4,"name":"w","targets":"http://x"}', '"not a policy"']) {
+      body = answer;
+      await assert.rejects(fake.client.webhooks.get("dr-source", 4), (error: HarborApiError) => {
+        assert.ok(error instanceof HarborApiError);
+        assert.match(error.message, /GET projects\/dr-source\/webhook\/policies\/4: expected a webhook policy/);
+        return true;
+      });
+    }
+    assert.ok(
+      headers.every((value) => value === "true"),
+      "every call names the project by name",
+    );
+  } finally {
+    await fake.close();
+  }
+});

@@ -10,7 +10,7 @@ import { cronScheduleProblem } from "../../components/kubernetes/cron-schedule";
 import { authFileText, imagesFileText } from "../../components/kubernetes/sync-config-files";
 import { inShard, withEnvironmentValues } from "../../provider/sync";
 import { makeTempDir, removeTempDir } from "../support/processes";
-import { isRegisteredSecret, valueOf } from "../support/pulumi-mocks";
+import { isRegisteredSecret, recordKubernetesRegistrations, valueOf } from "../support/pulumi-mocks";
 
 /**
  * SyncSchedule under mocks: a CronJob whose Job is Indexed (one pod per shard, each running
@@ -46,25 +46,7 @@ const BASE: SyncScheduleArgs = {
 
 type Registered = pulumi.runtime.MockResourceArgs;
 
-async function mock(project = "sync-schedule-test"): Promise<Registered[]> {
-  await (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs?.();
-  const registered: Registered[] = [];
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        registered.push(args);
-        // Kubernetes objects get their auto-name, as the provider gives them.
-        const metadata = args.inputs.metadata && { ...args.inputs.metadata, name: args.inputs.metadata.name ?? `${args.name}-1a2b3c4d` };
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...(metadata ? { metadata } : {}) } };
-      },
-      call: (args) => args.inputs,
-    },
-    project,
-    "dev",
-    false,
-  );
-  return registered;
-}
+const mock = (project = "sync-schedule-test") => recordKubernetesRegistrations(project);
 
 async function settled(schedule: SyncSchedule): Promise<void> {
   await Promise.all([schedule.configMap, schedule.cronJob, ...(schedule.authSecret ? [schedule.authSecret] : [])].map((child) => valueOf(child.urn)));

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseCommandArguments } from "../../cli/arguments";
 import { SyncWatcher, SyncWatcherArgs } from "../../components";
-import { isRegisteredSecret, valueOf } from "../support/pulumi-mocks";
+import { isRegisteredSecret, recordKubernetesRegistrations, valueOf } from "../support/pulumi-mocks";
 
 /**
  * SyncWatcher under mocks: a Deployment running `registry-dr watch`, its Service, the images in a
@@ -30,24 +30,7 @@ const BASE: SyncWatcherArgs = {
 
 type Registered = pulumi.runtime.MockResourceArgs;
 
-async function mock(): Promise<Registered[]> {
-  await (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs?.();
-  const registered: Registered[] = [];
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        registered.push(args);
-        const metadata = args.inputs.metadata && { ...args.inputs.metadata, name: args.inputs.metadata.name ?? `${args.name}-1a2b3c4d` };
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...(metadata ? { metadata } : {}) } };
-      },
-      call: (args) => args.inputs,
-    },
-    "sync-watcher-test",
-    "dev",
-    false,
-  );
-  return registered;
-}
+const mock = () => recordKubernetesRegistrations("sync-watcher-test");
 
 async function settled(watcher: SyncWatcher): Promise<void> {
   await Promise.all([watcher.configMap, watcher.secret, watcher.deployment, watcher.service].map((child) => valueOf(child.urn)));

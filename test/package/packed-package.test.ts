@@ -44,7 +44,16 @@ const ENGINE = [
   "RegistryError",
 ];
 const REWRITE = ["mapperFromJob", "rewriteReferences"];
-const RESOURCES = ["ImageSync", "HarborProject", "HarborRegistry", "HarborReplicationPolicy", "HarborReplicationRun", "HarborRobotAccount", "FailoverRecord"];
+const RESOURCES = [
+  "ImageSync",
+  "HarborProject",
+  "HarborRegistry",
+  "HarborReplicationPolicy",
+  "HarborReplicationRun",
+  "HarborRobotAccount",
+  "HarborWebhookPolicy",
+  "FailoverRecord",
+];
 const COMPONENTS = [
   "AcrEnterpriseTarget",
   "PrivateZoneFailover",

@@ -4,6 +4,7 @@ import { ProjectsApi } from "./projects-api";
 import { RegistriesApi } from "./registries-api";
 import { ReplicationExecutionsApi, ReplicationPoliciesApi } from "./replication-api";
 import { RobotsApi } from "./robots-api";
+import { WebhookPoliciesApi } from "./webhook-policies-api";
 
 /** Harbor's REST API (v2.0), one section per resource kind. Close it when done. */
 export class HarborClient {
@@ -12,6 +13,7 @@ export class HarborClient {
   readonly policies: ReplicationPoliciesApi;
   readonly executions: ReplicationExecutionsApi;
   readonly robots: RobotsApi;
+  readonly webhooks: WebhookPoliciesApi;
   private readonly http: HarborHttp;
 
   constructor(connection: HarborConnection, options?: HarborHttpOptions) {
@@ -21,6 +23,7 @@ export class HarborClient {
     this.policies = new ReplicationPoliciesApi(this.http);
     this.executions = new ReplicationExecutionsApi(this.http);
     this.robots = new RobotsApi(this.http);
+    this.webhooks = new WebhookPoliciesApi(this.http);
   }
 
   get host(): string {

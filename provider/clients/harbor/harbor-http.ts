@@ -119,8 +119,8 @@ export class HarborHttp {
   }
 
   /** Creates a resource: Harbor answers 201 with no body and the new id at the end of `Location`. */
-  async create(path: string, body: unknown): Promise<number> {
-    const response = await this.request<unknown>("POST", path, { body });
+  async create(path: string, body: unknown, headers?: Record<string, string>): Promise<number> {
+    const response = await this.request<unknown>("POST", path, { body, headers });
     const collection = this.url(path);
     return idFromLocation(collection, headerValue(response.headers, "location"), {
       host: this.host,
@@ -130,10 +130,10 @@ export class HarborHttp {
   }
 
   /** Every item of a paged list: page_size 100, until `X-Total-Count` items or a short page. */
-  async list<T>(path: string, query: Query = {}): Promise<T[]> {
+  async list<T>(path: string, query: Query = {}, headers?: Record<string, string>): Promise<T[]> {
     const items: T[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const response = await this.request<T[]>("GET", path, { query: { ...query, page, page_size: PAGE_SIZE } });
+      const response = await this.request<T[]>("GET", path, { query: { ...query, page, page_size: PAGE_SIZE }, headers });
       const batch = response.body ?? [];
       if (!Array.isArray(batch))
         throw new HarborApiError(`${this.host}: GET ${path}: expected a JSON array, got ${typeof batch}`, {

@@ -159,3 +159,25 @@ export interface Quota {
   hard: { storage?: number };
   used?: { storage?: number };
 }
+
+export interface WebhookTarget {
+  /** "http" for a plain webhook (Harbor also has "slack" and "teams"). */
+  type: string;
+  address: string;
+  /** Sent as the `Authorization` header of every delivery; Harbor shows it back as stored. */
+  auth_header?: string;
+  skip_cert_verify?: boolean;
+  /** "Default" or "CloudEvents"; Harbor stores "Default" when an http target gives none. */
+  payload_format?: string;
+}
+
+export interface WebhookPolicy {
+  id?: number;
+  name: string;
+  description?: string;
+  project_id?: number;
+  targets: WebhookTarget[];
+  /** PUSH_ARTIFACT, DELETE_ARTIFACT, PULL_ARTIFACT, ... */
+  event_types: string[];
+  enabled: boolean;
+}

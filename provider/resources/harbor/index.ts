@@ -5,3 +5,4 @@ export * from "./harbor-replication-policy";
 export * from "./harbor-replication-policy-wire";
 export * from "./harbor-replication-run";
 export * from "./harbor-robot-account";
+export * from "./harbor-webhook-policy";

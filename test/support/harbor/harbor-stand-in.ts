@@ -10,12 +10,15 @@ import { robotHandlers } from "./robots";
 import { Handler, HarborFault, Reply } from "./stand-in-http";
 import { StandInState, StoredRegistry } from "./stand-in-state";
 import { SwaggerContract } from "./swagger-contract";
+import { WebhookDelivery, WebhookEvents } from "./webhook-events";
+import { webhookHandlers } from "./webhooks";
 
 /**
  * A Harbor for tests: its REST API checked request by request against Harbor's swagger file
  * and answered the way Harbor's handlers answer (quirks included), and its /v2/ a real
  * docker-registry. Every request that breaks the contract is answered with an error and
- * recorded in `violations()`, which a test expects to be empty.
+ * recorded in `violations()`, which a test expects to be empty. A manifest pushed (or
+ * deleted) through its /v2/ fires the project's webhook policies, as Harbor's core does.
  */
 
 export interface HarborStandInOptions {
@@ -46,6 +49,10 @@ export interface HarborStandIn {
   storedRegistry(id: number): StoredRegistry | undefined;
   /** Settles when every execution started so far has finished. */
   executionsSettled(): Promise<void>;
+  /** Every webhook delivery that has ended, in order, with the receiver's answer. */
+  webhookDeliveries(): WebhookDelivery[];
+  /** Settles when every webhook delivery started so far has ended. */
+  webhooksSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -63,7 +70,10 @@ export async function startHarborStandIn(options: HarborStandInOptions = {}): Pr
     ...policyHandlers(state, basePath),
     ...executionHandlers(state, basePath, { url: registry.url }),
     ...robotHandlers(state, basePath),
+    ...webhookHandlers(state, basePath),
   };
+  let host = "";
+  const webhooks = new WebhookEvents(state, () => host);
   const log: HarborApiRequest[] = [];
   const violations: string[] = [];
 
@@ -126,7 +136,15 @@ export async function startHarborStandIn(options: HarborStandInOptions = {}): Pr
     const url = new URL(req.url!, "http://stand-in");
     // Harbor lists its catalog to system administrators only; others are told to use the API.
     if (url.pathname === "/v2/_catalog" && authenticate(req.headers.authorization) !== admin.username) return refuseCatalog(res);
-    if (url.pathname === "/v2" || url.pathname.startsWith("/v2/")) return proxyToRegistry(req, res, registry.url);
+    if (url.pathname === "/v2" || url.pathname.startsWith("/v2/"))
+      return proxyToRegistry(req, res, registry.url, (status, headers) => {
+        const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(url.pathname);
+        if (!manifest) return;
+        const operator = authenticate(req.headers.authorization) ?? "anonymous";
+        const [, repository, reference] = manifest;
+        if (req.method === "PUT" && status === 201) webhooks.manifestPushed(repository, reference, headerText(headers["docker-content-digest"]), operator);
+        if (req.method === "DELETE" && status === 202) webhooks.manifestDeleted(repository, reference, operator);
+      });
     const text = await readText(req);
     const requestId = String(req.headers["x-request-id"] ?? randomUUID());
     if (!url.pathname.startsWith(`${basePath}/`)) return send(res, new FaultReply(404, `${url.pathname} not found`), requestId, false);
@@ -142,7 +160,7 @@ export async function startHarborStandIn(options: HarborStandInOptions = {}): Pr
     send(res, reply, requestId, req.method === "HEAD");
   });
   const listening = await listenOnLoopback(server);
-  const host = `127.0.0.1:${listening.port}`;
+  host = `127.0.0.1:${listening.port}`;
   return {
     url: `http://${host}`,
     host,
@@ -153,7 +171,10 @@ export async function startHarborStandIn(options: HarborStandInOptions = {}): Pr
     violations: () => [...violations],
     storedRegistry: (id) => state.registries.get(id),
     executionsSettled: async () => void (await Promise.all([...state.executions.values()].map((execution) => execution.done))),
+    webhookDeliveries: () => [...webhooks.deliveries],
+    webhooksSettled: () => webhooks.settled(),
     async stop() {
+      await webhooks.settled();
       await Promise.all([...state.executions.values()].map((execution) => ((execution.stopRequested = true), execution.done)));
       await listening.close();
       await registry.stop();
@@ -191,11 +212,17 @@ function readText(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** Harbor serves the registry protocol itself; here it is passed through to the real one. */
-function proxyToRegistry(req: IncomingMessage, res: ServerResponse, registryUrl: string): void {
+/** Harbor serves the registry protocol itself; here it is passed through to the real one, and `answered` told once the answer is out. */
+function proxyToRegistry(
+  req: IncomingMessage,
+  res: ServerResponse,
+  registryUrl: string,
+  answered: (status: number, headers: IncomingMessage["headers"]) => void,
+): void {
   const target = new URL(req.url!, registryUrl);
   const upstream = httpRequest(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
     res.writeHead(answer.statusCode!, answer.headers);
+    res.once("finish", () => answered(answer.statusCode!, answer.headers));
     answer.pipe(res);
   });
   upstream.on("error", (error) => {
@@ -215,4 +242,8 @@ function refuseCatalog(res: ServerResponse): void {
       "docker-distribution-api-version": "registry/2.0",
     })
     .end(body);
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

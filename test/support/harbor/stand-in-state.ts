@@ -100,6 +100,34 @@ export interface StoredRobot {
   update_time: string;
 }
 
+export interface StoredWebhookTarget {
+  type: string;
+  address: string;
+  auth_header: string;
+  skip_cert_verify: boolean;
+  payload_format: string;
+}
+
+export interface StoredWebhookPolicy {
+  id: number;
+  name: string;
+  description: string;
+  project_id: number;
+  targets: StoredWebhookTarget[];
+  event_types: string[];
+  creator: string;
+  enabled: boolean;
+  creation_time: string;
+  update_time: string;
+}
+
+/** An artifact Harbor knows (its database's artifact table): pushed through Harbor's /v2/. */
+export interface StoredArtifact {
+  repository: string;
+  digest: string;
+  tags: string[];
+}
+
 export class StandInState {
   readonly projects = new Map<number, StoredProject>();
   readonly quotas = new Map<number, StoredQuota>();
@@ -108,6 +136,11 @@ export class StandInState {
   readonly executions = new Map<number, StoredExecution>();
   readonly tasks = new Map<number, StoredTask>();
   readonly robots = new Map<number, StoredRobot>();
+  readonly webhookPolicies = new Map<number, StoredWebhookPolicy>();
+  /** By "repository@digest". */
+  readonly artifacts = new Map<string, StoredArtifact>();
+  /** A repository's creation time (Unix seconds), by name: its first push through /v2/. */
+  readonly repositoryCreated = new Map<string, number>();
   private readonly counters = new Map<string, number>();
 
   nextId(kind: string): number {
