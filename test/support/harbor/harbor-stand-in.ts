@@ -46,6 +46,8 @@ export interface HarborStandIn {
   storedRegistry(id: number): StoredRegistry | undefined;
   /** Settles when every execution started so far has finished. */
   executionsSettled(): Promise<void>;
+  /** The admin's password changed (in Harbor's UI): the old one is refused from then on. */
+  changeAdminPassword(password: string): void;
   stop(): Promise<void>;
 }
 
@@ -153,6 +155,7 @@ export async function startHarborStandIn(options: HarborStandInOptions = {}): Pr
     violations: () => [...violations],
     storedRegistry: (id) => state.registries.get(id),
     executionsSettled: async () => void (await Promise.all([...state.executions.values()].map((execution) => execution.done))),
+    changeAdminPassword: (password) => void (admin.password = password),
     async stop() {
       await Promise.all([...state.executions.values()].map((execution) => ((execution.stopRequested = true), execution.done)));
       await listening.close();
