@@ -1,6 +1,13 @@
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
-import { HarborClient, HarborConnection, unlessGone, withHarbor } from "../../clients/harbor";
-import { currentHarborConnection, harborIdentity, missingHarborConnection, rememberHarborConfig, resolveHarborConnection } from "./harbor-connection-input";
+import { HarborClient, HarborConnection, isHarborStatus, unlessGone, withHarbor } from "../../clients/harbor";
+import {
+  HARBOR_CONFIG_KEYS,
+  currentHarborConnection,
+  harborIdentity,
+  missingHarborConnection,
+  rememberHarborConfig,
+  resolveHarborConnection,
+} from "./harbor-connection-input";
 
 /** What every Harbor resource's provider does the same way. */
 
@@ -42,8 +49,19 @@ export function withResourceHarbor<T>(props: { harbor?: unknown }, work: (harbor
  * Runs `work` (a read or delete) against the Harbor named in state, with the current
  * credentials: the stack config's for that Harbor, else those stored at the last create or update.
  */
-export function withStoredHarbor<T>(props: { harbor?: unknown }, work: (harbor: HarborClient) => Promise<T>): Promise<T> {
-  return withHarbor(currentHarborConnection(props.harbor as HarborConnection | undefined), work);
+export async function withStoredHarbor<T>(props: { harbor?: unknown }, work: (harbor: HarborClient) => Promise<T>): Promise<T> {
+  const connection = currentHarborConnection(props.harbor as HarborConnection | undefined);
+  try {
+    return await withHarbor(connection, work);
+  } catch (error) {
+    if (!isHarborStatus(error, 401)) throw error;
+    throw new Error(
+      `Harbor at ${connection.url} refused ${connection.username}'s password. Refresh and destroy log in with the stack config's ` +
+        `${HARBOR_CONFIG_KEYS.username} and ${HARBOR_CONFIG_KEYS.password} when ${HARBOR_CONFIG_KEYS.url} names this Harbor, else with the ` +
+        `credentials stored at the resource's last create or update: set the current ones there, then run with --run-program ` +
+        `(or after a \`pulumi up\`, which records the config). Harbor: ${error.message}`,
+    );
+  }
 }
 
 /** `read` of one Harbor object: one Harbor no longer has reads as deleted (an empty id); else `describe` says what it is. */
