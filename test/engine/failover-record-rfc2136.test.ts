@@ -121,6 +121,16 @@ test("a break-glass change by hand is refused by up, recorded by refresh, then s
   transcript.push(refresh);
   assert.equal((await stack.resourceOutputs("dc-dns")).activeTarget, BREAK_GLASS_IP, "refresh records what the server holds");
 
+  const preview = await stack.preview();
+  transcript.push(preview);
+  assert.equal(preview.code, 0, outputText(preview));
+  assert.match(preview.stdout, stepPattern("update", "dns:FailoverRecord", "dc-dns"), preview.stdout);
+  assert.match(
+    preview.stdout,
+    new RegExp(`active\\s*:\\s*"${BREAK_GLASS_IP.replaceAll(".", "\\.")}"\\s*=>\\s*"secondary"`),
+    "the diff names what up puts back",
+  );
+
   transcript.push(await stack.up());
   assert.deepEqual(await dns.dig(fqdn(), "A"), [STANDBY_IP]);
 });

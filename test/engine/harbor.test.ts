@@ -16,6 +16,9 @@ import { CommandResult, outputText, removePackedTarball, stepPattern, UserStack 
  */
 
 const ADMIN_PASSWORD = "Harbor-Engine-Admin-9x";
+/** The admin's password after it is rotated in Harbor and in the stack's config. */
+const ROTATED_PASSWORD = "Harbor-Engine-Rotated-4q";
+let adminPassword = ADMIN_PASSWORD;
 const PUSHER = { username: "acr_pusher", password: "Pusher-Engine-Secret-1" };
 /** The account someone used when making an endpoint by hand (Harbor tests it, so it must work). */
 const HAND_PUSHER = { username: "hand_pusher", password: "Hand-Engine-Secret-2" };
@@ -119,7 +122,7 @@ after(async () => {
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const response = await fetch(`${harbor.url}/api/v2.0/${path}`, {
     method,
-    headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString("base64")}`, "content-type": "application/json" },
+    headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString("base64")}`, "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const raw = await response.text();
@@ -300,6 +303,52 @@ test("adopt: true takes over a project, endpoint and policy made by hand, applie
   assert.equal(settled.code, 0, `a perpetual diff:\n${outputText(settled)}`);
 });
 
+/**
+ * Refresh and destroy do not run the program: the engine configures their providers with the
+ * stack config recorded at the last `up`, and hands a dynamic provider's read and delete only the
+ * outputs in state. So a rotated password reaches them through the stack config: run with
+ * `--run-program`, or after an `up` (which shows no change). For a resource on the same Harbor
+ * the config's credentials win over the stored ones; the endpoint names Harbor in its own input.
+ */
+test("Harbor's admin password rotated: no change to preview or apply; refresh and destroy log in with the new one", async () => {
+  harbor.changeAdminPassword(ROTATED_PASSWORD);
+  adminPassword = ROTATED_PASSWORD;
+  await stack.must(["config", "set", "--secret", "registry-dr:harborPassword", ROTATED_PASSWORD]);
+  await stack.must(["config", "set", "--secret", "harborAdminPassword", ROTATED_PASSWORD]);
+  const names = ["dr-landing", "copier", "standby", "to-standby", "copy", "adopted-endpoint"];
+
+  const preview = await stack.preview("--expect-no-changes");
+  transcript.push(preview);
+  assert.equal(preview.code, 0, `a rotated password shows as a change:\n${outputText(preview)}`);
+  for (const name of names) assert.doesNotMatch(preview.stdout, new RegExp(`\\[urn=[^\\]]*::${name}\\]`), `no step for ${name}`);
+
+  const refreshed = async (...extra: string[]) => {
+    harbor.clearRequests();
+    const refresh = await stack.pulumi(["refresh", "--yes", "--skip-preview", ...extra]);
+    transcript.push(refresh);
+    assert.equal(refresh.code, 0, `refresh ${extra.join(" ")} after the rotation:\n${outputText(refresh)}`);
+    assert.deepEqual(
+      harbor.requests().filter((request) => request.status === 401),
+      [],
+      "no request with the old password",
+    );
+    assert.ok(
+      harbor.requests().some((request) => request.operationId === "getRegistry" && request.user === "admin"),
+      "the endpoint was read",
+    );
+  };
+  await refreshed("--run-program");
+
+  const up = await stack.up();
+  transcript.push(up);
+  for (const name of names) assert.doesNotMatch(up.stdout, new RegExp(`\\[urn=[^\\]]*::${name}\\]`), `up changed nothing in ${name}`);
+  await refreshed();
+
+  const settled = await stack.preview("--expect-no-changes");
+  transcript.push(settled);
+  assert.equal(settled.code, 0, `a change after refresh:\n${outputText(settled)}`);
+});
+
 test("no password or robot secret in plain text in the state or in anything the CLI printed", async () => {
   const { robotSecret, robotName } = await stack.outputs();
   assert.equal(typeof robotSecret, "string");
@@ -308,7 +357,7 @@ test("no password or robot secret in plain text in the state or in anything the 
     headers: { authorization: `Basic ${Buffer.from(`${robotName}:${robotSecret}`).toString("base64")}` },
   });
   assert.equal(login.status, 200);
-  const secrets = [ADMIN_PASSWORD, PUSHER.password, HAND_PUSHER.password, robotSecret as string];
+  const secrets = [ADMIN_PASSWORD, ROTATED_PASSWORD, PUSHER.password, HAND_PUSHER.password, robotSecret as string];
   const state = await stack.exportedState();
   assertNoPlainSecrets(state, secrets, "pulumi stack export");
   assertNoPlainSecrets(outputText(...transcript), secrets, "the CLI's output");
@@ -316,7 +365,14 @@ test("no password or robot secret in plain text in the state or in anything the 
 });
 
 test("destroy removes everything it created at Harbor and leaves what it adopted", async () => {
+  harbor.clearRequests();
   transcript.push(await stack.must(["destroy", "--yes", "--skip-preview"]));
+  assert.deepEqual(
+    harbor.requests().filter((request) => request.status === 401),
+    [],
+    "every delete logged in with the rotated password",
+  );
+  assert.ok(harbor.requests().some((request) => request.operationId === "deleteRegistry" && request.status === 200));
   assert.equal(await project("dr-landing"), undefined);
   assert.deepEqual(await list("robots"), []);
   assert.deepEqual(

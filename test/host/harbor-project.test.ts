@@ -110,6 +110,27 @@ test("update applies settings; read shows changes made in Harbor; import by name
   assert.equal(gone.id, "", "a project deleted outside Pulumi reads as gone");
 });
 
+test("refresh and destroy log in with the stack config's password for the same Harbor; a refused stored one says where the current one goes", async () => {
+  const stale = { ...outputs, harbor: { url: harbor.url, username: "admin", password: "Stale-Password-0", insecure: true } };
+  // This host's config names the same Harbor: its password wins over the stale one in state.
+  assert.equal((await driver.read("dr-source", stale)).id, "dr-source");
+  // A run whose config names no Harbor has only what state holds.
+  const bare = await ProviderHost.start();
+  try {
+    await bare.configure({});
+    const stored = bare.resource(driver.captured);
+    await assert.rejects(
+      stored.read("dr-source", stale),
+      /refused admin's password\. Refresh and destroy log in with the stack config's registry-dr:harborUsername and registry-dr:harborPassword when registry-dr:harborUrl names this Harbor/,
+    );
+    await assert.rejects(stored.delete("dr-source", stale), /refused admin's password/);
+    assert.ok(await harborProject("dr-source"), "nothing deleted");
+    assert.deepEqual(findSecretLeaks([PASSWORD, "Stale-Password-0"], { hostOutput: bare.output() }), []);
+  } finally {
+    await bare.stop();
+  }
+});
+
 test("delete of a project holding repositories says what holds it; an empty one is deleted", async () => {
   await pushSmallImage(harbor.registry, "dr-source/nginx:1.0");
   await assert.rejects(driver.delete("dr-source", outputs), /Harbor project "dr-source" cannot be deleted: it still holds 1 repositories/);

@@ -14,6 +14,7 @@ import {
   failoverRecordSchema,
   pickAdopted,
   sameRecordValue,
+  siteHolding,
   withRecordStore,
 } from "../../failover";
 import { containsUnknown } from "../check-inputs";
@@ -90,7 +91,11 @@ export const failoverRecordDefinition = defineDynamicResource<FailoverRecordArgs
       // The server's own spelling of the same name (case, the final dot) is no change.
       if (sameRecordValue(state.type, current.value, state.activeTarget)) return { id, props: { ...state, ttl: current.ttl } };
       console.log(`warning ${describeRecord(state)} was changed outside Pulumi: it holds ${current.value}, state says ${state.activeTarget}`);
-      return { id, props: { ...state, ttl: current.ttl, activeTarget: current.value } };
+      return {
+        id,
+        props: { ...state, ttl: current.ttl, activeTarget: current.value },
+        inputs: { ...inputsOf(state), active: siteHolding(state, current.value) ?? current.value },
+      };
     });
   },
 
@@ -129,6 +134,16 @@ function outputsOf(
     preflight: applied.preflight ?? before.preflight,
     createdByResource,
   };
+}
+
+/**
+ * The inputs as the record now stands, for the preview of the update that sets it back: the
+ * engine shows a dynamic resource's change as its stored inputs against the program's, so
+ * `active` names the site the record points at, or the value set by hand when it is neither's.
+ */
+function inputsOf(state: FailoverRecordOutputs): Record<string, unknown> {
+  const { schemaVersion: _v, recordId: _r, activeTarget: _a, previousTarget: _p, switchedAt: _s, preflight: _f, createdByResource: _c, ...inputs } = state;
+  return inputs;
 }
 
 /** A key and a project must come from somewhere: the input or the stack config. */

@@ -74,3 +74,31 @@ export function resolveHarborConnection(input: HarborConnection | undefined): Ha
   if (problem) throw new Error(problem);
   return configured as HarborConnection;
 }
+
+/**
+ * The connection for refresh and destroy, given the one stored with the resource. Neither
+ * runs the program, and the engine hands a dynamic provider's read and delete only the
+ * outputs in state, which hold the credentials of the last create or update (a rotated
+ * password alone is no update). The stack config is read at every run: when it names the
+ * same Harbor, its account and password are the current ones and win over the stored.
+ */
+export function currentHarborConnection(stored: HarborConnection | undefined): HarborConnection {
+  if (!stored) return resolveHarborConnection(undefined);
+  const { url, username, password } = configured;
+  if (!url || !username || !password || baseUrl(url) !== baseUrl(stored.url)) return stored;
+  return { ...stored, username, password };
+}
+
+/**
+ * What names a Harbor in a connection, for diff: its URL (spelled one way) and TLS setting.
+ * The account and password only say how to log in: rotating them changes no Harbor object.
+ * Anything else (absent, not known yet) is returned as it is.
+ */
+export function harborIdentity(connection: unknown): unknown {
+  const { url, insecure } = (connection ?? {}) as Partial<HarborConnection>;
+  return typeof url === "string" ? { url: baseUrl(url), insecure: insecure === true } : connection;
+}
+
+function baseUrl(url: string): string {
+  return url.replace(/\/+$/, "").toLowerCase();
+}

@@ -4,7 +4,7 @@ import { HarborClient } from "../../clients/harbor";
 import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
 import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
-import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
+import { harborResourceBase, readHarborObject, withResourceHarbor, withStoredHarbor } from "./harbor-resource-kit";
 
 /**
  * HarborProject: a Harbor project (the namespace images are pushed to and replicated from).
@@ -96,7 +96,7 @@ export const harborProjectDefinition = defineDynamicResource<HarborProjectArgs, 
 
   async delete(_id, props) {
     if (props.adopted) return;
-    await withResourceHarbor(props, (harbor) =>
+    await withStoredHarbor(props, (harbor) =>
       deleteUnlessGone(
         () => harbor.projects.delete(props.name),
         async (said) => {

@@ -6,7 +6,7 @@ import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
-import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
+import { harborResourceBase, readHarborObject, withResourceHarbor, withStoredHarbor } from "./harbor-resource-kit";
 
 /**
  * HarborRegistry: a replication endpoint ("Registries" in Harbor's UI). Harbor's "Test
@@ -219,7 +219,7 @@ export const harborRegistryDefinition = defineDynamicResource<HarborRegistryArgs
       console.log(`leaving registry endpoint "${props.name}" (id ${id}) in place: it was adopted, not created, by this resource`);
       return;
     }
-    await withResourceHarbor(props, (harbor) =>
+    await withStoredHarbor(props, (harbor) =>
       deleteUnlessGone(
         () => harbor.registries.delete(Number(id)),
         (said) =>

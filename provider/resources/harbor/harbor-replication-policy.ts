@@ -6,7 +6,7 @@ import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
-import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
+import { comparedByHarbor, harborResourceBase, readHarborObject, withResourceHarbor, withStoredHarbor } from "./harbor-resource-kit";
 import { fromWirePolicy, normalizedPolicy, toWirePolicy } from "./harbor-replication-policy-wire";
 
 /**
@@ -130,7 +130,7 @@ export const harborReplicationPolicyDefinition = defineDynamicResource<HarborRep
   secretInputs: ["harbor"],
   secretOutputs: ["harbor"],
   replaceOn: ["direction"],
-  normalize: normalizedPolicy,
+  normalize: comparedByHarbor(normalizedPolicy),
 
   async create(news) {
     return withResourceHarbor(news, async (harbor) => {
@@ -179,7 +179,7 @@ export const harborReplicationPolicyDefinition = defineDynamicResource<HarborRep
       console.log(`leaving replication policy "${props.name}" (id ${id}) in place: it was adopted, not created, by this resource`);
       return;
     }
-    await withResourceHarbor(props, (harbor) =>
+    await withStoredHarbor(props, (harbor) =>
       deleteUnlessGone(
         () => harbor.policies.delete(Number(id)),
         async (said) => `${await whatHolds(harbor, Number(id), props.name)} (Harbor: ${said})`,

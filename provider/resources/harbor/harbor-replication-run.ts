@@ -6,7 +6,7 @@ import { HarborClient, isHarborStatus, ReplicationExecution, unlessGone } from "
 import { defineDynamicResource } from "../define-dynamic-resource";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
-import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
+import { harborResourceBase, readHarborObject, withResourceHarbor, withStoredHarbor } from "./harbor-resource-kit";
 
 /**
  * HarborReplicationRun: the "Replicate" button. Creating it starts an execution of the
@@ -75,7 +75,7 @@ export const harborReplicationRunDefinition = defineDynamicResource<HarborReplic
 
   /** Harbor's execution history stays; a run still going is stopped. */
   async delete(id, props) {
-    await withResourceHarbor(props, async (harbor) => {
+    await withStoredHarbor(props, async (harbor) => {
       const execution = await unlessGone(harbor.executions.get(latestExecution(id, props)));
       if (execution?.status === "InProgress") await harbor.executions.stop(execution.id);
     });

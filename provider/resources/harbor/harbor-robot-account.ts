@@ -6,7 +6,7 @@ import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
-import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
+import { comparedByHarbor, harborResourceBase, readHarborObject, withResourceHarbor, withStoredHarbor } from "./harbor-resource-kit";
 
 /**
  * HarborRobotAccount: a robot for the copier or CI. Harbor returns a robot's secret once,
@@ -87,7 +87,7 @@ export const harborRobotAccountDefinition = defineDynamicResource<HarborRobotAcc
   secretInputs: ["secret", "harbor"],
   secretOutputs: ["harbor", "robotSecret", "secret"],
   replaceOn: ["name", "level"],
-  normalize,
+  normalize: comparedByHarbor(normalize),
 
   async create(news) {
     return withResourceHarbor(news, async (harbor) => {
@@ -150,7 +150,7 @@ export const harborRobotAccountDefinition = defineDynamicResource<HarborRobotAcc
   },
 
   async delete(id, props) {
-    await withResourceHarbor(props, (harbor) =>
+    await withStoredHarbor(props, (harbor) =>
       deleteUnlessGone(
         () => harbor.robots.delete(Number(id)),
         (said) => `Harbor robot "${props.name}" (id ${id}) cannot be deleted now (Harbor: ${said})`,

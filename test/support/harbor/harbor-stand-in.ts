@@ -53,6 +53,8 @@ export interface HarborStandIn {
   webhookDeliveries(): WebhookDelivery[];
   /** Settles when every webhook delivery started so far has ended. */
   webhooksSettled(): Promise<void>;
+  /** The admin's password changed (in Harbor's UI): the old one is refused from then on. */
+  changeAdminPassword(password: string): void;
   stop(): Promise<void>;
 }
 
@@ -173,6 +175,7 @@ export async function startHarborStandIn(options: HarborStandInOptions = {}): Pr
     executionsSettled: async () => void (await Promise.all([...state.executions.values()].map((execution) => execution.done))),
     webhookDeliveries: () => [...webhooks.deliveries],
     webhooksSettled: () => webhooks.settled(),
+    changeAdminPassword: (password) => void (admin.password = password),
     async stop() {
       await webhooks.settled();
       await Promise.all([...state.executions.values()].map((execution) => ((execution.stopRequested = true), execution.done)));

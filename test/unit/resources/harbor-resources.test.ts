@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UNKNOWN } from "../../../provider/resources/check-inputs";
 import {
+  currentHarborConnection,
   fromWirePolicy,
   harborProjectProvider,
   harborRegistryProvider,
   harborReplicationPolicyProvider,
   harborReplicationRunProvider,
   harborRobotAccountProvider,
+  rememberHarborConfig,
   secretFingerprint,
   toWirePolicy,
   type HarborReplicationPolicyInputs,
@@ -158,4 +160,52 @@ test("HarborRobotAccount: Harbor's default effect is no change; name and level r
   assert.deepEqual(await harborRobotAccountProvider.diff!("4", olds, news), { changes: false, replaces: [], deleteBeforeReplace: false });
   assert.deepEqual((await harborRobotAccountProvider.diff!("4", olds, { ...news, name: "copier2", level: "system" })).replaces, ["name", "level"]);
   assert.equal((await harborRobotAccountProvider.diff!("4", olds, { ...news, rotateTriggers: { at: "2026" } })).changes, true);
+});
+
+test("every Harbor resource: a rotated password or another account is no change; another Harbor is", async () => {
+  const rotated = { ...harbor, username: "ops", password: "Rotated-99" };
+  const elsewhere = { ...harbor, url: "https://other-harbor.example.com" };
+  const permissions = [{ kind: "project", namespace: "dr", access: [{ resource: "repository", action: "pull", effect: "allow" }] }];
+  const registry = { name: "acr", type: "docker-registry", url: "https://acr.example.com", accessKey: "pusher", accessSecret: "Secret-1" };
+  const cases: [string, { diff?: Function }, Record<string, unknown>, Record<string, unknown>][] = [
+    ["HarborProject", harborProjectProvider, { name: "dr", public: false }, { schemaVersion: 1, projectId: 3, adopted: false, repoCount: 0 }],
+    [
+      "HarborRegistry",
+      harborRegistryProvider,
+      registry,
+      { accessSecret: undefined, schemaVersion: 1, registryId: 2, secretFingerprint: secretFingerprint("Secret-1") },
+    ],
+    ["HarborReplicationPolicy", harborReplicationPolicyProvider, { ...policyInputs }, { schemaVersion: 1, policyId: 7 }],
+    ["HarborReplicationRun", harborReplicationRunProvider, { policyId: 7, triggers: { release: "1.0" } }, { schemaVersion: 1, executionId: 11 }],
+    [
+      "HarborRobotAccount",
+      harborRobotAccountProvider,
+      { name: "copier", level: "project", permissions, duration: -1, disable: false },
+      { schemaVersion: 1, robotId: 4, fullName: "robot$dr+copier", robotSecret: "s", expiresAt: -1 },
+    ],
+  ];
+  for (const [type, provider, inputs, outputs] of cases) {
+    const olds = { ...inputs, ...outputs, harbor };
+    const diff = (connection: unknown) => provider.diff!("1", olds, { ...inputs, harbor: connection });
+    assert.equal((await diff(harbor)).changes, false, `${type}: the same connection`);
+    assert.equal((await diff(rotated)).changes, false, `${type}: a rotated password and account`);
+    assert.equal((await diff({ ...harbor, url: `${harbor.url}/` })).changes, false, `${type}: the same URL spelled with a final slash`);
+    assert.equal((await diff(elsewhere)).changes, true, `${type}: another Harbor`);
+    assert.equal((await diff({ ...harbor, insecure: true })).changes, true, `${type}: another TLS setting`);
+  }
+});
+
+test("refresh and destroy: the stack config's credentials win for the same Harbor, the stored ones elsewhere", async () => {
+  const config = (values: Record<string, string>) => ({ get: (key: string) => values[key] });
+  const stored = { ...harbor, password: "Old-Password-1" };
+  try {
+    rememberHarborConfig(config({ "registry-dr:harborUrl": `${harbor.url}/`, "registry-dr:harborUsername": "ops", "registry-dr:harborPassword": "Current-2" }));
+    assert.deepEqual(currentHarborConnection(stored), { ...harbor, username: "ops", password: "Current-2" });
+    assert.deepEqual(currentHarborConnection({ ...stored, url: "https://other-harbor.example.com" }), { ...stored, url: "https://other-harbor.example.com" });
+    assert.equal(currentHarborConnection(undefined).password, "Current-2", "no stored connection: the config's");
+    rememberHarborConfig(config({ "registry-dr:harborUrl": harbor.url }));
+    assert.deepEqual(currentHarborConnection(stored), stored, "a config without credentials changes nothing");
+  } finally {
+    rememberHarborConfig(config({}));
+  }
 });
