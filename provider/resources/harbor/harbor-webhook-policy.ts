@@ -6,7 +6,7 @@ import { defineDynamicResource } from "../define-dynamic-resource";
 import { deleteUnlessGone } from "../delete-remote";
 import { toStateValue } from "../state-value";
 import { HarborConnectionArgs, harborConnectionSchema } from "./harbor-connection-input";
-import { harborResourceBase, readHarborObject, withResourceHarbor } from "./harbor-resource-kit";
+import { comparedByHarbor, harborResourceBase, readHarborObject, withResourceHarbor, withStoredHarbor } from "./harbor-resource-kit";
 
 /**
  * HarborWebhookPolicy: a project webhook that sends Harbor's artifact events to `registry-dr
@@ -96,7 +96,7 @@ export const harborWebhookPolicyDefinition = defineDynamicResource<HarborWebhook
   // A policy belongs to its project; `adopt` only matters when it is created.
   replaceOn: ["project"],
   updateOn: ["name", "description", "address", "secret", "eventTypes", "payloadFormat", "skipCertVerify", "enabled", "harbor"],
-  normalize: normalizedWebhook,
+  normalize: comparedByHarbor(normalizedWebhook),
 
   async create(news) {
     return withResourceHarbor(news, async (harbor) => {
@@ -141,7 +141,7 @@ export const harborWebhookPolicyDefinition = defineDynamicResource<HarborWebhook
       console.log(`leaving webhook policy "${props.name}" (id ${id}) of project "${props.project}" in place: it was adopted, not created, by this resource`);
       return;
     }
-    await withResourceHarbor(props, (harbor) =>
+    await withStoredHarbor(props, (harbor) =>
       deleteUnlessGone(
         () => harbor.webhooks.delete(props.project, Number(id)),
         (said) => `webhook policy "${props.name}" (id ${id}) of project "${props.project}" cannot be deleted now (Harbor: ${said})`,

@@ -9,6 +9,7 @@ import {
   harborReplicationPolicyProvider,
   harborReplicationRunProvider,
   harborRobotAccountProvider,
+  harborWebhookPolicyProvider,
   rememberHarborConfig,
   secretFingerprint,
   toWirePolicy,
@@ -182,6 +183,12 @@ test("every Harbor resource: a rotated password or another account is no change;
       harborRobotAccountProvider,
       { name: "copier", level: "project", permissions, duration: -1, disable: false },
       { schemaVersion: 1, robotId: 4, fullName: "robot$dr+copier", robotSecret: "s", expiresAt: -1 },
+    ],
+    [
+      "HarborWebhookPolicy",
+      harborWebhookPolicyProvider,
+      { project: "dr", name: "registry-dr-watch", address: "http://watcher.example.com/events/harbor", secret: "watch-secret-0123456789" },
+      { schemaVersion: 1, policyId: 5, projectId: 3, adopted: false },
     ],
   ];
   for (const [type, provider, inputs, outputs] of cases) {
