@@ -179,9 +179,15 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
     const login = primary.harbor ? { username: primary.harbor.username, password: primary.harbor.password, insecure: primary.harbor.insecure } : primary.auth;
     const insecureByUrl = pulumi.output(primaryAddress(primary)).apply((url) => url.startsWith("http://"));
     return pulumi.secret(
-      pulumi.all([registry, login?.username, login?.password, login?.insecure, insecureByUrl]).apply(([host, username, password, insecure, plainHttp]) => ({
-        [host]: { ...(username !== undefined && password !== undefined ? { username, password } : {}), ...(insecure || plainHttp ? { insecure: true } : {}) },
-      })),
+      pulumi
+        .all([registry, login?.username, login?.password, login?.insecure, insecureByUrl, primaryTrust(primary)])
+        .apply(([host, username, password, insecure, plainHttp, trust]) => ({
+          [host]: {
+            ...(username !== undefined && password !== undefined ? { username, password } : {}),
+            ...(insecure || plainHttp ? { insecure: true } : {}),
+            ...trust,
+          },
+        })),
     );
   }
 
@@ -335,7 +341,7 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
       {
         ...this.recordPlacement(name, failover.record),
         sites: {
-          primary: { value: failover.values.primary, registry: primaryProbe, insecure: primaryInsecure },
+          primary: { value: failover.values.primary, registry: primaryProbe, insecure: primaryInsecure, ...primaryCas(args.primary) },
           secondary: { value: failover.values[standby], registry: endpoint.probe, insecure: endpoint.insecure },
         },
         active: failover.active === "primary" ? "primary" : "secondary",
@@ -382,6 +388,23 @@ export function standbyOf(sites: RegistryDisasterRecoveryArgs["sites"], failover
 /** The primary as a URL or "host[:port]": Harbor's URL, or the registry given. */
 function primaryAddress(primary: PrimaryArgs): pulumi.Input<string> {
   return primary.harbor ? primary.harbor.url : primary.registry;
+}
+
+/** A Harbor primary's CA and client certificate: the copies and the preflight read the primary with the trust Harbor's API is reached with. */
+function primaryTrust(primary: PrimaryArgs): pulumi.Output<Record<string, string>> {
+  const harbor = primary.harbor;
+  if (!harbor) return pulumi.output({} as Record<string, string>);
+  return pulumi
+    .all([harbor.caFile, harbor.ca, harbor.certFile, harbor.keyFile, harbor.cert, harbor.key])
+    .apply(([caFile, ca, certFile, keyFile, cert, key]) =>
+      Object.fromEntries(Object.entries({ caFile, ca, certFile, keyFile, cert, key }).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    );
+}
+
+/** The primary site's CAs for the failover record (a site takes CAs only: the preflight presents no client certificate of the primary's). */
+function primaryCas(primary: PrimaryArgs): { caFile?: pulumi.Input<string>; ca?: pulumi.Input<string> } {
+  const harbor = primary.harbor;
+  return { ...(harbor?.caFile !== undefined ? { caFile: harbor.caFile } : {}), ...(harbor?.ca !== undefined ? { ca: harbor.ca } : {}) };
 }
 
 /** The Harbor whose replication serves a harbor-path site (the arguments' check has made sure there is one). */

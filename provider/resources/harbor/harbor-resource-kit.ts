@@ -1,6 +1,7 @@
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
-import { HarborClient, HarborConnection, unlessGone, withHarbor } from "../../clients/harbor";
-import { missingHarborConnection, rememberHarborConfig, resolveHarborConnection } from "./harbor-connection-input";
+import { HarborClient, unlessGone, withHarbor } from "../../clients/harbor";
+import { containsUnknown } from "../check-inputs";
+import { harborTrustProblems, missingHarborConnection, rememberHarborConfig, resolveHarborConnection } from "./harbor-connection-input";
 
 /** What every Harbor resource's provider does the same way. */
 
@@ -13,13 +14,14 @@ export const harborResourceBase = {
   configure: rememberHarborConfig,
   preconditions: (news: Record<string, unknown>): CheckFailure[] => {
     const missing = missingHarborConnection(news.harbor);
-    return missing ? [{ property: "harbor", reason: missing }] : [];
+    if (missing) return [{ property: "harbor", reason: missing }];
+    return containsUnknown(news.harbor) ? [] : harborTrustProblems(news.harbor);
   },
 };
 
 /** Runs `work` against the Harbor the resource names, or the stack config's. */
 export function withResourceHarbor<T>(props: { harbor?: unknown }, work: (harbor: HarborClient) => Promise<T>): Promise<T> {
-  return withHarbor(resolveHarborConnection(props.harbor as HarborConnection | undefined), work);
+  return withHarbor(resolveHarborConnection(props.harbor as Parameters<typeof resolveHarborConnection>[0]), work);
 }
 
 /** `read` of one Harbor object: one Harbor no longer has reads as deleted (an empty id); else `describe` says what it is. */
