@@ -50,7 +50,14 @@ export interface HarborPrimaryArgs {
 export interface RegistryPrimaryArgs {
   registry: pulumi.Input<string>;
   /** The login a copier uses to read the primary. Stored as a secret. */
-  auth?: { username: pulumi.Input<string>; password: pulumi.Input<string>; insecure?: pulumi.Input<boolean> };
+  auth?: {
+    username: pulumi.Input<string>;
+    password: pulumi.Input<string>;
+    insecure?: pulumi.Input<boolean>;
+    /** The registry's CA (a PEM file, or `ca` as PEM text): a private CA is trusted, never skipped with `insecure`. */
+    caFile?: pulumi.Input<string>;
+    ca?: pulumi.Input<string>;
+  };
   harbor?: undefined;
 }
 
@@ -342,7 +349,7 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
         ...this.recordPlacement(name, failover.record),
         sites: {
           primary: { value: failover.values.primary, registry: primaryProbe, insecure: primaryInsecure, ...primaryCas(args.primary) },
-          secondary: { value: failover.values[standby], registry: endpoint.probe, insecure: endpoint.insecure },
+          secondary: { value: failover.values[standby], registry: endpoint.probe, insecure: endpoint.insecure, ...endpoint.trust },
         },
         active: failover.active === "primary" ? "primary" : "secondary",
         readiness: readiness as FailoverRecordArgs["readiness"],
@@ -390,12 +397,13 @@ function primaryAddress(primary: PrimaryArgs): pulumi.Input<string> {
   return primary.harbor ? primary.harbor.url : primary.registry;
 }
 
-/** A Harbor primary's CA and client certificate: the copies and the preflight read the primary with the trust Harbor's API is reached with. */
+/** The primary's CA (and a Harbor's client certificate): the copies and the preflight read the primary with the trust it is reached with. */
 function primaryTrust(primary: PrimaryArgs): pulumi.Output<Record<string, string>> {
-  const harbor = primary.harbor;
-  if (!harbor) return pulumi.output({} as Record<string, string>);
+  const given = primary.harbor ?? { ...primary.auth };
+  const { caFile, ca } = given;
+  const { certFile, keyFile, cert, key } = primary.harbor ?? {};
   return pulumi
-    .all([harbor.caFile, harbor.ca, harbor.certFile, harbor.keyFile, harbor.cert, harbor.key])
+    .all([caFile, ca, certFile, keyFile, cert, key])
     .apply(([caFile, ca, certFile, keyFile, cert, key]) =>
       Object.fromEntries(Object.entries({ caFile, ca, certFile, keyFile, cert, key }).filter((entry): entry is [string, string] => entry[1] !== undefined)),
     );
@@ -403,8 +411,8 @@ function primaryTrust(primary: PrimaryArgs): pulumi.Output<Record<string, string
 
 /** The primary site's CAs for the failover record (a site takes CAs only: the preflight presents no client certificate of the primary's). */
 function primaryCas(primary: PrimaryArgs): { caFile?: pulumi.Input<string>; ca?: pulumi.Input<string> } {
-  const harbor = primary.harbor;
-  return { ...(harbor?.caFile !== undefined ? { caFile: harbor.caFile } : {}), ...(harbor?.ca !== undefined ? { ca: harbor.ca } : {}) };
+  const { caFile, ca } = primary.harbor ?? { ...primary.auth };
+  return { ...(caFile !== undefined ? { caFile } : {}), ...(ca !== undefined ? { ca } : {}) };
 }
 
 /** The Harbor whose replication serves a harbor-path site (the arguments' check has made sure there is one). */
