@@ -131,7 +131,13 @@ function sharedProblems(entries: ReversedEntry[]): ConfigIssue[] {
       conflict(entry, sameDestination, `copies ${entry.destination} to ${entry.source} too`);
     else {
       const overlapping = entries.find(
-        (other) => other.project && other.rule !== entry.rule && other !== entry && canonicalName(other.source) !== sourceKey && meets(other, entry),
+        (other) =>
+          other.project &&
+          other.rule !== entry.rule &&
+          other !== entry &&
+          canonicalName(other.source) !== sourceKey &&
+          meets(other, entry) &&
+          !mapsAlike(other, entry),
       );
       if (overlapping) conflict(entry, overlapping, `copies into ${entry.source}, which a whole-project rule also covers`);
     }
@@ -139,6 +145,18 @@ function sharedProblems(entries: ReversedEntry[]): ConfigIssue[] {
     if (!sameDestination) byDestination.set(destinationKey, entry);
   }
   return issues;
+}
+
+/**
+ * Whether a repository pair goes back where the whole-project pair covering it would send it
+ * (`library/nginx` beside `library/*`, both keeping the paths): the forward job copies it twice
+ * to one place, and so may the reverse one; the tags' home is not in doubt.
+ */
+function mapsAlike(project: ReversedEntry, entry: ReversedEntry): boolean {
+  if (entry.project) return false;
+  const prefix = `${project.project!.registry}/${project.project!.prefix}/`;
+  const source = canonicalName(entry.source);
+  return source.startsWith(prefix) && canonicalName(entry.destination) === canonicalName(`${project.destination}/${source.slice(prefix.length)}`);
 }
 
 /** "Localhost:5000/dr/nginx" and "127.0.0.1:5000/dr/nginx" are one repository. */

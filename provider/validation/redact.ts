@@ -22,8 +22,7 @@ const RULES: readonly [RegExp, string | ((...groups: string[]) => string)][] = [
   // Authorization: Basic …, X-Auth-Token: …, cookie: … (header lines, as a proxy echoes them). A header
   // name has no dot and does not end a path or a host: "POST /token: timeout" and "oauth2.example.com: …"
   // are a call and a host, and the reason after them must stay readable.
-  // UNAUTHORIZED is the registry's error code in "UNAUTHORIZED: authentication required", not a header.
-  [new RegExp(String.raw`(?<![A-Za-z0-9_./-])((?!unauthorized\s*:)(?:${HEADER_NAME})\s*:\s*)[^\r\n"',}\]]+`, "gi"), (_match, name) => `${name}${REDACTED}`],
+  [new RegExp(String.raw`(?<![A-Za-z0-9_./-])((?:${HEADER_NAME})\s*:\s*)[^\r\n"',}\]]+`, "gi"), (_match, name) => `${name}${REDACTED}`],
   // password=…, access_token=…&… (query strings, form bodies, YAML-ish key=value)
   [new RegExp(String.raw`\b((?:${SECRET_NAME})\s*=\s*)[^\s&"',;}\]]+`, "gi"), (_match, name) => `${name}${REDACTED}`],
   // Authorization values wherever they appear: Basic dXNlcjpwYXNz, Bearer abc.def
