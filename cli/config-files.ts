@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
-import { dirname, extname, isAbsolute, resolve } from "node:path";
+import { extname } from "node:path";
 import type { z } from "zod";
 import { AuthMap, SyncJob, authMapSchema, compileJob, imagesMapSchema, syncConfigSchema, withEnvironmentValues } from "../provider/sync";
 import { ConfigError, parseJsonText, parseWithSchema } from "../provider/validation";
 import { CommandArguments, UsageError } from "./arguments";
+import { authFilesBeside } from "./files-beside";
 
 /**
  * Reads image-syncer's configuration: one `--config` file with `auth` and `images`, or
@@ -20,30 +21,16 @@ export function loadSyncJob(args: CommandArguments): SyncJob {
   if (args.config) {
     if (args.images || args.auth) throw new UsageError("give either --config, or --auth and --images; not both");
     const config = readConfigFile(args.config, syncConfigSchema());
-    return checkedJob(args.config, { images: config.images, auth: withKeyFilesBeside(authFromEnvironment(config.auth, args.config), args.config), defaults });
+    return checkedJob(args.config, { images: config.images, auth: authFilesBeside(authFromEnvironment(config.auth, args.config), args.config), defaults });
   }
   if (!args.images) throw new UsageError("no images to sync: give --config FILE (with auth and images), or --images FILE (and --auth FILE)");
   const images = readConfigFile(args.images, imagesMapSchema());
-  const auth = args.auth ? withKeyFilesBeside(authFromEnvironment(readConfigFile(args.auth, authMapSchema()), args.auth), args.auth) : undefined;
+  const auth = args.auth ? authFilesBeside(authFromEnvironment(readConfigFile(args.auth, authMapSchema()), args.auth), args.auth) : undefined;
   return checkedJob(args.images, { images, auth, defaults });
 }
 
 function authFromEnvironment(auth: AuthMap | undefined, file: string): AuthMap | undefined {
   return auth && withEnvironmentValues(auth, process.env, file, ["auth"]);
-}
-
-/** A relative `serviceAccountKeyFile` is beside the file naming it (as kubeconfig paths are), wherever the command runs from. */
-function withKeyFilesBeside(auth: AuthMap | undefined, file: string): AuthMap | undefined {
-  if (!auth) return auth;
-  const besideFile = (path: string) => (isAbsolute(path) ? path : resolve(dirname(file), path));
-  return Object.fromEntries(
-    Object.entries(auth).map(([key, entry]) => [
-      key,
-      entry.google?.serviceAccountKeyFile === undefined
-        ? entry
-        : { ...entry, google: { ...entry.google, serviceAccountKeyFile: besideFile(entry.google.serviceAccountKeyFile) } },
-    ]),
-  );
 }
 
 /** A JSON or YAML file read and checked with `schema`; errors name the file, never quote its text. */

@@ -34,7 +34,8 @@ const INPUT_FLAGS = `Inputs (image-syncer's format, JSON or YAML):
                          {serviceAccountKeyFile}} or username _oauth2_ with the base64 key
                          as password (Artifact Registry access tokens); any entry may add
                          caFile (or ca, PEM) for a private CA, and certFile and keyFile
-                         (or cert and key) for a client certificate (mTLS)
+                         (or cert and key) for a client certificate (mTLS); relative
+                         paths are read beside the file naming them
   --images FILE          source -> destination, or a list of destinations
   --registry HOST        default destination registry, for destinations given as ""
   --namespace NS         default destination namespace, for destinations given as ""

@@ -52,7 +52,14 @@ export interface HarborPrimaryArgs {
 export interface RegistryPrimaryArgs {
   registry: pulumi.Input<string>;
   /** The login a copier uses to read the primary. Stored as a secret. */
-  auth?: { username: pulumi.Input<string>; password: pulumi.Input<string>; insecure?: pulumi.Input<boolean> };
+  auth?: {
+    username: pulumi.Input<string>;
+    password: pulumi.Input<string>;
+    insecure?: pulumi.Input<boolean>;
+    /** The registry's CA (a PEM file, or `ca` as PEM text): a private CA is trusted, never skipped with `insecure`. */
+    caFile?: pulumi.Input<string>;
+    ca?: pulumi.Input<string>;
+  };
   harbor?: undefined;
 }
 
@@ -205,9 +212,15 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
     const login = primary.harbor ? { username: primary.harbor.username, password: primary.harbor.password, insecure: primary.harbor.insecure } : primary.auth;
     const insecureByUrl = pulumi.output(primaryAddress(primary)).apply((url) => url.startsWith("http://"));
     return pulumi.secret(
-      pulumi.all([registry, login?.username, login?.password, login?.insecure, insecureByUrl]).apply(([host, username, password, insecure, plainHttp]) => ({
-        [host]: { ...(username !== undefined && password !== undefined ? { username, password } : {}), ...(insecure || plainHttp ? { insecure: true } : {}) },
-      })),
+      pulumi
+        .all([registry, login?.username, login?.password, login?.insecure, insecureByUrl, primaryTrust(primary)])
+        .apply(([host, username, password, insecure, plainHttp, trust]) => ({
+          [host]: {
+            ...(username !== undefined && password !== undefined ? { username, password } : {}),
+            ...(insecure || plainHttp ? { insecure: true } : {}),
+            ...trust,
+          },
+        })),
     );
   }
 
@@ -416,8 +429,8 @@ export class RegistryDisasterRecovery extends pulumi.ComponentResource {
       {
         ...this.recordPlacement(name, failover.record),
         sites: {
-          primary: { value: failover.values.primary, registry: primaryProbe, insecure: primaryInsecure },
-          secondary: { value: failover.values[standby], registry: endpoint.probe, insecure: endpoint.insecure },
+          primary: { value: failover.values.primary, registry: primaryProbe, insecure: primaryInsecure, ...primaryCas(args.primary) },
+          secondary: { value: failover.values[standby], registry: endpoint.probe, insecure: endpoint.insecure, ...endpoint.trust },
         },
         active: failover.active === "primary" ? "primary" : "secondary",
         readiness: readiness as FailoverRecordArgs["readiness"],
@@ -475,6 +488,24 @@ export function standbyOf(sites: RegistryDisasterRecoveryArgs["sites"], failover
 /** The primary as a URL or "host[:port]": Harbor's URL, or the registry given. */
 function primaryAddress(primary: PrimaryArgs): pulumi.Input<string> {
   return primary.harbor ? primary.harbor.url : primary.registry;
+}
+
+/** The primary's CA (and a Harbor's client certificate): the copies and the preflight read the primary with the trust it is reached with. */
+function primaryTrust(primary: PrimaryArgs): pulumi.Output<Record<string, string>> {
+  const given = primary.harbor ?? { ...primary.auth };
+  const { caFile, ca } = given;
+  const { certFile, keyFile, cert, key } = primary.harbor ?? {};
+  return pulumi
+    .all([caFile, ca, certFile, keyFile, cert, key])
+    .apply(([caFile, ca, certFile, keyFile, cert, key]) =>
+      Object.fromEntries(Object.entries({ caFile, ca, certFile, keyFile, cert, key }).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    );
+}
+
+/** The primary site's CAs for the failover record (a site takes CAs only: the preflight presents no client certificate of the primary's). */
+function primaryCas(primary: PrimaryArgs): { caFile?: pulumi.Input<string>; ca?: pulumi.Input<string> } {
+  const { caFile, ca } = primary.harbor ?? { ...primary.auth };
+  return { ...(caFile !== undefined ? { caFile } : {}), ...(ca !== undefined ? { ca } : {}) };
 }
 
 /** The Harbor whose replication serves a harbor-path site (the arguments' check has made sure there is one). */

@@ -20,6 +20,7 @@ import { readCertDir, withEnvironmentValues } from "../../provider/sync";
 import { ConfigError, Redactor } from "../../provider/validation";
 import { UsageError } from "../arguments";
 import { readConfigFile } from "../config-files";
+import { recordFilesBeside } from "../files-beside";
 import { interruptionOf } from "../interruption";
 
 /**
@@ -120,10 +121,13 @@ function redactedOutput(redact: Redactor): RedactedOutput {
   };
 }
 
-/** The file's record, `${NAME}` and `$NAME` values read from the environment (environment-references.ts), checked as the resource checks its inputs. */
+/**
+ * The file's record, `${NAME}` and `$NAME` values read from the environment (environment-references.ts), relative
+ * CA and key files beside the file, checked as the resource checks its inputs.
+ */
 function loadRecord(file: string, to: FailoverArguments["to"], force: boolean): FailoverRecordInputs {
   const raw = readConfigFile(file, z.record(z.string(), z.unknown(), { error: "expected the record's fields: backend, zone, name, type, sites, ..." }));
-  const withSecrets = withApplicationCredentials(withEnvironmentValues(raw, process.env, file), file);
+  const withSecrets = withApplicationCredentials(recordFilesBeside(withEnvironmentValues(raw, process.env, file), file), file);
   const record = checkedRecord(file, { active: "primary", ...withSecrets, ...(to ? { active: to } : {}), ...(force ? { force: true } : {}) });
   try {
     checkRecordRules(record);
@@ -238,7 +242,8 @@ changed by someone else meanwhile is not overwritten), and a read-back.
                   name, type, ttl, sites, readiness, clients, rfc2136 | alicloud | google); a value
                   written exactly as \${NAME} or $NAME is read from the environment variable NAME;
                   a clouddns record without google.serviceAccountKey uses the key file
-                  GOOGLE_APPLICATION_CREDENTIALS names
+                  GOOGLE_APPLICATION_CREDENTIALS names; a relative caFile, certFile or
+                  keyFile is read beside FILE
   --to SITE       primary or secondary
   --force         switch even when the preflight fails
   --json          print the result as JSON

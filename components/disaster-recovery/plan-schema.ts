@@ -72,6 +72,8 @@ const plainRegistrySchema = () =>
     username: text("a user name").optional(),
     password: text("the password").optional(),
     insecure: flag().optional(),
+    caFile: text("the path of a PEM file with the registry's CA certificate(s)").optional(),
+    ca: text("the registry's CA certificate(s) as PEM text").optional(),
   });
 
 /** The run settings a `direct` copy takes (its ImageSync's), with their bounds from the one run-settings schema. */
@@ -128,7 +130,15 @@ const primarySchema = () =>
       }),
       z.strictObject({
         registry: text('a registry "host[:port]" or URL, such as harbor.example.com'),
-        auth: z.strictObject({ username: text("a user name"), password: text("the password"), insecure: flag().optional() }).optional(),
+        auth: z
+          .strictObject({
+            username: text("a user name"),
+            password: text("the password"),
+            insecure: flag().optional(),
+            caFile: text("the path of a PEM file with the registry's CA certificate(s)").optional(),
+            ca: text("the registry's CA certificate(s) as PEM text").optional(),
+          })
+          .optional(),
         harbor: absent(),
       }),
     ],

@@ -18,6 +18,10 @@ export interface PlainRegistryArgs {
   password?: pulumi.Input<string>;
   /** Plain HTTP, or TLS without verifying the certificate. */
   insecure?: pulumi.Input<boolean>;
+  /** A PEM file with the registry's CA certificate(s): a private CA is trusted, never skipped with `insecure`. */
+  caFile?: pulumi.Input<string>;
+  /** The registry's CA certificate(s) as PEM text. */
+  ca?: pulumi.Input<string>;
 }
 
 /** Exactly one kind of site: an ACR Enterprise instance, an Artifact Registry repository, or any registry. */
@@ -48,8 +52,15 @@ export interface SiteEndpoint {
   /** The site's registry as the failover preflight probes it. */
   probe: pulumi.Output<string>;
   insecure: pulumi.Output<boolean>;
+  /** The CA the copies and the preflight trust the site's registry with (the failover record's site `caFile`/`ca`). */
+  trust: SiteTrust;
   /** The component created for the site, if any. */
   target?: AcrEnterpriseTarget | ArtifactRegistryTarget;
+}
+
+export interface SiteTrust {
+  caFile?: pulumi.Input<string>;
+  ca?: pulumi.Input<string>;
 }
 
 export function buildSiteEndpoint(name: string, site: SiteTargetArgs, parent: pulumi.Resource): SiteEndpoint {
@@ -73,6 +84,7 @@ function acrEndpoint(target: AcrEnterpriseTarget): SiteEndpoint {
     ),
     probe: target.registryEndpoint,
     insecure: pulumi.output(false),
+    trust: {},
     target,
   };
 }
@@ -86,6 +98,7 @@ function artifactRegistryEndpoint(target: ArtifactRegistryTarget): SiteEndpoint 
     googleProject: target.repository.project,
     probe: target.registryHost,
     insecure: pulumi.output(false),
+    trust: {},
     target,
   };
 }
@@ -93,13 +106,24 @@ function artifactRegistryEndpoint(target: ArtifactRegistryTarget): SiteEndpoint 
 function plainEndpoint(registry: PlainRegistryArgs): SiteEndpoint {
   const host = pulumi.output(registry.url).apply(registryHostOf);
   const insecure = pulumi.output(registry.insecure ?? false);
+  const trust: SiteTrust = {
+    ...(registry.caFile !== undefined ? { caFile: registry.caFile } : {}),
+    ...(registry.ca !== undefined ? { ca: registry.ca } : {}),
+  };
   return {
     registry: host,
     namespace: pulumi.output(registry.namespace),
     syncAuth: pulumi.secret(
-      pulumi.all([host, registry.username, registry.password, insecure]).apply(([host, username, password, insecure]) => ({
-        [host]: { ...(username !== undefined && password !== undefined ? { username, password } : {}), ...(insecure ? { insecure } : {}) },
-      })),
+      pulumi
+        .all([host, registry.username, registry.password, insecure, registry.caFile, registry.ca])
+        .apply(([host, username, password, insecure, caFile, ca]) => ({
+          [host]: {
+            ...(username !== undefined && password !== undefined ? { username, password } : {}),
+            ...(insecure ? { insecure } : {}),
+            ...(caFile !== undefined ? { caFile } : {}),
+            ...(ca !== undefined ? { ca } : {}),
+          },
+        })),
     ),
     harborEndpoint: pulumi.secret(
       pulumi.all([registry.url, registry.username, registry.password, insecure]).apply(([url, accessKey, accessSecret, insecure]) => ({
@@ -112,5 +136,6 @@ function plainEndpoint(registry: PlainRegistryArgs): SiteEndpoint {
     ),
     probe: pulumi.output(registry.url),
     insecure,
+    trust,
   };
 }

@@ -1,6 +1,6 @@
 import { canonicalHost } from "../clients/oci";
 import { ReadinessRow, SyncJob, SyncOptions, compileJob, reverseSyncJob, runVerify } from "../sync";
-import { ConfigError } from "../validation";
+import { ConfigError, ConfigIssue } from "../validation";
 import type { FailoverPreflight, FailoverSite } from "./failover-preflight";
 import { registryHostOf } from "./site-readiness";
 
@@ -47,6 +47,42 @@ export async function checkFailback(serving: FailoverSite, readiness: SyncJob | 
   }
   const report = await runVerify(reversed, { ...options, shallow: true, copyBack: true });
   return summarizeFailback(from, serving.name, report.rows);
+}
+
+/**
+ * A readiness mapping that cannot run backwards from the secondary site (several source
+ * repositories into one, a renamed tag, a whole project whose paths do not come back) is
+ * refused with the record's other rules, before anything is written, not at the failback: by
+ * then the secondary has served, and what was pushed to it meanwhile could not be checked or
+ * copied back. The mapping can always be written so it runs both ways; a forward-only flip
+ * would leave the failback to a guess.
+ */
+export function failbackMappingProblems(secondaryRegistry: string, readiness: SyncJob | undefined): ConfigIssue[] {
+  const from = registryHostOf(secondaryRegistry);
+  try {
+    // A job that does not compile is named by its own check.
+    if (!readiness || !compiles(readiness) || !copiesTo(readiness, from)) return [];
+    reverseSyncJob(readiness, { from });
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.issues.map((issue) => ({
+      path: ["readiness", ...issue.path],
+      message:
+        `${issue.message}. The failback to the primary would have to prove that nothing pushed to the secondary site (${from}) while it served is lost, ` +
+        "and this mapping cannot be run backwards to check it (nor copied back with registry-dr sync --reverse): map each repository and tag to exactly one place, under its own name",
+    }));
+  }
+}
+
+function compiles(job: SyncJob): boolean {
+  try {
+    compileJob(job);
+    return true;
+  } catch (error) {
+    if (error instanceof ConfigError) return false;
+    throw error;
+  }
 }
 
 function copiesTo(job: SyncJob, host: string): boolean {

@@ -4,6 +4,7 @@ import { GCP_CONFIG_KEYS, googleSettings, parseServiceAccountKey } from "../clie
 import { AuthMap, ImagesMap, SyncJob, authMapSchema, compileJob, imagesMapSchema } from "../sync";
 import { ConfigError, ConfigIssue, regionIdSchema } from "../validation";
 import { failoverClientProblems } from "./client-paths";
+import { failbackMappingProblems } from "./failback-check";
 import { clientSettingsProblems } from "./client-settings";
 import { FailoverBackend, isManagedZoneName, isZoneName, recordNameSchema, recordValueProblem, sameSitesProblem, ttlProblem } from "./record-rules";
 
@@ -234,7 +235,11 @@ export function checkRecordRules(inputs: FailoverRecordInputs): void {
   }
   const same = sameSitesProblem(inputs.sites.primary.value, inputs.sites.secondary.value, inputs.type);
   if (same) issues.push({ path: ["sites", "secondary", "value"], message: same });
-  issues.push(...failoverClientProblems(inputs.sites, readinessJob(inputs)?.images));
+  const clientIssues = failoverClientProblems(inputs.sites, readinessJob(inputs)?.images);
+  issues.push(...clientIssues);
+  // A rule already refused for moving what clients ask for is not named twice.
+  const named = new Set(clientIssues.map((issue) => issue.path.join("\u0000")));
+  issues.push(...failbackMappingProblems(inputs.sites.secondary.registry, readinessJob(inputs)).filter((issue) => !named.has(issue.path.join("\u0000"))));
   issues.push(...clientSettingsProblems(inputs));
   if (inputs.readiness) {
     try {

@@ -43,7 +43,7 @@ export async function planSync(
     const byProject = catalogs.get(client) ?? new Map<string, Promise<string[]>>();
     catalogs.set(client, byProject);
     let listing = byProject.get(project);
-    if (!listing) byProject.set(project, (listing = listRepositoriesUnder(client, source.repository, pool.credential(source))));
+    if (!listing) byProject.set(project, (listing = listRepositoriesUnder(client, source.repository, pool.credential(source), pool.routes)));
     return listing;
   };
 

@@ -9,6 +9,8 @@ import { registryClientFor } from "./registry-logins";
  */
 export class RegistryPool {
   readonly transport: HttpTransport;
+  /** Trust per host: the run's (`--cert-dir`) and the auth entries'; a Harbor's API on the same host takes it too. */
+  readonly routes: HostRoutes;
   private readonly clients = new Map<string, RegistryClient>();
 
   constructor(
@@ -16,7 +18,8 @@ export class RegistryPool {
     transportOptions: TransportOptions = {},
     private readonly tagPageSize?: number,
   ) {
-    this.transport = new HttpTransport({ ...transportOptions, routes: mergeRoutes(transportOptions.routes, trustRoutes(access)) });
+    this.routes = mergeRoutes(transportOptions.routes, trustRoutes(access));
+    this.transport = new HttpTransport({ ...transportOptions, routes: this.routes });
   }
 
   client(name: RepositoryName): RegistryClient {

@@ -1,4 +1,5 @@
 import { withHarbor } from "../clients/harbor/harbor-client";
+import type { HostRoutes } from "../clients/http";
 import { RegistryClient, RegistryError, checkListedRepository } from "../clients/oci";
 import { RegistryCredential } from "./registry-credentials";
 
@@ -10,17 +11,23 @@ import { RegistryCredential } from "./registry-credentials";
 
 const REFUSED = new Set([401, 403, 404]);
 
-/** `credential`: the one `client` logs in with. */
-export async function listRepositoriesUnder(client: RegistryClient, prefix: string, credential: RegistryCredential): Promise<string[]> {
+/** `credential`: the one `client` logs in with; `routes`: the trust its registry is reached with, which Harbor's API on the same host needs too. */
+export async function listRepositoriesUnder(client: RegistryClient, prefix: string, credential: RegistryCredential, routes?: HostRoutes): Promise<string[]> {
   try {
     return await client.listRepositories();
   } catch (error) {
     if (!(error instanceof RegistryError) || !REFUSED.has(error.status ?? 0)) throw error;
-    return harborRepositories(client, prefix, credential, error);
+    return harborRepositories(client, prefix, credential, error, routes);
   }
 }
 
-async function harborRepositories(client: RegistryClient, prefix: string, credential: RegistryCredential, refusal: RegistryError): Promise<string[]> {
+async function harborRepositories(
+  client: RegistryClient,
+  prefix: string,
+  credential: RegistryCredential,
+  refusal: RegistryError,
+  routes: HostRoutes | undefined,
+): Promise<string[]> {
   const project = prefix.split("/")[0];
   if (!project || credential.kind !== "basic") {
     throw new RegistryError(
@@ -32,6 +39,7 @@ async function harborRepositories(client: RegistryClient, prefix: string, creden
     const names = await withHarbor(
       { url: await client.origin(), username: credential.username, password: credential.password, insecure: client.insecure },
       (harbor) => harbor.projects.repositoryNames(project),
+      { routes },
     );
     return names.map((name) => checkListedRepository(name, client.host)).sort();
   } catch (error) {

@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { HarborProject } from "../../provider/resources/harbor/harbor-project";
+import { makeLeafCert, makeTestCa } from "../support/certs";
 import { pushSmallImage } from "../support/fixtures";
+import { makeTempDir, removeTempDir } from "../support/processes";
 import { HarborStandIn, startHarborStandIn } from "../support/harbor";
 import { captureResources, findSecretLeaks, isSecretValue, ProviderHost, ResourceDriver, UNKNOWN } from "../support/provider-host";
 
@@ -139,4 +141,33 @@ test("delete of a project holding repositories says what holds it; an empty one 
   assert.equal(await harborProject("scratch"), undefined);
   assert.equal(harbor.violations().length, 0, harbor.violations().join("\n"));
   assert.deepEqual(findSecretLeaks([PASSWORD], { hostOutput: host.output() }), []);
+});
+
+test("a private Harbor with an internal CA: caFile in the connection, never insecure; a bad file is named in check", async () => {
+  const dir = makeTempDir("harbor-project-ca-");
+  const ca = await makeTestCa(dir, "harbor project CA");
+  const certificate = await makeLeafCert(dir, ca, { commonName: "harbor-project-tls", ipAddresses: ["127.0.0.1"] });
+  const tlsHarbor = await startHarborStandIn({ adminPassword: PASSWORD, tls: certificate });
+  try {
+    const connection = { url: tlsHarbor.url, username: "admin", password: pulumi.secret(PASSWORD), caFile: ca.certPath };
+    const [captured] = await captureResources(() => new HarborProject("private", { name: "private", harbor: connection }));
+    const tls = host.resource(captured);
+    const missing = await tls.check(tls.inputs({ harbor: { ...connection, password: PASSWORD, caFile: `${dir}/no-such-ca.pem` } }));
+    assert.deepEqual(
+      missing.failures.map((failure) => failure.property),
+      ["harbor.caFile"],
+    );
+    assert.match(missing.failures[0].reason, /no-such-ca\.pem" \(ENOENT\): expected a PEM file/);
+    const untrusted = tls.inputs({ harbor: { url: tlsHarbor.url, username: "admin", password: PASSWORD } });
+    await assert.rejects(tls.create(untrusted), /not trusted.*"caFile" \(a PEM file\).*--cert-dir/);
+    assert.deepEqual((await tls.check(tls.inputs())).failures, []);
+    const created = await tls.create(tls.inputs());
+    assert.equal(created.id, "private");
+    assert.equal((await tls.read(created.id, created.outputs)).id, "private");
+    await tls.delete(created.id, created.outputs);
+    assert.deepEqual(tlsHarbor.violations(), []);
+  } finally {
+    await tlsHarbor.stop();
+    await removeTempDir(dir);
+  }
 });

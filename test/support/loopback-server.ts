@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 /** A test's own HTTP server, bound on loopback (port 0: it binds itself, so no race). */
@@ -8,7 +9,7 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-export async function listenOnLoopback(server: Server, host = "127.0.0.1"): Promise<Listening> {
+export async function listenOnLoopback(server: Server | HttpsServer, host = "127.0.0.1"): Promise<Listening> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, host, () => resolve());

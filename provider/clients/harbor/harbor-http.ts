@@ -1,5 +1,6 @@
 import {
   AttemptOutcome,
+  HostRoutes,
   HttpClient,
   HttpRequest,
   RequestStats,
@@ -7,8 +8,12 @@ import {
   TransportFailure,
   describeNetworkError,
   headerValue,
+  isClientCertificateRefusal,
   isRetryableStatus,
+  isTlsTrustFailure,
   isTransientOutcome,
+  isUnknownCa,
+  mergeRoutes,
 } from "../http";
 import { HarborApiError, describeHarborError } from "./harbor-errors";
 import { HarborConnection, apiBase } from "./harbor-connection";
@@ -27,6 +32,8 @@ export interface HarborHttpOptions {
   /** Per request; Harbor answers API calls in well under a second, ping aside. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** A run's trust per host (`--cert-dir`), besides the connection's own. */
+  routes?: HostRoutes;
 }
 
 export interface HarborResponse<T> {
@@ -60,6 +67,7 @@ export class HarborHttp {
       connectionsPerOrigin: 8,
       retryable: idempotentAndTransient,
       failure: harborNetworkFailure,
+      routes: mergeRoutes(options.routes, connection.trust ? { [this.base.host.toLowerCase()]: { trust: connection.trust } } : undefined),
     });
   }
 
@@ -171,12 +179,22 @@ function idempotentAndTransient(request: HttpRequest, outcome: AttemptOutcome): 
 }
 
 function harborNetworkFailure(failure: TransportFailure): Error {
-  const advice = failure.code === "ECONNREFUSED" || failure.code === "ENOTFOUND" || failure.code === "EAI_AGAIN" ? ": check the Harbor URL" : "";
   return new HarborApiError(
-    `${failure.host}: ${failure.call}: ${describeNetworkError(failure.code, failure.cause)}${advice}`,
+    `${failure.host}: ${failure.call}: ${describeNetworkError(failure.code, failure.cause)}${adviceFor(failure.code)}`,
     { host: failure.host, call: failure.call, code: failure.code, retryable: failure.retryable },
     { cause: failure.cause },
   );
+}
+
+/** What a Harbor user can do about a failure below HTTP: trust is given with the connection, never by turning verification off first. */
+function adviceFor(code: string | undefined): string {
+  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN") return ": check the Harbor URL";
+  if (isUnknownCa(code))
+    return ': give Harbor\'s CA with its connection as "caFile" (a PEM file) or "ca" (PEM text), or --cert-dir DIR with DIR/<host[:port]>/ca.crt (insecure skips verification altogether, which a private CA never needs)';
+  if (isClientCertificateRefusal(code))
+    return ': give a client certificate with the Harbor connection as "certFile" and "keyFile", or --cert-dir DIR with DIR/<host[:port]>/client.cert and client.key';
+  if (isTlsTrustFailure(code)) return ": Harbor needs a valid certificate for its URL's name";
+  return "";
 }
 
 function parseAnswer<T>(text: string, headers: HarborResponse<T>["headers"], host: string, call: string, status: number): T {

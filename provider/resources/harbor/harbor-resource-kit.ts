@@ -1,9 +1,11 @@
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
 import { HarborClient, HarborConnection, isHarborStatus, unlessGone, withHarbor } from "../../clients/harbor";
+import { containsUnknown } from "../check-inputs";
 import {
   HARBOR_CONFIG_KEYS,
   currentHarborConnection,
   harborIdentity,
+  harborTrustProblems,
   missingHarborConnection,
   rememberHarborConfig,
   resolveHarborConnection,
@@ -35,14 +37,15 @@ export const harborResourceBase = {
   configure: rememberHarborConfig,
   preconditions: (news: Values): CheckFailure[] => {
     const missing = missingHarborConnection(news.harbor);
-    return missing ? [{ property: "harbor", reason: missing }] : [];
+    if (missing) return [{ property: "harbor", reason: missing }];
+    return containsUnknown(news.harbor) ? [] : harborTrustProblems(news.harbor);
   },
   normalize: comparedByHarbor(),
 };
 
 /** Runs `work` (a create or update) against the Harbor the resource's inputs name, or the stack config's. */
 export function withResourceHarbor<T>(props: { harbor?: unknown }, work: (harbor: HarborClient) => Promise<T>): Promise<T> {
-  return withHarbor(resolveHarborConnection(props.harbor as HarborConnection | undefined), work);
+  return withHarbor(resolveHarborConnection(props.harbor as Parameters<typeof resolveHarborConnection>[0]), work);
 }
 
 /**
@@ -50,7 +53,7 @@ export function withResourceHarbor<T>(props: { harbor?: unknown }, work: (harbor
  * credentials: the stack config's for that Harbor, else those stored at the last create or update.
  */
 export async function withStoredHarbor<T>(props: { harbor?: unknown }, work: (harbor: HarborClient) => Promise<T>): Promise<T> {
-  const connection = currentHarborConnection(props.harbor as HarborConnection | undefined);
+  const connection = currentHarborConnection(props.harbor as Parameters<typeof currentHarborConnection>[0]);
   try {
     return await withHarbor(connection, work);
   } catch (error) {

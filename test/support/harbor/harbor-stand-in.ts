@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { createServer, IncomingMessage, request as httpRequest, ServerResponse } from "node:http";
+import { readFileSync } from "node:fs";
+import { createServer, IncomingMessage, request as httpRequest, RequestListener, ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { CertificatePair } from "../certs";
 import { listenOnLoopback } from "../loopback-server";
 import { RegistryServer, startRegistry } from "../registry-server";
 import { executionHandlers } from "./executions";
@@ -23,6 +26,10 @@ import { webhookHandlers } from "./webhooks";
 
 export interface HarborStandInOptions {
   adminPassword?: string;
+  /** Serve the API (and /v2/) over HTTPS with this certificate, as a private Harbor with an internal CA does. */
+  tls?: CertificatePair;
+  /** With `tls`: require a client certificate issued by this CA (a PEM file), as an mTLS proxy in front of Harbor does. */
+  clientCaPath?: string;
 }
 
 export interface HarborApiRequest {
@@ -35,7 +42,7 @@ export interface HarborApiRequest {
 }
 
 export interface HarborStandIn {
-  /** "http://127.0.0.1:PORT" */
+  /** "http://127.0.0.1:PORT" ("https://" with `tls`) */
   url: string;
   host: string;
   admin: { username: "admin"; password: string };
@@ -134,7 +141,7 @@ export async function startHarborStandIn(options: HarborStandInOptions = {}): Pr
     }
   };
 
-  const server = createServer(async (req, res) => {
+  const serve: RequestListener = async (req, res) => {
     const url = new URL(req.url!, "http://stand-in");
     // Harbor lists its catalog to system administrators only; others are told to use the API.
     if (url.pathname === "/v2/_catalog" && authenticate(req.headers.authorization) !== admin.username) return refuseCatalog(res);
@@ -160,11 +167,25 @@ export async function startHarborStandIn(options: HarborStandInOptions = {}): Pr
       user: (reply as { user?: string }).user,
     });
     send(res, reply, requestId, req.method === "HEAD");
-  });
+  };
+  const server = options.tls
+    ? createHttpsServer(
+        // TLS 1.2 with a client CA: Node refuses a missing client certificate inside the handshake
+        // (an alert, as an nginx in front of Harbor does); under 1.3 it would only drop the connection after it.
+        {
+          cert: readFileSync(options.tls.certPath),
+          key: readFileSync(options.tls.keyPath),
+          ...(options.clientCaPath
+            ? { ca: readFileSync(options.clientCaPath), requestCert: true, rejectUnauthorized: true, maxVersion: "TLSv1.2" as const }
+            : {}),
+        },
+        serve,
+      )
+    : createServer(serve);
   const listening = await listenOnLoopback(server);
   host = `127.0.0.1:${listening.port}`;
   return {
-    url: `http://${host}`,
+    url: `${options.tls ? "https" : "http"}://${host}`,
     host,
     admin,
     registry,
