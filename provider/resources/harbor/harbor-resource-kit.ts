@@ -1,5 +1,5 @@
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
-import { HarborClient, HarborConnection, isHarborStatus, unlessGone, withHarbor } from "../../clients/harbor";
+import { HarborClient, isHarborStatus, unlessGone, withHarbor } from "../../clients/harbor";
 import { containsUnknown } from "../check-inputs";
 import {
   HARBOR_CONFIG_KEYS,
