@@ -6,7 +6,9 @@
 # version. Otherwise the pinned release is built from its Go modules into a cache outside the
 # repository (built once per version; several minutes on two cores). That build has no
 # Node.js language host (its module is not served by the Go module proxy), so ./bin adds a
-# small one, and the dynamic-provider plugin script Pulumi's release archive ships.
+# small one, and the dynamic-provider plugin script Pulumi's release archive ships. Both go next
+# to a link of the CLI, where an installed CLI keeps its own: the engine looks for these plugins
+# there and warns ("using ... from $PATH") about any it finds elsewhere.
 set -euo pipefail
 
 # The one place that names the Pulumi CLI version.
@@ -27,7 +29,8 @@ if [ -z "${REGISTRY_DR_BUILD_PULUMI:-}" ] && command -v pulumi >/dev/null 2>&1; 
   installed=$(pulumi version 2>/dev/null || true)
   if at_least_pinned "$installed"; then
     say "using $(command -v pulumi) ($installed)"
-    echo "$(dirname "$(command -v pulumi)"):$shims"
+    # A released CLI ships its language host and dynamic-provider plugin beside it.
+    dirname "$(command -v pulumi)"
     exit 0
   fi
   say "$(command -v pulumi) is ${installed:-of unknown version}, older than the pinned v$PULUMI_VERSION: building v$PULUMI_VERSION"
@@ -55,4 +58,20 @@ if [ ! -x "$cache/bin/pulumi" ]; then
   say "built $cache/bin/pulumi in $(($(date +%s) - started)) s"
 fi
 
-echo "$cache/bin:$shims"
+# The engine finds bundled plugins next to the running CLI (symlinks resolved), so each checkout
+# gets a folder with a hard link of the CLI and small scripts that run this checkout's plugins.
+# Hard links stay on one file system: the folder lives in the cache.
+checkout=$(printf '%s' "$shims" | sha256sum | cut -c1-16)
+beside="$cache/checkouts/$checkout"
+if [ ! -x "$beside/pulumi-resource-pulumi-nodejs" ]; then
+  staging=$(mktemp -d "$cache/checkouts.XXXXXX")
+  ln "$cache/bin/pulumi" "$staging/pulumi"
+  for plugin in pulumi-language-nodejs pulumi-resource-pulumi-nodejs; do
+    printf '#!/bin/sh\nexec "%s/%s" "$@"\n' "$shims" "$plugin" > "$staging/$plugin"
+    chmod +x "$staging/$plugin"
+  done
+  mkdir -p "$cache/checkouts"
+  # Another run may have made it meanwhile: theirs is the same, so keep it.
+  mv -T "$staging" "$beside" 2>/dev/null || rm -rf "$staging"
+fi
+echo "$beside"

@@ -167,7 +167,11 @@ export class UserStack {
         // Set ENGINE_TEST_TRANSCRIPT=FILE to keep every command's output (previews included) for reading later.
         if (process.env.ENGINE_TEST_TRANSCRIPT)
           appendFileSync(process.env.ENGINE_TEST_TRANSCRIPT, `$ pulumi ${shownArgs(args).join(" ")}\n${stdout}${stderr}\n`);
-        resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+        // An installed CLI finds its plugins beside it; one found elsewhere means the harness
+        // runs something other than what users run, and the engine says so on every command.
+        const stray = /warning: using pulumi-\S+ from \$PATH.*/.exec(stdout + stderr);
+        if (stray) reject(new Error(`pulumi ${shownArgs(args).join(" ")} ran a plugin users would not: ${stray[0]}`));
+        else resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr });
       });
     });
   }
