@@ -108,7 +108,11 @@ test("a flip is a config change: its preview names the site, the value and the p
   assert.equal(preview.code, 0, outputText(preview));
   assert.match(preview.stdout, stepPattern("update", "dns:FailoverRecord", "public-record"));
   assert.match(preview.stdout, /active\s*:\s*"primary"\s*=>\s*"secondary"/, preview.stdout);
-  assert.match(outputText(preview), new RegExp(`will switch CNAME record "harbor" in domain dr-example\\.com: ${escaped(PRIMARY_VALUE)} -> ${escaped(STANDBY_VALUE)}, the secondary site`), "where the name will point");
+  assert.match(
+    outputText(preview),
+    new RegExp(`will switch CNAME record "harbor" in domain dr-example\\.com: ${escaped(PRIMARY_VALUE)} -> ${escaped(STANDBY_VALUE)}, the secondary site`),
+    "where the name will point",
+  );
   assert.match(outputText(preview), /preflight secondary site .*: ready \(1 image\(s\) present\)/, "and the preflight's verdict there");
   assert.deepEqual(await values(), [["CNAME", PRIMARY_VALUE, 600]], "a preview flips nothing");
 
