@@ -6,7 +6,8 @@ import { CONFIG_NAMESPACE, readPlanConfig, readStackConfig } from "./stack-confi
 
 /**
  * What a DR stack exports: `endpoints`, `readiness` and `activeSite` from a plan, or
- * `syncedImages` and `syncCounts` from the older keys (the others are then undefined).
+ * `syncedImages` and `syncCounts` from the older keys, and only those keys (Pulumi warns about
+ * every stack output left undefined, at every preview).
  */
 export type DrStackOutputs = Record<string, pulumi.Output<unknown>>;
 

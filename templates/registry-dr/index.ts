@@ -5,11 +5,9 @@ import { drStackFromConfig } from "registry-dr";
  * the DR plan under `registry-dr:plan` (see the sample stack files beside this program, one per
  * guide, and `registry-dr plan check`). `pulumi preview` shows every endpoint, rule, copy and
  * record the plan makes; changing `failover.active` and running `pulumi up` fails over.
+ *
+ * The stack's outputs are the ones its configuration has: `endpoints`, `readiness` and
+ * `activeSite` with a plan, `syncedImages` and `syncCounts` with the older ImageSync keys.
+ * They are exported as one object, so a stack never names an output it does not have.
  */
-const outputs = drStackFromConfig();
-
-export const endpoints = outputs.endpoints;
-export const readiness = outputs.readiness;
-export const activeSite = outputs.activeSite;
-export const syncedImages = outputs.syncedImages;
-export const syncCounts = outputs.syncCounts;
+export = drStackFromConfig();

@@ -9,7 +9,7 @@ import { pushSmallImage, SmallImage } from "../support/fixtures";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 import { manifestDigest } from "../support/skopeo";
 import { assertNoPlainSecrets } from "./support/secrets";
-import { outputText, removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
+import { CommandResult, outputText, removePackedTarball, stepPattern, UserStack } from "./support/user-stack";
 
 /**
  * A stack of the user's own, made from the `pulumi new` template (templates/registry-dr) as a
@@ -66,16 +66,48 @@ test("pulumi new makes the template's project; its sample stack file checks, pre
 
   const preview = await stack.preview();
   assert.equal(preview.code, 0, outputText(preview));
+  assertNoUndefinedOutputs(preview);
   assert.match(preview.stdout, stepPattern("create", "registry-dr:ImageSync", "dr-standby-sync"));
   assert.match(preview.stdout, /library\/nginx/, "the preview names what the plan protects");
   assert.equal(await manifestDigest(`docker://${standby.host}/dr/nginx:1.0`, `${PUSHER.username}:${PUSHER.password}`).catch(() => undefined), undefined);
 
   const up = await stack.up();
   assert.equal(await manifestDigest(`docker://${standby.host}/dr/nginx:1.0`, `${PUSHER.username}:${PUSHER.password}`), pushed.digest);
+  assertNoUndefinedOutputs(up);
   const outputs = await stack.outputs();
+  assert.deepEqual(Object.keys(outputs).sort(), ["activeSite", "endpoints", "readiness"], "a plan's stack exports the plan's outputs, and only those");
   assert.deepEqual(outputs.endpoints, { standby: { registry: standby.host, namespace: "dr" } });
   assertNoPlainSecrets(outputText(preview, up), [READER.password, PUSHER.password], "the CLI's output");
   assertNoPlainSecrets(await stack.exportedState(), [READER.password, PUSHER.password], "the exported state");
   const again = await stack.preview("--expect-no-changes");
   assert.equal(again.code, 0, outputText(again));
+  assertNoUndefinedOutputs(again);
 });
+
+test("the template's program with the older ImageSync keys previews and comes up exporting the copy's outputs, and only those", async () => {
+  // A second stack of the same project, configured as stacks were before the plan existed.
+  await stack.must(["stack", "init", "image-sync-keys"]);
+  await stack.must(["config", "set", "registry-dr:images", JSON.stringify({ [`${primary.host}/library/nginx:1.0`]: "" })]);
+  await stack.must(["config", "set", "registry-dr:registry", standby.host]);
+  await stack.must(["config", "set", "registry-dr:namespace", "legacy"]);
+  const auth = { [primary.host]: { ...READER, insecure: true }, [standby.host]: { ...PUSHER, insecure: true } };
+  await stack.must(["config", "set", "--secret", "registry-dr:auth", JSON.stringify(auth)]);
+
+  const preview = await stack.preview();
+  assert.equal(preview.code, 0, outputText(preview));
+  assert.match(preview.stdout, stepPattern("create", "registry-dr:ImageSync", "image-sync"));
+  assertNoUndefinedOutputs(preview);
+  const up = await stack.up();
+  assertNoUndefinedOutputs(up);
+  const outputs = await stack.outputs();
+  assert.deepEqual(Object.keys(outputs).sort(), ["syncCounts", "syncedImages"], "the ImageSync keys' stack exports the copy's outputs, and only those");
+  assert.deepEqual(outputs.syncCounts, { synced: 1, skipped: 0, failed: 0 });
+  assert.equal(await manifestDigest(`docker://${standby.host}/legacy/nginx:1.0`, `${PUSHER.username}:${PUSHER.password}`), pushed.digest);
+  assertNoPlainSecrets(outputText(preview, up), [READER.password, PUSHER.password], "the CLI's output");
+  await stack.must(["destroy", "--yes", "--skip-preview"]);
+});
+
+/** Pulumi warns at every preview about an exported name whose value is undefined: the template exports none. */
+function assertNoUndefinedOutputs(result: CommandResult): void {
+  assert.doesNotMatch(outputText(result), /Undefined value \(\w+\) will not show as a stack output/, outputText(result));
+}

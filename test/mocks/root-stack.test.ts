@@ -22,7 +22,8 @@ test("the stack builds one ImageSync from config, with auth as a secret", async 
   );
   const registered = await recordRegistrations(PROJECT, imageSyncSummary({ synced: 1, skipped: 0, failed: 0 }));
 
-  const program = await import("../../index");
+  const program = (await import("../../index")).default;
+  assert.deepEqual(Object.keys(program).sort(), ["syncCounts", "syncedImages"], "the plan's outputs are not exported without a plan");
   const counts = await valueOf(program.syncCounts);
   assert.deepEqual(counts, { synced: 1, skipped: 0, failed: 0 });
   assert.deepEqual(

@@ -61,6 +61,20 @@ export function configEnvironment(request: Message): Record<string, string> {
   };
 }
 
+/**
+ * The project's runtime options (`runtime.options` in Pulumi.yaml) as Pulumi's host passes them
+ * to the run script: TypeScript through ts-node unless `typescript: false` (the default is on),
+ * and the `tsconfig` to use. Without this a `.ts` program would be left to Node's own type
+ * stripping, which loads a different program than users run (no `export =`, no type check).
+ */
+export function runtimeOptionsEnvironment(request: Message): Record<string, string> {
+  const options: Record<string, unknown> = request.getInfo()?.getOptions()?.toJavaScript() ?? {};
+  const env: Record<string, string> = {};
+  if (options.typescript !== false) env.PULUMI_NODEJS_TYPESCRIPT = "true";
+  if (typeof options.tsconfig === "string" && options.tsconfig !== "") env.PULUMI_NODEJS_TSCONFIG_PATH = options.tsconfig;
+  return env;
+}
+
 function programDirectory(request: Message): string {
   return request.getInfo()?.getProgramDirectory() || request.getPwd() || process.cwd();
 }
@@ -80,7 +94,7 @@ function run(modules: ReturnType<typeof sdkModules>, engineAddress: string) {
     }
     const child = spawn(process.execPath, runArguments(runScript, request, engineAddress), {
       cwd: programDirectory(request),
-      env: { ...process.env, ...configEnvironment(request) },
+      env: { ...process.env, ...configEnvironment(request), ...runtimeOptionsEnvironment(request) },
       stdio: ["ignore", "inherit", "inherit"],
     });
     child.on("error", (error) => {
