@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runSync } from "../../provider";
+import { imageSyncProvider } from "../../provider/resources/image-sync";
 import { DnsTestServer, startDnsServer } from "../support/dns-servers";
 import { pushImage } from "../support/fixtures";
 import { IndexArtifact, Platform, buildImage, buildIndex } from "../support/oci-layout";
@@ -110,6 +111,16 @@ describe("failback of a standby copied with a platform filter", () => {
     assert.equal(back.code, 0, back.stderr);
     assert.match(back.stdout, /preflight primary site .*: ready \(1 image\(s\) present\)/);
     assert.deepEqual(await dns.dig(fqdn(), "A"), [PRIMARY_IP]);
+  });
+
+  test("ImageSync's refresh compares as its copy made them: forward and reverse, with the same arch", async () => {
+    const images = { [`${primary.host}/dr/app`]: `${standby.host}/dr/app` };
+    for (const reverse of [false, true]) {
+      const { props } = await imageSyncProvider.read!("imagesync-refresh", { images, arch: ["arm64"], reverse, summary: undefined });
+      const statuses = (props.summary.images as { destination: string; status: string }[]).map((image) => `${image.destination} ${image.status}`);
+      const primaryAt = reverse ? `${primary.host}/dr/app:1.0` : `${standby.host}/dr/app:1.0`;
+      assert.deepEqual(statuses, [`${primaryAt} present`], `reverse: ${reverse}`);
+    }
   });
 
   test("another image pushed under the tag on the standby is a conflict: the failback is refused and sync --reverse keeps both", async () => {
