@@ -10,6 +10,7 @@ import {
   failoverRecordSchema,
   failoverSiteOf,
   readinessJob,
+  readinessPlatforms,
   recordRedactor,
   runFailoverPreflight,
   siteHolding,
@@ -206,6 +207,7 @@ async function status(inputs: FailoverRecordInputs, json: boolean, signal: Abort
         runFailoverPreflight(failoverSiteOf(inputs, site), readinessJob(inputs), false, {
           signal,
           ...(routes ? { transport: { routes } } : {}),
+          platforms: readinessPlatforms(inputs),
           // While the secondary serves, whether the primary could take back over includes what the secondary got meanwhile.
           failbackFrom: site === "primary" && pointsAt === "secondary" ? failoverSiteOf(inputs, "secondary") : undefined,
         }),

@@ -29,9 +29,11 @@ export function standbyPathProblems(plan: PlanShape, standby: string, pending: (
   const path = replication?.harbor !== undefined ? "harbor" : "direct";
   const flatten = (path === "harbor" ? replication?.harbor?.flatten : replication?.direct?.flatten) ?? DEFAULT_FLATTEN;
   const repositories = (plan.protect?.repositories ?? []).filter((entry): entry is string => typeof entry === "string");
+  const deep = kind === "acrEnterprise" ? twoLevelProblems(plan, standby) : [];
   const moved = repositories.map((entry) => movedRepository(entry, namespace, flatten)).filter((line): line is string => line !== undefined);
-  if (moved.length === 0) return [];
+  if (moved.length === 0) return deep;
   return [
+    ...deep,
     {
       path: ["sites", standby, kind, "namespace"],
       message:
@@ -70,4 +72,37 @@ function keepingHint(repositories: string[], flatten: number): string {
   const projects = [...new Set(repositories.map((entry) => entry.split("/").slice(0, level).join("/")))];
   if (projects.length === 1 && !isRepositoryPattern(projects[0])) return `Namespace "${projects[0]}" with flatten ${level} keeps them where clients look. `;
   return `The repositories live under ${projects.join(", ")}: no one namespace keeps them all; protect one project per standby. `;
+}
+
+/** ACR Enterprise Edition's repositories: `namespace/repository`, no deeper. */
+const ACR_ENTERPRISE_LEVELS = 2;
+
+/**
+ * ACR Enterprise Edition holds `namespace/repository`: a protected repository deeper than that
+ * (`library/team/app`) has no place there under its own path, whatever the namespace and
+ * flattening, so clients pulling it through the name would get 404 after the flip. Known here
+ * for a named repository and for a pattern every match of which is deeper (`library/team/*`);
+ * what a pattern such as `library/**` finds is known only when the copy lists the project, and
+ * a deeper repository then fails its copy there, named, with the registry's refusal.
+ */
+function twoLevelProblems(plan: PlanShape, standby: string): PlanIssue[] {
+  const repositories = plan.protect?.repositories ?? [];
+  return repositories.flatMap((entry, index) => {
+    if (typeof entry !== "string" || shallowestMatch(entry) <= ACR_ENTERPRISE_LEVELS) return [];
+    return [
+      {
+        path: ["protect", "repositories", index],
+        message:
+          `the failover standby ${standby} is ACR Enterprise Edition, which holds namespace/repository (two levels): ${entry} has ${shallowestMatch(entry)} levels, ` +
+          "so no namespace or flattening keeps it at the primary's path there, and clients pulling it through the name after a DNS flip would get 404. " +
+          "Fail over to a site of kind registry (a registry that keeps any depth), protect only two-level repositories, " +
+          "or keep the copies where they are (flattened) and point workloads at them with `registry-dr rewrite` instead of flipping DNS",
+      },
+    ];
+  });
+}
+
+/** The fewest path components a repository the entry selects has (`**` may stand for none). */
+function shallowestMatch(entry: string): number {
+  return entry.split("/").filter((component) => component !== "**").length;
 }

@@ -2,8 +2,22 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { stringify } from "yaml";
-import { ADDRESSES, DrillSites, NAME, USER, ZONE, check, indent, pullThroughName, push, runDrill, say, startDrillSites, step } from "./drill-kit";
+import {
+  ADDRESSES,
+  DrillSites,
+  NAME,
+  check,
+  drillJob,
+  indent,
+  pullThroughName,
+  push,
+  recordEnvironment,
+  runDrill,
+  say,
+  startDrillSites,
+  step,
+  writeRecordFile,
+} from "./drill-kit";
 
 /**
  * `npm run demo:cli`: the local DR drill with the `registry-dr` command, as clients live it
@@ -86,33 +100,11 @@ async function main(): Promise<void> {
 
 /** The sync config and the failover record, as files the command line reads: TLS verified with the drill CA, never insecure. */
 function prepare(work: string, sites: DrillSites): Drill {
-  const { primary, standby, dns, port } = sites;
-  const caFile = sites.ca.certPath;
-  const auth = { [primary.host]: { ...USER, caFile }, [standby.host]: { ...USER, caFile } };
-  // The standby keeps the primary's paths: clients asking the name for library/nginx find it at either site.
-  const images = Object.fromEntries(REPOSITORIES.map((repository) => [`${primary.host}/${repository}`, `${standby.host}/${repository}`]));
   const syncConfig = join(work, "primary-to-standby.json");
-  writeFileSync(syncConfig, JSON.stringify({ auth, images }, null, 2));
-  const record = {
-    backend: "rfc2136",
-    zone: ZONE,
-    name: "registry",
-    type: "A",
-    ttl: 30,
-    sites: {
-      primary: { value: ADDRESSES.primary, registry: primary.host, caFile },
-      secondary: { value: ADDRESSES.standby, registry: standby.host, caFile },
-    },
-    // What the standby must hold before the name points at it: exactly what the sync copies.
-    readiness: { auth, images },
-    // How clients reach the registry: the record's own name, on the sites' port, trusting the drill CA.
-    clients: { port, caFile },
-    // The TSIG secret is read from the environment, not written in the file.
-    rfc2136: { server: dns.address, tsig: { name: dns.key.name, algorithm: dns.key.algorithm, secret: "${DRILL_TSIG_SECRET}" } },
-  };
-  const recordFile = join(work, "registry-record.yaml");
-  writeFileSync(recordFile, stringify(record));
-  return { ...sites, work, syncConfig, recordFile, env: { ...process.env, DRILL_TSIG_SECRET: dns.key.secret } };
+  writeFileSync(syncConfig, JSON.stringify(drillJob(sites, REPOSITORIES), null, 2));
+  // How clients reach the registry: the record's own name, on the sites' port, trusting the drill CA.
+  const recordFile = writeRecordFile(work, sites, REPOSITORIES, { port: sites.port, caFile: sites.ca.certPath });
+  return { ...sites, work, syncConfig, recordFile, env: recordEnvironment(sites) };
 }
 
 /** The standby's readiness from `failover status`, and the recovery point it implies. */

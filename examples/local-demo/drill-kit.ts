@@ -1,3 +1,6 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
 import { makeTestCa, TestCa } from "../../test/support/certs";
 import { DnsTestServer, startDnsServer } from "../../test/support/dns-servers";
 import { pushSmallImage } from "../../test/support/fixtures";
@@ -30,6 +33,47 @@ export interface DrillSites {
   /** When each image was pushed and its digest, by "repository:tag". */
   images: Map<string, { pushedAt: number; digest: string }>;
   stop(): Promise<void>;
+}
+
+/** The drill's copy: each repository to the same path on the standby (clients find it at either site), TLS verified with the drill CA. */
+export function drillJob(sites: DrillSites, repositories: string[]) {
+  const trust = { caFile: sites.ca.certPath };
+  const auth = { [sites.primary.host]: { ...USER, ...trust }, [sites.standby.host]: { ...USER, ...trust } };
+  const images = Object.fromEntries(repositories.map((repository) => [`${sites.primary.host}/${repository}`, `${sites.standby.host}/${repository}`]));
+  return { auth, images };
+}
+
+/**
+ * The failover record as a file for `registry-dr failover` (the break-glass path): BIND's zone,
+ * the two sites, and as readiness exactly what the drill copies. `clients`: how clients reach
+ * the name, when the preflight is to pull as they will. The TSIG secret is read from the
+ * environment (recordEnvironment), never written in the file.
+ */
+export function writeRecordFile(work: string, sites: DrillSites, repositories: string[], clients?: Record<string, unknown>): string {
+  const trust = { caFile: sites.ca.certPath };
+  const file = join(work, "registry-record.yaml");
+  const record = {
+    backend: "rfc2136",
+    zone: ZONE,
+    name: "registry",
+    type: "A",
+    ttl: 30,
+    sites: {
+      primary: { value: ADDRESSES.primary, registry: sites.primary.host, ...trust },
+      secondary: { value: ADDRESSES.standby, registry: sites.standby.host, ...trust },
+    },
+    // What the standby must hold before the name points at it, and what the flip back checks the other way.
+    readiness: drillJob(sites, repositories),
+    ...(clients ? { clients } : {}),
+    rfc2136: { server: sites.dns.address, tsig: { name: sites.dns.key.name, algorithm: sites.dns.key.algorithm, secret: "${DRILL_TSIG_SECRET}" } },
+  };
+  writeFileSync(file, stringify(record));
+  return file;
+}
+
+/** The environment `registry-dr` runs in with the record file: the TSIG secret it names. */
+export function recordEnvironment(sites: DrillSites): NodeJS.ProcessEnv {
+  return { ...process.env, DRILL_TSIG_SECRET: sites.dns.key.secret };
 }
 
 /**

@@ -2,9 +2,24 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseDocument, stringify } from "yaml";
+import { parseDocument } from "yaml";
 import { CommandResult, UserStack, outputText, removePackedTarball } from "../../test/engine/support/user-stack";
-import { ADDRESSES, DrillSites, NAME, USER, ZONE, check, indent, pullThroughName, push, runDrill, say, startDrillSites, step } from "./drill-kit";
+import {
+  ADDRESSES,
+  DrillSites,
+  NAME,
+  USER,
+  check,
+  indent,
+  pullThroughName,
+  push,
+  recordEnvironment,
+  runDrill,
+  say,
+  startDrillSites,
+  step,
+  writeRecordFile,
+} from "./drill-kit";
 
 /**
  * `npm run demo`: the DR drill as a Pulumi stack of your own, run by the real engine. The
@@ -70,7 +85,7 @@ async function main(): Promise<void> {
     await pullThroughName(sites, "standby", "dc2");
 
     step("break glass: an operator flips the name back with the command line; pulumi refresh notices");
-    const flipBack = cli(work, sites, ["failover", "--record", recordFile(work, sites), "--to", "primary"]);
+    const flipBack = cli(work, sites, ["failover", "--record", writeRecordFile(work, sites, REPOSITORIES), "--to", "primary"]);
     process.stdout.write(indent(flipBack.output));
     check(flipBack.status === 0, "registry-dr failover --to primary");
     check((await sites.dns.dig(NAME, "A")).join() === ADDRESSES.primary, `${NAME} points at the primary again`);
@@ -134,35 +149,9 @@ function secrets(sites: DrillSites): Record<string, string> {
   };
 }
 
-/** The same record as the stack's, as a file for `registry-dr failover` (the break-glass path); the TSIG secret from the environment. */
-function recordFile(work: string, sites: DrillSites): string {
-  const file = join(work, "registry-record.yaml");
-  const trust = { caFile: sites.ca.certPath };
-  const auth = { [sites.primary.host]: { ...USER, ...trust }, [sites.standby.host]: { ...USER, ...trust } };
-  const images = Object.fromEntries(REPOSITORIES.map((repository) => [`${sites.primary.host}/${repository}`, `${sites.standby.host}/${repository}`]));
-  writeFileSync(
-    file,
-    stringify({
-      backend: "rfc2136",
-      zone: ZONE,
-      name: "registry",
-      type: "A",
-      ttl: 30,
-      sites: {
-        primary: { value: ADDRESSES.primary, registry: sites.primary.host, ...trust },
-        secondary: { value: ADDRESSES.standby, registry: sites.standby.host, ...trust },
-      },
-      // What the flip back checks: every tag the standby holds is on the primary.
-      readiness: { auth, images },
-      rfc2136: { server: sites.dns.address, tsig: { name: sites.dns.key.name, algorithm: sites.dns.key.algorithm, secret: "${DRILL_TSIG_SECRET}" } },
-    }),
-  );
-  return file;
-}
-
 function cli(work: string, sites: DrillSites, args: string[]): { status: number; output: string } {
   process.stdout.write(`$ registry-dr ${args.map((arg) => arg.replace(work, ".")).join(" ")}\n`);
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env, DRILL_TSIG_SECRET: sites.dns.key.secret }, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: work, env: recordEnvironment(sites), encoding: "utf8" });
   return { status: result.status ?? 1, output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
 }
 

@@ -61,7 +61,8 @@ export async function runFailoverPreflight(
   const { failbackFrom, ...syncOptions } = options;
   const withSite = { ...syncOptions, transport: { ...syncOptions.transport, routes: mergeRoutes(syncOptions.transport?.routes, site.routes) } };
   const [found, unreachable, failback] = await Promise.all([
-    checkSiteReadiness(site.registry, site.insecure, readiness, withSite),
+    // The primary holds its own images: a platform filter tells only what the copies elsewhere are (and the failback's comparison).
+    checkSiteReadiness(site.registry, site.insecure, readiness, site.name === "primary" ? { ...withSite, platforms: undefined } : withSite),
     site.tcpCheck ? tcpProblem(site.tcpCheck) : undefined,
     failbackFrom
       ? checkFailback(failbackFrom, readiness, {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { parseServerAddress, secretBytes, TSIG_ALGORITHMS } from "../clients/dns";
 import { GCP_CONFIG_KEYS, googleSettings, parseServiceAccountKey } from "../clients/google";
-import { AuthMap, ImagesMap, SyncJob, authMapSchema, compileJob, imagesMapSchema } from "../sync";
+import { AuthMap, ImagesMap, PlatformFilter, SyncJob, authMapSchema, compileJob, imagesMapSchema, runSettingsSchema } from "../sync";
 import { ConfigError, ConfigIssue, regionIdSchema } from "../validation";
 import { failoverClientProblems } from "./client-paths";
 import { failbackMappingProblems } from "./failback-check";
@@ -124,7 +124,10 @@ const switchingShape = () => ({
   sites: z.strictObject({ primary: failoverSiteSchema(), secondary: failoverSiteSchema() }, { error: "expected {primary: {...}, secondary: {...}}" }),
   active: z.enum(["primary", "secondary"], { error: 'expected "primary" or "secondary": the key of the site in `sites` the record points at' }),
   readiness: z
-    .strictObject({ auth: authMapSchema().optional(), images: imagesMapSchema() }, { error: "expected {auth?, images} as ImageSync takes them" })
+    .strictObject(
+      { auth: authMapSchema().optional(), images: imagesMapSchema(), os: runSettingsSchema().shape.os, arch: runSettingsSchema().shape.arch },
+      { error: "expected {auth?, images, os?, arch?} as ImageSync takes them" },
+    )
     .optional(),
   clients: clientsSchema().optional(),
   force: flag().optional(),
@@ -327,4 +330,14 @@ export function rfc2136Servers(settings: Rfc2136Settings): string[] {
 /** The readiness images as a sync job: what a site must hold before the record points at it. */
 export function readinessJob(inputs: Pick<FailoverRecordInputs, "readiness">): SyncJob | undefined {
   return inputs.readiness && { images: inputs.readiness.images as ImagesMap, auth: inputs.readiness.auth as AuthMap | undefined };
+}
+
+/**
+ * The platform filter the readiness images are copied with (ImageSync's os/arch, the command's
+ * --os/--arch): a filtered copy holds the kept platforms' index, not the primary's digest, so
+ * both preflights compare what that copy makes of the primary's image.
+ */
+export function readinessPlatforms(inputs: Pick<FailoverRecordInputs, "readiness">): PlatformFilter | undefined {
+  const { os = [], arch = [] } = inputs.readiness ?? {};
+  return os.length + arch.length > 0 ? { os, arch } : undefined;
 }

@@ -3,7 +3,7 @@ import { sameDnsName, sameRecordValue } from "../clients/record-value";
 import type { HostRoutes } from "../clients/http";
 import { failoverSiteOf } from "./client-settings";
 import { FailoverPreflight, FailoverSiteName, preflightVerdict, runFailoverPreflight } from "./failover-preflight";
-import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
+import { FailoverRecordInputs, readinessJob, readinessPlatforms } from "./failover-record-schema";
 
 /**
  * Switching a failover record, the same whether `pulumi up` or the break-glass command does
@@ -258,6 +258,7 @@ async function preflightOrStop(
   const preflight = await runFailoverPreflight(site, readinessJob(inputs), inputs.force ?? false, {
     signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
     ...(routes ? { transport: { routes } } : {}),
+    platforms: readinessPlatforms(inputs),
     failbackFrom: failback ? failoverSiteOf(inputs, "secondary") : undefined,
   }).finally(
     // A cancelled preflight reports its images as errors; what stops the switch is the cancellation, not those.

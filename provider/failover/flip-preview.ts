@@ -1,7 +1,7 @@
 import { sameRecordValue } from "../clients/record-value";
 import { failoverSiteOf } from "./client-settings";
 import { preflightVerdict, runFailoverPreflight } from "./failover-preflight";
-import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
+import { FailoverRecordInputs, readinessJob, readinessPlatforms } from "./failover-record-schema";
 import { Say, describeRecord, desiredValue } from "./failover-switch";
 import { recordRedactor } from "./record-secrets";
 
@@ -28,6 +28,7 @@ export async function describeFlip(
   try {
     const preflight = await runFailoverPreflight(failoverSiteOf(inputs, inputs.active), readinessJob(inputs), inputs.force ?? false, {
       signal: options.signal,
+      platforms: readinessPlatforms(inputs),
       failbackFrom: inputs.active === "primary" && currentValue !== undefined ? failoverSiteOf(inputs, "secondary") : undefined,
     });
     for (const problem of preflight.problems) say(redact(`preflight ${problem}`));

@@ -112,7 +112,9 @@ export const imageSyncDefinition = defineDynamicResource<ImageSyncArgs, ImageSyn
 
   async read(id, props) {
     if (!props.images) return { id, props };
-    const report = await runVerify(toJob(props as ImageSyncInputs), { signal: AbortSignal.timeout(READ_DEADLINE_MS), copyBack: props.reverse });
+    // With os/arch the copies are indexes of the kept platforms: compared as the copy made them.
+    const platforms = { os: props.os ?? [], arch: props.arch ?? [] };
+    const report = await runVerify(toJob(props as ImageSyncInputs), { signal: AbortSignal.timeout(READ_DEADLINE_MS), copyBack: props.reverse, platforms });
     const previous = upgradeSummary(props.summary).images;
     const images = withMissingSince(
       report.rows.map((row) => ({ source: row.source, destination: row.destination, digest: row.destinationDigest, status: row.status })),

@@ -1,3 +1,4 @@
+import { untilAborted } from "../clients/http";
 import { ImageReference, RegistryClient, abortReason, canonicalHost, formatReference } from "../clients/oci";
 import { mapConcurrent } from "./concurrency";
 import { ImageResult, SyncEventListener, redactedResult } from "./events";
@@ -131,17 +132,6 @@ async function planProjectRule(
 function selectRepositories(catalog: string[], source: SourceSpec): string[] {
   const prefix = source.repository ? `${source.repository}/` : "";
   return catalog.filter((name) => name.startsWith(prefix) && source.repositories!.pattern.test(name));
-}
-
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  let stop = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    stop = () => reject(signal.reason);
-    if (signal.aborted) stop();
-    else signal.addEventListener("abort", stop, { once: true });
-  });
-  return Promise.race([work, aborted]).finally(() => signal.removeEventListener("abort", stop));
 }
 
 function failedRule(rule: SyncRule, error: Error): SyncPlan {

@@ -18,6 +18,7 @@ import { ReferrerDirectory } from "./referrer-discovery";
 import { TagLists } from "./tag-lists";
 import { Shard, inShard } from "./shard";
 import { RUN_SETTINGS } from "./run-settings";
+import { PlatformFilter } from "./platform-filter";
 
 /**
  * The engine's entry points: validate -> ping every registry -> plan -> copy (or check).
@@ -62,7 +63,7 @@ export async function runSync(job: SyncJob, options: SyncOptions = {}): Promise<
       force: options.force ?? RUN_SETTINGS.force.default,
       keepDifferingTags: options.copyBack,
       repair: options.repair ? new ContentCheck(REPAIR_CHECK_CONCURRENCY) : undefined,
-      platforms: options.platforms,
+      ...platformRoles(options),
       referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined,
       chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
       minRate: options.minRate,
@@ -110,7 +111,7 @@ export async function runVerify(job: SyncJob, options: SyncOptions = {}): Promis
   return withPlan(job, options, async (plan, pool, unreachable, tagLists) => {
     const checked = await checkReadiness(plan.tasks, pool, {
       concurrency: Math.max(options.proc ?? RUN_SETTINGS.proc.default, 8),
-      platforms: options.platforms,
+      ...platformRoles(options),
       shallow: options.shallow,
       unreachable,
       referrers: carriesReferrers(options) ? new ReferrerDirectory(tagLists) : undefined,
@@ -160,6 +161,15 @@ async function pingAll(rules: SyncRule[], pool: RegistryPool): Promise<Unreachab
     }
   });
   return unreachable;
+}
+
+/**
+ * A reverse run copies what the standby holds back as it is: filtering it again could drop
+ * platforms pushed to the standby while it served. The forward copy's filter then only tells
+ * its filtered copies from images pushed under the same tag (filtered-copy.ts).
+ */
+function platformRoles(options: SyncOptions): { platforms?: PlatformFilter; copiedWith?: PlatformFilter } {
+  return options.copyBack ? { copiedWith: options.platforms } : { platforms: options.platforms };
 }
 
 /**

@@ -4,6 +4,7 @@ import { copyChildReferrers, copyImageReferrers, copyReferrers } from "./copy-re
 import { ReferrerDirectory } from "./referrer-discovery";
 import { ImageResult, SyncEvent } from "./events";
 import { ExpectedImage, expectedImage } from "./expected-image";
+import { isFilteredCopy } from "./filtered-copy";
 import { PlatformFilter } from "./platform-filter";
 import { ContentCheck } from "./pullable";
 import { RegistryPool } from "./registry-pool";
@@ -30,6 +31,8 @@ export interface ImageSyncContext extends CopyContext {
   referrers?: ReferrerDirectory;
   /** A destination tag holding another digest is a conflict, reported and never overwritten (a reverse run). */
   keepDifferingTags?: boolean;
+  /** A reverse run: the platform filter the forward copy ran with, so its filtered copies are known as the primary's images (filtered-copy.ts). */
+  copiedWith?: PlatformFilter;
 }
 
 /** `incomplete`: the destination has the digest under the tag but not all of its content. */
@@ -49,7 +52,11 @@ export async function checkImage(task: SyncTask, context: ImageSyncContext): Pro
       const expected = await expectedImage(task, source, context.platforms, present === undefined);
       digest = expected.digest;
       if (present?.digest === expected.digest) return { task, startedAt, result: await upToDate(task, startedAt, digest, context) };
-      if (present && context.keepDifferingTags) return { task, startedAt, result: conflict(task, startedAt, expected.digest, present.digest) };
+      if (present && context.keepDifferingTags) {
+        if (await isFilteredCopy(task, destination, expected.digest, context.copiedWith))
+          return { task, startedAt, result: resultOf(task, startedAt, 0, { status: "skipped", digest }) };
+        return { task, startedAt, result: conflict(task, startedAt, expected.digest, present.digest) };
+      }
       return { task, startedAt, expected };
     }
     // --force copies whatever the digests: read what the copy needs at once.

@@ -1,6 +1,7 @@
 import { Descriptor } from "../clients/oci";
 import { mapConcurrent } from "./concurrency";
 import { expectedImage } from "./expected-image";
+import { isFilteredCopy } from "./filtered-copy";
 import { PlatformFilter } from "./platform-filter";
 import { Unreachable } from "./plan";
 import { ContentCheck } from "./pullable";
@@ -33,6 +34,8 @@ export interface ReadinessOptions {
   /** Tags checked at once. */
   concurrency: number;
   platforms?: PlatformFilter;
+  /** A reverse check: the platform filter the forward copy ran with, whose filtered copies are the primary's images (filtered-copy.ts). */
+  copiedWith?: PlatformFilter;
   /** Compare tag digests only, without checking child manifests and blobs. */
   shallow?: boolean;
   /** Registries whose check failed: their tags are reported with that error, without a request. */
@@ -89,11 +92,13 @@ async function checkImageContent(task: SyncTask, pool: RegistryPool, options: Re
     if (options.shallow) {
       const head = await destination.headManifest(task.destination.repository, reference);
       if (!head) return { row: { ...names, status: "missing", sourceDigest } };
-      return { row: { ...names, status: head.digest === sourceDigest ? "present" : "differs", sourceDigest, destinationDigest: head.digest } };
+      const same = head.digest === sourceDigest || (await isFilteredCopy(task, destination, sourceDigest, options.copiedWith));
+      return { row: { ...names, status: same ? "present" : "differs", sourceDigest, destinationDigest: head.digest } };
     }
     const found = await contents.inspect(destination, task.destination.repository, reference);
     if (!found) return { row: { ...names, status: "missing", sourceDigest } };
-    if (found.digest !== sourceDigest) return { row: { ...names, status: "differs", sourceDigest, destinationDigest: found.digest } };
+    if (found.digest !== sourceDigest && !(await isFilteredCopy(task, destination, sourceDigest, options.copiedWith)))
+      return { row: { ...names, status: "differs", sourceDigest, destinationDigest: found.digest } };
     if (found.missing.length > 0) return { row: { ...names, status: "incomplete", sourceDigest, destinationDigest: found.digest, missing: found.missing } };
     // The destination's index has the source's digest: its entries are the source's.
     return { row: { ...names, status: "present", sourceDigest, destinationDigest: found.digest }, children: found.children };

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Dispatcher } from "undici";
 import { AgentPool, ConnectionOptions } from "./agent-pool";
 import { HostRoutes, routeFor } from "./host-routes";
 import { AbortedError, HttpError, abortReason } from "./http-error";
@@ -7,6 +6,7 @@ import { AttemptOutcome, HttpRequest, HttpResponse, RetryPredicate, TextResponse
 import { describeNetworkError, errorCode } from "./network-errors";
 import { RequestStats } from "./request-stats";
 import { isTransientOutcome } from "./retry-predicates";
+import { untilAborted } from "./until-aborted";
 import { DEFAULT_RETRY_POLICY, RetryPolicy, isRetryableErrorCode, parseRetryAfter, retryDelayMs } from "./retry-policy";
 
 /**
@@ -124,13 +124,19 @@ export class HttpClient {
       // a server sends a body anyway; registries answer manifest checks with HEAD, hundreds per
       // sync, and each would cost a new TCP (and TLS) handshake.
       const reset = method === "HEAD" ? false : undefined;
-      const raw = await abandonedOnAbort(
+      // undici (8.x) looks at a request's signal only once it has a connection: a request to a
+      // peer that accepts TCP and never completes the TLS handshake waits out the connect
+      // timeout, even with a signal aborted before it was sent. The caller is answered at the
+      // abort; the request left behind is torn down with the agents (`close` of a cancelled
+      // client destroys them), a response that comes anyway has its body released.
+      const raw = await untilAborted(
         this.agents.request(
           request.insecure === true,
           { origin: url.origin, path: url.pathname + url.search, method, headers, body, signal, reset },
           routeFor(this.options.routes, url),
         ),
         signal,
+        (late) => late.body.destroy(),
       );
       const location = raw.headers.location;
       if (!request.followRedirects || !REDIRECT_STATUSES.includes(raw.statusCode) || typeof location !== "string") {
@@ -174,27 +180,6 @@ export class HttpClient {
     if (!request.signal) return client;
     return client ? AbortSignal.any([client, request.signal]) : request.signal;
   }
-}
-
-/**
- * undici (8.x) looks at a request's signal only once it has a connection: a request to a peer
- * that accepts TCP and never completes the TLS handshake waits out the connect timeout, even
- * with a signal aborted before it was sent. The caller is answered at the abort; the request
- * left behind is torn down with the agents (`close` of a cancelled client destroys them).
- */
-function abandonedOnAbort(response: Promise<Dispatcher.ResponseData>, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
-  if (!signal) return response;
-  let stop = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    stop = () => reject(signal.reason);
-    if (signal.aborted) stop();
-    else signal.addEventListener("abort", stop, { once: true });
-  });
-  response.then(
-    (late) => signal.aborted && late.body.destroy(),
-    () => {},
-  );
-  return Promise.race([response, aborted]).finally(() => signal.removeEventListener("abort", stop));
 }
 
 async function wait(request: HttpRequest, ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -9,3 +9,4 @@ export * from "./request-stats";
 export * from "./retry-policy";
 export * from "./retry-predicates";
 export * from "./token-exchange";
+export * from "./until-aborted";

@@ -69,8 +69,11 @@ interface FailoverRecordCommonArgs {
   sites: pulumi.Input<{ primary: pulumi.Input<FailoverSiteArgs>; secondary: pulumi.Input<FailoverSiteArgs> }>;
   /** The site the record points at. Changing it flips the record after a preflight of that site. */
   active: pulumi.Input<"primary" | "secondary">;
-  /** Images the site switched to must hold, with the source's digest: ImageSync's `auth` and `images`. Stored as a secret. */
-  readiness?: pulumi.Input<{ auth?: ImageSyncArgs["auth"]; images: ImageSyncArgs["images"] }>;
+  /**
+   * Images the site switched to must hold, with the source's digest: ImageSync's `auth` and `images`, and its `os`/`arch`
+   * when the copy keeps only some platforms (the standby then holds an index of those, which both preflights expect). Stored as a secret.
+   */
+  readiness?: pulumi.Input<{ auth?: ImageSyncArgs["auth"]; images: ImageSyncArgs["images"]; os?: ImageSyncArgs["os"]; arch?: ImageSyncArgs["arch"] }>;
   /** How clients reach the registry through the failover name: the preflight pulls as they will. */
   clients?: pulumi.Input<FailoverClientsArgs>;
   /** Flip even when the preflight fails (the report is still printed and kept in `preflight`). */
