@@ -232,6 +232,9 @@ class CompetingStore implements RecordStore {
   get zone() {
     return this.store.zone;
   }
+  zoneName() {
+    return this.store.zoneName();
+  }
   find(rr: string) {
     return this.store.find(rr);
   }
