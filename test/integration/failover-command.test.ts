@@ -47,6 +47,7 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
           `  primary: { value: ${PRIMARY_IP}, registry: "${primary.host}" }`,
           `  secondary: { value: ${STANDBY_IP}, registry: "${standby.host}" }`,
           `readiness: { images: { "${primary.host}/dr/app": "${standby.host}/dr/app" } }`,
+          "clients: false",
           "",
         ].join("\n"),
       );

@@ -75,6 +75,7 @@ describe("registry-dr failover over several primaries", () => {
         `  primary: { value: ${PRIMARY_IP}, registry: "${primary.host}" }`,
         `  secondary: { value: ${STANDBY_IP}, registry: "${standby.host}" }`,
         `readiness: { images: { "${primary.host}/dr/app": "${standby.host}/dr/app" } }`,
+        "clients: false",
         "",
       ].join("\n"),
     );
@@ -214,6 +215,7 @@ describe("registry-dr failover over several primaries", () => {
       rfc2136: { server: a.address, tsig: a.key },
       sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: standby.host } },
       active,
+      clients: false,
       force: true,
     });
   }
