@@ -98,9 +98,8 @@ test("every failover component and RegistryDisasterRecovery pass clients: false 
   const clientsOf = (suffix: string) => {
     const found = [...records.entries()].find(([name]) => name.startsWith(suffix));
     assert.ok(found, `a FailoverRecord for ${suffix}: ${[...records.keys()].join(", ")}`);
-    // `clients` is a secret input (it may hold the clients' credential): registered as a secret value.
-    const clients = found[1].clients as { value?: unknown } | undefined;
-    return clients !== null && typeof clients === "object" && "value" in clients ? clients.value : clients;
+    // A flag holds no credential: it is registered plain, not as a secret (the engine would lose a secret false).
+    return found[1].clients;
   };
   for (const name of ["pz-off", "gcp-off", "dc-off", "dr-off"]) assert.equal(clientsOf(name), false, name);
   assert.equal(clientsOf("pz-default"), undefined);
