@@ -96,7 +96,7 @@ export interface DisasterRecoveryFailoverArgs {
   values: Record<string, pulumi.Input<string>>;
   /** "primary" or the standby's name: change it and run `pulumi up` to fail over or back. */
   active: string;
-  /** How clients reach the registry through the failover name: the preflight pulls as they will (FailoverRecord's `clients`). */
+  /** How clients reach the registry through the failover name: the preflight pulls as they will, with defaults, or `false` to leave that unchecked (FailoverRecord's `clients`). */
   clients?: FailoverRecordArgs["clients"];
   force?: pulumi.Input<boolean>;
   /**

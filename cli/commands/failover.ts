@@ -6,6 +6,7 @@ import {
   FailoverRecordInputs,
   applyRecord,
   checkRecordRules,
+  clientZoneName,
   describeRecord,
   failoverRecordSchema,
   failoverSiteOf,
@@ -198,18 +199,21 @@ async function switchRecord(inputs: FailoverRecordInputs, json: boolean, signal:
 }
 
 async function status(inputs: FailoverRecordInputs, json: boolean, signal: AbortSignal, output: RedactedOutput, routes?: HostRoutes): Promise<number> {
-  const current = await withRecordStore(inputs, async (records) => (await records.find(inputs.name)).filter((record) => record.type === inputs.type));
+  const { current, zoneName } = await withRecordStore(inputs, async (records) => ({
+    current: (await records.find(inputs.name)).filter((record) => record.type === inputs.type),
+    zoneName: await clientZoneName(inputs, records),
+  }));
   const value = current.map((record) => record.value).join(", ");
   const pointsAt = current.length === 1 ? siteHolding(inputs, current[0].value) : undefined;
   const sites = await Promise.all(
     (["primary", "secondary"] as const).map(
       async (site): Promise<FailoverPreflight> =>
-        runFailoverPreflight(failoverSiteOf(inputs, site), readinessJob(inputs), false, {
+        runFailoverPreflight(failoverSiteOf(inputs, site, zoneName), readinessJob(inputs), false, {
           signal,
           ...(routes ? { transport: { routes } } : {}),
           platforms: readinessPlatforms(inputs),
           // While the secondary serves, whether the primary could take back over includes what the secondary got meanwhile.
-          failbackFrom: site === "primary" && pointsAt === "secondary" ? failoverSiteOf(inputs, "secondary") : undefined,
+          failbackFrom: site === "primary" && pointsAt === "secondary" ? failoverSiteOf(inputs, "secondary", zoneName) : undefined,
         }),
     ),
   );
@@ -225,6 +229,7 @@ async function status(inputs: FailoverRecordInputs, json: boolean, signal: Abort
       output.stdout(
         `${preflight.site.padEnd(9)} ${preflight.registry}: ${preflight.problems.length === 0 ? "ready" : "NOT ready"} (${preflight.counts.present} present, ${preflight.counts.missing} missing, ${preflight.counts.differs} differ)`,
       );
+      if (preflight.clientsNotChecked) output.stdout(`          ${preflight.clientsNotChecked}`);
       for (const problem of preflight.problems) output.stdout(`          ${problem}`);
     }
   }
@@ -252,9 +257,13 @@ changed by someone else meanwhile is not overwritten), and a read-back.
   --cert-dir DIR  CAs and client certificates per registry, in docker's certs.d layout:
                   DIR/<host[:port]>/*.crt (CAs), client.cert and client.key
 
-With clients set in the record, the preflight also pulls every readiness image as clients
-will after the switch: through the failover name (TLS server name and Host) from the site's
-address, with the clients' CA and credential, at the primary's repository paths.
+The preflight also pulls every readiness image as clients will after the switch: through
+the failover name (TLS server name and Host) from the site's address, certificate verified
+for the name, at the primary's repository paths, with the clients' credential. The record's
+clients block says how (name: default the record's name in its zone; port: default 443;
+caFile or ca: default the system's CAs; insecure; credential: default the readiness
+credential for the primary's registry). clients: false turns this off where this machine
+cannot reach the registry as clients do; the preflight then says it was not checked.
 
 Afterwards, bring the stack in line: pulumi refresh, then set active to the site now serving.
 `;

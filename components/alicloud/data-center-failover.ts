@@ -44,7 +44,7 @@ export interface DataCenterFailoverArgs {
   activeSite: pulumi.Input<"primary" | "secondary">;
   /** Images ACR must hold before the name points at it (ImageSync's `auth` and `images`); stored as a secret. */
   readiness?: FailoverRecordArgs["readiness"];
-  /** How clients reach the registry through the failover name: the preflight pulls as they will (FailoverRecord's `clients`). */
+  /** How clients reach the registry through the failover name: the preflight pulls as they will, with defaults, or `false` to leave that unchecked (FailoverRecord's `clients`). */
   clients?: FailoverRecordArgs["clients"];
   force?: pulumi.Input<boolean>;
   /** Take over a record that already exists on the name. */

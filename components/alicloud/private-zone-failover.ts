@@ -51,7 +51,7 @@ export interface PrivateZoneFailoverArgs {
   activeSite: pulumi.Input<"primary" | "secondary">;
   /** Images the site switched to must hold with the source's digest (ImageSync's `auth` and `images`); stored as a secret. */
   readiness?: FailoverRecordArgs["readiness"];
-  /** How clients reach the registry through the failover name: the preflight pulls as they will (FailoverRecord's `clients`). */
+  /** How clients reach the registry through the failover name: the preflight pulls as they will, with defaults, or `false` to leave that unchecked (FailoverRecord's `clients`). */
   clients?: FailoverRecordArgs["clients"];
   /** Flip even when the preflight finds the site not ready. */
   force?: pulumi.Input<boolean>;

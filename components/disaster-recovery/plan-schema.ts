@@ -4,7 +4,7 @@ import { GCR_HOSTS } from "../../provider/clients/registry-hosts";
 import { ConfigError, ConfigIssue, absent, chosenIssues, formatPath, keyedUnion } from "../../provider/validation";
 import { acrInstanceIdSchema, acrInstanceNameSchema, acrNamespaceSchema, ipv4CidrSchema, ramUserNameSchema, regionIdSchema } from "../../provider/validation";
 import { harborConnectionSchema } from "../../provider/resources/harbor/harbor-connection-input";
-import { checkRecordRules, clientsSchema, failoverRecordPlacementSchema, type FailoverRecordInputs } from "../../provider/failover";
+import { checkRecordRules, clientsSettingSchema, failoverRecordPlacementSchema, type FailoverRecordInputs } from "../../provider/failover";
 import { runSettingFields } from "../../provider/sync/run-settings";
 import { MIN_SECRET_LENGTH } from "../../provider/watch/shared-secret-rule";
 import { planProblems, type PlanIssue } from "./plan-problems";
@@ -153,7 +153,7 @@ const failoverSchema = () =>
       error: "expected {primary: <value>, <standby site>: <value>}",
     }),
     active: text('"primary" or the standby site\'s name'),
-    clients: clientsSchema().optional(),
+    clients: clientsSettingSchema().optional(),
     force: flag().optional(),
     reverse: flag().optional(),
   });
@@ -221,7 +221,7 @@ function rulesOf(plan: DrPlan): PlanIssue[] {
     ...plan.failover.record,
     sites: { primary: { value: plan.failover.values.primary, registry: "primary" }, secondary: { value: plan.failover.values[standby], registry: standby } },
     active: plan.failover.active === "primary" ? "primary" : "secondary",
-    ...(plan.failover.clients ? { clients: plan.failover.clients } : {}),
+    ...(plan.failover.clients !== undefined ? { clients: plan.failover.clients } : {}),
   };
   try {
     checkRecordRules(record);

@@ -43,7 +43,7 @@ export interface CloudDnsFailoverArgs {
   /** The site the record points at. Change it and run `pulumi up` to fail over or back. */
   activeSite: pulumi.Input<"primary" | "secondary">;
   readiness?: FailoverRecordArgs["readiness"];
-  /** How clients reach the registry through the failover name: the preflight pulls as they will (FailoverRecord's `clients`). */
+  /** How clients reach the registry through the failover name: the preflight pulls as they will, with defaults, or `false` to leave that unchecked (FailoverRecord's `clients`). */
   clients?: FailoverRecordArgs["clients"];
   force?: pulumi.Input<boolean>;
   /**

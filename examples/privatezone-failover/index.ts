@@ -6,7 +6,9 @@ import { AuthEntryArgs, PrivateZoneFailover } from "registry-dr";
  * stack: Harbor's host name is a PrivateZone zone bound to the VPC whose workloads pull
  * images, and its `@` record is a CNAME to Harbor (primary) or to the ACR Enterprise
  * instance (secondary). The failover drill is `pulumi config set activeSite secondary` and
- * `pulumi up`: the record moves only after a preflight shows ACR holds the readiness images.
+ * `pulumi up`: the record moves only after a preflight shows ACR holds the readiness images
+ * and serves them through the zone's name, as clients will pull them (set `clients` on the
+ * component to change how: its port, CA or credential).
  * PrivateZone calls use the `alicloud:*` stack config, as @pulumi/alicloud does.
  */
 const config = new pulumi.Config();

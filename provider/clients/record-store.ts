@@ -43,6 +43,8 @@ export interface RecordStore {
   readonly product: string;
   /** The zone every call is about, as the backend names it (a zone id, a domain, a zone name, a managed zone). */
   readonly zone: string;
+  /** The zone's DNS name, lower-case, without the final dot (for a zone id or a managed zone's name, as the API gives it). */
+  zoneName(): Promise<string>;
   /** The records with exactly this name (any type). */
   find(rr: string): Promise<StoredRecord[]>;
   /** The record, or undefined when the zone no longer holds it. */

@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { HostRoutes, mergeRoutes } from "../clients/http";
 import { SyncJob, SyncOptions, compileJob } from "../sync";
-import type { ClientView } from "./client-settings";
+import { CLIENT_VIEW_NOT_CHECKED, type ClientView } from "./client-settings";
 import { checkClientView, clientHost, clientImages } from "./client-view";
 import { SiteReadiness, checkSiteReadiness } from "./site-readiness";
 import { FailbackCheck, checkFailback, withFailback } from "./failback-check";
@@ -24,8 +24,10 @@ export interface FailoverPreflight {
   counts: { present: number; incomplete: number; missing: number; differs: number; error: number };
   /** One line per problem: an unreachable registry, an image missing, incomplete or different there, what clients would meet. */
   problems: string[];
-  /** The name (and port) clients were checked through, when `clients` is set. */
+  /** The name (and port) clients were checked through. */
   clients?: string;
+  /** Said instead of `clients` when the client view was turned off (`clients: false`). */
+  clientsNotChecked?: string;
   forced: boolean;
   /** For a flip back to the primary: what the site that served holds that the primary does not. */
   failback?: Omit<FailbackCheck, "problems">;
@@ -42,7 +44,7 @@ export interface FailoverSite {
   value?: string;
   /** The site's own CAs, by registry host. */
   routes?: HostRoutes;
-  /** How clients reach the registry: when set, the preflight pulls through the name from this site. */
+  /** How clients reach the registry: the preflight pulls through the name from this site; without it, it says the client view was not checked. */
   clients?: ClientView;
 }
 
@@ -73,7 +75,7 @@ export async function runFailoverPreflight(
   ]);
   const clients = await clientProblems(site, found, readiness, options.signal);
   const preflight = withFailback(summarizePreflight(site.name, found, forced, [...(unreachable ? [unreachable] : []), ...clients]), failback, forced);
-  return site.clients ? { ...preflight, clients: clientHost(site.clients) } : preflight;
+  return site.clients ? { ...preflight, clients: clientHost(site.clients) } : { ...preflight, clientsNotChecked: CLIENT_VIEW_NOT_CHECKED };
 }
 
 /** What clients pulling through the name would meet at the site; nothing to say while the site's registry does not answer. */

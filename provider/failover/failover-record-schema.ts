@@ -33,11 +33,14 @@ export const failoverSiteSchema = () =>
     { error: "expected {value, registry, insecure?, tcpCheck?, caFile?, ca?}" },
   );
 
+const CLIENTS_EXPECTED =
+  "expected {name?, port?, caFile?, ca?, insecure?, credential?}: how clients reach the registry through the failover name (every field has a default), or false where the client view cannot be checked from here";
+
 /**
  * How clients reach the registry through the failover name, so a preflight pulls as they will:
- * the name (default: the record's own name in its zone), the port, the CA they trust (besides
- * the system store), and the credential they pull with (default: the readiness credential
- * for the primary's registry).
+ * the name (default: the record's own name in its zone's DNS name), the port (default 443), the
+ * CA they trust (default the system store), and the credential they pull with (default: the
+ * readiness credential for the primary's registry).
  */
 export const clientsSchema = () =>
   z.strictObject(
@@ -60,8 +63,26 @@ export const clientsSchema = () =>
         .strictObject({ username: text("the clients' user name"), password: text("the clients' password") }, { error: "expected {username, password}" })
         .optional(),
     },
-    { error: "expected {name?, port?, caFile?, ca?, insecure?, credential?}: how clients reach the registry through the failover name" },
+    { error: CLIENTS_EXPECTED },
   );
+
+export type ClientsSettings = z.infer<ReturnType<typeof clientsSchema>>;
+
+/**
+ * `clients` as a record or a DR plan takes it: the settings (the client view runs with its
+ * defaults when they are left out), or `false`, where this tool cannot reach the registry as
+ * clients do; the preflight then says the client view was not checked. The settings' own
+ * problems keep their paths (`clients.port`), which a plain union would fold into one message.
+ */
+export const clientsSettingSchema = () =>
+  z.custom<false | ClientsSettings>().superRefine((value, context) => {
+    if (value === false) return;
+    const parsed = clientsSchema().safeParse(value);
+    for (const issue of parsed.success ? [] : parsed.error.issues)
+      context.addIssue({ ...issue, input: undefined, ...(issue.path.length === 0 ? { message: CLIENTS_EXPECTED } : {}) } as Parameters<
+        typeof context.addIssue
+      >[0]);
+  });
 
 /** Alibaba Cloud credentials for PrivateZone and Alibaba Cloud DNS; the stack config fills in what is left out. */
 export const alicloudSettingsSchema = () =>
@@ -129,7 +150,7 @@ const switchingShape = () => ({
       { error: "expected {auth?, images, os?, arch?} as ImageSync takes them" },
     )
     .optional(),
-  clients: clientsSchema().optional(),
+  clients: clientsSettingSchema().optional(),
   force: flag().optional(),
 });
 

@@ -1,7 +1,7 @@
 import { RecordFields, RecordStore, RecordWriteError, ServerView, StoredRecord } from "../clients/record-store";
 import { sameDnsName, sameRecordValue } from "../clients/record-value";
 import type { HostRoutes } from "../clients/http";
-import { failoverSiteOf } from "./client-settings";
+import { clientZoneName, failoverSiteOf } from "./client-settings";
 import { FailoverPreflight, FailoverSiteName, preflightVerdict, runFailoverPreflight } from "./failover-preflight";
 import { FailoverRecordInputs, readinessJob, readinessPlatforms } from "./failover-record-schema";
 
@@ -101,7 +101,9 @@ export async function applyRecord(
   const moves = !existing || copiesOf(existing).some((copy) => !sameRecordValue(fields.type, copy.value, fields.value));
   // Back to the primary from a record that served: what the other site got meanwhile must be on the primary first.
   const failback = inputs.active === "primary" && existing !== undefined;
-  const preflight = moves ? await preflightOrStop(inputs, inputs.active, say, options.signal, options.routes, failback) : undefined;
+  const preflight = moves
+    ? await preflightOrStop(inputs, inputs.active, say, { ...options, failback, zoneName: await clientZoneName(inputs, records) })
+    : undefined;
   // The last moment a switch can stop with nothing changed: a write once sent is finished and read back.
   options.signal?.throwIfAborted();
   let recordId = existing?.recordId;
@@ -249,21 +251,21 @@ async function preflightOrStop(
   inputs: FailoverRecordInputs,
   siteName: FailoverSiteName,
   say: Say,
-  signal: AbortSignal | undefined,
-  routes: HostRoutes | undefined,
-  failback = false,
+  options: ApplyRecordOptions & { failback: boolean; zoneName?: string },
 ): Promise<FailoverPreflight> {
-  const site = failoverSiteOf(inputs, siteName);
+  const { signal, routes, failback, zoneName } = options;
+  const site = failoverSiteOf(inputs, siteName, zoneName);
   const deadline = AbortSignal.timeout(PREFLIGHT_DEADLINE_MS);
   const preflight = await runFailoverPreflight(site, readinessJob(inputs), inputs.force ?? false, {
     signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
     ...(routes ? { transport: { routes } } : {}),
     platforms: readinessPlatforms(inputs),
-    failbackFrom: failback ? failoverSiteOf(inputs, "secondary") : undefined,
+    failbackFrom: failback ? failoverSiteOf(inputs, "secondary", zoneName) : undefined,
   }).finally(
     // A cancelled preflight reports its images as errors; what stops the switch is the cancellation, not those.
     () => signal?.throwIfAborted(),
   );
+  if (preflight.clientsNotChecked) say(`preflight ${preflight.clientsNotChecked}`);
   for (const problem of preflight.problems) say(`preflight ${problem}`);
   if (preflight.problems.length > 0 && !inputs.force) {
     throw new Error(

@@ -1,9 +1,10 @@
 import { sameRecordValue } from "../clients/record-value";
-import { failoverSiteOf } from "./client-settings";
+import { clientNameOf, clientZoneName, failoverSiteOf } from "./client-settings";
 import { preflightVerdict, runFailoverPreflight } from "./failover-preflight";
 import { FailoverRecordInputs, readinessJob, readinessPlatforms } from "./failover-record-schema";
 import { Say, describeRecord, desiredValue } from "./failover-switch";
 import { recordRedactor } from "./record-secrets";
+import { withRecordStore } from "./record-stores";
 
 /**
  * What a flip would do, for whoever reviews it before it happens (`pulumi preview`): where the
@@ -26,14 +27,22 @@ export async function describeFlip(
     return;
   }
   try {
-    const preflight = await runFailoverPreflight(failoverSiteOf(inputs, inputs.active), readinessJob(inputs), inputs.force ?? false, {
+    const zoneName = await previewZoneName(inputs);
+    const preflight = await runFailoverPreflight(failoverSiteOf(inputs, inputs.active, zoneName), readinessJob(inputs), inputs.force ?? false, {
       signal: options.signal,
       platforms: readinessPlatforms(inputs),
-      failbackFrom: inputs.active === "primary" && currentValue !== undefined ? failoverSiteOf(inputs, "secondary") : undefined,
+      failbackFrom: inputs.active === "primary" && currentValue !== undefined ? failoverSiteOf(inputs, "secondary", zoneName) : undefined,
     });
+    if (preflight.clientsNotChecked) say(`preflight ${preflight.clientsNotChecked}`);
     for (const problem of preflight.problems) say(redact(`preflight ${problem}`));
     say(`${preflightVerdict(preflight)}${preflight.problems.length > 0 && !inputs.force ? ": the switch would be refused" : ""}`);
   } catch (error) {
     say(redact(`preflight could not be run at preview (${(error as Error).message}): it runs again before the switch`));
   }
+}
+
+/** The zone's DNS name where the client view needs it (a read of the zone, nothing written). */
+async function previewZoneName(inputs: FailoverRecordInputs): Promise<string | undefined> {
+  if (clientNameOf(inputs) !== undefined || inputs.clients === false) return undefined;
+  return withRecordStore(inputs, (records) => clientZoneName(inputs, records));
 }

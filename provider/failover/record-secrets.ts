@@ -9,7 +9,7 @@ import { FailoverRecordInputs, readinessJob } from "./failover-record-schema";
  */
 export function recordRedactor(inputs: FailoverRecordInputs): Redactor {
   const readiness = authSecrets(readinessJob(inputs)?.auth);
-  const client = inputs.clients?.credential;
+  const client = inputs.clients ? inputs.clients.credential : undefined;
   return secretRedactor({
     secrets: [...readiness.secrets, ...dnsSecrets(inputs), ...(client ? [client.password] : [])],
     logins: [...readiness.logins, ...(client ? [client] : [])],

@@ -19,6 +19,8 @@ export function secretIfGiven<T>(value: pulumi.Input<T> | undefined): pulumi.Inp
  */
 export function secretAtPath(value: unknown, path: readonly string[]): unknown {
   if (value === undefined || path.length === 0) return secretIfGiven(value);
+  // A flag where the path goes deeper (`clients: false`) holds nothing to hide.
+  if (typeof value === "boolean") return value;
   if (!isPlainObject(value)) return secretIfGiven(value);
   const [key, ...rest] = path;
   return key in value ? { ...value, [key]: secretAtPath(value[key], rest) } : value;

@@ -47,6 +47,8 @@ const privateZone = new FailoverRecord("pvtz-record", {
   sites,
   active,
   readiness,
+  // Plain-HTTP registries on loopback ports, not the names' sites: the client view is not what this stack checks.
+  clients: false,
 });
 const cloudDns = new FailoverRecord("clouddns-record", {
   backend: "clouddns",
@@ -57,6 +59,8 @@ const cloudDns = new FailoverRecord("clouddns-record", {
   sites,
   active,
   readiness,
+  // Plain-HTTP registries on loopback ports, not the names' sites: the client view is not what this stack checks.
+  clients: false,
 });
 exports.privateZoneTarget = privateZone.activeTarget;
 exports.cloudDnsTarget = cloudDns.activeTarget;

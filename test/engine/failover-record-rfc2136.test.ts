@@ -38,6 +38,8 @@ const record = new FailoverRecord("dc-dns", {
   },
   active: config.require("active"),
   readiness: { images },
+  // Plain-HTTP registries on loopback ports, not the name's sites: the client view is not what this stack checks.
+  clients: false,
 });
 exports.activeTarget = record.activeTarget;
 `;

@@ -45,6 +45,8 @@ const dr = new RegistryDisasterRecovery("dr", {
     standby: "direct",
     values: { primary: "${PRIMARY_IP}", direct: "${DIRECT_IP}" },
     active: config.require("active"),
+    // Plain-HTTP registries on loopback ports, not the name's sites: the client view is not what this stack checks.
+    clients: false,
   },
 });
 exports.endpoints = dr.endpoints;

@@ -42,6 +42,8 @@ const record = new FailoverRecord("moving-record", {
   },
   active: "primary",
   readiness: { images: { [primaryRegistry + "/dr/app"]: standbyRegistry + "/dr/app" } },
+  // Not about clients: the registries serve plain HTTP on ports of their own, not the name on 443.
+  clients: false,
 });
 exports.activeTarget = record.activeTarget;
 `;

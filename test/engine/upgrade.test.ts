@@ -40,6 +40,9 @@ const record = new FailoverRecord("dc-dns", {
   sites: { primary: { value: "${PRIMARY_IP}", registry: source }, secondary: { value: "${STANDBY_IP}", registry: standby, insecure: true } },
   active: config.require("active"),
   readiness: { auth, images: { [source + "/library/nginx:1.0"]: standby + "/library/nginx" } },
+  // Set only after the upgrade (0.1.0 has no clients setting): the sites are plain-HTTP registries on loopback
+  // ports, not the name's, so the client view the new release checks by default is turned off.
+  ...(config.getBoolean("clientView") === false ? { clients: false } : {}),
 }, { dependsOn: [sync] });
 exports.counts = sync.summary.apply((summary) => summary.counts);
 exports.activeTarget = record.activeTarget;
@@ -124,6 +127,7 @@ test("after npm install of the new package, refresh reads 0.1.0's state and a pr
 test("an update with the new package: the added tag and the flip show in the preview, up applies both and rewrites state with the new provider entry", async () => {
   await stack.must(["config", "set", "tags", '["1.0","1.1"]']);
   await stack.must(["config", "set", "active", "secondary"]);
+  await stack.must(["config", "set", "clientView", "false"]);
   const preview = await stack.preview();
   transcript.push(preview);
   assert.equal(preview.code, 0, outputText(preview));

@@ -66,6 +66,7 @@ test("PrivateZoneFailover with another account's alicloud provider: the record i
           vpcs: [{ vpcId: "vpc-bbbbb" }],
           sites: { primary: { value: "harbor-origin.example.com", registry: `http://${primary.host}` }, secondary: { value: ACR, registry: ACR } },
           activeSite: "primary",
+          clients: false,
         },
         { provider },
       );
@@ -102,6 +103,7 @@ test("CloudDnsFailover with another project's gcp provider: the record changes t
           secondary: { value: "registry-lb.gcp.example.com", registry: "registry-lb.gcp.example.com" },
         },
         activeSite: "primary",
+        clients: false,
         google: { endpoint: google.dnsEndpoint },
       },
       { provider },

@@ -46,6 +46,7 @@ describe("FailoverRecord failback and ImageSync reverse through the provider hos
         sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: standby.host } },
         active: "primary",
         readiness: { images },
+        clients: false,
       }),
       new ImageSync("fill-standby", { images }),
       new ImageSync("copy-back", { images, reverse: true }),

@@ -111,6 +111,29 @@ describe("FailoverRecord with clients", () => {
     assert.equal((outputs.preflight as { clients?: string }).clients, `${fqdn()}:${sites.port}`);
   });
 
+  test("with no clients setting the client view still runs: a primary not serving the name on port 443 is refused, and the record stays", async () => {
+    // The defaults: the record's name in its zone, port 443, the system's CAs; nothing listens there for the name.
+    await assert.rejects(
+      record.update(id, outputs, record.inputs({ active: "primary", clients: undefined })),
+      new RegExp(
+        `preflight of the primary site .* failed[^]*clients at ${fqdn().replace(/\./g, "\\.")} \\(reaching ${sites.addresses.primary.replace(/\./g, "\\.")}\\): `,
+      ),
+    );
+    assert.deepEqual(await dns.dig(fqdn(), "A"), [sites.addresses.good]);
+  });
+
+  test("clients: false switches without the client view, and the preflight says it was not checked", async () => {
+    const before = host.output().length;
+    const flipped = await record.update(id, outputs, record.inputs({ active: "primary", clients: false }));
+    outputs = flipped.outputs;
+    assert.deepEqual(await dns.dig(fqdn(), "A"), [sites.addresses.primary]);
+    const preflight = outputs.preflight as { clients?: string; clientsNotChecked?: string };
+    assert.equal(preflight.clients, undefined);
+    assert.match(preflight.clientsNotChecked ?? "", /^client view not checked \(clients: false\)/);
+    assert.match(host.output().slice(before), /preflight client view not checked \(clients: false\)/);
+    assert.equal(outputs.clients, false);
+  });
+
   test("the clients' password never reaches the serialized provider, plain outputs or the host's output", () => {
     assert.deepEqual(
       findSecretLeaks([USERS.ci, WRONG_PASSWORD], {

@@ -49,6 +49,7 @@ before(async () => {
       sites: { primary: { value: PRIMARY, registry: primary.host }, secondary: { value: `${STANDBY}.`, registry: standby.host } },
       active: "primary",
       readiness: { images },
+      clients: false,
     }),
     new ImageSync("fill-standby", { images }),
   ]);

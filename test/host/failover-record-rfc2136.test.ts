@@ -45,6 +45,7 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
           sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: standby.host } },
           active: "primary",
           readiness: { images },
+          clients: false,
         }),
         new ImageSync("fill-standby", { images }),
       ]);
@@ -179,6 +180,7 @@ describe("FailoverRecord on two primaries (BIND and Knot, each holding the zone)
         },
         sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: primary.host, tcpCheck: "127.0.0.1:1" } },
         active: "primary",
+        clients: false,
       }),
     ]);
     host = await ProviderHost.start();

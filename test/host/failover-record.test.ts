@@ -53,6 +53,7 @@ before(async () => {
       },
       active: "primary",
       readiness: { images },
+      clients: false,
       alicloud: { accessKey: KEY.accessKey, secretKey: pulumi.secret(KEY.secretKey) },
     }),
     new ImageSync("fill-standby", { images }),
@@ -211,6 +212,7 @@ test("public DNS (solution 2): a flip to a site that does not answer is blocked 
       // Nothing listens on port 1: the standby is down.
       sites: { primary: { value: PRIMARY_VALUE, registry: primary.host }, secondary: { value: SECONDARY_VALUE, registry: "127.0.0.1:1" } },
       active: "primary",
+      clients: false,
       alicloud: { accessKey: KEY.accessKey, secretKey: pulumi.secret(KEY.secretKey) },
     }),
   ]);

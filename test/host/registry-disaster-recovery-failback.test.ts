@@ -47,6 +47,7 @@ before(async () => {
           },
           values: { primary: PRIMARY_IP, dc2: STANDBY_IP },
           active: "primary",
+          clients: false,
           reverse: true,
         },
       }),

@@ -154,7 +154,7 @@ describe("the client view of a failover", () => {
     await assert.rejects(pullAsClient(view, ADDRESSES.wrongCert, "library/app", "1.0"), /not valid for registry\.dr\.test/);
   });
 
-  test("check() asks for the client name where the zone is not a DNS name", () => {
+  test("where the zone is not a DNS name, check() takes the record and the client name comes from the zone's DNS name", async () => {
     const inputs = {
       ...record("good"),
       backend: "privatezone",
@@ -163,6 +163,14 @@ describe("the client view of a failover", () => {
       rfc2136: undefined,
       type: "A",
     } as unknown as FailoverRecordInputs;
-    assert.throws(() => checkRecordRules(inputs), /clients\.name: expected the name clients pull through.*privatezone record's zone is an id/);
+    assert.doesNotThrow(() => checkRecordRules(inputs));
+    assert.throws(
+      () => failoverSiteOf(inputs, "secondary"),
+      /clients\.name: expected the name clients pull through.*privatezone record's zone is not a DNS name/,
+    );
+    // The zone's DNS name as PrivateZone gives it (clientZoneName): the standby serves the name it makes.
+    const result = await runFailoverPreflight(failoverSiteOf({ ...inputs, name: "registry" }, "secondary", "DR.test."), readinessJob(inputs), false);
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.clients, `${NAME}:${port}`);
   });
 });

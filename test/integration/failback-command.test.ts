@@ -52,6 +52,7 @@ describe("failback: registry-dr failover --to primary and sync --reverse", () =>
         `  primary: { value: ${PRIMARY_IP}, registry: "${primary.host}" }`,
         `  secondary: { value: ${STANDBY_IP}, registry: "${standby.host}" }`,
         `readiness: { images: { "${primary.host}/dr/app:1.0": "${standby.host}/dr/app" } }`,
+        "clients: false",
         "",
       ].join("\n"),
     );

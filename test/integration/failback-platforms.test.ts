@@ -66,6 +66,7 @@ describe("failback of a standby copied with a platform filter", () => {
         `  primary: { value: ${PRIMARY_IP}, registry: "${primary.host}" }`,
         `  secondary: { value: ${STANDBY_IP}, registry: "${standby.host}" }`,
         `readiness: { images: { "${primary.host}/dr/app:1.0": "${standby.host}/dr/app" }, arch: [arm64] }`,
+        "clients: false # the registries serve plain HTTP on ports of their own, not the name on 443",
         "",
       ].join("\n"),
     );

@@ -51,6 +51,7 @@ before(async () => {
       `  primary: { value: harbor.dc.example.com, registry: "${primary.host}" }`,
       `  secondary: { value: registry-lb.gcp.example.com, registry: "${standby.host}" }`,
       `readiness: { images: { "${primary.host}/dr/app": "${standby.host}/dr/app" } }`,
+      "clients: false",
       "",
     ].join("\n"),
   );

@@ -70,6 +70,7 @@ describe("registry-dr failover against hostile sites", () => {
       rfc2136: { server: dns.address, tsig: { ...dns.key, secret: "${TSIG_SECRET}" } },
       sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: standby } },
       readiness,
+      clients: false,
     };
     writeFileSync(path, JSON.stringify(record, null, 2));
     return path;

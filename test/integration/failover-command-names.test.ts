@@ -48,6 +48,7 @@ before(async () => {
       `  primary: { value: Harbor.DC.Example.com., registry: "${primary.host}" }`,
       `  secondary: { value: Standby.DR.Example.com., registry: "${standby.host}" }`,
       `readiness: { images: { "${primary.host}/library/app": "${standby.host}/library/app" } }`,
+      "clients: false",
       "",
     ].join("\n"),
   );

@@ -47,6 +47,7 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
           `  primary: { value: ${PRIMARY_IP}, registry: "${primary.host}" }`,
           `  secondary: { value: ${STANDBY_IP}, registry: "${standby.host}" }`,
           `readiness: { images: { "${primary.host}/dr/app": "${standby.host}/dr/app" } }`,
+          "clients: false",
           "",
         ].join("\n"),
       );
@@ -70,6 +71,8 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
       assert.match(stdout, new RegExp(`A record "registry" in zone dr\\.example\\.com: ${PRIMARY_IP.replace(/\./g, "\\.")} \\(the primary site\\)`));
       assert.match(stdout, /primary .*: ready/);
       assert.match(stdout, /secondary .*: NOT ready \(0 present, 1 missing/);
+      // The record says clients: false: each site's report says the client view was not checked.
+      assert.equal(stdout.match(/^ +client view not checked \(clients: false\)/gm)?.length, 2, stdout);
       const json = JSON.parse((await run(["failover", "status", "--record", recordFile, "--json"])).stdout);
       assert.equal(json.active, "primary");
       assert.deepEqual(
@@ -97,6 +100,7 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
         ),
       );
       assert.deepEqual(await dns.dig(fqdn(), "A"), [STANDBY_IP]);
+      assert.match(over.stdout, /^preflight client view not checked \(clients: false\)/m);
       const again = await run(["failover", "--record", recordFile, "--to", "secondary", "--json"]);
       assert.equal(again.code, 0, again.stderr);
       assert.equal(JSON.parse(again.stdout).switched, false);

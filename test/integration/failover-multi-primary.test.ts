@@ -75,6 +75,7 @@ describe("registry-dr failover over several primaries", () => {
         `  primary: { value: ${PRIMARY_IP}, registry: "${primary.host}" }`,
         `  secondary: { value: ${STANDBY_IP}, registry: "${standby.host}" }`,
         `readiness: { images: { "${primary.host}/dr/app": "${standby.host}/dr/app" } }`,
+        "clients: false",
         "",
       ].join("\n"),
     );
@@ -214,6 +215,7 @@ describe("registry-dr failover over several primaries", () => {
       rfc2136: { server: a.address, tsig: a.key },
       sites: { primary: { value: PRIMARY_IP, registry: primary.host }, secondary: { value: STANDBY_IP, registry: standby.host } },
       active,
+      clients: false,
       force: true,
     });
   }
@@ -231,6 +233,9 @@ class CompetingStore implements RecordStore {
   }
   get zone() {
     return this.store.zone;
+  }
+  zoneName() {
+    return this.store.zoneName();
   }
   find(rr: string) {
     return this.store.find(rr);

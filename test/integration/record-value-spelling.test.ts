@@ -75,7 +75,17 @@ describe("a CNAME value spelled as an absolute name, in mixed case", () => {
     const operator = new AlicloudClient({ accessKey: { accessKeyId: KEY.accessKey, accessKeySecret: KEY.secretKey }, endpoints: alibaba.endpoints });
     try {
       const zoneId = (await operator.call<{ ZoneId: string }>("pvtz", "AddZone", { ZoneName: "example.com" })).ZoneId;
-      const inputs = { backend: "privatezone", zone: zoneId, name: "registry", type: "CNAME", ttl: 60, sites: sites(), active: "primary", alicloud: KEY };
+      const inputs = {
+        backend: "privatezone",
+        zone: zoneId,
+        name: "registry",
+        type: "CNAME",
+        ttl: 60,
+        sites: sites(),
+        active: "primary",
+        alicloud: KEY,
+        clients: false,
+      };
       await flipAndRefresh(inputs, async () => (await new PrivateZoneRecords(operator, zoneId).find("registry"))[0]?.value);
     } finally {
       await operator.close();
@@ -93,6 +103,7 @@ describe("a CNAME value spelled as an absolute name, in mixed case", () => {
       ttl: 60,
       sites: sites(),
       active: "primary",
+      clients: false,
       google: { project: "dr-project", serviceAccountKey: account.keyJson, endpoint: google.dnsEndpoint },
     };
     await flipAndRefresh(inputs, async () => google.dns.record("dr-project", "dr-zone", "registry.example.com.", "CNAME")?.rrdatas[0]?.replace(/\.$/, ""));

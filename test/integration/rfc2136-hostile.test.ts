@@ -138,6 +138,7 @@ function record(server: string, active: "primary" | "secondary", servers?: strin
     rfc2136: { ...(servers ? { servers } : { server }), tsig: key },
     sites: { primary: { value: PRIMARY_IP, registry: "127.0.0.1:1" }, secondary: { value: STANDBY_IP, registry: "127.0.0.1:1" } },
     active,
+    clients: false,
     force: true,
   });
 }

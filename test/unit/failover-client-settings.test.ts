@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FailoverRecordInputs, clientNameOf, failoverSiteOf } from "../../provider/failover";
+import { FailoverRecordInputs, clientNameOf, clientZoneName, failoverSiteOf } from "../../provider/failover";
 import { makeTestCa } from "../support/certs";
 import { makeTempDir, removeTempDir } from "../support/processes";
 
@@ -21,6 +21,33 @@ test("the client name defaults to the record's name in its zone, compared as a D
   assert.equal(clientNameOf({ ...base, name: "@", clients: {} }), "dr.example.com");
   assert.equal(clientNameOf({ ...base, clients: { name: "Pull.Example.com." } }), "pull.example.com");
   assert.equal(clientNameOf({ ...base, backend: "clouddns", zone: "dr-zone", clients: {} } as unknown as FailoverRecordInputs), undefined);
+});
+
+test("without clients the client view runs with its defaults; clients: false turns it off", () => {
+  const site = failoverSiteOf(base, "secondary");
+  assert.deepEqual(site.clients, { name: "registry.dr.example.com", port: 443, insecure: false, primaryRegistry: "harbor.dr.example.com" });
+  assert.equal(failoverSiteOf({ ...base, clients: false }, "secondary").clients, undefined);
+  assert.equal(clientNameOf({ ...base, clients: false }), undefined);
+});
+
+test("a zone that is not a DNS name takes the one the DNS API gives; without it the view names clients.name", async () => {
+  const privateZone = { ...base, backend: "privatezone", zone: "6d83e3b31aa60ca4aaa7161f1b6baa95" } as unknown as FailoverRecordInputs;
+  assert.equal(clientNameOf(privateZone, "Dr.Example.com."), "registry.dr.example.com");
+  assert.equal(failoverSiteOf({ ...privateZone, name: "@" }, "secondary", "dr.example.com").clients?.name, "dr.example.com");
+  assert.throws(
+    () => failoverSiteOf(privateZone, "secondary"),
+    /clients\.name: expected the name clients pull through.*privatezone record's zone is not a DNS name/,
+  );
+  const asked: string[] = [];
+  const store = { product: "PrivateZone", zoneName: async () => (asked.push("zoneName"), "dr.example.com") };
+  assert.equal(await clientZoneName(privateZone, store), "dr.example.com");
+  // A name given, clients: false, or a zone that is a DNS name: the API is not asked.
+  assert.equal(await clientZoneName({ ...privateZone, clients: { name: "pull.example.com" } }, store), undefined);
+  assert.equal(await clientZoneName({ ...privateZone, clients: false }, store), undefined);
+  assert.equal(await clientZoneName(base, store), undefined);
+  assert.deepEqual(asked, ["zoneName"]);
+  const failing = { product: "PrivateZone", zoneName: async () => Promise.reject(new Error("Zone.NotExists")) };
+  await assert.rejects(clientZoneName(privateZone, failing), /DNS name could not be read \(Zone\.NotExists\): give clients\.name, or clients: false/);
 });
 
 test("a preflight trusts both sites' CAs, each for its own registry host, and defaults the clients' port to 443", async () => {

@@ -82,3 +82,27 @@ test("a DR plan's record is the same union without sites and switching", () => {
     "sites belong to the switch, not the plan's record",
   );
 });
+
+test("clients: false opts out of the client view on every backend; anything else but the settings is refused, keeping each field's path", () => {
+  for (const variant of [
+    { backend: "privatezone", alicloud },
+    { backend: "alidns" },
+    { backend: "rfc2136", rfc2136 },
+    { backend: "clouddns", zone: "dr-zone", google },
+  ]) {
+    assert.deepEqual(issues({ ...record, ...variant, clients: false }), [], variant.backend);
+    assert.equal((failoverRecordSchema().parse({ ...record, ...variant, clients: false }) as { clients?: unknown }).clients, false);
+  }
+  const expected =
+    /^clients: expected \{name\?, port\?, caFile\?, ca\?, insecure\?, credential\?\}: .*every field has a default\), or false where the client view cannot be checked from here$/;
+  for (const wrong of [true, "false", null, ["name"]]) {
+    const found = issues({ ...record, backend: "rfc2136", rfc2136, clients: wrong });
+    assert.equal(found.length, 1, `${JSON.stringify(wrong)}: ${found.join("\n")}`);
+    assert.match(found[0], expected);
+  }
+  assert.deepEqual(issues({ ...record, backend: "rfc2136", rfc2136, clients: { port: "443" } }), ["clients.port: expected a port number"]);
+  assert.deepEqual(issues({ ...record, backend: "rfc2136", rfc2136, clients: { name: "not a name" } }), [
+    "clients.name: expected a DNS name, such as registry.dr.example.com",
+  ]);
+  assert.match(issues({ ...record, backend: "rfc2136", rfc2136, clients: { nmae: "x" } }).join("\n"), /^clients: expected \{name\?/);
+});

@@ -26,6 +26,7 @@ interface DescribeZoneRecordsAnswer {
 }
 
 const PAGE_SIZE = 100;
+const DNS_NAME = /^(?=.{1,253}\.?$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
 
 export class PrivateZoneRecords implements RecordStore {
   readonly product = "PrivateZone";
@@ -35,6 +36,15 @@ export class PrivateZoneRecords implements RecordStore {
     private readonly client: AlicloudClient,
     readonly zone: string,
   ) {}
+
+  /** The zone's name (DescribeZoneInfo's ZoneName), such as dr.example.com: the zone id names no DNS name. */
+  async zoneName(): Promise<string> {
+    const answer = await this.client.call<{ ZoneName?: unknown }>("pvtz", "DescribeZoneInfo", { ZoneId: this.zone });
+    const name = answer.ZoneName;
+    if (typeof name !== "string" || !DNS_NAME.test(name))
+      throw new Error(`PrivateZone DescribeZoneInfo ${this.zone}: the answer has no valid ZoneName (expected a DNS name such as dr.example.com)`);
+    return name.replace(/\.$/, "").toLowerCase();
+  }
 
   async find(rr: string): Promise<StoredRecord[]> {
     return (await this.list(rr)).filter((record) => record.rr === rr);

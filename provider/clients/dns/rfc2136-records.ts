@@ -25,6 +25,10 @@ export class Rfc2136Records implements RecordStore {
   readonly zone: string;
   private readonly clients: Rfc2136Client[];
 
+  async zoneName(): Promise<string> {
+    return this.zone;
+  }
+
   constructor(zone: string, options: Rfc2136RecordsOptions) {
     this.zone = zone.replace(/\.$/, "").toLowerCase();
     this.clients = options.servers.map((server) => new Rfc2136Client({ ...options, server }));

@@ -98,8 +98,8 @@ export class CloudDnsRecords implements RecordStore {
     };
   }
 
-  /** The zone's DNS name without the final dot, asked once. */
-  private zoneName(): Promise<string> {
+  /** The managed zone's dnsName without the final dot, asked once. */
+  zoneName(): Promise<string> {
     this.dnsName ??= this.dns.zone(this.zone).then((zone) => zone.dnsName.replace(/\.$/, "").toLowerCase());
     this.dnsName.catch(() => (this.dnsName = undefined));
     return this.dnsName;

@@ -9,7 +9,7 @@ import { failoverRecordDefinition } from "./failover-record-provider";
  * Alibaba Cloud's Harbor-to-ACR guide (its solution 1, PrivateZone, and solution 2, public
  * DNS). `active` names the site; changing it flips the record in place, but only after a
  * preflight shows the site's registry answers and holds every readiness image with the
- * source's digest. The record is read back after every write, refresh reports a record
+ * source's digest, and that clients pulling through the name would get them there. The record is read back after every write, refresh reports a record
  * changed outside Pulumi, and delete removes only a record this resource created.
  */
 
@@ -38,12 +38,16 @@ export interface FailoverSiteArgs {
 }
 
 /**
- * How clients reach the registry through the failover name. When set, the preflight pulls
- * every readiness image as they will after the flip: from the site's address, with the name
- * as TLS server name and Host, at the primary's repository paths.
+ * How clients reach the registry through the failover name. Every preflight pulls every
+ * readiness image as they will after the flip: from the site's address, with the name as TLS
+ * server name and Host, at the primary's repository paths; these settings say how, and each
+ * has a default.
  */
 export interface FailoverClientsArgs {
-  /** The name clients pull through; default the record's own name in its zone (rfc2136, alidns). Required for privatezone and clouddns. */
+  /**
+   * The name clients pull through; default the record's own name in its zone (for privatezone
+   * the zone's name as DescribeZoneInfo gives it, for clouddns the managed zone's dnsName).
+   */
   name?: pulumi.Input<string>;
   /** Default 443. */
   port?: pulumi.Input<number>;
@@ -74,8 +78,13 @@ interface FailoverRecordCommonArgs {
    * when the copy keeps only some platforms (the standby then holds an index of those, which both preflights expect). Stored as a secret.
    */
   readiness?: pulumi.Input<{ auth?: ImageSyncArgs["auth"]; images: ImageSyncArgs["images"]; os?: ImageSyncArgs["os"]; arch?: ImageSyncArgs["arch"] }>;
-  /** How clients reach the registry through the failover name: the preflight pulls as they will. */
-  clients?: pulumi.Input<FailoverClientsArgs>;
+  /**
+   * How clients reach the registry through the failover name: the preflight pulls as they will
+   * (default: the record's name, port 443, the system's CAs, the readiness credential). `false`
+   * where this tool cannot reach the registry as clients do: the preflight then says the
+   * client view was not checked.
+   */
+  clients?: pulumi.Input<FailoverClientsArgs | false>;
   /** Flip even when the preflight fails (the report is still printed and kept in `preflight`). */
   force?: pulumi.Input<boolean>;
   /** Take over a record that already exists with this RR and type, instead of failing. Adopted records are left in place on delete. */
