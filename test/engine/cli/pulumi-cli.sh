@@ -4,7 +4,7 @@
 #
 # A user of registry-dr has a `pulumi` already: it is used when it is at least the pinned
 # version. Otherwise the pinned release is built from its Go modules into a cache outside the
-# repository (built once per version; several minutes on two cores). That build has no
+# repository (built once per version; up to half an hour on two busy cores). That build has no
 # Node.js language host (its module is not served by the Go module proxy), so ./bin adds a
 # small one, and the dynamic-provider plugin script Pulumi's release archive ships. Both go next
 # to a link of the CLI, where an installed CLI keeps its own: the engine looks for these plugins
@@ -41,7 +41,7 @@ fi
 
 if [ ! -x "$cache/bin/pulumi" ]; then
   command -v go >/dev/null || { say "no pulumi on PATH and no Go to build v$PULUMI_VERSION with: install one of them"; exit 1; }
-  say "building the Pulumi CLI v$PULUMI_VERSION from Go modules into $cache (once; several minutes)"
+  say "building the Pulumi CLI v$PULUMI_VERSION from Go modules into $cache (once; up to half an hour on two cores)"
   started=$(date +%s)
   mkdir -p "$cache/src"
   cd "$cache/src"
