@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AlicloudClient, PrivateZoneRecords, rememberAlicloudConfig } from "../../provider/clients/alicloud";
 import { applyRecord, checkRecordRules, failoverRecordSchema, withRecordStore } from "../../provider/failover";
 import { AlicloudStandIn, startAlicloudStandIn } from "../support/alicloud";
+import { runCli } from "../support/cli-process";
 import { GoogleStandIn, startGoogleStandIn } from "../support/google";
 import { makeTempDir, removeTempDir } from "../support/processes";
 
@@ -16,7 +16,6 @@ import { makeTempDir, removeTempDir } from "../support/processes";
  * wrong with it (never echoed), and the record is not written.
  */
 
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const ZONE = "dr.example.com";
 const KEY = { accessKey: "LTAI5tHostileZoneName1", secretKey: "hostile-zone-name-secret-3c9e" };
 const PROJECT = "dr-project";
@@ -131,14 +130,7 @@ describe("Cloud DNS answering managedZones.get with a bad dnsName", () => {
     writeFileSync(keyFile, account.keyJson);
     for (const bad of BAD_NAMES) {
       google.dns.reportDnsNameAs(PROJECT, "dr-zone", bad.name);
-      const run = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-        execFile(
-          process.execPath,
-          [BIN, "failover", "--record", recordFile, "--to", "secondary"],
-          { cwd: dir, env: { ...process.env, GOOGLE_APPLICATION_CREDENTIALS: keyFile } },
-          (error, stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-        ),
-      );
+      const run = await runCli(["failover", "--record", recordFile, "--to", "secondary"], { cwd: dir, env: { GOOGLE_APPLICATION_CREDENTIALS: keyFile } });
       assert.notEqual(run.code, 0, run.stdout);
       assert.match(run.stderr, new RegExp(`managed zone dr-zone: the answer's dnsName ${bad.problem.source}`), run.stderr);
       assertNotEchoed(`${run.stdout}${run.stderr}`, bad.hidden);
