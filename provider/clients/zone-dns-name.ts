@@ -11,7 +11,7 @@ const LABEL = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$/i;
 /** What is wrong with `value` as a DNS name (a final dot allowed), or undefined for a good one. */
 export function zoneDnsNameProblem(value: unknown): string | undefined {
   if (value === undefined || value === null) return "is missing";
-  if (typeof value !== "string") return `is a ${typeof value}, not text`;
+  if (typeof value !== "string") return `is ${/^[aeiou]/.test(typeof value) ? "an" : "a"} ${typeof value}, not text`;
   const name = value.replace(/\.$/, "");
   if (name === "") return "is empty";
   if (name.length > MAX_NAME) return `is ${name.length} characters long (a DNS name has at most ${MAX_NAME})`;
