@@ -23,9 +23,13 @@ export interface ClientView {
 
 type ClientInputs = Pick<FailoverRecordInputs, "backend" | "zone" | "name" | "clients" | "sites">;
 
+const NOT_SHOWN = "nothing here shows that clients pulling through the name would get the images from this site";
+
 /** What the preflight says instead of the client view when `clients: false` turns it off. */
-export const CLIENT_VIEW_NOT_CHECKED =
-  "client view not checked (clients: false): nothing here shows that clients pulling through the name would get the images from this site";
+export const CLIENT_VIEW_NOT_CHECKED = `client view not checked (clients: false): ${NOT_SHOWN}`;
+
+/** What it says for a site given to it without a client view (a library caller's own FailoverSite): nobody said `clients: false`. */
+export const CLIENT_VIEW_NOT_GIVEN = `client view not checked: this preflight was given no client view (the site has no clients): ${NOT_SHOWN}`;
 
 /**
  * The name clients use: `clients.name`, or the record's own name in its zone. rfc2136's zone
@@ -115,12 +119,12 @@ export function siteRoutes(site: { registry: string; caFile?: string; ca?: strin
 
 /**
  * A site as the preflight checks it: its registry, both sites' CAs (the readiness check reads
- * the primary as the source), and the client view through the name (none with `clients: false`).
+ * the primary as the source), and the client view through the name (false with `clients: false`).
  * `zoneName`: the zone's DNS name, for a record whose zone is not one (clientZoneName).
  */
 export function failoverSiteOf(inputs: ClientInputs, name: FailoverSiteName, zoneName?: string): FailoverSite {
   const { caFile: _caFile, ca: _ca, ...site } = inputs.sites[name];
   const clients = clientViewOf(inputs, zoneName);
   const routes = mergeRoutes(siteRoutes(inputs.sites.primary, ["sites", "primary"]), siteRoutes(inputs.sites.secondary, ["sites", "secondary"]));
-  return { name, ...site, routes, ...(clients ? { clients } : {}) };
+  return { name, ...site, routes, clients: clients ?? false };
 }

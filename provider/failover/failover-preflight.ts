@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { HostRoutes, mergeRoutes } from "../clients/http";
 import { SyncJob, SyncOptions, compileJob } from "../sync";
-import { CLIENT_VIEW_NOT_CHECKED, type ClientView } from "./client-settings";
+import { CLIENT_VIEW_NOT_CHECKED, CLIENT_VIEW_NOT_GIVEN, type ClientView } from "./client-settings";
 import { checkClientView, clientHost, clientImages } from "./client-view";
 import { SiteReadiness, checkSiteReadiness } from "./site-readiness";
 import { FailbackCheck, checkFailback, withFailback } from "./failback-check";
@@ -26,7 +26,7 @@ export interface FailoverPreflight {
   problems: string[];
   /** The name (and port) clients were checked through. */
   clients?: string;
-  /** Said instead of `clients` when the client view was turned off (`clients: false`). */
+  /** Said instead of `clients` when the client view was turned off (`clients: false`) or not given. */
   clientsNotChecked?: string;
   forced: boolean;
   /** For a flip back to the primary: what the site that served holds that the primary does not. */
@@ -44,8 +44,12 @@ export interface FailoverSite {
   value?: string;
   /** The site's own CAs, by registry host. */
   routes?: HostRoutes;
-  /** How clients reach the registry: the preflight pulls through the name from this site; without it, it says the client view was not checked. */
-  clients?: ClientView;
+  /**
+   * How clients reach the registry: the preflight pulls through the name from this site. False:
+   * the record's `clients: false` turned it off; absent: none was given. Either way the preflight
+   * says the client view was not checked, and why.
+   */
+  clients?: ClientView | false;
 }
 
 const TCP_CHECK_TIMEOUT_MS = 5000;
@@ -75,7 +79,8 @@ export async function runFailoverPreflight(
   ]);
   const clients = await clientProblems(site, found, readiness, options.signal);
   const preflight = withFailback(summarizePreflight(site.name, found, forced, [...(unreachable ? [unreachable] : []), ...clients]), failback, forced);
-  return site.clients ? { ...preflight, clients: clientHost(site.clients) } : { ...preflight, clientsNotChecked: CLIENT_VIEW_NOT_CHECKED };
+  if (site.clients) return { ...preflight, clients: clientHost(site.clients) };
+  return { ...preflight, clientsNotChecked: site.clients === false ? CLIENT_VIEW_NOT_CHECKED : CLIENT_VIEW_NOT_GIVEN };
 }
 
 /** What clients pulling through the name would meet at the site; nothing to say while the site's registry does not answer. */

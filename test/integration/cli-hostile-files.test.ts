@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { linkSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pushSmallImage } from "../support/fixtures";
 import { Front, startFront } from "../support/hostile-front";
 import { RegistryServer, startRegistry } from "../support/registry-server";
+import { runCli } from "../support/cli-process";
 
 /** The registry-dr command against files that work against it: hard links, symlinks, files that cannot be written. */
 
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const PUSHER = { name: "pusher", password: "Push-Pa55-$ecret" };
 
 let source: RegistryServer;
@@ -24,13 +23,7 @@ before(async () => {
 });
 after(async () => Promise.all([source?.stop(), destination?.stop()]));
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, CI: "true" } }, (error, stdout, stderr) => {
-      done({ code: error ? Number((error as NodeJS.ErrnoException & { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args, { cwd: dir, env: { CI: "true" } });
 
 test("an output that is a hard link of an input (or of another output) is refused: the config, its auth and the images file stay intact", async () => {
   const config = join(dir, "linked.json");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -8,6 +8,7 @@ import { pushSmallImage, SmallImage } from "../support/fixtures";
 import { Front, startFront } from "../support/hostile-front";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 import { listTags } from "../support/skopeo";
+import { runCli } from "../support/cli-process";
 
 /** The registry-dr command against registries and files that work against it: secrets, outputs, summaries. */
 
@@ -26,13 +27,7 @@ before(async () => {
 });
 after(async () => Promise.all([source?.stop(), destination?.stop()]));
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, CI: "true" } }, (error, stdout, stderr) => {
-      done({ code: error ? Number((error as NodeJS.ErrnoException & { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args, { cwd: dir, env: { CI: "true" } });
 
 function writeConfig(name: string, images: Record<string, string | string[]>, destinationHost = destination.host): string {
   const path = join(dir, name);

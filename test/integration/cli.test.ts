@@ -1,18 +1,17 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { createServer } from "node:http";
 import { pushSmallImage, SmallImage } from "../support/fixtures";
 import { listenOnLoopback } from "../support/loopback-server";
 import { startRegistry, RegistryServer } from "../support/registry-server";
 import { manifestDigest } from "../support/skopeo";
+import { runCli } from "../support/cli-process";
 
 /** The registry-dr command as a user runs it: the command line of Alibaba Cloud's image-syncer guide, exit codes, files, secrets. */
 
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const USER = { name: "admin", password: "Harbor12345-$ecret" };
 
 let harbor: RegistryServer;
@@ -30,13 +29,7 @@ before(async () => {
 });
 after(async () => Promise.all([harbor?.stop(), acr?.stop()]));
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, CI: "true" } }, (error, stdout, stderr) => {
-      done({ code: error ? Number((error as NodeJS.ErrnoException & { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args, { cwd: dir, env: { CI: "true" } });
 
 function writeConfig(name: string, images: Record<string, string | string[]>, passwords = { harbor: USER.password, acr: "push-pass-9" }): string {
   const path = join(dir, name);

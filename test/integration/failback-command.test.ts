@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runSync } from "../../provider";
 import { DnsTestServer, startDnsServer } from "../support/dns-servers";
@@ -9,6 +8,7 @@ import { pushSmallImage } from "../support/fixtures";
 import { makeTempDir, removeTempDir } from "../support/processes";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 import { listTags, manifestDigest } from "../support/skopeo";
+import { runCli } from "../support/cli-process";
 
 /**
  * A failback that loses nothing, as an operator runs it: while the secondary serves, CI pushes
@@ -19,7 +19,6 @@ import { listTags, manifestDigest } from "../support/skopeo";
  * what the registries hold.
  */
 
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const PRIMARY_IP = "10.1.0.10";
 const STANDBY_IP = "10.2.0.20";
 
@@ -66,13 +65,7 @@ describe("failback: registry-dr failover --to primary and sync --reverse", () =>
     if (dir) await removeTempDir(dir);
   });
 
-  function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((done) => {
-      execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, TSIG_SECRET: dns.key.secret } }, (error, stdout, stderr) => {
-        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
-  }
+  const run = (args: string[]) => runCli(args, { cwd: dir, env: { TSIG_SECRET: dns.key.secret } });
 
   test("a tag pushed to the secondary while it served refuses the failback, named, until sync --reverse copies it back", async () => {
     const over = await run(["failover", "--record", recordFile, "--to", "secondary"]);

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runSync } from "../../provider";
 import { imageSyncProvider } from "../../provider/resources/image-sync";
@@ -11,6 +10,7 @@ import { IndexArtifact, Platform, buildImage, buildIndex } from "../support/oci-
 import { makeTempDir, removeTempDir } from "../support/processes";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 import { manifestDigest, rawManifest } from "../support/skopeo";
+import { runCli } from "../support/cli-process";
 
 /**
  * A standby kept with a platform filter (`--os/--arch`, ImageSync's os/arch) never holds the
@@ -19,7 +19,6 @@ import { manifestDigest, rawManifest } from "../support/skopeo";
  * standby while it served stays a conflict. BIND with `dig` as the oracle for the record.
  */
 
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const PRIMARY_IP = "10.1.0.10";
 const STANDBY_IP = "10.2.0.20";
 const PLATFORMS: Platform[] = [
@@ -80,13 +79,7 @@ describe("failback of a standby copied with a platform filter", () => {
     if (dir) await removeTempDir(dir);
   });
 
-  function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((done) => {
-      execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, TSIG_SECRET: dns.key.secret } }, (error, stdout, stderr) => {
-        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
-  }
+  const run = (args: string[]) => runCli(args, { cwd: dir, env: { TSIG_SECRET: dns.key.secret } });
 
   test("the filtered copy is the primary's image: both flips pass, and sync --reverse copies nothing", async () => {
     const copied = await manifestDigest(`docker://${standby.host}/dr/app:1.0`);

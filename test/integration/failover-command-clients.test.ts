@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DnsTestServer, startDnsServer } from "../support/dns-servers";
 import { makeTempDir, removeTempDir } from "../support/processes";
 import { FailoverSites, startFailoverSites } from "../support/tls-sites";
+import { runCli } from "../support/cli-process";
 
 /**
  * `registry-dr failover` with `clients`: the preflight pulls through the failover name (the
@@ -14,7 +14,6 @@ import { FailoverSites, startFailoverSites } from "../support/tls-sites";
  * record stays; a path-preserving one is switched to, and a client then pulls through it.
  */
 
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const USERS = { ci: "ci-pass-5d2e8b" };
 
 describe("registry-dr failover with clients", () => {
@@ -58,14 +57,7 @@ describe("registry-dr failover with clients", () => {
     return file;
   }
 
-  function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((done) => {
-      const env = { ...process.env, TSIG_SECRET: dns.key.secret, CI_PASSWORD: USERS.ci };
-      execFile(process.execPath, [BIN, ...args], { cwd: dir, env }, (error, stdout, stderr) => {
-        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
-  }
+  const run = (args: string[]) => runCli(args, { cwd: dir, env: { TSIG_SECRET: dns.key.secret, CI_PASSWORD: USERS.ci } });
 
   test("a standby that holds the images under other paths is refused before anything is asked, and the record stays", async () => {
     const refused = await run(["failover", "--record", recordFile("renamed"), "--to", "secondary"]);

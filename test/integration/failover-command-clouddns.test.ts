@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { runSync } from "../../provider";
 import { pushSmallImage } from "../support/fixtures";
 import { GoogleStandIn, StandInServiceAccount, startGoogleStandIn } from "../support/google";
 import { makeTempDir, removeTempDir } from "../support/processes";
 import { RegistryServer, startRegistry } from "../support/registry-server";
+import { runCli } from "../support/cli-process";
 
 /**
  * `registry-dr failover` on a Cloud DNS record, keyed the way Google's own tools are: the key
@@ -15,7 +15,6 @@ import { RegistryServer, startRegistry } from "../support/registry-server";
  * stand-in (every token's JWT verified, changes applied as Cloud DNS does) and two real registries.
  */
 
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const PROJECT = "dr-project";
 const ZONE = "dr-zone";
 const FQDN = "registry.dr.example.com.";
@@ -63,15 +62,7 @@ after(async () => {
   if (dir) await removeTempDir(dir);
 });
 
-function run(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const merged = { ...process.env, ...env };
-  for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name];
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: merged }, (error, stdout, stderr) => {
-      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: Record<string, string | undefined>) => runCli(args, { cwd: dir, env });
 
 test("without a key in the record or GOOGLE_APPLICATION_CREDENTIALS, the command says where a key may come from and changes nothing", async () => {
   const none = await run(["failover", "--record", recordFile, "--to", "secondary"], { GOOGLE_APPLICATION_CREDENTIALS: undefined });

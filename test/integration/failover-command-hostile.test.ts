@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChildProcess, execFile, spawn } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -10,6 +10,7 @@ import { pushSmallImage } from "../support/fixtures";
 import { Front, startFront } from "../support/hostile-front";
 import { makeTempDir, removeTempDir } from "../support/processes";
 import { RegistryServer, startRegistry } from "../support/registry-server";
+import { runCli } from "../support/cli-process";
 
 /**
  * `registry-dr failover` against sites that work against it, on real BIND with `dig` as the
@@ -78,13 +79,7 @@ describe("registry-dr failover against hostile sites", () => {
 
   const env = () => ({ ...process.env, TSIG_SECRET: dns.key.secret, READER_PASSWORD: READER.password });
 
-  function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((done) => {
-      execFile(process.execPath, [BIN, ...args], { cwd: dir, env: env() }, (error, stdout, stderr) => {
-        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
-  }
+  const run = (args: string[]) => runCli(args, { cwd: dir, env: env() });
 
   /** Every form the reader's credential travels in: as sent (base64), decoded, URL-encoded. */
   function credentialForms(): string[] {

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { runSync } from "../../provider";
 import { DnsTestServer, startDnsServer } from "../support/dns-servers";
 import { pushSmallImage } from "../support/fixtures";
 import { makeTempDir, removeTempDir } from "../support/processes";
 import { RegistryServer, startRegistry } from "../support/registry-server";
+import { runCli } from "../support/cli-process";
 
 /**
  * `registry-dr failover` on BIND with CNAME values written as zone files and DNS tools write
@@ -15,8 +15,6 @@ import { RegistryServer, startRegistry } from "../support/registry-server";
  * case here, no final dot in `dig +short`'s reading): a switch that changed the record says so and
  * exits 0, and `status` knows which site the record points at.
  */
-
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 
 let dns: DnsTestServer;
 let primary: RegistryServer;
@@ -58,13 +56,7 @@ after(async () => {
   if (dir) await removeTempDir(dir);
 });
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, TSIG_SECRET: dns.key.secret } }, (error, stdout, stderr) => {
-      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args, { cwd: dir, env: { TSIG_SECRET: dns.key.secret } });
 
 test("status knows the primary's value in BIND's spelling", async () => {
   const { code, stdout, stderr } = await run(["failover", "status", "--record", recordFile]);

@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { DnsTestServer, startDnsServer } from "../support/dns-servers";
 import { makeTempDir, removeTempDir } from "../support/processes";
 import { RegistryServer, startRegistry } from "../support/registry-server";
+import { runCli } from "../support/cli-process";
 
 /**
  * `registry-dr failover` refuses, before any registry or DNS server is asked, a flip clients
  * could not pull through: a standby holding the readiness images under other paths than the
  * primary's, and Artifact Registry. Against BIND with `dig` as the oracle: the record stays.
  */
-
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 
 let dns: DnsTestServer;
 let primary: RegistryServer;
@@ -54,13 +52,7 @@ function recordFile(name: string, secondary: string, readiness: string): string 
   return file;
 }
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, TSIG_SECRET: dns.key.secret } }, (error, stdout, stderr) => {
-      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args, { cwd: dir, env: { TSIG_SECRET: dns.key.secret } });
 
 test("a standby holding library/app as dr/app is refused with exit 2, naming both paths; the record stays", async () => {
   const file = recordFile(

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runSync } from "../../provider";
 import { DnsServerKind, DnsTestServer, startDnsServer } from "../support/dns-servers";
 import { pushSmallImage } from "../support/fixtures";
 import { makeTempDir, removeTempDir } from "../support/processes";
 import { RegistryServer, startRegistry } from "../support/registry-server";
+import { runCli } from "../support/cli-process";
 
 /**
  * The break-glass command, `registry-dr failover`, as an operator runs it while Pulumi is out
@@ -15,7 +15,6 @@ import { RegistryServer, startRegistry } from "../support/registry-server";
  * registries as the sites.
  */
 
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const PRIMARY_IP = "10.1.0.10";
 const STANDBY_IP = "10.2.0.20";
 
@@ -57,13 +56,7 @@ for (const kind of ["bind", "knot"] as DnsServerKind[]) {
       if (dir) await removeTempDir(dir);
     });
 
-    function run(args: string[], env: Record<string, string> = { TSIG_SECRET: dns.key.secret }): Promise<{ code: number; stdout: string; stderr: string }> {
-      return new Promise((done) => {
-        execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-          done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-        });
-      });
-    }
+    const run = (args: string[], env: Record<string, string> = { TSIG_SECRET: dns.key.secret }) => runCli(args, { cwd: dir, env });
 
     test("status shows where the record points and what each site lacks", async () => {
       const { code, stdout, stderr } = await run(["failover", "status", "--record", recordFile]);

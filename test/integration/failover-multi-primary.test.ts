@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runSync } from "../../provider";
 import { Rfc2136Records } from "../../provider/clients/dns";
@@ -11,6 +10,7 @@ import { pushSmallImage } from "../support/fixtures";
 import { HostileDnsServer, startHostileDnsServer } from "../support/hostile-dns-server";
 import { makeTempDir, removeTempDir } from "../support/processes";
 import { RegistryServer, startRegistry } from "../support/registry-server";
+import { runCli } from "../support/cli-process";
 
 /**
  * `registry-dr failover` over several primaries and against itself: two real BIND servers (the
@@ -20,7 +20,6 @@ import { RegistryServer, startRegistry } from "../support/registry-server";
  * which servers this run changed, and the exit code matches what the servers hold at the end.
  */
 
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const PRIMARY_IP = "10.1.0.10";
 const STANDBY_IP = "10.2.0.20";
 const re = (text: string) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
@@ -82,13 +81,7 @@ describe("registry-dr failover over several primaries", () => {
     return path;
   }
 
-  function run(args: string[]): Promise<Run> {
-    return new Promise((done) => {
-      execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, TSIG_SECRET: a.key.secret } }, (error, stdout, stderr) => {
-        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
-  }
+  const run = (args: string[]): Promise<Run> => runCli(args, { cwd: dir, env: { TSIG_SECRET: a.key.secret } });
 
   test("a second primary refusing updates: exit 1, naming which server switched and which still serves the old value", async () => {
     const file = recordFile("both.yaml", [a.address, b.address]);

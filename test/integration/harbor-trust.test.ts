@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { HarborApiError, HarborClient, withHarbor } from "../../provider/clients/harbor";
 import { readCertDir, runSync } from "../../provider/sync";
@@ -11,6 +10,7 @@ import { pushSmallImage } from "../support/fixtures";
 import { HarborStandIn, startHarborStandIn } from "../support/harbor";
 import { makeTempDir, removeTempDir } from "../support/processes";
 import { RegistryServer, startRegistry } from "../support/registry-server";
+import { runCli } from "../support/cli-process";
 
 /**
  * A private Harbor with an internal CA (and one behind an mTLS proxy): its API is reached
@@ -18,7 +18,6 @@ import { RegistryServer, startRegistry } from "../support/registry-server";
  * with `insecure`. Without them the error says what to give.
  */
 
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const PASSWORD = "Harbor12345-trust-test";
 
 describe("Harbor's API with a private CA", () => {
@@ -135,20 +134,14 @@ describe("Harbor's API with a private CA", () => {
     copyFileSync(ca.certPath, join(root, harbor.host, "ca.crt"));
     const config = join(dir, "harbor-sync.json");
     writeFileSync(config, JSON.stringify({ auth: { [harbor.host]: login }, images }));
-    const viaCertDir = await runCli(["sync", "--config", config, "--cert-dir", root]);
+    const viaCertDir = await cli(["sync", "--config", config, "--cert-dir", root]);
     assert.equal(viaCertDir.code, 0, viaCertDir.stderr + viaCertDir.stdout);
-    const without = await runCli(["sync", "--config", config]);
+    const without = await cli(["sync", "--config", config]);
     assert.notEqual(without.code, 0);
     assert.match(without.stdout + without.stderr, /caFile/);
     assert.ok(!(without.stdout + without.stderr).includes(robot.secret));
     assert.deepEqual(harbor.violations(), []);
   });
 
-  function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((done) => {
-      execFile(process.execPath, [BIN, ...args], { cwd: dir }, (error, stdout, stderr) => {
-        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
-  }
+  const cli = (args: string[]) => runCli(args, { cwd: dir });
 });

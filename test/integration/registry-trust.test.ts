@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ConfigError, readCertDir, runSync, runVerify } from "../../provider";
 import { CertificatePair, TestCa, makeLeafCert, makeTestCa } from "../support/certs";
@@ -10,6 +9,7 @@ import { freePort } from "../support/free-port";
 import { makeTempDir, removeTempDir } from "../support/processes";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 import { startTlsSite } from "../support/tls-sites";
+import { runCli } from "../support/cli-process";
 
 /**
  * A private registry with an internal CA, and one that requires client certificates (mTLS):
@@ -17,7 +17,6 @@ import { startTlsSite } from "../support/tls-sites";
  * is set throughout, as loopback registries are otherwise insecure by default.
  */
 
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const ADDRESS = "127.0.0.7";
 
 describe("trust without insecure", () => {
@@ -98,9 +97,9 @@ describe("trust without insecure", () => {
     assert.equal(report.complete, true, JSON.stringify(report.rows));
     const config = join(dir, "config.json");
     writeFileSync(config, JSON.stringify({ auth: { [mtls.host]: { insecure: false } }, images: images() }));
-    const run = await runCli(["verify", "--config", config, "--cert-dir", certDir()]);
+    const run = await cli(["verify", "--config", config, "--cert-dir", certDir()]);
     assert.equal(run.code, 0, run.stderr + run.stdout);
-    const without = await runCli(["verify", "--config", config]);
+    const without = await cli(["verify", "--config", config]);
     assert.equal(without.code, 1);
     assert.match(without.stdout + without.stderr, /caFile/);
   });
@@ -133,11 +132,5 @@ describe("trust without insecure", () => {
     });
   });
 
-  function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((done) => {
-      execFile(process.execPath, [BIN, ...args], { cwd: dir }, (error, stdout, stderr) => {
-        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
-  }
+  const cli = (args: string[]) => runCli(args, { cwd: dir });
 });

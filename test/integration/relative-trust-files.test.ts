@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CertificatePair, TestCa, makeLeafCert, makeTestCa } from "../support/certs";
 import { DnsTestServer, startDnsServer } from "../support/dns-servers";
@@ -10,6 +9,7 @@ import { freePort } from "../support/free-port";
 import { makeTempDir, removeTempDir } from "../support/processes";
 import { RegistryServer, startRegistry } from "../support/registry-server";
 import { FailoverSites, startFailoverSites, startTlsSite } from "../support/tls-sites";
+import { runCli } from "../support/cli-process";
 
 /**
  * A relative `caFile`, `certFile` or `keyFile` in a config file is read beside that file, as
@@ -17,7 +17,6 @@ import { FailoverSites, startFailoverSites, startTlsSite } from "../support/tls-
  * command here runs in a folder of its own, away from the config.
  */
 
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const ADDRESS = "127.0.0.9";
 const USERS = { ci: "ci-pass-relative-7f3a" };
 
@@ -127,12 +126,5 @@ describe("relative trust files are beside the config file", () => {
     assert.deepEqual(await dns.dig(`registry.${dns.zone}`, "A"), [sites.addresses.primary]);
   });
 
-  function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((done) => {
-      const env = { ...process.env, TSIG_SECRET: dns.key.secret, CI_PASSWORD: USERS.ci };
-      execFile(process.execPath, [BIN, ...args], { cwd: elsewhere, env }, (error, stdout, stderr) => {
-        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
-  }
+  const run = (args: string[]) => runCli(args, { cwd: elsewhere, env: { TSIG_SECRET: dns.key.secret, CI_PASSWORD: USERS.ci } });
 });

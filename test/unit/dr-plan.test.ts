@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { parse, stringify } from "yaml";
 import { ConfigError } from "../../provider/validation";
 import { readPlanConfig } from "../../components/dr-stack";
+import { runCli } from "../support/cli-process";
 
 /**
  * The DR plan in stack config: every problem named by its path, the same messages from the
@@ -14,17 +15,10 @@ import { readPlanConfig } from "../../components/dr-stack";
  */
 
 const ROOT = resolve(__dirname, "../../..");
-const BIN = join(ROOT, "bin/registry-dr.js");
 const PLANS = join(ROOT, "examples/plans");
 const dir = mkdtempSync(join(tmpdir(), "registry-dr-plan-"));
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir }, (error, stdout, stderr) =>
-      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (args: string[]) => runCli(args, { cwd: dir });
 
 const samplePlan = () =>
   (parse(require("node:fs").readFileSync(join(PLANS, "Pulumi.harbor-to-acr.yaml"), "utf8")) as { config: Record<string, any> }).config["registry-dr:plan"];

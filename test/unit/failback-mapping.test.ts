@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -9,6 +8,7 @@ import { directImages } from "../../components/disaster-recovery/repository-sele
 import { failbackMappingProblems } from "../../provider/failover";
 import { reverseSyncJob } from "../../provider/sync";
 import { failoverRecordProvider } from "../../provider/resources/dns";
+import { runCli } from "../support/cli-process";
 
 /**
  * A readiness mapping that cannot run backwards is refused before the first flip, not at the
@@ -17,7 +17,6 @@ import { failoverRecordProvider } from "../../provider/resources/dns";
  * say so, naming the entry; a mapping that runs both ways passes.
  */
 
-const BIN = resolve(__dirname, "../../../bin/registry-dr.js");
 const PRIMARY = "harbor.example.com";
 const STANDBY = "standby.example.com";
 const DIGEST = `sha256:${"a".repeat(64)}`;
@@ -113,10 +112,4 @@ test("a sample plan's selection (library/nginx beside library/*) runs backwards,
   assert.equal(reversed.images[`${STANDBY}/library/nginx`], `${PRIMARY}/library/nginx`);
 });
 
-function run(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) =>
-    execFile(process.execPath, [BIN, ...args], { cwd }, (error, stdout, stderr) =>
-      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-}
+const run = (cwd: string, args: string[]) => runCli(args, { cwd });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FailoverRecordInputs, clientNameOf, clientZoneName, failoverSiteOf } from "../../provider/failover";
+import { FailoverRecordInputs, clientNameOf, clientZoneName, failoverSiteOf, runFailoverPreflight } from "../../provider/failover";
 import { makeTestCa } from "../support/certs";
+import { freePort } from "../support/free-port";
 import { makeTempDir, removeTempDir } from "../support/processes";
 
 const base = {
@@ -26,14 +27,14 @@ test("the client name defaults to the record's name in its zone, compared as a D
 test("without clients the client view runs with its defaults; clients: false turns it off", () => {
   const site = failoverSiteOf(base, "secondary");
   assert.deepEqual(site.clients, { name: "registry.dr.example.com", port: 443, insecure: false, primaryRegistry: "harbor.dr.example.com" });
-  assert.equal(failoverSiteOf({ ...base, clients: false }, "secondary").clients, undefined);
+  assert.equal(failoverSiteOf({ ...base, clients: false }, "secondary").clients, false, "marked off, so the preflight can say it was clients: false");
   assert.equal(clientNameOf({ ...base, clients: false }), undefined);
 });
 
 test("a zone that is not a DNS name takes the one the DNS API gives; without it the view names clients.name", async () => {
   const privateZone = { ...base, backend: "privatezone", zone: "6d83e3b31aa60ca4aaa7161f1b6baa95" } as unknown as FailoverRecordInputs;
   assert.equal(clientNameOf(privateZone, "Dr.Example.com."), "registry.dr.example.com");
-  assert.equal(failoverSiteOf({ ...privateZone, name: "@" }, "secondary", "dr.example.com").clients?.name, "dr.example.com");
+  assert.equal((failoverSiteOf({ ...privateZone, name: "@" }, "secondary", "dr.example.com").clients || undefined)?.name, "dr.example.com");
   assert.throws(
     () => failoverSiteOf(privateZone, "secondary"),
     /clients\.name: expected the name clients pull through.*privatezone record's zone is not a DNS name/,
@@ -63,10 +64,23 @@ test("a preflight trusts both sites' CAs, each for its own registry host, and de
     assert.deepEqual(Object.keys(site.routes ?? {}).sort(), ["harbor.dr.example.com", "standby.example.com:8443"]);
     assert.deepEqual(site.routes?.["harbor.dr.example.com"].trust?.ca, [ca.pem]);
     assert.equal(site.value, "10.2.0.20");
-    assert.equal(site.clients?.port, 443);
-    assert.deepEqual(site.clients?.trust?.ca, [ca.pem]);
+    const view = site.clients || undefined;
+    assert.equal(view?.port, 443);
+    assert.deepEqual(view?.trust?.ca, [ca.pem]);
     assert.ok(!("caFile" in site), "the site's CA travels as routes, not as a field");
   } finally {
     await removeTempDir(dir);
   }
+});
+
+test("a site built by hand without a client view is not said to have clients: false; one from clients: false is", async () => {
+  // Nothing listens there: the preflight finds the registry down, and still says what it did not check.
+  const registry = `127.0.0.1:${await freePort()}`;
+  const byHand = await runFailoverPreflight({ name: "secondary", registry, insecure: true }, undefined, false);
+  assert.equal(byHand.clients, undefined);
+  assert.match(byHand.clientsNotChecked ?? "", /^client view not checked: this preflight was given no client view \(the site has no clients\)/);
+  assert.doesNotMatch(byHand.clientsNotChecked ?? "", /clients: false/);
+  const inputs = { ...base, sites: { ...base.sites, secondary: { value: "10.2.0.20", registry, insecure: true } }, clients: false } as FailoverRecordInputs;
+  const optedOut = await runFailoverPreflight(failoverSiteOf(inputs, "secondary"), undefined, false);
+  assert.match(optedOut.clientsNotChecked ?? "", /^client view not checked \(clients: false\)/);
 });

@@ -1,4 +1,5 @@
 import { RecordFields, RecordOutsideZoneError, RecordStore, StoredRecord } from "../record-store";
+import { zoneDnsNameProblem } from "../zone-dns-name";
 import { isAlicloudCode } from "./alicloud-errors";
 import { AlicloudClient } from "./openapi-client";
 import { recordIdFrom } from "./record-id";
@@ -26,7 +27,6 @@ interface DescribeZoneRecordsAnswer {
 }
 
 const PAGE_SIZE = 100;
-const DNS_NAME = /^(?=.{1,253}\.?$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
 
 export class PrivateZoneRecords implements RecordStore {
   readonly product = "PrivateZone";
@@ -41,8 +41,9 @@ export class PrivateZoneRecords implements RecordStore {
   async zoneName(): Promise<string> {
     const answer = await this.client.call<{ ZoneName?: unknown }>("pvtz", "DescribeZoneInfo", { ZoneId: this.zone });
     const name = answer.ZoneName;
-    if (typeof name !== "string" || !DNS_NAME.test(name))
-      throw new Error(`PrivateZone DescribeZoneInfo ${this.zone}: the answer has no valid ZoneName (expected a DNS name such as dr.example.com)`);
+    const problem = zoneDnsNameProblem(name);
+    if (problem !== undefined || typeof name !== "string")
+      throw new Error(`PrivateZone DescribeZoneInfo ${this.zone}: the answer's ZoneName ${problem} (expected a DNS name such as dr.example.com)`);
     return name.replace(/\.$/, "").toLowerCase();
   }
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { GoogleApi, segment } from "./google-api";
 import { GoogleApiError } from "./google-errors";
+import { zoneDnsNameProblem } from "../zone-dns-name";
 
 /**
  * Google Cloud DNS v1: the calls a failover record needs. A flip is one change with the record
@@ -43,8 +44,11 @@ export class CloudDns {
 
   async zone(zone: string): Promise<ManagedZone> {
     const found = await this.api.request<ManagedZone>("GET", `projects/${segment(this.project, "project")}/managedZones/${segment(zone, "managed zone")}`);
-    if (typeof found.dnsName !== "string" || !/^([a-z0-9_-]+\.)+$/i.test(found.dnsName))
-      throw new GoogleApiError(`${this.host}: managed zone ${zone}: the answer has no valid dnsName`, { host: this.host });
+    const problem = zoneDnsNameProblem(found.dnsName) ?? (found.dnsName.endsWith(".") ? undefined : "has no final dot (Cloud DNS names are absolute)");
+    if (problem !== undefined)
+      throw new GoogleApiError(`${this.host}: managed zone ${zone}: the answer's dnsName ${problem} (expected a DNS name such as dr.example.com.)`, {
+        host: this.host,
+      });
     return found;
   }
 

@@ -48,6 +48,8 @@ export interface AlicloudStandIn {
   /** A public domain in Alibaba Cloud DNS; `minTtl` is its edition's TTL floor (free: 600). */
   addDomain(name: string, options?: { minTtl?: number }): void;
   addAcrInstance(instanceId: string): void;
+  /** A hostile PrivateZone: DescribeZoneInfo answers this ZoneName (any JSON value) for the zone from now on. */
+  reportZoneNameAs(zoneId: string, zoneName: unknown): void;
   /** Whether a registry login is a live GetAuthorizationToken login: what ACR's token service checks. */
   acrLoginValid(username: string, password: string): boolean;
   stop(): Promise<void>;
@@ -116,6 +118,7 @@ export async function startAlicloudStandIn(options: AlicloudStandInOptions): Pro
       queueFault(injected, action, times, new AlicloudFault(status, code, "The request has failed due to a temporary failure of the server.")),
     addDomain: (name, domainOptions = {}) => alidns.addDomain(name, domainOptions.minTtl ?? 600),
     addAcrInstance: (instanceId) => acr.addInstance(instanceId),
+    reportZoneNameAs: (zoneId, zoneName) => privateZone.reportZoneNameAs(zoneId, zoneName),
     acrLoginValid: (username, password) => acr.loginValid(username, password),
     stop: async () => void (await Promise.all(listeners.map(([, listening]) => listening.close()))),
   };

@@ -52,6 +52,7 @@ export class PrivateZoneApi {
   private readonly zones = new Map<string, Zone>();
   private readonly records = new Map<number, ZoneRecord>();
   private nextRecordId = 20_481_000_001;
+  private readonly reportedZoneNames = new Map<string, unknown>();
 
   readonly actions: ActionTable = {
     AddZone: {
@@ -140,10 +141,16 @@ export class PrivateZoneApi {
     }));
   }
 
+  /** A hostile PrivateZone: DescribeZoneInfo answers `zoneName` (any JSON value) for this zone from now on; its records stay as they are. */
+  reportZoneNameAs(zoneId: string, zoneName: unknown): void {
+    this.zone(zoneId);
+    this.reportedZoneNames.set(zoneId, zoneName);
+  }
+
   private zoneInfo(zone: Zone) {
     return {
       ZoneId: zone.zoneId,
-      ZoneName: zone.zoneName,
+      ZoneName: this.reportedZoneNames.has(zone.zoneId) ? this.reportedZoneNames.get(zone.zoneId) : zone.zoneName,
       ProxyPattern: zone.proxyPattern,
       RecordCount: this.recordsOf(zone.zoneId).length,
       CreateTimestamp: zone.createTimestamp,

@@ -19,6 +19,8 @@ export interface RecordSet {
 interface Zone {
   name: string;
   dnsName: string;
+  /** What managedZones.get says the dnsName is, when a test makes it lie. */
+  reportedDnsName?: { value: unknown };
   visibility: "public" | "private";
   records: RecordSet[];
   changes: Map<string, { id: string; status: "pending" | "done"; additions: RecordSet[]; deletions: RecordSet[] }>;
@@ -54,6 +56,11 @@ export class CloudDnsApi {
     if (set.rrdatas.length > 0) found.records.push(set as RecordSet);
   }
 
+  /** A hostile Cloud DNS: managedZones.get answers `dnsName` (any JSON value) for this zone from now on; its record sets stay as they are. */
+  reportDnsNameAs(project: string, zone: string, dnsName: unknown): void {
+    this.zones.get(`${project}/${zone}`)!.reportedDnsName = { value: dnsName };
+  }
+
   record(project: string, zone: string, name: string, type: string): RecordSet | undefined {
     return this.zones.get(`${project}/${zone}`)?.records.find((record) => record.name === name && record.type === type);
   }
@@ -65,7 +72,16 @@ export class CloudDnsApi {
     if (!zone) return error(404, "notFound", `The 'parameters.managedZone' resource named '${path[3]}' does not exist.`);
     const rest = path.slice(4).join("/");
     if (method === "GET" && rest === "")
-      return { status: 200, body: { kind: "dns#managedZone", name: zone.name, dnsName: zone.dnsName, visibility: zone.visibility, id: "4242" } };
+      return {
+        status: 200,
+        body: {
+          kind: "dns#managedZone",
+          name: zone.name,
+          dnsName: zone.reportedDnsName ? zone.reportedDnsName.value : zone.dnsName,
+          visibility: zone.visibility,
+          id: "4242",
+        },
+      };
     if (method === "GET" && rest === "rrsets") {
       const name = query.get("name");
       const type = query.get("type");
