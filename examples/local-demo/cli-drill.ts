@@ -102,8 +102,7 @@ async function main(): Promise<void> {
 function prepare(work: string, sites: DrillSites): Drill {
   const syncConfig = join(work, "primary-to-standby.json");
   writeFileSync(syncConfig, JSON.stringify(drillJob(sites, REPOSITORIES), null, 2));
-  // How clients reach the registry: the record's own name, on the sites' port, trusting the drill CA.
-  const recordFile = writeRecordFile(work, sites, REPOSITORIES, { port: sites.port, caFile: sites.ca.certPath });
+  const recordFile = writeRecordFile(work, sites, REPOSITORIES);
   return { ...sites, work, syncConfig, recordFile, env: recordEnvironment(sites) };
 }
 

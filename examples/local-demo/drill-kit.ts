@@ -45,11 +45,11 @@ export function drillJob(sites: DrillSites, repositories: string[]) {
 
 /**
  * The failover record as a file for `registry-dr failover` (the break-glass path): BIND's zone,
- * the two sites, and as readiness exactly what the drill copies. `clients`: how clients reach
- * the name, when the preflight is to pull as they will. The TSIG secret is read from the
- * environment (recordEnvironment), never written in the file.
+ * the two sites, as readiness exactly what the drill copies, and how clients reach the name, so
+ * the preflight pulls as they will. The TSIG secret is read from the environment
+ * (recordEnvironment), never written in the file.
  */
-export function writeRecordFile(work: string, sites: DrillSites, repositories: string[], clients?: Record<string, unknown>): string {
+export function writeRecordFile(work: string, sites: DrillSites, repositories: string[]): string {
   const trust = { caFile: sites.ca.certPath };
   const file = join(work, "registry-record.yaml");
   const record = {
@@ -64,7 +64,8 @@ export function writeRecordFile(work: string, sites: DrillSites, repositories: s
     },
     // What the standby must hold before the name points at it, and what the flip back checks the other way.
     readiness: drillJob(sites, repositories),
-    ...(clients ? { clients } : {}),
+    // How clients reach the registry: the record's own name, on the sites' port, trusting the drill CA.
+    clients: { port: sites.port, caFile: sites.ca.certPath },
     rfc2136: { server: sites.dns.address, tsig: { name: sites.dns.key.name, algorithm: sites.dns.key.algorithm, secret: "${DRILL_TSIG_SECRET}" } },
   };
   writeFileSync(file, stringify(record));
