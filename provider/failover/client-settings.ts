@@ -51,12 +51,17 @@ function zoneIsDnsName(backend: FailoverRecordInputs["backend"]): boolean {
   return backend === "rfc2136" || backend === "alidns";
 }
 
+/** Whether the client view's name needs the zone's DNS name from the DNS API (clientZoneName). */
+export function needsZoneName(inputs: ClientInputs): boolean {
+  return inputs.clients !== false && !inputs.clients?.name && !zoneIsDnsName(inputs.backend);
+}
+
 /**
  * The zone's DNS name, asked of the record store only where the client view needs it to name
  * the record (a privatezone or clouddns record without `clients.name`); undefined otherwise.
  */
 export async function clientZoneName(inputs: ClientInputs, records: Pick<RecordStore, "zoneName" | "product">): Promise<string | undefined> {
-  if (inputs.clients === false || inputs.clients?.name || zoneIsDnsName(inputs.backend)) return undefined;
+  if (!needsZoneName(inputs)) return undefined;
   try {
     return await records.zoneName();
   } catch (error) {

@@ -1,5 +1,5 @@
 import { sameRecordValue } from "../clients/record-value";
-import { clientNameOf, clientZoneName, failoverSiteOf } from "./client-settings";
+import { clientZoneName, failoverSiteOf, needsZoneName } from "./client-settings";
 import { preflightVerdict, runFailoverPreflight } from "./failover-preflight";
 import { FailoverRecordInputs, readinessJob, readinessPlatforms } from "./failover-record-schema";
 import { Say, describeRecord, desiredValue } from "./failover-switch";
@@ -41,8 +41,7 @@ export async function describeFlip(
   }
 }
 
-/** The zone's DNS name where the client view needs it (a read of the zone, nothing written). */
+/** The zone's DNS name where the client view needs it (a read of the zone, nothing written); no record store opened otherwise. */
 async function previewZoneName(inputs: FailoverRecordInputs): Promise<string | undefined> {
-  if (clientNameOf(inputs) !== undefined || inputs.clients === false) return undefined;
-  return withRecordStore(inputs, (records) => clientZoneName(inputs, records));
+  return needsZoneName(inputs) ? withRecordStore(inputs, (records) => clientZoneName(inputs, records)) : undefined;
 }

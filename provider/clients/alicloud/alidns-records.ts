@@ -32,15 +32,15 @@ export class AlidnsRecords implements RecordStore {
   readonly product = "Alibaba Cloud DNS";
 
   /** `zone` is the domain name, such as example.com. */
-  /** The domain is the zone's DNS name. */
-  async zoneName(): Promise<string> {
-    return this.zone.replace(/\.$/, "").toLowerCase();
-  }
-
   constructor(
     private readonly client: AlicloudClient,
     readonly zone: string,
   ) {}
+
+  /** The domain is the zone's DNS name. */
+  async zoneName(): Promise<string> {
+    return this.zone.replace(/\.$/, "").toLowerCase();
+  }
 
   async find(rr: string): Promise<StoredRecord[]> {
     const records: StoredRecord[] = [];
